@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+// quantdash — a terminal dashboard for interactive neural-network quantization.
+import PackageDescription
+
+let package = Package(
+    name: "quantdash",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "quantdash", targets: ["quantdash"]),
+        .library(name: "QuantCore", targets: ["QuantCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    ],
+    targets: [
+        // The engine: tensors, graph executor, quantization, evaluation, training, file formats.
+        // Never imports a terminal library.
+        .target(
+            name: "QuantCore",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["README.md"],
+            resources: [.copy("Resources/Demo")]
+        ),
+        // The dashboard, pure Swift and testable without a terminal.
+        .target(name: "QuantTUI", dependencies: ["QuantCore"]),
+        // C shim over ncursesw for the macros and globals Swift cannot import.
+        .target(
+            name: "CNcursesShim",
+            exclude: ["README.md"],
+            linkerSettings: [.linkedLibrary("ncursesw")]
+        ),
+        // The only code that talks to ncurses.
+        .target(name: "NcursesBackend", dependencies: ["CNcursesShim", "QuantTUI"]),
+        .executableTarget(
+            name: "quantdash",
+            dependencies: [
+                "QuantCore", "QuantTUI", "NcursesBackend",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "QuantTestSupport", dependencies: ["QuantCore", "QuantTUI"]),
+        .testTarget(name: "QuantCoreTests", dependencies: ["QuantCore", "QuantTestSupport"]),
+        .testTarget(name: "QuantTUITests", dependencies: ["QuantTUI", "QuantTestSupport"]),
+        .testTarget(
+            name: "QuantdashCLITests",
+            dependencies: ["quantdash", "QuantCore", "QuantTestSupport"]
+        ),
+    ]
+)

@@ -1,0 +1,79 @@
+/// A quantizable layer: a Conv, Gemm or MatMul node whose weight is an initializer.
+///
+/// Plans, reports and the dashboard refer to layers by `name`: the ONNX node name, or the
+/// weight initializer's name where the node has none.
+public struct Layer: Sendable, Equatable, Identifiable {
+    /// The layer's name as used in plans.
+    public var name: String
+    /// Index of the node in `Graph.nodes`.
+    public var nodeIndex: Int
+    /// The ONNX operator name (`Conv`, `Gemm`, `MatMul`).
+    public var opName: String
+    /// Name of the weight initializer.
+    public var weightName: String
+    /// Name of the bias initializer, if any.
+    public var biasName: String?
+    /// Weight shape: Conv `[out, in/group, kH, kW]`, Gemm `[out, in]` (transB) or `[in, out]`, MatMul `[in, out]`.
+    public var weightShape: [Int]
+    /// The axis of the weight that indexes output channels (0 for Conv and transB Gemm, 1 for MatMul).
+    public var outputChannelAxis: Int
+    /// Number of weights (bias excluded).
+    public var weightCount: Int
+    /// Number of bias values.
+    public var biasCount: Int
+
+    /// The layer's identity is its name.
+    public var id: String { name }
+
+    /// Weights plus biases.
+    public var parameterCount: Int { weightCount + biasCount }
+}
+
+extension Graph {
+    /// The quantizable layers in topological order.
+    public var layers: [Layer] {
+        var result: [Layer] = []
+        for (index, node) in nodes.enumerated() {
+            guard node.op.hasQuantizableWeight, node.inputs.count >= 2 else { continue }
+            let weightName = node.inputs[1]
+            guard let weight = initializers[weightName] else { continue }
+            var biasName: String? = nil
+            var outputAxis = 0
+            switch node.op {
+            case .conv:
+                if node.inputs.count > 2, !node.inputs[2].isEmpty, initializers[node.inputs[2]] != nil {
+                    biasName = node.inputs[2]
+                }
+            case .gemm(let attributes):
+                outputAxis = attributes.transposeB ? 0 : 1
+                if node.inputs.count > 2, !node.inputs[2].isEmpty, initializers[node.inputs[2]] != nil {
+                    biasName = node.inputs[2]
+                }
+            case .matMul:
+                outputAxis = max(weight.rank - 1, 0)
+                biasName = matMulBias(following: index)
+            default:
+                continue
+            }
+            let name = node.name.isEmpty ? weightName : node.name
+            result.append(
+                Layer(
+                    name: name, nodeIndex: index, opName: node.op.onnxName, weightName: weightName,
+                    biasName: biasName, weightShape: weight.shape, outputChannelAxis: outputAxis,
+                    weightCount: weight.count, biasCount: biasName.flatMap { initializers[$0]?.count } ?? 0))
+        }
+        return result
+    }
+
+    /// The bias of a MatMul is the constant operand of an `Add` that consumes its output.
+    private func matMulBias(following index: Int) -> String? {
+        guard let output = nodes[index].outputs.first else { return nil }
+        for node in nodes[(index + 1)...] where node.op == .add && node.inputs.contains(output) {
+            return node.inputs.first { $0 != output && initializers[$0] != nil }
+        }
+        return nil
+    }
+
+    /// Total number of float parameters held in initializers.
+    public var parameterCount: Int { initializers.values.reduce(0) { $0 + $1.count } }
+}

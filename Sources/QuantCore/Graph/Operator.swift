@@ -1,0 +1,188 @@
+/// The operators the engine executes, each with its typed ONNX attributes.
+///
+/// Semantics follow the ONNX operator specification (opset 13 unless noted). Operands that
+/// ONNX passes as inputs (Reshape's shape, Clip's min/max) stay inputs of the `Node`.
+public enum Operator: Sendable, Equatable {
+    /// `Y = alpha · op(A) · op(B) + beta · C`; A `[M, K]`, B `[K, N]` (or transposed), C broadcast.
+    case gemm(GemmAttributes)
+    /// NumPy-style matrix product (batched, broadcasting leading axes).
+    case matMul
+    /// Element-wise sum with multidirectional (NumPy) broadcasting.
+    case add
+    /// Element-wise difference with broadcasting.
+    case sub
+    /// Element-wise product with broadcasting.
+    case mul
+    /// Element-wise quotient with broadcasting.
+    case div
+    /// N-D convolution (the engine supports 1-D and 2-D): X `[N, C, H, W]`, W `[M, C/group, kH, kW]`.
+    case conv(ConvAttributes)
+    /// Max pooling over spatial windows.
+    case maxPool(PoolAttributes)
+    /// Average pooling over spatial windows.
+    case averagePool(PoolAttributes)
+    /// Mean over all spatial positions: `[N, C, H, W]` → `[N, C, 1, 1]`.
+    case globalAveragePool
+    /// Max over all spatial positions: `[N, C, H, W]` → `[N, C, 1, 1]`.
+    case globalMaxPool
+    /// Inference-mode batch normalization: `Y = scale · (X − mean) / sqrt(var + epsilon) + B`.
+    case batchNormalization(epsilon: Float)
+    /// `max(x, 0)`.
+    case relu
+    /// `min(max(x, min), max)`; bounds come from attributes (opset < 11) or inputs 1 and 2.
+    case clip(min: Float?, max: Float?)
+    /// `x ≥ 0 ? x : alpha · x`.
+    case leakyRelu(alpha: Float)
+    /// `1 / (1 + e^−x)`.
+    case sigmoid
+    /// Hyperbolic tangent.
+    case tanh
+    /// Softmax along `axis` (opset ≥ 13 semantics: one axis).
+    case softmax(axis: Int)
+    /// Log of softmax along `axis`.
+    case logSoftmax(axis: Int)
+    /// Collapses axes `[0, axis)` and `[axis, rank)` into a 2-D tensor.
+    case flatten(axis: Int)
+    /// Reshapes to the shape given by input 1 (0 copies a dimension unless `allowZero`, −1 infers).
+    case reshape(allowZero: Bool)
+    /// Joins inputs along `axis`.
+    case concat(axis: Int)
+    /// Passes its input through.
+    case identity
+    /// Inference-mode dropout: identity.
+    case dropout
+    /// A constant tensor produced by the node itself.
+    case constant(Tensor)
+
+    /// The ONNX `op_type` string.
+    public var onnxName: String {
+        switch self {
+        case .gemm: "Gemm"
+        case .matMul: "MatMul"
+        case .add: "Add"
+        case .sub: "Sub"
+        case .mul: "Mul"
+        case .div: "Div"
+        case .conv: "Conv"
+        case .maxPool: "MaxPool"
+        case .averagePool: "AveragePool"
+        case .globalAveragePool: "GlobalAveragePool"
+        case .globalMaxPool: "GlobalMaxPool"
+        case .batchNormalization: "BatchNormalization"
+        case .relu: "Relu"
+        case .clip: "Clip"
+        case .leakyRelu: "LeakyRelu"
+        case .sigmoid: "Sigmoid"
+        case .tanh: "Tanh"
+        case .softmax: "Softmax"
+        case .logSoftmax: "LogSoftmax"
+        case .flatten: "Flatten"
+        case .reshape: "Reshape"
+        case .concat: "Concat"
+        case .identity: "Identity"
+        case .dropout: "Dropout"
+        case .constant: "Constant"
+        }
+    }
+
+    /// Whether the operator has a weight tensor that quantization applies to.
+    public var hasQuantizableWeight: Bool {
+        switch self {
+        case .gemm, .matMul, .conv: true
+        default: false
+        }
+    }
+}
+
+/// Attributes of ONNX `Gemm`.
+public struct GemmAttributes: Sendable, Equatable {
+    /// Scalar multiplier for `op(A) · op(B)`.
+    public var alpha: Float = 1
+    /// Scalar multiplier for `C`.
+    public var beta: Float = 1
+    /// Whether A is stored transposed (`[K, M]`).
+    public var transposeA = false
+    /// Whether B is stored transposed (`[N, K]`; PyTorch's `Linear` exports this way).
+    public var transposeB = false
+
+    /// Creates Gemm attributes; the defaults are ONNX's.
+    public init(alpha: Float = 1, beta: Float = 1, transposeA: Bool = false, transposeB: Bool = false) {
+        self.alpha = alpha
+        self.beta = beta
+        self.transposeA = transposeA
+        self.transposeB = transposeB
+    }
+}
+
+/// ONNX `auto_pad` values.
+public enum AutoPad: String, Sendable, Equatable {
+    /// Use the explicit `pads`.
+    case notSet = "NOTSET"
+    /// Pad so that `out = ceil(in / stride)`, extra padding at the end.
+    case sameUpper = "SAME_UPPER"
+    /// Pad so that `out = ceil(in / stride)`, extra padding at the beginning.
+    case sameLower = "SAME_LOWER"
+    /// No padding.
+    case valid = "VALID"
+}
+
+/// Attributes of ONNX `Conv`. Spatial lists have one entry per spatial axis.
+public struct ConvAttributes: Sendable, Equatable {
+    /// Kernel extent per spatial axis; empty means "take it from the weight".
+    public var kernelShape: [Int] = []
+    /// Stride per spatial axis; empty means all 1.
+    public var strides: [Int] = []
+    /// `[x1_begin, x2_begin, …, x1_end, x2_end, …]`; empty means all 0.
+    public var pads: [Int] = []
+    /// Dilation per spatial axis; empty means all 1.
+    public var dilations: [Int] = []
+    /// Number of groups; input and output channels must both be divisible by it.
+    public var group = 1
+    /// Automatic padding mode.
+    public var autoPad: AutoPad = .notSet
+
+    /// Creates Conv attributes; the defaults are ONNX's.
+    public init(
+        kernelShape: [Int] = [], strides: [Int] = [], pads: [Int] = [], dilations: [Int] = [],
+        group: Int = 1, autoPad: AutoPad = .notSet
+    ) {
+        self.kernelShape = kernelShape
+        self.strides = strides
+        self.pads = pads
+        self.dilations = dilations
+        self.group = group
+        self.autoPad = autoPad
+    }
+}
+
+/// Attributes of ONNX `MaxPool` and `AveragePool`.
+public struct PoolAttributes: Sendable, Equatable {
+    /// Window extent per spatial axis (required by ONNX).
+    public var kernelShape: [Int]
+    /// Stride per spatial axis; empty means all 1.
+    public var strides: [Int] = []
+    /// `[x1_begin, …, x1_end, …]`; empty means all 0.
+    public var pads: [Int] = []
+    /// Dilation per spatial axis (MaxPool only); empty means all 1.
+    public var dilations: [Int] = []
+    /// Whether output extents round up (`ceil`) instead of down.
+    public var ceilMode = false
+    /// AveragePool: whether padded positions count in the divisor.
+    public var countIncludePad = false
+    /// Automatic padding mode.
+    public var autoPad: AutoPad = .notSet
+
+    /// Creates pool attributes; the defaults are ONNX's.
+    public init(
+        kernelShape: [Int], strides: [Int] = [], pads: [Int] = [], dilations: [Int] = [],
+        ceilMode: Bool = false, countIncludePad: Bool = false, autoPad: AutoPad = .notSet
+    ) {
+        self.kernelShape = kernelShape
+        self.strides = strides
+        self.pads = pads
+        self.dilations = dilations
+        self.ceilMode = ceilMode
+        self.countIncludePad = countIncludePad
+        self.autoPad = autoPad
+    }
+}
