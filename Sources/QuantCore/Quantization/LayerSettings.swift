@@ -1,0 +1,44 @@
+/// Everything that decides how one layer is quantized and pruned.
+///
+/// `bitWidth == nil` means the weights stay float32. The JSON form (the plan file) is
+/// documented in `docs/plan-format.md`.
+public struct LayerSettings: Sendable, Equatable, Hashable {
+    /// Bits per stored weight code (1…16), or `nil` for float32 weights.
+    public var bitWidth: Int?
+    /// How codes map to values.
+    public var scheme: Scheme
+    /// Which weights share a scale.
+    public var granularity: Granularity
+    /// How the clipping range is chosen.
+    public var range: RangeMethod
+    /// How values round to codes.
+    public var rounding: Rounding
+    /// Which weights become zero first, if any.
+    public var pruning: PruningRule?
+    /// Bits for the layer's output activations (fake-quantized), or `nil` for float activations.
+    public var activationBits: Int?
+    /// How activation ranges are calibrated when `activationBits` is set.
+    public var calibration: CalibrationMethod
+
+    /// Creates settings; the defaults are float weights, symmetric per-channel when quantized.
+    public init(
+        bitWidth: Int? = nil, scheme: Scheme = .symmetric, granularity: Granularity = .channel,
+        range: RangeMethod = .minMax, rounding: Rounding = .nearestEven, pruning: PruningRule? = nil,
+        activationBits: Int? = nil, calibration: CalibrationMethod = .minmax
+    ) {
+        self.bitWidth = bitWidth
+        self.scheme = scheme
+        self.granularity = granularity
+        self.range = range
+        self.rounding = rounding
+        self.pruning = pruning
+        self.activationBits = activationBits
+        self.calibration = calibration
+    }
+
+    /// Float weights, float activations, no pruning.
+    public static let float = LayerSettings()
+
+    /// Whether the layer's weights are left exactly as in the float model.
+    public var isFloat: Bool { bitWidth == nil && pruning == nil }
+}
