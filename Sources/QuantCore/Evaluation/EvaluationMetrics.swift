@@ -51,20 +51,23 @@ public enum EvaluationMetrics {
         rank(of: label, in: logits) < k
     }
 
-    /// The log-softmax of `logits`, computed stably in `Double`: `l_i − (m + log Σ_j exp(l_j − m))`, m = max.
+    /// The log-softmax of `logits`, computed stably in `Double`: `(l_i − m) − log Σ_j exp(l_j − m)`, m = max.
     public static func logSoftmax(_ logits: some Collection<Float>) -> [Double] {
         let values = logits.map(Double.init)
-        let logSumExp = logSumExp(values)
-        return values.map { $0 - logSumExp }
+        let (maximum, logSum) = shiftedLogSumExp(values)
+        return values.map { ($0 - maximum) - logSum }
     }
 
     /// The cross-entropy of the softmax of `logits` against class `label`: `−log softmax(l)[label]`.
     ///
-    /// Example: logits [2, 1, 0], label 0 → log(e² + e + 1) − 2 = log(1 + e⁻¹ + e⁻²) ≈ 0.407606.
+    /// Computed as `(m − l_label) + log Σ_j exp(l_j − m)` with m = max, so no term overflows
+    /// and large equal logits lose no precision. Example: logits [2, 1, 0], label 0 →
+    /// log(1 + e⁻¹ + e⁻²) ≈ 0.407606. An out-of-range label gives +∞, a NaN logit NaN.
     public static func negativeLogLikelihood(_ logits: some Collection<Float>, label: Int) -> Double {
         let values = logits.map(Double.init)
         guard values.indices.contains(label) else { return .infinity }
-        return logSumExp(values) - values[label]
+        let (maximum, logSum) = shiftedLogSumExp(values)
+        return (maximum - values[label]) + logSum
     }
 
     /// The Wilson score interval for a binomial proportion `successes / trials` at normal quantile `z`.
@@ -80,17 +83,22 @@ public enum EvaluationMetrics {
         let denominator = 1 + z2 / n
         let center = (p + z2 / (2 * n)) / denominator
         let halfWidth = z / denominator * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot()
-        let lower = max(0, center - halfWidth)
-        let upper = min(1, center + halfWidth)
+        // Exactly 0 and 1 at the ends (the formula gives them only up to rounding).
+        let lower = p == 0 ? 0 : max(0, center - halfWidth)
+        let upper = p == 1 ? 1 : min(1, center + halfWidth)
         return lower...max(lower, upper)
     }
 
-    /// `log Σ exp(x_i)`, shifted by the maximum so no term overflows.
-    private static func logSumExp(_ values: [Double]) -> Double {
-        if values.contains(where: \.isNaN) { return .nan }
-        guard let maximum = values.max(), maximum.isFinite else { return values.max() ?? -.infinity }
+    /// The maximum m and `log Σ exp(x_i − m)`; NaN when any value is NaN.
+    private static func shiftedLogSumExp(_ values: [Double]) -> (maximum: Double, logSum: Double) {
+        if values.contains(where: \.isNaN) { return (.nan, .nan) }
+        guard let maximum = values.max() else { return (-.infinity, -.infinity) }
+        guard maximum.isFinite else {
+            // All −∞ (no probability anywhere) or some +∞: the result is undefined.
+            return (maximum, .nan)
+        }
         var sum = 0.0
         for value in values { sum += exp(value - maximum) }
-        return maximum + log(sum)
+        return (maximum, log(sum))
     }
 }

@@ -126,8 +126,9 @@ public struct IDXFile: Sendable, Equatable {
             if foundByteCount < expectedByteCount {
                 throw malformed("truncated data: \(dims) \(elementType) elements: \(sizes)")
             }
+            let extra = foundByteCount - expectedByteCount
             throw malformed(
-                "\(foundByteCount - expectedByteCount) trailing bytes after the data: \(dims) \(elementType) elements: \(sizes)")
+                "\(extra) trailing byte\(extra == 1 ? "" : "s") after the data: \(dims) \(elementType) elements: \(sizes)")
         }
         let payload = Array(bytes[headerByteCount...])
         return IDXFile(elementType: elementType, shape: shape, payload: payload)
