@@ -1,0 +1,146 @@
+/// Labeled samples for evaluation or training: images `[N, ...]` and one class label each.
+///
+/// A data set remembers where it was cut from: `subset(_:)` and `first(_:)` keep the original
+/// `sourceCount` and record `sourceRange`, so an evaluation knows whether it saw the whole set
+/// (an exact result) or part of it (an estimate), and reference predictions made on the whole
+/// set can be cut to match with `Array(reference[subset.sourceRange])`.
+public struct Dataset: Sendable, Equatable {
+    /// What the data is, for messages: the file it came from, or a descriptive name.
+    public var name: String
+    /// The samples, outermost axis first: `[N, ...]`, e.g. `[N, 1, 28, 28]`.
+    public private(set) var images: Tensor
+    /// The class of each sample, each in `0..<classCount`.
+    public private(set) var labels: [Int]
+    /// The number of classes (labels lie in `0..<classCount`).
+    public let classCount: Int
+    /// Where these samples lie in the data set they were cut from (`0..<count` when uncut).
+    public private(set) var sourceRange: Range<Int>
+    /// The number of samples in the data set this one was cut from.
+    public private(set) var sourceCount: Int
+
+    /// Creates a data set after checking that images and labels fit together.
+    ///
+    /// - Parameters:
+    ///   - name: names the data in errors and reports; use the file path for file data.
+    ///   - images: `[N, ...]`, at least rank 1.
+    ///   - labels: `N` labels, each in `0..<classCount`.
+    ///   - classCount: the number of classes; `nil` means the largest label plus one.
+    /// - Throws: `EvaluationError` naming `name` when the counts differ or a label is out of range.
+    public init(name: String, images: Tensor, labels: [Int], classCount: Int? = nil) throws {
+        guard images.rank >= 1 else { throw EvaluationError.missingSampleAxis(dataset: name) }
+        guard images.shape[0] == labels.count else {
+            throw EvaluationError.countMismatch(dataset: name, images: images.shape[0], labels: labels.count)
+        }
+        let classes = classCount ?? ((labels.max() ?? 0) + 1)
+        guard classes >= 1 else { throw EvaluationError.invalidClassCount(dataset: name, classCount: classes) }
+        if let index = labels.firstIndex(where: { $0 < 0 || $0 >= classes }) {
+            throw EvaluationError.labelOutOfRange(
+                dataset: name, index: index, label: labels[index], classCount: classes)
+        }
+        self.name = name
+        self.images = images
+        self.labels = labels
+        self.classCount = classes
+        self.sourceRange = 0..<labels.count
+        self.sourceCount = labels.count
+    }
+
+    /// The number of samples.
+    public var count: Int { labels.count }
+
+    /// Whether this holds every sample of the set it was cut from.
+    public var isComplete: Bool { count == sourceCount }
+
+    /// The shape of one sample, e.g. `[1, 28, 28]`.
+    public var sampleShape: [Int] { Array(images.shape.dropFirst()) }
+
+    /// The number of values in one sample, e.g. 784.
+    public var sampleElementCount: Int { Tensor.elementCount(of: sampleShape) }
+
+    /// The number of samples of each class, indexed by class.
+    public var samplesPerClass: [Int] {
+        var counts = [Int](repeating: 0, count: classCount)
+        for label in labels { counts[label] += 1 }
+        return counts
+    }
+
+    /// Samples `range` (clamped to `0..<count`) as a data set that remembers its origin.
+    public func subset(_ range: Range<Int>) -> Dataset {
+        let lower = min(max(range.lowerBound, 0), count)
+        let upper = min(max(range.upperBound, lower), count)
+        var result = self
+        result.images = images.slice(rows: lower..<upper)
+        result.labels = Array(labels[lower..<upper])
+        result.sourceRange = (sourceRange.lowerBound + lower)..<(sourceRange.lowerBound + upper)
+        return result
+    }
+
+    /// The first `n` samples (all of them when `n >= count`).
+    public func first(_ n: Int) -> Dataset {
+        n >= count ? self : subset(0..<max(n, 0))
+    }
+
+    /// Consecutive ranges of at most `size` samples covering `0..<count` (a size below 1 counts as 1).
+    public func batchRanges(of size: Int) -> [Range<Int>] {
+        let size = max(size, 1)
+        return stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
+    }
+
+    /// The data in consecutive batches of at most `size` samples, each cut when it is reached.
+    public func batches(of size: Int) -> LazyMapSequence<[Range<Int>], Dataset> {
+        batchRanges(of: size).lazy.map { subset($0) }
+    }
+
+    /// The same samples shaped for a model input such as `[batch, 1, 28, 28]`.
+    ///
+    /// Axis 0 of `shape` is the batch and is ignored (a model with a fixed batch of 1 must be
+    /// evaluated with batch size 1). The remaining axes must hold as many values as one sample;
+    /// e.g. `[N, 28, 28]` or `[N, 784]` become `[N, 1, 28, 28]`. A dynamic (`nil`) sample axis
+    /// takes the data's extent when the ranks agree, or is inferred when it is the only one.
+    ///
+    /// - Throws: `EvaluationError.inputShapeMismatch` saying what does not fit.
+    public func reshaped(toModelInput shape: [Int?]) throws -> Dataset {
+        func mismatch(_ detail: String) -> EvaluationError {
+            .inputShapeMismatch(dataset: name, sampleShape: sampleShape, modelInput: shape, detail: detail)
+        }
+        guard shape.count >= 1 else { throw mismatch("the model input has no batch axis") }
+        let target = Array(shape.dropFirst())
+        let dynamicAxes = target.indices.filter { target[$0] == nil }
+        var sampleTarget: [Int]
+        if dynamicAxes.isEmpty {
+            sampleTarget = target.map { $0 ?? 0 }
+        } else if target.count == sampleShape.count {
+            sampleTarget = zip(target, sampleShape).map { $0 ?? $1 }
+        } else if dynamicAxes.count == 1 {
+            let fixed = target.compactMap { $0 }
+            guard let known = Self.checkedProduct(fixed), known > 0, sampleElementCount % known == 0 else {
+                throw mismatch(
+                    "\(sampleElementCount) values per sample are not a multiple of the fixed axes \(EvaluationError.format(fixed))")
+            }
+            sampleTarget = target.map { $0 ?? sampleElementCount / known }
+        } else {
+            throw mismatch("\(dynamicAxes.count) dynamic axes besides the batch cannot be inferred")
+        }
+        guard sampleTarget.allSatisfy({ $0 >= 0 }) else { throw mismatch("negative extent") }
+        guard let needed = Self.checkedProduct(sampleTarget) else {
+            throw mismatch("the model input holds more values than can be addressed")
+        }
+        guard needed == sampleElementCount else {
+            throw mismatch("the model needs \(needed) values per sample, the data has \(sampleElementCount)")
+        }
+        var result = self
+        result.images = images.reshaped([count] + sampleTarget)
+        return result
+    }
+
+    /// The product of `extents`, or `nil` when it overflows `Int`.
+    private static func checkedProduct(_ extents: [Int]) -> Int? {
+        var product = 1
+        for extent in extents {
+            let (next, overflow) = product.multipliedReportingOverflow(by: extent)
+            if overflow { return nil }
+            product = next
+        }
+        return product
+    }
+}

@@ -1,0 +1,94 @@
+/// Evaluates a classifier on a data set in batches, deterministically.
+///
+/// The model is any forward function from a batch of samples `[B, ...]` to logits
+/// `[B, classes]`; callers wrap a `GraphExecutor` (or a quantized variant) in a closure, so
+/// evaluation does not depend on how the model runs:
+///
+/// ```swift
+/// let report = try Evaluator().evaluate(heldOut, reference: floatPredictions) { batch in
+///     try executor.run(batch)   // [B, 1, 28, 28] → [B, 10]
+/// }
+/// ```
+///
+/// Results do not depend on the batch size as long as the forward function treats each sample
+/// independently: metrics are accumulated per sample, in sample order, in `Double`.
+public struct Evaluator: Sendable {
+    /// The default number of samples per forward call.
+    public static let defaultBatchSize = 250
+
+    /// Samples per forward call (the last batch may be smaller).
+    public var batchSize: Int
+
+    /// Creates an evaluator that feeds the model `batchSize` samples at a time.
+    public init(batchSize: Int = Evaluator.defaultBatchSize) {
+        self.batchSize = batchSize
+    }
+
+    /// Runs `forward` over `dataset` in batches and reports top-1, top-5, NLL and agreement.
+    ///
+    /// - Parameters:
+    ///   - dataset: the samples; `isExact` in the report is `dataset.isComplete`.
+    ///   - reference: predictions to compare with, one per sample of `dataset` (for a subset,
+    ///     cut the full set's with `Array(reference[dataset.sourceRange])`); `nil` for none.
+    ///   - progress: called after each batch with the fraction of samples done, ending at 1.
+    ///   - isCancelled: checked before each batch, as is the current task's cancellation.
+    ///   - forward: maps a batch `[B, ...]` to logits `[B, classes]`, classes ≥ `dataset.classCount`.
+    /// - Throws: `CancellationError` when cancelled; `EvaluationError` for an empty data set, a
+    ///   batch size below 1, a reference of the wrong length or logits of the wrong shape;
+    ///   anything `forward` throws.
+    /// - Complexity: one forward call per batch plus O(count · classes).
+    public func evaluate(
+        _ dataset: Dataset,
+        reference: [Int]? = nil,
+        progress: ((Double) -> Void)? = nil,
+        isCancelled: () -> Bool = { false },
+        forward: (Tensor) throws -> Tensor
+    ) throws -> EvalReport {
+        guard batchSize >= 1 else { throw EvaluationError.invalidBatchSize(batchSize) }
+        guard dataset.count > 0 else { throw EvaluationError.emptyDataset(dataset: dataset.name) }
+        if let reference, reference.count != dataset.count {
+            throw EvaluationError.referenceCountMismatch(
+                dataset: dataset.name, expected: dataset.count, got: reference.count)
+        }
+        var predictions: [Int] = []
+        predictions.reserveCapacity(dataset.count)
+        var correctCount = 0
+        var top5CorrectCount = 0
+        var totalNLL = 0.0
+        for range in dataset.batchRanges(of: batchSize) {
+            if Task.isCancelled || isCancelled() { throw CancellationError() }
+            let batch = dataset.subset(range)
+            let logits = try forward(batch.images)  // [B, classes]
+            guard logits.rank == 2, logits.shape[0] == range.count, logits.shape[1] >= dataset.classCount else {
+                throw EvaluationError.logitsShape(
+                    dataset: dataset.name, batch: range,
+                    expected: "[\(range.count), classes] with classes ≥ \(dataset.classCount)", got: logits.shape)
+            }
+            let classes = logits.shape[1]
+            for (row, label) in batch.labels.enumerated() {
+                let rowLogits = logits.storage[(row * classes)..<((row + 1) * classes)]
+                let prediction = EvaluationMetrics.argmax(rowLogits)
+                predictions.append(prediction)
+                if prediction == label { correctCount += 1 }
+                if EvaluationMetrics.isInTopK(rowLogits, label: label, k: 5) { top5CorrectCount += 1 }
+                totalNLL += EvaluationMetrics.negativeLogLikelihood(rowLogits, label: label)
+            }
+            progress?(Double(range.upperBound) / Double(dataset.count))
+        }
+        let count = Double(dataset.count)
+        let agreement = reference.map { reference in
+            Double(zip(predictions, reference).filter { $0 == $1 }.count) / count
+        }
+        return EvalReport(
+            top1: Double(correctCount) / count,
+            top5: Double(top5CorrectCount) / count,
+            meanNLL: totalNLL / count,
+            agreement: agreement,
+            count: dataset.count,
+            correctCount: correctCount,
+            top5CorrectCount: top5CorrectCount,
+            predictions: predictions,
+            top1Interval: EvaluationMetrics.wilsonInterval(successes: correctCount, trials: dataset.count),
+            isExact: dataset.isComplete)
+    }
+}
