@@ -29,7 +29,7 @@ struct ONNXGraphReader {
         }
         let defaultDomain = model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }
         // IR versions before 3 had no opset_import and implied operator set 1.
-        var reader = ONNXGraphReader(path: path, opset: defaultDomain.map { Int($0.version) } ?? 1)
+        var reader = ONNXGraphReader(path: path, opset: defaultDomain.map { Int(truncatingIfNeeded: $0.version) } ?? 1)
         return try reader.read(model)
     }
 

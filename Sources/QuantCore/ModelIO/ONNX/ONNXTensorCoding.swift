@@ -38,12 +38,12 @@ enum ONNXTensorCoding {
         }
         let storage: [Float]
         if proto.hasRawData {
-            let width = type.byteWidth
-            guard proto.rawData.count == count * width else {
+            let (byteCount, overflow) = count.multipliedReportingOverflow(by: type.byteWidth)
+            guard !overflow, proto.rawData.count == byteCount else {
                 throw ModelIOError.malformed(
                     path: path,
                     detail: "tensor '\(name)' has \(proto.rawData.count) bytes of raw data; shape \(shape) of "
-                        + "\(dataTypeName(proto.dataType)) needs \(count * width)")
+                        + "\(dataTypeName(proto.dataType)) needs \(overflow ? "more" : String(byteCount))")
             }
             storage = decodeLittleEndian(proto.rawData, count: count, type: type)
         } else {
