@@ -67,7 +67,8 @@ public struct Graph: Sendable, Equatable {
     public var outputs: [ValueInfo]
     /// Weights and other constants, by name.
     public var initializers: [String: Tensor]
-    /// The file element type of initializers that are not `Float` (absent means float32).
+    /// The file element type of initializers, and of Constant node outputs, that are not float32
+    /// (absent means float32); used to write them back with their original type.
     public var initializerTypes: [String: ElementType]
     /// Nodes, topologically sorted: every input is produced before it is read.
     public var nodes: [Node]

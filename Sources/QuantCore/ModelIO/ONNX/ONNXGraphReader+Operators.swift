@@ -1,0 +1,137 @@
+import Foundation
+
+extension ONNXGraphReader {
+    /// Converts one `NodeProto` to a `Node` with typed attributes (ONNX defaults filled in).
+    ///
+    /// Attributes that do not change inference results are ignored: `broadcast` (opset < 7),
+    /// `consumed_inputs` (opset < 6), BatchNormalization `is_test`/`momentum`, MaxPool
+    /// `storage_order`, Dropout `ratio`/`seed` and its ratio/training inputs (the engine only
+    /// runs inference). Configurations that would change results and are not supported throw.
+    ///
+    /// - Throws: `ModelIOError.unsupportedOperator` for an unknown op type or a non-default
+    ///   domain; `.invalidGraph` for bad or unsupported attribute values.
+    mutating func appendNode(_ proto: Onnx_NodeProto, index: Int) throws {
+        var node = Node(name: proto.name, op: .identity, inputs: proto.input, outputs: proto.output)
+        let display = node.name.isEmpty ? (proto.output.first { !$0.isEmpty } ?? "#\(index)") : node.name
+        guard proto.domain.isEmpty || proto.domain == "ai.onnx" else {
+            throw ModelIOError.unsupportedOperator(path: path, op: "\(proto.domain).\(proto.opType)", node: display)
+        }
+        let attributes = ONNXAttributes(proto.attribute, path: path, node: display, op: proto.opType)
+        switch proto.opType {
+        case "Gemm":
+            node.op = .gemm(
+                GemmAttributes(
+                    alpha: try attributes.float("alpha") ?? 1, beta: try attributes.float("beta") ?? 1,
+                    transposeA: try attributes.flag("transA") ?? false,
+                    transposeB: try attributes.flag("transB") ?? false))
+        case "MatMul": node.op = .matMul
+        case "Add", "Sub", "Mul", "Div":
+            switch proto.opType {
+            case "Add": node.op = .add
+            case "Sub": node.op = .sub
+            case "Mul": node.op = .mul
+            default: node.op = .div
+            }
+            // Before opset 7, `broadcast = 1` aligned B with A starting at `axis`; that is NumPy
+            // broadcasting only when B covers A's trailing axes.
+            if opset < 7, try attributes.flag("broadcast") == true, let axis = try attributes.int("axis"),
+                node.inputs.count == 2
+            {
+                legacyChecks.append(
+                    .trailingBroadcast(node: display, op: proto.opType, a: node.inputs[0], b: node.inputs[1], axis: axis))
+            }
+        case "Conv":
+            node.op = .conv(
+                ConvAttributes(
+                    kernelShape: try attributes.ints("kernel_shape") ?? [], strides: try attributes.ints("strides") ?? [],
+                    pads: try attributes.ints("pads") ?? [], dilations: try attributes.ints("dilations") ?? [],
+                    group: try attributes.int("group") ?? 1, autoPad: try attributes.autoPad()))
+        case "MaxPool":
+            if node.outputs.count > 1, !node.outputs[1].isEmpty {
+                throw attributes.unsupported("the Indices output")
+            }
+            node.op = .maxPool(try poolAttributes(attributes))
+        case "AveragePool": node.op = .averagePool(try poolAttributes(attributes))
+        case "GlobalAveragePool": node.op = .globalAveragePool
+        case "GlobalMaxPool": node.op = .globalMaxPool
+        case "BatchNormalization":
+            if opset < 9, try attributes.flag("spatial") == false {
+                throw attributes.unsupported("spatial = 0 (per-activation statistics)")
+            }
+            if try attributes.flag("training_mode") == true {
+                throw attributes.unsupported("training_mode = 1")
+            }
+            node.op = .batchNormalization(epsilon: try attributes.float("epsilon") ?? 1e-5)
+        case "Relu": node.op = .relu
+        case "Sigmoid": node.op = .sigmoid
+        case "Tanh": node.op = .tanh
+        case "Identity": node.op = .identity
+        case "Dropout": node.op = .dropout
+        case "Clip":
+            // Opset 11 moved min and max from attributes to inputs 1 and 2.
+            node.op = opset < 11 ? .clip(min: try attributes.float("min"), max: try attributes.float("max")) : .clip(min: nil, max: nil)
+        case "LeakyRelu": node.op = .leakyRelu(alpha: try attributes.float("alpha") ?? 0.01)
+        case "Softmax", "LogSoftmax":
+            let axis = try attributes.int("axis") ?? (opset < 13 ? 1 : -1)
+            node.op = proto.opType == "Softmax" ? .softmax(axis: axis) : .logSoftmax(axis: axis)
+            if opset < 13, let input = node.inputs.first {
+                legacyChecks.append(.lastAxis(node: display, op: proto.opType, input: input, axis: axis))
+            }
+        case "Flatten": node.op = .flatten(axis: try attributes.int("axis") ?? 1)
+        case "Reshape":
+            if opset < 5, let shape = try attributes.ints("shape") {
+                // Reshape-1 took the shape as an attribute; later versions read it from input 1.
+                let shapeName = "\(node.outputs.first ?? display)__shape"
+                try addInitializer(shapeName, Tensor(shape: [shape.count], storage: shape.map { Float($0) }), .int64)
+                node.inputs = [node.inputs.first ?? "", shapeName]
+            }
+            node.op = .reshape(allowZero: try attributes.flag("allowzero") ?? false)
+        case "Concat":
+            guard let axis = try attributes.int("axis") ?? (opset < 4 ? 1 : nil) else {
+                throw attributes.invalid("Concat needs an 'axis' attribute")
+            }
+            node.op = .concat(axis: axis)
+        case "Constant":
+            let (tensor, type) = try constantValue(attributes)
+            node.op = .constant(tensor)
+            if type != .float32, let output = node.outputs.first { initializerTypes[output] = type }
+        default:
+            throw ModelIOError.unsupportedOperator(path: path, op: proto.opType, node: display)
+        }
+        nodes.append(node)
+    }
+
+    private func poolAttributes(_ attributes: ONNXAttributes) throws -> PoolAttributes {
+        guard let kernelShape = try attributes.ints("kernel_shape"), !kernelShape.isEmpty else {
+            throw attributes.invalid("kernel_shape is required")
+        }
+        return PoolAttributes(
+            kernelShape: kernelShape, strides: try attributes.ints("strides") ?? [],
+            pads: try attributes.ints("pads") ?? [], dilations: try attributes.ints("dilations") ?? [],
+            ceilMode: try attributes.flag("ceil_mode") ?? false,
+            countIncludePad: try attributes.flag("count_include_pad") ?? false, autoPad: try attributes.autoPad())
+    }
+
+    /// The tensor of a Constant node from `value`, `value_float(s)` or `value_int(s)`.
+    private func constantValue(_ attributes: ONNXAttributes) throws -> (Tensor, ElementType) {
+        if let proto = try attributes.tensor("value") {
+            return try ONNXTensorCoding.tensor(from: proto, path: path, fallbackName: attributes.node)
+        }
+        if let value = try attributes.float("value_float") {
+            return (Tensor(scalar: value), .float32)
+        }
+        if let values = try attributes.floats("value_floats") {
+            return (Tensor(shape: [values.count], storage: values), .float32)
+        }
+        if let value = try attributes.int("value_int") {
+            return (Tensor(scalar: Float(value)), .int64)
+        }
+        if let values = try attributes.ints("value_ints") {
+            return (Tensor(shape: [values.count], storage: values.map { Float($0) }), .int64)
+        }
+        for name in ["sparse_value", "value_string", "value_strings"] where attributes.contains(name) {
+            throw attributes.unsupported("a '\(name)' constant")
+        }
+        throw attributes.invalid("Constant needs a 'value' attribute")
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// Turns a decoded ONNX `ModelProto` into a validated `Graph`, naming the file in every error.
+///
+/// Steps: read the default-domain opset, the initializers, the graph inputs (minus those that
+/// are initializers: exporters before IR 4 list weights as inputs), the outputs and the nodes
+/// (see `ONNXGraphReader+Operators.swift`), then sort and check the graph with `validated()`,
+/// and finally check the few old-opset semantics that need operand ranks (`ONNXLegacyCheck`).
+struct ONNXGraphReader {
+    /// The file, for errors.
+    let path: String
+    /// The version of the default (`ai.onnx`) operator set the model imports.
+    let opset: Int
+    /// Initializers read so far, including those synthesized from old-style attributes.
+    var initializers: [String: Tensor] = [:]
+    /// File element types that are not float32, for initializers and Constant outputs.
+    var initializerTypes: [String: ElementType] = [:]
+    /// Nodes converted so far, in file order.
+    var nodes: [Node] = []
+    /// Old-opset conditions to verify once ranks are known.
+    var legacyChecks: [ONNXLegacyCheck] = []
+
+    /// The graph held by `model`.
+    ///
+    /// - Throws: `ModelIOError` naming `path`.
+    static func graph(from model: Onnx_ModelProto, path: String) throws -> Graph {
+        guard model.hasGraph else {
+            throw ModelIOError.malformed(path: path, detail: "the file holds no graph (is it an ONNX model?)")
+        }
+        let defaultDomain = model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }
+        // IR versions before 3 had no opset_import and implied operator set 1.
+        var reader = ONNXGraphReader(path: path, opset: defaultDomain.map { Int(truncatingIfNeeded: $0.version) } ?? 1)
+        return try reader.read(model)
+    }
+
+    private mutating func read(_ model: Onnx_ModelProto) throws -> Graph {
+        let proto = model.graph
+        if !proto.sparseInitializer.isEmpty {
+            throw ModelIOError.malformed(path: path, detail: "sparse initializers are not supported")
+        }
+        for (index, initializer) in proto.initializer.enumerated() {
+            guard !initializer.name.isEmpty else {
+                throw ModelIOError.malformed(path: path, detail: "initializer #\(index) has no name")
+            }
+            let (tensor, type) = try ONNXTensorCoding.tensor(from: initializer, path: path)
+            try addInitializer(initializer.name, tensor, type)
+        }
+        let inputs = try proto.input.filter { initializers[$0.name] == nil }.map(valueInfo)
+        let outputs = try proto.output.map(valueInfo)
+        for (index, node) in proto.node.enumerated() {
+            try appendNode(node, index: index)
+        }
+        var metadata: [String: String] = [:]
+        for entry in model.metadataProps { metadata[entry.key] = entry.value }
+
+        let unsorted = Graph(
+            name: proto.name, inputs: inputs, outputs: outputs, initializers: initializers,
+            initializerTypes: initializerTypes, nodes: nodes, metadata: metadata)
+        let graph: Graph
+        do {
+            graph = try unsorted.validated()
+        } catch let error as GraphError {
+            throw ModelIOError.invalidGraph(path: path, error)
+        }
+        if !legacyChecks.isEmpty {
+            let ranks = ONNXRankInference.ranks(in: graph)
+            for check in legacyChecks {
+                try check.verify(ranks: ranks, path: path)
+            }
+        }
+        return graph
+    }
+
+    /// Records an initializer, rejecting a second one with the same name.
+    mutating func addInitializer(_ name: String, _ tensor: Tensor, _ type: ElementType) throws {
+        guard initializers.updateValue(tensor, forKey: name) == nil else {
+            throw ModelIOError.invalidGraph(path: path, .duplicateValue(name))
+        }
+        if type != .float32 { initializerTypes[name] = type }
+    }
+
+    /// A graph input or output description.
+    private func valueInfo(_ proto: Onnx_ValueInfoProto) throws -> ValueInfo {
+        guard case .tensorType(let tensorType)? = proto.type.value else {
+            throw ModelIOError.unsupportedDataType(path: path, tensor: proto.name, dataType: "a non-tensor type")
+        }
+        let type = try ONNXTensorCoding.elementType(code: tensorType.elemType, tensor: proto.name, path: path)
+        var shape: [Int?] = []
+        var names: [String?] = []
+        // A missing shape (unknown rank) is read as rank 0; the engine needs ranks anyway.
+        for dimension in tensorType.shape.dim {
+            switch dimension.value {
+            case .dimValue(let extent)? where extent >= 0:
+                shape.append(Int(extent))
+                names.append(nil)
+            case .dimParam(let name)? where !name.isEmpty:
+                shape.append(nil)
+                names.append(name)
+            default:
+                shape.append(nil)
+                names.append(nil)
+            }
+        }
+        return ValueInfo(name: proto.name, elementType: type, shape: shape, dimensionNames: names)
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+
+/// Turns a `Graph` into an ONNX `ModelProto`: IR version 8, default-domain opset 13.
+///
+/// Output is deterministic (initializers and metadata sorted by name). Two operator
+/// configurations need a newer opset and raise it for the whole model: Reshape `allowzero`
+/// (opset 14) and AveragePool `dilations` (opset 19); neither changes the meaning of the other
+/// supported operators. Clip bounds held as attributes (read from opset < 11 files) are written
+/// as scalar initializers feeding inputs 1 and 2, as opset 13 requires.
+struct ONNXGraphWriter {
+    /// The ONNX IR version written.
+    static let irVersion: Int64 = 8
+    /// The default-domain opset written unless an operator needs a newer one.
+    static let baseOpset = 13
+    /// The `producer_name` written.
+    static let producerName = "quantdash"
+
+    /// The file, for errors.
+    let path: String
+    private var usedNames: Set<String>
+    private var extraInitializers: [Onnx_TensorProto] = []
+
+    private init(path: String, graph: Graph) {
+        self.path = path
+        var names = Set(graph.inputs.map(\.name)).union(graph.initializers.keys).union(graph.outputs.map(\.name))
+        for node in graph.nodes {
+            names.formUnion(node.inputs)
+            names.formUnion(node.outputs)
+        }
+        usedNames = names
+    }
+
+    /// The model for `graph`.
+    ///
+    /// - Throws: `ModelIOError.writeFailed` naming `path` when a tensor cannot be stored as its
+    ///   element type.
+    static func model(from graph: Graph, path: String) throws -> Onnx_ModelProto {
+        var writer = ONNXGraphWriter(path: path, graph: graph)
+        var proto = Onnx_GraphProto()
+        proto.name = graph.name
+        proto.node = try graph.nodes.map { try writer.nodeProto($0, types: graph.initializerTypes) }
+        proto.initializer = try graph.initializers.keys.sorted().compactMap { name in
+            guard let tensor = graph.initializers[name] else { return nil }
+            return try ONNXTensorCoding.proto(
+                from: tensor, name: name, elementType: graph.initializerTypes[name] ?? .float32, path: path)
+        }
+        proto.initializer += writer.extraInitializers
+        proto.input = graph.inputs.map(valueInfoProto)
+        proto.output = graph.outputs.map(valueInfoProto)
+
+        var model = Onnx_ModelProto()
+        model.irVersion = irVersion
+        model.producerName = producerName
+        var opset = Onnx_OperatorSetIdProto()
+        opset.domain = ""
+        opset.version = Int64(requiredOpset(graph))
+        model.opsetImport = [opset]
+        model.graph = proto
+        model.metadataProps = graph.metadata.keys.sorted().map { key in
+            var entry = Onnx_StringStringEntryProto()
+            entry.key = key
+            entry.value = graph.metadata[key] ?? ""
+            return entry
+        }
+        return model
+    }
+
+    /// The lowest opset (at least `baseOpset`) that expresses every node of `graph`.
+    static func requiredOpset(_ graph: Graph) -> Int {
+        var opset = baseOpset
+        for node in graph.nodes {
+            switch node.op {
+            case .reshape(allowZero: true): opset = max(opset, 14)
+            case .averagePool(let attributes) where !attributes.dilations.isEmpty: opset = max(opset, 19)
+            default: break
+            }
+        }
+        return opset
+    }
+
+    private static func valueInfoProto(_ value: ValueInfo) -> Onnx_ValueInfoProto {
+        var tensorType = Onnx_TypeProto.Tensor()
+        tensorType.elemType = Int32(value.elementType.rawValue)
+        var shape = Onnx_TensorShapeProto()
+        shape.dim = value.shape.enumerated().map { axis, extent in
+            var dimension = Onnx_TensorShapeProto.Dimension()
+            if let extent {
+                dimension.dimValue = Int64(extent)
+            } else if axis < value.dimensionNames.count, let name = value.dimensionNames[axis] {
+                dimension.dimParam = name
+            }
+            return dimension
+        }
+        tensorType.shape = shape
+        var proto = Onnx_ValueInfoProto()
+        proto.name = value.name
+        proto.type.tensorType = tensorType
+        return proto
+    }
+
+    private mutating func nodeProto(_ node: Node, types: [String: ElementType]) throws -> Onnx_NodeProto {
+        var proto = Onnx_NodeProto()
+        proto.name = node.name
+        proto.opType = node.op.onnxName
+        proto.input = node.inputs
+        proto.output = node.outputs
+        var attributes: [Onnx_AttributeProto] = []
+        switch node.op {
+        case .gemm(let gemm):
+            attributes = [.float("alpha", gemm.alpha), .float("beta", gemm.beta)]
+            if gemm.transposeA { attributes.append(.int("transA", 1)) }
+            if gemm.transposeB { attributes.append(.int("transB", 1)) }
+        case .conv(let conv):
+            attributes = spatialAttributes(conv.kernelShape, conv.strides, conv.pads, conv.dilations, conv.autoPad)
+            attributes.append(.int("group", conv.group))
+        case .maxPool(let pool), .averagePool(let pool):
+            attributes = spatialAttributes(pool.kernelShape, pool.strides, pool.pads, pool.dilations, pool.autoPad)
+            if pool.ceilMode { attributes.append(.int("ceil_mode", 1)) }
+            if case .averagePool = node.op, pool.countIncludePad { attributes.append(.int("count_include_pad", 1)) }
+        case .batchNormalization(let epsilon): attributes = [.float("epsilon", epsilon)]
+        case .leakyRelu(let alpha): attributes = [.float("alpha", alpha)]
+        case .softmax(let axis), .logSoftmax(let axis), .flatten(let axis), .concat(let axis):
+            attributes = [.int("axis", axis)]
+        case .reshape(let allowZero):
+            if allowZero { attributes = [.int("allowzero", 1)] }
+        case .clip(let min, let max):
+            for (slot, bound, label) in [(1, min, "min"), (2, max, "max")] {
+                guard let bound else { continue }
+                let name = freshName("\(node.displayName)_clip_\(label)")
+                extraInitializers.append(
+                    try ONNXTensorCoding.proto(from: Tensor(scalar: bound), name: name, elementType: .float32, path: path))
+                while proto.input.count <= slot { proto.input.append("") }
+                proto.input[slot] = name
+            }
+        case .constant(let tensor):
+            let output = node.outputs.first ?? ""
+            var attribute = Onnx_AttributeProto()
+            attribute.name = "value"
+            attribute.type = .tensor
+            attribute.t = try ONNXTensorCoding.proto(
+                from: tensor, name: output, elementType: types[output] ?? .float32, path: path)
+            attributes = [attribute]
+        case .matMul, .add, .sub, .mul, .div, .globalAveragePool, .globalMaxPool, .relu, .sigmoid, .tanh,
+            .identity, .dropout:
+            break
+        }
+        proto.attribute = attributes
+        return proto
+    }
+
+    /// Attributes shared by Conv and the pools; empty lists and `NOTSET` are omitted (ONNX defaults).
+    private func spatialAttributes(
+        _ kernelShape: [Int], _ strides: [Int], _ pads: [Int], _ dilations: [Int], _ autoPad: AutoPad
+    ) -> [Onnx_AttributeProto] {
+        var attributes: [Onnx_AttributeProto] = []
+        for (name, values) in [("kernel_shape", kernelShape), ("strides", strides), ("pads", pads), ("dilations", dilations)]
+        where !values.isEmpty {
+            attributes.append(.ints(name, values))
+        }
+        if autoPad != .notSet {
+            attributes.append(.string("auto_pad", autoPad.rawValue))
+        }
+        return attributes
+    }
+
+    /// `base`, or `base_2`, `base_3`, … : a value name not used anywhere in the graph.
+    private mutating func freshName(_ base: String) -> String {
+        var candidate = base
+        var suffix = 2
+        while usedNames.contains(candidate) {
+            candidate = "\(base)_\(suffix)"
+            suffix += 1
+        }
+        usedNames.insert(candidate)
+        return candidate
+    }
+}
+
+extension Onnx_AttributeProto {
+    /// An `INT` attribute.
+    fileprivate static func int(_ name: String, _ value: Int) -> Onnx_AttributeProto {
+        var attribute = Onnx_AttributeProto()
+        attribute.name = name
+        attribute.type = .int
+        attribute.i = Int64(value)
+        return attribute
+    }
+
+    /// An `INTS` attribute.
+    fileprivate static func ints(_ name: String, _ values: [Int]) -> Onnx_AttributeProto {
+        var attribute = Onnx_AttributeProto()
+        attribute.name = name
+        attribute.type = .ints
+        attribute.ints = values.map { Int64($0) }
+        return attribute
+    }
+
+    /// A `FLOAT` attribute.
+    fileprivate static func float(_ name: String, _ value: Float) -> Onnx_AttributeProto {
+        var attribute = Onnx_AttributeProto()
+        attribute.name = name
+        attribute.type = .float
+        attribute.f = value
+        return attribute
+    }
+
+    /// A `STRING` attribute (UTF-8).
+    fileprivate static func string(_ name: String, _ value: String) -> Onnx_AttributeProto {
+        var attribute = Onnx_AttributeProto()
+        attribute.name = name
+        attribute.type = .string
+        attribute.s = Data(value.utf8)
+        return attribute
+    }
+}

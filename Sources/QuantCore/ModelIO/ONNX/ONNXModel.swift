@@ -1,0 +1,84 @@
+import Foundation
+import SwiftProtobuf
+
+/// Reads and writes ONNX model files (`.onnx`, a serialized `onnx.ModelProto`).
+///
+/// Reading converts the supported operators (see `Operator`) with their attributes, ONNX
+/// defaults filled in for the file's opset, and returns a validated graph whose nodes are
+/// topologically sorted. Old-opset differences handled:
+/// - weights listed as graph inputs (IR < 4) are initializers only;
+/// - Clip before opset 11 keeps its bounds as attributes (`Operator.clip(min:max:)`);
+/// - Reshape before opset 5 gets its `shape` attribute as an int64 initializer input;
+/// - Softmax/LogSoftmax before opset 13 (flatten at `axis`) are accepted only when `axis` is
+///   the input's last axis, where both meanings agree; otherwise the model is rejected;
+/// - Add/Sub/Mul/Div before opset 7 with `broadcast`/`axis` are accepted only where they equal
+///   NumPy broadcasting.
+///
+/// Writing produces IR version 8 with opset 13 (see `ONNXGraphWriter` for the exceptions),
+/// `producer_name` "quantdash", initializers as little-endian `raw_data` in their original
+/// element type, and the graph's metadata as `metadata_props`.
+public enum ONNXModel {
+    /// The graph stored in the ONNX file at `url`.
+    ///
+    /// - Throws: `ModelIOError` naming the file: `.unreadable`, `.malformed` (not a model,
+    ///   inconsistent tensor data, external data), `.unsupportedOperator`,
+    ///   `.unsupportedDataType`, or `.invalidGraph` (dangling references, cycles, bad or
+    ///   unsupported attributes).
+    public static func load(contentsOf url: URL) throws -> Graph {
+        try decode(readFile(at: url), source: url.path)
+    }
+
+    /// The graph stored in `data`, a serialized `ModelProto`; `source` names it in errors.
+    ///
+    /// - Throws: `ModelIOError` as for `load(contentsOf:)`.
+    public static func decode(_ data: Data, source: String) throws -> Graph {
+        let model: Onnx_ModelProto
+        do {
+            model = try Onnx_ModelProto(serializedBytes: data)
+        } catch {
+            throw ModelIOError.malformed(path: source, detail: "not a valid ONNX model (protobuf decoding failed: \(error))")
+        }
+        return try ONNXGraphReader.graph(from: model, path: source)
+    }
+
+    /// `graph` serialized as an ONNX `ModelProto`.
+    ///
+    /// - Throws: `ModelIOError.writeFailed` when an integer-typed tensor holds a non-integer.
+    public static func encode(_ graph: Graph) throws -> Data {
+        try encode(graph, path: graph.name.isEmpty ? "model" : graph.name)
+    }
+
+    /// Writes `graph` to `url` atomically (temporary file, fsync, rename).
+    ///
+    /// - Throws: `ModelIOError.writeFailed` naming the file; an existing file is left untouched.
+    public static func write(_ graph: Graph, to url: URL) throws {
+        try AtomicFile.write(encode(graph, path: url.path), to: url)
+    }
+
+    private static func encode(_ graph: Graph, path: String) throws -> Data {
+        let model = try ONNXGraphWriter.model(from: graph, path: path)
+        do {
+            return try model.serializedBytes()
+        } catch {
+            throw ModelIOError.writeFailed(path: path, reason: "protobuf encoding failed: \(error)")
+        }
+    }
+
+    /// The bytes of the file at `url`.
+    ///
+    /// - Throws: `ModelIOError.unreadable` with a short reason (missing, a folder, no access).
+    static func readFile(at url: URL) throws -> Data {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw ModelIOError.unreadable(path: url.path, reason: "no such file")
+        }
+        guard !isDirectory.boolValue else {
+            throw ModelIOError.unreadable(path: url.path, reason: "it is a folder, not a file")
+        }
+        do {
+            return try Data(contentsOf: url)
+        } catch {
+            throw ModelIOError.unreadable(path: url.path, reason: (error as NSError).localizedDescription)
+        }
+    }
+}

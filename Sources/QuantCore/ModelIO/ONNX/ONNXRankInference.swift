@@ -1,0 +1,40 @@
+/// Infers the rank (number of axes) of graph values where the operators make it plain.
+///
+/// Only what old-opset checks need (`ONNXLegacyCheck`): ranks start from graph inputs,
+/// initializers and Constant nodes and flow through the supported operators. A value whose
+/// rank cannot be told without shapes (e.g. Reshape to a computed shape) is left out.
+enum ONNXRankInference {
+    /// Rank per value name for a topologically sorted `graph`.
+    static func ranks(in graph: Graph) -> [String: Int] {
+        var ranks: [String: Int] = [:]
+        for input in graph.inputs { ranks[input.name] = input.shape.count }
+        for (name, tensor) in graph.initializers { ranks[name] = tensor.rank }
+        for node in graph.nodes {
+            let operands = node.inputs.map { $0.isEmpty ? nil : ranks[$0] }
+            let first = operands.first ?? nil
+            let rank: Int?
+            switch node.op {
+            case .gemm, .flatten: rank = 2
+            case .constant(let tensor): rank = tensor.rank
+            case .matMul:
+                if operands.count == 2, let a = operands[0], let b = operands[1] {
+                    // A rank-1 operand gains an axis that is removed again afterwards.
+                    rank = max(a, b) - (a == 1 ? 1 : 0) - (b == 1 ? 1 : 0) + (a == 1 && b == 1 ? 1 : 0)
+                } else {
+                    rank = nil
+                }
+            case .add, .sub, .mul, .div:
+                rank = operands.contains { $0 == nil } ? nil : operands.compactMap { $0 }.max()
+            case .reshape:
+                rank = node.inputs.count > 1 ? graph.initializers[node.inputs[1]]?.count : nil
+            case .concat:
+                rank = operands.lazy.compactMap { $0 }.first
+            case .conv, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .batchNormalization,
+                .relu, .clip, .leakyRelu, .sigmoid, .tanh, .softmax, .logSoftmax, .identity, .dropout:
+                rank = first
+            }
+            if let rank, let output = node.outputs.first, !output.isEmpty { ranks[output] = rank }
+        }
+        return ranks
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+
+/// Converts between ONNX `TensorProto` messages and engine tensors.
+///
+/// Reading accepts `raw_data` (little-endian) and the typed fields: `float_data` (FLOAT),
+/// `double_data` (DOUBLE), `int64_data` (INT64) and `int32_data` (INT32, and INT8/UINT8, which
+/// ONNX stores one per `int32` entry). Every value becomes a `Float`; the file type is returned
+/// so it can be written back. Writing always uses `raw_data`.
+enum ONNXTensorCoding {
+    /// The tensor held by `proto` and its element type in the file.
+    ///
+    /// - Parameters:
+    ///   - proto: the message; its `name` is used in errors (`fallbackName` when empty).
+    ///   - path: the file, for errors.
+    /// - Throws: `ModelIOError.unsupportedDataType`, or `.malformed` when the data does not
+    ///   match the shape, dimensions are negative, or the data lives in an external file.
+    static func tensor(from proto: Onnx_TensorProto, path: String, fallbackName: String = "") throws -> (Tensor, ElementType) {
+        let name = proto.name.isEmpty ? fallbackName : proto.name
+        if proto.dataLocation == .external || !proto.externalData.isEmpty {
+            throw ModelIOError.malformed(
+                path: path,
+                detail: "tensor '\(name)' keeps its data in an external file, which is not supported; "
+                    + "save the model with all tensors inside the .onnx file")
+        }
+        if proto.hasSegment {
+            throw ModelIOError.malformed(path: path, detail: "tensor '\(name)' is split into segments, which is not supported")
+        }
+        let type = try elementType(code: proto.dataType, tensor: name, path: path)
+        var shape: [Int] = []
+        var count = 1
+        for dimension in proto.dims {
+            let (product, overflow) = count.multipliedReportingOverflow(by: Int(truncatingIfNeeded: dimension))
+            guard dimension >= 0, !overflow else {
+                throw ModelIOError.malformed(path: path, detail: "tensor '\(name)' has invalid dimensions \(proto.dims)")
+            }
+            shape.append(Int(dimension))
+            count = product
+        }
+        let storage: [Float]
+        if proto.hasRawData {
+            let (byteCount, overflow) = count.multipliedReportingOverflow(by: type.byteWidth)
+            guard !overflow, proto.rawData.count == byteCount else {
+                throw ModelIOError.malformed(
+                    path: path,
+                    detail: "tensor '\(name)' has \(proto.rawData.count) bytes of raw data; shape \(shape) of "
+                        + "\(dataTypeName(proto.dataType)) needs \(overflow ? "more" : String(byteCount))")
+            }
+            storage = decodeLittleEndian(proto.rawData, count: count, type: type)
+        } else {
+            switch type {
+            case .float32: storage = proto.floatData
+            case .float64: storage = proto.doubleData.map { Float($0) }
+            case .int64: storage = proto.int64Data.map { Float($0) }
+            case .int32, .int8, .uint8: storage = proto.int32Data.map { Float($0) }
+            }
+            guard storage.count == count else {
+                throw ModelIOError.malformed(
+                    path: path, detail: "tensor '\(name)' has \(storage.count) values; shape \(shape) needs \(count)")
+            }
+        }
+        return (Tensor(shape: shape, storage: storage), type)
+    }
+
+    /// A `TensorProto` holding `tensor` as `elementType` in little-endian `raw_data`.
+    ///
+    /// - Throws: `ModelIOError.writeFailed` naming `path` when an integer type is asked for and a
+    ///   value is not an integer or (for 8-bit types) out of range. 32- and 64-bit integers
+    ///   saturate: `Float` cannot hold `Int64.max` exactly, and such values are limits anyway.
+    static func proto(from tensor: Tensor, name: String, elementType: ElementType, path: String) throws -> Onnx_TensorProto {
+        var proto = Onnx_TensorProto()
+        proto.name = name
+        proto.dataType = Int32(elementType.rawValue)
+        proto.dims = tensor.shape.map { Int64($0) }
+        var bytes = Data(capacity: tensor.count * elementType.byteWidth)
+        func append<T: FixedWidthInteger>(_ value: T) {
+            withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        }
+        for value in tensor.storage {
+            switch elementType {
+            case .float32:
+                append(value.bitPattern)
+            case .float64:
+                append(Double(value).bitPattern)
+            case .int64, .int32, .int8, .uint8:
+                guard value.isFinite, value.rounded() == value else {
+                    throw ModelIOError.writeFailed(
+                        path: path, reason: "tensor '\(name)' holds \(value), which is not an integer (\(elementType))")
+                }
+                switch elementType {
+                case .int64: append(Int64(saturating: value))
+                case .int32: append(Int32(saturating: value))
+                case .int8, .uint8:
+                    guard let byte = elementType == .int8 ? Int8(exactly: value).map({ UInt8(bitPattern: $0) }) : UInt8(exactly: value) else {
+                        throw ModelIOError.writeFailed(
+                            path: path, reason: "tensor '\(name)' holds \(value), which does not fit \(elementType)")
+                    }
+                    append(byte)
+                default: break
+                }
+            }
+        }
+        proto.rawData = bytes
+        return proto
+    }
+
+    /// The engine element type for an ONNX `TensorProto.DataType` code.
+    ///
+    /// - Throws: `ModelIOError.unsupportedDataType` naming the tensor and the ONNX type.
+    static func elementType(code: Int32, tensor: String, path: String) throws -> ElementType {
+        guard let type = ElementType(rawValue: Int(code)) else {
+            throw ModelIOError.unsupportedDataType(path: path, tensor: tensor, dataType: dataTypeName(code))
+        }
+        return type
+    }
+
+    /// The ONNX spelling of a data type code, e.g. `FLOAT16`.
+    static func dataTypeName(_ code: Int32) -> String {
+        guard let type = Onnx_TensorProto.DataType(rawValue: Int(code)) else { return "data type \(code)" }
+        return "\(type)".uppercased()
+    }
+
+    private static func decodeLittleEndian(_ data: Data, count: Int, type: ElementType) -> [Float] {
+        data.withUnsafeBytes { bytes -> [Float] in
+            (0..<count).map { index in
+                let offset = index * type.byteWidth
+                switch type {
+                case .float32: return Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                case .float64: return Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))))
+                case .int64: return Float(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
+                case .int32: return Float(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
+                case .int8: return Float(bytes.load(fromByteOffset: offset, as: Int8.self))
+                case .uint8: return Float(bytes[offset])
+                }
+            }
+        }
+    }
+}
+
+extension ElementType {
+    /// Bytes per element in `raw_data`.
+    var byteWidth: Int {
+        switch self {
+        case .float32, .int32: 4
+        case .float64, .int64: 8
+        case .int8, .uint8: 1
+        }
+    }
+}
+
+extension FixedWidthInteger {
+    /// The integer nearest to an integral `value`, clamped to the type's range.
+    fileprivate init(saturating value: Float) {
+        if value >= Float(Self.max) {
+            self = .max
+        } else if value <= Float(Self.min) {
+            self = .min
+        } else {
+            self.init(value)
+        }
+    }
+}
