@@ -40,11 +40,15 @@ public struct QuantPlan: Sendable, Equatable {
     /// - Throws: `PlanError.invalidField` for a bad setting, `PlanError.unknownLayer` naming the
     ///   first unknown layer (in sorted order) and listing valid names briefly.
     public func validated(against layerNames: [String], file: String = "") throws {
-        try PlanEntry.check(defaults, path: PlanPath.root.appending("default"))
-        for name in layers.keys.sorted() {
-            if let settings = layers[name] {
-                try PlanEntry.check(settings, path: PlanPath.root.appending("layers").appending(name))
+        do {
+            try PlanEntry.check(defaults, path: PlanPath.root.appending("default"))
+            for name in layers.keys.sorted() {
+                if let settings = layers[name] {
+                    try PlanEntry.check(settings, path: PlanPath.root.appending("layers").appending(name))
+                }
             }
+        } catch let error as PlanError {
+            throw error.inFile(file)
         }
         let known = Set(layerNames)
         if let unknown = layers.keys.sorted().first(where: { !known.contains($0) }) {
