@@ -76,12 +76,12 @@ public struct ErrorMetrics: Sendable, Equatable, Codable {
         } else {
             sqnrDecibels = max(10 * log10(signal / noise), ErrorMetrics.minimumSQNR)
         }
-        if signal == 0 && decoded == 0 {
-            cosineSimilarity = 1
+        if noise == 0 {
+            cosineSimilarity = 1  // identical (including both all zero)
         } else if signal == 0 || decoded == 0 {
             cosineSimilarity = 0
         } else {
-            cosineSimilarity = min(max(dot / (signal.squareRoot() * decoded.squareRoot()), -1), 1)
+            cosineSimilarity = min(max(dot / (signal * decoded).squareRoot(), -1), 1)
         }
         maxAbsoluteError = maxError
         sparsity = float.isEmpty ? 0 : Double(zeros) / count
