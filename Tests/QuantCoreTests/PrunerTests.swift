@@ -79,6 +79,23 @@ import Testing
             Pruner.mask(for: weights, outputChannelAxis: 0, rule: .sparsity(0.5)) == [false, true, true, true, false, false])
     }
 
+    @Test func magnitudeOrderMatchesASortByMagnitudeThenIndex() {
+        var values = Self.weights(count: 2000, seed: 11)
+        values += [0, -0.0, .infinity, -.infinity, .nan, 0]
+        let expected = values.indices.sorted { left, right in
+            let a = abs(values[left]).isNaN ? Float.infinity : abs(values[left])
+            let b = abs(values[right]).isNaN ? Float.infinity : abs(values[right])
+            if a != b { return a < b }
+            if abs(values[left]).isNaN != abs(values[right]).isNaN { return !abs(values[left]).isNaN }
+            return left < right
+        }
+        #expect(Pruner.magnitudeOrder(of: values) == expected)
+    }
+
+    @Test func sparsityNeverPrunesNaNBeforeNumbers() {
+        #expect(Pruner.mask(for: Self.row([.nan, 0.2, 0.1]), outputChannelAxis: 0, rule: .sparsity(0.67)) == [false, true, true])
+    }
+
     @Test func matchingThresholdIsTheLargestPrunedMagnitude() {
         let weights = Self.row([0.4, -0.1, 0.1, 0.0])
         #expect(Pruner.threshold(forSparsity: 0.5, of: weights) == 0.1)

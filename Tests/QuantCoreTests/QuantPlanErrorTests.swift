@@ -167,16 +167,18 @@ import Testing
         #expect(error?.description.contains("\n") == false)
     }
 
-    @Test func malformedJSONNamesTheFile() {
+    static let malformed: [(json: String, message: String)] = [
+        ("{ \"version\": 1,\n  \"layers\": x }", "plan.json: not a valid plan: invalid JSON at line 2, column 13 (invalid value)"),
+        (#"{ "version": 1, "#, "plan.json: not a valid plan: invalid JSON (unexpected end of file during JSON parse)"),
+        ("", "plan.json: not a valid plan: invalid JSON (unexpected end of file during JSON parse)"),
+    ]
+
+    @Test(arguments: malformed)
+    func malformedJSONNamesTheFileAndPosition(json: String, message: String) {
         let error = #expect(throws: PlanError.self) {
-            try QuantPlan.decoded(from: Data(#"{ "version": 1, "#.utf8), file: "plan.json")
+            try QuantPlan.decoded(from: Data(json.utf8), file: "plan.json")
         }
-        guard case .malformedJSON(let file, _)? = error else {
-            Issue.record("expected malformedJSON, got \(String(describing: error))")
-            return
-        }
-        #expect(file == "plan.json")
-        #expect(error?.description.hasPrefix("plan.json: not a valid plan: ") == true)
+        #expect(error?.description == message)
     }
 
     @Test func errorsInsideAnEnclosingDocumentNameTheFullPath() throws {

@@ -192,3 +192,44 @@ import Testing
         #expect(try QuantPlan.decoded(from: normalized.encoded(), file: "p") == normalized)
     }
 }
+
+@Suite struct PlanFormatDocumentationTests {
+    /// Every ```json block of docs/plan-format.md.
+    static func jsonBlocks() throws -> [String] {
+        let url = TestSupport.packageRoot.appendingPathComponent("docs/plan-format.md")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var blocks: [String] = []
+        var current: [Substring]? = nil
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if current == nil, line == "```json" {
+                current = []
+            } else if let lines = current, line == "```" {
+                blocks.append(lines.joined(separator: "\n"))
+                current = nil
+            } else {
+                current?.append(line)
+            }
+        }
+        return blocks
+    }
+
+    @Test func everyJSONExampleIsAValidPlan() throws {
+        let blocks = try Self.jsonBlocks()
+        #expect(blocks.count >= 10)
+        for block in blocks {
+            #expect(throws: Never.self, "\(block)") {
+                try QuantPlan.decoded(from: Data(block.utf8), file: "plan-format.md")
+            }
+        }
+    }
+
+    @Test func theNormalizedExampleIsWhatEncodingWrites() throws {
+        let blocks = try Self.jsonBlocks()
+        guard let first = blocks.first, let written = blocks.first(where: { $0.hasPrefix("{\n  \"default\"") }) else {
+            Issue.record("examples missing")
+            return
+        }
+        let plan = try QuantPlan.decoded(from: Data(first.utf8), file: "plan-format.md")
+        #expect(String(decoding: try plan.encoded(), as: UTF8.self) == written + "\n")
+    }
+}

@@ -39,15 +39,15 @@ extension Pruner {
     }
 
     /// Flat indices sorted by `(|w|, index)`, NaN magnitudes last.
+    ///
+    /// Sorts one `UInt64` key per weight: the bit pattern of `|w|` (which orders like the value
+    /// for non-negative floats, with NaN above +∞) in the high half, the index in the low half
+    /// (tensors hold fewer than 2^32 weights).
     static func magnitudeOrder(of weights: [Float]) -> [Int] {
-        weights.indices.sorted { left, right in
-            let a = abs(weights[left])
-            let b = abs(weights[right])
-            if a.isNaN || b.isNaN {
-                if a.isNaN != b.isNaN { return b.isNaN }
-                return left < right
-            }
-            return a != b ? a < b : left < right
+        var keys = weights.indices.map { index in
+            UInt64(abs(weights[index]).bitPattern) << 32 | UInt64(UInt32(truncatingIfNeeded: index))
         }
+        keys.sort()
+        return keys.map { Int($0 & 0xFFFF_FFFF) }
     }
 }

@@ -119,6 +119,28 @@ enum PlanDecoding {
         }
     }
 
+    /// Where and why `data` is not JSON, e.g. `invalid JSON at line 2, column 8 (invalid value)`;
+    /// nil when it is valid JSON.
+    static func syntaxProblem(in data: Data) -> String? {
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            let message = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            var reason = message.trimmingCharacters(in: CharacterSet(charactersIn: ". "))
+            reason = reason.prefix(1).lowercased() + reason.dropFirst()
+            guard let marker = reason.range(of: " around character "),
+                let offset = Int(reason[marker.upperBound...].prefix(while: \.isNumber))
+            else {
+                return "invalid JSON (\(oneLine(reason)))"
+            }
+            let before = data.prefix(max(0, min(offset, data.count)))
+            let line = before.reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
+            let column = before.count - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 - before.startIndex + 1 } ?? 0) + 1
+            return "invalid JSON at line \(line), column \(column) (\(reason[..<marker.lowerBound]))"
+        }
+    }
+
     /// Why `url` could not be read, in a few words.
     static func readFailureReason(_ error: Error, url: URL) -> String {
         var isDirectory: ObjCBool = false

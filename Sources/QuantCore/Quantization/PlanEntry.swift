@@ -32,24 +32,56 @@ struct PlanEntry: Codable, Equatable {
 
     /// The JSON names of `Granularity` cases.
     enum GranularityName: String, CaseIterable {
-        case tensor, channel, group
+        /// `Granularity.tensor`.
+        case tensor
+        /// `Granularity.channel`.
+        case channel
+        /// `Granularity.group(size:)`, with `groupSize`.
+        case group
     }
 
     /// The JSON names of `RangeMethod` cases.
     enum RangeName: String, CaseIterable {
-        case minmax, percentile, mse
+        /// `RangeMethod.minMax`.
+        case minmax
+        /// `RangeMethod.percentile(_:)`, with `percentile`.
+        case percentile
+        /// `RangeMethod.mse`.
+        case mse
     }
 
     /// The JSON names of `Rounding` cases.
     enum RoundingName: String, CaseIterable {
+        /// `Rounding.nearestEven`.
         case nearestEven = "nearest-even"
+        /// `Rounding.stochastic(seed:)`, with `seed`.
         case stochastic
     }
 
     /// The fields of a settings object, in the order they are documented.
     enum Field: String, CaseIterable {
-        case bits, scheme, granularity, groupSize, range, percentile, rounding, seed, prune
-        case activationBits, calibration
+        /// Weight bit width or `"float"`.
+        case bits
+        /// Scheme name.
+        case scheme
+        /// Granularity name.
+        case granularity
+        /// Group size for granularity `group`.
+        case groupSize
+        /// Range method name.
+        case range
+        /// Percentile for range `percentile`.
+        case percentile
+        /// Rounding name.
+        case rounding
+        /// Seed for rounding `stochastic`.
+        case seed
+        /// Pruning rule object or `"none"`.
+        case prune
+        /// Activation bit width or `"float"`.
+        case activationBits
+        /// Calibration method name.
+        case calibration
 
         /// The field as a key of the JSON object.
         var key: PlanKey { .named(rawValue) }
@@ -57,7 +89,12 @@ struct PlanEntry: Codable, Equatable {
 
     /// The fields of a `prune` object; exactly one is given.
     enum PruneField: String, CaseIterable {
-        case threshold, sparsity, pattern
+        /// Prune `|w| ≤ threshold`.
+        case threshold
+        /// Prune this fraction of the weights.
+        case sparsity
+        /// Keep N of every M weights, written `"N:M"`.
+        case pattern
 
         /// The field as a key of the JSON object.
         var key: PlanKey { .named(rawValue) }

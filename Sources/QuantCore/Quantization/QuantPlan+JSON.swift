@@ -9,8 +9,11 @@ import Foundation
 extension QuantPlan: Codable {
     /// The top-level fields of a plan file.
     enum CodingKeys: String, CodingKey, CaseIterable {
+        /// The plan-file version, 1.
         case version
+        /// Settings for layers without an entry.
         case defaults = "default"
+        /// Per-layer entries by layer name.
         case layers
     }
 

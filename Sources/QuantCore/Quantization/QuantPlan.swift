@@ -100,6 +100,9 @@ extension QuantPlan {
         } catch let error as PlanError {
             throw error.inFile(file)
         } catch let error as DecodingError {
+            if let problem = PlanDecoding.syntaxProblem(in: data) {
+                throw PlanError.malformedJSON(file: file, detail: problem)
+            }
             throw PlanDecoding.planError(from: error).inFile(file)
         } catch {
             throw PlanError.malformedJSON(file: file, detail: PlanDecoding.oneLine("\(error)"))
