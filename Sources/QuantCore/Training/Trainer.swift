@@ -35,7 +35,7 @@ public struct Trainer: Sendable {
     ///   - epochs: passes over the data.
     ///   - batchSize: samples per Adam step.
     ///   - learningRate: Adam's step size (the base rate when `schedule` varies it).
-    ///   - seed: seeds the shuffling.
+    ///   - seed: seeds the shuffling and the augmentation shifts.
     ///   - progress: called after every step with the epoch (from 0), the batch (from 0) and its loss.
     /// - Throws: `TrainingError` when the data does not fit the network or a hyperparameter is invalid.
     /// - Complexity: O(epochs · N · cost of one forward and backward pass).

@@ -25,7 +25,9 @@ import Testing
         }
         let elapsed = clock.now - start
         let accuracy = try Self.accuracy(of: network, images: heldOutImages, labels: heldOutLabels)
-        print("\(architecture): \(recipe) → held-out top-1 \(accuracy) in \(elapsed); first-batch losses \(epochLosses)")
+        print(
+            "\(architecture): \(recipe) → held-out top-1 \(accuracy) in \(elapsed); weights checksum "
+                + "\(String(Self.checksum(of: network), radix: 16)); first-batch losses \(epochLosses)")
         #expect(accuracy >= (architecture == .mlp ? 0.93 : 0.96))
     }
 
@@ -41,6 +43,15 @@ import Testing
             }
         }
         return Double(correct) / Double(labels.count)
+    }
+
+    /// FNV-1a over the bit patterns of every parameter: equal checksums mean bit-identical weights.
+    static func checksum(of network: Network) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for value in network.parameters.lazy.flatMap(\.storage) {
+            hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3
+        }
+        return hash
     }
 
     /// Reads one split of the bundled IDX files: images `[N, 1, 28, 28]` (pixels / 255) and labels.
