@@ -37,8 +37,8 @@ extension Ops {
                     var sum: Float = 0
                     if logarithm {
                         for k in 0..<extent { sum += Foundation.exp(start[k * inner] - maximum) }
-                        let shift = maximum + Foundation.log(sum)
-                        for k in 0..<extent { start[k * inner] -= shift }
+                        let logSum = Foundation.log(sum)
+                        for k in 0..<extent { start[k * inner] = (start[k * inner] - maximum) - logSum }
                     } else {
                         for k in 0..<extent {
                             let e = Foundation.exp(start[k * inner] - maximum)
