@@ -1,0 +1,79 @@
+/// Static checks of a node's configuration, run once when the executor is built.
+extension GraphExecutor {
+    /// The allowed number of inputs (including omitted optional ones) per operator.
+    static func inputArity(of op: Operator) -> ClosedRange<Int> {
+        switch op {
+        case .gemm, .conv: 2...3
+        case .matMul, .add, .sub, .mul, .div, .reshape: 2...2
+        case .batchNormalization: 5...5
+        case .clip, .dropout: 1...3
+        case .concat: 1...Int.max
+        case .constant: 0...0
+        case .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .relu, .leakyRelu, .sigmoid, .tanh,
+            .softmax, .logSoftmax, .flatten, .identity:
+            1...1
+        }
+    }
+
+    /// Checks what can be checked before any data flows: input and output counts, required
+    /// inputs present, window attributes, and spatial ranks the kernels support.
+    ///
+    /// - Throws: `GraphError.invalidAttribute`, `.unsupported` or `.shapeMismatch` naming `name`.
+    static func checkConfiguration(of node: Node, named name: String, in graph: Graph) throws {
+        let op = node.op.onnxName
+        func invalid(_ detail: String) -> GraphError { .invalidAttribute(node: name, op: op, detail: detail) }
+
+        let arity = inputArity(of: node.op)
+        guard arity.contains(node.inputs.count) else {
+            let expected = arity.upperBound == Int.max ? "at least \(arity.lowerBound)" : "\(arity)"
+            throw invalid("has \(node.inputs.count) inputs, expects \(expected)")
+        }
+        var requiredCount = arity.lowerBound
+        if case .concat = node.op { requiredCount = node.inputs.count }  // every Concat input is required
+        for position in 0..<requiredCount where node.inputs[position].isEmpty {
+            throw invalid("input \(position) is required")
+        }
+        guard let first = node.outputs.first, !first.isEmpty else { throw invalid("has no output") }
+        let extraOutputs = node.outputs.dropFirst().filter { !$0.isEmpty }
+        switch node.op {
+        case .maxPool where !extraOutputs.isEmpty:
+            throw GraphError.unsupported(node: name, op: op, detail: "the Indices output")
+        case .batchNormalization where !extraOutputs.isEmpty:
+            throw GraphError.unsupported(node: name, op: op, detail: "training-mode outputs (running mean and variance)")
+        case .dropout where node.outputs.count > 2:
+            throw invalid("has \(node.outputs.count) outputs, expects at most 2")
+        case .dropout, .maxPool, .batchNormalization:
+            break
+        default:
+            guard extraOutputs.isEmpty else { throw invalid("has \(node.outputs.count) outputs, expects 1") }
+        }
+
+        switch node.op {
+        case .conv(let attributes):
+            guard attributes.group >= 1 else { throw invalid("group \(attributes.group) must be ≥ 1") }
+            let weight = graph.initializers[node.inputs[1]]
+            let kernel = attributes.kernelShape.isEmpty ? weight.map { Array($0.shape.dropFirst(2)) } : attributes.kernelShape
+            guard let kernel else { return }  // weight computed at run time: checked then
+            if kernel.count > 2 {
+                throw GraphError.unsupported(node: name, op: op, detail: "\(kernel.count)-D convolution (only 1-D and 2-D)")
+            }
+            guard kernel.count >= 1 else {
+                throw GraphError.shapeMismatch(node: name, op: op, detail: "W \(weight?.shape ?? []) has no spatial axes")
+            }
+            try SlidingWindow.checkAttributes(
+                rank: kernel.count, kernel: kernel, strides: attributes.strides, pads: attributes.pads,
+                dilations: attributes.dilations, node: name, op: op)
+        case .maxPool(let attributes), .averagePool(let attributes):
+            let rank = attributes.kernelShape.count
+            guard rank >= 1 else { throw invalid("kernel_shape is required") }
+            if rank > 2 {
+                throw GraphError.unsupported(node: name, op: op, detail: "\(rank)-D pooling (only 1-D and 2-D)")
+            }
+            try SlidingWindow.checkAttributes(
+                rank: rank, kernel: attributes.kernelShape, strides: attributes.strides, pads: attributes.pads,
+                dilations: attributes.dilations, node: name, op: op)
+        default:
+            break
+        }
+    }
+}

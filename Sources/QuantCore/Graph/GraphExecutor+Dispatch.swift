@@ -1,0 +1,120 @@
+/// Evaluating one node: fetch its operands, call its kernel, return its outputs.
+extension GraphExecutor {
+    /// Computes the outputs of `node` (the `index`-th), in the order of `node.outputs`.
+    ///
+    /// Element-wise operators work in place on their first operand when this node is its last
+    /// reader, so activations are not copied.
+    func evaluate(_ node: Node, at index: Int, state: inout ExecutionState) throws -> [Tensor] {
+        let name = GraphExecutor.displayName(of: node)
+        let op = node.op.onnxName
+
+        func optionalInput(_ position: Int) throws -> Tensor? {
+            guard position < node.inputs.count, !node.inputs[position].isEmpty else { return nil }
+            guard let tensor = state.lookup(node.inputs[position]) else {
+                throw GraphError.unknownValue(node: name, value: node.inputs[position])
+            }
+            return tensor
+        }
+        func input(_ position: Int) throws -> Tensor {
+            guard let tensor = try optionalInput(position) else {
+                throw GraphError.invalidAttribute(node: name, op: op, detail: "input \(position) is required")
+            }
+            return tensor
+        }
+        // The first operand, moved out of the run's values when nobody reads it later.
+        func takeFirstInput() throws -> Tensor {
+            let value = node.inputs[0]
+            if lastReaders[value] == index, !state.keeping.contains(value),
+                node.inputs.lazy.filter({ $0 == value }).count == 1,
+                let tensor = state.values.removeValue(forKey: value)
+            {
+                return tensor
+            }
+            return try input(0)
+        }
+        func scalar(_ position: Int) throws -> Float? {
+            guard let tensor = try optionalInput(position) else { return nil }
+            guard tensor.count == 1 else {
+                throw GraphError.shapeMismatch(node: name, op: op, detail: "input \(position) \(tensor.shape) must be a scalar")
+            }
+            return tensor.storage[0]
+        }
+
+        switch node.op {
+        case .gemm(let attributes):
+            return [try Ops.gemm(input(0), input(1), optionalInput(2), attributes: attributes, node: name)]
+        case .matMul:
+            return [try Ops.matMul(input(0), input(1), node: name)]
+        case .add:
+            return [try Ops.arithmetic(.add, input(0), input(1), node: name)]
+        case .sub:
+            return [try Ops.arithmetic(.sub, input(0), input(1), node: name)]
+        case .mul:
+            return [try Ops.arithmetic(.mul, input(0), input(1), node: name)]
+        case .div:
+            return [try Ops.arithmetic(.div, input(0), input(1), node: name)]
+        case .conv(let attributes):
+            return [try Ops.convolution(input(0), weight: input(1), bias: optionalInput(2), attributes: attributes, node: name)]
+        case .maxPool(let attributes):
+            return [try Ops.pool(.max, input(0), attributes: attributes, node: name)]
+        case .averagePool(let attributes):
+            return [try Ops.pool(.average, input(0), attributes: attributes, node: name)]
+        case .globalAveragePool:
+            return [try Ops.globalPool(.average, input(0), node: name)]
+        case .globalMaxPool:
+            return [try Ops.globalPool(.max, input(0), node: name)]
+        case .batchNormalization(let epsilon):
+            let scale = try input(1), bias = try input(2), mean = try input(3), variance = try input(4)
+            var x = try takeFirstInput()
+            try Ops.batchNormalization(
+                &x, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: epsilon, node: name)
+            return [x]
+        case .relu:
+            var x = try takeFirstInput()
+            Ops.relu(&x)
+            return [x]
+        case .clip(let minimum, let maximum):
+            let low = try scalar(1) ?? minimum, high = try scalar(2) ?? maximum
+            var x = try takeFirstInput()
+            Ops.clip(&x, minimum: low, maximum: high)
+            return [x]
+        case .leakyRelu(let alpha):
+            var x = try takeFirstInput()
+            Ops.leakyRelu(&x, alpha: alpha)
+            return [x]
+        case .sigmoid:
+            var x = try takeFirstInput()
+            Ops.sigmoid(&x)
+            return [x]
+        case .tanh:
+            var x = try takeFirstInput()
+            Ops.tanh(&x)
+            return [x]
+        case .softmax(let axis):
+            var x = try takeFirstInput()
+            try Ops.softmax(&x, axis: axis, node: name)
+            return [x]
+        case .logSoftmax(let axis):
+            var x = try takeFirstInput()
+            try Ops.logSoftmax(&x, axis: axis, node: name)
+            return [x]
+        case .flatten(let axis):
+            return [try Ops.flatten(input(0), axis: axis, node: name)]
+        case .reshape(let allowZero):
+            return [try Ops.reshape(input(0), shape: input(1), allowZero: allowZero, node: name)]
+        case .concat(let axis):
+            return [try Ops.concat(node.inputs.indices.map { try input($0) }, axis: axis, node: name)]
+        case .identity:
+            return [try input(0)]
+        case .dropout:
+            if let trainingMode = try scalar(2), trainingMode != 0 {
+                throw GraphError.unsupported(node: name, op: op, detail: "training_mode = true (inference only)")
+            }
+            let x = try input(0)
+            // The optional mask output is all true (1) in inference.
+            return node.outputs.count > 1 ? [x, Tensor(shape: x.shape, repeating: 1)] : [x]
+        case .constant(let value):
+            return [value]
+        }
+    }
+}

@@ -1,0 +1,126 @@
+/// Conv (1-D and 2-D, groups, depthwise, dilations, auto_pad, optional bias) via im2col + GEMM.
+extension Ops {
+    /// The checked shapes of one convolution, shared by the fast path and the reference.
+    struct ConvolutionProblem: Sendable, Equatable {
+        /// Images in the batch (`N`).
+        var batch: Int
+        /// Input channels (`C`).
+        var inputChannels: Int
+        /// Output channels (`M`).
+        var outputChannels: Int
+        /// Number of groups; each sees `C / group` inputs and makes `M / group` outputs.
+        var group: Int
+        /// The spatial window (1 or 2 axes).
+        var window: SlidingWindow
+
+        /// Input channels per group.
+        var inputChannelsPerGroup: Int { inputChannels / group }
+        /// Output channels per group.
+        var outputChannelsPerGroup: Int { outputChannels / group }
+        /// `[N, M, out...]`.
+        var outputShape: [Int] { [batch, outputChannels] + window.outputExtents }
+    }
+
+    /// Checks the operands of a Conv and resolves its window.
+    ///
+    /// - Parameters:
+    ///   - x: `[N, C, L]` or `[N, C, H, W]`.
+    ///   - weight: `[M, C/group, k...]`, same rank as `x`.
+    ///   - bias: optional `[M]`.
+    /// - Throws: `GraphError.unsupported` for 3-D and higher convolutions,
+    ///   `GraphError.shapeMismatch` for operands that do not fit, `GraphError.invalidAttribute`
+    ///   for bad attributes.
+    static func convolutionProblem(
+        _ x: Tensor, weight: Tensor, bias: Tensor?, attributes: ConvAttributes, node: String
+    ) throws -> ConvolutionProblem {
+        let op = "Conv"
+        if x.rank > 4 {
+            throw GraphError.unsupported(node: node, op: op, detail: "\(x.rank - 2)-D convolution (only 1-D and 2-D)")
+        }
+        guard x.rank >= 3 else { throw mismatch(node, op, "X \(x.shape) must be [N, C, L] or [N, C, H, W]") }
+        guard weight.rank == x.rank else {
+            throw mismatch(node, op, "W \(weight.shape) must have the rank of X \(x.shape)")
+        }
+        let group = attributes.group
+        guard group >= 1 else { throw GraphError.invalidAttribute(node: node, op: op, detail: "group \(group) must be ≥ 1") }
+        let channels = x.shape[1], outputChannels = weight.shape[0]
+        guard weight.shape[1] * group == channels else {
+            throw mismatch(node, op, "X has \(channels) channels but W \(weight.shape) with group \(group) expects \(weight.shape[1] * group)")
+        }
+        guard outputChannels % group == 0 else {
+            throw mismatch(node, op, "W's \(outputChannels) output channels are not divisible by group \(group)")
+        }
+        let kernel = Array(weight.shape.dropFirst(2))
+        if !attributes.kernelShape.isEmpty, attributes.kernelShape != kernel {
+            throw mismatch(node, op, "kernel_shape \(attributes.kernelShape) differs from W \(weight.shape)")
+        }
+        if let bias, bias.shape != [outputChannels] {
+            throw mismatch(node, op, "B \(bias.shape) must be [\(outputChannels)]")
+        }
+        let window = try SlidingWindow(
+            inputExtents: Array(x.shape.dropFirst(2)), kernel: kernel, strides: attributes.strides,
+            pads: attributes.pads, dilations: attributes.dilations, autoPad: attributes.autoPad, node: node, op: op)
+        return ConvolutionProblem(
+            batch: x.shape[0], inputChannels: channels, outputChannels: outputChannels, group: group, window: window)
+    }
+
+    /// ONNX Conv: `Y[n, m] = B[m] + Σ W[m, c, ·] ⋆ X[n, g·C/group + c]` over the group of `m`.
+    ///
+    /// Per image and group: im2col unfolds the group's input into `[C/g·kH·kW, outH·outW]`,
+    /// one GEMM with the group's weights `[M/g, C/g·kH·kW]` writes `[M/g, outH·outW]` on top
+    /// of the bias. A 1×1 kernel with stride 1 and no padding skips im2col.
+    /// - Parameters:
+    ///   - x: `[N, C, L]` or `[N, C, H, W]`.
+    ///   - weight: `[M, C/group, kL]` or `[M, C/group, kH, kW]`.
+    ///   - bias: optional `[M]`.
+    /// - Returns: `[N, M, outL]` or `[N, M, outH, outW]`.
+    static func convolution(
+        _ x: Tensor, weight: Tensor, bias: Tensor?, attributes: ConvAttributes, node: String = ""
+    ) throws -> Tensor {
+        let problem = try convolutionProblem(x, weight: weight, bias: bias, attributes: attributes, node: node)
+        let cg = problem.inputChannelsPerGroup, mg = problem.outputChannelsPerGroup
+        let geometry = problem.window.convolutionGeometry(channels: cg)
+        let k = geometry.columnRows  // C/g · kH · kW
+        let positions = geometry.columnCount  // outH · outW
+        let imageSize = problem.inputChannels * geometry.inputHeight * geometry.inputWidth
+        let isPointwise =
+            geometry.kernelHeight == 1 && geometry.kernelWidth == 1 && geometry.strideHeight == 1
+            && geometry.strideWidth == 1 && geometry.padTop == 0 && geometry.padLeft == 0
+            && geometry.padBottom == 0 && geometry.padRight == 0
+        var columns = [Float](repeating: 0, count: isPointwise ? 0 : k * positions)  // [K, P]
+        let biasValues = bias?.storage ?? []
+        return x.storage.withUnsafeBufferPointer { bufferX in
+            weight.storage.withUnsafeBufferPointer { bufferW in
+                columns.withUnsafeMutableBufferPointer { bufferColumns in
+                    makeTensor(shape: problem.outputShape) { output in
+                        guard let out = output.baseAddress else { return }
+                        for n in 0..<problem.batch {
+                            for g in 0..<problem.group {
+                                let outGroup = out + (n * problem.outputChannels + g * mg) * positions  // [M/g, P]
+                                for m in 0..<mg {
+                                    let value = biasValues.isEmpty ? 0 : biasValues[g * mg + m]
+                                    (outGroup + m * positions).update(repeating: value, count: positions)
+                                }
+                                guard let image = bufferX.baseAddress, let weights = bufferW.baseAddress, k > 0 else {
+                                    continue
+                                }
+                                let groupImage = image + n * imageSize + g * cg * geometry.inputHeight * geometry.inputWidth
+                                let source: UnsafePointer<Float>
+                                if isPointwise {
+                                    source = groupImage  // [C/g, H·W] is already the column matrix
+                                } else if let scratch = bufferColumns.baseAddress {
+                                    Im2Col.unfold(groupImage, geometry: geometry, into: scratch)
+                                    source = UnsafePointer(scratch)
+                                } else {
+                                    continue
+                                }
+                                GEMM.multiply(
+                                    m: mg, n: positions, k: k, a: weights + g * mg * k, b: source, beta: 1, c: outGroup)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import QuantTestSupport
+import Testing
+
+@testable import QuantCore
+
+@Suite struct ActivationOpsTests {
+    typealias H = OpsTestHelpers
+
+    @Test func relu() {
+        // max(x, 0): [−2, −0.5, 0, 3] → [0, 0, 0, 3]
+        var x = H.tensor([4], [-2, -0.5, 0, 3])
+        Ops.relu(&x)
+        #expect(x.storage == [0, 0, 0, 3])
+    }
+
+    @Test func clipWithBothAndOneBound() {
+        // clip to [−1, 2]: [−3, −1, 0.5, 2, 7] → [−1, −1, 0.5, 2, 2]
+        var x = H.tensor([5], [-3, -1, 0.5, 2, 7])
+        Ops.clip(&x, minimum: -1, maximum: 2)
+        #expect(x.storage == [-1, -1, 0.5, 2, 2])
+        // only a minimum of 0 (ReLU): [−3, 7] → [0, 7]
+        var y = H.tensor([2], [-3, 7])
+        Ops.clip(&y, minimum: 0, maximum: nil)
+        #expect(y.storage == [0, 7])
+        // min > max: everything becomes max (ONNX): [−3, 7] with [5, 1] → [1, 1]
+        var z = H.tensor([2], [-3, 7])
+        Ops.clip(&z, minimum: 5, maximum: 1)
+        #expect(z.storage == [1, 1])
+    }
+
+    @Test func leakyRelu() {
+        // alpha 0.1: [−10, −1, 0, 4] → [−1, −0.1, 0, 4]
+        var x = H.tensor([4], [-10, -1, 0, 4])
+        Ops.leakyRelu(&x, alpha: 0.1)
+        #expect(x.storage == [-1, -0.1, 0, 4])
+    }
+
+    @Test func sigmoid() {
+        // σ(0) = 1/(1+1) = 0.5; σ(ln 3) = 1/(1 + 1/3) = 0.75; σ(−ln 3) = 0.25;
+        // σ(±100) saturates to 1 and 0 without overflow.
+        var x = H.tensor([5], [0, Float(log(3.0)), -Float(log(3.0)), 100, -100])
+        Ops.sigmoid(&x)
+        H.expectClose(x, H.tensor([5], [0.5, 0.75, 0.25, 1, 0]), rtol: 1e-6, atol: 1e-6)
+    }
+
+    @Test func tanh() {
+        // tanh(0) = 0; tanh(ln 2) = (2 − 1/2)/(2 + 1/2) = 0.6; odd function
+        var x = H.tensor([3], [0, Float(log(2.0)), -Float(log(2.0))])
+        Ops.tanh(&x)
+        H.expectClose(x, H.tensor([3], [0, 0.6, -0.6]), rtol: 1e-6, atol: 1e-6)
+    }
+
+    @Test func softmaxLastAxis() throws {
+        // x = [0, ln 2, ln 3] → exp = [1, 2, 3], sum 6 → [1/6, 2/6, 3/6]
+        let row: [Float] = [0, Float(log(2.0)), Float(log(3.0))]
+        // Second row: equal large logits [1000, 1000, 1000] must not overflow → [1/3, 1/3, 1/3]
+        var x = H.tensor([2, 3], row + [1000, 1000, 1000])
+        try Ops.softmax(&x, axis: -1)
+        let expected: [Float] = [1.0 / 6, 2.0 / 6, 3.0 / 6, 1.0 / 3, 1.0 / 3, 1.0 / 3]
+        H.expectClose(x, H.tensor([2, 3], expected), rtol: 1e-5, atol: 1e-6)
+    }
+
+    @Test func softmaxOverAnInnerAxis() throws {
+        // [2, 2] along axis 0 (columns): column 0 = [0, ln 3] → [1/4, 3/4]; column 1 = [5, 5] → [1/2, 1/2]
+        var x = H.tensor([2, 2], [0, 5, Float(log(3.0)), 5])
+        try Ops.softmax(&x, axis: 0)
+        H.expectClose(x, H.tensor([2, 2], [0.25, 0.5, 0.75, 0.5]), rtol: 1e-6, atol: 1e-6)
+    }
+
+    @Test func logSoftmax() throws {
+        // log softmax([0, ln 2, ln 3]) = [ln(1/6), ln(2/6), ln(3/6)]
+        var x = H.tensor([1, 3], [0, Float(log(2.0)), Float(log(3.0))])
+        try Ops.logSoftmax(&x, axis: 1)
+        H.expectClose(x, H.tensor([1, 3], [Float(log(1.0 / 6)), Float(log(2.0 / 6)), Float(log(0.5))]), rtol: 1e-6, atol: 1e-6)
+        // Large logits stay finite: [1000, 1000] → [−ln 2, −ln 2]
+        var large = H.tensor([2], [1000, 1000])
+        try Ops.logSoftmax(&large, axis: 0)
+        H.expectClose(large, H.tensor([2], [-Float(log(2.0)), -Float(log(2.0))]), rtol: 1e-6, atol: 1e-6)
+    }
+
+    @Test func softmaxAxisOutOfRange() {
+        var x = H.tensor([2, 2], [1, 2, 3, 4])
+        #expect(H.mismatchNode(H.graphError { try Ops.softmax(&x, axis: 2, node: "sm") }) == "sm")
+        #expect(H.mismatchNode(H.graphError { try Ops.logSoftmax(&x, axis: -3, node: "lsm") }) == "lsm")
+    }
+}
