@@ -49,14 +49,18 @@ def main():
         input_name = session.get_inputs()[0].name
         logits = session.run(None, {input_name: images})[0]
         ort_top1 = float((logits.argmax(axis=1) == labels).mean())
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        ort_nll = float(-log_softmax[np.arange(len(labels)), labels].mean())
 
         out = subprocess.run([args.quantdash, "eval", "--model", f"demo-{demo}", "--json"],
                              capture_output=True, text=True, check=True)
         ours = json.loads(out.stdout)
         our_top1 = ours["accuracy"]["top1"]
-        agree = our_top1 == ort_top1
-        print(f"demo-{demo}: onnxruntime {ort.__version__} top-1 {ort_top1:.4f}, "
-              f"quantdash top-1 {our_top1:.4f} -> {'same' if agree else 'DIFFERENT'}")
+        our_nll = ours["accuracy"]["nll"]
+        agree = our_top1 == ort_top1 and abs(our_nll - ort_nll) <= 1e-4
+        print(f"demo-{demo}: onnxruntime {ort.__version__} top-1 {ort_top1:.4f} NLL {ort_nll:.6f}; "
+              f"quantdash top-1 {our_top1:.4f} NLL {our_nll:.6f} -> {'same' if agree else 'DIFFERENT'}")
         failures += 0 if agree else 1
     sys.exit(1 if failures else 0)
 

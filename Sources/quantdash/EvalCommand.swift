@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import QuantCore
+
+/// `quantdash eval`: held-out accuracy, size and the layer table of a model.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate a model on a held-out labelled data set.",
+        discussion: """
+            Prints held-out top-1, top-5 and mean negative log-likelihood, the model's size and \
+            a table of its quantizable layers (the names plans refer to).
+
+            Examples:
+              quantdash eval
+              quantdash eval --model demo-cnn --json
+              quantdash eval --model model.onnx --data t10k-images.idx3-ubyte --labels t10k-labels.idx1-ubyte
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The model: demo-mlp, demo-cnn or a path to an .onnx file.", valueName: "model"))
+    var model = "demo-mlp"
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The held-out data: demo (the bundled 1000 MNIST digits) or an IDX images file.", valueName: "data"))
+    var data = "demo"
+
+    @Option(name: .long, help: ArgumentHelp("The IDX labels file that goes with an IDX --data file.", valueName: "path"))
+    var labels: String?
+
+    @Option(name: .long, help: ArgumentHelp("Scale applied to stored data values (IDX default 1/255).", valueName: "factor"))
+    var scale = "1/255"
+
+    @Option(name: .long, help: ArgumentHelp("Images per batch.", valueName: "n"))
+    var batchSize = 250
+
+    @Flag(name: .long, help: "Print one JSON object instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        _ = try parseScaleDivisor(scale)
+    }
+
+    func run() throws {
+        let modelChoice = try ModelChoice(model)
+        let dataChoice = DataChoice(name: data, labels: labels, divisor: try parseScaleDivisor(scale))
+        let summary = try EvalRun.run(model: modelChoice, data: dataChoice, batchSize: batchSize)
+        if json {
+            print(try summary.jsonString())
+        } else {
+            print(summary.text())
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import QuantCore
+
+/// A model chosen on the command line: a bundled demo or a file.
+struct ModelChoice {
+    /// What the user typed (`demo-mlp`, or a path).
+    var name: String
+    /// The file it resolves to.
+    var url: URL
+
+    /// Resolves `demo-mlp` / `demo-cnn` to the bundled files; anything else is a path.
+    init(_ argument: String) throws {
+        name = argument
+        if let bundled = BundledModel(commandLineName: argument) {
+            url = try bundled.url
+        } else {
+            url = URL(fileURLWithPath: argument)
+        }
+    }
+
+    /// Reads the ONNX file into a graph.
+    func load() throws -> Graph {
+        try ONNXModel.load(contentsOf: url)
+    }
+}
+
+/// A labelled data set chosen on the command line: the bundled held-out digits or IDX files.
+struct DataChoice {
+    /// What the user typed (`demo`, or a path).
+    var name: String
+    /// The labels file for IDX images, if given.
+    var labels: String?
+    /// Every stored value is divided by it (IDX uint8 pixels: 255).
+    var divisor: Float
+
+    /// Loads the data set.
+    func load() throws -> Dataset {
+        if name == "demo" {
+            return try DemoData.heldOutSet()
+        }
+        guard let labels else {
+            throw ValidationError("--data \(name) needs --labels LABELS.idx (IDX images and labels come in two files)")
+        }
+        return try DemoData.idxDataset(
+            images: URL(fileURLWithPath: name), labels: URL(fileURLWithPath: labels), name: name, divisor: divisor)
+    }
+}
+
+/// Parses a scale written as a number or a fraction (`0.5`, `1/255`) and returns the divisor
+/// that applies it: `1/255` → 255, so pixels become exactly `x / 255`.
+func parseScaleDivisor(_ text: String) throws -> Float {
+    let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+    if parts.count == 2, let numerator = Float(parts[0]), let denominator = Float(parts[1]),
+        numerator > 0, denominator > 0
+    {
+        return denominator / numerator
+    }
+    if parts.count == 1, let value = Float(text), value > 0 { return 1 / value }
+    throw ValidationError("--scale \(text): expected a positive number or a fraction such as 1/255")
+}
