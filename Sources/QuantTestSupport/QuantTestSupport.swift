@@ -34,3 +34,50 @@ public enum TestSupport {
         return nil
     }
 }
+
+/// Runs a built executable of this package and captures what it prints.
+public struct ProcessResult: Sendable {
+    /// The exit status.
+    public var status: Int32
+    /// Everything written to standard output.
+    public var standardOutput: String
+    /// Everything written to standard error.
+    public var standardError: String
+}
+
+extension TestSupport {
+    /// The folder holding the built products (`quantdash`, the test bundle) of the current build.
+    public static var productsDirectory: URL {
+        let candidates = [Bundle.main.executableURL, URL(fileURLWithPath: CommandLine.arguments[0])]
+        for candidate in candidates.compactMap({ $0 }) {
+            var folder = candidate.deletingLastPathComponent()
+            if folder.pathExtension == "xctest" { folder.deleteLastPathComponent() }
+            if FileManager.default.fileExists(atPath: folder.appendingPathComponent("quantdash").path) {
+                return folder
+            }
+        }
+        return packageRoot.appendingPathComponent(".build/debug")
+    }
+
+    /// Runs `quantdash` with `arguments` and waits for it to finish.
+    public static func runQuantdash(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+        let process = Process()
+        process.executableURL = productsDirectory.appendingPathComponent("quantdash")
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Read both pipes before waiting so a chatty process cannot block on a full pipe.
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return ProcessResult(
+            status: process.terminationStatus,
+            standardOutput: String(decoding: outputData, as: UTF8.self),
+            standardError: String(decoding: errorData, as: UTF8.self))
+    }
+}
