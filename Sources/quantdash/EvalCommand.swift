@@ -9,11 +9,15 @@ struct EvalCommand: ParsableCommand {
         abstract: "Evaluate a model on a held-out labelled data set.",
         discussion: """
             Prints held-out top-1, top-5 and mean negative log-likelihood, the model's size and \
-            a table of its quantizable layers (the names plans refer to).
+            a table of its quantizable layers (the names plans refer to). With --plan, the plan \
+            is applied first (the float model is untouched) and the report adds agreement with \
+            the float model, the change in top-1, the compression ratio and per-layer error \
+            metrics (sparsity, SQNR, cosine similarity) and stored bytes.
 
             Examples:
               quantdash eval
               quantdash eval --model demo-cnn --json
+              quantdash eval --model demo-cnn --plan plan.json
               quantdash eval --model model.onnx --data t10k-images.idx3-ubyte --labels t10k-labels.idx1-ubyte
             """
     )
@@ -33,6 +37,19 @@ struct EvalCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Scale applied to stored data values (IDX default 1/255).", valueName: "factor"))
     var scale = "1/255"
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A quantization plan (JSON, see docs/plan-format.md) to apply before evaluating.", valueName: "path"))
+    var plan: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Training images used to calibrate activation ranges (spread evenly over the training split).",
+            valueName: "n"))
+    var calibrationCount = 256
+
     @Option(name: .long, help: ArgumentHelp("Images per batch.", valueName: "n"))
     var batchSize = 250
 
@@ -41,13 +58,16 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard calibrationCount >= 1 else { throw ValidationError("--calibration-count must be at least 1") }
         _ = try parseScaleDivisor(scale)
     }
 
     func run() throws {
         let modelChoice = try ModelChoice(model)
         let dataChoice = DataChoice(name: data, labels: labels, divisor: try parseScaleDivisor(scale))
-        let summary = try EvalRun.run(model: modelChoice, data: dataChoice, batchSize: batchSize)
+        let summary = try EvalRun.run(
+            model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: calibrationCount,
+            batchSize: batchSize)
         if json {
             print(try summary.jsonString())
         } else {

@@ -14,15 +14,27 @@ struct EvalSummary: Codable {
         var name: String
         var count: Int
         var classes: Int
+        var calibrationCount: Int?
     }
     /// Held-out accuracy figures.
     struct Accuracy: Codable {
         var top1: Double
         var top5: Double
         var nll: Double
+        var agreement: Double?
         var correct: Int
         var count: Int
         var top1Interval95: [Double]
+
+        init(_ report: EvalReport) {
+            top1 = report.top1
+            top5 = report.top5
+            nll = report.meanNLL
+            agreement = report.agreement
+            correct = report.correctCount
+            count = report.count
+            top1Interval95 = [report.top1Interval.lowerBound, report.top1Interval.upperBound]
+        }
     }
     /// Bytes of the model as exported.
     struct Size: Codable {
@@ -30,17 +42,50 @@ struct EvalSummary: Codable {
         var bytes: Int
         var compressionRatio: Double
     }
-    /// One quantizable layer.
+    /// One quantizable layer with its settings, error metrics and stored size.
     struct LayerRow: Codable {
         var name: String
         var op: String
         var weightShape: [Int]
         var parameters: Int
+        var bits: String
+        var scheme: String
+        var granularity: String
+        var prune: String
+        var activationBits: Int?
+        var sparsity: Double
+        var mse: Double
+        var sqnrDecibels: Double?
+        var cosine: Double
+        var maxAbsError: Double
+        var bytes: Int
+        var encoding: String
+
+        init(_ report: LayerReport, activationBits: Int?) {
+            name = report.layer.name
+            op = report.layer.opName
+            weightShape = report.layer.weightShape
+            parameters = report.layer.parameterCount
+            bits = report.settings.bitWidthLabel
+            scheme = report.settings.schemeLabel
+            granularity = report.settings.granularityLabel
+            prune = report.settings.pruningLabel
+            self.activationBits = activationBits
+            sparsity = report.metrics.sparsity
+            mse = report.metrics.meanSquaredError
+            sqnrDecibels = report.metrics.sqnrDecibels
+            cosine = report.metrics.cosineSimilarity
+            maxAbsError = report.metrics.maxAbsoluteError
+            bytes = report.size.quantizedBytes
+            encoding = report.size.encoding.rawValue
+        }
     }
 
     var model: Model
     var data: DataSet
+    var plan: String?
     var accuracy: Accuracy
+    var floatAccuracy: Accuracy?
     var size: Size
     var layers: [LayerRow]
 
@@ -55,27 +100,61 @@ struct EvalSummary: Codable {
     func text() -> String {
         var lines: [String] = []
         lines.append("\(model.name) on \(data.name): \(data.count) held-out images, \(data.classes) classes")
+        if let plan { lines.append("plan \(plan)") }
         lines.append("")
         let interval = accuracy.top1Interval95.map { String(format: "%.1f", $0 * 100) }.joined(separator: "–")
-        lines.append("  held-out top-1   \(percent(accuracy.top1))   (\(accuracy.correct)/\(accuracy.count); 95 % interval \(interval) %)")
+        var top1Line = "  held-out top-1   \(percent(accuracy.top1))   (\(accuracy.correct)/\(accuracy.count); 95 % interval \(interval) %)"
+        if let floatAccuracy {
+            top1Line += String(format: "   float %.2f %%, Δ %+.2f pt", floatAccuracy.top1 * 100, (accuracy.top1 - floatAccuracy.top1) * 100)
+        }
+        lines.append(top1Line)
         lines.append("  held-out top-5   \(percent(accuracy.top5))")
         lines.append("  mean NLL         \(String(format: "%.4f", accuracy.nll))")
+        if let agreement = accuracy.agreement, plan != nil {
+            lines.append("  agreement        \(percent(agreement))   (predictions equal to the float model's)")
+        }
         lines.append(
-            "  size             \(formatBytes(size.bytes)) (float32 \(formatBytes(size.floatBytes)), \(String(format: "%.2f", size.compressionRatio))×, \(grouped(model.parameters)) parameters)")
+            "  size             \(formatBytes(size.bytes))   (float32 \(formatBytes(size.floatBytes)), \(String(format: "%.2f", size.compressionRatio))× smaller; \(grouped(model.parameters)) parameters)")
         lines.append("")
-        let header = ["layer", "op", "weight shape", "parameters"]
-        let rows = layers.map { [$0.name, $0.op, $0.weightShape.map(String.init).joined(separator: "×"), grouped($0.parameters)] }
+        lines += layerTable()
+        return lines.joined(separator: "\n")
+    }
+
+    private func layerTable() -> [String] {
+        var header = ["layer", "op", "weight shape", "parameters"]
+        let isQuantized = plan != nil
+        if isQuantized { header += ["bits", "scheme", "granularity", "prune", "act", "sparsity", "SQNR dB", "cosine", "bytes"] }
+        let rows: [[String]] = layers.map { row in
+            var cells = [row.name, row.op, row.weightShape.map(String.init).joined(separator: "×"), grouped(row.parameters)]
+            if isQuantized {
+                cells += [
+                    row.bits, row.scheme, row.granularity, row.prune, row.activationBits.map(String.init) ?? "float",
+                    String(format: "%.1f %%", row.sparsity * 100),
+                    row.sqnrDecibels.map { String(format: "%.1f", $0) } ?? "∞",
+                    String(format: "%.5f", row.cosine), grouped(row.bytes),
+                ]
+            }
+            return cells
+        }
+        let rightAligned: Set<Int> = isQuantized ? [3, 9, 10, 11, 12] : [3]
         let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
         let render: ([String]) -> String = { cells in
-            "  " + cells.enumerated().map { column, cell in
-                column == cells.count - 1
-                    ? String(repeating: " ", count: widths[column] - cell.count) + cell
-                    : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-            }.joined(separator: "   ")
+            "  "
+                + cells.enumerated().map { column, cell in
+                    let padding = String(repeating: " ", count: widths[column] - cell.count)
+                    return rightAligned.contains(column) ? padding + cell : cell + padding
+                }.joined(separator: "   ").trimmingTrailingSpaces()
         }
-        lines.append(render(header))
-        lines += rows.map(render)
-        return lines.joined(separator: "\n")
+        return [render(header)] + rows.map(render)
+    }
+}
+
+extension String {
+    /// The string without trailing spaces.
+    func trimmingTrailingSpaces() -> String {
+        var result = self
+        while result.last == " " { result.removeLast() }
+        return result
     }
 }
 

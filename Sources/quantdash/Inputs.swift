@@ -34,6 +34,14 @@ struct DataChoice {
     /// Every stored value is divided by it (IDX uint8 pixels: 255).
     var divisor: Float
 
+    /// The calibration set for activation quantization: `count` images spread evenly over the
+    /// demo's training split; `nil` for other data (a separate calibration source arrives with
+    /// the data-set options), so the held-out set is never used for calibration.
+    func calibrationSet(count: Int) throws -> Dataset? {
+        guard name == "demo" else { return nil }
+        return try DemoData.trainingSet().evenlySpaced(count)
+    }
+
     /// Loads the data set.
     func load() throws -> Dataset {
         if name == "demo" {

@@ -21,6 +21,8 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
     case logitsShape(dataset: String, batch: Range<Int>, expected: String, got: [Int])
     /// The reference predictions do not cover the data set one to one.
     case referenceCountMismatch(dataset: String, expected: Int, got: Int)
+    /// Activation quantization was asked for but no calibration data (training split) was given.
+    case noCalibrationData(model: String)
 
     /// One line for the user, starting with the data set.
     public var description: String {
@@ -37,6 +39,8 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
             "\(dataset): samples of shape \(Self.format(sampleShape)) do not fit model input \(Self.format(modelInput)): \(detail)"
         case .emptyDataset(let dataset):
             "\(dataset): no samples to evaluate"
+        case .noCalibrationData(let model):
+            "\(model): activation quantization needs calibration data from the training split (--calibration)"
         case .invalidBatchSize(let size):
             "batch size \(size) must be at least 1"
         case .logitsShape(let dataset, let batch, let expected, let got):

@@ -1,0 +1,24 @@
+/// A float model with a `QuantPlan` applied: everything needed to run it and to report on it.
+///
+/// The float model itself is never modified: quantized weights are run as executor overrides,
+/// and activation quantization as fake-quant steps after the named node outputs.
+public struct QuantizedModel: Sendable, Equatable {
+    /// The plan that produced it.
+    public var plan: QuantPlan
+    /// One report per layer, in graph order.
+    public var layerReports: [LayerReport]
+    /// Dequantized weights by initializer name, for layers that are not plain float.
+    public var weightOverrides: [String: Tensor]
+    /// Fake-quantization applied to node outputs, by value name.
+    public var activationQuantization: [String: ActivationQuantization]
+    /// The exported size of the whole model.
+    public var size: SizeReport
+
+    /// The report for `layerName`, if it is a layer of the model.
+    public func report(for layerName: String) -> LayerReport? {
+        layerReports.first { $0.layer.name == layerName }
+    }
+
+    /// Whether running it gives exactly the float model's results.
+    public var isFloat: Bool { weightOverrides.isEmpty && activationQuantization.isEmpty }
+}

@@ -1,0 +1,37 @@
+import Foundation
+
+extension Workbench {
+    /// Activation quantization parameters for node output `value`, calibrated on the calibration set.
+    ///
+    /// Statistics come from the float model and are gathered once for every layer output (as
+    /// onnxruntime's static quantization calibrates on the float model); each method and bit
+    /// width is then a cheap computation on the stored histogram.
+    public func activationQuantization(
+        for value: String, bitWidth: Int, method: CalibrationMethod
+    ) throws -> ActivationQuantization {
+        let calibrators = try activationStatistics()
+        guard let calibrator = calibrators[value] else {
+            throw GraphError.unknownValue(node: "calibration", value: value)
+        }
+        return try calibrator.quantization(method: method, bitWidth: bitWidth)
+    }
+
+    /// Statistics of every layer output over the calibration set (computed once).
+    func activationStatistics() throws -> [String: ActivationCalibrator] {
+        if let cached = lock.withLock({ calibrators }) { return cached }
+        guard let calibration else { throw EvaluationError.noCalibrationData(model: graph.name) }
+        let values = Set(layers.compactMap { graph.nodes[$0.nodeIndex].outputs.first })
+        var result: [String: ActivationCalibrator] = [:]
+        for value in values { result[value] = try ActivationCalibrator() }
+        for range in calibration.batchRanges(of: batchSize) {
+            let batch = calibration.subset(range)
+            let outputs = try executor.run([inputName: batch.images], keeping: values)
+            for value in values.sorted() {
+                guard let tensor = outputs[value] else { continue }
+                tensor.storage.withUnsafeBufferPointer { result[value]?.observe($0) }
+            }
+        }
+        lock.withLock { calibrators = result }
+        return result
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+
+/// The engine's front door: a float model, its held-out and calibration data, and caches, turning
+/// a `QuantPlan` into a `QuantizedModel` and evaluating it.
+///
+/// Layer reports are cached by `(layer, settings)`, so re-applying a plan after one layer's
+/// settings changed re-quantizes only that layer. Activation statistics are gathered once, on the
+/// calibration set (from the training split, never the held-out set), by running the float model.
+/// The float model is never modified. All methods may be called from any thread.
+public final class Workbench: @unchecked Sendable {
+    /// The float model.
+    public let graph: Graph
+    /// Its quantizable layers, in graph order.
+    public let layers: [Layer]
+    /// The held-out set, shaped for the model's input.
+    public let heldOut: Dataset
+    /// The calibration set (training split), shaped for the model's input; `nil` when none was given.
+    public let calibration: Dataset?
+    /// The executor shared by every run.
+    public let executor: GraphExecutor
+    /// Batch size for evaluation and calibration.
+    public var batchSize: Int = Evaluator.defaultBatchSize
+
+    /// The graph input fed with data.
+    let inputName: String
+    /// The graph output read as logits.
+    let outputName: String
+    /// Guards the caches below.
+    let lock = NSLock()
+    /// Layer reports by (layer, settings).
+    private var layerCache: [LayerKey: LayerReport] = [:]
+    /// Activation statistics per layer output, once gathered.
+    var calibrators: [String: ActivationCalibrator]?
+    /// The float model's held-out evaluation, once computed.
+    var floatEvaluation: EvalReport?
+
+    private struct LayerKey: Hashable {
+        var layer: String
+        var settings: LayerSettings
+    }
+
+    /// Prepares `graph` for quantization experiments on `heldOut`, calibrating activations on `calibration`.
+    ///
+    /// - Throws: `GraphError` for a graph the executor cannot run, `EvaluationError` when the data
+    ///   does not fit the model's input.
+    public init(graph: Graph, heldOut: Dataset, calibration: Dataset?) throws {
+        guard let input = graph.inputs.first, let output = graph.outputs.first else {
+            throw GraphError.missingInput(graph.inputs.first?.name ?? "(the model has no input or output)")
+        }
+        self.graph = graph
+        self.layers = graph.layers
+        self.executor = try GraphExecutor(graph: graph)
+        self.inputName = input.name
+        self.outputName = output.name
+        self.heldOut = try heldOut.reshaped(toModelInput: input.shape)
+        self.calibration = try calibration?.reshaped(toModelInput: input.shape)
+    }
+
+    /// The names plans use, in graph order.
+    public var layerNames: [String] { layers.map(\.name) }
+
+    /// The layer called `name`.
+    public func layer(named name: String) -> Layer? { layers.first { $0.name == name } }
+
+    // MARK: Weights
+
+    /// Quantizes one layer's weights with `settings` (cached).
+    ///
+    /// - Throws: `PlanError.unknownLayer` for a name that is not a layer; `QuantizationError`
+    ///   for settings the scheme cannot apply.
+    public func layerReport(for name: String, settings: LayerSettings) throws -> LayerReport {
+        let key = LayerKey(layer: name, settings: settings)
+        if let cached = lock.withLock({ layerCache[key] }) { return cached }
+        guard let layer = layer(named: name), let weights = graph.initializers[layer.weightName] else {
+            throw PlanError.unknownLayer(file: "", name: name, validNames: layerNames)
+        }
+        let report = try Workbench.quantize(layer, weights: weights, settings: settings)
+        lock.withLock { layerCache[key] = report }
+        return report
+    }
+
+    /// The reference pipeline for one layer: prune, quantize, measure, size.
+    static func quantize(_ layer: Layer, weights: Tensor, settings: LayerSettings) throws -> LayerReport {
+        guard !settings.isFloat else {
+            return LayerReport(
+                layer: layer, settings: settings, floatWeights: weights, quantized: nil,
+                metrics: ErrorMetrics(float: weights.storage, dequantized: weights.storage),
+                size: SizeModel.layerSize(layer, quantized: nil), prunedBand: nil)
+        }
+        let mask = settings.pruning.map {
+            Pruner.mask(for: weights, outputChannelAxis: layer.outputChannelAxis, rule: $0)
+        }
+        let quantized = try WeightQuantizer.quantize(
+            weights, outputChannelAxis: layer.outputChannelAxis, settings: settings, prunedMask: mask)
+        let band = mask.flatMap {
+            WeightHistogram.prunedBand(for: settings.pruning, floatWeights: weights.storage, prunedMask: $0)
+        }
+        return LayerReport(
+            layer: layer, settings: settings, floatWeights: weights, quantized: quantized,
+            metrics: ErrorMetrics(float: weights, quantized: quantized),
+            size: SizeModel.layerSize(layer, quantized: quantized), prunedBand: band)
+    }
+
+    /// Applies `plan` to every layer.
+    ///
+    /// - Throws: `PlanError` for layer names the model lacks or invalid settings;
+    ///   `QuantizationError`; `EvaluationError.noCalibrationData` when a layer asks for
+    ///   activation quantization and the workbench has no calibration set.
+    public func apply(_ plan: QuantPlan) throws -> QuantizedModel {
+        try plan.validated(against: layerNames)
+        var reports: [LayerReport] = []
+        var overrides: [String: Tensor] = [:]
+        var quantizedByLayer: [String: QuantizedWeights] = [:]
+        var activations: [String: ActivationQuantization] = [:]
+        for layer in layers {
+            let settings = plan.settings(for: layer.name)
+            let report = try layerReport(for: layer.name, settings: settings)
+            reports.append(report)
+            if let quantized = report.quantized {
+                overrides[layer.weightName] = quantized.tensor
+                quantizedByLayer[layer.name] = quantized
+            }
+            if let bits = settings.activationBits, let output = graph.nodes[layer.nodeIndex].outputs.first {
+                activations[output] = try activationQuantization(
+                    for: output, bitWidth: bits, method: settings.calibration)
+            }
+        }
+        let size = SizeModel.report(layers: layers, quantized: quantizedByLayer, allInitializers: graph.initializers)
+        return QuantizedModel(
+            plan: plan, layerReports: reports, weightOverrides: overrides, activationQuantization: activations,
+            size: size)
+    }
+}
