@@ -1,0 +1,125 @@
+/// Weight sharing by k-means (Deep Compression, Han et al. 2016): `x ≈ codebook[q]`.
+///
+/// - One codebook per *layer* (as Deep Compression shares one per layer); `Granularity`,
+///   `RangeMethod` and stochastic rounding are not used. `QuantizedWeights.blockCount` is 1 and
+///   `scales` is empty.
+/// - `k = 2^b` centroids from Lloyd's algorithm in 1-D: linear initialization over `[min, max]`
+///   (Deep Compression found it best: it keeps the rare large weights), at most `maxIterations`
+///   rounds, stopping early when no assignment changes. Each weight joins its nearest centroid
+///   (ties to the lower index); a centroid whose cluster empties stays where it is; centroids are
+///   re-sorted ascending after every round. Deterministic.
+/// - Pruning: when any weight is pruned, code 0 is reserved for exact 0 (`codebook[0] = 0`),
+///   pruned weights are excluded from clustering and the other `2^b − 1` codes are centroids of
+///   the unpruned weights (unpruned weights always take a centroid). Without pruning, 0.0 is
+///   not necessarily representable: it decodes to its nearest centroid.
+/// - Storage: `b`-bit indices plus the codebook, `2^b` float32 values per layer:
+///   `b + 32 · 2^b / weightCount` bits per weight.
+///
+/// Worked table, 1 bit, weights `[−1, −0.8, 0.9, 1.1]`: init centroids −1 and 1.1; the clusters
+/// `{−1, −0.8}`, `{0.9, 1.1}` give centroids −0.9 and 1.0, which is stable:
+///
+/// | x | q | x' |
+/// | --- | --- | --- |
+/// | −1.0 | 0 | −0.9 |
+/// | −0.8 | 0 | −0.9 |
+/// | 0.9 | 1 | 1.0 |
+/// | 1.1 | 1 | 1.0 |
+enum KMeansQuantizer {
+    /// The most Lloyd rounds run.
+    static let maxIterations = 30
+
+    /// Quantizes a whole layer: clusters the unpruned weights, then codes each weight by its nearest centroid.
+    ///
+    /// Complexity: O(n) radix sort, then O(k · log n · log k) per round on prefix sums, then O(n log k).
+    static func quantize(_ values: [Float], isPruned: [Bool]?, bitWidth: Int) -> (codes: [Int32], codebook: [Float]) {
+        let hasPruning = isPruned?.contains(true) ?? false
+        let clustered = hasPruning ? zip(values, isPruned ?? []).filter { !$0.1 }.map(\.0) : values
+        let centroidCount = (1 << bitWidth) - (hasPruning ? 1 : 0)
+        let centroids = lloydSorted(clustered, centroidCount: centroidCount).map { Float($0) }
+        let codebook = (hasPruning ? [0] : []) + centroids
+        let codeOffset: Int32 = hasPruning ? 1 : 0
+        let searched = centroids.map(Double.init)
+        var codes = [Int32](repeating: 0, count: values.count)
+        for i in values.indices where !(isPruned?[i] ?? false) {
+            codes[i] = Int32(nearestIndex(Double(values[i]), in: searched)) + codeOffset
+        }
+        return (codes, codebook)
+    }
+
+    /// Centroids by Lloyd's algorithm on sorted values: in 1-D each cluster is an interval of the
+    /// sorted values, found by binary search, and its mean comes from prefix sums.
+    static func lloydSorted(_ values: [Float], centroidCount: Int) -> [Double] {
+        guard !values.isEmpty else { return [Double](repeating: 0, count: centroidCount) }
+        let sorted = SortedFloats.ascending(values).map(Double.init)
+        var prefixSums = [Double](repeating: 0, count: sorted.count + 1)
+        for (i, x) in sorted.enumerated() { prefixSums[i + 1] = prefixSums[i] + x }
+        var centroids = initialCentroids(minimum: sorted[0], maximum: sorted[sorted.count - 1], count: centroidCount)
+        var ends = [Int](repeating: -1, count: centroidCount)  // cluster j = sorted[ends[j − 1] ..< ends[j]]
+        for _ in 0..<maxIterations {
+            // Assignments are monotone in the value, so cluster j ends at the first value assigned past j.
+            var newEnds = [Int](repeating: 0, count: centroidCount)
+            for j in 0..<centroidCount {
+                newEnds[j] = partitionPoint(count: sorted.count) { nearestIndex(sorted[$0], in: centroids) > j }
+            }
+            if newEnds == ends { break }
+            ends = newEnds
+            var start = 0
+            for j in 0..<centroidCount {
+                if ends[j] > start { centroids[j] = (prefixSums[ends[j]] - prefixSums[start]) / Double(ends[j] - start) }
+                start = max(start, ends[j])
+            }
+            centroids.sort()
+        }
+        return centroids
+    }
+
+    /// The reference: plain Lloyd's algorithm, O(n · k) per round, same initialization and rules.
+    static func lloydReference(_ values: [Float], centroidCount: Int) -> [Double] {
+        guard let minimum = values.min(), let maximum = values.max() else {
+            return [Double](repeating: 0, count: centroidCount)
+        }
+        var centroids = initialCentroids(minimum: Double(minimum), maximum: Double(maximum), count: centroidCount)
+        var assignments = [Int](repeating: -1, count: values.count)
+        for _ in 0..<maxIterations {
+            let newAssignments = values.map { nearestIndex(Double($0), in: centroids) }
+            if newAssignments == assignments { break }
+            assignments = newAssignments
+            var sums = [Double](repeating: 0, count: centroidCount)
+            var counts = [Int](repeating: 0, count: centroidCount)
+            for (x, j) in zip(values, assignments) {
+                sums[j] += Double(x)
+                counts[j] += 1
+            }
+            for j in 0..<centroidCount where counts[j] > 0 { centroids[j] = sums[j] / Double(counts[j]) }
+            centroids.sort()
+        }
+        return centroids
+    }
+
+    /// `count` centroids evenly spaced over `[minimum, maximum]` (one centroid: the midpoint).
+    static func initialCentroids(minimum: Double, maximum: Double, count: Int) -> [Double] {
+        guard count > 1 else { return [(minimum + maximum) / 2] }
+        return (0..<count).map { minimum + (maximum - minimum) * Double($0) / Double(count - 1) }
+    }
+
+    /// The index of the centroid nearest to `x` in ascending `centroids`; ties go to the lowest index.
+    static func nearestIndex(_ x: Double, in centroids: [Double]) -> Int {
+        // First centroid ≥ x, then compare with the run of equal centroids just below it.
+        let upper = partitionPoint(count: centroids.count) { centroids[$0] >= x }
+        guard upper > 0 else { return 0 }
+        let lowerValue = centroids[upper - 1]
+        let lower = partitionPoint(count: upper) { centroids[$0] >= lowerValue }
+        guard upper < centroids.count else { return lower }
+        return x - lowerValue <= centroids[upper] - x ? lower : upper
+    }
+
+    /// The first index in `0..<count` where the monotone `predicate` holds (`count` if none).
+    static func partitionPoint(count: Int, where predicate: (Int) -> Bool) -> Int {
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if predicate(middle) { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+}
