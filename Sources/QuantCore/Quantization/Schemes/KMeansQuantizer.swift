@@ -15,15 +15,15 @@
 /// - Storage: `b`-bit indices plus the codebook, `2^b` float32 values per layer:
 ///   `b + 32 · 2^b / weightCount` bits per weight.
 ///
-/// Worked table, 1 bit, weights `[−1, −0.8, 0.9, 1.1]`: init centroids −1 and 1.1; the clusters
-/// `{−1, −0.8}`, `{0.9, 1.1}` give centroids −0.9 and 1.0, which is stable:
+/// Worked table, 1 bit, weights `[−1, −0.5, 0.5, 1.5]`: init centroids −1 and 1.5; the clusters
+/// `{−1, −0.5}`, `{0.5, 1.5}` give centroids −0.75 and 1.0, which is stable:
 ///
 /// | x | q | x' |
 /// | --- | --- | --- |
-/// | −1.0 | 0 | −0.9 |
-/// | −0.8 | 0 | −0.9 |
-/// | 0.9 | 1 | 1.0 |
-/// | 1.1 | 1 | 1.0 |
+/// | −1.0 | 0 | −0.75 |
+/// | −0.5 | 0 | −0.75 |
+/// | 0.5 | 1 | 1.0 |
+/// | 1.5 | 1 | 1.0 |
 enum KMeansQuantizer {
     /// The most Lloyd rounds run.
     static let maxIterations = 30
