@@ -83,6 +83,7 @@ public struct BlockLayout: Sendable, Equatable {
 
     /// The flat (row-major) index of position `position` in output channel `channel`'s row.
     func flatIndex(channel: Int, position: Int) -> Int {
+        guard innerCount > 0 else { return 0 }  // an empty row: there is no weight to index
         let (outer, inner) = position.quotientAndRemainder(dividingBy: innerCount)
         return (outer * channelCount + channel) * innerCount + inner
     }

@@ -76,11 +76,12 @@ struct BlockRunner {
                     continue
                 }
                 let size = positions.count
-                for (offset, position) in positions.enumerated() {
-                    let index = layout.flatIndex(channel: channel, position: position)
-                    valueScratch[offset] = allValues[index]
-                    if let allNoise { noiseScratch[offset] = allNoise[index] }
-                    if let allPruned { prunedScratch[offset] = allPruned[index] }
+                var cursor = StridedCursor(layout: layout, channel: channel, position: positions.lowerBound)
+                for offset in 0..<size {
+                    valueScratch[offset] = allValues[cursor.index]
+                    if let allNoise { noiseScratch[offset] = allNoise[cursor.index] }
+                    if let allPruned { prunedScratch[offset] = allPruned[cursor.index] }
+                    cursor.advance()
                 }
                 valueScratch.withUnsafeBufferPointer { blockValues in
                 noiseScratch.withUnsafeBufferPointer { blockNoise in
@@ -95,14 +96,46 @@ struct BlockRunner {
                         dequantized: UnsafeMutableBufferPointer(rebasing: blockDequantized[..<size]))
                     parameters.append(body(buffers))
                 }}}}}
-                for (offset, position) in positions.enumerated() {
-                    let index = layout.flatIndex(channel: channel, position: position)
-                    allCodes[index] = codeScratch[offset]
-                    allDequantized[index] = valueOutScratch[offset]
+                cursor = StridedCursor(layout: layout, channel: channel, position: positions.lowerBound)
+                for offset in 0..<size {
+                    allCodes[cursor.index] = codeScratch[offset]
+                    allDequantized[cursor.index] = valueOutScratch[offset]
+                    cursor.advance()
                 }
             }
         }}}}}
         return Output(codes: codes, dequantized: dequantized, parameters: parameters)
+    }
+}
+
+/// Walks one output channel's row in flat indices without a division per step.
+private struct StridedCursor {
+    /// The current flat index.
+    private(set) var index: Int
+    /// Position within the current run of `inner` contiguous weights.
+    private var inner: Int
+    /// Length of a contiguous run (the extent after the channel axis).
+    private let innerCount: Int
+    /// Distance between the starts of consecutive runs of the same channel.
+    private let runStride: Int
+
+    /// Starts at `position` of `channel`'s row.
+    init(layout: BlockLayout, channel: Int, position: Int) {
+        index = layout.flatIndex(channel: channel, position: position)
+        innerCount = layout.innerCount
+        inner = position % max(layout.innerCount, 1)
+        runStride = layout.channelCount * layout.innerCount
+    }
+
+    /// Moves to the next position of the row.
+    mutating func advance() {
+        inner += 1
+        if inner == innerCount {
+            inner = 0
+            index += runStride - innerCount + 1
+        } else {
+            index += 1
+        }
     }
 }
 

@@ -37,8 +37,8 @@ extension QuantizedWeights {
                 let zeroPoint = hasZeroPoint ? zeroPoints[block] : 0
                 values[i] = Float(Int64(code) - Int64(zeroPoint)) * scale
             case .powerOfTwo: values[i] = PowerOfTwoQuantizer.dequantize(code, scale: scale, bitWidth: bitWidth)
-            case .fp8E4M3: values[i] = FP8Format.e4m3.decode(UInt8(truncatingIfNeeded: code)) * scale
-            case .fp8E5M2: values[i] = FP8Format.e5m2.decode(UInt8(truncatingIfNeeded: code)) * scale
+            case .fp8E4M3: values[i] = FP8Format.e4m3.value(of: UInt8(truncatingIfNeeded: code)) * scale
+            case .fp8E5M2: values[i] = FP8Format.e5m2.value(of: UInt8(truncatingIfNeeded: code)) * scale
             case .nf4: values[i] = codebook[Int(code)] * scale
             case .binary, .ternary: values[i] = Float(code) * scale
             case .kmeans: values[i] = codebook[Int(code)]

@@ -54,10 +54,11 @@ public enum WeightQuantizer {
 
         var result = quantizeValid(values, layout: layout, settings: settings, bitWidth: bitWidth, mask: mask)
         if let mask {
+            let hasZeroPoint = !result.zeroPoints.isEmpty
             for i in values.indices where mask[i] {
                 result.dequantized[i] = 0
-                result.codes[i] = zeroCode(settings.scheme, zeroPoint: result.zeroPoints.isEmpty
-                    ? 0 : result.zeroPoints[layout.blockIndex(ofElement: i)])
+                let zeroPoint = hasZeroPoint ? result.zeroPoints[layout.blockIndex(ofElement: i)] : 0
+                result.codes[i] = zeroCode(settings.scheme, zeroPoint: zeroPoint)
             }
         }
         result.prunedMask = mask ?? []

@@ -105,3 +105,21 @@ import Testing
         #expect(single.dequantized == [-2] && single.codebook.count == 256)
     }
 }
+
+@Suite struct KMeansAssignmentTests {
+    @Test(arguments: [1, 3, 4, 7, 16, 255, 256])
+    func fastAssignmentMatchesNearestIndex(centroidCount: Int) {
+        let centroids = KMeansQuantizer.initialCentroids(minimum: -1, maximum: 1.5, count: centroidCount)
+        var values = QuantizationTestData.values(4000, .uniform, seed: UInt64(centroidCount)).map { $0 * 2 }
+        // Exact midpoints (ties), the centroids themselves and their float neighbours.
+        for (a, b) in zip(centroids, centroids.dropFirst()) {
+            let middle = Float((a + b) / 2)
+            values += [middle, middle.nextUp, middle.nextDown, Float(a)]
+        }
+        let expected = values.map { Int32(KMeansQuantizer.nearestIndex(Double($0), in: centroids)) }
+        #expect(KMeansQuantizer.assign(values, to: centroids) == expected)
+        // Repeated centroids take the general path.
+        let repeated = centroids + [centroids[centroidCount - 1]]
+        #expect(KMeansQuantizer.assign(values, to: repeated) == values.map { Int32(KMeansQuantizer.nearestIndex(Double($0), in: repeated)) })
+    }
+}

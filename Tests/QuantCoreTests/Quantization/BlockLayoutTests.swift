@@ -71,5 +71,14 @@ import Testing
         #expect(quantized.dequantized.isEmpty)
         let rows = try QuantizationTestData.quantize(Tensor(shape: [3, 0]), scheme: .kmeans, bitWidth: 2)
         #expect(rows.codes.isEmpty)
+        for scheme in Scheme.allCases {
+            for (shape, axis) in [([3, 0], 0), ([2, 3, 0], 1), ([0, 4], 1)] {
+                for granularity in [Granularity.tensor, .channel, .group(size: 2)] {
+                    let empty = try QuantizationTestData.quantize(
+                        Tensor(shape: shape), axis: axis, scheme: scheme, bitWidth: scheme.defaultBitWidth, granularity: granularity)
+                    #expect(empty.dequantized.isEmpty && empty.codes.isEmpty)
+                }
+            }
+        }
     }
 }

@@ -73,3 +73,16 @@ import Testing
         }
     }
 }
+
+@Suite struct AffineSquaredErrorTests {
+    @Test(arguments: [Scheme.symmetric, .asymmetric], [2, 4, 8])
+    func vectorizedErrorMatchesTheReference(scheme: Scheme, bitWidth: Int) {
+        let values = QuantizationTestData.values(1003, .laplace, seed: 4)
+        let parameters = AffineQuantizer.parameters(scheme, bitWidth: bitWidth, lower: -0.1, upper: 0.08)
+        values.withUnsafeBufferPointer { buffer in
+            let fast = AffineQuantizer.squaredError(buffer, parameters)
+            let reference = AffineQuantizer.referenceSquaredError(buffer, parameters)
+            #expect(abs(fast - reference) <= 1e-6 * reference)
+        }
+    }
+}

@@ -119,14 +119,35 @@ enum AffineQuantizer {
         }
     }
 
-    /// Sum of squared quantize-dequantize errors of `values` under `parameters` (nearest-even).
-    static func squaredError(_ values: UnsafeBufferPointer<Float>, _ parameters: Parameters) -> Double {
+    /// Sum of squared quantize-dequantize errors of `values` under `parameters` (nearest-even): the reference.
+    static func referenceSquaredError(_ values: UnsafeBufferPointer<Float>, _ parameters: Parameters) -> Double {
         var total: Double = 0
         for x in values {
             let error = Double(x - dequantize(quantize(x, parameters), parameters))
             total += error * error
         }
         return total
+    }
+
+    /// `referenceSquaredError` with 8 lanes at a time (the MSE range search calls it 100 times per
+    /// block). Each lane computes the same quantize-dequantize in `Float`; partial sums of 8 lanes
+    /// are added in `Double`, so it agrees with the reference up to summation order.
+    static func squaredError(_ values: UnsafeBufferPointer<Float>, _ parameters: Parameters) -> Double {
+        guard let base = values.baseAddress else { return 0 }
+        let scale = SIMD8<Float>(repeating: parameters.scale)
+        let zeroPoint = SIMD8<Float>(repeating: Float(parameters.zeroPoint))
+        let lowest = SIMD8<Float>(repeating: Float(parameters.codeRange.lowerBound))
+        let highest = SIMD8<Float>(repeating: Float(parameters.codeRange.upperBound))
+        var total: Double = 0
+        var start = 0
+        while start + 8 <= values.count {
+            let x = UnsafeRawPointer(base + start).loadUnaligned(as: SIMD8<Float>.self)
+            let q = pointwiseMin(pointwiseMax((x / scale).rounded(.toNearestOrEven) + zeroPoint, lowest), highest)
+            let error = x - (q - zeroPoint) * scale
+            total += Double((error * error).sum())
+            start += 8
+        }
+        return total + referenceSquaredError(UnsafeBufferPointer(rebasing: values[start...]), parameters)
     }
 
     /// `value` limited to `[lower, upper]`; a NaN `value` becomes `lower` (so converting it never traps).

@@ -27,6 +27,18 @@ struct FP8Format: Sendable, Equatable {
     let largestFinitePattern: UInt8
     /// Whether the all-ones exponent encodes infinity and NaN (IEEE-like) rather than normal values.
     let hasInfinity: Bool
+    /// `decode` of every bit pattern, for fast decoding (`value(of:)`).
+    private(set) var values: [Float] = []
+
+    /// Describes a format and tabulates its 256 values.
+    init(exponentBits: Int, mantissaBits: Int, bias: Int, largestFinitePattern: UInt8, hasInfinity: Bool) {
+        self.exponentBits = exponentBits
+        self.mantissaBits = mantissaBits
+        self.bias = bias
+        self.largestFinitePattern = largestFinitePattern
+        self.hasInfinity = hasInfinity
+        values = (UInt8.min...UInt8.max).map(decode)
+    }
 
     /// OCP E4M3: bias 7, no infinities, largest finite 448.
     static let e4m3 = FP8Format(exponentBits: 4, mantissaBits: 3, bias: 7, largestFinitePattern: 0x7E, hasInfinity: false)
@@ -45,6 +57,10 @@ struct FP8Format: Sendable, Equatable {
     /// The largest finite value (448 or 57344).
     var largestFinite: Float { decode(largestFinitePattern) }
 
+    /// The value of a bit pattern from the table; equals `decode(bits)`.
+    @inline(__always)
+    func value(of bits: UInt8) -> Float { values[Int(bits)] }
+
     /// The nearest FP8 bit pattern to `x`: round half to even, saturating to ±largest finite; NaN → `0x7F` (with sign).
     func encode(_ x: Float) -> UInt8 {
         let sign: UInt8 = x.sign == .minus ? 0x80 : 0
@@ -53,9 +69,10 @@ struct FP8Format: Sendable, Equatable {
         guard magnitude > 0 else { return sign }
         guard magnitude.isFinite else { return sign | largestFinitePattern }
         let smallestNormalExponent = 1 - bias
-        // Subnormals share the spacing of the smallest normal binade, so clamp the exponent there.
-        let exponent = max(Int(magnitude.exponent), smallestNormalExponent)
-        let quantum = Float(sign: .plus, exponent: exponent - mantissaBits, significand: 1)
+        // Subnormals share the spacing of the smallest normal binade, so clamp the exponent there
+        // (float subnormals read as exponent −127 and are clamped too).
+        let exponent = max(Int(magnitude.bitPattern >> 23) - 127, smallestNormalExponent)
+        let quantum = Float(bitPattern: UInt32(exponent - mantissaBits + 127) << 23)  // 2^(exponent − m), normal
         // Exact (division by a power of two), then rounded: 2^m…2^(m+1) for normals, 0…2^m for subnormals.
         let significand = Int((magnitude / quantum).rounded(.toNearestOrEven))
         // Exponent field (E − 1) above the binade, plus the significand with its implicit bit: a

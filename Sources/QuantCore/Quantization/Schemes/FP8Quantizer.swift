@@ -22,7 +22,7 @@ enum FP8Quantizer {
         let magnitude = ClippingRange.magnitude(block.values, method: range) { magnitude in
             let scale = blockScale(magnitude, format: format)
             return block.values.reduce(0.0) { total, x in
-                let error = Double(x - format.decode(format.encode(x / scale)) * scale)
+                let error = Double(x - format.value(of: format.encode(x / scale)) * scale)
                 return total + error * error
             }
         }
@@ -30,7 +30,7 @@ enum FP8Quantizer {
         for i in block.values.indices {
             let pattern = format.encode(block.values[i] / scale)
             block.codes[i] = Int32(pattern)
-            block.dequantized[i] = format.decode(pattern) * scale
+            block.dequantized[i] = format.value(of: pattern) * scale
         }
         return BlockParameters(scale: scale)
     }

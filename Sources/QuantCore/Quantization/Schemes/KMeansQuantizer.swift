@@ -38,12 +38,40 @@ enum KMeansQuantizer {
         let centroids = lloydSorted(clustered, centroidCount: centroidCount).map { Float($0) }
         let codebook = (hasPruning ? [0] : []) + centroids
         let codeOffset: Int32 = hasPruning ? 1 : 0
-        let searched = centroids.map(Double.init)
-        var codes = [Int32](repeating: 0, count: values.count)
-        for i in values.indices where !(isPruned?[i] ?? false) {
-            codes[i] = Int32(nearestIndex(Double(values[i]), in: searched)) + codeOffset
+        var codes = assign(values, to: centroids.map(Double.init))
+        if hasPruning, let isPruned {
+            for i in codes.indices { codes[i] = isPruned[i] ? 0 : codes[i] + codeOffset }
         }
         return (codes, codebook)
+    }
+
+    /// `nearestIndex` of every value. For strictly ascending centroids this is a branch-free
+    /// binary search over the decisions "nearer to `c[j+1]` than to `c[j]`" (centroids padded
+    /// with +∞ to a power of two); with repeated centroids it falls back to `nearestIndex`.
+    static func assign(_ values: [Float], to centroids: [Double]) -> [Int32] {
+        let isStrictlyAscending = zip(centroids, centroids.dropFirst()).allSatisfy { $0 < $1 }
+        guard isStrictlyAscending, !centroids.isEmpty else {
+            return values.map { Int32(nearestIndex(Double($0), in: centroids)) }
+        }
+        var padded = centroids
+        while padded.count & (padded.count - 1) != 0 { padded.append(.infinity) }
+        padded.append(.infinity)  // c[j + 1] for the last decision
+        let count = padded.count - 1
+        return padded.withUnsafeBufferPointer { c in
+            values.map { value in
+                let x = Double(value)
+                // Code bits from the top: x is past centroid `code + step − 1` iff it is strictly
+                // nearer to the next centroid (ties stay low, as in `nearestIndex`).
+                var code = 0
+                var step = count / 2
+                while step > 0 {
+                    let j = code + step - 1
+                    code += x - c[j] > c[j + 1] - x ? step : 0
+                    step /= 2
+                }
+                return Int32(code)
+            }
+        }
     }
 
     /// Centroids by Lloyd's algorithm on sorted values: in 1-D each cluster is an interval of the

@@ -32,8 +32,13 @@ enum PowerOfTwoQuantizer {
         guard ratio > 0 else { return 0 }
         guard ratio.isFinite else { return x < 0 ? -Int32(maxCode) : Int32(maxCode) }
         // ratio = significand · 2^exponent, significand in [1, 2): the candidates are 2^exponent
-        // and 2^(exponent + 1), whose midpoint is 1.5 · 2^exponent.
-        let exponent = Int(ratio.exponent) + (ratio.significand >= 1.5 ? 1 : 0)
+        // and 2^(exponent + 1), whose midpoint is 1.5 · 2^exponent. For normal floats both come
+        // straight from the bits (significand ≥ 1.5 ⟺ the top mantissa bit is set).
+        let bits = ratio.bitPattern
+        let exponentField = Int(bits >> 23)
+        let exponent = exponentField > 0
+            ? exponentField - 127 + (bits & 0x40_0000 != 0 ? 1 : 0)
+            : Int(ratio.exponent) + (ratio.significand >= 1.5 ? 1 : 0)
         var magnitude = min(exponent + maxCode, maxCode)
         if magnitude < 1 {
             // Below the smallest level L = 2^(1 − M): the choice is L or 0, split at L / 2.
@@ -46,9 +51,11 @@ enum PowerOfTwoQuantizer {
     /// The value of code `q`: `sign(q) · scale · 2^(|q| − M)`, 0 for `q = 0`.
     static func dequantize(_ q: Int32, scale: Float, bitWidth: Int) -> Float {
         guard q != 0 else { return 0 }
-        let maxCode = maxMagnitudeCode(bitWidth: bitWidth)
-        let level = Float(sign: q < 0 ? .minus : .plus, exponent: Int(q.magnitude) - Int(maxCode), significand: 1)
-        return level * scale
+        let exponent = Int(q.magnitude) - Int(maxMagnitudeCode(bitWidth: bitWidth))  // −126…0 for valid codes
+        let level = (-126...127).contains(exponent)
+            ? Float(bitPattern: UInt32(exponent + 127) << 23)
+            : Float(sign: .plus, exponent: exponent, significand: 1)
+        return q < 0 ? -level * scale : level * scale
     }
 
     /// The reference rounding: scan every level and keep the nearest (ties to the larger magnitude).
