@@ -74,6 +74,29 @@ public struct BlockLayout: Sendable, Equatable {
     /// Whether every block is one contiguous run of flat indices (no gathering needed).
     var isContiguous: Bool { outerCount == 1 }
 
+    /// The same blocks over the weight rearranged channel-major, `[channels, rowLength]` with axis 0
+    /// (block `b` covers the same row positions; every block is contiguous there).
+    var channelMajor: BlockLayout {
+        BlockLayout(
+            shape: [channelCount, rowLength], outputChannelAxis: 0, granularity: granularity, outerCount: 1,
+            channelCount: channelCount, innerCount: rowLength, groupsPerChannel: groupsPerChannel, groupSize: groupSize)
+    }
+
+    /// Creates a layout from its derived extents (for `channelMajor`).
+    private init(
+        shape: [Int], outputChannelAxis: Int, granularity: Granularity, outerCount: Int, channelCount: Int,
+        innerCount: Int, groupsPerChannel: Int, groupSize: Int
+    ) {
+        self.shape = shape
+        self.outputChannelAxis = outputChannelAxis
+        self.granularity = granularity
+        self.outerCount = outerCount
+        self.channelCount = channelCount
+        self.innerCount = innerCount
+        self.groupsPerChannel = groupsPerChannel
+        self.groupSize = groupSize
+    }
+
     /// The output channel and the row positions that block `block` covers.
     func rowRange(ofBlock block: Int) -> (channel: Int, positions: Range<Int>) {
         let channel = block / groupsPerChannel

@@ -22,8 +22,12 @@ struct BlockParameters: Equatable {
     var zeroPoint: Int32 = 0
 }
 
-/// Runs a block quantizer over every block of a layout, gathering strided blocks into scratch
-/// buffers and scattering the results back, so schemes only ever see contiguous blocks.
+/// Runs a block quantizer over every block of a layout, so schemes only ever see contiguous blocks.
+///
+/// When a channel's row is strided (e.g. a MatMul `[in, out]` column), the tensor is first
+/// rearranged channel-major, `[outer, channels, inner]` → `[channels, outer, inner]`, with a
+/// tiled copy (walking a column element by element strides the cache badly), quantized as a
+/// contiguous `[channels, row]` weight with the same blocks, and the results are rearranged back.
 struct BlockRunner {
     /// The codes, decoded values and per-block parameters of a whole tensor.
     struct Output {
@@ -42,20 +46,12 @@ struct BlockRunner {
     func run(
         values: [Float], noise: [Float]?, isPruned: [Bool]?, _ body: (BlockBuffers) -> BlockParameters
     ) -> Output {
+        guard layout.isContiguous else { return runChannelMajor(values: values, noise: noise, isPruned: isPruned, body) }
         let count = values.count
         var codes = [Int32](repeating: 0, count: count)
         var dequantized = [Float](repeating: 0, count: count)
         var parameters: [BlockParameters] = []
         parameters.reserveCapacity(layout.blockCount)
-        let maximumBlockSize = (0..<layout.blockCount).reduce(0) { max($0, layout.blockSize($1)) }
-        // Scratch for strided blocks; unused when blocks are contiguous.
-        let scratchSize = layout.isContiguous ? 0 : maximumBlockSize
-        var valueScratch = [Float](repeating: 0, count: scratchSize)
-        var noiseScratch = [Float](repeating: 0, count: noise == nil ? 0 : scratchSize)
-        var prunedScratch = [Bool](repeating: false, count: isPruned == nil ? 0 : scratchSize)
-        var codeScratch = [Int32](repeating: 0, count: scratchSize)
-        var valueOutScratch = [Float](repeating: 0, count: scratchSize)
-
         values.withUnsafeBufferPointer { allValues in
         withOptionalBuffer(noise) { allNoise in
         withOptionalBuffer(isPruned) { allPruned in
@@ -63,79 +59,76 @@ struct BlockRunner {
         dequantized.withUnsafeMutableBufferPointer { allDequantized in
             for block in 0..<layout.blockCount {
                 let (channel, positions) = layout.rowRange(ofBlock: block)
-                if layout.isContiguous {
-                    let start = layout.flatIndex(channel: channel, position: positions.lowerBound)
-                    let range = start..<(start + positions.count)
-                    let buffers = BlockBuffers(
-                        values: UnsafeBufferPointer(rebasing: allValues[range]),
-                        noise: allNoise.map { UnsafeBufferPointer(rebasing: $0[range]) },
-                        isPruned: allPruned.map { UnsafeBufferPointer(rebasing: $0[range]) },
-                        codes: UnsafeMutableBufferPointer(rebasing: allCodes[range]),
-                        dequantized: UnsafeMutableBufferPointer(rebasing: allDequantized[range]))
-                    parameters.append(body(buffers))
-                    continue
-                }
-                let size = positions.count
-                var cursor = StridedCursor(layout: layout, channel: channel, position: positions.lowerBound)
-                for offset in 0..<size {
-                    valueScratch[offset] = allValues[cursor.index]
-                    if let allNoise { noiseScratch[offset] = allNoise[cursor.index] }
-                    if let allPruned { prunedScratch[offset] = allPruned[cursor.index] }
-                    cursor.advance()
-                }
-                valueScratch.withUnsafeBufferPointer { blockValues in
-                noiseScratch.withUnsafeBufferPointer { blockNoise in
-                prunedScratch.withUnsafeBufferPointer { blockPruned in
-                codeScratch.withUnsafeMutableBufferPointer { blockCodes in
-                valueOutScratch.withUnsafeMutableBufferPointer { blockDequantized in
-                    let buffers = BlockBuffers(
-                        values: UnsafeBufferPointer(rebasing: blockValues[..<size]),
-                        noise: allNoise == nil ? nil : UnsafeBufferPointer(rebasing: blockNoise[..<size]),
-                        isPruned: allPruned == nil ? nil : UnsafeBufferPointer(rebasing: blockPruned[..<size]),
-                        codes: UnsafeMutableBufferPointer(rebasing: blockCodes[..<size]),
-                        dequantized: UnsafeMutableBufferPointer(rebasing: blockDequantized[..<size]))
-                    parameters.append(body(buffers))
-                }}}}}
-                cursor = StridedCursor(layout: layout, channel: channel, position: positions.lowerBound)
-                for offset in 0..<size {
-                    allCodes[cursor.index] = codeScratch[offset]
-                    allDequantized[cursor.index] = valueOutScratch[offset]
-                    cursor.advance()
-                }
+                let start = layout.flatIndex(channel: channel, position: positions.lowerBound)
+                let range = start..<(start + positions.count)
+                let buffers = BlockBuffers(
+                    values: UnsafeBufferPointer(rebasing: allValues[range]),
+                    noise: allNoise.map { UnsafeBufferPointer(rebasing: $0[range]) },
+                    isPruned: allPruned.map { UnsafeBufferPointer(rebasing: $0[range]) },
+                    codes: UnsafeMutableBufferPointer(rebasing: allCodes[range]),
+                    dequantized: UnsafeMutableBufferPointer(rebasing: allDequantized[range]))
+                parameters.append(body(buffers))
             }
         }}}}}
         return Output(codes: codes, dequantized: dequantized, parameters: parameters)
     }
+
+    /// Rearranges channel-major, runs contiguously, and rearranges the results back.
+    private func runChannelMajor(
+        values: [Float], noise: [Float]?, isPruned: [Bool]?, _ body: (BlockBuffers) -> BlockParameters
+    ) -> Output {
+        let rows = RowTranspose(outer: layout.outerCount, channels: layout.channelCount, inner: layout.innerCount)
+        // The same blocks, in the same order, over a contiguous [channels, row] weight.
+        let channelMajor = BlockRunner(layout: layout.channelMajor)
+        var output = channelMajor.run(
+            values: rows.toChannelMajor(values), noise: noise.map(rows.toChannelMajor),
+            isPruned: isPruned.map(rows.toChannelMajor), body)
+        output.codes = rows.fromChannelMajor(output.codes)
+        output.dequantized = rows.fromChannelMajor(output.dequantized)
+        return output
+    }
 }
 
-/// Walks one output channel's row in flat indices without a division per step.
-private struct StridedCursor {
-    /// The current flat index.
-    private(set) var index: Int
-    /// Position within the current run of `inner` contiguous weights.
-    private var inner: Int
-    /// Length of a contiguous run (the extent after the channel axis).
-    private let innerCount: Int
-    /// Distance between the starts of consecutive runs of the same channel.
-    private let runStride: Int
+/// The rearrangement `[outer, channels, inner]` ↔ `[channels, outer, inner]`, copied in tiles.
+struct RowTranspose {
+    /// Product of the extents before the channel axis.
+    let outer: Int
+    /// Number of output channels.
+    let channels: Int
+    /// Product of the extents after the channel axis.
+    let inner: Int
+    /// Tile edge in (outer, channel) pairs.
+    private static let tile = 32
 
-    /// Starts at `position` of `channel`'s row.
-    init(layout: BlockLayout, channel: Int, position: Int) {
-        index = layout.flatIndex(channel: channel, position: position)
-        innerCount = layout.innerCount
-        inner = position % max(layout.innerCount, 1)
-        runStride = layout.channelCount * layout.innerCount
+    /// `[outer, channels, inner]` → `[channels, outer, inner]`.
+    func toChannelMajor<Element>(_ array: [Element]) -> [Element] {
+        copy(array) { o, c in ((o * channels + c) * inner, (c * outer + o) * inner) }
     }
 
-    /// Moves to the next position of the row.
-    mutating func advance() {
-        inner += 1
-        if inner == innerCount {
-            inner = 0
-            index += runStride - innerCount + 1
-        } else {
-            index += 1
+    /// `[channels, outer, inner]` → `[outer, channels, inner]`.
+    func fromChannelMajor<Element>(_ array: [Element]) -> [Element] {
+        copy(array) { o, c in ((c * outer + o) * inner, (o * channels + c) * inner) }
+    }
+
+    /// Copies each run of `inner` elements from the first offset `offsets(o, c)` names to the second.
+    private func copy<Element>(_ array: [Element], offsets: (Int, Int) -> (Int, Int)) -> [Element] {
+        guard let first = array.first else { return array }
+        var result = [Element](repeating: first, count: array.count)
+        array.withUnsafeBufferPointer { source in
+            result.withUnsafeMutableBufferPointer { target in
+                for outerStart in stride(from: 0, to: outer, by: Self.tile) {
+                    for channelStart in stride(from: 0, to: channels, by: Self.tile) {
+                        for o in outerStart..<min(outerStart + Self.tile, outer) {
+                            for c in channelStart..<min(channelStart + Self.tile, channels) {
+                                let (from, to) = offsets(o, c)
+                                for i in 0..<inner { target[to + i] = source[from + i] }
+                            }
+                        }
+                    }
+                }
+            }
         }
+        return result
     }
 }
 
