@@ -98,30 +98,39 @@ struct RowTranspose {
     /// Product of the extents after the channel axis.
     let inner: Int
     /// Tile edge in (outer, channel) pairs.
-    private static let tile = 32
+    private static let tile = 8
 
     /// `[outer, channels, inner]` → `[channels, outer, inner]`.
     func toChannelMajor<Element>(_ array: [Element]) -> [Element] {
-        copy(array) { o, c in ((o * channels + c) * inner, (c * outer + o) * inner) }
+        copy(array, toChannelMajor: true)
     }
 
     /// `[channels, outer, inner]` → `[outer, channels, inner]`.
     func fromChannelMajor<Element>(_ array: [Element]) -> [Element] {
-        copy(array) { o, c in ((c * outer + o) * inner, (o * channels + c) * inner) }
+        copy(array, toChannelMajor: false)
     }
 
-    /// Copies each run of `inner` elements from the first offset `offsets(o, c)` names to the second.
-    private func copy<Element>(_ array: [Element], offsets: (Int, Int) -> (Int, Int)) -> [Element] {
+    /// Copies each run of `inner` elements between position `(o, c)` of the two arrangements.
+    private func copy<Element>(_ array: [Element], toChannelMajor: Bool) -> [Element] {
         guard let first = array.first else { return array }
         var result = [Element](repeating: first, count: array.count)
-        array.withUnsafeBufferPointer { source in
-            result.withUnsafeMutableBufferPointer { target in
+        // Element strides of o and c in the flat [outer, channels, inner] and the channel-major arrangement.
+        let flat = (outer: channels * inner, channel: inner)
+        let major = (outer: inner, channel: outer * inner)
+        let (source, target) = toChannelMajor ? (flat, major) : (major, flat)
+        array.withUnsafeBufferPointer { from in
+            result.withUnsafeMutableBufferPointer { to in
                 for outerStart in stride(from: 0, to: outer, by: Self.tile) {
                     for channelStart in stride(from: 0, to: channels, by: Self.tile) {
                         for o in outerStart..<min(outerStart + Self.tile, outer) {
                             for c in channelStart..<min(channelStart + Self.tile, channels) {
-                                let (from, to) = offsets(o, c)
-                                for i in 0..<inner { target[to + i] = source[from + i] }
+                                let sourceStart = o * source.outer + c * source.channel
+                                let targetStart = o * target.outer + c * target.channel
+                                if inner == 1 {  // MatMul [in, out]: single elements
+                                    to[targetStart] = from[sourceStart]
+                                } else {
+                                    for i in 0..<inner { to[targetStart + i] = from[sourceStart + i] }
+                                }
                             }
                         }
                     }

@@ -9,15 +9,22 @@ enum SortedFloats {
         guard count >= 1024 else { return values.sorted { orderKey($0) < orderKey($1) } }
         var keys = values.map(orderKey)
         var swap = [UInt32](repeating: 0, count: count)
-        // Three passes of 11, 11 and 10 bits.
-        for shift in [UInt32(0), 11, 22] {
-            var offsets = [Int](repeating: 0, count: 2049)
-            for key in keys { offsets[Int((key >> shift) & 0x7FF) + 1] += 1 }
-            for digit in 1...2048 { offsets[digit] += offsets[digit - 1] }
+        // Three passes of 11, 11 and 10 bits; all three digit histograms come from one read.
+        let shifts: [UInt32] = [0, 11, 22]
+        var offsets = [[Int]](repeating: [Int](repeating: 0, count: 2049), count: 3)
+        for key in keys {
+            offsets[0][Int(key & 0x7FF) + 1] += 1
+            offsets[1][Int((key >> 11) & 0x7FF) + 1] += 1
+            offsets[2][Int(key >> 22) + 1] += 1
+        }
+        for pass in 0..<3 {
+            var starts = offsets[pass]
+            for digit in 1...2048 { starts[digit] += starts[digit - 1] }
+            let shift = shifts[pass]
             for key in keys {
                 let digit = Int((key >> shift) & 0x7FF)
-                swap[offsets[digit]] = key
-                offsets[digit] += 1
+                swap[starts[digit]] = key
+                starts[digit] += 1
             }
             Swift.swap(&keys, &swap)
         }

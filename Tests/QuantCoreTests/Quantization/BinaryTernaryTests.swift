@@ -116,8 +116,11 @@ import Testing
             let middle = Float((a + b) / 2)
             values += [middle, middle.nextUp, middle.nextDown, Float(a)]
         }
+        values += [.greatestFiniteMagnitude, -.greatestFiniteMagnitude, 0, -0.0, .leastNonzeroMagnitude]
         let expected = values.map { Int32(KMeansQuantizer.nearestIndex(Double($0), in: centroids)) }
         #expect(KMeansQuantizer.assign(values, to: centroids) == expected)
+        let search = KMeansQuantizer.DecisionSearch(centroids)
+        #expect(values.map { search.code(of: Double($0)) } == expected)
         // Repeated centroids take the general path.
         let repeated = centroids + [centroids[centroidCount - 1]]
         #expect(KMeansQuantizer.assign(values, to: repeated) == values.map { Int32(KMeansQuantizer.nearestIndex(Double($0), in: repeated)) })

@@ -30,7 +30,7 @@ enum KMeansQuantizer {
 
     /// Quantizes a whole layer: clusters the unpruned weights, then codes each weight by its nearest centroid.
     ///
-    /// Complexity: O(n) radix sort, then O(k · log n · log k) per round on prefix sums, then O(n log k).
+    /// Complexity: O(n) radix sort, then O(k · log n · log k) per round on prefix sums, then O(n) assignment.
     static func quantize(_ values: [Float], isPruned: [Bool]?, bitWidth: Int) -> (codes: [Int32], codebook: [Float]) {
         let hasPruning = isPruned?.contains(true) ?? false
         let clustered = hasPruning ? zip(values, isPruned ?? []).filter { !$0.1 }.map(\.0) : values
@@ -45,32 +45,60 @@ enum KMeansQuantizer {
         return (codes, codebook)
     }
 
-    /// `nearestIndex` of every value. For strictly ascending centroids this is a branch-free
-    /// binary search over the decisions "nearer to `c[j+1]` than to `c[j]`" (centroids padded
-    /// with +∞ to a power of two); with repeated centroids it falls back to `nearestIndex`.
+    /// `nearestIndex` of every value, fast: the code is monotone in the value, so a table over the
+    /// top 16 bits of each float's order key (`SortedFloats.orderKey`) gives the code of every
+    /// bucket whose two ends share it; values in the few buckets that straddle a decision
+    /// boundary are searched individually. Exactly `nearestIndex`, in about O(n + 65536 · log k).
     static func assign(_ values: [Float], to centroids: [Double]) -> [Int32] {
         let isStrictlyAscending = zip(centroids, centroids.dropFirst()).allSatisfy { $0 < $1 }
-        guard isStrictlyAscending, !centroids.isEmpty else {
+        guard isStrictlyAscending, !centroids.isEmpty, let minimum = values.min(), let maximum = values.max() else {
             return values.map { Int32(nearestIndex(Double($0), in: centroids)) }
         }
-        var padded = centroids
-        while padded.count & (padded.count - 1) != 0 { padded.append(.infinity) }
-        padded.append(.infinity)  // c[j + 1] for the last decision
-        let count = padded.count - 1
-        return padded.withUnsafeBufferPointer { c in
-            values.map { value in
-                let x = Double(value)
-                // Code bits from the top: x is past centroid `code + step − 1` iff it is strictly
-                // nearer to the next centroid (ties stay low, as in `nearestIndex`).
-                var code = 0
-                var step = count / 2
-                while step > 0 {
-                    let j = code + step - 1
-                    code += x - c[j] > c[j + 1] - x ? step : 0
-                    step /= 2
-                }
-                return Int32(code)
+        let search = DecisionSearch(centroids)
+        let unresolved = Int32(-1)
+        let firstBucket = Int(SortedFloats.orderKey(minimum) >> 16), lastBucket = Int(SortedFloats.orderKey(maximum) >> 16)
+        var table = [Int32](repeating: unresolved, count: lastBucket - firstBucket + 1)
+        for bucket in firstBucket...lastBucket {
+            let low = SortedFloats.value(ofKey: UInt32(bucket) << 16)
+            let high = SortedFloats.value(ofKey: UInt32(bucket) << 16 | 0xFFFF)
+            guard !low.isNaN, !high.isNaN else { continue }
+            let code = search.code(of: Double(low))
+            if code == search.code(of: Double(high)) { table[bucket - firstBucket] = code }
+        }
+        return values.map { value in
+            let code = table[Int(SortedFloats.orderKey(value) >> 16) - firstBucket]
+            return code != unresolved ? code : search.code(of: Double(value))
+        }
+    }
+
+    /// `nearestIndex` for strictly ascending centroids as a branch-free binary search over the
+    /// decisions "strictly nearer to `c[j+1]` than to `c[j]`", which hold for a prefix of `j`
+    /// (centroids padded with +∞ to a power of two; ties stay low, as in `nearestIndex`).
+    struct DecisionSearch {
+        /// The centroids, padded with +∞ to a power of two plus one.
+        private let padded: [Double]
+        /// The padded centroid count, a power of two.
+        private let count: Int
+
+        /// Prepares the search over strictly ascending `centroids`.
+        init(_ centroids: [Double]) {
+            var padded = centroids
+            while padded.count & (padded.count - 1) != 0 { padded.append(.infinity) }
+            count = padded.count
+            padded.append(.infinity)  // c[j + 1] for the last decision
+            self.padded = padded
+        }
+
+        /// The index of the centroid nearest to `x`.
+        func code(of x: Double) -> Int32 {
+            var code = 0
+            var step = count / 2
+            while step > 0 {
+                let j = code + step - 1
+                code += x - padded[j] > padded[j + 1] - x ? step : 0
+                step /= 2
             }
+            return Int32(code)
         }
     }
 
@@ -78,16 +106,17 @@ enum KMeansQuantizer {
     /// sorted values, found by binary search, and its mean comes from prefix sums.
     static func lloydSorted(_ values: [Float], centroidCount: Int) -> [Double] {
         guard !values.isEmpty else { return [Double](repeating: 0, count: centroidCount) }
-        let sorted = SortedFloats.ascending(values).map(Double.init)
+        let sorted = SortedFloats.ascending(values)
         var prefixSums = [Double](repeating: 0, count: sorted.count + 1)
-        for (i, x) in sorted.enumerated() { prefixSums[i + 1] = prefixSums[i] + x }
-        var centroids = initialCentroids(minimum: sorted[0], maximum: sorted[sorted.count - 1], count: centroidCount)
+        for (i, x) in sorted.enumerated() { prefixSums[i + 1] = prefixSums[i] + Double(x) }
+        var centroids = initialCentroids(
+            minimum: Double(sorted[0]), maximum: Double(sorted[sorted.count - 1]), count: centroidCount)
         var ends = [Int](repeating: -1, count: centroidCount)  // cluster j = sorted[ends[j − 1] ..< ends[j]]
         for _ in 0..<maxIterations {
             // Assignments are monotone in the value, so cluster j ends at the first value assigned past j.
             var newEnds = [Int](repeating: 0, count: centroidCount)
             for j in 0..<centroidCount {
-                newEnds[j] = partitionPoint(count: sorted.count) { nearestIndex(sorted[$0], in: centroids) > j }
+                newEnds[j] = partitionPoint(count: sorted.count) { nearestIndex(Double(sorted[$0]), in: centroids) > j }
             }
             if newEnds == ends { break }
             ends = newEnds
