@@ -6,7 +6,8 @@
 ///   between sorted values (NumPy's default), over the block as pruned (pruned weights count as 0).
 /// - `mse`: tries `mseCandidateCount` ratios `r` evenly spaced from 1.0 down to `mseSmallestRatio`,
 ///   clips the min-max range to `r · [min, max]`, and keeps the ratio whose quantize-dequantize
-///   squared error over the block is smallest; ties keep the larger range. Deterministic.
+///   squared error (round to nearest) over the block is smallest; ties keep the larger range.
+///   Deterministic. Costs 100 quantize passes over the block.
 enum ClippingRange {
     /// Number of clip ratios the MSE search tries.
     static let mseCandidateCount = 100

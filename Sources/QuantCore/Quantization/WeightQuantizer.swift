@@ -39,7 +39,11 @@ public enum WeightQuantizer {
         }
         let mask = (prunedMask?.contains(true) ?? false) ? prunedMask : nil
         var values = weights.storage
-        if let mask { for i in values.indices where mask[i] { values[i] = 0 } }
+        if let mask {
+            values.withUnsafeMutableBufferPointer { values in
+                for i in values.indices { values[i] = mask[i] ? 0 : values[i] }  // a select, not a branch
+            }
+        }
 
         guard let bitWidth = settings.bitWidth else {
             return QuantizedWeights(
@@ -54,11 +58,20 @@ public enum WeightQuantizer {
 
         var result = quantizeValid(values, layout: layout, settings: settings, bitWidth: bitWidth, mask: mask)
         if let mask {
-            let hasZeroPoint = !result.zeroPoints.isEmpty
-            for i in values.indices where mask[i] {
-                result.dequantized[i] = 0
-                let zeroPoint = hasZeroPoint ? result.zeroPoints[layout.blockIndex(ofElement: i)] : 0
-                result.codes[i] = zeroCode(settings.scheme, zeroPoint: zeroPoint)
+            let zeroPoints = result.zeroPoints
+            result.dequantized.withUnsafeMutableBufferPointer { dequantized in
+                result.codes.withUnsafeMutableBufferPointer { codes in
+                    // Selects rather than branches: pruned positions are as unpredictable as coin flips.
+                    let fixedZeroCode = zeroCode(settings.scheme, zeroPoint: 0)
+                    for i in dequantized.indices {
+                        dequantized[i] = mask[i] ? 0 : dequantized[i]
+                        codes[i] = mask[i] ? fixedZeroCode : codes[i]
+                    }
+                    guard !zeroPoints.isEmpty else { return }
+                    for i in dequantized.indices where mask[i] {
+                        codes[i] = zeroCode(settings.scheme, zeroPoint: zeroPoints[layout.blockIndex(ofElement: i)])
+                    }
+                }
             }
         }
         result.prunedMask = mask ?? []

@@ -19,7 +19,7 @@ public struct ActivationQuantization: Sendable, Equatable, Hashable {
     /// Whether codes are signed (int-`b`) rather than unsigned (uint-`b`).
     public var isSigned: Bool
 
-    /// Creates parameters directly.
+    /// Creates parameters directly; a scale that is not positive and finite becomes 1.
     ///
     /// - Throws: `QuantizationError.unsupportedActivationBitWidth` outside 2…16.
     public init(scale: Float, zeroPoint: Int32 = 0, bitWidth: Int, isSigned: Bool) throws {

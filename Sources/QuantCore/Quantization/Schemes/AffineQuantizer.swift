@@ -13,7 +13,9 @@
 ///   | asymmetric | `0 … 2^b − 1` | `(hi' − lo') / (qmax − qmin)`, `lo' = min(lo, 0)`, `hi' = max(hi, 0)` | `saturate(qmin − roundHalfToEven(lo' / scale))` |
 ///
 ///   A zero range (or a scale that underflows to 0) gives scale 1, as PyTorch's observers do.
-///   Zero is always exactly representable (`q = zeroPoint`).
+///   Zero is always exactly representable (`q = zeroPoint`). Symmetric-full, like PyTorch, puts
+///   `±max |w|` at `±(2^b − 1) / 2` steps, which rounds to `−2^(b−1)` and saturates to
+///   `2^(b−1) − 1`: both ends are half a step off.
 /// - Storage: one `b`-bit code per weight, a float32 scale per block, and for asymmetric a `b`-bit
 ///   zero point per block. Effective bits per weight: `b + 32 / blockSize` (symmetric) or
 ///   `b + (32 + b) / blockSize` (asymmetric).

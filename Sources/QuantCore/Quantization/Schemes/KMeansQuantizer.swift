@@ -33,14 +33,26 @@ enum KMeansQuantizer {
     /// Complexity: O(n) radix sort, then O(k · log n · log k) per round on prefix sums, then O(n) assignment.
     static func quantize(_ values: [Float], isPruned: [Bool]?, bitWidth: Int) -> (codes: [Int32], codebook: [Float]) {
         let hasPruning = isPruned?.contains(true) ?? false
-        let clustered = hasPruning ? zip(values, isPruned ?? []).filter { !$0.1 }.map(\.0) : values
+        var clustered = values
+        if hasPruning, let isPruned {
+            var kept = 0
+            clustered.withUnsafeMutableBufferPointer { clustered in
+                for i in values.indices {  // branch-free compaction of the unpruned weights
+                    clustered[kept] = values[i]
+                    kept += isPruned[i] ? 0 : 1
+                }
+            }
+            clustered.removeLast(values.count - kept)
+        }
         let centroidCount = (1 << bitWidth) - (hasPruning ? 1 : 0)
         let centroids = lloydSorted(clustered, centroidCount: centroidCount).map { Float($0) }
         let codebook = (hasPruning ? [0] : []) + centroids
         let codeOffset: Int32 = hasPruning ? 1 : 0
         var codes = assign(values, to: centroids.map(Double.init))
         if hasPruning, let isPruned {
-            for i in codes.indices { codes[i] = isPruned[i] ? 0 : codes[i] + codeOffset }
+            codes.withUnsafeMutableBufferPointer { codes in
+                for i in codes.indices { codes[i] = isPruned[i] ? 0 : codes[i] + codeOffset }
+            }
         }
         return (codes, codebook)
     }
