@@ -2,7 +2,7 @@
 ///
 /// Blocks are the units that share a scale: the whole tensor, one output channel, or one group
 /// of `groupSize` weights along the input axis within an output channel (see `Granularity`).
-/// `blockIndex[i]` names the block of weight `i` (flat, row-major index into `shape`).
+/// `layout.blockIndex(ofElement: i)` names the block of weight `i` (flat, row-major index into `shape`).
 public struct QuantizedWeights: Sendable, Equatable {
     /// The settings that produced it.
     public var settings: LayerSettings
@@ -25,11 +25,14 @@ public struct QuantizedWeights: Sendable, Equatable {
     public var blockCount: Int
     /// Weights forced to exactly zero by pruning (`true` = pruned); empty when nothing was pruned.
     public var prunedMask: [Bool]
+    /// The axis of `shape` that indexes output channels; with `settings.granularity` it fixes the blocks.
+    public var outputChannelAxis: Int
 
     /// Creates a quantized-weights record.
     public init(
         settings: LayerSettings, shape: [Int], dequantized: [Float], codes: [Int32], bitWidth: Int,
-        scales: [Float], zeroPoints: [Int32], codebook: [Float], blockCount: Int, prunedMask: [Bool]
+        scales: [Float], zeroPoints: [Int32], codebook: [Float], blockCount: Int, prunedMask: [Bool],
+        outputChannelAxis: Int = 0
     ) {
         self.settings = settings
         self.shape = shape
@@ -41,6 +44,7 @@ public struct QuantizedWeights: Sendable, Equatable {
         self.codebook = codebook
         self.blockCount = blockCount
         self.prunedMask = prunedMask
+        self.outputChannelAxis = outputChannelAxis
     }
 
     /// The decoded weights as a tensor.
