@@ -78,9 +78,14 @@ public struct GraphExecutor: Sendable {
     ///   - inputs: one tensor per graph input, batch first (`[N, ...]`).
     ///   - weightOverrides: tensors that replace initializers of the same name and shape for
     ///     this run only (e.g. dequantized weights).
+    ///   - activationQuantization: fake quantization (ONNX `QuantizeLinear` then
+    ///     `DequantizeLinear`) applied to the named node outputs as soon as they are produced.
     /// - Throws: `GraphError` naming the node that failed; `CancellationError` when cancelled.
-    public func run(_ inputs: [String: Tensor], weightOverrides: [String: Tensor] = [:]) throws -> [String: Tensor] {
-        try run(inputs, weightOverrides: weightOverrides, keeping: [])
+    public func run(
+        _ inputs: [String: Tensor], weightOverrides: [String: Tensor] = [:],
+        activationQuantization: [String: ActivationQuantization] = [:]
+    ) throws -> [String: Tensor] {
+        try run(inputs, weightOverrides: weightOverrides, activationQuantization: activationQuantization, keeping: [])
     }
 
     /// Runs the whole graph and returns its outputs plus the values named in `keeping`.
@@ -88,7 +93,8 @@ public struct GraphExecutor: Sendable {
     /// `keeping` may name any graph input, initializer or node output, e.g. the inputs of a
     /// layer whose activations a later `run(from:values:)` starts from.
     public func run(
-        _ inputs: [String: Tensor], weightOverrides: [String: Tensor] = [:], keeping: Set<String>
+        _ inputs: [String: Tensor], weightOverrides: [String: Tensor] = [:],
+        activationQuantization: [String: ActivationQuantization] = [:], keeping: Set<String>
     ) throws -> [String: Tensor] {
         var values: [String: Tensor] = [:]
         for description in graph.inputs {
@@ -96,7 +102,9 @@ public struct GraphExecutor: Sendable {
             try GraphExecutor.check(tensor, against: description)
             values[description.name] = tensor
         }
-        return try execute(from: 0, values: values, weightOverrides: weightOverrides, keeping: keeping)
+        return try execute(
+            from: 0, values: values, weightOverrides: weightOverrides, activationQuantization: activationQuantization,
+            keeping: keeping)
     }
 
     /// Re-runs only the nodes from `nodeIndex` on, starting from cached `values`.
@@ -109,7 +117,7 @@ public struct GraphExecutor: Sendable {
     /// - Throws: `GraphError.missingInput` naming a required value that `values` lacks.
     public func run(
         from nodeIndex: Int, values: [String: Tensor], weightOverrides: [String: Tensor] = [:],
-        keeping: Set<String> = []
+        activationQuantization: [String: ActivationQuantization] = [:], keeping: Set<String> = []
     ) throws -> [String: Tensor] {
         precondition(nodeIndex >= 0 && nodeIndex <= graph.nodes.count, "node index \(nodeIndex) out of range")
         var start: [String: Tensor] = [:]
@@ -117,7 +125,9 @@ public struct GraphExecutor: Sendable {
             guard let tensor = values[name] else { throw GraphError.missingInput(name) }
             start[name] = tensor
         }
-        return try execute(from: nodeIndex, values: start, weightOverrides: weightOverrides, keeping: keeping)
+        return try execute(
+            from: nodeIndex, values: start, weightOverrides: weightOverrides,
+            activationQuantization: activationQuantization, keeping: keeping)
     }
 
     /// The non-constant values a run starting at `nodeIndex` reads before producing them:
@@ -139,7 +149,8 @@ public struct GraphExecutor: Sendable {
 
     /// The shared loop: runs nodes `start...`, frees values after their last reader, collects results.
     private func execute(
-        from start: Int, values: [String: Tensor], weightOverrides: [String: Tensor], keeping: Set<String>
+        from start: Int, values: [String: Tensor], weightOverrides: [String: Tensor],
+        activationQuantization: [String: ActivationQuantization], keeping: Set<String>
     ) throws -> [String: Tensor] {
         try checkOverrides(weightOverrides)
         for name in keeping where producers[name] == nil && graph.initializers[name] == nil {
@@ -154,7 +165,13 @@ public struct GraphExecutor: Sendable {
             let node = graph.nodes[index]
             let results = try evaluate(node, at: index, state: &state)
             for (name, value) in zip(node.outputs, results) where !name.isEmpty {
-                state.values[name] = value
+                if let parameters = activationQuantization[name] {
+                    var quantized = value
+                    ActivationQuantizer.fakeQuantize(&quantized, with: parameters)
+                    state.values[name] = quantized
+                } else {
+                    state.values[name] = value
+                }
             }
             for name in releases[index] where !state.keeping.contains(name) {
                 state.values.removeValue(forKey: name)
