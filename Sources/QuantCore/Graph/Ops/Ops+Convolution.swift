@@ -82,6 +82,10 @@ extension Ops {
         let geometry = problem.window.convolutionGeometry(channels: cg)
         let k = geometry.columnRows  // C/g · kH · kW
         let positions = geometry.columnCount  // outH · outW
+        // im2col's floor-based extents equal the resolved ones for every auto_pad mode (no ceil_mode in Conv).
+        precondition(
+            [geometry.outputHeight, geometry.outputWidth].suffix(problem.window.axes.count) == ArraySlice(problem.window.outputExtents),
+            "im2col geometry disagrees with the resolved window")
         let imageSize = problem.inputChannels * geometry.inputHeight * geometry.inputWidth
         let isPointwise =
             geometry.kernelHeight == 1 && geometry.kernelWidth == 1 && geometry.strideHeight == 1
