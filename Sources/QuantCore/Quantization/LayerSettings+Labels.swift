@@ -6,10 +6,11 @@ extension LayerSettings {
     /// The scheme's plan-file name, or `"—"` for float weights.
     public var schemeLabel: String { bitWidth == nil ? "—" : scheme.rawValue }
 
-    /// `"tensor"`, `"channel"` or `"group 64"`, or `"—"` for float weights.
+    /// `"tensor"`, `"channel"` or `"group 64"`; `"layer"` for k-means (one codebook per layer,
+    /// whatever the granularity); `"—"` for float weights.
     public var granularityLabel: String {
         guard bitWidth != nil else { return "—" }
-        return granularity.label
+        return scheme == .kmeans ? "layer" : granularity.label
     }
 
     /// `"|w| ≤ 0.02"`, `"50 %"`, `"2:4"`, or `"—"` when nothing is pruned.
