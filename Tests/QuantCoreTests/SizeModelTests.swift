@@ -70,6 +70,20 @@ import Testing
         #expect(SizeModel.layerSize(Self.fc, quantized: unpruned).encoding == .dense)
     }
 
+    @Test func prunedBinaryLayersAreAlwaysSparse() {
+        // 1-bit codes are ±α only, so 10 % pruned zeros need the bitmap even though
+        // dense (125 B) would be cheaper than bitmap + codes (125 + 113 B).
+        let binary = Self.quantized(
+            count: 1000, bitWidth: 1, scheme: .binary, scales: 10, zeroCount: 100, pruning: .threshold(0.01))
+        let size = SizeModel.layerSize(Self.fc, quantized: binary)
+        #expect(size.encoding == .sparse)
+        #expect(size.occupancyBytes == 125)
+        #expect(size.codeBytes == 113)  // ⌈900 · 1 / 8⌉
+        // Without zeros the dense 1-bit codes suffice.
+        let unpruned = Self.quantized(count: 1000, bitWidth: 1, scheme: .binary, scales: 10, pruning: .threshold(0))
+        #expect(SizeModel.layerSize(Self.fc, quantized: unpruned).encoding == .dense)
+    }
+
     @Test func kmeansStoresAFullCodebookPerLayer() {
         let quantized = Self.quantized(count: 1000, bitWidth: 3, scheme: .kmeans, scales: 0, codebook: 5)
         let size = SizeModel.layerSize(Self.fc, quantized: quantized)

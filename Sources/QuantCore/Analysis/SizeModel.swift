@@ -9,7 +9,7 @@
 /// | scales | `4 · B` (float32 per block) | schemes with a scale: affine, mean-std, power-of-two, fp8, nf4, binary, ternary |
 /// | zero points | `B · ⌈b / 8⌉` (b bits rounded up to whole bytes, per block) | schemes with a zero point (asymmetric) |
 /// | codebook | `4 · max(entries, 2^b)` (float32) | k-means (one table per layer); nf4 levels are fixed → 0 |
-/// | sparse codes | `⌈n / 8⌉` occupancy bitmap + `⌈nnz · b / 8⌉` | pruned layers, when cheaper than dense |
+/// | sparse codes | `⌈n / 8⌉` occupancy bitmap + `⌈nnz · b / 8⌉` | pruned layers, when cheaper than dense (always for pruned binary layers, whose 1-bit codes cannot say 0) |
 /// | bias | `4 · biasCount` (float32) | always |
 ///
 /// `nnz` counts the weights whose dequantized value is not exactly 0; the bitmap marks them and
@@ -101,7 +101,9 @@ public enum SizeModel {
         size.codeBytes = packedBytes(count: count, bitWidth: bitWidth)
         if isPruned {
             let sparseCodes = packedBytes(count: nonZeroCount, bitWidth: bitWidth)
-            if occupancyBytes(count: count) + sparseCodes < size.codeBytes {
+            // Binary codes cannot say 0: zeros there can only be stored through the bitmap.
+            let mustBeSparse = !quantized.settings.scheme.hasZeroCode && nonZeroCount < count
+            if mustBeSparse || occupancyBytes(count: count) + sparseCodes < size.codeBytes {
                 size.encoding = .sparse
                 size.occupancyBytes = occupancyBytes(count: count)
                 size.codeBytes = sparseCodes

@@ -58,6 +58,11 @@ public enum Scheme: String, Sendable, Codable, CaseIterable, Equatable {
         }
     }
 
+    /// Whether a dense code can stand for an exact 0. Binary codes are only ±α, so a pruned binary
+    /// layer must be stored sparse (occupancy bitmap + codes of the non-zeros). k-means reserves
+    /// code 0 for exact 0 when anything is pruned.
+    public var hasZeroCode: Bool { self != .binary }
+
     /// Whether the scheme has a per-layer codebook (stored once, 32-bit floats).
     public var usesCodebook: Bool { self == .kmeans }
 }
