@@ -41,6 +41,7 @@ let package = Package(
         ),
         .target(name: "QuantTestSupport", dependencies: ["QuantCore", "QuantTUI"]),
         .testTarget(name: "QuantCoreTests", dependencies: ["QuantCore", "QuantTestSupport"]),
+        .testTarget(name: "QuantTUITests", dependencies: ["QuantTUI", "QuantTestSupport"]),
         .testTarget(
             name: "QuantdashCLITests",
             dependencies: ["quantdash", "QuantCore", "QuantTestSupport"]
