@@ -22,6 +22,22 @@ public struct Layer: Sendable, Equatable, Identifiable {
     /// Number of bias values.
     public var biasCount: Int
 
+    /// Creates a layer description (normally read off a graph with `Graph.layers`).
+    public init(
+        name: String, nodeIndex: Int, opName: String, weightName: String, biasName: String?, weightShape: [Int],
+        outputChannelAxis: Int, weightCount: Int, biasCount: Int
+    ) {
+        self.name = name
+        self.nodeIndex = nodeIndex
+        self.opName = opName
+        self.weightName = weightName
+        self.biasName = biasName
+        self.weightShape = weightShape
+        self.outputChannelAxis = outputChannelAxis
+        self.weightCount = weightCount
+        self.biasCount = biasCount
+    }
+
     /// The layer's identity is its name.
     public var id: String { name }
 

@@ -1,0 +1,131 @@
+import QuantCore
+
+/// Everything that can happen to the dashboard: user intents (from the keymap, named for what
+/// they mean, never for the key) and results coming back from the engine.
+public enum Action: Sendable, Equatable {
+    // MARK: Navigation
+    /// Move the selection by `delta` rows (negative: up).
+    case moveSelection(by: Int)
+    /// Move the selection by a page (negative: up).
+    case moveSelectionByPage(direction: Int)
+    /// Select the first layer.
+    case selectFirst
+    /// Select the last layer.
+    case selectLast
+    /// Select the layer at a row of the table (mouse click).
+    case selectLayer(index: Int)
+
+    // MARK: Editing (applies to marked layers, or the selected one)
+    /// One more bit per weight (from float: 8).
+    case increaseBitWidth
+    /// One bit fewer (from float: 8).
+    case decreaseBitWidth
+    /// Set the bit width (clamped to what the scheme allows).
+    case setBitWidth(Int)
+    /// Next quantization scheme.
+    case cycleScheme
+    /// Next granularity (tensor → channel → group 32 → group 128 → tensor).
+    case cycleGranularity
+    /// Raise the pruning threshold by one step (`isCoarse`: ten steps).
+    case increasePruning(isCoarse: Bool)
+    /// Lower the pruning threshold by one step (`isCoarse`: ten steps).
+    case decreasePruning(isCoarse: Bool)
+    /// Set an exact pruning threshold.
+    case setPruningThreshold(Float)
+    /// Prune to a target sparsity (0…1).
+    case setTargetSparsity(Double)
+    /// Turn 8-bit activation quantization on or off.
+    case toggleActivationQuantization
+    /// Back to float weights and activations, no pruning.
+    case resetToFloat
+    /// Mark or unmark the selected layer.
+    case toggleMark
+    /// Mark every layer, or clear the marks when all are marked.
+    case toggleMarkAll
+    /// Undo the last plan change.
+    case undo
+    /// Redo the last undone change.
+    case redo
+
+    // MARK: View
+    /// Switch the histogram between linear and log counts.
+    case toggleHistogramScale
+    /// Show or hide the key help.
+    case toggleHelp
+    /// Open the prompt for an exact pruning threshold.
+    case openThresholdPrompt
+    /// Open the prompt for a target sparsity.
+    case openSparsityPrompt
+    /// Open the save dialog.
+    case openSaveDialog
+    /// Ask the engine for the list of presets to load.
+    case openLoadDialog
+    /// Open the export dialog.
+    case openExportDialog
+    /// Quit (asks first when there are unsaved changes).
+    case requestQuit
+    /// A key typed while an overlay is open.
+    case overlayKey(Key)
+    /// The terminal changed size.
+    case resize(Size)
+
+    // MARK: Results
+    /// The engine applied the plan: reports and size for it.
+    case planApplied(QuantizedModel)
+    /// The engine could not apply the plan.
+    case planFailed(String)
+    /// The float model's held-out accuracy.
+    case floatEvaluated(EvalReport)
+    /// Progress of the evaluation of plan `generation`.
+    case evaluationProgress(generation: Int, fraction: Double)
+    /// A quick estimate (subset) or the exact result for plan `generation`.
+    case evaluationFinished(generation: Int, report: EvalReport)
+    /// The evaluation of plan `generation` failed.
+    case evaluationFailed(generation: Int, message: String)
+    /// Presets available to load (name, label), newest first.
+    case presetsListed([PresetListing])
+    /// A preset was loaded: its plan, name and any warning.
+    case presetLoaded(name: String, plan: QuantPlan, warning: String?)
+    /// A save or export finished; `message` says where.
+    case saved(name: String?, message: String)
+    /// Something failed; show it.
+    case failed(String)
+    /// Ask the user a yes/no question (restore autosave, overwrite a file).
+    case askToConfirm(Confirmation)
+}
+
+/// One line of the load dialog.
+public struct PresetListing: Sendable, Equatable {
+    /// The preset's name.
+    public var name: String
+    /// What the dialog shows: name, accuracy, size, date.
+    public var label: String
+
+    /// Creates a listing.
+    public init(name: String, label: String) {
+        self.name = name
+        self.label = label
+    }
+}
+
+/// Work `reduce` asks for; the loop performs it and feeds results back as actions.
+public enum Effect: Sendable, Equatable {
+    /// Quantize with the plan (cached per layer) and report, then evaluate it as `generation`.
+    case apply(QuantPlan, generation: Int)
+    /// Save the session preset under a name.
+    case save(name: String, overwrite: Bool)
+    /// Write the autosave file.
+    case autosave
+    /// List presets for the load dialog.
+    case listPresets
+    /// Load a preset.
+    case load(name: String)
+    /// Restore the autosave.
+    case restoreAutosave
+    /// Forget the autosave.
+    case discardAutosave
+    /// Export the current plan.
+    case export(ExportFormat, path: String, overwrite: Bool)
+    /// Leave the dashboard.
+    case quit
+}

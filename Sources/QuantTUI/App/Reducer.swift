@@ -1,0 +1,119 @@
+import QuantCore
+
+/// The dashboard's pure state machine: `reduce(&state, action)` applies an action and returns
+/// the effects to perform (quantize and evaluate, save, load, export, quit). It never touches
+/// files, threads or the terminal, so every interaction can be tested as data.
+public enum Reducer {
+    /// Applies `action` to `state` and returns the work to do.
+    public static func reduce(_ state: inout AppState, _ action: Action, keymap: Keymap = .standard) -> [Effect] {
+        switch action {
+        case .moveSelection(let delta):
+            select(&state, state.selectedIndex + delta)
+        case .moveSelectionByPage(let direction):
+            select(&state, state.selectedIndex + direction * max(pageSize(state), 1))
+        case .selectFirst:
+            select(&state, 0)
+        case .selectLast:
+            select(&state, state.layers.count - 1)
+        case .selectLayer(let index):
+            select(&state, index)
+
+        case .increaseBitWidth, .decreaseBitWidth, .setBitWidth, .cycleScheme, .cycleGranularity,
+            .increasePruning, .decreasePruning, .setPruningThreshold, .setTargetSparsity,
+            .toggleActivationQuantization, .resetToFloat:
+            return edit(&state, action)
+        case .toggleMark:
+            if let name = state.selectedLayer?.name {
+                if state.marked.contains(name) { state.marked.remove(name) } else { state.marked.insert(name) }
+            }
+        case .toggleMarkAll:
+            state.marked = state.marked.count == state.layers.count ? [] : Set(state.layers.map(\.name))
+        case .undo:
+            guard let previous = state.undoStack.popLast() else {
+                state.message = StatusMessage("nothing to undo")
+                return []
+            }
+            state.redoStack.append(state.plan)
+            return replacePlan(&state, with: previous)
+        case .redo:
+            guard let next = state.redoStack.popLast() else {
+                state.message = StatusMessage("nothing to redo")
+                return []
+            }
+            state.undoStack.append(state.plan)
+            return replacePlan(&state, with: next)
+
+        case .toggleHistogramScale:
+            state.histogramScale = state.histogramScale == .linear ? .log : .linear
+        case .toggleHelp:
+            state.overlay = state.overlay == nil ? .help(offset: 0) : nil
+        case .openThresholdPrompt:
+            state.overlay = .prompt(Prompt(.pruningThreshold))
+        case .openSparsityPrompt:
+            state.overlay = .prompt(Prompt(.targetSparsity))
+        case .openSaveDialog:
+            state.overlay = .prompt(Prompt(.saveName, text: state.sessionName ?? ""))
+        case .openLoadDialog:
+            return [.listPresets]
+        case .openExportDialog:
+            let formats = ExportFormat.allCases
+            state.overlay = .choice(Choice(.exportFormat, values: formats.map(\.rawValue), labels: formats.map(\.title)))
+        case .requestQuit:
+            if state.hasUnsavedChanges {
+                state.overlay = .confirm(.quitWithUnsavedChanges)
+            } else {
+                state.shouldQuit = true
+                return [.quit]
+            }
+        case .overlayKey(let key):
+            return handleOverlayKey(&state, key)
+        case .resize(let size):
+            state.screenSize = size
+            select(&state, state.selectedIndex)
+
+        case .planApplied, .planFailed, .floatEvaluated, .evaluationProgress, .evaluationFinished,
+            .evaluationFailed, .presetsListed, .presetLoaded, .saved, .failed, .askToConfirm:
+            return receive(&state, action)
+        }
+        return []
+    }
+
+    /// Applies a key press: to the open overlay if any, else through the keymap.
+    public static func reduce(_ state: inout AppState, key: Key, keymap: Keymap = .standard) -> [Effect] {
+        if state.overlay != nil { return reduce(&state, .overlayKey(key), keymap: keymap) }
+        guard let action = keymap.action(for: key) else { return [] }
+        state.message = nil
+        return reduce(&state, action, keymap: keymap)
+    }
+
+    /// Rows of the layer table that fit on screen, for paging (an estimate from the screen size;
+    /// the view clamps the scroll offset precisely).
+    static func pageSize(_ state: AppState) -> Int {
+        max(DashboardLayout.tableRows(for: state.screenSize, layerCount: state.layers.count), 1)
+    }
+
+    /// Moves the selection to `index` (clamped) and keeps it visible.
+    static func select(_ state: inout AppState, _ index: Int) {
+        guard !state.layers.isEmpty else { return }
+        state.selectedIndex = min(max(index, 0), state.layers.count - 1)
+        let visible = pageSize(state)
+        if state.selectedIndex < state.scrollOffset {
+            state.scrollOffset = state.selectedIndex
+        } else if state.selectedIndex >= state.scrollOffset + visible {
+            state.scrollOffset = state.selectedIndex - visible + 1
+        }
+        state.scrollOffset = min(max(state.scrollOffset, 0), max(state.layers.count - visible, 0))
+    }
+
+    /// Makes `plan` current (undo/redo/load): re-quantize and re-evaluate as a new generation.
+    static func replacePlan(_ state: inout AppState, with plan: QuantPlan) -> [Effect] {
+        state.plan = plan
+        state.hasUnsavedChanges = true
+        state.evaluation.generation += 1
+        state.evaluation.progress = 0
+        state.evaluation.estimate = nil
+        state.evaluation.exact = nil
+        state.evaluation.error = nil
+        return [.apply(plan, generation: state.evaluation.generation), .autosave]
+    }
+}
