@@ -10,36 +10,52 @@ extension Workbench {
         return logits
     }
 
-    /// The float model on the whole held-out set (computed once).
-    public func floatReport() throws -> EvalReport {
-        if let cached = lock.withLock({ floatEvaluation }) { return cached }
-        let report = try Evaluator(batchSize: batchSize).evaluate(heldOut) { try logits(for: $0) }
-        lock.withLock { floatEvaluation = report }
-        return report
-    }
-
-    /// Evaluates `model` on the held-out set (or the first `limit` samples of it as an estimate),
-    /// with agreement measured against the float model's predictions.
+    /// Evaluates `model` on the held-out set, or on `sampleSize` samples spread evenly over it
+    /// (every class of a class-sorted set) as a quick estimate, with agreement measured against
+    /// the float model's predictions on the same samples.
     ///
     /// - Parameters:
+    ///   - sampleSize: evaluate an evenly spaced subset of this many samples; the report's
+    ///     `isExact` is false unless that is the whole set.
     ///   - progress: fraction done after each batch.
     ///   - isCancelled: checked before each batch; a newer plan cancels a stale evaluation.
     /// - Throws: `CancellationError` when cancelled; `GraphError` when a run fails.
     public func evaluate(
-        _ model: QuantizedModel, limit: Int? = nil, progress: ((Double) -> Void)? = nil,
+        _ model: QuantizedModel, sampleSize: Int? = nil, progress: ((Double) -> Void)? = nil,
         isCancelled: () -> Bool = { false }
     ) throws -> EvalReport {
-        let reference = try floatReport()
-        let dataset = limit.map { heldOut.first($0) } ?? heldOut
-        if model.isFloat && dataset.isComplete {
+        let reference = try floatReport(isCancelled: isCancelled)
+        let indices = Workbench.evenlySpacedIndices(count: sampleSize ?? heldOut.count, of: heldOut.count)
+        let isWholeSet = indices.count == heldOut.count
+        if model.isFloat && isWholeSet {
             progress?(1)
             var report = reference
             report.agreement = 1
             return report
         }
-        return try Evaluator(batchSize: batchSize).evaluate(
-            dataset, reference: Array(reference.predictions[dataset.sourceRange]), progress: progress,
+        let dataset = isWholeSet ? heldOut : try heldOut.evenlySpaced(indices.count)
+        var report = try Evaluator(batchSize: batchSize).evaluate(
+            dataset, reference: indices.map { reference.predictions[$0] }, progress: progress,
             isCancelled: isCancelled
         ) { try logits(for: $0, model: model) }
+        report.isExact = isWholeSet
+        return report
+    }
+
+    /// The float model on the whole held-out set (computed once).
+    public func floatReport(isCancelled: () -> Bool = { false }) throws -> EvalReport {
+        if let cached = lock.withLock({ floatEvaluation }) { return cached }
+        let report = try Evaluator(batchSize: batchSize).evaluate(heldOut, isCancelled: isCancelled) {
+            try logits(for: $0)
+        }
+        lock.withLock { floatEvaluation = report }
+        return report
+    }
+
+    /// Indices `⌊i · total / count⌋` for `i < count` (all indices when `count ≥ total`), the same
+    /// samples `Dataset.evenlySpaced` picks.
+    static func evenlySpacedIndices(count: Int, of total: Int) -> [Int] {
+        guard count < total else { return Array(0..<total) }
+        return (0..<max(count, 0)).map { $0 * total / count }
     }
 }
