@@ -129,9 +129,8 @@ extension GraphExecutor {
         case .gather(let axis):
             return [try Ops.gather(input(0), indices: input(1), axis: axis, node: name)]
         case .pad(let mode):
-            return [
-                try Ops.pad(input(0), pads: input(1), value: scalar(2) ?? 0, axes: optionalInput(3), mode: mode, node: name)
-            ]
+            let value = try scalar(2) ?? 0
+            return [try Ops.pad(input(0), pads: input(1), value: value, axes: optionalInput(3), mode: mode, node: name)]
         case .reduceMean(let axes, let keepDims):
             return [try Ops.reduceMean(input(0), axes: axes, keepDims: keepDims, node: name)]
         case .identity:

@@ -51,7 +51,8 @@ enum ONNXBackendCase {
         let data = folder.appendingPathComponent("test_data_set_0")
         var inputs: [String: Tensor] = [:]
         for (index, input) in graph.inputs.enumerated() {
-            inputs[input.name] = try ONNXTensorFile.load(contentsOf: data.appendingPathComponent("input_\(index).pb")).tensor
+            inputs[input.name] = try ONNXTensorFile.load(contentsOf: data.appendingPathComponent("input_\(index).pb"))
+                .tensor
         }
         let outputs = try executor.run(inputs)
         for (index, output) in graph.outputs.enumerated() {

@@ -25,11 +25,14 @@ import Testing
 
     @Test func fixtureHoldsExactlyTheCopiedPassingCasesOfTheSurvey() throws {
         #expect(Self.cases.count == Self.expectedCaseCount)
-        let readme = try String(contentsOf: ONNXBackendCase.fixtures.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(
+            contentsOf: ONNXBackendCase.fixtures.appendingPathComponent("README.md"), encoding: .utf8)
         // Survey rows look like "| `group/name` | pass | ops | note |".
         var copied: [String] = []
         for line in readme.split(separator: "\n") where line.hasPrefix("| `") {
-            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             guard cells.count >= 5, cells[2] == "pass", !cells[4].hasPrefix("not copied") else { continue }
             copied.append(cells[1].trimmingCharacters(in: CharacterSet(charactersIn: "`")))
         }

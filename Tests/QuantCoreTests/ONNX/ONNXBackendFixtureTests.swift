@@ -133,7 +133,8 @@ import Testing
     }
 
     @Test func unsupportedOperatorInARealModelIsNamed() throws {
-        let url = ONNXTestModels.backendTests.appendingPathComponent("unsupported/pytorch-converted/test_ConvTranspose2d/model.onnx")
+        let url = ONNXTestModels.backendTests.appendingPathComponent(
+            "unsupported/pytorch-converted/test_ConvTranspose2d/model.onnx")
         #expect(throws: ModelIOError.unsupportedOperator(path: url.path, op: "ConvTranspose", node: "3")) {
             try ONNXModel.load(contentsOf: url)
         }

@@ -38,14 +38,16 @@ import Testing
         let rows = names.map { Self.row(for: $0, in: root) }
         let copied = rows.filter { $0.passed && $0.byteCount <= Self.copyLimit }.map(\.name)
         try FileManager.default.createDirectory(at: outputFolder, withIntermediateDirectories: true)
-        try Self.markdown(rows).write(to: outputFolder.appendingPathComponent("survey.md"), atomically: true, encoding: .utf8)
+        try Self.markdown(rows).write(
+            to: outputFolder.appendingPathComponent("survey.md"), atomically: true, encoding: .utf8)
         try (copied.joined(separator: "\n") + "\n").write(
             to: outputFolder.appendingPathComponent("copy.txt"), atomically: true, encoding: .utf8)
     }
 
     static func row(for name: String, in root: URL) -> Row {
         let folder = root.appendingPathComponent(name)
-        var row = Row(name: name, passed: false, operators: operators(in: folder), note: "", byteCount: byteCount(of: folder))
+        var row = Row(
+            name: name, passed: false, operators: operators(in: folder), note: "", byteCount: byteCount(of: folder))
         do {
             try ONNXBackendCase.run(folder)
             row.passed = true
@@ -90,7 +92,9 @@ import Testing
     static func usesDoubles(_ folder: URL) -> Bool {
         let data = folder.appendingPathComponent("test_data_set_0")
         let files = (try? FileManager.default.contentsOfDirectory(atPath: data.path)) ?? []
-        return files.contains { (try? ONNXTensorFile.load(contentsOf: data.appendingPathComponent($0)))?.elementType == .float64 }
+        return files.contains {
+            (try? ONNXTensorFile.load(contentsOf: data.appendingPathComponent($0)))?.elementType == .float64
+        }
     }
 
     static func byteCount(of folder: URL) -> Int {

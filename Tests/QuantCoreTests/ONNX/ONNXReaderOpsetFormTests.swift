@@ -45,7 +45,8 @@ import Testing
     private func graph(
         _ node: Onnx_NodeProto, opset: Int64, shape: [Int64] = [2, 3, 4], initializers: [Onnx_TensorProto] = []
     ) throws -> Graph {
-        let model = M.model(nodes: [node], inputs: [("x", shape)], outputs: [("y", [])], initializers: initializers, opset: opset)
+        let model = M.model(
+            nodes: [node], inputs: [("x", shape)], outputs: [("y", [])], initializers: initializers, opset: opset)
         return try ONNXModel.decode(M.bytes(model), source: "m.onnx")
     }
 
@@ -57,7 +58,8 @@ import Testing
             ("Squeeze", ["x"], .squeeze), ("Unsqueeze", ["x", "i"], .unsqueeze),
         ]
         for (type, inputs, op) in cases {
-            let read = try graph(M.node(type, inputs: inputs, outputs: ["y"]), opset: 13, initializers: [int64Tensor("i", [0])])
+            let read = try graph(
+                M.node(type, inputs: inputs, outputs: ["y"]), opset: 13, initializers: [int64Tensor("i", [0])])
             #expect(read.nodes.map(\.op) == [op], "\(type)")
         }
     }
@@ -68,27 +70,38 @@ import Testing
             "Pad", name: "p", inputs: ["x"], outputs: ["y"],
             attributes: [string("mode", "edge"), ints("pads", [0, 1, 0, 0, 2, 0]), float("value", 0.5)])
         let read = try graph(pad, opset: 6)
-        #expect(read.nodes == [Node(name: "p", op: .pad(mode: .edge), inputs: ["x", "y__pads", "y__value"], outputs: ["y"])])
-        #expect(read.initializers == ["y__pads": Tensor(shape: [6], storage: [0, 1, 0, 0, 2, 0]), "y__value": Tensor(scalar: 0.5)])
+        #expect(
+            read.nodes == [
+                Node(name: "p", op: .pad(mode: .edge), inputs: ["x", "y__pads", "y__value"], outputs: ["y"])
+            ])
+        #expect(
+            read.initializers == [
+                "y__pads": Tensor(shape: [6], storage: [0, 1, 0, 0, 2, 0]), "y__value": Tensor(scalar: 0.5),
+            ])
         #expect(read.initializerTypes == ["y__pads": .int64])
         // Pad-1 called them `paddings`; a zero value needs no input.
-        let first = try graph(M.node("Pad", inputs: ["x"], outputs: ["y"], attributes: [ints("paddings", [1, 0, 0, 0, 0, 0])]), opset: 1)
+        let first = try graph(
+            M.node("Pad", inputs: ["x"], outputs: ["y"], attributes: [ints("paddings", [1, 0, 0, 0, 0, 0])]), opset: 1)
         #expect(first.nodes.map(\.inputs) == [["x", "y__pads"]])
     }
 
     @Test func padModesOutsideTheEngineAreNamed() {
         let wrap = M.node("Pad", name: "p", inputs: ["x", "x"], outputs: ["y"], attributes: [string("mode", "wrap")])
-        #expect(throws: ModelIOError.invalidGraph(path: "m.onnx", .unsupported(node: "p", op: "Pad", detail: "mode 'wrap'"))) {
+        #expect(
+            throws: ModelIOError.invalidGraph(path: "m.onnx", .unsupported(node: "p", op: "Pad", detail: "mode 'wrap'"))
+        ) {
             try graph(wrap, opset: 19)
         }
         let odd = M.node("Pad", name: "p", inputs: ["x", "x"], outputs: ["y"], attributes: [string("mode", "mirror")])
         let expected = ModelIOError.invalidGraph(
-            path: "m.onnx", .invalidAttribute(node: "p", op: "Pad", detail: "mode 'mirror' is not one of constant, reflect, edge"))
+            path: "m.onnx",
+            .invalidAttribute(node: "p", op: "Pad", detail: "mode 'mirror' is not one of constant, reflect, edge"))
         #expect(throws: expected) { try graph(odd, opset: 13) }
     }
 
     @Test func oldSqueezeAndUnsqueezeAxesBecomeInputs() throws {
-        let unsqueeze = try graph(M.node("Unsqueeze", inputs: ["x"], outputs: ["y"], attributes: [ints("axes", [0, -1])]), opset: 11)
+        let unsqueeze = try graph(
+            M.node("Unsqueeze", inputs: ["x"], outputs: ["y"], attributes: [ints("axes", [0, -1])]), opset: 11)
         #expect(unsqueeze.nodes.map(\.inputs) == [["x", "y__axes"]])
         #expect(unsqueeze.initializers["y__axes"] == Tensor(shape: [2], storage: [0, -1]))
         #expect(unsqueeze.initializerTypes["y__axes"] == .int64)
@@ -99,9 +112,13 @@ import Testing
     }
 
     @Test func reduceMeanAxesInputFromOpset18IsFolded() throws {
-        let node = M.node("ReduceMean", inputs: ["x", "axes"], outputs: ["y"], attributes: [M.intAttribute("keepdims", 0)])
+        let node = M.node(
+            "ReduceMean", inputs: ["x", "axes"], outputs: ["y"], attributes: [M.intAttribute("keepdims", 0)])
         let read = try graph(node, opset: 18, initializers: [int64Tensor("axes", [1, -1])])
-        #expect(read.nodes == [Node(name: "", op: .reduceMean(axes: [1, -1], keepDims: false), inputs: ["x"], outputs: ["y"])])
+        #expect(
+            read.nodes == [
+                Node(name: "", op: .reduceMean(axes: [1, -1], keepDims: false), inputs: ["x"], outputs: ["y"])
+            ])
         #expect(read.initializers.isEmpty)  // nothing else reads it
         // Before opset 18 the axes are an attribute.
         let old = M.node("ReduceMean", inputs: ["x"], outputs: ["y"], attributes: [ints("axes", [2])])

@@ -87,11 +87,12 @@ import Testing
 
     @Test func reduceMeanAxesMoveToAnInputFromOpset18() throws {
         // AveragePool dilations need opset 19, where ReduceMean takes its axes as input 1.
+        let dilatedPool = PoolAttributes(kernelShape: [2, 2], dilations: [1, 1])
         let graph = Graph(
-            name: "reduce", inputs: [ValueInfo(name: "x", shape: [1, 2, 4, 4])], outputs: [ValueInfo(name: "y", shape: [1, 2])],
-            initializers: [:],
+            name: "reduce", inputs: [ValueInfo(name: "x", shape: [1, 2, 4, 4])],
+            outputs: [ValueInfo(name: "y", shape: [1, 2])], initializers: [:],
             nodes: [
-                Node(name: "pool", op: .averagePool(PoolAttributes(kernelShape: [2, 2], dilations: [1, 1])), inputs: ["x"], outputs: ["p"]),
+                Node(name: "pool", op: .averagePool(dilatedPool), inputs: ["x"], outputs: ["p"]),
                 Node(name: "mean", op: .reduceMean(axes: [2, 3], keepDims: false), inputs: ["p"], outputs: ["y"]),
             ])
         let model = try Onnx_ModelProto(serializedBytes: ONNXModel.encode(graph))
@@ -102,16 +103,21 @@ import Testing
         #expect(try ONNXModel.decode(ONNXModel.encode(graph), source: "memory") == graph)
     }
 
-    @Test(arguments: [Operator.flattenedSoftmax(axis: 1), .flattenedLogSoftmax(axis: -2)])
+    static let flattenedSoftmaxes: [Operator] = [.flattenedSoftmax(axis: 1), .flattenedLogSoftmax(axis: -2)]
+
+    @Test(arguments: flattenedSoftmaxes)
     func flattenedSoftmaxIsWrittenAsTheVersionConverterDoes(_ op: Operator) throws {
         let graph = Graph(
-            name: "old_softmax", inputs: [ValueInfo(name: "x", shape: [nil, 3, 4])], outputs: [ValueInfo(name: "y", shape: [nil, 3, 4])],
+            name: "old_softmax", inputs: [ValueInfo(name: "x", shape: [nil, 3, 4])],
+            outputs: [ValueInfo(name: "y", shape: [nil, 3, 4])],
             initializers: [:], nodes: [Node(name: "sm", op: op, inputs: ["x"], outputs: ["y"])])
         let decoded = try ONNXModel.decode(ONNXModel.encode(graph), source: "memory")
         let single: Operator = op.onnxName == "Softmax" ? .softmax(axis: -1) : .logSoftmax(axis: -1)
         let axis = op == .flattenedSoftmax(axis: 1) ? 1 : -2
-        #expect(
-            decoded.nodes.map(\.op) == [.shape(start: 0, end: nil), .flatten(axis: axis), single, .reshape(allowZero: false)])
+        let expanded: [Operator] = [
+            .shape(start: 0, end: nil), .flatten(axis: axis), single, .reshape(allowZero: false),
+        ]
+        #expect(decoded.nodes.map(\.op) == expanded)
         #expect(decoded.nodes.map(\.name) == ["sm_shape", "sm_flatten", "sm", "sm_reshape"])
         let x = OpsTestHelpers.random([2, 3, 4], seed: 7)
         let expected = try GraphExecutor(graph: graph).run(["x": x])["y"]

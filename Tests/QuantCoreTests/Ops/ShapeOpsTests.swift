@@ -107,9 +107,11 @@ import Testing
         #expect(try Ops.unsqueeze(x, axes: H.tensor([2], [-1, 0])) == x.reshaped([1, 3, 2, 1]))
         #expect(try Ops.unsqueeze(x, axes: H.tensor([1], [1])).shape == [3, 1, 2])
         #expect(try Ops.unsqueeze(Tensor(scalar: 5), axes: H.tensor([1], [0])) == H.tensor([1], [5]))
-        #expect(H.mismatchNode(H.graphError { _ = try Ops.unsqueeze(x, axes: H.tensor([2], [1, 1]), node: "us") }) == "us")
-        #expect(H.mismatchNode(H.graphError { _ = try Ops.unsqueeze(x, axes: H.tensor([1], [3]), node: "us") }) == "us")
-        #expect(H.mismatchNode(H.graphError { _ = try Ops.unsqueeze(x, axes: H.tensor([1], [0.5]), node: "us") }) == "us")
+        // Axis 1 twice; axis 3 outside rank 3; a fraction.
+        for axes in [[1, 1], [3], [0.5]] as [[Float]] {
+            let error = H.graphError { _ = try Ops.unsqueeze(x, axes: H.tensor([axes.count], axes), node: "us") }
+            #expect(H.mismatchNode(error) == "us", "\(axes)")
+        }
     }
 
     @Test func shapeWithStartAndEnd() {
@@ -126,7 +128,8 @@ import Testing
     @Test func pyTorchFlattenPatternRuns() throws {
         // x.view(x.size(0), -1) exported: Shape → Gather(0) → Unsqueeze(0) → Concat with [−1] → Reshape.
         let graph = Graph(
-            name: "view", inputs: [ValueInfo(name: "x", shape: [nil, 2, 3])], outputs: [ValueInfo(name: "y", shape: [nil, 6])],
+            name: "view", inputs: [ValueInfo(name: "x", shape: [nil, 2, 3])],
+            outputs: [ValueInfo(name: "y", shape: [nil, 6])],
             initializers: ["zero": Tensor(scalar: 0), "axes": H.tensor([1], [0]), "rest": H.tensor([1], [-1])],
             nodes: [
                 Node(name: "shape", op: .shape(start: 0, end: nil), inputs: ["x"], outputs: ["s"]),

@@ -14,7 +14,8 @@ extension Ops {
         let extent = data.shape[resolved]
         let positions = try indices.storage.map { value -> Int in
             guard value.rounded() == value, value >= Float(-extent), value < Float(extent) else {
-                throw mismatch(node, op, "index \(value) is outside −\(extent)..<\(extent) on axis \(resolved) of \(data.shape)")
+                throw mismatch(
+                    node, op, "index \(value) is outside −\(extent)..<\(extent) on axis \(resolved) of \(data.shape)")
             }
             let index = Int(value)
             return index < 0 ? index + extent : index

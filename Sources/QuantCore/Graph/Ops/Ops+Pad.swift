@@ -20,10 +20,14 @@ extension Ops {
             padded = try integers(axes, named: "axes", node: node, op: op).map {
                 try normalizedAxis($0, rank: x.rank, node: node, op: op)
             }
-            guard Set(padded).count == padded.count else { throw mismatch(node, op, "axes \(padded) lists an axis twice") }
+            guard Set(padded).count == padded.count else {
+                throw mismatch(node, op, "axes \(padded) lists an axis twice")
+            }
         }
         guard amounts.count == 2 * padded.count else {
-            throw mismatch(node, op, "pads has \(amounts.count) entries, \(2 * padded.count) needed for \(padded.count) axes of \(x.shape)")
+            throw mismatch(
+                node, op,
+                "pads has \(amounts.count) entries, \(2 * padded.count) needed for \(padded.count) axes of \(x.shape)")
         }
         var begins = [Int](repeating: 0, count: x.rank), ends = begins
         for (position, axis) in padded.enumerated() {

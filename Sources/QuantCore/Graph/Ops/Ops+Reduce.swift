@@ -18,7 +18,9 @@ extension Ops {
         if axes.isEmpty { reduced = Set(0..<x.rank) }
         // Output strides seen from the input: 0 along reduced axes.
         let keptShape = x.shape.enumerated().map { reduced.contains($0.offset) ? 1 : $0.element }
-        let keptStrides = Tensor.strides(of: keptShape).enumerated().map { reduced.contains($0.offset) ? 0 : $0.element }
+        let keptStrides = Tensor.strides(of: keptShape).enumerated().map {
+            reduced.contains($0.offset) ? 0 : $0.element
+        }
         var sums = [Double](repeating: 0, count: Tensor.elementCount(of: keptShape))
         var index = [Int](repeating: 0, count: x.rank)
         var target = 0
@@ -35,7 +37,8 @@ extension Ops {
             }
         }
         let count = Double(reduced.reduce(1) { $0 * x.shape[$1] })
-        let outputShape = keepDims ? keptShape : x.shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element)
+        let outputShape =
+            keepDims ? keptShape : x.shape.enumerated().filter { !reduced.contains($0.offset) }.map(\.element)
         return Tensor(shape: outputShape, storage: sums.map { Float($0 / count) })
     }
 }

@@ -42,7 +42,8 @@ extension Ops {
         let effectiveShape = shape.isEmpty ? [1] : shape
         let resolved = try normalizedAxis(axis, rank: effectiveShape.count, node: node, op: op)
         // Reassigning keeps the storage uniquely referenced, so the kernel below does not copy.
-        x = x.reshaped([product(effectiveShape, 0..<resolved), product(effectiveShape, resolved..<effectiveShape.count)])
+        let rows = product(effectiveShape, 0..<resolved)
+        x = x.reshaped([rows, product(effectiveShape, resolved..<effectiveShape.count)])
         try softmax(&x, axis: 1, logarithm: logarithm, node: node, op: op)
         x = x.reshaped(shape)
     }

@@ -111,8 +111,10 @@ extension ONNXGraphReader {
         case "Reshape":
             if opset < 5, let shape = try attributes.ints("shape") {
                 // Reshape-1 took the shape as an attribute; later versions read it from input 1.
-                let shapeName = try attributeOperand(shape.map { Float($0) }, operand: "shape", of: node, display: display)
-                node.inputs = [node.inputs.first ?? "", shapeName]
+                let values = shape.map { Float($0) }
+                node.inputs = [
+                    node.inputs.first ?? "", try attributeOperand(values, operand: "shape", of: node, display: display),
+                ]
             }
             node.op = .reshape(allowZero: try attributes.flag("allowzero") ?? false)
         case "Concat":
@@ -143,9 +145,11 @@ extension ONNXGraphReader {
         guard let pads = try attributes.ints(opset < 2 ? "paddings" : "pads") ?? attributes.ints("pads") else {
             throw attributes.invalid("Pad needs a 'pads' attribute before opset 11")
         }
-        var inputs = [node.inputs.first ?? "", try attributeOperand(pads.map { Float($0) }, operand: "pads", of: node, display: display)]
+        let padsName = try attributeOperand(pads.map { Float($0) }, operand: "pads", of: node, display: display)
+        var inputs = [node.inputs.first ?? "", padsName]
         if let value = try attributes.float("value"), value != 0 {
-            inputs.append(try attributeOperand([value], shape: [], type: .float32, operand: "value", of: node, display: display))
+            inputs.append(
+                try attributeOperand([value], shape: [], type: .float32, operand: "value", of: node, display: display))
         }
         node.inputs = inputs
     }

@@ -56,7 +56,8 @@ struct ONNXGraphReader {
             try appendNode(node, index: index)
         }
         let outputNames = Set(outputs.map(\.name))
-        for name in foldedInitializers where !outputNames.contains(name) && !nodes.contains(where: { $0.inputs.contains(name) }) {
+        let readNames = Set(nodes.flatMap(\.inputs))
+        for name in foldedInitializers where !outputNames.contains(name) && !readNames.contains(name) {
             initializers[name] = nil
             initializerTypes[name] = nil
         }
@@ -86,7 +87,8 @@ struct ONNXGraphReader {
     ///
     /// - Throws: `ModelIOError.invalidGraph(.duplicateValue)` when the name is taken.
     mutating func attributeOperand(
-        _ values: [Float], shape: [Int]? = nil, type: ElementType = .int64, operand: String, of node: Node, display: String
+        _ values: [Float], shape: [Int]? = nil, type: ElementType = .int64, operand: String, of node: Node,
+        display: String
     ) throws -> String {
         let name = "\(node.outputs.first ?? display)__\(operand)"
         try addInitializer(name, Tensor(shape: shape ?? [values.count], storage: values), type)

@@ -123,8 +123,11 @@ struct ONNXGraphWriter {
     private mutating func flattenedSoftmaxProtos(_ node: Node, axis: Int, operator op: Operator) -> [Onnx_NodeProto] {
         let base = node.displayName
         let input = node.inputs.first ?? "", output = node.outputs.first ?? ""
-        let shape = freshName("\(base)_input_shape"), flat = freshName("\(base)_flat"), normalized = freshName("\(base)_rows")
-        func proto(_ name: String, _ type: String, _ inputs: [String], _ output: String, _ attributes: [Onnx_AttributeProto]) -> Onnx_NodeProto {
+        let shape = freshName("\(base)_input_shape"), flat = freshName("\(base)_flat")
+        let normalized = freshName("\(base)_rows")
+        func proto(
+            _ name: String, _ type: String, _ inputs: [String], _ output: String, _ attributes: [Onnx_AttributeProto]
+        ) -> Onnx_NodeProto {
             var proto = Onnx_NodeProto()
             proto.name = name
             proto.opType = type
@@ -179,10 +182,9 @@ struct ONNXGraphWriter {
                 attributes.append(.ints("axes", axes))
             } else if !axes.isEmpty {
                 let name = freshName("\(node.displayName)_axes")
+                let tensor = Tensor(shape: [axes.count], storage: axes.map { Float($0) })
                 extraInitializers.append(
-                    try ONNXTensorCoding.proto(
-                        from: Tensor(shape: [axes.count], storage: axes.map { Float($0) }), name: name, elementType: .int64,
-                        path: path))
+                    try ONNXTensorCoding.proto(from: tensor, name: name, elementType: .int64, path: path))
                 proto.input = [node.inputs.first ?? "", name]
             }
         case .reshape(let allowZero):

@@ -34,12 +34,14 @@ enum ONNXLegacyCheck: Equatable {
                 throw unsupported(path, node, op, "legacy broadcast at axis \(axis) that is not trailing; re-export with opset 7 or later")
             }
         case .channelSlope(let node, let x, let slope):
-            if let tensor = graph.initializers[slope], tensor.count == 1 { return }  // one slope for all: same in every opset
+            // One slope for all channels means the same in every opset.
+            if let tensor = graph.initializers[slope], tensor.count == 1 { return }
             guard let tensor = graph.initializers[slope], tensor.rank == 1, let rank = ranks[x],
                 graph.nodes.filter({ $0.inputs.contains(slope) }).count == 1
             else {
                 throw unsupported(
-                    path, node, "PRelu", "a per-channel slope before opset 7 that is not a 1-D initializer of this node only; "
+                    path, node, "PRelu",
+                    "a per-channel slope before opset 7 that is not a 1-D initializer of this node only; "
                         + "re-export with opset 7 or later")
             }
             if rank >= 3 {
