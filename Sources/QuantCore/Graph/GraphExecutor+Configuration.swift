@@ -12,8 +12,8 @@ extension GraphExecutor {
         case .concat: 1...Int.max
         case .constant: 0...0
         case .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .relu, .leakyRelu, .sigmoid, .tanh,
-            .softmax, .logSoftmax, .flattenedSoftmax, .flattenedLogSoftmax, .softplus, .flatten, .transpose, .shape,
-            .reduceMean, .identity:
+            .softmax, .logSoftmax, .flattenedSoftmax, .flattenedLogSoftmax, .softplus, .elu, .selu, .flatten,
+            .transpose, .shape, .reduceMean, .identity:
             1...1
         }
     }

@@ -112,6 +112,14 @@ extension GraphExecutor {
             var x = try takeFirstInput()
             Ops.softplus(&x)
             return [x]
+        case .elu(let alpha):
+            var x = try takeFirstInput()
+            Ops.exponentialLinear(&x, alpha: alpha)
+            return [x]
+        case .selu(let alpha, let gamma):
+            var x = try takeFirstInput()
+            Ops.exponentialLinear(&x, alpha: alpha, gamma: gamma)
+            return [x]
         case .flatten(let axis):
             return [try Ops.flatten(input(0), axis: axis, node: name)]
         case .reshape(let allowZero):

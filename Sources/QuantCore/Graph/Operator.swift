@@ -53,6 +53,11 @@ public enum Operator: Sendable, Equatable {
     case prelu
     /// `log(1 + e^x)`, evaluated without overflow.
     case softplus
+    /// `x > 0 ? x : alpha · (e^x − 1)` (ONNX default alpha 1).
+    case elu(alpha: Float)
+    /// `gamma · (x > 0 ? x : alpha · (e^x − 1))`; ONNX's defaults (alpha ≈ 1.6733, gamma ≈ 1.0507)
+    /// are `Operator.seluAlpha` and `Operator.seluGamma`.
+    case selu(alpha: Float, gamma: Float)
     /// Collapses axes `[0, axis)` and `[axis, rank)` into a 2-D tensor.
     case flatten(axis: Int)
     /// Reshapes to the shape given by input 1 (0 copies a dimension unless `allowZero`, −1 infers).
@@ -109,6 +114,8 @@ public enum Operator: Sendable, Equatable {
         case .logSoftmax, .flattenedLogSoftmax: "LogSoftmax"
         case .prelu: "PRelu"
         case .softplus: "Softplus"
+        case .elu: "Elu"
+        case .selu: "Selu"
         case .flatten: "Flatten"
         case .reshape: "Reshape"
         case .concat: "Concat"
@@ -124,6 +131,11 @@ public enum Operator: Sendable, Equatable {
         case .constant: "Constant"
         }
     }
+
+    /// ONNX's default Selu `alpha`, 1.67326319217681884765625 (self-normalizing networks).
+    public static let seluAlpha: Float = 1.67326319217681884765625
+    /// ONNX's default Selu `gamma`, 1.05070102214813232421875.
+    public static let seluGamma: Float = 1.05070102214813232421875
 
     /// Whether the operator has a weight tensor that quantization applies to.
     public var hasQuantizableWeight: Bool {

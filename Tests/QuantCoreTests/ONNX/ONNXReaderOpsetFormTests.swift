@@ -55,6 +55,8 @@ import Testing
             ("Transpose", ["x"], .transpose(permutation: [])), ("Gather", ["x", "i"], .gather(axis: 0)),
             ("Shape", ["x"], .shape(start: 0, end: nil)), ("ReduceMean", ["x"], .reduceMean(axes: [], keepDims: true)),
             ("Pad", ["x", "i"], .pad(mode: .constant)), ("PRelu", ["x", "i"], .prelu), ("Softplus", ["x"], .softplus),
+            ("Elu", ["x"], .elu(alpha: 1)),
+            ("Selu", ["x"], .selu(alpha: Operator.seluAlpha, gamma: Operator.seluGamma)),
             ("Squeeze", ["x"], .squeeze), ("Unsqueeze", ["x", "i"], .unsqueeze),
         ]
         for (type, inputs, op) in cases {

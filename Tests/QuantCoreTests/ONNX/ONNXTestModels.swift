@@ -64,7 +64,8 @@ enum ONNXTestModels {
             .globalAveragePool, .globalMaxPool, .batchNormalization(epsilon: 1e-3), .relu, .clip(min: nil, max: nil),
             .leakyRelu(alpha: 0.2), .sigmoid, .tanh, .softmax(axis: 1), .logSoftmax(axis: -1), .flatten(axis: 0),
             .reshape(allowZero: false), .concat(axis: -2), .identity, .dropout, .constant(Tensor(scalar: 3)),
-            .prelu, .softplus, .transpose(permutation: [1, 0, 2]), .transpose(permutation: []), .squeeze, .unsqueeze,
+            .prelu, .softplus, .elu(alpha: 0.5), .selu(alpha: Operator.seluAlpha, gamma: 2),
+            .transpose(permutation: [1, 0, 2]), .transpose(permutation: []), .squeeze, .unsqueeze,
             .shape(start: 0, end: nil), .gather(axis: -1), .pad(mode: .reflect), .pad(mode: .constant),
             .reduceMean(axes: [0, -1], keepDims: false), .reduceMean(axes: [], keepDims: true),
         ]

@@ -139,4 +139,20 @@ import Testing
         let slope = H.random(slopeShape, seed: 22)
         #expect(try Ops.prelu(x, slope: slope) == Ops.preluReference(x, slope: slope))
     }
+
+    @Test func eluAndSelu() {
+        // Elu, alpha 1: e^x − 1 below 0: [−∞, −ln 2, 0, 2] → [−1, −0.5, 0, 2];
+        // alpha 2 doubles the negative side.
+        var x = H.tensor([4], [-.infinity, -Float(log(2.0)), 0, 2])
+        Ops.exponentialLinear(&x, alpha: 1)
+        H.expectClose(x, H.tensor([4], [-1, -0.5, 0, 2]), rtol: 1e-6, atol: 1e-7)
+        var doubled = H.tensor([2], [-Float(log(2.0)), 3])
+        Ops.exponentialLinear(&doubled, alpha: 2)
+        H.expectClose(doubled, H.tensor([2], [-1, 3]), rtol: 1e-6, atol: 1e-7)
+        // Selu with ONNX's constants: 1 → gamma = 1.0507010;
+        // −ln 2 → −gamma · alpha / 2 = −1.7580993 / 2 = −0.8790497.
+        var y = H.tensor([3], [1, -Float(log(2.0)), 0])
+        Ops.exponentialLinear(&y, alpha: Operator.seluAlpha, gamma: Operator.seluGamma)
+        H.expectClose(y, H.tensor([3], [1.050_701_0, -0.879_049_7, 0]), rtol: 1e-6, atol: 1e-7)
+    }
 }

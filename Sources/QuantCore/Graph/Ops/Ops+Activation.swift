@@ -1,6 +1,6 @@
 import Foundation
 
-/// Element-wise activations (Relu, Clip, LeakyRelu, Sigmoid, Tanh, Softplus), applied in place,
+/// Element-wise activations (Relu, Clip, LeakyRelu, Sigmoid, Tanh, Softplus, Elu, Selu), applied in place,
 /// and PRelu, whose slope is a second, broadcast operand.
 ///
 /// Each in-place activation mutates its tensor's storage; the executor hands over a value nobody else holds, so
@@ -65,6 +65,19 @@ extension Ops {
             for i in values.indices {
                 let value = values[i]
                 values[i] = max(value, 0) + Foundation.log1p(Foundation.exp(-abs(value)))
+            }
+        }
+    }
+
+    /// `x ← gamma · (x > 0 ? x : alpha · (e^x − 1))`: Elu with `gamma` 1, Selu with ONNX's
+    /// defaults `Operator.seluAlpha`, `Operator.seluGamma`. `e^x − 1` is `expm1`, exact near 0.
+    ///
+    /// Elu (alpha 1): −∞ → −1, −ln 2 → −0.5, 0 → 0, 2 → 2.
+    static func exponentialLinear(_ x: inout Tensor, alpha: Float, gamma: Float = 1) {
+        x.storage.withUnsafeMutableBufferPointer { values in
+            for i in values.indices {
+                let value = values[i]
+                values[i] = gamma * (value > 0 ? value : alpha * Foundation.expm1(value))
             }
         }
     }

@@ -93,6 +93,11 @@ extension ONNXGraphReader {
                 legacyChecks.append(.channelSlope(node: display, x: node.inputs[0], slope: node.inputs[1]))
             }
         case "Softplus": node.op = .softplus
+        case "Elu": node.op = .elu(alpha: try attributes.float("alpha") ?? 1)
+        case "Selu":
+            node.op = .selu(
+                alpha: try attributes.float("alpha") ?? Operator.seluAlpha,
+                gamma: try attributes.float("gamma") ?? Operator.seluGamma)
         case "Transpose": node.op = .transpose(permutation: try attributes.ints("perm") ?? [])
         case "Squeeze", "Unsqueeze":
             // Opset 13 moved `axes` from an attribute to input 1.

@@ -164,7 +164,8 @@ struct ONNXGraphWriter {
             if pool.ceilMode { attributes.append(.int("ceil_mode", 1)) }
             if case .averagePool = node.op, pool.countIncludePad { attributes.append(.int("count_include_pad", 1)) }
         case .batchNormalization(let epsilon): attributes = [.float("epsilon", epsilon)]
-        case .leakyRelu(let alpha): attributes = [.float("alpha", alpha)]
+        case .leakyRelu(let alpha), .elu(let alpha): attributes = [.float("alpha", alpha)]
+        case .selu(let alpha, let gamma): attributes = [.float("alpha", alpha), .float("gamma", gamma)]
         case .softmax(let axis), .logSoftmax(let axis), .flatten(let axis), .concat(let axis), .gather(let axis):
             attributes = [.int("axis", axis)]
         case .flattenedSoftmax(let axis), .flattenedLogSoftmax(let axis):

@@ -46,7 +46,8 @@ enum ONNXRankInference {
                 }
             case .conv, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .batchNormalization,
                 .relu, .clip, .leakyRelu, .sigmoid, .tanh, .softmax, .logSoftmax, .flattenedSoftmax,
-                .flattenedLogSoftmax, .prelu, .softplus, .transpose, .pad, .identity, .dropout:
+                .flattenedLogSoftmax, .prelu, .softplus, .elu, .selu, .transpose, .pad, .identity,
+                .dropout:
                 rank = first
             }
             if let rank, let output = node.outputs.first, !output.isEmpty { ranks[output] = rank }
