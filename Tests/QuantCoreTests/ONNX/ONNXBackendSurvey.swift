@@ -15,17 +15,22 @@ import Testing
     /// Passing cases larger than this stay out of the fixtures (three cases of 1–4.5 MB).
     static let copyLimit = 512 * 1024
 
-    static let environment = ProcessInfo.processInfo.environment
-    static let source = environment["QUANTDASH_ONNX_BACKEND_SURVEY"]
-    static let output = environment["QUANTDASH_ONNX_BACKEND_SURVEY_OUTPUT"]
+    /// The folder of the full test data, when the script runs the survey.
+    static let source = ProcessInfo.processInfo.environment["QUANTDASH_ONNX_BACKEND_SURVEY"]
+    /// Where the survey writes `survey.md` and `copy.txt`.
+    static let output = ProcessInfo.processInfo.environment["QUANTDASH_ONNX_BACKEND_SURVEY_OUTPUT"]
 
     /// One case's outcome.
     struct Row {
+        /// `group/name`.
         var name: String
+        /// Whether it loads, runs and matches ONNX's outputs.
         var passed: Bool
+        /// The model's operator types, in node order.
         var operators: String
         /// Why it is skipped (or failed), or a remark on a passing case.
         var note: String
+        /// The size of the case folder's files.
         var byteCount: Int
     }
 
@@ -44,6 +49,8 @@ import Testing
             to: outputFolder.appendingPathComponent("copy.txt"), atomically: true, encoding: .utf8)
     }
 
+    /// Runs case `name` under `root` and classifies the outcome: the reader's or executor's
+    /// refusal becomes the skip reason; anything else is marked "FAILS".
     static func row(for name: String, in root: URL) -> Row {
         let folder = root.appendingPathComponent(name)
         var row = Row(
@@ -71,6 +78,7 @@ import Testing
         return row
     }
 
+    /// The skip reason for a graph error: the unsupported configuration, else "FAILS".
     static func reason(_ error: GraphError) -> String {
         if case .unsupported(_, let op, let detail) = error { return "\(op): \(detail)" }
         return "FAILS: \(error)"
@@ -89,6 +97,7 @@ import Testing
         return seen.joined(separator: ", ")
     }
 
+    /// Whether any test data tensor of the case is DOUBLE.
     static func usesDoubles(_ folder: URL) -> Bool {
         let data = folder.appendingPathComponent("test_data_set_0")
         let files = (try? FileManager.default.contentsOfDirectory(atPath: data.path)) ?? []
@@ -97,6 +106,7 @@ import Testing
         }
     }
 
+    /// The total size of the regular files under `folder`.
     static func byteCount(of folder: URL) -> Int {
         let keys: Set<URLResourceKey> = [.fileSizeKey, .isRegularFileKey]
         let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: Array(keys))
@@ -108,6 +118,7 @@ import Testing
         return total
     }
 
+    /// The README section: the pass count, skipped cases grouped by reason, one table row per case.
     static func markdown(_ rows: [Row]) -> String {
         let passed = rows.filter(\.passed)
         let copied = passed.filter { !$0.note.hasPrefix("not copied") }
