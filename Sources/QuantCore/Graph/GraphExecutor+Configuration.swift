@@ -4,19 +4,23 @@ extension GraphExecutor {
     static func inputArity(of op: Operator) -> ClosedRange<Int> {
         switch op {
         case .gemm, .conv: 2...3
-        case .matMul, .add, .sub, .mul, .div, .reshape: 2...2
+        case .matMul, .add, .sub, .mul, .div, .reshape, .prelu, .unsqueeze, .gather: 2...2
         case .batchNormalization: 5...5
         case .clip, .dropout: 1...3
+        case .squeeze: 1...2
+        case .pad: 2...4
         case .concat: 1...Int.max
         case .constant: 0...0
         case .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .relu, .leakyRelu, .sigmoid, .tanh,
-            .softmax, .logSoftmax, .flatten, .identity:
+            .softmax, .logSoftmax, .flattenedSoftmax, .flattenedLogSoftmax, .softplus, .elu, .selu, .flatten,
+            .transpose, .shape, .reduceMean, .identity:
             1...1
         }
     }
 
     /// Checks what can be checked before any data flows: input and output counts, required
-    /// inputs present, window attributes, and spatial ranks the kernels support.
+    /// inputs present, window attributes, spatial ranks the kernels support, Transpose
+    /// permutations and ReduceMean axes.
     ///
     /// - Throws: `GraphError.invalidAttribute`, `.unsupported` or `.shapeMismatch` naming `name`.
     static func checkConfiguration(of node: Node, named name: String, in graph: Graph) throws {
@@ -72,6 +76,12 @@ extension GraphExecutor {
             try SlidingWindow.checkAttributes(
                 rank: rank, kernel: attributes.kernelShape, strides: attributes.strides, pads: attributes.pads,
                 dilations: attributes.dilations, node: name, op: op)
+        case .transpose(let permutation) where !permutation.isEmpty:
+            guard permutation.sorted() == Array(0..<permutation.count) else {
+                throw invalid("perm \(permutation) is not a permutation of 0..<\(permutation.count)")
+            }
+        case .reduceMean(let axes, _):
+            guard Set(axes).count == axes.count else { throw invalid("axes \(axes) lists an axis twice") }
         default:
             break
         }

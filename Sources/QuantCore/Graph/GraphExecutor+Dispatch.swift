@@ -98,12 +98,49 @@ extension GraphExecutor {
             var x = try takeFirstInput()
             try Ops.logSoftmax(&x, axis: axis, node: name)
             return [x]
+        case .flattenedSoftmax(let axis):
+            var x = try takeFirstInput()
+            try Ops.flattenedSoftmax(&x, axis: axis, node: name)
+            return [x]
+        case .flattenedLogSoftmax(let axis):
+            var x = try takeFirstInput()
+            try Ops.flattenedLogSoftmax(&x, axis: axis, node: name)
+            return [x]
+        case .prelu:
+            return [try Ops.prelu(input(0), slope: input(1), node: name)]
+        case .softplus:
+            var x = try takeFirstInput()
+            Ops.softplus(&x)
+            return [x]
+        case .elu(let alpha):
+            var x = try takeFirstInput()
+            Ops.exponentialLinear(&x, alpha: alpha)
+            return [x]
+        case .selu(let alpha, let gamma):
+            var x = try takeFirstInput()
+            Ops.exponentialLinear(&x, alpha: alpha, gamma: gamma)
+            return [x]
         case .flatten(let axis):
             return [try Ops.flatten(input(0), axis: axis, node: name)]
         case .reshape(let allowZero):
             return [try Ops.reshape(input(0), shape: input(1), allowZero: allowZero, node: name)]
         case .concat(let axis):
             return [try Ops.concat(node.inputs.indices.map { try input($0) }, axis: axis, node: name)]
+        case .transpose(let permutation):
+            return [try Ops.transpose(input(0), permutation: permutation, node: name)]
+        case .squeeze:
+            return [try Ops.squeeze(input(0), axes: optionalInput(1), node: name)]
+        case .unsqueeze:
+            return [try Ops.unsqueeze(input(0), axes: input(1), node: name)]
+        case .shape(let start, let end):
+            return [Ops.shape(of: try input(0), start: start, end: end)]
+        case .gather(let axis):
+            return [try Ops.gather(input(0), indices: input(1), axis: axis, node: name)]
+        case .pad(let mode):
+            let value = try scalar(2) ?? 0
+            return [try Ops.pad(input(0), pads: input(1), value: value, axes: optionalInput(3), mode: mode, node: name)]
+        case .reduceMean(let axes, let keepDims):
+            return [try Ops.reduceMean(input(0), axes: axes, keepDims: keepDims, node: name)]
         case .identity:
             return [try input(0)]
         case .dropout:

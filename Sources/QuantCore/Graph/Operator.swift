@@ -41,12 +41,48 @@ public enum Operator: Sendable, Equatable {
     case softmax(axis: Int)
     /// Log of softmax along `axis`.
     case logSoftmax(axis: Int)
+    /// Softmax as defined before opset 13: the input is viewed as 2-D
+    /// `[d0·…·d(axis−1), d(axis)·…·d(r−1)]`, each row is normalized, and the shape is kept.
+    ///
+    /// For `[2, 3, 4]` at axis 1 every one of the 2 rows of 12 values sums to 1. Equal to
+    /// `softmax(axis:)` when `axis` is the last axis (the ONNX reader then uses that instead).
+    case flattenedSoftmax(axis: Int)
+    /// Log of `flattenedSoftmax(axis:)` (LogSoftmax before opset 13).
+    case flattenedLogSoftmax(axis: Int)
+    /// `x ≥ 0 ? x : slope · x`; slope (input 1) broadcasts to x unidirectionally (NumPy rules).
+    case prelu
+    /// `log(1 + e^x)`, evaluated without overflow.
+    case softplus
+    /// `x > 0 ? x : alpha · (e^x − 1)` (ONNX default alpha 1).
+    case elu(alpha: Float)
+    /// `gamma · (x > 0 ? x : alpha · (e^x − 1))`; ONNX's defaults (alpha ≈ 1.6733, gamma ≈ 1.0507)
+    /// are `Operator.seluAlpha` and `Operator.seluGamma`.
+    case selu(alpha: Float, gamma: Float)
     /// Collapses axes `[0, axis)` and `[axis, rank)` into a 2-D tensor.
     case flatten(axis: Int)
     /// Reshapes to the shape given by input 1 (0 copies a dimension unless `allowZero`, −1 infers).
     case reshape(allowZero: Bool)
     /// Joins inputs along `axis`.
     case concat(axis: Int)
+    /// Reorders axes: output axis `i` is input axis `permutation[i]`; empty reverses all axes.
+    case transpose(permutation: [Int])
+    /// Removes axes of extent 1: those listed in input 1 (int64, optional), else all of them.
+    case squeeze
+    /// Inserts axes of extent 1 at the output positions listed in input 1 (int64).
+    case unsqueeze
+    /// The input's shape as a 1-D int64 tensor, restricted to axes `start..<end` (opset 15;
+    /// negative positions count from the end, `nil` means the rank).
+    case shape(start: Int, end: Int?)
+    /// Picks slices along `axis` at the int64 indices of input 1 (negative counts from the end):
+    /// data `[a, n, b]` with indices `[i, j]` at axis 1 gives `[a, i, j, b]`.
+    case gather(axis: Int)
+    /// Pads (or crops, for negative amounts) every axis: input 1 holds int64 pads
+    /// `[x1_begin, x2_begin, …, x1_end, x2_end, …]`, input 2 the optional constant (default 0),
+    /// input 3 the optional axes the pads apply to (opset 18; default all axes).
+    case pad(mode: PadMode)
+    /// Mean over `axes` (empty: every axis; negative counts from the end); reduced axes stay
+    /// as extent 1 when `keepDims`, else they are removed.
+    case reduceMean(axes: [Int], keepDims: Bool)
     /// Passes its input through.
     case identity
     /// Inference-mode dropout: identity.
@@ -74,16 +110,32 @@ public enum Operator: Sendable, Equatable {
         case .leakyRelu: "LeakyRelu"
         case .sigmoid: "Sigmoid"
         case .tanh: "Tanh"
-        case .softmax: "Softmax"
-        case .logSoftmax: "LogSoftmax"
+        case .softmax, .flattenedSoftmax: "Softmax"
+        case .logSoftmax, .flattenedLogSoftmax: "LogSoftmax"
+        case .prelu: "PRelu"
+        case .softplus: "Softplus"
+        case .elu: "Elu"
+        case .selu: "Selu"
         case .flatten: "Flatten"
         case .reshape: "Reshape"
         case .concat: "Concat"
+        case .transpose: "Transpose"
+        case .squeeze: "Squeeze"
+        case .unsqueeze: "Unsqueeze"
+        case .shape: "Shape"
+        case .gather: "Gather"
+        case .pad: "Pad"
+        case .reduceMean: "ReduceMean"
         case .identity: "Identity"
         case .dropout: "Dropout"
         case .constant: "Constant"
         }
     }
+
+    /// ONNX's default Selu `alpha`, 1.67326319217681884765625 (self-normalizing networks).
+    public static let seluAlpha: Float = 1.67326319217681884765625
+    /// ONNX's default Selu `gamma`, 1.05070102214813232421875.
+    public static let seluGamma: Float = 1.05070102214813232421875
 
     /// Whether the operator has a weight tensor that quantization applies to.
     public var hasQuantizableWeight: Bool {
@@ -112,6 +164,24 @@ public struct GemmAttributes: Sendable, Equatable {
         self.transposeA = transposeA
         self.transposeB = transposeB
     }
+}
+
+/// How ONNX `Pad` fills positions outside the input (`mode` attribute).
+///
+/// Padding `[1, 2, 3]` by 2 at the start:
+///
+/// | mode     | result              |
+/// |----------|---------------------|
+/// | constant | `[c, c, 1, 2, 3]`   |
+/// | reflect  | `[3, 2, 1, 2, 3]`   |
+/// | edge     | `[1, 1, 1, 2, 3]`   |
+public enum PadMode: String, Sendable, Equatable {
+    /// The constant from input 2 (default 0).
+    case constant
+    /// Mirror without repeating the border element (needs pads smaller than the extent).
+    case reflect
+    /// Repeat the border element.
+    case edge
 }
 
 /// ONNX `auto_pad` values.

@@ -133,8 +133,9 @@ import Testing
     }
 
     @Test func unsupportedOperatorInARealModelIsNamed() throws {
-        let url = ONNXTestModels.backendTests.appendingPathComponent("pytorch-converted/test_Linear_no_bias/model.onnx")
-        #expect(throws: ModelIOError.unsupportedOperator(path: url.path, op: "Transpose", node: "2")) {
+        let url = ONNXTestModels.backendTests.appendingPathComponent(
+            "unsupported/pytorch-converted/test_ConvTranspose2d/model.onnx")
+        #expect(throws: ModelIOError.unsupportedOperator(path: url.path, op: "ConvTranspose", node: "3")) {
             try ONNXModel.load(contentsOf: url)
         }
     }

@@ -145,27 +145,6 @@ import Testing
         #expect(throws: expected) { try ONNXModel.decode(M.bytes(model), source: "m.onnx") }
     }
 
-    @Test func oldSoftmaxOverLeadingAxesIsRejected() throws {
-        let model = M.model(
-            nodes: [M.node("Softmax", name: "s", inputs: ["x"], outputs: ["y"])],  // opset 6 default axis 1
-            inputs: [("x", [2, 3, 4])], outputs: [("y", [2, 3, 4])], opset: 6)
-        let error = #expect(throws: ModelIOError.self) { try ONNXModel.decode(M.bytes(model), source: "m.onnx") }
-        guard case .invalidGraph(_, .unsupported(node: "s", op: "Softmax", _))? = error else {
-            Issue.record("expected .unsupported, got \(String(describing: error))")
-            return
-        }
-        // The same node over the last axis means the same in every opset.
-        let lastAxis = M.model(
-            nodes: [M.node("Softmax", name: "s", inputs: ["x"], outputs: ["y"])], inputs: [("x", [2, 3])],
-            outputs: [("y", [2, 3])], opset: 6)
-        #expect(try ONNXModel.decode(M.bytes(lastAxis), source: "m.onnx").nodes.map(\.op) == [.softmax(axis: 1)])
-        // Opset 13 defaults to the last axis.
-        let current = M.model(
-            nodes: [M.node("Softmax", name: "s", inputs: ["x"], outputs: ["y"])], inputs: [("x", [2, 3, 4])],
-            outputs: [("y", [2, 3, 4])])
-        #expect(try ONNXModel.decode(M.bytes(current), source: "m.onnx").nodes.map(\.op) == [.softmax(axis: -1)])
-    }
-
     @Test func oldBroadcastWithLeadingAxisIsRejected() {
         let model = M.model(
             nodes: [

@@ -72,6 +72,59 @@ import Testing
         #expect(try ONNXModel.decode(ONNXModel.encode(graph), source: "memory") == graph)
     }
 
+    @Test func shapeRangeAndPadAxesRaiseTheOpset() throws {
+        var graph = ONNXTestModels.everyOperator
+        let shape = try #require(graph.nodes.firstIndex { $0.op == .shape(start: 0, end: nil) })
+        graph.nodes[shape].op = .shape(start: 1, end: -1)
+        #expect(ONNXGraphWriter.requiredOpset(graph) == 15)
+        let pad = try #require(graph.nodes.firstIndex { $0.op == .pad(mode: .reflect) })
+        graph.nodes[pad].inputs = [graph.nodes[pad].inputs[0], "w", "", "w"]
+        #expect(ONNXGraphWriter.requiredOpset(graph) == 18)
+        let model = try Onnx_ModelProto(serializedBytes: ONNXModel.encode(graph))
+        #expect(model.opsetImport.map(\.version) == [18])
+        #expect(try ONNXModel.decode(ONNXModel.encode(graph), source: "memory") == graph.validated())
+    }
+
+    @Test func reduceMeanAxesMoveToAnInputFromOpset18() throws {
+        // AveragePool dilations need opset 19, where ReduceMean takes its axes as input 1.
+        let dilatedPool = PoolAttributes(kernelShape: [2, 2], dilations: [1, 1])
+        let graph = Graph(
+            name: "reduce", inputs: [ValueInfo(name: "x", shape: [1, 2, 4, 4])],
+            outputs: [ValueInfo(name: "y", shape: [1, 2])], initializers: [:],
+            nodes: [
+                Node(name: "pool", op: .averagePool(dilatedPool), inputs: ["x"], outputs: ["p"]),
+                Node(name: "mean", op: .reduceMean(axes: [2, 3], keepDims: false), inputs: ["p"], outputs: ["y"]),
+            ])
+        let model = try Onnx_ModelProto(serializedBytes: ONNXModel.encode(graph))
+        #expect(model.opsetImport.map(\.version) == [19])
+        let mean = try #require(model.graph.node.last)
+        #expect(mean.input == ["p", "mean_axes"] && mean.attribute.map(\.name) == ["keepdims"])
+        #expect(model.graph.initializer.map(\.name) == ["mean_axes"] && model.graph.initializer.first?.dataType == 7)
+        #expect(try ONNXModel.decode(ONNXModel.encode(graph), source: "memory") == graph)
+    }
+
+    static let flattenedSoftmaxes: [Operator] = [.flattenedSoftmax(axis: 1), .flattenedLogSoftmax(axis: -2)]
+
+    @Test(arguments: flattenedSoftmaxes)
+    func flattenedSoftmaxIsWrittenAsTheVersionConverterDoes(_ op: Operator) throws {
+        let graph = Graph(
+            name: "old_softmax", inputs: [ValueInfo(name: "x", shape: [nil, 3, 4])],
+            outputs: [ValueInfo(name: "y", shape: [nil, 3, 4])],
+            initializers: [:], nodes: [Node(name: "sm", op: op, inputs: ["x"], outputs: ["y"])])
+        let decoded = try ONNXModel.decode(ONNXModel.encode(graph), source: "memory")
+        let single: Operator = op.onnxName == "Softmax" ? .softmax(axis: -1) : .logSoftmax(axis: -1)
+        let axis = op == .flattenedSoftmax(axis: 1) ? 1 : -2
+        let expanded: [Operator] = [
+            .shape(start: 0, end: nil), .flatten(axis: axis), single, .reshape(allowZero: false),
+        ]
+        #expect(decoded.nodes.map(\.op) == expanded)
+        #expect(decoded.nodes.map(\.name) == ["sm_shape", "sm_flatten", "sm", "sm_reshape"])
+        let x = OpsTestHelpers.random([2, 3, 4], seed: 7)
+        let expected = try GraphExecutor(graph: graph).run(["x": x])["y"]
+        let actual = try GraphExecutor(graph: decoded).run(["x": x])["y"]
+        #expect(try #require(actual) == #require(expected))
+    }
+
     @Test func clipBoundsFromAttributesAreWrittenAsInputs() throws {
         let graph = Graph(
             name: "clip", inputs: [ValueInfo(name: "x", shape: [2])], outputs: [ValueInfo(name: "y", shape: [2])],

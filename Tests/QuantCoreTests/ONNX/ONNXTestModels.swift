@@ -51,7 +51,9 @@ enum ONNXTestModels {
             metadata: ["quantdash.note": "round trip", "author": "tests"])
     }
 
-    /// A graph with one node per `Operator` case (wired to be valid, not meaningful).
+    /// A graph with one node per `Operator` case (wired to be valid, not meaningful), except
+    /// `flattenedSoftmax`/`flattenedLogSoftmax`, which are written as four nodes (see
+    /// `ONNXRoundTripTests.flattenedSoftmaxIsWrittenAsTheVersionConverterDoes`).
     static var everyOperator: Graph {
         let operators: [Operator] = [
             .gemm(GemmAttributes(alpha: 0.5, beta: 2, transposeA: true, transposeB: false)), .matMul, .add, .sub, .mul, .div,
@@ -62,6 +64,10 @@ enum ONNXTestModels {
             .globalAveragePool, .globalMaxPool, .batchNormalization(epsilon: 1e-3), .relu, .clip(min: nil, max: nil),
             .leakyRelu(alpha: 0.2), .sigmoid, .tanh, .softmax(axis: 1), .logSoftmax(axis: -1), .flatten(axis: 0),
             .reshape(allowZero: false), .concat(axis: -2), .identity, .dropout, .constant(Tensor(scalar: 3)),
+            .prelu, .softplus, .elu(alpha: 0.5), .selu(alpha: Operator.seluAlpha, gamma: 2),
+            .transpose(permutation: [1, 0, 2]), .transpose(permutation: []), .squeeze, .unsqueeze,
+            .shape(start: 0, end: nil), .gather(axis: -1), .pad(mode: .reflect), .pad(mode: .constant),
+            .reduceMean(axes: [0, -1], keepDims: false), .reduceMean(axes: [], keepDims: true),
         ]
         var nodes: [Node] = []
         var previous = "x"
@@ -70,7 +76,9 @@ enum ONNXTestModels {
             let inputs: [String]
             switch op {
             case .constant: inputs = []
-            case .gemm, .matMul, .add, .sub, .mul, .div, .conv, .reshape, .concat: inputs = [previous, "w"]
+            case .gemm, .matMul, .add, .sub, .mul, .div, .conv, .reshape, .concat, .prelu, .unsqueeze, .gather:
+                inputs = [previous, "w"]
+            case .pad(.constant): inputs = [previous, "w", "w"]
             case .clip: inputs = [previous, "", "w"]
             case .batchNormalization: inputs = [previous, "w", "w", "w", "w"]
             default: inputs = [previous]

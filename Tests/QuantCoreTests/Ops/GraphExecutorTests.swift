@@ -172,6 +172,16 @@ import Testing
             Issue.record("stride 0 must be rejected")
             return
         }
+        let transpose = initError([Node(name: "t", op: .transpose(permutation: [0, 2]), inputs: ["x"], outputs: ["y"])])
+        let notPermutation = "perm [0, 2] is not a permutation of 0..<2"
+        #expect(transpose == .invalidAttribute(node: "t", op: "Transpose", detail: notPermutation))
+        let twice = Operator.reduceMean(axes: [1, 1], keepDims: true)
+        let mean = initError([Node(name: "m", op: twice, inputs: ["x"], outputs: ["y"])])
+        #expect(mean == .invalidAttribute(node: "m", op: "ReduceMean", detail: "axes [1, 1] lists an axis twice"))
+        let unsqueeze = initError([Node(name: "u", op: .unsqueeze, inputs: ["x"], outputs: ["y"])])
+        #expect(unsqueeze == .invalidAttribute(node: "u", op: "Unsqueeze", detail: "has 1 inputs, expects 2...2"))
+        let pad = initError([Node(name: "p", op: .pad(mode: .constant), inputs: ["x", ""], outputs: ["y"])])
+        #expect(pad == .invalidAttribute(node: "p", op: "Pad", detail: "input 1 is required"))
     }
 
     @Test func cancellationStopsARun() async throws {

@@ -86,4 +86,59 @@ import Testing
         let result = try GraphExecutor(graph: graph).run(["x": H.tensor([1, 4], [-5, 0, 1, 9])])
         #expect(result["y"] == H.tensor([1, 2, 2], [-1, 0, 1, 2]))
     }
+
+    @Test func squeezeListedOrAllUnitAxes() throws {
+        let x = H.random([1, 3, 1, 2], seed: 3)
+        // axes [0, −2] remove axes 0 and 2 → [3, 2]; no axes removes every 1 → [3, 2] too.
+        #expect(try Ops.squeeze(x, axes: H.tensor([2], [0, -2])) == x.reshaped([3, 2]))
+        #expect(try Ops.squeeze(x, axes: nil) == x.reshaped([3, 2]))
+        #expect(try Ops.squeeze(x, axes: H.tensor([1], [2])).shape == [1, 3, 2])
+        // Axis 1 has extent 3; axis 0 twice; axis 4 out of range.
+        for axes in [[1], [0, 0], [4]] as [[Float]] {
+            let error = H.graphError { _ = try Ops.squeeze(x, axes: H.tensor([axes.count], axes), node: "sq") }
+            #expect(H.mismatchNode(error) == "sq", "\(axes)")
+        }
+    }
+
+    @Test func unsqueezeInsertsOutputAxes() throws {
+        let x = H.random([3, 2], seed: 4)
+        // Output rank 4: axes 0 and 3 (= −1) are new → [1, 3, 2, 1]; order of listing does not matter.
+        #expect(try Ops.unsqueeze(x, axes: H.tensor([2], [0, 3])) == x.reshaped([1, 3, 2, 1]))
+        #expect(try Ops.unsqueeze(x, axes: H.tensor([2], [-1, 0])) == x.reshaped([1, 3, 2, 1]))
+        #expect(try Ops.unsqueeze(x, axes: H.tensor([1], [1])).shape == [3, 1, 2])
+        #expect(try Ops.unsqueeze(Tensor(scalar: 5), axes: H.tensor([1], [0])) == H.tensor([1], [5]))
+        // Axis 1 twice; axis 3 outside rank 3; a fraction.
+        for axes in [[1, 1], [3], [0.5]] as [[Float]] {
+            let error = H.graphError { _ = try Ops.unsqueeze(x, axes: H.tensor([axes.count], axes), node: "us") }
+            #expect(H.mismatchNode(error) == "us", "\(axes)")
+        }
+    }
+
+    @Test func shapeWithStartAndEnd() {
+        let x = Tensor(shape: [2, 3, 4])
+        #expect(Ops.shape(of: x) == H.tensor([3], [2, 3, 4]))
+        // start −2 → 1: [3, 4]; end −1 → 2: [2, 3]; start 5 clamps to 3: []; start after end: []
+        #expect(Ops.shape(of: x, start: -2) == H.tensor([2], [3, 4]))
+        #expect(Ops.shape(of: x, end: -1) == H.tensor([2], [2, 3]))
+        #expect(Ops.shape(of: x, start: 5) == H.tensor([0], []))
+        #expect(Ops.shape(of: x, start: 2, end: 1) == H.tensor([0], []))
+        #expect(Ops.shape(of: Tensor(scalar: 1)) == H.tensor([0], []))
+    }
+
+    @Test func pyTorchFlattenPatternRuns() throws {
+        // x.view(x.size(0), -1) exported: Shape → Gather(0) → Unsqueeze(0) → Concat with [−1] → Reshape.
+        let graph = Graph(
+            name: "view", inputs: [ValueInfo(name: "x", shape: [nil, 2, 3])],
+            outputs: [ValueInfo(name: "y", shape: [nil, 6])],
+            initializers: ["zero": Tensor(scalar: 0), "axes": H.tensor([1], [0]), "rest": H.tensor([1], [-1])],
+            nodes: [
+                Node(name: "shape", op: .shape(start: 0, end: nil), inputs: ["x"], outputs: ["s"]),
+                Node(name: "batch", op: .gather(axis: 0), inputs: ["s", "zero"], outputs: ["n"]),
+                Node(name: "unsqueeze", op: .unsqueeze, inputs: ["n", "axes"], outputs: ["n1"]),
+                Node(name: "concat", op: .concat(axis: 0), inputs: ["n1", "rest"], outputs: ["target"]),
+                Node(name: "reshape", op: .reshape(allowZero: false), inputs: ["x", "target"], outputs: ["y"]),
+            ])
+        let x = H.random([4, 2, 3], seed: 5)
+        #expect(try GraphExecutor(graph: graph).run(["x": x])["y"] == x.reshaped([4, 6]))
+    }
 }

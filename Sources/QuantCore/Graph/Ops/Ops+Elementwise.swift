@@ -64,7 +64,7 @@ extension Ops {
     }
 
     /// The broadcasting loop, specialized per function so the inner loop has no dispatch.
-    private static func broadcasting<F: BinaryFunction>(
+    static func broadcasting<F: BinaryFunction>(
         _ a: Tensor, _ b: Tensor, _ function: F.Type, node: String, op: String
     ) throws -> Tensor {
         guard let shape = broadcastShape(a.shape, b.shape) else {

@@ -1,4 +1,5 @@
-/// Flatten, Reshape and Concat: shape-only operators (Identity, Dropout and Constant live in the executor).
+/// Flatten, Reshape, Concat, Squeeze, Unsqueeze and Shape: operators that move no values, or
+/// only report shapes (Identity, Dropout and Constant live in the executor).
 extension Ops {
     /// ONNX Flatten: `[d0, …, d(r−1)]` → `[d0·…·d(axis−1), d(axis)·…·d(r−1)]`; `axis` in `−r...r`.
     ///
@@ -107,6 +108,67 @@ extension Ops {
                 }
                 column += chunk
             }
+        }
+    }
+
+    /// ONNX Squeeze: removes the listed axes (each must have extent 1), or every axis of
+    /// extent 1 when `axes` is `nil`. `[1, 3, 1, 2]` with axes `[0, −2]` gives `[3, 2]`.
+    ///
+    /// - Throws: `GraphError.shapeMismatch` for an axis out of range, listed twice, or not of extent 1.
+    static func squeeze(_ x: Tensor, axes: Tensor?, node: String = "") throws -> Tensor {
+        let op = "Squeeze"
+        guard let axes else { return x.reshaped(x.shape.filter { $0 != 1 }) }
+        var removed = Set<Int>()
+        for axis in try integers(axes, named: "axes", node: node, op: op) {
+            let resolved = try normalizedAxis(axis, rank: x.rank, node: node, op: op)
+            guard x.shape[resolved] == 1 else {
+                throw mismatch(node, op, "axis \(axis) of \(x.shape) has extent \(x.shape[resolved]), not 1")
+            }
+            guard removed.insert(resolved).inserted else { throw mismatch(node, op, "axis \(axis) is listed twice") }
+        }
+        return x.reshaped(x.shape.enumerated().filter { !removed.contains($0.offset) }.map(\.element))
+    }
+
+    /// ONNX Unsqueeze: inserts axes of extent 1 at the listed positions of the output (rank
+    /// `r + axes.count`; negative counts from its end). `[3, 2]` with axes `[0, 3]` gives `[1, 3, 2, 1]`.
+    ///
+    /// - Throws: `GraphError.shapeMismatch` for an axis out of range or listed twice.
+    static func unsqueeze(_ x: Tensor, axes: Tensor, node: String = "") throws -> Tensor {
+        let op = "Unsqueeze"
+        let listed = try integers(axes, named: "axes", node: node, op: op)
+        let outputRank = x.rank + listed.count
+        var inserted = Set<Int>()
+        for axis in listed {
+            let resolved = try normalizedAxis(axis, rank: outputRank, node: node, op: op)
+            guard inserted.insert(resolved).inserted else { throw mismatch(node, op, "axis \(axis) is listed twice") }
+        }
+        var remaining = x.shape[...]
+        let shape = (0..<outputRank).map { inserted.contains($0) ? 1 : remaining.popFirst() ?? 1 }
+        return x.reshaped(shape)
+    }
+
+    /// ONNX Shape: the extents of `x` on axes `start..<end` as a 1-D tensor (int64 in files).
+    ///
+    /// Negative positions count from the end; both are then clamped to `0...rank`, and an
+    /// empty range gives `[]` (as in opset 15). `[2, 3, 4]` with start −2 gives `[3, 4]`.
+    static func shape(of x: Tensor, start: Int = 0, end: Int? = nil) -> Tensor {
+        func clamped(_ position: Int) -> Int { min(max(position < 0 ? position + x.rank : position, 0), x.rank) }
+        let first = clamped(start), last = clamped(end ?? x.rank)
+        let extents = first < last ? x.shape[first..<last].map { Float($0) } : []
+        return Tensor(shape: [extents.count], storage: extents)
+    }
+
+    /// The values of an integer operand (ONNX int64 held as `Float`), checked to be whole numbers.
+    ///
+    /// - Throws: `GraphError.shapeMismatch` naming the operand when it is not 1-D (or a scalar)
+    ///   or holds a fraction.
+    static func integers(_ tensor: Tensor, named name: String, node: String, op: String) throws -> [Int] {
+        guard tensor.rank <= 1 else { throw mismatch(node, op, "\(name) must be 1-D, got \(tensor.shape)") }
+        return try tensor.storage.map { value in
+            guard value.rounded() == value, abs(value) < Float(1 << 62) else {
+                throw mismatch(node, op, "\(name) holds \(value), not an integer")
+            }
+            return Int(value)
         }
     }
 }

@@ -3,7 +3,9 @@ import Foundation
 extension ONNXGraphReader {
     /// Converts one `NodeProto` to a `Node` with typed attributes (ONNX defaults filled in).
     ///
-    /// Attributes that do not change inference results are ignored: `broadcast` (opset < 7),
+    /// Operands that later opsets take as inputs and older ones as attributes (Pad's pads and
+    /// value before 11, Squeeze/Unsqueeze axes before 13) become initializers; see
+    /// `attributeOperand`. Attributes that do not change inference results are ignored: `broadcast` (opset < 7),
     /// `consumed_inputs` (opset < 6), BatchNormalization `is_test`/`momentum`, MaxPool
     /// `storage_order`, Dropout `ratio`/`seed` and its ratio/training inputs (the engine only
     /// runs inference). Configurations that would change results and are not supported throw.
@@ -72,18 +74,52 @@ extension ONNXGraphReader {
             node.op = opset < 11 ? .clip(min: try attributes.float("min"), max: try attributes.float("max")) : .clip(min: nil, max: nil)
         case "LeakyRelu": node.op = .leakyRelu(alpha: try attributes.float("alpha") ?? 0.01)
         case "Softmax", "LogSoftmax":
-            let axis = try attributes.int("axis") ?? (opset < 13 ? 1 : -1)
-            node.op = proto.opType == "Softmax" ? .softmax(axis: axis) : .logSoftmax(axis: axis)
-            if opset < 13, let input = node.inputs.first {
-                legacyChecks.append(.lastAxis(node: display, op: proto.opType, input: input, axis: axis))
+            let isLogarithm = proto.opType == "LogSoftmax"
+            if opset < 13 {
+                // Before opset 13 the input is flattened to 2-D at `axis`; the single-axis
+                // operator replaces it when `axis` turns out to be the last axis.
+                let axis = try attributes.int("axis") ?? 1
+                node.op = isLogarithm ? .flattenedLogSoftmax(axis: axis) : .flattenedSoftmax(axis: axis)
+                if let input = node.inputs.first, let output = node.outputs.first {
+                    legacyChecks.append(.flattenedSoftmax(output: output, input: input, axis: axis))
+                }
+            } else {
+                let axis = try attributes.int("axis") ?? -1
+                node.op = isLogarithm ? .logSoftmax(axis: axis) : .softmax(axis: axis)
             }
+        case "PRelu":
+            node.op = .prelu
+            if opset < 7, node.inputs.count == 2 {
+                legacyChecks.append(.channelSlope(node: display, x: node.inputs[0], slope: node.inputs[1]))
+            }
+        case "Softplus": node.op = .softplus
+        case "Elu": node.op = .elu(alpha: try attributes.float("alpha") ?? 1)
+        case "Selu":
+            node.op = .selu(
+                alpha: try attributes.float("alpha") ?? Operator.seluAlpha,
+                gamma: try attributes.float("gamma") ?? Operator.seluGamma)
+        case "Transpose": node.op = .transpose(permutation: try attributes.ints("perm") ?? [])
+        case "Squeeze", "Unsqueeze":
+            // Opset 13 moved `axes` from an attribute to input 1.
+            if opset < 13, let axes = try attributes.ints("axes") {
+                let name = try attributeOperand(axes.map { Float($0) }, operand: "axes", of: node, display: display)
+                node.inputs = [node.inputs.first ?? "", name]
+            } else if opset < 13, proto.opType == "Unsqueeze" {
+                throw attributes.invalid("Unsqueeze needs an 'axes' attribute")
+            }
+            node.op = proto.opType == "Squeeze" ? .squeeze : .unsqueeze
+        case "Shape": node.op = .shape(start: try attributes.int("start") ?? 0, end: try attributes.int("end"))
+        case "Gather": node.op = .gather(axis: try attributes.int("axis") ?? 0)
+        case "Pad": try readPad(&node, attributes: attributes, display: display)
+        case "ReduceMean": try readReduceMean(&node, attributes: attributes)
         case "Flatten": node.op = .flatten(axis: try attributes.int("axis") ?? 1)
         case "Reshape":
             if opset < 5, let shape = try attributes.ints("shape") {
                 // Reshape-1 took the shape as an attribute; later versions read it from input 1.
-                let shapeName = "\(node.outputs.first ?? display)__shape"
-                try addInitializer(shapeName, Tensor(shape: [shape.count], storage: shape.map { Float($0) }), .int64)
-                node.inputs = [node.inputs.first ?? "", shapeName]
+                let values = shape.map { Float($0) }
+                node.inputs = [
+                    node.inputs.first ?? "", try attributeOperand(values, operand: "shape", of: node, display: display),
+                ]
             }
             node.op = .reshape(allowZero: try attributes.flag("allowzero") ?? false)
         case "Concat":
@@ -99,6 +135,61 @@ extension ONNXGraphReader {
             throw ModelIOError.unsupportedOperator(path: path, op: proto.opType, node: display)
         }
         nodes.append(node)
+    }
+
+    /// Pad: the mode, and before opset 11 the `pads` (`paddings` in opset 1) and `value`
+    /// attributes as operands.
+    private mutating func readPad(_ node: inout Node, attributes: ONNXAttributes, display: String) throws {
+        let modeName = try attributes.string("mode") ?? "constant"
+        guard let mode = PadMode(rawValue: modeName) else {
+            if modeName == "wrap" { throw attributes.unsupported("mode 'wrap'") }
+            throw attributes.invalid("mode '\(modeName)' is not one of constant, reflect, edge")
+        }
+        node.op = .pad(mode: mode)
+        guard opset < 11 else { return }
+        guard let pads = try attributes.ints(opset < 2 ? "paddings" : "pads") ?? attributes.ints("pads") else {
+            throw attributes.invalid("Pad needs a 'pads' attribute before opset 11")
+        }
+        let padsName = try attributeOperand(pads.map { Float($0) }, operand: "pads", of: node, display: display)
+        var inputs = [node.inputs.first ?? "", padsName]
+        if let value = try attributes.float("value"), value != 0 {
+            inputs.append(
+                try attributeOperand([value], shape: [], type: .float32, operand: "value", of: node, display: display))
+        }
+        node.inputs = inputs
+    }
+
+    /// ReduceMean: `axes` and `keepdims`; from opset 18 the axes are input 1, which must be a
+    /// constant (an initializer or an earlier Constant node) and is folded into the operator.
+    private mutating func readReduceMean(_ node: inout Node, attributes: ONNXAttributes) throws {
+        let keepDims = try attributes.flag("keepdims") ?? true
+        var axes = try attributes.ints("axes") ?? []
+        if opset >= 18 {
+            if node.inputs.count > 1, !node.inputs[1].isEmpty {
+                let name = node.inputs[1]
+                guard let tensor = constantOperand(name), tensor.rank <= 1,
+                    tensor.storage.allSatisfy({ $0.rounded() == $0 && abs($0) < 1e9 })
+                else {
+                    throw attributes.unsupported("axes '\(name)' that are not a constant list of integers")
+                }
+                axes = tensor.storage.map { Int($0) }
+                if initializers[name] != nil { foldedInitializers.insert(name) }
+            }
+            if axes.isEmpty, try attributes.flag("noop_with_empty_axes") == true {
+                throw attributes.unsupported("noop_with_empty_axes = 1 without axes")
+            }
+            node.inputs = Array(node.inputs.prefix(1))
+        }
+        node.op = .reduceMean(axes: axes, keepDims: keepDims)
+    }
+
+    /// The value of `name` when it is an initializer or the output of an earlier Constant node.
+    private func constantOperand(_ name: String) -> Tensor? {
+        if let tensor = initializers[name] { return tensor }
+        for node in nodes where node.outputs.first == name {
+            if case .constant(let tensor) = node.op { return tensor }
+        }
+        return nil
     }
 
     private func poolAttributes(_ attributes: ONNXAttributes) throws -> PoolAttributes {

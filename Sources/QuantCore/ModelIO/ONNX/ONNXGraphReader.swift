@@ -5,7 +5,10 @@ import Foundation
 /// Steps: read the default-domain opset, the initializers, the graph inputs (minus those that
 /// are initializers: exporters before IR 4 list weights as inputs), the outputs and the nodes
 /// (see `ONNXGraphReader+Operators.swift`), then sort and check the graph with `validated()`,
-/// and finally check the few old-opset semantics that need operand ranks (`ONNXLegacyCheck`).
+/// and finally resolve the few old-opset semantics that need operand ranks (`ONNXLegacyCheck`).
+/// Operands that old opsets gave as attributes (Reshape's shape, Pad's pads, Squeeze's axes, …)
+/// become int64 initializers named `<output>__<operand>`; constant operands that the engine
+/// keeps as attributes (ReduceMean's axes from opset 18) are folded in.
 struct ONNXGraphReader {
     /// The file, for errors.
     let path: String
@@ -17,8 +20,10 @@ struct ONNXGraphReader {
     var initializerTypes: [String: ElementType] = [:]
     /// Nodes converted so far, in file order.
     var nodes: [Node] = []
-    /// Old-opset conditions to verify once ranks are known.
+    /// Old-opset conditions to resolve once ranks are known.
     var legacyChecks: [ONNXLegacyCheck] = []
+    /// Initializers folded into a node's attributes; dropped at the end unless still read.
+    var foldedInitializers: Set<String> = []
 
     /// The graph held by `model`.
     ///
@@ -50,13 +55,19 @@ struct ONNXGraphReader {
         for (index, node) in proto.node.enumerated() {
             try appendNode(node, index: index)
         }
+        let outputNames = Set(outputs.map(\.name))
+        let readNames = Set(nodes.flatMap(\.inputs))
+        for name in foldedInitializers where !outputNames.contains(name) && !readNames.contains(name) {
+            initializers[name] = nil
+            initializerTypes[name] = nil
+        }
         var metadata: [String: String] = [:]
         for entry in model.metadataProps { metadata[entry.key] = entry.value }
 
         let unsorted = Graph(
             name: proto.name, inputs: inputs, outputs: outputs, initializers: initializers,
             initializerTypes: initializerTypes, nodes: nodes, metadata: metadata)
-        let graph: Graph
+        var graph: Graph
         do {
             graph = try unsorted.validated()
         } catch let error as GraphError {
@@ -65,10 +76,23 @@ struct ONNXGraphReader {
         if !legacyChecks.isEmpty {
             let ranks = ONNXRankInference.ranks(in: graph)
             for check in legacyChecks {
-                try check.verify(ranks: ranks, path: path)
+                try check.resolve(in: &graph, ranks: ranks, path: path)
             }
         }
         return graph
+    }
+
+    /// Adds `values` as an initializer operand named `<output>__<operand>` and returns its name
+    /// (for operands that old opsets gave as attributes).
+    ///
+    /// - Throws: `ModelIOError.invalidGraph(.duplicateValue)` when the name is taken.
+    mutating func attributeOperand(
+        _ values: [Float], shape: [Int]? = nil, type: ElementType = .int64, operand: String, of node: Node,
+        display: String
+    ) throws -> String {
+        let name = "\(node.outputs.first ?? display)__\(operand)"
+        try addInitializer(name, Tensor(shape: shape ?? [values.count], storage: values), type)
+        return name
     }
 
     /// Records an initializer, rejecting a second one with the same name.

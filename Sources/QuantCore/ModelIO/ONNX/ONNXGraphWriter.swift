@@ -2,11 +2,14 @@ import Foundation
 
 /// Turns a `Graph` into an ONNX `ModelProto`: IR version 8, default-domain opset 13.
 ///
-/// Output is deterministic (initializers and metadata sorted by name). Two operator
+/// Output is deterministic (initializers and metadata sorted by name). A few operator
 /// configurations need a newer opset and raise it for the whole model: Reshape `allowzero`
-/// (opset 14) and AveragePool `dilations` (opset 19); neither changes the meaning of the other
-/// supported operators. Clip bounds held as attributes (read from opset < 11 files) are written
-/// as scalar initializers feeding inputs 1 and 2, as opset 13 requires.
+/// (opset 14), Shape `start`/`end` (15), Pad `axes` (18) and AveragePool `dilations` (19). Of
+/// the other supported operators only ReduceMean changes form on the way (its axes become
+/// input 1 from opset 18), which the writer follows. Clip bounds held as attributes (read from
+/// opset < 11 files) are written as scalar initializers feeding inputs 1 and 2, as opset 13
+/// requires. Softmax/LogSoftmax before opset 13 (`flattenedSoftmax`) is written as ONNX's
+/// version converter does: `Shape(x)`, `Flatten(x, axis)`, `Softmax(·, axis −1)`, `Reshape` back.
 struct ONNXGraphWriter {
     /// The ONNX IR version written.
     static let irVersion: Int64 = 8
@@ -17,11 +20,14 @@ struct ONNXGraphWriter {
 
     /// The file, for errors.
     let path: String
+    /// The default-domain opset being written.
+    let opset: Int
     private var usedNames: Set<String>
     private var extraInitializers: [Onnx_TensorProto] = []
 
     private init(path: String, graph: Graph) {
         self.path = path
+        opset = ONNXGraphWriter.requiredOpset(graph)
         var names = Set(graph.inputs.map(\.name)).union(graph.initializers.keys).union(graph.outputs.map(\.name))
         for node in graph.nodes {
             names.formUnion(node.inputs)
@@ -38,7 +44,7 @@ struct ONNXGraphWriter {
         var writer = ONNXGraphWriter(path: path, graph: graph)
         var proto = Onnx_GraphProto()
         proto.name = graph.name
-        proto.node = try graph.nodes.map { try writer.nodeProto($0, types: graph.initializerTypes) }
+        proto.node = try graph.nodes.flatMap { try writer.nodeProtos($0, types: graph.initializerTypes) }
         proto.initializer = try graph.initializers.keys.sorted().compactMap { name in
             guard let tensor = graph.initializers[name] else { return nil }
             return try ONNXTensorCoding.proto(
@@ -53,7 +59,7 @@ struct ONNXGraphWriter {
         model.producerName = producerName
         var opset = Onnx_OperatorSetIdProto()
         opset.domain = ""
-        opset.version = Int64(requiredOpset(graph))
+        opset.version = Int64(writer.opset)
         model.opsetImport = [opset]
         model.graph = proto
         model.metadataProps = graph.metadata.keys.sorted().map { key in
@@ -71,6 +77,8 @@ struct ONNXGraphWriter {
         for node in graph.nodes {
             switch node.op {
             case .reshape(allowZero: true): opset = max(opset, 14)
+            case .shape(let start, let end) where start != 0 || end != nil: opset = max(opset, 15)
+            case .pad where node.inputs.count > 3 && !node.inputs[3].isEmpty: opset = max(opset, 18)
             case .averagePool(let attributes) where !attributes.dilations.isEmpty: opset = max(opset, 19)
             default: break
             }
@@ -98,6 +106,44 @@ struct ONNXGraphWriter {
         return proto
     }
 
+    /// The node messages for `node`: one, except for the expansion of `flattenedSoftmax`.
+    private mutating func nodeProtos(_ node: Node, types: [String: ElementType]) throws -> [Onnx_NodeProto] {
+        switch node.op {
+        case .flattenedSoftmax(let axis):
+            return flattenedSoftmaxProtos(node, axis: axis, operator: .softmax(axis: -1))
+        case .flattenedLogSoftmax(let axis):
+            return flattenedSoftmaxProtos(node, axis: axis, operator: .logSoftmax(axis: -1))
+        default:
+            return [try nodeProto(node, types: types)]
+        }
+    }
+
+    /// Softmax before opset 13 in opset-13 terms: `s = Shape(x)`, `f = Flatten(x, axis)`,
+    /// `g = op(f, axis −1)`, `y = Reshape(g, s)`; the normalizing node keeps the name.
+    private mutating func flattenedSoftmaxProtos(_ node: Node, axis: Int, operator op: Operator) -> [Onnx_NodeProto] {
+        let base = node.displayName
+        let input = node.inputs.first ?? "", output = node.outputs.first ?? ""
+        let shape = freshName("\(base)_input_shape"), flat = freshName("\(base)_flat")
+        let normalized = freshName("\(base)_rows")
+        func proto(
+            _ name: String, _ type: String, _ inputs: [String], _ output: String, _ attributes: [Onnx_AttributeProto]
+        ) -> Onnx_NodeProto {
+            var proto = Onnx_NodeProto()
+            proto.name = name
+            proto.opType = type
+            proto.input = inputs
+            proto.output = [output]
+            proto.attribute = attributes
+            return proto
+        }
+        return [
+            proto("\(base)_shape", "Shape", [input], shape, []),
+            proto("\(base)_flatten", "Flatten", [input], flat, [.int("axis", axis)]),
+            proto(node.name, op.onnxName, [flat], normalized, [.int("axis", -1)]),
+            proto("\(base)_reshape", "Reshape", [normalized, shape], output, []),
+        ]
+    }
+
     private mutating func nodeProto(_ node: Node, types: [String: ElementType]) throws -> Onnx_NodeProto {
         var proto = Onnx_NodeProto()
         proto.name = node.name
@@ -118,9 +164,30 @@ struct ONNXGraphWriter {
             if pool.ceilMode { attributes.append(.int("ceil_mode", 1)) }
             if case .averagePool = node.op, pool.countIncludePad { attributes.append(.int("count_include_pad", 1)) }
         case .batchNormalization(let epsilon): attributes = [.float("epsilon", epsilon)]
-        case .leakyRelu(let alpha): attributes = [.float("alpha", alpha)]
-        case .softmax(let axis), .logSoftmax(let axis), .flatten(let axis), .concat(let axis):
+        case .leakyRelu(let alpha), .elu(let alpha): attributes = [.float("alpha", alpha)]
+        case .selu(let alpha, let gamma): attributes = [.float("alpha", alpha), .float("gamma", gamma)]
+        case .softmax(let axis), .logSoftmax(let axis), .flatten(let axis), .concat(let axis), .gather(let axis):
             attributes = [.int("axis", axis)]
+        case .flattenedSoftmax(let axis), .flattenedLogSoftmax(let axis):
+            attributes = [.int("axis", axis)]  // not reached: `nodeProtos` expands these
+        case .transpose(let permutation):
+            if !permutation.isEmpty { attributes = [.ints("perm", permutation)] }
+        case .shape(let start, let end):
+            if start != 0 { attributes.append(.int("start", start)) }
+            if let end { attributes.append(.int("end", end)) }
+        case .pad(let mode):
+            attributes = [.string("mode", mode.rawValue)]
+        case .reduceMean(let axes, let keepDims):
+            attributes = [.int("keepdims", keepDims ? 1 : 0)]
+            if opset < 18, !axes.isEmpty {
+                attributes.append(.ints("axes", axes))
+            } else if !axes.isEmpty {
+                let name = freshName("\(node.displayName)_axes")
+                let tensor = Tensor(shape: [axes.count], storage: axes.map { Float($0) })
+                extraInitializers.append(
+                    try ONNXTensorCoding.proto(from: tensor, name: name, elementType: .int64, path: path))
+                proto.input = [node.inputs.first ?? "", name]
+            }
         case .reshape(let allowZero):
             if allowZero { attributes = [.int("allowzero", 1)] }
         case .clip(let min, let max):
@@ -141,7 +208,7 @@ struct ONNXGraphWriter {
                 from: tensor, name: output, elementType: types[output] ?? .float32, path: path)
             attributes = [attribute]
         case .matMul, .add, .sub, .mul, .div, .globalAveragePool, .globalMaxPool, .relu, .sigmoid, .tanh,
-            .identity, .dropout:
+            .prelu, .softplus, .squeeze, .unsqueeze, .identity, .dropout:
             break
         }
         proto.attribute = attributes

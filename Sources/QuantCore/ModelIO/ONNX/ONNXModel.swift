@@ -8,9 +8,14 @@ import SwiftProtobuf
 /// topologically sorted. Old-opset differences handled:
 /// - weights listed as graph inputs (IR < 4) are initializers only;
 /// - Clip before opset 11 keeps its bounds as attributes (`Operator.clip(min:max:)`);
-/// - Reshape before opset 5 gets its `shape` attribute as an int64 initializer input;
-/// - Softmax/LogSoftmax before opset 13 (flatten at `axis`) are accepted only when `axis` is
-///   the input's last axis, where both meanings agree; otherwise the model is rejected;
+/// - Reshape before opset 5, Pad before 11 and Squeeze/Unsqueeze before 13 get their
+///   attribute operands (`shape`; `pads`/`value`; `axes`) as initializer inputs;
+/// - ReduceMean from opset 18 gets its constant `axes` input folded into the operator;
+/// - Softmax/LogSoftmax before opset 13 (normalize over the input flattened to 2-D at `axis`)
+///   become `flattenedSoftmax`/`flattenedLogSoftmax`, or the single-axis operator when `axis`
+///   is the input's last axis, where both meanings agree;
+/// - PRelu before opset 7 with a 1-D slope of C values has one slope per channel (axis 1):
+///   the slope initializer is reshaped to `[C, 1, …]`;
 /// - Add/Sub/Mul/Div before opset 7 with `broadcast`/`axis` are accepted only where they equal
 ///   NumPy broadcasting.
 ///

@@ -29,8 +29,25 @@ enum ONNXRankInference {
                 rank = node.inputs.count > 1 ? graph.initializers[node.inputs[1]]?.count : nil
             case .concat:
                 rank = operands.lazy.compactMap { $0 }.first
+            case .shape:
+                rank = 1
+            case .gather:
+                // Data axis `axis` is replaced by the indices' axes.
+                rank = operands.count == 2 ? operands[0].flatMap { data in operands[1].map { data + $0 - 1 } } : nil
+            case .reduceMean(let axes, let keepDims):
+                rank = keepDims ? first : (axes.isEmpty ? 0 : first.map { $0 - axes.count })
+            case .squeeze, .unsqueeze:
+                // Known when the axes are a constant; Squeeze without axes depends on extents.
+                let axes = node.inputs.count > 1 ? graph.initializers[node.inputs[1]]?.count : nil
+                if case .squeeze = node.op {
+                    rank = axes.flatMap { count in first.map { $0 - count } }
+                } else {
+                    rank = axes.flatMap { count in first.map { $0 + count } }
+                }
             case .conv, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .batchNormalization,
-                .relu, .clip, .leakyRelu, .sigmoid, .tanh, .softmax, .logSoftmax, .identity, .dropout:
+                .relu, .clip, .leakyRelu, .sigmoid, .tanh, .softmax, .logSoftmax, .flattenedSoftmax,
+                .flattenedLogSoftmax, .prelu, .softplus, .elu, .selu, .transpose, .pad, .identity,
+                .dropout:
                 rank = first
             }
             if let rank, let output = node.outputs.first, !output.isEmpty { ranks[output] = rank }
