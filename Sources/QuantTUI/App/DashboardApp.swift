@@ -1,0 +1,175 @@
+import Foundation
+import QuantCore
+
+/// The dashboard's one loop: read an event, reduce it, perform effects, drain engine results,
+/// and redraw when something changed. Time is never slept on: the only wait is the event poll.
+public final class DashboardApp {
+    /// The state shown.
+    public private(set) var state: AppState
+    /// The engine.
+    public let workbench: Workbench
+
+    private let terminal: Terminal
+    private let scheduler: EvaluationScheduler
+    private let persistence: DashboardPersistence?
+    private let keymap: Keymap
+    private let view = DashboardView()
+    private var needsRedraw = true
+
+    /// A dashboard over `workbench`, drawing through `backend`.
+    public init(
+        workbench: Workbench, backend: TerminalBackend, state: AppState, persistence: DashboardPersistence?,
+        keymap: Keymap = .standard, estimateSize: Int = 200
+    ) {
+        self.workbench = workbench
+        self.terminal = Terminal(backend: backend)
+        self.scheduler = EvaluationScheduler(workbench: workbench, estimateSize: estimateSize)
+        self.persistence = persistence
+        self.keymap = keymap
+        var initial = state
+        initial.screenSize = backend.size
+        self.state = initial
+    }
+
+    /// Starts the float baseline and the first plan, and offers to restore an autosave.
+    public func start() {
+        scheduler.evaluateFloat()
+        if state.plan != QuantPlan() || state.quantized == nil {
+            perform(.apply(state.plan, generation: state.evaluation.generation))
+        }
+        if let persistence, persistence.hasNewerAutosave() {
+            dispatch(.askToConfirm(.restoreAutosave))
+        }
+    }
+
+    /// Runs until the user quits. `pollMilliseconds` bounds how long an idle loop waits for input.
+    public func run(pollMilliseconds: Int = 30) {
+        start()
+        while !state.shouldQuit {
+            step(pollMilliseconds: pollMilliseconds)
+        }
+        scheduler.waitUntilIdle()
+    }
+
+    /// One turn of the loop: draw if needed, wait for one event, fold in engine results.
+    public func step(pollMilliseconds: Int) {
+        if needsRedraw {
+            render()
+        }
+        if let event = terminal.backend.nextEvent(timeoutMilliseconds: pollMilliseconds) {
+            handle(event)
+        }
+        for action in scheduler.drain() {
+            dispatch(action)
+        }
+    }
+
+    /// Draws the current state.
+    public func render() {
+        let capabilities = terminal.backend.capabilities
+        terminal.draw { [view, state] buffer in
+            view.render(state, capabilities: capabilities, into: &buffer)
+        }
+        needsRedraw = false
+    }
+
+    /// Feeds one terminal event through the keymap and reducer.
+    public func handle(_ event: TerminalEvent) {
+        switch event {
+        case .key(let key):
+            apply(Reducer.reduce(&state, key: key, keymap: keymap))
+        case .mouse(let mouse):
+            if let action = view.action(for: mouse, state: state) { dispatch(action) }
+        case .resize(let size):
+            terminal.invalidate()
+            dispatch(.resize(size))
+        }
+        needsRedraw = true
+    }
+
+    /// Reduces one action and performs its effects.
+    public func dispatch(_ action: Action) {
+        apply(Reducer.reduce(&state, action, keymap: keymap))
+        needsRedraw = true
+    }
+
+    /// Waits for running evaluations and folds their results in (tests, scripted runs).
+    public func settle() {
+        scheduler.waitUntilIdle()
+        for action in scheduler.drain() { dispatch(action) }
+    }
+
+    private func apply(_ effects: [Effect]) {
+        for effect in effects { perform(effect) }
+    }
+
+    private func perform(_ effect: Effect) {
+        switch effect {
+        case .apply(let plan, let generation):
+            do {
+                let model = try workbench.apply(plan)
+                dispatch(.planApplied(model))
+                scheduler.submit(model, generation: generation)
+            } catch {
+                dispatch(.planFailed(DashboardApp.describe(error)))
+            }
+        case .save(let name, let overwrite):
+            guard let persistence else { return dispatch(.failed("saving is not available")) }
+            do {
+                let message = try persistence.save(name: name, overwrite: overwrite, state: state)
+                dispatch(.saved(name: name, message: message))
+            } catch DashboardPersistenceError.exists {
+                dispatch(.askToConfirm(.overwritePreset(name)))
+            } catch {
+                dispatch(.failed(DashboardApp.describe(error)))
+            }
+        case .autosave:
+            try? persistence?.autosave(state: state)
+        case .listPresets:
+            guard let persistence else { return dispatch(.failed("presets are not available")) }
+            do {
+                dispatch(.presetsListed(try persistence.listPresets()))
+            } catch {
+                dispatch(.failed(DashboardApp.describe(error)))
+            }
+        case .load(let name):
+            guard let persistence else { return }
+            do {
+                let (plan, warning) = try persistence.load(name: name, layerNames: state.layers.map(\.name))
+                dispatch(.presetLoaded(name: name, plan: plan, warning: warning))
+            } catch {
+                dispatch(.failed(DashboardApp.describe(error)))
+            }
+        case .restoreAutosave:
+            guard let persistence else { return }
+            do {
+                let (plan, basedOn, warning) = try persistence.restoreAutosave(layerNames: state.layers.map(\.name))
+                dispatch(.presetLoaded(name: basedOn ?? "", plan: plan, warning: warning ?? "restored the autosave"))
+                if basedOn == nil { state.sessionName = nil }
+                state.hasUnsavedChanges = true
+            } catch {
+                dispatch(.failed(DashboardApp.describe(error)))
+            }
+        case .discardAutosave:
+            persistence?.discardAutosave()
+        case .export(let format, let path, let overwrite):
+            guard let persistence else { return dispatch(.failed("export is not available")) }
+            do {
+                let message = try persistence.export(format, path: path, overwrite: overwrite, state: state)
+                dispatch(.saved(name: nil, message: message))
+            } catch DashboardPersistenceError.exists {
+                dispatch(.askToConfirm(.overwriteExport(format, path: path)))
+            } catch {
+                dispatch(.failed(DashboardApp.describe(error)))
+            }
+        case .quit:
+            state.shouldQuit = true
+        }
+    }
+
+    /// One line for an engine error.
+    static func describe(_ error: Error) -> String {
+        if let error = error as? CustomStringConvertible { return error.description }
+        return "\(error)"
+    }
+}
