@@ -94,9 +94,13 @@ static void restore_at_exit(void) {
     }
 }
 
-void qd_session_begin(int fd, int mouse_enabled) {
+void qd_save_tty_modes(int fd) {
     tty_fd = fd;
     have_shell_modes = tcgetattr(fd, &shell_modes) == 0;
+}
+
+void qd_session_begin(int fd, int mouse_enabled) {
+    tty_fd = fd;
     restore_length = 0;
     if (mouse_enabled) {
         // Mouse reporting off: normal tracking, button-event tracking, SGR extended coordinates.

@@ -104,6 +104,7 @@ public final class NcursesBackend: TerminalBackend {
         }
         // Before newterm: ncurses installs its own SIGINT/SIGTERM handlers only where it finds
         // the default action, so ours take precedence.
+        qd_save_tty_modes(STDOUT_FILENO)
         if options.installsSignalHandlers { qd_install_signal_handlers() }
         guard let screen = newterm(term, qd_stdout(), qd_stdin()), let window = qd_stdscr() else {
             qd_remove_signal_handlers()

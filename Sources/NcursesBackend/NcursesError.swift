@@ -14,8 +14,7 @@ public enum NcursesError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notATerminal(let stream):
-            "\(stream) is not a terminal: the dashboard needs an interactive terminal "
-                + "(use a subcommand such as `eval` for scripts)"
+            "\(stream) is not a terminal: the dashboard must run in an interactive terminal"
         case .unknownTerminal(nil):
             "TERM is not set: set it to your terminal type, e.g. TERM=xterm-256color"
         case .unknownTerminal(let term?):

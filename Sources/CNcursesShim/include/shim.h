@@ -122,9 +122,13 @@ static inline mmask_t qd_button5_pressed(void) { return BUTTON5_PRESSED; }
 
 /* ---- Signals and restoring the terminal (shim.c) ------------------------------------------ */
 
-/* Remembers how to put the terminal back without ncurses (the saved tty modes of `fd` and the
-   terminfo strings that leave the alternate screen, show the cursor, reset attributes and stop
-   mouse reporting) and marks a curses session active. Call right after newterm succeeded. */
+/* Saves the tty modes of `fd` (the shell's: cooked, echo) for the async-signal-safe restore.
+   Call before newterm, which changes nothing yet but is followed by raw() and friends. */
+void qd_save_tty_modes(int fd);
+/* Remembers the terminfo strings that leave the alternate screen, show the cursor, reset
+   attributes and stop mouse reporting (the async-signal-safe restore writes them to `fd`, then
+   puts back the modes saved by qd_save_tty_modes) and marks a curses session active. Call
+   right after newterm and the mode setup succeeded. */
 void qd_session_begin(int fd, int mouse_enabled);
 /* Marks the session ended (after endwin); the exit and crash hooks then do nothing. */
 void qd_session_end(void);
