@@ -7,6 +7,11 @@
 // still unhandled (the main thread is stuck), the handler restores the terminal with
 // async-signal-safe calls only (write, tcsetattr) and `_exit`s.
 //
+// While the dashboard runs, standard error (when it is a terminal) goes to an unlinked
+// temporary file instead of garbling the screen; it is replayed on the restored terminal when
+// the session ends, including on a crash, so the Swift runtime's "Fatal error: ..." line (printed
+// before the trap, while the alternate screen is up) is not lost.
+//
 // Crashes (SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT: a Swift trap is SIGILL or SIGTRAP)
 // get the same async-signal-safe restore, then the previous handler (Swift's backtracer, or the
 // default action) runs, so its report lands on a readable screen. SIGKILL and SIGSTOP cannot be
@@ -33,6 +38,9 @@ static int have_shell_modes = 0;
 static char restore_bytes[512];
 static size_t restore_length = 0;
 
+static int saved_stderr = -1;
+static int captured_stderr = -1;
+
 static const int terminating_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT};
 #define TERMINATING_COUNT (sizeof terminating_signals / sizeof terminating_signals[0])
@@ -48,18 +56,69 @@ static void append_restore_bytes(const char *bytes) {
     restore_length += length;
 }
 
-// Async-signal-safe: only write(2) and tcsetattr(3).
+static void write_all(int fd, const char *bytes, size_t length) {
+    size_t written = 0;
+    while (written < length) {
+        ssize_t n = write(fd, bytes + written, length - written);
+        if (n < 0 && errno == EINTR) { continue; }
+        if (n <= 0) { return; }
+        written += (size_t)n;
+    }
+}
+
+// Async-signal-safe: dup2, lseek, read, write, close.
+static void replay_stderr(void) {
+    if (saved_stderr < 0) { return; }
+    dup2(saved_stderr, STDERR_FILENO);
+    close(saved_stderr);
+    saved_stderr = -1;
+    char buffer[4096];
+    ssize_t n;
+    if (lseek(captured_stderr, 0, SEEK_SET) == 0) {
+        while ((n = read(captured_stderr, buffer, sizeof buffer)) > 0 || (n < 0 && errno == EINTR)) {
+            if (n > 0) { write_all(STDERR_FILENO, buffer, (size_t)n); }
+        }
+    }
+    close(captured_stderr);
+    captured_stderr = -1;
+}
+
+int qd_capture_stderr(void) {
+    if (saved_stderr >= 0) { return 1; }
+    if (!isatty(STDERR_FILENO)) { return 0; }
+    const char *directory = getenv("TMPDIR");
+    char path[512];
+    size_t length = strlen(directory != NULL && directory[0] != '\0' ? directory : "/tmp");
+    if (length + sizeof "/quantdash-stderr-XXXXXX" > sizeof path) { return 0; }
+    strcpy(path, directory != NULL && directory[0] != '\0' ? directory : "/tmp");
+    strcat(path, "/quantdash-stderr-XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0) { return 0; }
+    unlink(path);
+    fflush(stderr);
+    saved_stderr = dup(STDERR_FILENO);
+    if (saved_stderr < 0 || dup2(fd, STDERR_FILENO) < 0) {
+        if (saved_stderr >= 0) { close(saved_stderr); }
+        saved_stderr = -1;
+        close(fd);
+        return 0;
+    }
+    captured_stderr = fd;
+    return 1;
+}
+
+void qd_release_stderr(void) {
+    fflush(stderr);
+    replay_stderr();
+}
+
+// Async-signal-safe: only write(2), tcsetattr(3) and replay_stderr.
 static void emergency_restore(void) {
     if (!session_active) { return; }
     session_active = 0;
-    size_t written = 0;
-    while (written < restore_length) {
-        ssize_t n = write(tty_fd, restore_bytes + written, restore_length - written);
-        if (n < 0 && errno == EINTR) { continue; }
-        if (n <= 0) { break; }
-        written += (size_t)n;
-    }
+    write_all(tty_fd, restore_bytes, restore_length);
     if (have_shell_modes) { tcsetattr(tty_fd, TCSANOW, &shell_modes); }
+    replay_stderr();
 }
 
 static void on_terminating_signal(int signal_number) {
@@ -92,6 +151,7 @@ static void restore_at_exit(void) {
         curs_set(1);
         endwin();
     }
+    qd_release_stderr();
 }
 
 void qd_save_tty_modes(int fd) {

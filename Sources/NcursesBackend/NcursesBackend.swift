@@ -30,8 +30,9 @@ import QuantTUI
 /// every 50 ms, restores the terminal and exits with status 128 + signal. A second such signal
 /// while the first is unhandled restores with async-signal-safe calls and exits at once. Crash
 /// signals (a Swift trap is SIGILL or SIGTRAP) restore the same way and then reach the previous
-/// handler, so a backtrace prints on a sane screen. SIGKILL cannot be caught: after `kill -9`,
-/// run `reset`.
+/// handler, so a backtrace prints on a sane screen. Standard error is held back while running
+/// and printed after the restore (also on a crash, so the runtime's `Fatal error:` line is
+/// kept). SIGKILL cannot be caught: after `kill -9`, run `reset` (held-back stderr is lost).
 public final class NcursesBackend: TerminalBackend {
     /// How the terminal is set up.
     public struct Options: Sendable, Equatable {
@@ -44,18 +45,23 @@ public final class NcursesBackend: TerminalBackend {
         public var escapeDelayMilliseconds: Int
         /// Install the signal handlers described on `NcursesBackend` (off: the caller does).
         public var installsSignalHandlers: Bool
+        /// While running, hold back standard error (when it is a terminal) and print it after
+        /// the terminal is restored, so stray messages cannot garble the dashboard.
+        public var capturesStandardError: Bool
 
         /// Creates options; colour defaults to on unless `NO_COLOR` is set to a non-empty value.
         public init(
             isMouseEnabled: Bool = true,
             isColorEnabled: Bool = !Options.isNoColorRequested(noColor: Options.environmentNoColor),
             escapeDelayMilliseconds: Int = 25,
-            installsSignalHandlers: Bool = true
+            installsSignalHandlers: Bool = true,
+            capturesStandardError: Bool = true
         ) {
             self.isMouseEnabled = isMouseEnabled
             self.isColorEnabled = isColorEnabled
             self.escapeDelayMilliseconds = escapeDelayMilliseconds
             self.installsSignalHandlers = installsSignalHandlers
+            self.capturesStandardError = capturesStandardError
         }
 
         /// Whether a `NO_COLOR` value asks for monochrome: set and not empty (no-color.org).
@@ -106,7 +112,9 @@ public final class NcursesBackend: TerminalBackend {
         // the default action, so ours take precedence.
         qd_save_tty_modes(STDOUT_FILENO)
         if options.installsSignalHandlers { qd_install_signal_handlers() }
+        if options.capturesStandardError { _ = qd_capture_stderr() }
         guard let screen = newterm(term, qd_stdout(), qd_stdin()), let window = qd_stdscr() else {
+            qd_release_stderr()
             qd_remove_signal_handlers()
             throw .initializationFailed(term: term)
         }
@@ -157,7 +165,8 @@ public final class NcursesBackend: TerminalBackend {
     public var isRunning: Bool { screen != nil }
 
     /// Gives the terminal back: shows the cursor, leaves the alternate screen, restores the
-    /// shell's tty modes and the previous signal handlers. Safe to call more than once.
+    /// shell's tty modes and the previous signal handlers, then prints what was written to
+    /// standard error meanwhile. Safe to call more than once.
     public func stop() {
         guard let screen else { return }
         self.screen = nil
@@ -166,6 +175,7 @@ public final class NcursesBackend: TerminalBackend {
         endwin()
         qd_session_end()
         delscreen(screen)
+        qd_release_stderr()
         qd_remove_signal_handlers()
     }
 

@@ -135,6 +135,14 @@ void qd_session_end(void);
 /* 1 while a session is active. */
 int qd_session_is_active(void);
 
+/* Sends standard error to an unlinked temporary file while the dashboard runs, so stray
+   messages cannot garble the screen; returns 1 if it did (0 when stderr is not a terminal or no
+   file could be made). qd_release_stderr, the exit hook and the crash restore replay the file
+   on the real stderr. */
+int qd_capture_stderr(void);
+/* Points standard error back at the terminal and replays what was captured. Idempotent. */
+void qd_release_stderr(void);
+
 /* Installs handlers for SIGINT, SIGTERM, SIGHUP and SIGQUIT that only record the signal (the
    event loop restores the terminal and exits), for SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE and
    SIGABRT that restore the terminal with async-signal-safe calls and then hand the signal to the
