@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .executable(name: "quantdash", targets: ["quantdash"]),
         .library(name: "QuantCore", targets: ["QuantCore"]),
+        .library(name: "QuantTUI", targets: ["QuantTUI"]),
+        .library(name: "NcursesBackend", targets: ["NcursesBackend"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,6 +44,7 @@ let package = Package(
         .target(name: "QuantTestSupport", dependencies: ["QuantCore", "QuantTUI"]),
         .testTarget(name: "QuantCoreTests", dependencies: ["QuantCore", "QuantTestSupport"]),
         .testTarget(name: "QuantTUITests", dependencies: ["QuantTUI", "QuantTestSupport"]),
+        .testTarget(name: "NcursesBackendTests", dependencies: ["NcursesBackend", "QuantTUI"]),
         .testTarget(
             name: "QuantdashCLITests",
             dependencies: ["quantdash", "QuantCore", "QuantTestSupport"]
