@@ -1,18 +1,18 @@
-import Foundation
-
 @testable import QuantTUI
 
 /// Deterministic weight histograms for screen tests: normal-ish weights, symmetric quantization.
 enum HistogramFixtures {
-    /// `count` weights from a fixed-seed normal distribution with standard deviation `sigma`.
+    /// `count` bell-shaped weights with standard deviation `sigma`: the sum of six fixed-seed
+    /// uniforms (Irwin–Hall), plain arithmetic so every platform draws the same screens.
     static func weights(count: Int, sigma: Double = 0.15, seed: UInt64 = 7) -> [Float] {
         var state = seed
         func next() -> Double {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return (Double(state >> 11) + 0.5) / Double(1 << 53)
+            return Double(state >> 11) / Double(1 << 53)
         }
         return (0..<count).map { _ in
-            Float(sigma * (-2 * log(next())).squareRoot() * cos(2 * Double.pi * next()))
+            let sum = (0..<6).reduce(0.0) { total, _ in total + next() }
+            return Float((sum - 3) * sigma / 0.5.squareRoot())
         }
     }
 

@@ -77,52 +77,42 @@ public enum Layout {
         return sizes
     }
 
-    /// Shares `available` between the growing segments (water filling): each gets an even share
-    /// of the pool, a `.min` segment keeps its base when that is more, a `.max` segment stops at
-    /// its bound; what is left over stays in `available`.
+    /// Shares `available` between the growing segments (water filling): all rise to one level,
+    /// a `.min` segment never below its base, a `.max` segment never above its bound; a remainder
+    /// goes one cell each to the first segments that can still grow; what cannot be placed
+    /// stays in `available`.
     private static func distribute(_ available: inout Int, over constraints: [Constraint], into sizes: inout [Int]) {
-        var open = constraints.indices.filter { index in
-            switch constraints[index] {
-            case .fill, .min, .max: return true
-            case .length, .percentage: return false
-            }
-        }
+        var bounds: [(index: Int, low: Int, high: Int)] = []
         var pool = available
-        for index in open {
-            if case .min = constraints[index] { pool += sizes[index] }
-        }
-        var isSettled = false
-        while !isSettled, !open.isEmpty {
-            isSettled = true
-            let share = pool / open.count
-            for index in open {
-                switch constraints[index] {
-                case .min where sizes[index] > share:
-                    pool -= sizes[index]
-                case .max(let bound) where max(bound, 0) <= share:
-                    sizes[index] = max(bound, 0)
-                    pool -= sizes[index]
-                default:
-                    continue
-                }
-                open.removeAll { $0 == index }
-                isSettled = false
-                break
+        for (index, constraint) in constraints.enumerated() {
+            switch constraint {
+            case .fill: bounds.append((index, 0, .max))
+            case .min:
+                bounds.append((index, sizes[index], .max))
+                pool += sizes[index]
+            case .max(let bound): bounds.append((index, 0, max(bound, 0)))
+            case .length, .percentage: continue
             }
         }
-        guard !open.isEmpty else {
-            available = pool
-            return
+        guard !bounds.isEmpty else { return }
+        func filled(atLevel level: Int) -> Int {
+            bounds.reduce(0) { $0 + Swift.min(Swift.max(level, $1.low), $1.high) }
         }
-        let share = pool / open.count
-        var remainder = pool % open.count
-        for index in open {
-            sizes[index] = share
-            if remainder > 0 {
-                sizes[index] += 1
+        // The highest level whose total fits in the pool (the total at level 0 is the bases).
+        var lower = 0
+        var upper = pool
+        while lower < upper {
+            let middle = (lower + upper + 1) / 2
+            if filled(atLevel: middle) <= pool { lower = middle } else { upper = middle - 1 }
+        }
+        var remainder = pool - filled(atLevel: lower)
+        for bound in bounds {
+            sizes[bound.index] = Swift.min(Swift.max(lower, bound.low), bound.high)
+            if remainder > 0, lower >= bound.low, lower < bound.high {
+                sizes[bound.index] += 1
                 remainder -= 1
             }
         }
-        available = 0
+        available = remainder
     }
 }
