@@ -124,7 +124,7 @@ public struct HistogramView: Widget, Sendable {
             drawAxis(
                 row: axisRow, geometry: geometry, columns: columns, levelColumns: levelColumns, band: band, into: &buffer)
         }
-        if geometry.hasLabels {
+        if geometry.hasLabels, !data.isEmpty {
             drawCountLabels(
                 geometry: geometry, floatMax: floatCounts.max() ?? 0, quantizedMax: quantizedCounts.max() ?? 0,
                 in: area, into: &buffer)
