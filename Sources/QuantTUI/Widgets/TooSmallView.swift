@@ -5,8 +5,8 @@
 ///
 /// | form                                            | needs        |
 /// |-------------------------------------------------|--------------|
-/// | `terminal too small: have 60×20, need 80×24`    | 43 columns   |
-/// | `terminal too small` / `have 60×20, need 80×24` | 23 × 2 rows  |
+/// | `terminal too small: have 60×20, need 80×24`    | 42 columns   |
+/// | `terminal too small` / `have 60×20, need 80×24` | 22 × 2 rows  |
 /// | `too small` / `60×20 < 80×24`                   | 13 × 2 rows  |
 /// | `60×20 < 80×24`                                 | 13 columns   |
 /// | `need 80×24`                                    | 10 columns   |
