@@ -19,14 +19,18 @@ import Testing
 
     @Test func labelSitsAfterTheBarOnTheMiddleRow() {
         let bar = BarView(fraction: 0.62, label: "62%")
-        expectBuffer(render(bar, size: Size(width: 14, height: 3)), lines: [
-            "██████▎",
-            "██████▎    62%",
-            "██████▎",
-        ])
-        expectBuffer(render(bar, size: Size(width: 5, height: 1)), lines: [
-            "███▏",
-        ])
+        expectBuffer(
+            render(bar, size: Size(width: 14, height: 3)),
+            lines: [
+                "██████▎",
+                "██████▎    62%",
+                "██████▎",
+            ])
+        expectBuffer(
+            render(bar, size: Size(width: 5, height: 1)),
+            lines: [
+                "███▏"
+            ])
     }
 
     @Test func gaugeComparesFloatWithCurrent() {
@@ -34,26 +38,34 @@ import Testing
             .init(name: "float", fraction: 0.982, value: "98.2%"),
             .init(name: "current", fraction: 0.91, value: "91.0%", style: Style(foreground: .yellow)),
         ])
-        expectBuffer(render(gauge, size: Size(width: 30, height: 2)), lines: [
-            "float   ███████████████▊ 98.2%",
-            "current ██████████████▌  91.0%",
-        ])
-        expectBuffer(render(gauge, size: Size(width: 14, height: 3)), lines: [
-            "float   █████▉",
-            "current █████▌",
-            "",
-        ])
-        expectBuffer(render(gauge, size: Size(width: 6, height: 1)), lines: [
-            "█████▉",
-        ])
+        expectBuffer(
+            render(gauge, size: Size(width: 30, height: 2)),
+            lines: [
+                "float   ███████████████▊ 98.2%",
+                "current ██████████████▌  91.0%",
+            ])
+        expectBuffer(
+            render(gauge, size: Size(width: 14, height: 3)),
+            lines: [
+                "float   █████▉",
+                "current █████▌",
+                "",
+            ])
+        expectBuffer(
+            render(gauge, size: Size(width: 6, height: 1)),
+            lines: [
+                "█████▉"
+            ])
         let buffer = render(gauge, size: Size(width: 30, height: 2))
         #expect(buffer[8, 1].style.foreground == .yellow)
     }
 
     @Test func asciiGauge() {
         let gauge = GaugeView(entries: [.init(name: "size", fraction: 0.25, value: "25%")], glyphs: .ascii)
-        expectBuffer(render(gauge, size: Size(width: 20, height: 1)), lines: [
-            "size ==-         25%",
-        ])
+        expectBuffer(
+            render(gauge, size: Size(width: 20, height: 1)),
+            lines: [
+                "size ==-         25%"
+            ])
     }
 }

@@ -7,12 +7,14 @@ import Testing
     @Test func titleInfoAndFooterSitOnTheBorders() {
         let frame = Frame(title: "Layers", info: "4 bit", footer: "3 of 12")
         let buffer = render(frame, size: Size(width: 26, height: 4))
-        expectBuffer(buffer, lines: [
-            "┌─ Layers ─────── 4 bit ─┐",
-            "│                        │",
-            "│                        │",
-            "└────────────── 3 of 12 ─┘",
-        ])
+        expectBuffer(
+            buffer,
+            lines: [
+                "┌─ Layers ─────── 4 bit ─┐",
+                "│                        │",
+                "│                        │",
+                "└────────────── 3 of 12 ─┘",
+            ])
         #expect(frame.inner(of: buffer.area) == Rect(x: 1, y: 1, width: 24, height: 2))
     }
 }
@@ -20,18 +22,24 @@ import Testing
 extension FrameTests {
     @Test func infoGoesFirstThenTheTitleIsCut() {
         let frame = Frame(title: "Layers", info: "4 bit")
-        expectBuffer(render(frame, size: Size(width: 14, height: 2)), lines: [
-            "┌─ Layers ───┐",
-            "└────────────┘",
-        ])
-        expectBuffer(render(frame, size: Size(width: 8, height: 2)), lines: [
-            "┌─ La…─┐",
-            "└──────┘",
-        ])
-        expectBuffer(render(frame, size: Size(width: 4, height: 2)), lines: [
-            "┌L…┐",
-            "└──┘",
-        ])
+        expectBuffer(
+            render(frame, size: Size(width: 14, height: 2)),
+            lines: [
+                "┌─ Layers ───┐",
+                "└────────────┘",
+            ])
+        expectBuffer(
+            render(frame, size: Size(width: 8, height: 2)),
+            lines: [
+                "┌─ La…─┐",
+                "└──────┘",
+            ])
+        expectBuffer(
+            render(frame, size: Size(width: 4, height: 2)),
+            lines: [
+                "┌L…┐",
+                "└──┘",
+            ])
     }
 
     @Test func tooSmallForABoxShowsTheTitleOnly() {
@@ -44,11 +52,13 @@ extension FrameTests {
 
     @Test func asciiBox() {
         let frame = Frame(title: "Plan", info: "MLP", glyphs: .ascii)
-        expectBuffer(render(frame, size: Size(width: 18, height: 3)), lines: [
-            "+- Plan --- MLP -+",
-            "|                |",
-            "+----------------+",
-        ])
+        expectBuffer(
+            render(frame, size: Size(width: 18, height: 3)),
+            lines: [
+                "+- Plan --- MLP -+",
+                "|                |",
+                "+----------------+",
+            ])
     }
 
     @Test func focusIsBoldBorderAndReversedTitle() {

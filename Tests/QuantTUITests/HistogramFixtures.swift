@@ -17,7 +17,8 @@ enum HistogramFixtures {
     }
 
     /// Symmetric narrow-range quantization to `bitWidth` bits, magnitudes up to `threshold` pruned.
-    static func quantize(_ weights: [Float], bitWidth: Int, threshold: Float = 0) -> (values: [Float], levels: [Float]) {
+    static func quantize(_ weights: [Float], bitWidth: Int, threshold: Float = 0) -> (values: [Float], levels: [Float])
+    {
         let qmax = Float((1 << (bitWidth - 1)) - 1)
         let scale = (weights.map(abs).max() ?? 1) / qmax
         let values = weights.map { w -> Float in
@@ -34,7 +35,9 @@ enum HistogramFixtures {
         let (values, levels) = quantize(weights, bitWidth: bitWidth, threshold: threshold)
         let lower = min(weights.min() ?? 0, values.min() ?? 0)
         let upper = max(weights.max() ?? 0, values.max() ?? 0)
-        let edges = (0...binCount).map { $0 == binCount ? upper : lower + (upper - lower) * Float($0) / Float(binCount) }
+        let edges = (0...binCount).map {
+            $0 == binCount ? upper : lower + (upper - lower) * Float($0) / Float(binCount)
+        }
         func count(_ xs: [Float]) -> [Int] {
             var counts = [Int](repeating: 0, count: binCount)
             for x in xs {

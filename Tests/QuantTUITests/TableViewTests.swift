@@ -20,13 +20,15 @@ import Testing
 
     @Test func fullWidthShowsEveryColumn() {
         let buffer = render(Self.table, size: Size(width: 40, height: 5))
-        expectBuffer(buffer, lines: [
-            "  layer           bits scheme        MSE",
-            "• conv1.weight       4 symmetric  1.2e-4",
-            "  conv2.weight       8 asymmetr…  3.1e-6",
-            "  fc1                2 ternary     0.012",
-            "  fc2            float —               0",
-        ])
+        expectBuffer(
+            buffer,
+            lines: [
+                "  layer           bits scheme        MSE",
+                "• conv1.weight       4 symmetric  1.2e-4",
+                "  conv2.weight       8 asymmetr…  3.1e-6",
+                "  fc1                2 ternary     0.012",
+                "  fc2            float —               0",
+            ])
     }
 
     @Test func headerIsBoldAndTheSelectedRowIsReversedAcrossTheWidth() {
@@ -39,41 +41,53 @@ import Testing
     }
 
     @Test func narrowTablesShedLowPriorityColumnsFirst() {
-        expectBuffer(render(Self.table, size: Size(width: 30, height: 3)), lines: [
-            "  layer         bits scheme",
-            "• conv1.weight     4 symmetric",
-            "  conv2.weight     8 asymmetr…",
-        ])
-        expectBuffer(render(Self.table, size: Size(width: 20, height: 3)), lines: [
-            "  layer         bits",
-            "• conv1.weight     4",
-            "  conv2.weight     8",
-        ])
-        expectBuffer(render(Self.table, size: Size(width: 12, height: 3)), lines: [
-            "  layer",
-            "• conv1.wei…",
-            "  conv2.wei…",
-        ])
-        expectBuffer(render(Self.table, size: Size(width: 6, height: 3)), lines: [
-            "  lay…",
-            "• con…",
-            "  con…",
-        ])
-        expectBuffer(render(Self.table, size: Size(width: 2, height: 3)), lines: [
-            "",
-            "•",
-            "",
-        ])
+        expectBuffer(
+            render(Self.table, size: Size(width: 30, height: 3)),
+            lines: [
+                "  layer         bits scheme",
+                "• conv1.weight     4 symmetric",
+                "  conv2.weight     8 asymmetr…",
+            ])
+        expectBuffer(
+            render(Self.table, size: Size(width: 20, height: 3)),
+            lines: [
+                "  layer         bits",
+                "• conv1.weight     4",
+                "  conv2.weight     8",
+            ])
+        expectBuffer(
+            render(Self.table, size: Size(width: 12, height: 3)),
+            lines: [
+                "  layer",
+                "• conv1.wei…",
+                "  conv2.wei…",
+            ])
+        expectBuffer(
+            render(Self.table, size: Size(width: 6, height: 3)),
+            lines: [
+                "  lay…",
+                "• con…",
+                "  con…",
+            ])
+        expectBuffer(
+            render(Self.table, size: Size(width: 2, height: 3)),
+            lines: [
+                "",
+                "•",
+                "",
+            ])
     }
 
     @Test func asciiMarkerAndEllipsis() {
         var table = Self.table
         table.glyphs = .ascii
-        expectBuffer(render(table, size: Size(width: 30, height: 3)), lines: [
-            "  layer         bits scheme",
-            "* conv1.weight     4 symmetric",
-            "  conv2.weight     8 asymmetr~",
-        ])
+        expectBuffer(
+            render(table, size: Size(width: 30, height: 3)),
+            lines: [
+                "  layer         bits scheme",
+                "* conv1.weight     4 symmetric",
+                "  conv2.weight     8 asymmetr~",
+            ])
     }
 
     @Test func scrollOffsetShowsALaterWindowAndIsClamped() {
@@ -83,19 +97,23 @@ import Testing
             TableColumn(title: "n²", width: .fixed(3), alignment: .right, priority: 0),
         ]
         var table = TableView(columns: columns, rows: rows, selectedRow: 5, scrollOffset: 3)
-        expectBuffer(render(table, size: Size(width: 12, height: 4)), lines: [
-            "  name    n²",
-            "  row 3    9",
-            "  row 4   16",
-            "  row 5   25",
-        ])
+        expectBuffer(
+            render(table, size: Size(width: 12, height: 4)),
+            lines: [
+                "  name    n²",
+                "  row 3    9",
+                "  row 4   16",
+                "  row 5   25",
+            ])
         table.scrollOffset = 50
-        expectBuffer(render(table, size: Size(width: 12, height: 4)), lines: [
-            "  name    n²",
-            "  row 7   49",
-            "  row 8   64",
-            "  row 9   81",
-        ])
+        expectBuffer(
+            render(table, size: Size(width: 12, height: 4)),
+            lines: [
+                "  name    n²",
+                "  row 7   49",
+                "  row 8   64",
+                "  row 9   81",
+            ])
         #expect(table.rowIndex(atScreenRow: 1, in: Rect(x: 0, y: 0, width: 12, height: 4)) == 7)
     }
 
@@ -126,11 +144,13 @@ import Testing
 
     @Test func emptyTableShowsTheHeaderAndTheMessage() {
         let table = TableView(columns: Self.columns, rows: [], emptyMessage: "no layers")
-        expectBuffer(render(table, size: Size(width: 40, height: 3)), lines: [
-            "  layer           bits scheme        MSE",
-            "no layers",
-            "",
-        ])
+        expectBuffer(
+            render(table, size: Size(width: 40, height: 3)),
+            lines: [
+                "  layer           bits scheme        MSE",
+                "no layers",
+                "",
+            ])
     }
 
     @Test func flexibleColumnsShareTheSpareWidthAndMissingCellsAreBlank() {
@@ -140,10 +160,12 @@ import Testing
             TableColumn(title: "c", width: .fixed(2), alignment: .right),
         ]
         let table = TableView(columns: columns, rows: [["x", "y", "z"], ["only"]], showsMarkerColumn: false)
-        expectBuffer(render(table, size: Size(width: 13, height: 3)), lines: [
-            "a     b     c",
-            "x     y     z",
-            "only",
-        ])
+        expectBuffer(
+            render(table, size: Size(width: 13, height: 3)),
+            lines: [
+                "a     b     c",
+                "x     y     z",
+                "only",
+            ])
     }
 }

@@ -7,13 +7,15 @@ import Testing
     static let view = TooSmallView(have: Size(width: 60, height: 20), need: Size(width: 80, height: 24))
 
     @Test func fullSentenceWhenItFits() {
-        expectBuffer(render(Self.view, size: Size(width: 60, height: 5)), lines: [
-            "",
-            "",
-            "         terminal too small: have 60×20, need 80×24",
-            "",
-            "",
-        ])
+        expectBuffer(
+            render(Self.view, size: Size(width: 60, height: 5)),
+            lines: [
+                "",
+                "",
+                "         terminal too small: have 60×20, need 80×24",
+                "",
+                "",
+            ])
         #expect(render(Self.view, size: Size(width: 60, height: 5))[9, 2].style == .bold)
     }
 

@@ -28,7 +28,8 @@ import Testing
         let columns = (0..<random.next(in: 0...5)).map { index in
             TableColumn(
                 title: text(&random),
-                width: random.next(in: 0...1) == 0 ? .fixed(random.next(in: -1...12)) : .flexible(min: random.next(in: -1...9)),
+                width: random.next(in: 0...1) == 0
+                    ? .fixed(random.next(in: -1...12)) : .flexible(min: random.next(in: -1...9)),
                 alignment: index % 2 == 0 ? .left : .right, priority: random.next(in: 0...3))
         }
         let rows = (0..<random.next(in: 0...30)).map { _ in (0..<random.next(in: 0...6)).map { _ in text(&random) } }
@@ -39,30 +40,55 @@ import Testing
                 entries: (0..<random.next(in: 0...8)).map { _ in (keys: text(&random), description: text(&random)) })
         }
         return [
-            ("frame", Frame(title: text(&random), info: text(&random), footer: text(&random), isFocused: true, glyphs: glyphs)),
-            ("table", TableView(
-                columns: columns, rows: rows, selectedRow: random.next(in: -1...31), markedRows: [0, 3, 99],
-                scrollOffset: random.next(in: -3...40), emptyMessage: text(&random), glyphs: glyphs)),
-            ("histogram", HistogramView(data: histogram, scale: random.next(in: 0...1) == 0 ? .linear : .log, glyphs: glyphs)),
-            ("sparkline", SparklineView(values: values + [.nan], range: random.next(in: 0...1) == 0 ? nil : 0...1, glyphs: glyphs)),
+            (
+                "frame",
+                Frame(title: text(&random), info: text(&random), footer: text(&random), isFocused: true, glyphs: glyphs)
+            ),
+            (
+                "table",
+                TableView(
+                    columns: columns, rows: rows, selectedRow: random.next(in: -1...31), markedRows: [0, 3, 99],
+                    scrollOffset: random.next(in: -3...40), emptyMessage: text(&random), glyphs: glyphs)
+            ),
+            (
+                "histogram",
+                HistogramView(data: histogram, scale: random.next(in: 0...1) == 0 ? .linear : .log, glyphs: glyphs)
+            ),
+            (
+                "sparkline",
+                SparklineView(values: values + [.nan], range: random.next(in: 0...1) == 0 ? nil : 0...1, glyphs: glyphs)
+            ),
             ("bar", BarView(fraction: random.nextUnit() * 1.4 - 0.2, label: text(&random), glyphs: glyphs)),
-            ("gauge", GaugeView(
-                entries: [
-                    .init(name: text(&random), fraction: random.nextUnit(), value: text(&random)),
-                    .init(name: "current", fraction: 2, value: "200%"),
-                ], glyphs: glyphs)),
-            ("dialog", DialogView(
-                title: text(&random), lines: [text(&random), text(&random)],
-                input: random.next(in: 0...1) == 0 ? nil : text(&random), options: [text(&random), "b", "c"],
-                selectedOption: random.next(in: -1...3), footer: text(&random), glyphs: glyphs)),
+            (
+                "gauge",
+                GaugeView(
+                    entries: [
+                        .init(name: text(&random), fraction: random.nextUnit(), value: text(&random)),
+                        .init(name: "current", fraction: 2, value: "200%"),
+                    ], glyphs: glyphs)
+            ),
+            (
+                "dialog",
+                DialogView(
+                    title: text(&random), lines: [text(&random), text(&random)],
+                    input: random.next(in: 0...1) == 0 ? nil : text(&random), options: [text(&random), "b", "c"],
+                    selectedOption: random.next(in: -1...3), footer: text(&random), glyphs: glyphs)
+            ),
             ("help", HelpView(sections: sections, scrollOffset: random.next(in: -2...30), glyphs: glyphs)),
-            ("too small", TooSmallView(
-                have: Size(width: random.next(in: 0...200), height: random.next(in: 0...99)),
-                need: Size(width: 80, height: 24), glyphs: glyphs)),
-            ("status bar", StatusBarView(
-                sessionName: text(&random), hasUnsavedChanges: random.next(in: 0...1) == 0,
-                hints: [("q", "quit"), ("?", text(&random))], message: text(&random), isError: random.next(in: 0...1) == 0,
-                glyphs: glyphs)),
+            (
+                "too small",
+                TooSmallView(
+                    have: Size(width: random.next(in: 0...200), height: random.next(in: 0...99)),
+                    need: Size(width: 80, height: 24), glyphs: glyphs)
+            ),
+            (
+                "status bar",
+                StatusBarView(
+                    sessionName: text(&random), hasUnsavedChanges: random.next(in: 0...1) == 0,
+                    hints: [("q", "quit"), ("?", text(&random))], message: text(&random),
+                    isError: random.next(in: 0...1) == 0,
+                    glyphs: glyphs)
+            ),
         ]
     }
 

@@ -52,7 +52,8 @@ public struct BarView: Widget, Sendable {
         var barWidth = area.width
         if let label, !label.isEmpty, area.width - label.count - 1 >= 2 {
             barWidth = area.width - label.count - 1
-            buffer.write(label, column: area.x + barWidth + 1, row: area.y + (area.height - 1) / 2, style: labelStyle, in: area)
+            buffer.write(
+                label, column: area.x + barWidth + 1, row: area.y + (area.height - 1) / 2, style: labelStyle, in: area)
         }
         let text = barText(width: barWidth)
         for row in area.y..<area.bottom {
@@ -119,7 +120,8 @@ public struct GaugeView: Widget, Sendable {
             let bar = BarView(fraction: entry.fraction, glyphs: glyphs, style: entry.style)
             bar.render(in: Rect(x: barX, y: row, width: barWidth, height: 1), into: &buffer)
             if valueWidth > 0 {
-                let value = TextFitting.fitted(entry.value, to: valueWidth, alignment: .right, ellipsis: glyphs.ellipsis)
+                let value = TextFitting.fitted(
+                    entry.value, to: valueWidth, alignment: .right, ellipsis: glyphs.ellipsis)
                 buffer.write(value, column: area.right - valueWidth, row: row, style: .plain, in: area)
             }
         }

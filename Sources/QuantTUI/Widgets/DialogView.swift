@@ -50,12 +50,18 @@ public struct DialogView: Widget, Sendable {
 
     /// The kinds of row inside the box, with their drop priority (lower goes first).
     enum Row: Equatable {
+        /// One wrapped line of the message.
         case message(String, isFirst: Bool)
+        /// A separator between sections.
         case blank
+        /// The text field.
         case input
+        /// The option at this index.
         case option(Int)
+        /// The hint line.
         case footer
 
+        /// Rows with lower priority are dropped first when the box is too short.
         var priority: Int {
             switch self {
             case .blank: 0

@@ -146,7 +146,8 @@ public struct HelpView: Widget, Sendable {
         let offset = min(max(scrollOffset, 0), maximumOffset)
         var footerText = footer
         if maximumOffset > 0 {
-            let arrows = (offset > 0 ? String(glyphs.moreAbove) : "") + (offset < maximumOffset ? String(glyphs.moreBelow) : "")
+            let arrows =
+                (offset > 0 ? String(glyphs.moreAbove) : "") + (offset < maximumOffset ? String(glyphs.moreBelow) : "")
             footerText = footer.isEmpty ? arrows : arrows + " " + footer
         }
         let border = Frame(title: title, footer: footerText, isFocused: true, glyphs: glyphs)
@@ -166,7 +167,8 @@ public struct HelpView: Widget, Sendable {
                     buffer.write(shown, column: x, row: y, style: Style(attributes: [.bold, .underline]), in: clip)
                 } else {
                     buffer.write(shown, column: x, row: y, style: .plain, in: clip)
-                    buffer.setStyle(.bold, in: Rect(x: x, y: y, width: min(row.keysWidth, width), height: 1).intersection(clip))
+                    buffer.setStyle(
+                        .bold, in: Rect(x: x, y: y, width: min(row.keysWidth, width), height: 1).intersection(clip))
                 }
             }
         }

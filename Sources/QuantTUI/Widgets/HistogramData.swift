@@ -86,7 +86,8 @@ struct HistogramColumns {
     /// The column showing `value`, or nil when it is outside the range (or not finite).
     func column(of value: Float) -> Int? {
         guard width > 0, let range, value.isFinite, !isBelow(value), !isAbove(value) else { return nil }
-        let fraction = (Double(value) - Double(range.lowerBound)) / (Double(range.upperBound) - Double(range.lowerBound))
+        let fraction =
+            (Double(value) - Double(range.lowerBound)) / (Double(range.upperBound) - Double(range.lowerBound))
         return min(max(Int((fraction * Double(width)).rounded(.down)), 0), width - 1)
     }
 

@@ -87,6 +87,7 @@ public struct HistogramView: Widget, Sendable {
         /// Whether the count labels and vertical axis are drawn (left of `plot`).
         var hasLabels: Bool
 
+        /// Splits `area` by the thresholds in the type's documentation.
         init(area: Rect) {
             hasLabels = area.width >= HistogramView.minimumWidthForLabels
             let plotX = hasLabels ? area.x + HistogramView.labelWidth : area.x
@@ -122,7 +123,8 @@ public struct HistogramView: Widget, Sendable {
         let levelColumns = data.levels.compactMap { columns.column(of: $0) }
         if let axisRow = geometry.axisRow {
             drawAxis(
-                row: axisRow, geometry: geometry, columns: columns, levelColumns: levelColumns, band: band, into: &buffer)
+                row: axisRow, geometry: geometry, columns: columns, levelColumns: levelColumns, band: band,
+                into: &buffer)
         }
         if geometry.hasLabels, !data.isEmpty {
             drawCountLabels(
@@ -191,7 +193,8 @@ public struct HistogramView: Widget, Sendable {
         into buffer: inout ScreenBuffer
     ) {
         let plot = Rect(x: geometry.plot.x, y: row, width: geometry.plot.width, height: 1)
-        buffer.write(String(repeating: glyphs.horizontal, count: plot.width), column: plot.x, row: row, style: .dim, in: plot)
+        buffer.write(
+            String(repeating: glyphs.horizontal, count: plot.width), column: plot.x, row: row, style: .dim, in: plot)
         if let band {
             for column in band {
                 buffer.put(glyphs.shade, column: plot.x + column, row: row, style: prunedStyle, in: plot)
@@ -227,8 +230,10 @@ public struct HistogramView: Widget, Sendable {
                 buffer.put(glyphs.vertical, column: axisColumn, row: row, style: .dim, in: area)
             }
         }
-        let labels = [(geometry.floatRows, floatMax, geometry.floatRows.y),
-                      (geometry.quantizedRows, quantizedMax, geometry.quantizedRows.bottom - 1)]
+        let labels = [
+            (geometry.floatRows, floatMax, geometry.floatRows.y),
+            (geometry.quantizedRows, quantizedMax, geometry.quantizedRows.bottom - 1),
+        ]
         for (rect, maximum, row) in labels where !rect.isEmpty {
             let text = TextFitting.fitted(
                 TextFitting.compactCount(maximum), to: HistogramView.labelWidth - 1, alignment: .right,
@@ -263,7 +268,8 @@ public struct HistogramView: Widget, Sendable {
         var top = [("float", floatStyle)]
         if hasBand { top.append(("\(glyphs.shade) pruned", prunedStyle)) }
         for (offset, entry) in top.enumerated() where offset < geometry.floatRows.height {
-            writeIfBlank(entry.0, row: geometry.floatRows.y + offset, in: geometry.floatRows, style: entry.1, into: &buffer)
+            writeIfBlank(
+                entry.0, row: geometry.floatRows.y + offset, in: geometry.floatRows, style: entry.1, into: &buffer)
         }
         let count = data.levels.filter(\.isFinite).count
         let levels = "\(count)\(data.levelsAreCapped ? "+" : "") level\(count == 1 ? "" : "s")"

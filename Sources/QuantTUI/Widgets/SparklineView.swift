@@ -38,7 +38,8 @@ public struct SparklineView: Widget, Sendable {
         for (offset, value) in shown.enumerated() where value.isFinite {
             let height: Int
             if bounds.upperBound > bounds.lowerBound {
-                let fraction = (min(max(value, bounds.lowerBound), bounds.upperBound) - bounds.lowerBound)
+                let fraction =
+                    (min(max(value, bounds.lowerBound), bounds.upperBound) - bounds.lowerBound)
                     / (bounds.upperBound - bounds.lowerBound)
                 height = 1 + Int((fraction * Double(total - 1)).rounded())
             } else {
@@ -47,7 +48,8 @@ public struct SparklineView: Widget, Sendable {
             for step in 0..<area.height {
                 let filled = min(max(height - step * 8, 0), 8)
                 guard filled > 0 else { break }
-                buffer.put(glyphs.upward(filled), column: area.x + offset, row: area.bottom - 1 - step, style: style, in: area)
+                buffer.put(
+                    glyphs.upward(filled), column: area.x + offset, row: area.bottom - 1 - step, style: style, in: area)
             }
         }
     }

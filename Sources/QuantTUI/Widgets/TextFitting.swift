@@ -1,5 +1,5 @@
 /// How text sits in a field wider than itself.
-public enum TextAlignment: Sendable, Equatable, Hashable {
+enum TextAlignment: Sendable, Equatable, Hashable {
     /// Flush left.
     case left
     /// Flush right.
