@@ -4,13 +4,19 @@ import Foundation
 /// hanging below it, mirrored, with the pruned band shaded.
 ///
 /// ```
-///  812│        ▂▅█▅▂            float
-///     │     ▁▃▇█████▇▃▁
-///     ┼──┬──┬──┬─┬─┬──┬──┬──
-/// 2.1k│  ▔  █  █ █ █  █  ▔
-///     │        █ █ █       15 levels
-///     -0.52       0      0.51
+///  381│             ▁▂▇▇█▆▅▂         float
+///     │           ▂▂████████▆▃    ░ pruned
+///     │         ▁▅████████████▇▆▃▁
+///     │ ▁▁▂▂▃▄▆███████████████████▇▅▃▁▁▁▁▁
+///     ┼┬─┬─┬──┬─┬──┬─┬─░┬░┬──┬─┬──┬──┬─┬─┬
+///     │▔ ▔ ▀  █  █ █ █ ░█░ █ █  █ █  ▔ ▔ ▔
+///     │          ▀ █ █ ░█░ █ █  ▀
+///     │            ▀ █ ░█░ █ ▀   quantized
+///  903│              █ ░█░ ▀     15 levels
+///      -0.49            0             0.49
 /// ```
+/// (5000 bell-shaped weights, 4-bit symmetric, |w| ≤ 0.03 pruned, 40×10.)
+///
 /// Why mirrored: quantized weights pile onto a few levels, so their counts dwarf the float
 /// counts per bin. Two halves give each series its own scale (its maximum is labelled at the
 /// outer end of its half), keep both shapes readable at 2-bit and at 8-bit alike, and put every
@@ -22,6 +28,9 @@ import Foundation
 /// dequantized bars (half-cell resolution, hanging), and the x-axis values (min, 0, max).
 /// Empty plot cells in the pruned band are shaded `░`. A legend (`float`, `░ pruned`,
 /// `quantized`, `N levels`) is written only over blank cells.
+///
+/// Bins: compute `binCount(forWidth:)` bins for the pane so each gets one column; any other
+/// count still draws (several bins per column are summed, one bin over several columns repeats).
 ///
 /// Degrades by named thresholds: below `minimumWidthForLabels` the count labels go; below 4
 /// rows the x values go, below 3 the dequantized half, below 2 the axis.
