@@ -8,11 +8,11 @@ struct QuantdashCommand: ParsableCommand {
         commandName: "quantdash",
         abstract: "Interactive per-layer quantization of neural networks, in the terminal.",
         discussion: """
-            Without a subcommand, quantdash evaluates the bundled demo model on the bundled \
-            held-out MNIST digits (the interactive dashboard will take this place).
+            Without a subcommand, quantdash opens the interactive dashboard on the bundled demo \
+            (an MLP and a CNN trained on real MNIST digits).
             """,
         version: "0.1.0",
-        subcommands: [EvalCommand.self, TrainCommand.self],
-        defaultSubcommand: EvalCommand.self
+        subcommands: [DashboardCommand.self, EvalCommand.self, TrainCommand.self],
+        defaultSubcommand: DashboardCommand.self
     )
 }

@@ -1,0 +1,99 @@
+import Foundation
+import QuantCore
+
+/// Held-out accuracy: float baseline, the current plan (estimate, then exact), delta, top-5,
+/// NLL, agreement with float, progress, and a sparkline of every plan evaluated this session.
+struct AccuracyPane: Widget {
+    /// The state shown.
+    var state: AppState
+    /// Unicode or ASCII.
+    var glyphs: GlyphSet
+
+    func render(in area: Rect, into buffer: inout ScreenBuffer) {
+        let evaluation = state.evaluation
+        var info = ""
+        if let progress = evaluation.progress {
+            info = "evaluating… \(Int((progress * 100).rounded())) %"
+        } else if evaluation.exact != nil {
+            info = "exact"
+        }
+        let frame = Frame(title: "Accuracy (held-out)", info: info, glyphs: glyphs)
+        frame.render(in: area, into: &buffer)
+        let inner = frame.inner(of: area)
+        guard !inner.isEmpty else { return }
+        var lines: [(String, Style)] = []
+        if let float = state.floatAccuracy {
+            lines.append((String(format: "float     top-1 %6.2f %%  (%d images)", float.top1 * 100, float.count), .plain))
+        } else {
+            lines.append(("float     evaluating…", .dim))
+        }
+        let shown = evaluation.exact ?? evaluation.lastExact
+        if let exact = shown {
+            let isCurrent = evaluation.exact != nil
+            var line = String(format: "current   top-1 %6.2f %%", exact.top1 * 100)
+            if let float = state.floatAccuracy {
+                line += String(format: "  Δ %+.2f pt", (exact.top1 - float.top1) * 100)
+            }
+            line += isCurrent ? "  exact" : "  (previous plan)"
+            lines.append((line, isCurrent ? .bold : .dim))
+            lines.append((String(format: "          top-5 %6.2f %%   NLL %.4f", exact.top5 * 100, exact.meanNLL), .plain))
+            if let agreement = exact.agreement {
+                lines.append((String(format: "          agrees with float on %.1f %%", agreement * 100), .plain))
+            }
+        } else {
+            lines.append(("current   evaluating…", .dim))
+        }
+        if let estimate = evaluation.estimate, evaluation.exact == nil {
+            let halfWidth = (estimate.top1Interval.upperBound - estimate.top1Interval.lowerBound) / 2 * 100
+            lines.append(
+                (String(format: "estimate  top-1 ≈ %.1f %% ± %.1f  (%d images, 95 %% interval)", estimate.top1 * 100, halfWidth, estimate.count),
+                Style(foreground: .yellow)))
+        }
+        if let error = evaluation.error {
+            lines.append(("evaluation failed: \(error)", Style(foreground: .red, attributes: .bold)))
+        }
+        for (offset, line) in lines.prefix(inner.height).enumerated() {
+            let text = glyphs == .ascii ? line.0.replacingOccurrences(of: "Δ", with: "d").replacingOccurrences(of: "≈", with: "~")
+                .replacingOccurrences(of: "±", with: "+-").replacingOccurrences(of: "…", with: "...") : line.0
+            buffer.write(text, column: inner.x + 1, row: inner.y + offset, style: line.1, clip: inner)
+        }
+        let historyRow = inner.y + lines.count + 1
+        if !state.accuracyHistory.isEmpty, historyRow < inner.bottom {
+            let label = "history "
+            buffer.write(label, column: inner.x + 1, row: historyRow, style: .dim, clip: inner)
+            let sparkArea = Rect(
+                x: inner.x + 1 + label.count, y: historyRow, width: inner.width - label.count - 2,
+                height: max(min(inner.bottom - historyRow, 2), 1))
+            SparklineView(values: state.accuracyHistory, glyphs: glyphs).render(in: sparkArea, into: &buffer)
+        }
+    }
+}
+
+/// Stored size: float vs current bytes, the compression ratio and each layer's share.
+struct SizePane: Widget {
+    /// The state shown.
+    var state: AppState
+    /// Unicode or ASCII.
+    var glyphs: GlyphSet
+
+    func render(in area: Rect, into buffer: inout ScreenBuffer) {
+        let frame = Frame(title: "Size (as exported)", glyphs: glyphs)
+        frame.render(in: area, into: &buffer)
+        let inner = frame.inner(of: area)
+        guard !inner.isEmpty, let size = state.quantized?.size else { return }
+        let arrow = glyphs == .ascii ? "->" : "→"
+        let summary = "float32 \(formatBytes(size.floatBytes)) \(arrow) \(formatBytes(size.currentBytes))"
+        buffer.write(summary, column: inner.x + 1, row: inner.y, style: .bold, clip: inner)
+        let ratio = String(format: "%.2f× smaller", size.compressionRatio)
+        buffer.write(
+            glyphs == .ascii ? ratio.replacingOccurrences(of: "×", with: "x") : ratio, column: inner.x + 1,
+            row: inner.y + 1, style: Style(foreground: .green, attributes: .bold), clip: inner)
+        let entries = size.layers.map { layer in
+            GaugeView.Entry(
+                name: layer.name, fraction: layer.share,
+                value: "\(formatBytes(layer.quantizedBytes)) \(Int((layer.share * 100).rounded()))%")
+        }
+        let gaugeArea = Rect(x: inner.x + 1, y: inner.y + 3, width: inner.width - 2, height: inner.height - 3)
+        GaugeView(entries: entries, glyphs: glyphs).render(in: gaugeArea, into: &buffer)
+    }
+}

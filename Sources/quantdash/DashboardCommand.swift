@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import NcursesBackend
+import QuantCore
+import QuantTUI
+
+/// `quantdash dashboard` (the default): the interactive terminal dashboard.
+struct DashboardCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "Tune per-layer quantization interactively in the terminal (the default command).",
+        discussion: """
+            Opens the dashboard on a model and a held-out data set (the bundled demo by default). \
+            Every change re-quantizes the layer at once and re-evaluates the model on the held-out \
+            set in the background: a quick estimate first, then the exact figure. Press ? inside \
+            for the keys.
+
+            Examples:
+              quantdash
+              quantdash dashboard --model demo-cnn
+              quantdash dashboard --model model.onnx --data images.idx3-ubyte --labels labels.idx1-ubyte
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The model: demo-mlp, demo-cnn or a path to an .onnx file.", valueName: "model"))
+    var model = "demo-mlp"
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The held-out data: demo (the bundled 1000 MNIST digits) or an IDX images file.", valueName: "data"))
+    var data = "demo"
+
+    @Option(name: .long, help: ArgumentHelp("The IDX labels file that goes with an IDX --data file.", valueName: "path"))
+    var labels: String?
+
+    @Option(name: .long, help: ArgumentHelp("Scale applied to stored data values (IDX default 1/255).", valueName: "factor"))
+    var scale = "1/255"
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Training images used to calibrate activation ranges.", valueName: "n"))
+    var calibrationCount = 256
+
+    func validate() throws {
+        _ = try parseScaleDivisor(scale)
+        guard calibrationCount >= 1 else { throw ValidationError("--calibration-count must be at least 1") }
+    }
+
+    func run() throws {
+        let modelChoice = try ModelChoice(model)
+        let dataChoice = DataChoice(name: data, labels: labels, divisor: try parseScaleDivisor(scale))
+        let graph = try modelChoice.load()
+        let workbench = try Workbench(
+            graph: graph, heldOut: try dataChoice.load(), calibration: try dataChoice.calibrationSet(count: calibrationCount))
+        workbench.batchSize = 100
+        var state = AppState(layers: workbench.layers, modelName: modelChoice.name, dataName: dataChoice.name)
+        for layer in workbench.layers {
+            let weights = graph.initializers[layer.weightName]?.storage ?? []
+            state.maxMagnitudes[layer.name] = weights.reduce(0) { max($0, abs($1)) }
+        }
+        let backend: NcursesBackend
+        do {
+            backend = try NcursesBackend.start()
+        } catch {
+            throw CLIError(message: error.description)
+        }
+        let app = DashboardApp(workbench: workbench, backend: backend, state: state, persistence: nil)
+        app.run()
+        backend.stop()
+    }
+}
+
+/// A failure already phrased for the user, printed as one line.
+struct CLIError: Error, CustomStringConvertible {
+    /// The line.
+    var message: String
+    var description: String { message }
+}
