@@ -12,7 +12,7 @@ struct QuantdashCommand: ParsableCommand {
             held-out MNIST digits (the interactive dashboard will take this place).
             """,
         version: "0.1.0",
-        subcommands: [EvalCommand.self, TrainCommand.self],
+        subcommands: [EvalCommand.self, ExportCommand.self, TrainCommand.self],
         defaultSubcommand: EvalCommand.self
     )
 }
