@@ -66,18 +66,19 @@ extension PlanDecoding {
         return text
     }
 
-    /// A finite number in `range`, or nil when absent; `expected` describes the range.
+    /// A finite number in `range`, or nil when absent; `described` says the range in words
+    /// (`0…1`, `≥ 0`), as in `1.5 is out of range (0…1)`.
     static func double(
         _ container: KeyedDecodingContainer<PlanKey>, _ key: PlanKey, path: PlanPath,
-        in range: ClosedRange<Double>, expected: String
+        in range: ClosedRange<Double>, described: String
     ) throws -> Double? {
-        guard let value = try double(container, key, path: path, expected: "a number \(expected)") else {
+        guard let value = try double(container, key, path: path, expected: "a number (\(described))") else {
             return nil
         }
         guard value.isFinite, range.contains(value) else {
             throw PlanError.invalidField(
                 file: "", path: path.appending(key.stringValue).description,
-                problem: "\(value) is out of range (\(expected))")
+                problem: "\(value) is out of range (\(described))")
         }
         return value
     }

@@ -118,7 +118,7 @@ extension PlanResults: Codable {
         let container = try PlanDecoding.object(decoder, path: path)
         try PlanDecoding.rejectUnknownKeys(container, known: CodingKeys.allCases.map(\.rawValue), path: path)
         func fraction(_ key: CodingKeys) throws -> Double? {
-            try PlanDecoding.double(container, PlanKey(key), path: path, in: 0...1, expected: "0 ≤ value ≤ 1")
+            try PlanDecoding.double(container, PlanKey(key), path: path, in: 0...1, described: "0…1")
         }
         func required<T>(_ key: CodingKeys, _ read: (CodingKeys) throws -> T?) throws -> T {
             try PlanDecoding.required(PlanKey(key), path: path) { _ in try read(key) }
@@ -130,7 +130,7 @@ extension PlanResults: Codable {
         top5 = try required(.top5, fraction)
         meanNLL = try required(.meanNLL) {
             try PlanDecoding.double(
-                container, PlanKey($0), path: path, in: 0...Double.greatestFiniteMagnitude, expected: "≥ 0")
+                container, PlanKey($0), path: path, in: 0...Double.greatestFiniteMagnitude, described: "≥ 0")
         }
         agreement = try fraction(.agreement)
         self.count = try required(.count, count)
@@ -140,7 +140,7 @@ extension PlanResults: Codable {
         compressionRatio = try required(.compressionRatio) {
             try PlanDecoding.double(
                 container, PlanKey($0), path: path, in: Double.leastNonzeroMagnitude...Double.greatestFiniteMagnitude,
-                expected: "> 0")
+                described: "> 0")
         }
         let layersKey = PlanKey(CodingKeys.layers)
         if container.contains(layersKey) {
@@ -197,7 +197,7 @@ extension PlanResults.LayerResult: Codable {
         }
         sqnrDecibels = try PlanDecoding.double(
             container, PlanKey(CodingKeys.sqnrDecibels), path: path,
-            in: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude, expected: "finite")
+            in: -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude, described: "finite")
     }
 
     /// Writes the layer's result; `sqnrDecibels` only when there is an error to measure.
