@@ -36,7 +36,9 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where to write the export.", valueName: "path"))
     var out: String
 
-    @Option(name: .long, help: ArgumentHelp("The model: demo-mlp, demo-cnn or a path to an .onnx file.", valueName: "model"))
+    @Option(
+        name: .long, help: ArgumentHelp("The model: demo-mlp, demo-cnn or a path to an .onnx file.", valueName: "model")
+    )
     var model = "demo-mlp"
 
     @Option(
@@ -45,10 +47,13 @@ struct ExportCommand: ParsableCommand {
             "The held-out data: demo (the bundled 1000 MNIST digits) or an IDX images file.", valueName: "data"))
     var data = "demo"
 
-    @Option(name: .long, help: ArgumentHelp("The IDX labels file that goes with an IDX --data file.", valueName: "path"))
+    @Option(
+        name: .long, help: ArgumentHelp("The IDX labels file that goes with an IDX --data file.", valueName: "path"))
     var labels: String?
 
-    @Option(name: .long, help: ArgumentHelp("Scale applied to stored data values (IDX default 1/255).", valueName: "factor"))
+    @Option(
+        name: .long, help: ArgumentHelp("Scale applied to stored data values (IDX default 1/255).", valueName: "factor")
+    )
     var scale = "1/255"
 
     @Option(
@@ -92,7 +97,8 @@ struct ExportCommand: ParsableCommand {
             print(
                 "wrote \(out): config for \(config.layers.count) layers of \(model); held-out top-1 "
                     + "\(percent(results.top1).trimmingCharacters(in: .whitespaces)), "
-                    + "\(formatBytes(results.sizeBytes)) (\(String(format: "%.2f", results.compressionRatio))× smaller)")
+                    + "\(formatBytes(results.sizeBytes)) (\(String(format: "%.2f", results.compressionRatio))× smaller)"
+            )
         }
     }
 }

@@ -160,7 +160,9 @@ import Testing
             let plan = folder.appendingPathComponent("plan.json")
             try Data(#"{ "version": 1, "layers": { "fc9": { "bits": 4 } } }"#.utf8).write(to: plan)
             let out = folder.appendingPathComponent("export.json")
-            let result = try TestSupport.runQuantdash(["export", "--plan", plan.path, "--format", "config", "--out", out.path])
+            let result = try TestSupport.runQuantdash([
+                "export", "--plan", plan.path, "--format", "config", "--out", out.path,
+            ])
             #expect(result.status != 0)
             #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
             #expect(result.standardError.contains(plan.path))

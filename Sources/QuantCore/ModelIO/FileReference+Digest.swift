@@ -5,7 +5,9 @@ extension FileReference {
     /// with the SHA-256 of its bytes — of the images then the labels when `labels` is given.
     ///
     /// - Throws: `ModelIOError.unreadable` naming a file that cannot be read.
-    public static func digesting(_ url: URL, path: String? = nil, labels: URL? = nil, labelsPath: String? = nil)
+    public static func digesting(
+        _ url: URL, path: String? = nil, labels: URL? = nil, labelsPath: String? = nil
+    )
         throws -> FileReference
     {
         let sha256 = try FileDigest.sha256(ofConcatenated: [url] + (labels.map { [$0] } ?? []))

@@ -54,7 +54,9 @@ extension SessionPreset: Codable {
             return text
         }
         func timestamp(_ key: CodingKeys) throws -> Date {
-            try PlanDecoding.required(PlanKey(key), path: path) { try PlanDecoding.timestamp(container, $0, path: path) }
+            try PlanDecoding.required(PlanKey(key), path: path) {
+                try PlanDecoding.timestamp(container, $0, path: path)
+            }
         }
 
         let name = try PlanDecoding.required(PlanKey(CodingKeys.name), path: path) { _ in try presetName(.name) }

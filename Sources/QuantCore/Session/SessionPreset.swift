@@ -180,7 +180,8 @@ public struct SessionCompatibility: Sendable, Equatable {
         if isModelChanged { lines.append("the model file changed since the preset was saved (SHA-256 differs)") }
         if isDataChanged { lines.append("the data changed since the preset was saved (SHA-256 differs)") }
         if !missingLayers.isEmpty {
-            var line = "the model has no layer named \(missingLayers.joined(separator: ", ")); those entries are ignored"
+            var line =
+                "the model has no layer named \(missingLayers.joined(separator: ", ")); those entries are ignored"
             if !layersWithoutEntry.isEmpty {
                 line += " (layers using the defaults: \(PlanError.briefList(layersWithoutEntry)))"
             }

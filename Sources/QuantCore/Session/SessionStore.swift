@@ -115,7 +115,8 @@ public struct SessionStore: Sendable {
         do {
             try FileManager.default.removeItem(at: url)
         } catch {
-            throw SessionError.writeFailed(file: url.relativePath, reason: PlanDecoding.oneLine(error.localizedDescription))
+            throw SessionError.writeFailed(
+                file: url.relativePath, reason: PlanDecoding.oneLine(error.localizedDescription))
         }
     }
 

@@ -23,7 +23,8 @@ import Testing
         """
 
     @Test func decodesAndRoundTrips() throws {
-        let plan = try QuantPlan.decoded(from: Data(Self.plan(provenance: Self.validProvenance).utf8), file: "plan.json")
+        let plan = try QuantPlan.decoded(
+            from: Data(Self.plan(provenance: Self.validProvenance).utf8), file: "plan.json")
         let provenance = try #require(plan.provenance)
         #expect(provenance.exportedAt == Timestamp.rounded(Date(timeIntervalSince1970: 1_795_000_000.5)))
         #expect(provenance.model == FileReference(path: "demo-mlp", sha256: Self.sha))
@@ -32,14 +33,16 @@ import Testing
         #expect(provenance.results?.agreement == 0.994)
         #expect(
             provenance.results?.layers == [
-                .init(name: "fc1", bytes: 114_688, sqnrDecibels: 20.3), .init(name: "fc3", bytes: 5160, sqnrDecibels: nil),
+                .init(name: "fc1", bytes: 114_688, sqnrDecibels: 20.3),
+                .init(name: "fc3", bytes: 5160, sqnrDecibels: nil),
             ])
         #expect(plan.defaults == LayerSettings(bitWidth: 8))
         #expect(try QuantPlan.decoded(from: plan.encoded(), file: "again.json") == plan)
     }
 
     @Test func normalizingAndRestrictingKeepIt() throws {
-        let plan = try QuantPlan.decoded(from: Data(Self.plan(provenance: Self.validProvenance).utf8), file: "plan.json")
+        let plan = try QuantPlan.decoded(
+            from: Data(Self.plan(provenance: Self.validProvenance).utf8), file: "plan.json")
         #expect(plan.restricted(to: []).provenance == plan.provenance)
         #expect(plan.normalized(for: []).provenance == plan.provenance)
     }

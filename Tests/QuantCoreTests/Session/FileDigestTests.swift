@@ -32,7 +32,8 @@ import Testing
 
     @Test func aMillionAs() throws {
         try withFile(Data(repeating: UInt8(ascii: "a"), count: 1_000_000)) { url throws in
-            #expect(try FileDigest.sha256(of: url) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+            #expect(
+                try FileDigest.sha256(of: url) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
         }
     }
 

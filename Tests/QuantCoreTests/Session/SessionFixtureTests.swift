@@ -58,7 +58,9 @@ import Testing
     }
 
     @Test func everyFixtureIsListed() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path).filter { $0.hasSuffix(".json") }
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path).filter {
+            $0.hasSuffix(".json")
+        }
         #expect(Set(files) == Set(Self.expected.map(\.file)))
     }
 

@@ -117,7 +117,8 @@ import Testing
     @Test func timestampsAcceptOffsetsAndLongFractions() {
         #expect(Timestamp.date(from: "2026-11-18T12:06:40+01:00") == SessionTestPresets.baseDate)
         #expect(Timestamp.date(from: "2026-11-18T11:06:40.25Z") == SessionTestPresets.date(0.25))
-        #expect(Timestamp.date(from: "2026-11-18T11:06:40.123456789Z") == Timestamp.rounded(SessionTestPresets.date(0.123)))
+        #expect(
+            Timestamp.date(from: "2026-11-18T11:06:40.123456789Z") == Timestamp.rounded(SessionTestPresets.date(0.123)))
         #expect(Timestamp.date(from: "2026-11-18") == nil)
         #expect(Timestamp.date(from: "yesterday") == nil)
         #expect(Timestamp.date(from: "2026-11-18T11:06:40.Z") == nil)

@@ -51,7 +51,8 @@ import Testing
             #expect(throws: SessionError.exists(file: url.relativePath, name: "mlp-4bit")) { try store.save(second) }
             #expect(
                 SessionError.exists(file: "Sessions/mlp-4bit.json", name: "mlp-4bit").description
-                    == #"Sessions/mlp-4bit.json: a preset named "mlp-4bit" already exists (save with overwrite to replace it)"#)
+                    == #"Sessions/mlp-4bit.json: a preset named "mlp-4bit" already exists (save with overwrite to replace it)"#
+            )
             #expect(try store.load(named: "mlp-4bit") == first)
             try store.save(second, overwrite: true)
             #expect(try store.load(named: "mlp-4bit") == second)
@@ -63,8 +64,9 @@ import Testing
             let file = store.folder.appendingPathComponent("nope.json").relativePath
             #expect(throws: SessionError.notFound(file: file, name: "nope")) { try store.load(named: "nope") }
             #expect(throws: SessionError.notFound(file: file, name: "nope")) { try store.delete(named: "nope") }
-            #expect(SessionError.notFound(file: "Sessions/nope.json", name: "nope").description
-                == #"Sessions/nope.json: no preset named "nope""#)
+            #expect(
+                SessionError.notFound(file: "Sessions/nope.json", name: "nope").description
+                    == #"Sessions/nope.json: no preset named "nope""#)
         }
     }
 
@@ -88,10 +90,14 @@ import Testing
         ("a..b", #"invalid preset name "a..b": must not contain "..""#),
         (
             String(repeating: "x", count: 65),
-            #"invalid preset name ""# + String(repeating: "x", count: 65) + #"": 65 characters is too long (at most 64)"#
+            #"invalid preset name ""# + String(repeating: "x", count: 65)
+                + #"": 65 characters is too long (at most 64)"#
         ),
         ("café", #"invalid preset name "café": "é" is not allowed (use letters a–z, A–Z, digits, "-", "_" and ".")"#),
-        ("two words", #"invalid preset name "two words": " " is not allowed (use letters a–z, A–Z, digits, "-", "_" and ".")"#),
+        (
+            "two words",
+            #"invalid preset name "two words": " " is not allowed (use letters a–z, A–Z, digits, "-", "_" and ".")"#
+        ),
         (#"a\b"#, #"invalid preset name "a\b": "\" is not allowed (use letters a–z, A–Z, digits, "-", "_" and ".")"#),
     ]
 
@@ -147,7 +153,8 @@ import Testing
             broken.plan.layers["fc1"] = LayerSettings(bitWidth: 3, scheme: .nf4)
             #expect(
                 throws: SessionError.invalidField(
-                    file: url.relativePath, path: "plan.layers.fc1.bits", problem: "3 bits is not allowed by scheme nf4 (allowed: 4)")
+                    file: url.relativePath, path: "plan.layers.fc1.bits",
+                    problem: "3 bits is not allowed by scheme nf4 (allowed: 4)")
             ) { try store.save(broken, overwrite: true) }
             #expect(try Data(contentsOf: url) == old)
             #expect(try files(in: store) == ["mlp-4bit.json"])
@@ -160,7 +167,9 @@ import Testing
             let url = try store.save(SessionTestPresets.small(top1: 0.9))
             let old = try Data(contentsOf: url)
             try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: store.folder.path)
-            defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: store.folder.path) }
+            defer {
+                try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: store.folder.path)
+            }
             #expect(throws: SessionError.self) { try store.save(SessionTestPresets.small(top1: 0.5), overwrite: true) }
             #expect(try Data(contentsOf: url) == old)
         }
@@ -226,7 +235,8 @@ import Testing
             try store.save(SessionTestPresets.small(name: "other", updatedAt: SessionTestPresets.date(500)))
             let autosave = { (seconds: Double) in
                 try store.autosave(
-                    SessionTestPresets.small(name: "base", updatedAt: SessionTestPresets.date(seconds), basedOn: "base"))
+                    SessionTestPresets.small(name: "base", updatedAt: SessionTestPresets.date(seconds), basedOn: "base")
+                )
             }
             try autosave(200)
             #expect(store.shouldOfferRestore())  // newer than its base, though older than "other"
@@ -241,7 +251,8 @@ import Testing
         try withStore { store in
             let autosave = { (seconds: Double, basedOn: String?) in
                 try store.autosave(
-                    SessionTestPresets.small(name: "untitled", updatedAt: SessionTestPresets.date(seconds), basedOn: basedOn))
+                    SessionTestPresets.small(
+                        name: "untitled", updatedAt: SessionTestPresets.date(seconds), basedOn: basedOn))
             }
             try autosave(10, nil)
             #expect(store.shouldOfferRestore())  // no saved preset at all
