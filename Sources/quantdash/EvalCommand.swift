@@ -48,7 +48,7 @@ struct EvalCommand: ParsableCommand {
         help: ArgumentHelp(
             "Training images used to calibrate activation ranges (spread evenly over the training split).",
             valueName: "n"))
-    var calibrationCount = 256
+    var calibrationCount = EvalRun.defaultCalibrationCount
 
     @Option(name: .long, help: ArgumentHelp("Images per batch.", valueName: "n"))
     var batchSize = 250

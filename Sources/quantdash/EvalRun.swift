@@ -3,23 +3,48 @@ import QuantCore
 
 /// Loads a model, data and an optional plan, evaluates, and summarizes the result.
 enum EvalRun {
-    /// Evaluates `model` (with `plan` applied, if any) on `data`; what `quantdash eval` prints.
-    static func run(
-        model: ModelChoice, data: DataChoice, planPath: String?, calibrationCount: Int, batchSize: Int
-    ) throws -> EvalSummary {
+    /// Training images used for activation calibration unless `--calibration-count` says otherwise.
+    static let defaultCalibrationCount = 256
+
+    /// A loaded model with its data, ready for plans.
+    struct Inputs {
+        /// The float model.
+        var graph: Graph
+        /// The workbench over the model and data.
+        var workbench: Workbench
+    }
+
+    /// Loads the model and data and prepares a workbench.
+    static func prepare(model: ModelChoice, data: DataChoice, calibrationCount: Int, batchSize: Int) throws -> Inputs {
         let graph = try model.load()
         let heldOut = try data.load()
         let calibration = try data.calibrationSet(count: calibrationCount)
         let workbench = try Workbench(graph: graph, heldOut: heldOut, calibration: calibration)
         workbench.batchSize = batchSize
+        return Inputs(graph: graph, workbench: workbench)
+    }
+
+    /// Reads the plan at `planPath` and checks it against the model's layers; errors name the file.
+    static func loadPlan(planPath: String, layerNames: [String]) throws -> QuantPlan {
+        let plan = try QuantPlan.load(contentsOf: URL(fileURLWithPath: planPath))
+        do {
+            try plan.validated(against: layerNames)
+        } catch let error as PlanError {
+            throw error.inFile(planPath)
+        }
+        return plan
+    }
+
+    /// Evaluates `model` (with `plan` applied, if any) on `data`; what `quantdash eval` prints.
+    static func run(
+        model: ModelChoice, data: DataChoice, planPath: String?, calibrationCount: Int, batchSize: Int
+    ) throws -> EvalSummary {
+        let inputs = try prepare(model: model, data: data, calibrationCount: calibrationCount, batchSize: batchSize)
+        let graph = inputs.graph
+        let workbench = inputs.workbench
         var plan = QuantPlan()
         if let planPath {
-            plan = try QuantPlan.load(contentsOf: URL(fileURLWithPath: planPath))
-            do {
-                try plan.validated(against: workbench.layerNames)
-            } catch let error as PlanError {
-                throw error.inFile(planPath)
-            }
+            plan = try loadPlan(planPath: planPath, layerNames: workbench.layerNames)
         }
         let quantized = try workbench.apply(plan)
         let floatReport = try workbench.floatReport()

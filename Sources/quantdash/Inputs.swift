@@ -23,6 +23,12 @@ struct ModelChoice {
     func load() throws -> Graph {
         try ONNXModel.load(contentsOf: url)
     }
+
+    /// The model as exports and sessions record it: the name typed, with the file's SHA-256.
+    func reference() throws -> FileReference {
+        if let bundled = BundledModel(commandLineName: name) { return try .bundled(bundled) }
+        return try .digesting(url, path: name)
+    }
 }
 
 /// A labelled data set chosen on the command line: the bundled held-out digits or IDX files.
@@ -40,6 +46,14 @@ struct DataChoice {
     func calibrationSet(count: Int) throws -> Dataset? {
         guard name == "demo" else { return nil }
         return try DemoData.trainingSet().evenlySpaced(count)
+    }
+
+    /// The data as exports and sessions record it: the names typed, with the SHA-256 of the
+    /// images then labels files (the bundled files for `demo`).
+    func reference() throws -> FileReference {
+        if name == "demo" { return try .demoHeldOut() }
+        return try .digesting(
+            URL(fileURLWithPath: name), path: name, labels: labels.map { URL(fileURLWithPath: $0) }, labelsPath: labels)
     }
 
     /// Loads the data set.

@@ -12,7 +12,7 @@ struct QuantdashCommand: ParsableCommand {
             (an MLP and a CNN trained on real MNIST digits).
             """,
         version: "0.1.0",
-        subcommands: [DashboardCommand.self, EvalCommand.self, TrainCommand.self],
+        subcommands: [DashboardCommand.self, EvalCommand.self, ExportCommand.self, TrainCommand.self],
         defaultSubcommand: DashboardCommand.self
     )
 }

@@ -20,7 +20,7 @@ import Testing
         // Unknown fields at every level.
         (
             #"{ "version": 1, "defaults": {} }"#,
-            "plan.json: defaults: unknown field (known fields: version, default, layers)"
+            "plan.json: defaults: unknown field (known fields: version, default, layers, provenance)"
         ),
         (
             layer(#"{ "bitz": 4 }"#),

@@ -79,6 +79,16 @@ public enum DemoData {
             classCount: classes)
     }
 
+    /// The bundled held-out images and labels files (what `FileReference.demoHeldOut()` digests).
+    ///
+    /// - Throws: `ModelIOError.unreadable` when a file is missing from the bundle.
+    public static func heldOutFiles() throws -> (images: URL, labels: URL) {
+        (
+            try bundledFile("mnist-heldout-images", extension: "idx3-ubyte"),
+            try bundledFile("mnist-heldout-labels", extension: "idx1-ubyte")
+        )
+    }
+
     /// Loads `mnist-<split>-images.idx3-ubyte` and `mnist-<split>-labels.idx1-ubyte` from the bundle.
     private static func bundledDataset(split: String, name: String) throws -> Dataset {
         let imagesURL = try bundledFile("mnist-\(split)-images", extension: "idx3-ubyte")

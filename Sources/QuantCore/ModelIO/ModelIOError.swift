@@ -14,6 +14,8 @@ public enum ModelIOError: Error, Equatable, Sendable, CustomStringConvertible {
     case incompatible(path: String, detail: String)
     /// Writing failed; nothing was replaced.
     case writeFailed(path: String, reason: String)
+    /// An export would replace an existing file and overwriting was not asked for.
+    case exists(path: String)
 
     /// One line for the user, starting with the file.
     public var description: String {
@@ -27,6 +29,7 @@ public enum ModelIOError: Error, Equatable, Sendable, CustomStringConvertible {
         case .invalidGraph(let path, let error): "\(path): \(error.description)"
         case .incompatible(let path, let detail): "\(path): \(detail)"
         case .writeFailed(let path, let reason): "\(path): cannot write: \(reason)"
+        case .exists(let path): "\(path): already exists (not overwritten)"
         }
     }
 }

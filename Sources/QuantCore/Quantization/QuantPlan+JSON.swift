@@ -1,6 +1,7 @@
 import Foundation
 
-/// The plan file's top level: `{ "version": 1, "default": {…}, "layers": { "<layer>": {…} } }`.
+/// The plan file's top level: `{ "version": 1, "default": {…}, "layers": { "<layer>": {…} } }`,
+/// plus an optional `"provenance": {…}` (`PlanProvenance`) that exports add.
 ///
 /// Decoding is strict: the version is checked first, then every object is checked for unknown
 /// fields, and every value for type and range; the first problem becomes a `PlanError` naming the
@@ -15,6 +16,8 @@ extension QuantPlan: Codable {
         case defaults = "default"
         /// Per-layer entries by layer name.
         case layers
+        /// Where an exported plan came from and what it produced (optional, ignored when applying).
+        case provenance
     }
 
     /// Decodes and checks a plan; see `docs/plan-format.md` for the format.
@@ -62,7 +65,12 @@ extension QuantPlan: Codable {
                 layers[key.stringValue] = try entry.applied(to: defaults, path: layerPath)
             }
         }
-        self.init(defaults: defaults, layers: layers)
+        let provenanceKey = PlanKey(CodingKeys.provenance)
+        var provenance: PlanProvenance?
+        if container.contains(provenanceKey) {
+            provenance = try container.decode(PlanProvenance.self, forKey: provenanceKey)
+        }
+        self.init(defaults: defaults, layers: layers, provenance: provenance)
     }
 
     /// Encodes the plan: `"default"` in full, each layer as its differences from the defaults.
@@ -78,6 +86,7 @@ extension QuantPlan: Codable {
             entries[name] = PlanEntry(settings, differingFrom: defaults)
         }
         try container.encode(entries, forKey: .layers)
+        try container.encodeIfPresent(provenance, forKey: .provenance)
     }
 }
 
@@ -86,15 +95,18 @@ extension QuantPlan: Codable {
 /// Components containing characters that would make the dotted form ambiguous (dots, spaces,
 /// brackets, quotes) or that are empty are written as `["conv1.weight"]`.
 struct PlanPath: Sendable, Equatable, CustomStringConvertible {
-    /// The keys from the outermost inwards.
+    /// The keys from the outermost inwards (list positions as decimal text).
     var components: [String]
+    /// The positions in `components` that are list indices, written `[2]`.
+    var indexPositions: Set<Int> = []
 
     /// The path of the document itself.
     static let root = PlanPath(components: [])
 
     /// The path a `Decoder` or `Encoder` is at.
     init(_ codingPath: [CodingKey]) {
-        components = codingPath.map(\.stringValue)
+        components = codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
+        indexPositions = Set(codingPath.indices.filter { codingPath[$0].intValue != nil })
     }
 
     /// A path made of the given keys.
@@ -104,14 +116,20 @@ struct PlanPath: Sendable, Equatable, CustomStringConvertible {
 
     /// The path of the field `key` inside this one.
     func appending(_ key: String) -> PlanPath {
-        PlanPath(components: components + [key])
+        var path = self
+        path.components.append(key)
+        return path
     }
 
     /// The dotted form, `plan` for the root.
     var description: String {
         guard !components.isEmpty else { return "plan" }
         var result = ""
-        for component in components {
+        for (position, component) in components.enumerated() {
+            if indexPositions.contains(position) {
+                result += "[\(component)]"
+                continue
+            }
             let needsQuoting =
                 component.isEmpty || component.contains(where: { ".[]\" ".contains($0) })
             if needsQuoting {

@@ -20,11 +20,17 @@ public struct QuantPlan: Sendable, Equatable {
     public var defaults: LayerSettings
     /// Complete settings for the layers that have an entry in the plan, keyed by layer name.
     public var layers: [String: LayerSettings]
+    /// Where an exported plan came from and what it produced (`"provenance"`); never affects
+    /// how layers are quantized.
+    public var provenance: PlanProvenance?
 
     /// Creates a plan; with no arguments every layer stays float.
-    public init(defaults: LayerSettings = .float, layers: [String: LayerSettings] = [:]) {
+    public init(
+        defaults: LayerSettings = .float, layers: [String: LayerSettings] = [:], provenance: PlanProvenance? = nil
+    ) {
         self.defaults = defaults
         self.layers = layers
+        self.provenance = provenance
     }
 
     /// The settings that apply to `layer`: its override, or the defaults.
@@ -59,13 +65,20 @@ public struct QuantPlan: Sendable, Equatable {
     /// The same plan with an explicit entry for every layer of the model, in the model's terms.
     ///
     /// Layers without an override get the defaults; overrides for names not in `layers` are
-    /// dropped (call `validated(against:)` first to report them instead).
+    /// dropped (call `validated(against:)` first to report them instead). The provenance is kept.
     public func normalized(for layers: [Layer]) -> QuantPlan {
         var explicit: [String: LayerSettings] = [:]
         for layer in layers {
             explicit[layer.name] = settings(for: layer.name)
         }
-        return QuantPlan(defaults: defaults, layers: explicit)
+        return QuantPlan(defaults: defaults, layers: explicit, provenance: provenance)
+    }
+
+    /// The same plan without the overrides for layers not in `layerNames` (a model whose layers
+    /// were renamed or removed); the defaults and provenance are kept.
+    public func restricted(to layerNames: [String]) -> QuantPlan {
+        let known = Set(layerNames)
+        return QuantPlan(defaults: defaults, layers: layers.filter { known.contains($0.key) }, provenance: provenance)
     }
 }
 

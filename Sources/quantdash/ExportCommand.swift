@@ -1,0 +1,115 @@
+import ArgumentParser
+import Foundation
+import QuantCore
+
+/// `quantdash export`: writes a quantized model's plan (and later its weights) in a chosen format.
+struct ExportCommand: ParsableCommand {
+    /// What `--format` can write.
+    enum Format: String, CaseIterable, ExpressibleByArgument {
+        /// The plan with every layer explicit, model/data SHA-256 and results (`ConfigExporter`).
+        case config
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export a quantization plan applied to a model.",
+        discussion: """
+            --format config writes the plan with every layer explicit, plus a "provenance" \
+            object: the model and data (path and SHA-256), the calibration count and the \
+            results the plan produced (held-out top-1, top-5, NLL, agreement with the float \
+            model, size, compression ratio, per-layer bytes and SQNR). The file is itself a \
+            plan: `quantdash eval --plan FILE` on the same model and data reproduces the numbers.
+
+            Example:
+              quantdash export --plan plan.json --format config --out mlp-4bit.json
+            """
+    )
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The quantization plan (JSON, see docs/plan-format.md).", valueName: "path"))
+    var plan: String
+
+    @Option(name: .long, help: ArgumentHelp("What to write: config.", valueName: "format"))
+    var format: Format
+
+    @Option(name: .long, help: ArgumentHelp("Where to write the export.", valueName: "path"))
+    var out: String
+
+    @Option(
+        name: .long, help: ArgumentHelp("The model: demo-mlp, demo-cnn or a path to an .onnx file.", valueName: "model")
+    )
+    var model = "demo-mlp"
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The held-out data: demo (the bundled 1000 MNIST digits) or an IDX images file.", valueName: "data"))
+    var data = "demo"
+
+    @Option(
+        name: .long, help: ArgumentHelp("The IDX labels file that goes with an IDX --data file.", valueName: "path"))
+    var labels: String?
+
+    @Option(
+        name: .long, help: ArgumentHelp("Scale applied to stored data values (IDX default 1/255).", valueName: "factor")
+    )
+    var scale = "1/255"
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Training images used to calibrate activation ranges (as for eval; recorded in the export).",
+            valueName: "n"))
+    var calibrationCount = EvalRun.defaultCalibrationCount
+
+    @Flag(name: .long, help: "Overwrite --out if it exists.")
+    var force = false
+
+    func validate() throws {
+        guard calibrationCount >= 1 else { throw ValidationError("--calibration-count must be at least 1") }
+        _ = try parseScaleDivisor(scale)
+    }
+
+    func run() throws {
+        do {
+            try export()
+        } catch ModelIOError.exists(let path) {
+            throw CommandFailure("\(path) exists; pass --force to overwrite it")
+        }
+    }
+
+    /// Loads, evaluates and writes the export, then prints one line about it.
+    private func export() throws {
+        if !force && FileManager.default.fileExists(atPath: out) { throw ModelIOError.exists(path: out) }
+        let modelChoice = try ModelChoice(model)
+        let dataChoice = DataChoice(name: data, labels: labels, divisor: try parseScaleDivisor(scale))
+        let inputs = try EvalRun.prepare(
+            model: modelChoice, data: dataChoice, calibrationCount: calibrationCount,
+            batchSize: Evaluator.defaultBatchSize)
+        let quantPlan = try EvalRun.loadPlan(planPath: plan, layerNames: inputs.workbench.layerNames)
+        switch format {
+        case .config:
+            let config = try ConfigExporter.export(
+                quantPlan, using: inputs.workbench, model: try modelChoice.reference(),
+                data: try dataChoice.reference(), to: URL(fileURLWithPath: out), overwrite: force)
+            guard let results = config.provenance?.results else { return }
+            print(
+                "wrote \(out): config for \(config.layers.count) layers of \(model); held-out top-1 "
+                    + "\(percent(results.top1).trimmingCharacters(in: .whitespaces)), "
+                    + "\(formatBytes(results.sizeBytes)) (\(String(format: "%.2f", results.compressionRatio))× smaller)"
+            )
+        }
+    }
+}
+
+/// A failure reported as one line (`Error: <description>`) without the usage text.
+struct CommandFailure: Error, CustomStringConvertible {
+    /// The line shown to the user.
+    var description: String
+
+    /// A failure with the given line.
+    init(_ description: String) {
+        self.description = description
+    }
+}
