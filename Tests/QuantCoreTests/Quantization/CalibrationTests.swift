@@ -75,7 +75,9 @@ import Testing
     }
 
     @Test(arguments: [(CalibrationMethod.mse, Float(95)), (.percentile, 5)], [false, true])
-    func histogramMethodsClipBelowTheOutlier(expected: (method: CalibrationMethod, below: Float), nonNegative: Bool) throws {
+    func histogramMethodsClipBelowTheOutlier(
+        expected: (method: CalibrationMethod, below: Float), nonNegative: Bool
+    ) throws {
         let (method, bound) = expected
         let calibrator = try calibratorWithOutlier(nonNegative: nonNegative)
         let threshold = try calibrator.threshold(method: method, bitWidth: 8)
@@ -130,7 +132,8 @@ import Testing
             for (bin, count) in calibrator.histogram.enumerated() {
                 let n = Double(count) - (bin == 0 ? Double(calibrator.zeroCount) : 0)
                 let center = (Double(bin) + 0.5) * width
-                error += bin < edge ? n * (threshold / steps) * (threshold / steps) / 12 : n * (center - threshold) * (center - threshold)
+                let rounding = (threshold / steps) * (threshold / steps) / 12
+                error += bin < edge ? n * rounding : n * (center - threshold) * (center - threshold)
             }
             if error <= best.error * (1 + 1e-12) { best = (edge, error) }
         }
@@ -151,8 +154,12 @@ import Testing
         #expect(throws: QuantizationError.noCalibrationData) { try empty.threshold(method: .minmax, bitWidth: 8) }
         var calibrator = try ActivationCalibrator()
         calibrator.observe([1])
-        #expect(throws: QuantizationError.unsupportedActivationBitWidth(1)) { try calibrator.threshold(method: .minmax, bitWidth: 1) }
-        #expect(throws: QuantizationError.unsupportedActivationBitWidth(17)) { try calibrator.quantization(method: .mse, bitWidth: 17) }
+        #expect(throws: QuantizationError.unsupportedActivationBitWidth(1)) {
+            try calibrator.threshold(method: .minmax, bitWidth: 1)
+        }
+        #expect(throws: QuantizationError.unsupportedActivationBitWidth(17)) {
+            try calibrator.quantization(method: .mse, bitWidth: 17)
+        }
     }
 }
 
@@ -179,7 +186,9 @@ import Testing
         let parameters = try ActivationQuantization(threshold: 4, bitWidth: bitWidth, isSigned: isSigned)
         var tensor = Tensor(shape: [50, 100], storage: values)
         ActivationQuantizer.fakeQuantize(&tensor, with: parameters)
-        let expected = values.map { ActivationQuantizer.dequantize(ActivationQuantizer.quantize($0, with: parameters), with: parameters) }
+        let expected = values.map {
+            ActivationQuantizer.dequantize(ActivationQuantizer.quantize($0, with: parameters), with: parameters)
+        }
         #expect(tensor.storage == expected)
         if bitWidth <= 8 { #expect(expected.contains(0)) }  // small values land exactly on 0
     }

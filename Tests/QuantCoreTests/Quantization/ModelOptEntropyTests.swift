@@ -42,7 +42,8 @@ import Testing
 
     @Test(arguments: cases)
     func matchesModelOpt(_ testCase: Case) throws {
-        let divergences = ActivationCalibrator.entropyDivergences(histogram: testCase.histogram, levels: testCase.levels)
+        let divergences = ActivationCalibrator.entropyDivergences(
+            histogram: testCase.histogram, levels: testCase.levels)
         try #require(divergences.count == testCase.divergences.count)
         for (ours, theirs) in zip(divergences, testCase.divergences) {
             guard let theirs else {
@@ -52,12 +53,14 @@ import Testing
             // The fixture rounds to 12 decimals; the sums differ only in order.
             #expect(abs(ours.divergence - theirs) <= 1e-9 * max(1, theirs), "\(ours.binsKept) bins kept")
         }
-        #expect(ActivationCalibrator.entropyBinsKept(histogram: testCase.histogram, levels: testCase.levels) == testCase.binsKept)
+        let binsKept = ActivationCalibrator.entropyBinsKept(histogram: testCase.histogram, levels: testCase.levels)
+        #expect(binsKept == testCase.binsKept)
     }
 
     @Test func workedTableOfTheDocumentation() {
         // h = [4, 0, 2, 2] with 2 levels: the zero bin becomes 0; D = ∞, ∞, 0, 0; the tie keeps 4 bins.
-        let divergences = ActivationCalibrator.entropyDivergences(histogram: [4, 0, 2, 2], levels: 2, firstCandidate: 1)
+        let divergences = ActivationCalibrator.entropyDivergences(
+            histogram: [4, 0, 2, 2], levels: 2, firstCandidate: 1)
         #expect(divergences.map(\.binsKept) == [1, 2, 3, 4])
         #expect(divergences.map(\.divergence) == [.infinity, .infinity, 0, 0])
         #expect(ActivationCalibrator.entropyBinsKept(histogram: [4, 0, 2, 2], levels: 2, firstCandidate: 1) == 4)

@@ -82,7 +82,8 @@ extension ActivationCalibrator {
             let threshold = Double(edge) * width
             let step = threshold / Double(steps)
             let inside = countSuffix[0] - countSuffix[edge]
-            let clipped = secondMoment[edge] - 2 * threshold * firstMoment[edge] + threshold * threshold * countSuffix[edge]
+            let clipped =
+                secondMoment[edge] - 2 * threshold * firstMoment[edge] + threshold * threshold * countSuffix[edge]
             let error = inside * step * step / 12 + clipped
             if error <= best.error { best = (edge, error) }
         }
