@@ -111,7 +111,10 @@ public enum CalibrationMethod: String, Sendable, Codable, CaseIterable, Equatabl
     case minmax
     /// The 99.99th percentile of |x| (or the configured percentile).
     case percentile
-    /// The threshold minimizing KL divergence between float and quantized histograms (TensorRT).
+    /// The threshold minimizing KL divergence between float and quantized histograms (TensorRT's
+    /// entropy calibration as NVIDIA ModelOpt implements it). Clips far too hard on histograms
+    /// dominated by a few spikes (e.g. a convolution's bias on blank input) and never clips an
+    /// outlier isolated behind empty bins: see `ActivationCalibrator+Entropy.swift`.
     case entropy
     /// The threshold minimizing mean squared error.
     case mse

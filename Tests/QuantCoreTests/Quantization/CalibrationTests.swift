@@ -74,19 +74,29 @@ import Testing
         return calibrator
     }
 
-    @Test(arguments: [(CalibrationMethod.entropy, Float(50)), (.mse, 95), (.percentile, 5)], [false, true])
-    func histogramMethodsClipBelowTheOutlier(expected: (method: CalibrationMethod, below: Float), nonNegative: Bool) throws {
+    @Test(arguments: [(CalibrationMethod.mse, Float(95)), (.percentile, 5)], [false, true])
+    func histogramMethodsClipBelowTheOutlier(
+        expected: (method: CalibrationMethod, below: Float), nonNegative: Bool
+    ) throws {
         let (method, bound) = expected
         let calibrator = try calibratorWithOutlier(nonNegative: nonNegative)
         let threshold = try calibrator.threshold(method: method, bitWidth: 8)
         #expect(try calibrator.threshold(method: .minmax, bitWidth: 8) == 100)
         // The Gaussian bulk reaches ≈ 4.5, the outlier 100 (the histogram bound doubles to ≈ 144, so
-        // bins are ≈ 0.07 wide). Entropy keeps at least 128 bins (≈ 9); MSE trades one outlier's
-        // clipping error (100 − T)² against 100 000 rounding errors of (T / 127)² / 12, optimal near
-        // T ≈ 66 (signed) or 89 (unsigned, finer steps); the 99.99th percentile lies inside the bulk.
+        // bins are ≈ 0.07 wide). MSE trades one outlier's clipping error (100 − T)² against
+        // 100 000 rounding errors of (T / 127)² / 12, optimal near T ≈ 66 (signed) or 89
+        // (unsigned, finer steps); the 99.99th percentile lies inside the bulk.
         #expect(threshold < bound && threshold > 2, "\(method): \(threshold)")
         // Deterministic.
         #expect(try calibratorWithOutlier(nonNegative: nonNegative).threshold(method: method, bitWidth: 8) == threshold)
+    }
+
+    @Test(arguments: [false, true], [4, 8, 16])
+    func entropyNeverClipsAnIsolatedOutlier(nonNegative: Bool, bitWidth: Int) throws {
+        // Clipping at any T < 100 moves the outlier into an empty bin, where Q is 0: KL = ∞
+        // (ModelOpt does the same: the "gaussian-with-outlier" fixture cases keep every bin).
+        let calibrator = try calibratorWithOutlier(nonNegative: nonNegative)
+        #expect(try calibrator.threshold(method: .entropy, bitWidth: bitWidth) == 100)
     }
 
     @Test func fewerBitsClipHarder() throws {
@@ -96,8 +106,18 @@ import Testing
             let eight = try calibrator.threshold(method: method, bitWidth: 8)
             #expect(four <= eight, "\(method): 4-bit \(four), 8-bit \(eight)")
         }
-        // With as many levels as bins, entropy has nothing to search and keeps the full range.
-        #expect(try calibrator.threshold(method: .entropy, bitWidth: 16) == 100)
+    }
+
+    @Test func entropyIgnoresTheSpikeOfExactZeros() throws {
+        // ReLU'd Gaussian: half the values are exactly 0. Counted as they are, that spike alone
+        // would make the smallest candidates look best; with bin 0 replaced by bin 1 the threshold
+        // lands in the tail, near where the ModelOpt fixture ("relu-gaussian 8-bit", T ≈ 3.78) puts it.
+        var calibrator = try ActivationCalibrator()
+        var generator = SplitMix64(seed: 5)
+        calibrator.observe((0..<100_000).map { _ in max(0, generator.nextGaussian()) })
+        #expect(calibrator.isNonNegative && calibrator.zeroCount > 45_000)
+        let threshold = try calibrator.threshold(method: .entropy, bitWidth: 8)
+        #expect(threshold > 3 && threshold <= calibrator.maxMagnitude, "\(threshold)")
     }
 
     @Test(arguments: [2, 4, 8])
@@ -112,7 +132,8 @@ import Testing
             for (bin, count) in calibrator.histogram.enumerated() {
                 let n = Double(count) - (bin == 0 ? Double(calibrator.zeroCount) : 0)
                 let center = (Double(bin) + 0.5) * width
-                error += bin < edge ? n * (threshold / steps) * (threshold / steps) / 12 : n * (center - threshold) * (center - threshold)
+                let rounding = (threshold / steps) * (threshold / steps) / 12
+                error += bin < edge ? n * rounding : n * (center - threshold) * (center - threshold)
             }
             if error <= best.error * (1 + 1e-12) { best = (edge, error) }
         }
@@ -133,8 +154,12 @@ import Testing
         #expect(throws: QuantizationError.noCalibrationData) { try empty.threshold(method: .minmax, bitWidth: 8) }
         var calibrator = try ActivationCalibrator()
         calibrator.observe([1])
-        #expect(throws: QuantizationError.unsupportedActivationBitWidth(1)) { try calibrator.threshold(method: .minmax, bitWidth: 1) }
-        #expect(throws: QuantizationError.unsupportedActivationBitWidth(17)) { try calibrator.quantization(method: .mse, bitWidth: 17) }
+        #expect(throws: QuantizationError.unsupportedActivationBitWidth(1)) {
+            try calibrator.threshold(method: .minmax, bitWidth: 1)
+        }
+        #expect(throws: QuantizationError.unsupportedActivationBitWidth(17)) {
+            try calibrator.quantization(method: .mse, bitWidth: 17)
+        }
     }
 }
 
@@ -161,7 +186,9 @@ import Testing
         let parameters = try ActivationQuantization(threshold: 4, bitWidth: bitWidth, isSigned: isSigned)
         var tensor = Tensor(shape: [50, 100], storage: values)
         ActivationQuantizer.fakeQuantize(&tensor, with: parameters)
-        let expected = values.map { ActivationQuantizer.dequantize(ActivationQuantizer.quantize($0, with: parameters), with: parameters) }
+        let expected = values.map {
+            ActivationQuantizer.dequantize(ActivationQuantizer.quantize($0, with: parameters), with: parameters)
+        }
         #expect(tensor.storage == expected)
         if bitWidth <= 8 { #expect(expected.contains(0)) }  // small values land exactly on 0
     }
