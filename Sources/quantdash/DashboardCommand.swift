@@ -41,6 +41,12 @@ struct DashboardCommand: ParsableCommand {
         help: ArgumentHelp("Training images used to calibrate activation ranges.", valueName: "n"))
     var calibrationCount = 256
 
+    @Option(name: .long, help: ArgumentHelp("Open this session preset from the sessions folder.", valueName: "name"))
+    var session: String?
+
+    @Option(name: .long, help: ArgumentHelp("Where session presets are kept.", valueName: "folder"))
+    var sessionsFolder = "Sessions"
+
     func validate() throws {
         _ = try parseScaleDivisor(scale)
         guard calibrationCount >= 1 else { throw ValidationError("--calibration-count must be at least 1") }
@@ -58,13 +64,22 @@ struct DashboardCommand: ParsableCommand {
             let weights = graph.initializers[layer.weightName]?.storage ?? []
             state.maxMagnitudes[layer.name] = weights.reduce(0) { max($0, abs($1)) }
         }
+        let store = SessionStore(folder: URL(fileURLWithPath: sessionsFolder, isDirectory: true))
+        let persistence = SessionPersistence(
+            store: store, model: try modelChoice.reference(), data: try dataChoice.reference(), workbench: workbench)
+        if let session {
+            let (plan, warning) = try persistence.load(name: session, layerNames: workbench.layerNames)
+            state.plan = plan
+            state.sessionName = session
+            state.message = warning.map { StatusMessage($0, isError: true) } ?? StatusMessage("opened preset \(session)")
+        }
         let backend: NcursesBackend
         do {
             backend = try NcursesBackend.start()
         } catch {
             throw CLIError(message: error.description)
         }
-        let app = DashboardApp(workbench: workbench, backend: backend, state: state, persistence: nil)
+        let app = DashboardApp(workbench: workbench, backend: backend, state: state, persistence: persistence)
         app.run()
         backend.stop()
     }
