@@ -21,37 +21,7 @@ struct AccuracyPane: Widget {
         frame.render(in: area, into: &buffer)
         let inner = frame.inner(of: area)
         guard !inner.isEmpty else { return }
-        var lines: [(String, Style)] = []
-        if let float = state.floatAccuracy {
-            lines.append((String(format: "float     top-1 %6.2f %%  (%d images)", float.top1 * 100, float.count), .plain))
-        } else {
-            lines.append(("float     evaluating…", .dim))
-        }
-        let shown = evaluation.exact ?? evaluation.lastExact
-        if let exact = shown {
-            let isCurrent = evaluation.exact != nil
-            var line = String(format: "current   top-1 %6.2f %%", exact.top1 * 100)
-            if let float = state.floatAccuracy {
-                line += String(format: "  Δ %+.2f pt", (exact.top1 - float.top1) * 100)
-            }
-            line += isCurrent ? "  exact" : "  (previous plan)"
-            lines.append((line, isCurrent ? .bold : .dim))
-            lines.append((String(format: "          top-5 %6.2f %%   NLL %.4f", exact.top5 * 100, exact.meanNLL), .plain))
-            if let agreement = exact.agreement {
-                lines.append((String(format: "          agrees with float on %.1f %%", agreement * 100), .plain))
-            }
-        } else {
-            lines.append(("current   evaluating…", .dim))
-        }
-        if let estimate = evaluation.estimate, evaluation.exact == nil {
-            let halfWidth = (estimate.top1Interval.upperBound - estimate.top1Interval.lowerBound) / 2 * 100
-            lines.append(
-                (String(format: "estimate  top-1 ≈ %.1f %% ± %.1f  (%d images, 95 %% interval)", estimate.top1 * 100, halfWidth, estimate.count),
-                Style(foreground: .yellow)))
-        }
-        if let error = evaluation.error {
-            lines.append(("evaluation failed: \(error)", Style(foreground: .red, attributes: .bold)))
-        }
+        let lines = Self.lines(for: state, isCompact: inner.width < 46)
         for (offset, line) in lines.prefix(inner.height).enumerated() {
             let text = glyphs == .ascii ? line.0.replacingOccurrences(of: "Δ", with: "d").replacingOccurrences(of: "≈", with: "~")
                 .replacingOccurrences(of: "±", with: "+-").replacingOccurrences(of: "…", with: "...") : line.0
@@ -66,6 +36,56 @@ struct AccuracyPane: Widget {
                 height: max(min(inner.bottom - historyRow, 2), 1))
             SparklineView(values: state.accuracyHistory, glyphs: glyphs).render(in: sparkArea, into: &buffer)
         }
+    }
+}
+
+extension AccuracyPane {
+    /// The pane's text lines; `isCompact` fits them in about 30 columns (an 80-column screen).
+    static func lines(for state: AppState, isCompact: Bool) -> [(String, Style)] {
+        let evaluation = state.evaluation
+        var lines: [(String, Style)] = []
+        let pad = isCompact ? "" : "          "
+        if let float = state.floatAccuracy {
+            lines.append(
+                (isCompact
+                    ? String(format: "float  top-1 %6.2f %%", float.top1 * 100)
+                    : String(format: "float     top-1 %6.2f %%  (%d images)", float.top1 * 100, float.count), .plain))
+        } else {
+            lines.append(("float     evaluating…", .dim))
+        }
+        if let exact = evaluation.exact ?? evaluation.lastExact {
+            let isCurrent = evaluation.exact != nil
+            let delta = state.floatAccuracy.map { String(format: "Δ %+.2f pt", (exact.top1 - $0.top1) * 100) } ?? ""
+            let status = isCurrent ? "exact" : "(previous plan)"
+            if isCompact {
+                lines.append((String(format: "now    top-1 %6.2f %%", exact.top1 * 100), isCurrent ? .bold : .dim))
+                lines.append(("       \(delta) \(status)", isCurrent ? .bold : .dim))
+            } else {
+                lines.append(
+                    (String(format: "current   top-1 %6.2f %%  ", exact.top1 * 100) + "\(delta)  \(status)",
+                    isCurrent ? .bold : .dim))
+            }
+            lines.append((pad + String(format: "top-5 %6.2f %%  NLL %.4f", exact.top5 * 100, exact.meanNLL), .plain))
+            if let agreement = exact.agreement {
+                lines.append((pad + String(format: "agrees with float %.1f %%", agreement * 100), .plain))
+            }
+        } else {
+            lines.append(("current   evaluating…", .dim))
+        }
+        if let estimate = evaluation.estimate, evaluation.exact == nil {
+            let halfWidth = (estimate.top1Interval.upperBound - estimate.top1Interval.lowerBound) / 2 * 100
+            let text =
+                isCompact
+                ? String(format: "≈ %.1f %% ± %.1f (%d, 95 %%)", estimate.top1 * 100, halfWidth, estimate.count)
+                : String(
+                    format: "estimate  top-1 ≈ %.1f %% ± %.1f  (%d images, 95 %% interval)", estimate.top1 * 100,
+                    halfWidth, estimate.count)
+            lines.append((text, Style(foreground: .yellow)))
+        }
+        if let error = evaluation.error {
+            lines.append(("evaluation failed: \(error)", Style(foreground: .red, attributes: .bold)))
+        }
+        return lines
     }
 }
 

@@ -23,6 +23,7 @@ public final class DashboardView: @unchecked Sendable {
         let minimum = DashboardLayout.minimumSize
         guard screen.width >= minimum.width, screen.height >= minimum.height else {
             TooSmallView(have: screen.size, need: minimum, glyphs: glyphs).render(in: screen, into: &buffer)
+            if !capabilities.isUnicode { buffer.mapSymbols(SymbolFallback.ascii(for:)) }
             return
         }
         let layout = DashboardLayout(screen: screen.size, layerCount: state.layers.count)
@@ -38,6 +39,10 @@ public final class DashboardView: @unchecked Sendable {
         ).render(in: layout.status, into: &buffer)
         if let overlay = state.overlay {
             OverlayView(overlay: overlay, glyphs: glyphs, isUnicode: capabilities.isUnicode).render(in: screen, into: &buffer)
+        }
+        if !capabilities.isUnicode {
+            // Widgets already draw ASCII glyphs; this catches text (×, —, ·, Δ, …) as well.
+            buffer.mapSymbols(SymbolFallback.ascii(for:))
         }
     }
 

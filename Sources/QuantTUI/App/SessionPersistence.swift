@@ -41,7 +41,9 @@ public final class SessionPersistence: DashboardPersistence {
     }
 
     public func autosave(state: AppState) throws {
-        try store.autosave(preset(named: state.sessionName ?? "untitled", state: state, basedOn: state.sessionName))
+        var preset = preset(named: state.sessionName ?? "untitled", state: state, basedOn: state.sessionName, withResults: false)
+        preset.notes = "autosave"
+        try store.autosave(preset)
     }
 
     public func listPresets() throws -> [PresetListing] {
@@ -94,10 +96,15 @@ public final class SessionPersistence: DashboardPersistence {
     }
 
     /// The preset for the current state.
-    func preset(named name: String, state: AppState, basedOn: String?) -> SessionPreset {
+    func preset(named name: String, state: AppState, basedOn: String?, withResults: Bool = true) -> SessionPreset {
         let date = now()
         var results: PlanResults?
-        if let exact = state.evaluation.exact, let model = state.quantized {
+        if !withResults {
+            results = nil
+        } else if let exact = state.evaluation.exact, let model = state.quantized, model.plan == state.plan {
+            results = PlanResults(evaluation: exact, model: model)
+        } else if let model = try? workbench.apply(state.plan), let exact = try? workbench.evaluate(model) {
+            // The background evaluation has not finished: a preset records exact results anyway.
             results = PlanResults(evaluation: exact, model: model)
         }
         return SessionPreset(

@@ -85,6 +85,9 @@ public struct Keymap: Sendable, Equatable {
 
     /// The dashboard's bindings.
     public static let standard = Keymap(bindings: [
+        // Help and quit come first so the status bar keeps their hints on narrow screens.
+        KeyBinding([.character("?"), .function(1)], .toggleHelp, "help", group: .session, hint: "help"),
+        KeyBinding([.character("q"), .control("c")], .requestQuit, "quit", group: .session, hint: "quit"),
         KeyBinding([.up, .character("k")], .moveSelection(by: -1), "previous layer", group: .navigation),
         KeyBinding([.down, .character("j")], .moveSelection(by: 1), "next layer", group: .navigation),
         KeyBinding([.pageUp], .moveSelectionByPage(direction: -1), "page up", group: .navigation),
@@ -113,7 +116,5 @@ public struct Keymap: Sendable, Equatable {
         KeyBinding([.character("w"), .control("s")], .openSaveDialog, "save session preset", group: .session, hint: "save"),
         KeyBinding([.character("o")], .openLoadDialog, "load session preset", group: .session, hint: "load"),
         KeyBinding([.character("e")], .openExportDialog, "export", group: .session, hint: "export"),
-        KeyBinding([.character("?"), .function(1)], .toggleHelp, "help", group: .session, hint: "help"),
-        KeyBinding([.character("q"), .control("c")], .requestQuit, "quit", group: .session, hint: "quit"),
     ])
 }

@@ -71,6 +71,13 @@ public struct ScreenBuffer: Sendable, Equatable {
         }
     }
 
+    /// Replaces every cell's symbol with `transform(symbol)`, keeping styles (e.g. ASCII fallbacks).
+    public mutating func mapSymbols(_ transform: (Character) -> Character) {
+        for index in cells.indices {
+            cells[index].symbol = transform(cells[index].symbol)
+        }
+    }
+
     /// The symbols of each row, trailing spaces removed: how tests compare whole screens.
     public var lines: [String] {
         (0..<size.height).map { row in

@@ -1,4 +1,4 @@
-import QuantTUI
+
 
 /// Makes every cell's symbol safe to write: one column wide, no control characters, and plain
 /// ASCII when the locale is not UTF-8 (so a `LANG=C` terminal shows `#` instead of garbage).
@@ -12,7 +12,7 @@ import QuantTUI
 /// | `← ↑ → ↓` `▲ ▼ ◀ ▶`         | `< ^ > v`                                          |
 /// | `é Ñ`                      | `e N` (Latin letter without its accent)            |
 /// | anything else            | `?`                                                |
-enum SymbolFallback {
+public enum SymbolFallback {
     /// The symbol to write for `symbol`.
     ///
     /// - Parameters:
@@ -20,7 +20,7 @@ enum SymbolFallback {
     ///   - columnWidth: The number of columns a code point takes (`wcwidth`); in Unicode mode a
     ///     symbol whose first code point is not exactly one column wide is shown as `?`, because
     ///     a wide character would shift the rest of the row.
-    static func displayable(
+    public static func displayable(
         _ symbol: Character, isUnicode: Bool, columnWidth: (Unicode.Scalar) -> Int
     ) -> Character {
         guard let first = symbol.unicodeScalars.first else { return " " }
@@ -31,7 +31,7 @@ enum SymbolFallback {
 
     /// A close ASCII character for `symbol` (itself when it is printable ASCII; `?` when nothing
     /// fits). Control characters become `?` (a tab becomes a space).
-    static func ascii(for symbol: Character) -> Character {
+    public static func ascii(for symbol: Character) -> Character {
         guard let first = symbol.unicodeScalars.first else { return " " }
         if first.isASCII {
             return isControl(first) ? controlReplacement(first) : Character(first)

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import NcursesBackend
+@testable import QuantTUI
 
 @Suite struct SymbolFallbackTests {
     private static func oneColumn(_ scalar: Unicode.Scalar) -> Int { 1 }
