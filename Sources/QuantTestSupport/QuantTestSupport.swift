@@ -23,7 +23,9 @@ public enum TestSupport {
     }
 
     /// Asserts two float arrays agree within `rtol · |expected| + atol` element-wise; returns the first mismatch.
-    public static func firstMismatch(_ actual: [Float], _ expected: [Float], rtol: Float = 1e-5, atol: Float = 1e-6) -> String? {
+    public static func firstMismatch(
+        _ actual: [Float], _ expected: [Float], rtol: Float = 1e-5, atol: Float = 1e-6
+    ) -> String? {
         guard actual.count == expected.count else { return "count \(actual.count) != \(expected.count)" }
         for i in actual.indices {
             let tolerance = atol + rtol * abs(expected[i])
@@ -60,7 +62,8 @@ extension TestSupport {
     }
 
     /// Runs `quantdash` with `arguments` and waits for it to finish.
-    public static func runQuantdash(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+    public static func runQuantdash(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult
+    {
         let process = Process()
         process.executableURL = productsDirectory.appendingPathComponent("quantdash")
         process.arguments = arguments

@@ -22,18 +22,24 @@ struct DashboardCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The model: demo-mlp, demo-cnn or a path to an .onnx file.", valueName: "model"))
+    @Option(
+        name: .long, help: ArgumentHelp("The model: demo-mlp, demo-cnn or a path to an .onnx file.", valueName: "model")
+    )
     var model = "demo-mlp"
 
     @Option(
         name: .long,
-        help: ArgumentHelp("The held-out data: demo (the bundled 1000 MNIST digits) or an IDX images file.", valueName: "data"))
+        help: ArgumentHelp(
+            "The held-out data: demo (the bundled 1000 MNIST digits) or an IDX images file.", valueName: "data"))
     var data = "demo"
 
-    @Option(name: .long, help: ArgumentHelp("The IDX labels file that goes with an IDX --data file.", valueName: "path"))
+    @Option(
+        name: .long, help: ArgumentHelp("The IDX labels file that goes with an IDX --data file.", valueName: "path"))
     var labels: String?
 
-    @Option(name: .long, help: ArgumentHelp("Scale applied to stored data values (IDX default 1/255).", valueName: "factor"))
+    @Option(
+        name: .long, help: ArgumentHelp("Scale applied to stored data values (IDX default 1/255).", valueName: "factor")
+    )
     var scale = "1/255"
 
     @Option(
@@ -57,7 +63,8 @@ struct DashboardCommand: ParsableCommand {
         let dataChoice = DataChoice(name: data, labels: labels, divisor: try parseScaleDivisor(scale))
         let graph = try modelChoice.load()
         let workbench = try Workbench(
-            graph: graph, heldOut: try dataChoice.load(), calibration: try dataChoice.calibrationSet(count: calibrationCount))
+            graph: graph, heldOut: try dataChoice.load(),
+            calibration: try dataChoice.calibrationSet(count: calibrationCount))
         workbench.batchSize = 100
         var state = AppState(layers: workbench.layers, modelName: modelChoice.name, dataName: dataChoice.name)
         for layer in workbench.layers {
@@ -71,7 +78,8 @@ struct DashboardCommand: ParsableCommand {
             let (plan, warning) = try persistence.load(name: session, layerNames: workbench.layerNames)
             state.plan = plan
             state.sessionName = session
-            state.message = warning.map { StatusMessage($0, isError: true) } ?? StatusMessage("opened preset \(session)")
+            state.message =
+                warning.map { StatusMessage($0, isError: true) } ?? StatusMessage("opened preset \(session)")
         }
         let backend: NcursesBackend
         do {

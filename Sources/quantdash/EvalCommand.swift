@@ -22,7 +22,9 @@ struct EvalCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("The model: demo-mlp, demo-cnn or a path to an .onnx file.", valueName: "model"))
+    @Option(
+        name: .long, help: ArgumentHelp("The model: demo-mlp, demo-cnn or a path to an .onnx file.", valueName: "model")
+    )
     var model = "demo-mlp"
 
     @Option(
@@ -31,10 +33,13 @@ struct EvalCommand: ParsableCommand {
             "The held-out data: demo (the bundled 1000 MNIST digits) or an IDX images file.", valueName: "data"))
     var data = "demo"
 
-    @Option(name: .long, help: ArgumentHelp("The IDX labels file that goes with an IDX --data file.", valueName: "path"))
+    @Option(
+        name: .long, help: ArgumentHelp("The IDX labels file that goes with an IDX --data file.", valueName: "path"))
     var labels: String?
 
-    @Option(name: .long, help: ArgumentHelp("Scale applied to stored data values (IDX default 1/255).", valueName: "factor"))
+    @Option(
+        name: .long, help: ArgumentHelp("Scale applied to stored data values (IDX default 1/255).", valueName: "factor")
+    )
     var scale = "1/255"
 
     @Option(

@@ -103,9 +103,12 @@ struct EvalSummary: Codable {
         if let plan { lines.append("plan \(plan)") }
         lines.append("")
         let interval = accuracy.top1Interval95.map { String(format: "%.1f", $0 * 100) }.joined(separator: "–")
-        var top1Line = "  held-out top-1   \(percent(accuracy.top1))   (\(accuracy.correct)/\(accuracy.count); 95 % interval \(interval) %)"
+        var top1Line =
+            "  held-out top-1   \(percent(accuracy.top1))   (\(accuracy.correct)/\(accuracy.count); 95 % interval \(interval) %)"
         if let floatAccuracy {
-            top1Line += String(format: "   float %.2f %%, Δ %+.2f pt", floatAccuracy.top1 * 100, (accuracy.top1 - floatAccuracy.top1) * 100)
+            top1Line += String(
+                format: "   float %.2f %%, Δ %+.2f pt", floatAccuracy.top1 * 100,
+                (accuracy.top1 - floatAccuracy.top1) * 100)
         }
         lines.append(top1Line)
         lines.append("  held-out top-5   \(percent(accuracy.top5))")
@@ -114,7 +117,8 @@ struct EvalSummary: Codable {
             lines.append("  agreement        \(percent(agreement))   (predictions equal to the float model's)")
         }
         lines.append(
-            "  size             \(formatBytes(size.bytes))   (float32 \(formatBytes(size.floatBytes)), \(String(format: "%.2f", size.compressionRatio))× smaller; \(grouped(model.parameters)) parameters)")
+            "  size             \(formatBytes(size.bytes))   (float32 \(formatBytes(size.floatBytes)), \(String(format: "%.2f", size.compressionRatio))× smaller; \(grouped(model.parameters)) parameters)"
+        )
         lines.append("")
         lines += layerTable()
         return lines.joined(separator: "\n")
@@ -123,9 +127,13 @@ struct EvalSummary: Codable {
     private func layerTable() -> [String] {
         var header = ["layer", "op", "weight shape", "parameters"]
         let isQuantized = plan != nil
-        if isQuantized { header += ["bits", "scheme", "granularity", "prune", "act", "sparsity", "SQNR dB", "cosine", "bytes"] }
+        if isQuantized {
+            header += ["bits", "scheme", "granularity", "prune", "act", "sparsity", "SQNR dB", "cosine", "bytes"]
+        }
         let rows: [[String]] = layers.map { row in
-            var cells = [row.name, row.op, row.weightShape.map(String.init).joined(separator: "×"), grouped(row.parameters)]
+            var cells = [
+                row.name, row.op, row.weightShape.map(String.init).joined(separator: "×"), grouped(row.parameters),
+            ]
             if isQuantized {
                 cells += [
                     row.bits, row.scheme, row.granularity, row.prune, row.activationBits.map(String.init) ?? "float",

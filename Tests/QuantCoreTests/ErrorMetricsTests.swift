@@ -52,7 +52,10 @@ import Testing
 
     @Test func emptyInputsLookExact() {
         let metrics = ErrorMetrics(float: [], dequantized: [])
-        #expect(metrics == ErrorMetrics(meanSquaredError: 0, sqnrDecibels: nil, cosineSimilarity: 1, maxAbsoluteError: 0, sparsity: 0))
+        #expect(
+            metrics
+                == ErrorMetrics(
+                    meanSquaredError: 0, sqnrDecibels: nil, cosineSimilarity: 1, maxAbsoluteError: 0, sparsity: 0))
     }
 
     @Test func tensorAndQuantizedWeightsConvenience() {

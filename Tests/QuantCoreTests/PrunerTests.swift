@@ -13,8 +13,14 @@ import Testing
 
     @Test func workedExampleFromTheDocumentation() {
         let weights = Self.row([0.5, 0.4, 0.0, 0.3, -0.2, 0.1])
-        #expect(Pruner.mask(for: weights, outputChannelAxis: 0, rule: .threshold(0.1)) == [false, false, true, false, false, true])
-        #expect(Pruner.mask(for: weights, outputChannelAxis: 0, rule: .sparsity(0.5)) == [false, false, true, false, true, true])
+        #expect(
+            Pruner.mask(for: weights, outputChannelAxis: 0, rule: .threshold(0.1)) == [
+                false, false, true, false, false, true,
+            ])
+        #expect(
+            Pruner.mask(for: weights, outputChannelAxis: 0, rule: .sparsity(0.5)) == [
+                false, false, true, false, true, true,
+            ])
         #expect(
             Pruner.mask(for: weights, outputChannelAxis: 0, rule: .pattern(keep: 1, of: 2))
                 == [false, true, true, false, false, true])
@@ -24,12 +30,14 @@ import Testing
 
     @Test func thresholdPrunesAtOrBelow() {
         let weights = Self.row([0.1, -0.1, 0.10001, -0.2, 0])
-        #expect(Pruner.mask(for: weights, outputChannelAxis: 0, rule: .threshold(0.1)) == [true, true, false, false, true])
+        #expect(
+            Pruner.mask(for: weights, outputChannelAxis: 0, rule: .threshold(0.1)) == [true, true, false, false, true])
     }
 
     @Test func zeroThresholdPrunesOnlyExactZeros() {
         let weights = Self.row([0, -0.0, 1e-30, -1e-30, 0.5])
-        #expect(Pruner.mask(for: weights, outputChannelAxis: 0, rule: .threshold(0)) == [true, true, false, false, false])
+        #expect(
+            Pruner.mask(for: weights, outputChannelAxis: 0, rule: .threshold(0)) == [true, true, false, false, false])
     }
 
     @Test func negativeThresholdPrunesNothingAndNaNIsKept() {
@@ -76,7 +84,9 @@ import Testing
         let weights = Self.row([0.2, -0.1, 0.1, 0.1, 0.3, -0.1])
         // 3 of 6: four weights tie at |w| = 0.1 for the 3 slots; indices 1, 2, 3 win over 5.
         #expect(
-            Pruner.mask(for: weights, outputChannelAxis: 0, rule: .sparsity(0.5)) == [false, true, true, true, false, false])
+            Pruner.mask(for: weights, outputChannelAxis: 0, rule: .sparsity(0.5)) == [
+                false, true, true, true, false, false,
+            ])
     }
 
     @Test func magnitudeOrderMatchesASortByMagnitudeThenIndex() {
@@ -93,7 +103,10 @@ import Testing
     }
 
     @Test func sparsityNeverPrunesNaNBeforeNumbers() {
-        #expect(Pruner.mask(for: Self.row([.nan, 0.2, 0.1]), outputChannelAxis: 0, rule: .sparsity(0.67)) == [false, true, true])
+        #expect(
+            Pruner.mask(for: Self.row([.nan, 0.2, 0.1]), outputChannelAxis: 0, rule: .sparsity(0.67)) == [
+                false, true, true,
+            ])
     }
 
     @Test func matchingThresholdIsTheLargestPrunedMagnitude() {
@@ -172,10 +185,20 @@ import Testing
 
     @Test func invalidPatternsAreClamped() {
         let weights = Self.row([1, 2, 3, 4])
-        #expect(Pruner.mask(for: weights, outputChannelAxis: 0, rule: .pattern(keep: 4, of: 4)) == [false, false, false, false])
-        #expect(Pruner.mask(for: weights, outputChannelAxis: 0, rule: .pattern(keep: 1, of: 0)) == [false, false, false, false])
-        #expect(Pruner.mask(for: weights, outputChannelAxis: 0, rule: .pattern(keep: 0, of: 2)) == [true, true, true, true])
+        #expect(
+            Pruner.mask(for: weights, outputChannelAxis: 0, rule: .pattern(keep: 4, of: 4)) == [
+                false, false, false, false,
+            ])
+        #expect(
+            Pruner.mask(for: weights, outputChannelAxis: 0, rule: .pattern(keep: 1, of: 0)) == [
+                false, false, false, false,
+            ])
+        #expect(
+            Pruner.mask(for: weights, outputChannelAxis: 0, rule: .pattern(keep: 0, of: 2)) == [true, true, true, true])
         // An axis outside the shape treats the tensor as one row.
-        #expect(Pruner.mask(for: weights, outputChannelAxis: 5, rule: .pattern(keep: 1, of: 4)) == [true, true, true, false])
+        #expect(
+            Pruner.mask(for: weights, outputChannelAxis: 5, rule: .pattern(keep: 1, of: 4)) == [
+                true, true, true, false,
+            ])
     }
 }

@@ -36,7 +36,10 @@ import Testing
         (layer(#"{ "bits": 0 }"#), #"plan.json: layers.fc1.bits: 0 is out of range (1…16 or "float")"#),
         (layer(#"{ "bits": 4.5 }"#), #"plan.json: layers.fc1.bits: 4.5 is not a whole number (1…16 or "float")"#),
         (layer(#"{ "bits": "int8" }"#), #"plan.json: layers.fc1.bits: "int8" is not a bit width (1…16 or "float")"#),
-        (layer(#"{ "bits": null }"#), #"plan.json: layers.fc1.bits: expected a bit width (1…16 or "float"), found null"#),
+        (
+            layer(#"{ "bits": null }"#),
+            #"plan.json: layers.fc1.bits: expected a bit width (1…16 or "float"), found null"#
+        ),
         (
             layer(#"{ "bits": 3, "scheme": "nf4" }"#),
             "plan.json: layers.fc1.bits: 3 bits is not allowed by scheme nf4 (allowed: 4)"
@@ -84,7 +87,10 @@ import Testing
             layer(#"{ "granularity": "group", "groupSize": 0 }"#),
             "plan.json: layers.fc1.groupSize: 0 is out of range (a whole number ≥ 1)"
         ),
-        (layer(#"{ "granularity": "group" }"#), #"plan.json: layers.fc1.granularity: "group" needs "groupSize" (e.g. 32)"#),
+        (
+            layer(#"{ "granularity": "group" }"#),
+            #"plan.json: layers.fc1.granularity: "group" needs "groupSize" (e.g. 32)"#
+        ),
         (layer(#"{ "groupSize": 32 }"#), #"plan.json: layers.fc1.groupSize: only used with granularity "group""#),
         (
             layer(#"{ "granularity": "tensor", "groupSize": 32 }"#),
@@ -102,7 +108,10 @@ import Testing
             layer(#"{ "range": "percentile" }"#),
             #"plan.json: layers.fc1.range: "percentile" needs "percentile" (e.g. 99.9)"#
         ),
-        (layer(#"{ "rounding": "stochastic" }"#), #"plan.json: layers.fc1.rounding: "stochastic" needs "seed" (e.g. 0)"#),
+        (
+            layer(#"{ "rounding": "stochastic" }"#),
+            #"plan.json: layers.fc1.rounding: "stochastic" needs "seed" (e.g. 0)"#
+        ),
         (
             layer(#"{ "rounding": "stochastic", "seed": -1 }"#),
             "plan.json: layers.fc1.seed: expected a whole number ≥ 0, found -1"
@@ -168,7 +177,10 @@ import Testing
     }
 
     static let malformed: [(json: String, message: String)] = [
-        ("{ \"version\": 1,\n  \"layers\": x }", "plan.json: not a valid plan: invalid JSON at line 2, column 13 (invalid value)"),
+        (
+            "{ \"version\": 1,\n  \"layers\": x }",
+            "plan.json: not a valid plan: invalid JSON at line 2, column 13 (invalid value)"
+        ),
         (#"{ "version": 1, "#, "plan.json: not a valid plan: invalid JSON (unexpected end of file during JSON parse)"),
         ("", "plan.json: not a valid plan: invalid JSON (unexpected end of file during JSON parse)"),
     ]
@@ -189,7 +201,8 @@ import Testing
         let error = #expect(throws: PlanError.self) {
             try JSONDecoder().decode(Session.self, from: Data(json.utf8))
         }
-        #expect(error?.inFile("session.json").description
-            == #"session.json: plan.layers.fc1.bits: 17 is out of range (1…16 or "float")"#)
+        #expect(
+            error?.inFile("session.json").description
+                == #"session.json: plan.layers.fc1.bits: 17 is out of range (1…16 or "float")"#)
     }
 }

@@ -144,7 +144,8 @@ import Testing
     @Test func allFloatModelHasRatioOne() {
         let fc = Self.layer("fc", shape: [2, 3], bias: 2)
         let report = SizeModel.report(
-            layers: [fc], quantized: [:], allInitializers: ["fc.weight": Tensor.zeros([2, 3]), "fc.bias": Tensor.zeros([2])])
+            layers: [fc], quantized: [:],
+            allInitializers: ["fc.weight": Tensor.zeros([2, 3]), "fc.bias": Tensor.zeros([2])])
         #expect(report.floatBytes == 32 && report.currentBytes == 32 && report.compressionRatio == 1)
         let empty = SizeModel.report(layers: [], quantized: [:], allInitializers: [:])
         #expect(empty.compressionRatio == 1 && empty.currentBytes == 0)

@@ -94,21 +94,26 @@ import Testing
         #expect(histogram.levels == WeightHistogram.levels(of: quantized.dequantized).values)
         // Several blocks, or a code decoding to two values, fall back to the set.
         #expect(WeightHistogram.levels(fromCodes: Self.quantized(dequantized: [1, 2], codes: [1, 1])) == nil)
-        #expect(WeightHistogram.levels(fromCodes: Self.quantized(dequantized: [1, 2], codes: [1, 2], blockCount: 2)) == nil)
+        #expect(
+            WeightHistogram.levels(fromCodes: Self.quantized(dequantized: [1, 2], codes: [1, 2], blockCount: 2)) == nil)
     }
 
     @Test func prunedBandFollowsTheRule() {
         let float: [Float] = [0.5, -0.05, 0.2, -0.3]
         let mask = [false, true, true, false]
-        #expect(WeightHistogram.prunedBand(for: .threshold(0.25), floatWeights: float, prunedMask: mask) == -0.25...0.25)
+        #expect(
+            WeightHistogram.prunedBand(for: .threshold(0.25), floatWeights: float, prunedMask: mask) == -0.25...0.25)
         #expect(WeightHistogram.prunedBand(for: .sparsity(0.5), floatWeights: float, prunedMask: mask) == -0.2...0.2)
         #expect(
-            WeightHistogram.prunedBand(for: .pattern(keep: 1, of: 2), floatWeights: float, prunedMask: mask) == -0.2...0.2)
+            WeightHistogram.prunedBand(for: .pattern(keep: 1, of: 2), floatWeights: float, prunedMask: mask)
+                == -0.2...0.2)
         #expect(WeightHistogram.prunedBand(for: .sparsity(0.5), floatWeights: float, prunedMask: []) == nil)
         #expect(WeightHistogram.prunedBand(for: nil, floatWeights: float, prunedMask: mask) == nil)
         let quantized = Self.quantized(
             dequantized: [0.5, 0, 0, -0.5], codes: [1, 0, 0, -1], pruning: .sparsity(0.5), mask: mask)
-        #expect(WeightHistogram(of: Tensor(shape: [4], storage: float), quantized: quantized, binCount: 2).prunedBand == -0.2...0.2)
+        #expect(
+            WeightHistogram(of: Tensor(shape: [4], storage: float), quantized: quantized, binCount: 2).prunedBand
+                == -0.2...0.2)
     }
 
     @Test func oneMillionWeightsIsOnePassQuick() {

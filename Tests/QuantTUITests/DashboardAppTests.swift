@@ -7,7 +7,9 @@ import Testing
 
 /// The whole dashboard on the demo MLP, driven through a recording terminal: what a user sees.
 @Suite struct DashboardAppTests {
-    static func app(size: Size = Size(width: 120, height: 40), folder: URL? = nil) throws -> (DashboardApp, RecordingBackend) {
+    static func app(
+        size: Size = Size(width: 120, height: 40), folder: URL? = nil
+    ) throws -> (DashboardApp, RecordingBackend) {
         let graph = try ONNXModel.load(contentsOf: try BundledModel.mlp.url)
         let workbench = try Workbench(
             graph: graph, heldOut: try DemoData.heldOutSet(), calibration: try DemoData.trainingSet().evenlySpaced(64))
@@ -129,12 +131,18 @@ import Testing
         #expect(app.state.plan.settings(for: "fc1").bitWidth == 4)
 
         let exportPath = folder.appendingPathComponent("config.json").path
-        Self.press([.character("e"), .enter] + Array(repeating: .backspace, count: 40) + exportPath.map { .character($0) } + [.enter], app)
+        Self.press(
+            [.character("e"), .enter] + Array(repeating: .backspace, count: 40) + exportPath.map { .character($0) } + [
+                .enter
+            ], app)
         #expect(FileManager.default.fileExists(atPath: exportPath))
         let exported = try QuantPlan.load(contentsOf: URL(fileURLWithPath: exportPath))
         #expect(exported.settings(for: "fc1").bitWidth == 4)
         // Exporting again asks before overwriting.
-        Self.press([.character("e"), .enter] + Array(repeating: .backspace, count: 40) + exportPath.map { .character($0) } + [.enter], app)
+        Self.press(
+            [.character("e"), .enter] + Array(repeating: .backspace, count: 40) + exportPath.map { .character($0) } + [
+                .enter
+            ], app)
         #expect(app.state.overlay == .confirm(.overwriteExport(.config, path: exportPath)))
         Self.press([.character("n")], app)
         #expect(app.state.overlay == nil)

@@ -59,6 +59,8 @@ import Testing
         #expect(rect.splitLeft(1) == (Rect(x: 2, y: 3, width: 1, height: 2), Rect(x: 3, y: 3, width: 2, height: 2)))
         #expect(Rect(x: 0, y: 0, width: -4, height: 2).width == 0)
         #expect(rect.intersection(Rect(x: 10, y: 10, width: 2, height: 2)).isEmpty)
-        #expect(Rect(x: 0, y: 0, width: 10, height: 10).centered(Size(width: 4, height: 2)) == Rect(x: 3, y: 4, width: 4, height: 2))
+        #expect(
+            Rect(x: 0, y: 0, width: 10, height: 10).centered(Size(width: 4, height: 2))
+                == Rect(x: 3, y: 4, width: 4, height: 2))
     }
 }

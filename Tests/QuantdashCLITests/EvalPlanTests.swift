@@ -69,7 +69,9 @@ import Testing
             #expect(summary.layers[2].sqnrDecibels == nil)  // float: no error at all
             #expect(summary.layers[2].cosine == 1)
             #expect(summary.size.bytes < summary.size.floatBytes / 4)
-            #expect(abs(summary.size.compressionRatio - Double(summary.size.floatBytes) / Double(summary.size.bytes)) < 1e-9)
+            #expect(
+                abs(summary.size.compressionRatio - Double(summary.size.floatBytes) / Double(summary.size.bytes)) < 1e-9
+            )
         }
     }
 

@@ -49,7 +49,8 @@ public struct ErrorMetrics: Sendable, Equatable, Codable {
     ///
     /// - Precondition: both arrays have the same count.
     public init(float: [Float], dequantized: [Float]) {
-        precondition(float.count == dequantized.count, "\(float.count) float vs \(dequantized.count) dequantized weights")
+        precondition(
+            float.count == dequantized.count, "\(float.count) float vs \(dequantized.count) dequantized weights")
         var signal = 0.0  // Σw²
         var decoded = 0.0  // Σw'²
         var dot = 0.0  // Σw·w'

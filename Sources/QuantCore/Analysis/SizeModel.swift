@@ -60,7 +60,8 @@ public enum SizeModel {
                 currentBytes > 0 ? Double(layerSizes[index].quantizedBytes) / Double(currentBytes) : 0
         }
         return SizeReport(
-            layers: layerSizes, otherInitializerBytes: otherBytes, floatBytes: allFloatBytes, currentBytes: currentBytes)
+            layers: layerSizes, otherInitializerBytes: otherBytes, floatBytes: allFloatBytes, currentBytes: currentBytes
+        )
     }
 
     /// The stored size of one layer (its `share` is left 0; `report` fills it in).
@@ -68,7 +69,9 @@ public enum SizeModel {
     /// - Parameters:
     ///   - quantized: the layer's quantized weights, or nil for a float layer.
     ///   - biasCount: the bias length (defaults to `layer.biasCount`).
-    public static func layerSize(_ layer: Layer, quantized: QuantizedWeights?, biasCount: Int? = nil)
+    public static func layerSize(
+        _ layer: Layer, quantized: QuantizedWeights?, biasCount: Int? = nil
+    )
         -> SizeReport.LayerSize
     {
         let bias = biasCount ?? layer.biasCount

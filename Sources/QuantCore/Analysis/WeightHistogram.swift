@@ -74,7 +74,8 @@ public struct WeightHistogram: Sendable, Equatable, Codable {
         let bins = max(binCount, 1)
         let (lower, upper) = WeightHistogram.binningRange(floatWeights, dequantized, requested: range)
         binEdges = (0...bins).map { index in
-            index == bins ? upper : Float(Double(lower) + (Double(upper) - Double(lower)) * Double(index) / Double(bins))
+            index == bins
+                ? upper : Float(Double(lower) + (Double(upper) - Double(lower)) * Double(index) / Double(bins))
         }
         (floatCounts, floatOutsideCount) = WeightHistogram.count(floatWeights, bins: bins, lower: lower, upper: upper)
         (dequantizedCounts, dequantizedOutsideCount) = WeightHistogram.count(

@@ -115,7 +115,8 @@ public struct Dataset: Sendable, Equatable {
             let fixed = target.compactMap { $0 }
             guard let known = Self.checkedProduct(fixed), known > 0, sampleElementCount % known == 0 else {
                 throw mismatch(
-                    "\(sampleElementCount) values per sample are not a multiple of the fixed axes \(EvaluationError.format(fixed))")
+                    "\(sampleElementCount) values per sample are not a multiple of the fixed axes \(EvaluationError.format(fixed))"
+                )
             }
             sampleTarget = target.map { $0 ?? sampleElementCount / known }
         } else {

@@ -48,7 +48,9 @@ public enum DemoData {
         guard imageFile.shape.count >= 2 else {
             throw ModelIOError.incompatible(
                 path: images.path,
-                detail: "has shape \(EvaluationError.format(imageFile.shape)); images need [N, ...] with at least 2 dimensions (are images and labels swapped?)")
+                detail:
+                    "has shape \(EvaluationError.format(imageFile.shape)); images need [N, ...] with at least 2 dimensions (are images and labels swapped?)"
+            )
         }
         guard labelFile.shape.count == 1 || (labelFile.shape.count == 2 && labelFile.shape[1] == 1) else {
             throw ModelIOError.incompatible(
@@ -63,7 +65,9 @@ public enum DemoData {
         guard labelValues.count == imageFile.shape[0] else {
             throw ModelIOError.incompatible(
                 path: labels.path,
-                detail: "holds \(labelValues.count) labels but \(images.lastPathComponent) holds \(imageFile.shape[0]) images")
+                detail:
+                    "holds \(labelValues.count) labels but \(images.lastPathComponent) holds \(imageFile.shape[0]) images"
+            )
         }
         let classes = classCount ?? ((labelValues.max() ?? 0) + 1)
         guard classes >= 1 else {

@@ -76,13 +76,15 @@ extension Graph {
         }
 
         initializers[layer.inputs[1]] = newWeight
-        let newBiasName = biasName ?? uniqueValueName(base: (layer.name.isEmpty ? layer.inputs[1] : layer.name) + ".bn_bias")
+        let newBiasName =
+            biasName ?? uniqueValueName(base: (layer.name.isEmpty ? layer.inputs[1] : layer.name) + ".bn_bias")
         initializers[newBiasName] = Tensor(shape: [channels], storage: newBias)
         if layer.inputs.count > 2 { layer.inputs[2] = newBiasName } else { layer.inputs.append(newBiasName) }
         layer.outputs[0] = normOutput
         nodes[layerIndex] = layer
         nodes.remove(at: index)
-        for name in Set(norm.inputs[1...]) where readerCount(of: name) == 0 && !outputs.contains(where: { $0.name == name }) {
+        for name in Set(norm.inputs[1...])
+        where readerCount(of: name) == 0 && !outputs.contains(where: { $0.name == name }) {
             initializers[name] = nil
             initializerTypes[name] = nil
         }

@@ -22,7 +22,8 @@ public enum GraphError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .unknownValue(let node, let value): "node '\(node)' reads '\(value)', which nothing produces"
         case .duplicateValue(let name): "value '\(name)' is produced more than once"
-        case .cycle(let nodes): "the graph has a cycle through nodes \(nodes.prefix(5).map { "'\($0)'" }.joined(separator: ", "))"
+        case .cycle(let nodes):
+            "the graph has a cycle through nodes \(nodes.prefix(5).map { "'\($0)'" }.joined(separator: ", "))"
         case .missingInput(let name): "graph input '\(name)' was not provided"
         case .missingOutput(let name): "graph output '\(name)' is never produced"
         case .shapeMismatch(let node, let op, let detail): "\(op) node '\(node)': shape mismatch: \(detail)"

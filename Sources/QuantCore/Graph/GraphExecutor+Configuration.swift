@@ -43,7 +43,8 @@ extension GraphExecutor {
         case .maxPool where !extraOutputs.isEmpty:
             throw GraphError.unsupported(node: name, op: op, detail: "the Indices output")
         case .batchNormalization where !extraOutputs.isEmpty:
-            throw GraphError.unsupported(node: name, op: op, detail: "training-mode outputs (running mean and variance)")
+            throw GraphError.unsupported(
+                node: name, op: op, detail: "training-mode outputs (running mean and variance)")
         case .dropout where node.outputs.count > 2:
             throw invalid("has \(node.outputs.count) outputs, expects at most 2")
         case .dropout, .maxPool, .batchNormalization:
@@ -56,13 +57,16 @@ extension GraphExecutor {
         case .conv(let attributes):
             guard attributes.group >= 1 else { throw invalid("group \(attributes.group) must be ≥ 1") }
             let weight = graph.initializers[node.inputs[1]]
-            let kernel = attributes.kernelShape.isEmpty ? weight.map { Array($0.shape.dropFirst(2)) } : attributes.kernelShape
+            let kernel =
+                attributes.kernelShape.isEmpty ? weight.map { Array($0.shape.dropFirst(2)) } : attributes.kernelShape
             guard let kernel else { return }  // weight computed at run time: checked then
             if kernel.count > 2 {
-                throw GraphError.unsupported(node: name, op: op, detail: "\(kernel.count)-D convolution (only 1-D and 2-D)")
+                throw GraphError.unsupported(
+                    node: name, op: op, detail: "\(kernel.count)-D convolution (only 1-D and 2-D)")
             }
             guard kernel.count >= 1 else {
-                throw GraphError.shapeMismatch(node: name, op: op, detail: "W \(weight?.shape ?? []) has no spatial axes")
+                throw GraphError.shapeMismatch(
+                    node: name, op: op, detail: "W \(weight?.shape ?? []) has no spatial axes")
             }
             try SlidingWindow.checkAttributes(
                 rank: kernel.count, kernel: kernel, strides: attributes.strides, pads: attributes.pads,

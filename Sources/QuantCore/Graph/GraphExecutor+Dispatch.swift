@@ -35,7 +35,8 @@ extension GraphExecutor {
         func scalar(_ position: Int) throws -> Float? {
             guard let tensor = try optionalInput(position) else { return nil }
             guard tensor.count == 1 else {
-                throw GraphError.shapeMismatch(node: name, op: op, detail: "input \(position) \(tensor.shape) must be a scalar")
+                throw GraphError.shapeMismatch(
+                    node: name, op: op, detail: "input \(position) \(tensor.shape) must be a scalar")
             }
             return tensor.storage[0]
         }
@@ -54,7 +55,10 @@ extension GraphExecutor {
         case .div:
             return [try Ops.arithmetic(.div, input(0), input(1), node: name)]
         case .conv(let attributes):
-            return [try Ops.convolution(input(0), weight: input(1), bias: optionalInput(2), attributes: attributes, node: name)]
+            return [
+                try Ops.convolution(
+                    input(0), weight: input(1), bias: optionalInput(2), attributes: attributes, node: name)
+            ]
         case .maxPool(let attributes):
             return [try Ops.pool(.max, input(0), attributes: attributes, node: name)]
         case .averagePool(let attributes):

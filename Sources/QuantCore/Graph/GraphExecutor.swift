@@ -159,7 +159,8 @@ public struct GraphExecutor: Sendable {
             }
         }
         var state = ExecutionState(
-            values: values, overrides: weightOverrides, initializers: graph.initializers, keeping: keeping.union(outputNames))
+            values: values, overrides: weightOverrides, initializers: graph.initializers,
+            keeping: keeping.union(outputNames))
         for index in graph.nodes.indices.dropFirst(start) {
             if Task.isCancelled { throw CancellationError() }
             let node = graph.nodes[index]
@@ -194,7 +195,8 @@ public struct GraphExecutor: Sendable {
             guard original.shape == tensor.shape else {
                 let reader = firstReaders[name].map { graph.nodes[$0] }
                 throw GraphError.shapeMismatch(
-                    node: reader.map(GraphExecutor.displayName(of:)) ?? name, op: reader?.op.onnxName ?? "weightOverrides",
+                    node: reader.map(GraphExecutor.displayName(of:)) ?? name,
+                    op: reader?.op.onnxName ?? "weightOverrides",
                     detail: "override of '\(name)' has shape \(tensor.shape), the initializer \(original.shape)")
             }
         }
@@ -207,7 +209,9 @@ public struct GraphExecutor: Sendable {
         guard !description.shape.isEmpty else { return }
         let matches =
             tensor.rank == description.shape.count
-            && zip(tensor.shape, description.shape).allSatisfy { actual, declared in declared.map { $0 == actual } ?? true }
+            && zip(tensor.shape, description.shape).allSatisfy { actual, declared in
+                declared.map { $0 == actual } ?? true
+            }
         guard matches else {
             let declared = description.shape.map { $0.map(String.init) ?? "?" }.joined(separator: ", ")
             throw GraphError.shapeMismatch(

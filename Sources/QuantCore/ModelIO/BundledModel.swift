@@ -24,9 +24,12 @@ public enum BundledModel: String, CaseIterable, Sendable {
     /// The location of the model file inside the package's resources.
     public var url: URL {
         get throws {
-            guard let url = Bundle.module.url(forResource: "demo-\(rawValue)", withExtension: "onnx", subdirectory: "Demo")
+            guard
+                let url = Bundle.module.url(
+                    forResource: "demo-\(rawValue)", withExtension: "onnx", subdirectory: "Demo")
             else {
-                throw ModelIOError.unreadable(path: fileName, reason: "the bundled demo model is missing from the package resources")
+                throw ModelIOError.unreadable(
+                    path: fileName, reason: "the bundled demo model is missing from the package resources")
             }
             return url
         }

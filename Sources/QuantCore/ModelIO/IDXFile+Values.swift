@@ -13,13 +13,21 @@ extension IDXFile {
                 case .int8:
                     for i in 0..<count { out[i] = Float(Int8(bitPattern: bytes[i])) }
                 case .int16:
-                    for i in 0..<count { out[i] = Float(Int16(bitPattern: UInt16(Self.bigEndian(bytes, at: 2 * i, width: 2)))) }
+                    for i in 0..<count {
+                        out[i] = Float(Int16(bitPattern: UInt16(Self.bigEndian(bytes, at: 2 * i, width: 2))))
+                    }
                 case .int32:
-                    for i in 0..<count { out[i] = Float(Int32(bitPattern: UInt32(Self.bigEndian(bytes, at: 4 * i, width: 4)))) }
+                    for i in 0..<count {
+                        out[i] = Float(Int32(bitPattern: UInt32(Self.bigEndian(bytes, at: 4 * i, width: 4))))
+                    }
                 case .float32:
-                    for i in 0..<count { out[i] = Float(bitPattern: UInt32(Self.bigEndian(bytes, at: 4 * i, width: 4))) }
+                    for i in 0..<count {
+                        out[i] = Float(bitPattern: UInt32(Self.bigEndian(bytes, at: 4 * i, width: 4)))
+                    }
                 case .float64:
-                    for i in 0..<count { out[i] = Float(Double(bitPattern: Self.bigEndian(bytes, at: 8 * i, width: 8))) }
+                    for i in 0..<count {
+                        out[i] = Float(Double(bitPattern: Self.bigEndian(bytes, at: 8 * i, width: 8)))
+                    }
                 }
             }
         }

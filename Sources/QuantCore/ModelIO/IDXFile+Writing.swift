@@ -28,11 +28,13 @@ extension IDXFile {
         }
         if let range = elementType.integerRange {
             for (index, value) in values.enumerated() {
-                let fits = value.isFinite && value.rounded() == value
+                let fits =
+                    value.isFinite && value.rounded() == value
                     && Double(value) >= Double(range.lowerBound) && Double(value) <= Double(range.upperBound)
                 guard fits else {
                     throw failure(
-                        "element \(index) is \(value), which \(elementType) cannot hold (whole numbers \(range.lowerBound)...\(range.upperBound))")
+                        "element \(index) is \(value), which \(elementType) cannot hold (whole numbers \(range.lowerBound)...\(range.upperBound))"
+                    )
                 }
             }
         }

@@ -128,7 +128,8 @@ public struct IDXFile: Sendable, Equatable {
             }
             let extra = foundByteCount - expectedByteCount
             throw malformed(
-                "\(extra) trailing byte\(extra == 1 ? "" : "s") after the data: \(dims) \(elementType) elements: \(sizes)")
+                "\(extra) trailing byte\(extra == 1 ? "" : "s") after the data: \(dims) \(elementType) elements: \(sizes)"
+            )
         }
         let payload = Array(bytes[headerByteCount...])
         return IDXFile(elementType: elementType, shape: shape, payload: payload)

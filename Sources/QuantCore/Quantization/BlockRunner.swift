@@ -46,30 +46,36 @@ struct BlockRunner {
     func run(
         values: [Float], noise: [Float]?, isPruned: [Bool]?, _ body: (BlockBuffers) -> BlockParameters
     ) -> Output {
-        guard layout.isContiguous else { return runChannelMajor(values: values, noise: noise, isPruned: isPruned, body) }
+        guard layout.isContiguous else {
+            return runChannelMajor(values: values, noise: noise, isPruned: isPruned, body)
+        }
         let count = values.count
         var codes = [Int32](repeating: 0, count: count)
         var dequantized = [Float](repeating: 0, count: count)
         var parameters: [BlockParameters] = []
         parameters.reserveCapacity(layout.blockCount)
         values.withUnsafeBufferPointer { allValues in
-        withOptionalBuffer(noise) { allNoise in
-        withOptionalBuffer(isPruned) { allPruned in
-        codes.withUnsafeMutableBufferPointer { allCodes in
-        dequantized.withUnsafeMutableBufferPointer { allDequantized in
-            for block in 0..<layout.blockCount {
-                let (channel, positions) = layout.rowRange(ofBlock: block)
-                let start = layout.flatIndex(channel: channel, position: positions.lowerBound)
-                let range = start..<(start + positions.count)
-                let buffers = BlockBuffers(
-                    values: UnsafeBufferPointer(rebasing: allValues[range]),
-                    noise: allNoise.map { UnsafeBufferPointer(rebasing: $0[range]) },
-                    isPruned: allPruned.map { UnsafeBufferPointer(rebasing: $0[range]) },
-                    codes: UnsafeMutableBufferPointer(rebasing: allCodes[range]),
-                    dequantized: UnsafeMutableBufferPointer(rebasing: allDequantized[range]))
-                parameters.append(body(buffers))
+            withOptionalBuffer(noise) { allNoise in
+                withOptionalBuffer(isPruned) { allPruned in
+                    codes.withUnsafeMutableBufferPointer { allCodes in
+                        dequantized.withUnsafeMutableBufferPointer { allDequantized in
+                            for block in 0..<layout.blockCount {
+                                let (channel, positions) = layout.rowRange(ofBlock: block)
+                                let start = layout.flatIndex(channel: channel, position: positions.lowerBound)
+                                let range = start..<(start + positions.count)
+                                let buffers = BlockBuffers(
+                                    values: UnsafeBufferPointer(rebasing: allValues[range]),
+                                    noise: allNoise.map { UnsafeBufferPointer(rebasing: $0[range]) },
+                                    isPruned: allPruned.map { UnsafeBufferPointer(rebasing: $0[range]) },
+                                    codes: UnsafeMutableBufferPointer(rebasing: allCodes[range]),
+                                    dequantized: UnsafeMutableBufferPointer(rebasing: allDequantized[range]))
+                                parameters.append(body(buffers))
+                            }
+                        }
+                    }
+                }
             }
-        }}}}}
+        }
         return Output(codes: codes, dequantized: dequantized, parameters: parameters)
     }
 

@@ -136,7 +136,8 @@ enum PlanDecoding {
             }
             let before = data.prefix(max(0, min(offset, data.count)))
             let line = before.reduce(1) { $0 + ($1 == UInt8(ascii: "\n") ? 1 : 0) }
-            let column = before.count - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 - before.startIndex + 1 } ?? 0) + 1
+            let column =
+                before.count - (before.lastIndex(of: UInt8(ascii: "\n")).map { $0 - before.startIndex + 1 } ?? 0) + 1
             return "invalid JSON at line \(line), column \(column) (\(reason[..<marker.lowerBound]))"
         }
     }

@@ -242,10 +242,12 @@ struct PlanEntry: Codable, Equatable {
             let threshold = try PlanDecoding.float(inner, field.key, path: prunePath, expected: "a number ≥ 0") ?? 0
             rule = .threshold(threshold)
         case .sparsity:
-            let sparsity = try PlanDecoding.double(inner, field.key, path: prunePath, expected: "a number in [0, 1)") ?? 0
+            let sparsity =
+                try PlanDecoding.double(inner, field.key, path: prunePath, expected: "a number in [0, 1)") ?? 0
             rule = .sparsity(sparsity)
         case .pattern:
-            let text = try PlanDecoding.string(inner, field.key, path: prunePath, expected: "\"N:M\", e.g. \"2:4\"") ?? ""
+            let text =
+                try PlanDecoding.string(inner, field.key, path: prunePath, expected: "\"N:M\", e.g. \"2:4\"") ?? ""
             rule = try parsePattern(text, path: prunePath.appending(field.rawValue))
         }
         try checkPruning(rule, path: path)

@@ -26,7 +26,8 @@ public enum PlanError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformedJSON(let file, let detail):
             prefixed(file, "not a valid plan: \(detail)")
         case .unsupportedVersion(let file, let found?):
-            prefixed(file, "unsupported plan version \(found) (this quantdash reads version \(QuantPlan.currentVersion))")
+            prefixed(
+                file, "unsupported plan version \(found) (this quantdash reads version \(QuantPlan.currentVersion))")
         case .unsupportedVersion(let file, nil):
             prefixed(file, "version: missing (this quantdash reads version \(QuantPlan.currentVersion))")
         case .invalidField(let file, let path, let problem):

@@ -29,9 +29,11 @@ public enum QuantizationError: Error, Equatable, Sendable, CustomStringConvertib
                 ? "scheme '\(scheme.rawValue)' stores \(scheme.allowedBitWidths.lowerBound)-bit codes, not \(bitWidth)"
                 : "scheme '\(scheme.rawValue)' takes \(scheme.allowedBitWidths.lowerBound)…\(scheme.allowedBitWidths.upperBound) bits, got \(bitWidth)"
         case .invalidGroupSize(let size): "group size must be at least 1, got \(size)"
-        case .invalidOutputChannelAxis(let axis, let shape): "output-channel axis \(axis) does not exist in weight shape \(shape)"
+        case .invalidOutputChannelAxis(let axis, let shape):
+            "output-channel axis \(axis) does not exist in weight shape \(shape)"
         case .invalidPercentile(let value): "percentile must be in (0, 100], got \(value)"
-        case .prunedMaskCountMismatch(let expected, let actual): "pruned mask has \(actual) entries for \(expected) weights"
+        case .prunedMaskCountMismatch(let expected, let actual):
+            "pruned mask has \(actual) entries for \(expected) weights"
         case .nonFiniteWeight(let index, let value): "weight \(index) is \(value); only finite weights can be quantized"
         case .unsupportedActivationBitWidth(let bits): "activations take 2…16 bits, got \(bits)"
         case .invalidBinCount(let count): "a histogram needs at least 1 bin, got \(count)"

@@ -23,7 +23,9 @@ extension QuantizedWeights {
         }
         if scheme == .kmeans { return codes.map { codebook[Int($0)] } }
         let layout = try blockLayout()
-        guard scales.count == layout.blockCount else { throw malformed("\(scales.count) scales for \(layout.blockCount) blocks") }
+        guard scales.count == layout.blockCount else {
+            throw malformed("\(scales.count) scales for \(layout.blockCount) blocks")
+        }
         let hasZeroPoint = scheme == .asymmetric || scheme == .meanStd
         if hasZeroPoint, zeroPoints.count != layout.blockCount {
             throw malformed("\(zeroPoints.count) zero points for \(layout.blockCount) blocks")

@@ -33,7 +33,8 @@ public enum WeightQuantizer {
     public static func quantize(
         _ weights: Tensor, outputChannelAxis: Int, settings: LayerSettings, prunedMask: [Bool]? = nil
     ) throws -> QuantizedWeights {
-        let layout = try BlockLayout(shape: weights.shape, outputChannelAxis: outputChannelAxis, granularity: settings.granularity)
+        let layout = try BlockLayout(
+            shape: weights.shape, outputChannelAxis: outputChannelAxis, granularity: settings.granularity)
         if let prunedMask, prunedMask.count != weights.count {
             throw QuantizationError.prunedMaskCountMismatch(expected: weights.count, actual: prunedMask.count)
         }
@@ -102,7 +103,10 @@ public enum WeightQuantizer {
         _ values: [Float], layout: BlockLayout, settings: LayerSettings, bitWidth: Int, mask: [Bool]?
     ) -> QuantizedWeights {
         let scheme = settings.scheme
-        func record(codes: [Int32], dequantized: [Float], scales: [Float], zeroPoints: [Int32], codebook: [Float], blockCount: Int) -> QuantizedWeights {
+        func record(
+            codes: [Int32], dequantized: [Float], scales: [Float], zeroPoints: [Int32], codebook: [Float],
+            blockCount: Int
+        ) -> QuantizedWeights {
             QuantizedWeights(
                 settings: settings, shape: layout.shape, dequantized: dequantized, codes: codes, bitWidth: bitWidth,
                 scales: scales, zeroPoints: zeroPoints, codebook: codebook, blockCount: blockCount, prunedMask: [],

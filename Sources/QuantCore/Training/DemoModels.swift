@@ -52,12 +52,16 @@ public enum DemoModels {
     public static func layers(of architecture: Architecture) -> [NetworkLayer] {
         switch architecture {
         case .mlp:
-            [.flatten, .dense(inputs: 784, outputs: 256), .relu, .dense(inputs: 256, outputs: 128), .relu,
-             .dense(inputs: 128, outputs: 10)]
+            [
+                .flatten, .dense(inputs: 784, outputs: 256), .relu, .dense(inputs: 256, outputs: 128), .relu,
+                .dense(inputs: 128, outputs: 10),
+            ]
         case .cnn:
-            [.conv2d(inputChannels: 1, outputChannels: 8), .relu, .maxPool2d,  // [8, 14, 14]
-             .conv2d(inputChannels: 8, outputChannels: 16), .relu, .maxPool2d,  // [16, 7, 7]
-             .flatten, .dense(inputs: 784, outputs: 64), .relu, .dense(inputs: 64, outputs: 10)]
+            [
+                .conv2d(inputChannels: 1, outputChannels: 8), .relu, .maxPool2d,  // [8, 14, 14]
+                .conv2d(inputChannels: 8, outputChannels: 16), .relu, .maxPool2d,  // [16, 7, 7]
+                .flatten, .dense(inputs: 784, outputs: 64), .relu, .dense(inputs: 64, outputs: 10),
+            ]
         }
     }
 
@@ -85,11 +89,13 @@ public enum DemoModels {
         switch architecture {
         case .mlp:
             Recipe(
-                architecture: .mlp, initializationSeed: 1, shuffleSeed: 2, epochs: 30, batchSize: 64, learningRate: 1e-3,
+                architecture: .mlp, initializationSeed: 1, shuffleSeed: 2, epochs: 30, batchSize: 64,
+                learningRate: 1e-3,
                 schedule: .cosine, maximumShift: 2)
         case .cnn:
             Recipe(
-                architecture: .cnn, initializationSeed: 1, shuffleSeed: 2, epochs: 30, batchSize: 32, learningRate: 2e-3,
+                architecture: .cnn, initializationSeed: 1, shuffleSeed: 2, epochs: 30, batchSize: 32,
+                learningRate: 2e-3,
                 schedule: .cosine, maximumShift: 2)
         }
     }

@@ -38,7 +38,8 @@ extension Trainer {
         for c in 0..<channels {
             for y in max(0, shift.dy)..<min(height, height + shift.dy) {
                 for x in max(0, shift.dx)..<min(width, width + shift.dx) {
-                    result[(c * height + y) * width + x] = image[base + (c * height + y - shift.dy) * width + x - shift.dx]
+                    result[(c * height + y) * width + x] =
+                        image[base + (c * height + y - shift.dy) * width + x - shift.dx]
                 }
             }
         }

@@ -42,11 +42,14 @@ public struct Trainer: Sendable {
     @discardableResult
     public func train(
         _ network: inout Network, images: Tensor, labels: [Int], epochs: Int, batchSize: Int = 64,
-        learningRate: Float = 1e-3, seed: UInt64, progress: (_ epoch: Int, _ batch: Int, _ loss: Float) -> Void = { _, _, _ in }
+        learningRate: Float = 1e-3, seed: UInt64,
+        progress: (_ epoch: Int, _ batch: Int, _ loss: Float) -> Void = { _, _, _ in }
     ) throws -> [Float] {
         let sampleCount = try validate(network, images: images, labels: labels)
         guard epochs >= 0 else { throw TrainingError.invalidHyperparameter(name: "epochs", value: "\(epochs)") }
-        guard batchSize > 0 else { throw TrainingError.invalidHyperparameter(name: "batch size", value: "\(batchSize)") }
+        guard batchSize > 0 else {
+            throw TrainingError.invalidHyperparameter(name: "batch size", value: "\(batchSize)")
+        }
         guard learningRate.isFinite, learningRate > 0 else {
             throw TrainingError.invalidHyperparameter(name: "learning rate", value: "\(learningRate)")
         }
@@ -67,7 +70,8 @@ public struct Trainer: Sendable {
             var batchIndex = 0
             for start in stride(from: 0, to: sampleCount, by: batchSize) {
                 let batch = Array(order[start..<min(start + batchSize, sampleCount)])
-                let shifts = maximumShift > 0 ? Trainer.randomShifts(batch.count, maximum: maximumShift, using: &generator) : nil
+                let shifts =
+                    maximumShift > 0 ? Trainer.randomShifts(batch.count, maximum: maximumShift, using: &generator) : nil
                 let (loss, gradients) = lossAndGradients(
                     of: network, images: images, labels: labels, batch: batch, shifts: shifts)
                 optimizer.learningRate = schedule.learningRate(

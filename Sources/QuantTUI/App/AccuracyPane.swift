@@ -23,8 +23,10 @@ struct AccuracyPane: Widget {
         guard !inner.isEmpty else { return }
         let lines = Self.lines(for: state, isCompact: inner.width < 46)
         for (offset, line) in lines.prefix(inner.height).enumerated() {
-            let text = glyphs == .ascii ? line.0.replacingOccurrences(of: "Δ", with: "d").replacingOccurrences(of: "≈", with: "~")
-                .replacingOccurrences(of: "±", with: "+-").replacingOccurrences(of: "…", with: "...") : line.0
+            let text =
+                glyphs == .ascii
+                ? line.0.replacingOccurrences(of: "Δ", with: "d").replacingOccurrences(of: "≈", with: "~")
+                    .replacingOccurrences(of: "±", with: "+-").replacingOccurrences(of: "…", with: "...") : line.0
             buffer.write(text, column: inner.x + 1, row: inner.y + offset, style: line.1, clip: inner)
         }
         let historyRow = inner.y + lines.count + 1
@@ -47,9 +49,11 @@ extension AccuracyPane {
         let pad = isCompact ? "" : "          "
         if let float = state.floatAccuracy {
             lines.append(
-                (isCompact
-                    ? String(format: "float  top-1 %6.2f %%", float.top1 * 100)
-                    : String(format: "float     top-1 %6.2f %%  (%d images)", float.top1 * 100, float.count), .plain))
+                (
+                    isCompact
+                        ? String(format: "float  top-1 %6.2f %%", float.top1 * 100)
+                        : String(format: "float     top-1 %6.2f %%  (%d images)", float.top1 * 100, float.count), .plain
+                ))
         } else {
             lines.append(("float     evaluating…", .dim))
         }
@@ -62,8 +66,10 @@ extension AccuracyPane {
                 lines.append(("       \(delta) \(status)", isCurrent ? .bold : .dim))
             } else {
                 lines.append(
-                    (String(format: "current   top-1 %6.2f %%  ", exact.top1 * 100) + "\(delta)  \(status)",
-                    isCurrent ? .bold : .dim))
+                    (
+                        String(format: "current   top-1 %6.2f %%  ", exact.top1 * 100) + "\(delta)  \(status)",
+                        isCurrent ? .bold : .dim
+                    ))
             }
             lines.append((pad + String(format: "top-5 %6.2f %%  NLL %.4f", exact.top5 * 100, exact.meanNLL), .plain))
             if let agreement = exact.agreement {

@@ -34,11 +34,14 @@ public final class DashboardView: @unchecked Sendable {
         SizePane(state: state, glyphs: glyphs).render(in: layout.size, into: &buffer)
         StatusBarView(
             sessionName: state.sessionName ?? "unsaved session", hasUnsavedChanges: state.hasUnsavedChanges,
-            hints: Keymap.standard.hints.map { (key: KeyNames.name($0.key, isUnicode: capabilities.isUnicode), label: $0.label) },
+            hints: Keymap.standard.hints.map {
+                (key: KeyNames.name($0.key, isUnicode: capabilities.isUnicode), label: $0.label)
+            },
             message: state.message?.text, isError: state.message?.isError ?? false, glyphs: glyphs
         ).render(in: layout.status, into: &buffer)
         if let overlay = state.overlay {
-            OverlayView(overlay: overlay, glyphs: glyphs, isUnicode: capabilities.isUnicode).render(in: screen, into: &buffer)
+            OverlayView(overlay: overlay, glyphs: glyphs, isUnicode: capabilities.isUnicode).render(
+                in: screen, into: &buffer)
         }
         if !capabilities.isUnicode {
             // Widgets already draw ASCII glyphs; this catches text (×, —, ·, Δ, …) as well.
@@ -75,7 +78,8 @@ public final class DashboardView: @unchecked Sendable {
     private func renderHistogram(_ state: AppState, glyphs: GlyphSet, in area: Rect, into buffer: inout ScreenBuffer) {
         guard let layer = state.selectedLayer else { return }
         let settings = state.plan.settings(for: layer.name)
-        let describe = settings.bitWidth == nil
+        let describe =
+            settings.bitWidth == nil
             ? "float" : "\(settings.bitWidthLabel)-bit \(settings.schemeLabel) \(settings.granularityLabel)"
         let scale = state.histogramScale == .log ? "log" : "linear"
         let frame = Frame(title: "Histogram · \(layer.name)", info: "\(describe) · \(scale)", glyphs: glyphs)

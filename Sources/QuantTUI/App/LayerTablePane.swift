@@ -47,7 +47,8 @@ struct LayerTablePane: Widget {
             return [
                 layer.name, layer.opName, layer.weightShape.map(String.init).joined(separator: "×"),
                 grouped(layer.parameterCount), settings.bitWidthLabel, settings.schemeLabel,
-                settings.granularityLabel, settings.pruningLabel, settings.activationLabel == "float" ? "—" : settings.activationLabel,
+                settings.granularityLabel, settings.pruningLabel,
+                settings.activationLabel == "float" ? "—" : settings.activationLabel,
                 report.map { String(format: "%.1f%%", $0.metrics.sparsity * 100) } ?? "…", sqnr,
                 report.map { grouped($0.size.quantizedBytes) } ?? "…",
             ]
@@ -55,7 +56,8 @@ struct LayerTablePane: Widget {
         let markedRows = Set(state.layers.indices.filter { state.marked.contains(state.layers[$0].name) })
         return TableView(
             columns: Self.columns, rows: rows, selectedRow: state.layers.isEmpty ? nil : state.selectedIndex,
-            markedRows: markedRows, scrollOffset: state.scrollOffset, emptyMessage: "the model has no quantizable layers",
+            markedRows: markedRows, scrollOffset: state.scrollOffset,
+            emptyMessage: "the model has no quantizable layers",
             glyphs: glyphs)
     }
 }

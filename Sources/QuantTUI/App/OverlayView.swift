@@ -13,11 +13,14 @@ struct OverlayView: Widget {
             let sections = Keymap.standard.helpSections.map { section in
                 HelpSection(
                     title: section.title,
-                    entries: section.entries.map { (keys: KeyNames.name($0.keys, isUnicode: isUnicode), description: $0.description) })
+                    entries: section.entries.map {
+                        (keys: KeyNames.name($0.keys, isUnicode: isUnicode), description: $0.description)
+                    })
             }
             let help = HelpView(sections: sections, title: "Keys", glyphs: glyphs)
             let clamped = min(offset, help.maximumScrollOffset(in: area))
-            HelpView(sections: sections, scrollOffset: clamped, title: "Keys", glyphs: glyphs).render(in: area, into: &buffer)
+            HelpView(sections: sections, scrollOffset: clamped, title: "Keys", glyphs: glyphs).render(
+                in: area, into: &buffer)
         case .prompt(let prompt):
             DialogView(
                 title: prompt.title, lines: [prompt.explanation], input: prompt.text, footer: "Enter ok · Esc cancel",
@@ -39,9 +42,15 @@ struct OverlayView: Widget {
     static func text(for question: Confirmation) -> (String, [String], String) {
         switch question {
         case .quitWithUnsavedChanges:
-            ("Quit", ["The plan has unsaved changes. Save them as a session preset?"], "y save · n quit without saving · Esc stay")
+            (
+                "Quit", ["The plan has unsaved changes. Save them as a session preset?"],
+                "y save · n quit without saving · Esc stay"
+            )
         case .restoreAutosave:
-            ("Restore?", ["An autosave from an earlier run is newer than the last saved preset.", "Restore it?"], "y restore · n discard")
+            (
+                "Restore?", ["An autosave from an earlier run is newer than the last saved preset.", "Restore it?"],
+                "y restore · n discard"
+            )
         case .overwritePreset(let name):
             ("Overwrite?", ["A preset named '\(name)' exists. Overwrite it?"], "y overwrite · n cancel")
         case .overwriteExport(_, let path):

@@ -57,7 +57,8 @@ public enum Reducer {
             return [.listPresets]
         case .openExportDialog:
             let formats = ExportFormat.allCases
-            state.overlay = .choice(Choice(.exportFormat, values: formats.map(\.rawValue), labels: formats.map(\.title)))
+            state.overlay = .choice(
+                Choice(.exportFormat, values: formats.map(\.rawValue), labels: formats.map(\.title)))
         case .requestQuit:
             if state.hasUnsavedChanges {
                 state.overlay = .confirm(.quitWithUnsavedChanges)

@@ -41,7 +41,8 @@ public final class SessionPersistence: DashboardPersistence {
     }
 
     public func autosave(state: AppState) throws {
-        var preset = preset(named: state.sessionName ?? "untitled", state: state, basedOn: state.sessionName, withResults: false)
+        var preset = preset(
+            named: state.sessionName ?? "untitled", state: state, basedOn: state.sessionName, withResults: false)
         preset.notes = "autosave"
         try store.autosave(preset)
     }
@@ -49,15 +50,20 @@ public final class SessionPersistence: DashboardPersistence {
     public func listPresets() throws -> [PresetListing] {
         try store.list().map { summary in
             guard summary.isReadable else {
-                return PresetListing(name: summary.name, label: "\(summary.name)  (unreadable: \(summary.error ?? "?"))")
+                return PresetListing(
+                    name: summary.name, label: "\(summary.name)  (unreadable: \(summary.error ?? "?"))")
             }
             let top1 = summary.top1.map { String(format: "%.2f %%", $0 * 100) } ?? "—"
             let size = summary.sizeBytes.map(formatBytes) ?? "—"
             let ratio = summary.compressionRatio.map { String(format: "%.1f×", $0) } ?? ""
-            let date = summary.updatedAt.map { Timestamp.string(from: $0).prefix(16).replacingOccurrences(of: "T", with: " ") } ?? ""
+            let date =
+                summary.updatedAt.map { Timestamp.string(from: $0).prefix(16).replacingOccurrences(of: "T", with: " ") }
+                ?? ""
             return PresetListing(
                 name: summary.name,
-                label: "\(summary.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(top1)  \(size) \(ratio)  \(date)")
+                label:
+                    "\(summary.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(top1)  \(size) \(ratio)  \(date)"
+            )
         }
     }
 

@@ -94,26 +94,34 @@ public struct Keymap: Sendable, Equatable {
         KeyBinding([.pageDown], .moveSelectionByPage(direction: 1), "page down", group: .navigation),
         KeyBinding([.home], .selectFirst, "first layer", group: .navigation),
         KeyBinding([.end], .selectLast, "last layer", group: .navigation),
-        KeyBinding([.character("+"), .character("=")], .increaseBitWidth, "one more bit", group: .editing, hint: "bits"),
+        KeyBinding(
+            [.character("+"), .character("=")], .increaseBitWidth, "one more bit", group: .editing, hint: "bits"),
         KeyBinding([.character("-"), .character("_")], .decreaseBitWidth, "one bit fewer", group: .editing),
-        KeyBinding((1...8).map { .character(Character(String($0))) }, .setBitWidth(8), "set bits per weight", group: .editing,
+        KeyBinding(
+            (1...8).map { .character(Character(String($0))) }, .setBitWidth(8), "set bits per weight", group: .editing,
             keyLabel: "1-8"),
         KeyBinding([.character("s")], .cycleScheme, "next scheme", group: .editing, hint: "scheme"),
-        KeyBinding([.character("g")], .cycleGranularity, "next granularity (tensor, channel, group)", group: .editing, hint: "gran"),
-        KeyBinding([.character("a")], .toggleActivationQuantization, "8-bit activations on/off", group: .editing, hint: "act"),
+        KeyBinding(
+            [.character("g")], .cycleGranularity, "next granularity (tensor, channel, group)", group: .editing,
+            hint: "gran"),
+        KeyBinding(
+            [.character("a")], .toggleActivationQuantization, "8-bit activations on/off", group: .editing, hint: "act"),
         KeyBinding([.character("f")], .resetToFloat, "reset to float", group: .editing, hint: "float"),
         KeyBinding([.character(" ")], .toggleMark, "mark / unmark layer", group: .editing, hint: "mark"),
         KeyBinding([.character("*")], .toggleMarkAll, "mark all / none", group: .editing),
         KeyBinding([.character("u")], .undo, "undo", group: .editing, hint: "undo"),
         KeyBinding([.character("r"), .control("r")], .redo, "redo", group: .editing),
-        KeyBinding([.character("]")], .increasePruning(isCoarse: false), "prune more (fine step)", group: .pruning, hint: "prune"),
+        KeyBinding(
+            [.character("]")], .increasePruning(isCoarse: false), "prune more (fine step)", group: .pruning,
+            hint: "prune"),
         KeyBinding([.character("[")], .decreasePruning(isCoarse: false), "prune less (fine step)", group: .pruning),
         KeyBinding([.character("}")], .increasePruning(isCoarse: true), "prune more (coarse step)", group: .pruning),
         KeyBinding([.character("{")], .decreasePruning(isCoarse: true), "prune less (coarse step)", group: .pruning),
         KeyBinding([.character("t")], .openThresholdPrompt, "type an exact |w| threshold", group: .pruning),
         KeyBinding([.character("p")], .openSparsityPrompt, "type a target sparsity %", group: .pruning),
         KeyBinding([.character("l")], .toggleHistogramScale, "histogram linear / log", group: .session, hint: "log"),
-        KeyBinding([.character("w"), .control("s")], .openSaveDialog, "save session preset", group: .session, hint: "save"),
+        KeyBinding(
+            [.character("w"), .control("s")], .openSaveDialog, "save session preset", group: .session, hint: "save"),
         KeyBinding([.character("o")], .openLoadDialog, "load session preset", group: .session, hint: "load"),
         KeyBinding([.character("e")], .openExportDialog, "export", group: .session, hint: "export"),
     ])

@@ -1,5 +1,3 @@
-
-
 /// Makes every cell's symbol safe to write: one column wide, no control characters, and plain
 /// ASCII when the locale is not UTF-8 (so a `LANG=C` terminal shows `#` instead of garbage).
 ///

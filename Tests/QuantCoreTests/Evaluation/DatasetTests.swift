@@ -166,7 +166,8 @@ import Testing
         #expect(
             throws: ModelIOError.incompatible(
                 path: swapped.images.path,
-                detail: "has shape [3]; images need [N, ...] with at least 2 dimensions (are images and labels swapped?)")
+                detail:
+                    "has shape [3]; images need [N, ...] with at least 2 dimensions (are images and labels swapped?)")
         ) { try DemoData.idxDataset(images: swapped.images, labels: swapped.labels) }
 
         let floatLabels = try writeIDX(images: [1, 2], imageShape: [2, 1], labels: [0, 1], labelType: .float32)
@@ -194,7 +195,8 @@ import Testing
             throws: ModelIOError.malformed(path: negative.labels.path, detail: "label -3 at index 1 is outside 0..<1")
         ) { try DemoData.idxDataset(images: negative.images, labels: negative.labels) }
 
-        let matrixLabels = try writeIDX(images: [1, 2], imageShape: [2, 1], labels: [0, 1, 1, 0], labelShape: [2, 2])
+        let matrixLabels = try writeIDX(
+            images: [1, 2], imageShape: [2, 1], labels: [0, 1, 1, 0], labelShape: [2, 2])
         #expect(
             throws: ModelIOError.incompatible(
                 path: matrixLabels.labels.path, detail: "has shape [2, 2]; labels need shape [N]")

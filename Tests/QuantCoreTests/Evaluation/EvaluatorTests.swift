@@ -85,7 +85,8 @@ import Testing
 
         // The report carries it for top-1: 8 right of 10.
         let rows = (0..<10).map { i -> [Float] in i < 8 ? [1, 0] : [0, 1] }
-        let report = try Evaluator().evaluate(try logitsDataset(rows, labels: [Int](repeating: 0, count: 10)), forward: identity)
+        let report = try Evaluator().evaluate(
+            try logitsDataset(rows, labels: [Int](repeating: 0, count: 10)), forward: identity)
         #expect(report.top1 == 0.8 && report.top1Interval == interval)
     }
 
@@ -105,9 +106,10 @@ import Testing
         for report in reports.dropFirst() { #expect(report == reports[0]) }
         #expect(reports[0].count == 1000)
         // Cross-check the accumulated numbers against the per-row reference functions.
-        let expectedNLL = zip(rows, labels).map { row, label in
-            EvaluationMetrics.negativeLogLikelihood(row.map { 1.5 * $0 - 0.25 }, label: label)
-        }.reduce(0, +) / 1000
+        let expectedNLL =
+            zip(rows, labels).map { row, label in
+                EvaluationMetrics.negativeLogLikelihood(row.map { 1.5 * $0 - 0.25 }, label: label)
+            }.reduce(0, +) / 1000
         #expect(reports[0].meanNLL == expectedNLL)
         #expect(reports[0].predictions == rows.map { EvaluationMetrics.argmax($0) })
     }
@@ -160,7 +162,8 @@ import Testing
         }
         #expect(
             flat.description
-                == "hand: samples 0..<2: the model returned logits of shape [6], expected [2, classes] with classes ≥ 3")
+                == "hand: samples 0..<2: the model returned logits of shape [6], expected [2, classes] with classes ≥ 3"
+        )
         #expect(
             throws: EvaluationError.logitsShape(
                 dataset: "hand", batch: 0..<3, expected: "[3, classes] with classes ≥ 3", got: [3, 2])
@@ -177,7 +180,9 @@ import Testing
 
     @Test func invalidRequests() throws {
         let data = try logitsDataset([[1, 0]], labels: [0])
-        #expect(throws: EvaluationError.invalidBatchSize(0)) { try Evaluator(batchSize: 0).evaluate(data, forward: identity) }
+        #expect(throws: EvaluationError.invalidBatchSize(0)) {
+            try Evaluator(batchSize: 0).evaluate(data, forward: identity)
+        }
         #expect(throws: EvaluationError.emptyDataset(dataset: "hand")) {
             try Evaluator().evaluate(data.first(0), forward: identity)
         }

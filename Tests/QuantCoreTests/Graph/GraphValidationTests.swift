@@ -5,7 +5,8 @@ import Testing
 @Suite struct GraphValidationTests {
     private func graph(_ nodes: [Node], outputs: [String] = ["y"]) -> Graph {
         Graph(
-            name: "g", inputs: [ValueInfo(name: "x", shape: [1])], outputs: outputs.map { ValueInfo(name: $0, shape: [1]) },
+            name: "g", inputs: [ValueInfo(name: "x", shape: [1])],
+            outputs: outputs.map { ValueInfo(name: $0, shape: [1]) },
             initializers: ["w": Tensor(shape: [1], storage: [2])], nodes: nodes)
     }
 

@@ -87,7 +87,9 @@ import Testing
         #expect(throws: ModelIOError.writeFailed(path: "o.idx", reason: "shape [2, 2] does not match 3 values")) {
             try IDXFile.encode([1, 2, 3], shape: [2, 2], as: .float32, path: "o.idx")
         }
-        #expect(throws: ModelIOError.writeFailed(path: "o.idx", reason: "an IDX array needs 1...8 dimensions, got shape []")) {
+        #expect(
+            throws: ModelIOError.writeFailed(path: "o.idx", reason: "an IDX array needs 1...8 dimensions, got shape []")
+        ) {
             try IDXFile.encode([1], shape: [], as: .float32, path: "o.idx")
         }
         let tooLong = 1 << 32

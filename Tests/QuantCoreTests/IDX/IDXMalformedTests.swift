@@ -122,7 +122,9 @@ import Testing
         #expect(throws: ModelIOError.unreadable(path: url.path, reason: "no such file")) {
             try IDXFile.read(from: url)
         }
-        #expect(ModelIOError.unreadable(path: url.path, reason: "no such file").description == "\(url.path): cannot read: no such file")
+        #expect(
+            ModelIOError.unreadable(path: url.path, reason: "no such file").description
+                == "\(url.path): cannot read: no such file")
     }
 
     @Test func directoryInsteadOfFile() throws {

@@ -19,11 +19,19 @@ import Testing
     static let cases: [Case] = [
         Case(
             folder: "pytorch-converted/test_Conv2d",
-            ops: [.conv(ConvAttributes(kernelShape: [3, 2], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1))],
+            ops: [
+                .conv(
+                    ConvAttributes(
+                        kernelShape: [3, 2], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1))
+            ],
             initializerShapes: ["1": [4, 3, 3, 2], "2": [4]], inputShapes: [[2, 3, 7, 5]], outputShape: [2, 4, 5, 4]),
         Case(
             folder: "pytorch-converted/test_Conv2d_depthwise_padded",
-            ops: [.conv(ConvAttributes(kernelShape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 4))],
+            ops: [
+                .conv(
+                    ConvAttributes(
+                        kernelShape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 4))
+            ],
             initializerShapes: ["1": [4, 1, 3, 3], "2": [4]], inputShapes: [[2, 4, 6, 6]], outputShape: [2, 4, 6, 6]),
         Case(
             folder: "pytorch-converted/test_Linear", ops: [.gemm(GemmAttributes(transposeB: true))],
@@ -37,8 +45,10 @@ import Testing
             ops: [.averagePool(PoolAttributes(kernelShape: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0]))],
             initializerShapes: [:], inputShapes: [[2, 3, 6, 6]], outputShape: [2, 3, 3, 3]),
         Case(
-            folder: "pytorch-converted/test_BatchNorm2d_eval", ops: [.batchNormalization(epsilon: 9.999999747378752e-06)],
-            initializerShapes: ["1": [3], "2": [3], "3": [3], "4": [3]], inputShapes: [[2, 3, 6, 6]], outputShape: [2, 3, 6, 6]),
+            folder: "pytorch-converted/test_BatchNorm2d_eval",
+            ops: [.batchNormalization(epsilon: 9.999999747378752e-06)],
+            initializerShapes: ["1": [3], "2": [3], "3": [3], "4": [3]], inputShapes: [[2, 3, 6, 6]],
+            outputShape: [2, 3, 6, 6]),
         Case(
             folder: "pytorch-converted/test_Softmax", ops: [.softmax(axis: 1)],
             initializerShapes: [:], inputShapes: [[10, 20]], outputShape: [10, 20]),
@@ -85,7 +95,8 @@ import Testing
 
     @Test(arguments: cases)
     func testDataTensorsReadWithTheModelShapes(_ testCase: Case) throws {
-        let data = ONNXTestModels.backendTests.appendingPathComponent(testCase.folder).appendingPathComponent("test_data_set_0")
+        let data = ONNXTestModels.backendTests.appendingPathComponent(testCase.folder).appendingPathComponent(
+            "test_data_set_0")
         for (index, shape) in testCase.inputShapes.enumerated() {
             let input = try ONNXTensorFile.load(contentsOf: data.appendingPathComponent("input_\(index).pb"))
             #expect(input.tensor.shape == shape)
@@ -96,7 +107,8 @@ import Testing
 
     @Test(arguments: cases)
     func modelSurvivesARoundTripThroughOurWriter(_ testCase: Case) throws {
-        let url = ONNXTestModels.backendTests.appendingPathComponent(testCase.folder).appendingPathComponent("model.onnx")
+        let url = ONNXTestModels.backendTests.appendingPathComponent(testCase.folder).appendingPathComponent(
+            "model.onnx")
         let graph = try ONNXModel.load(contentsOf: url)
         let again = try ONNXModel.decode(ONNXModel.encode(graph), source: "memory")
         if case .clip = graph.nodes.first?.op {
@@ -107,7 +119,8 @@ import Testing
     }
 
     @Test func tensorValuesMatchWhatONNXReads() throws {
-        let data = ONNXTestModels.backendTests.appendingPathComponent("pytorch-converted/test_MaxPool2d/test_data_set_0")
+        let data = ONNXTestModels.backendTests.appendingPathComponent(
+            "pytorch-converted/test_MaxPool2d/test_data_set_0")
         let input = try ONNXTensorFile.load(contentsOf: data.appendingPathComponent("input_0.pb"))
         #expect(input.elementType == .float32)
         #expect(Array(input.tensor.storage.prefix(3)) == [0.11615088, 0.6195721, 0.40965328])
@@ -115,7 +128,8 @@ import Testing
         #expect(Array(output.tensor.storage.prefix(3)) == [1.2184577, 1.2184577, 0.8232999])
 
         let named = try ONNXTensorFile.load(
-            contentsOf: ONNXTestModels.backendTests.appendingPathComponent("simple/test_single_relu_model/test_data_set_0/input_0.pb"))
+            contentsOf: ONNXTestModels.backendTests.appendingPathComponent(
+                "simple/test_single_relu_model/test_data_set_0/input_0.pb"))
         #expect(named.name == "x")
 
         let integers = try ONNXTensorFile.load(
@@ -127,7 +141,8 @@ import Testing
 
     @Test func integerInitializerKeepsItsType() throws {
         let graph = try ONNXModel.load(
-            contentsOf: ONNXTestModels.backendTests.appendingPathComponent("pytorch-operator/test_operator_non_float_params/model.onnx"))
+            contentsOf: ONNXTestModels.backendTests.appendingPathComponent(
+                "pytorch-operator/test_operator_non_float_params/model.onnx"))
         #expect(graph.initializerTypes == ["1": .int64])
         #expect(graph.inputs.map(\.elementType) == [.int64])
     }

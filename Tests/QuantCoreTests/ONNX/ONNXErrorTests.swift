@@ -22,12 +22,18 @@ import Testing
     @Test func truncatedModelIsMalformed() throws {
         let original = M.backendTests.appendingPathComponent("pytorch-converted/test_Conv2d/model.onnx")
         let bytes = try Data(contentsOf: original)
-        let error = try #require(throws: ModelIOError.self) { try ONNXModel.decode(bytes.prefix(bytes.count / 2), source: "cut.onnx") }
-        guard case .malformed(path: "cut.onnx", _) = error else { Issue.record("expected .malformed, got \(error)"); return }
+        let error = try #require(throws: ModelIOError.self) {
+            try ONNXModel.decode(bytes.prefix(bytes.count / 2), source: "cut.onnx")
+        }
+        guard case .malformed(path: "cut.onnx", _) = error else {
+            Issue.record("expected .malformed, got \(error)"); return
+        }
     }
 
     @Test func emptyDataHasNoGraph() {
-        #expect(throws: ModelIOError.malformed(path: "empty.onnx", detail: "the file holds no graph (is it an ONNX model?)")) {
+        #expect(
+            throws: ModelIOError.malformed(path: "empty.onnx", detail: "the file holds no graph (is it an ONNX model?)")
+        ) {
             try ONNXModel.decode(Data(), source: "empty.onnx")
         }
     }
@@ -51,12 +57,14 @@ import Testing
 
     @Test func unknownOperatorIsNamedWithItsNode() {
         let named = M.model(
-            nodes: [M.node("FancyOp", name: "fancy1", inputs: ["x"], outputs: ["y"])], inputs: [("x", [1])], outputs: [("y", [1])])
+            nodes: [M.node("FancyOp", name: "fancy1", inputs: ["x"], outputs: ["y"])], inputs: [("x", [1])],
+            outputs: [("y", [1])])
         let expected = ModelIOError.unsupportedOperator(path: "fancy.onnx", op: "FancyOp", node: "fancy1")
         #expect(throws: expected) { try ONNXModel.decode(M.bytes(named), source: "fancy.onnx") }
         #expect(expected.description == "fancy.onnx: unsupported operator FancyOp (node 'fancy1')")
 
-        let unnamed = M.model(nodes: [M.node("FancyOp", inputs: ["x"], outputs: ["y"])], inputs: [("x", [1])], outputs: [("y", [1])])
+        let unnamed = M.model(
+            nodes: [M.node("FancyOp", inputs: ["x"], outputs: ["y"])], inputs: [("x", [1])], outputs: [("y", [1])])
         #expect(throws: ModelIOError.unsupportedOperator(path: "fancy.onnx", op: "FancyOp", node: "y")) {
             try ONNXModel.decode(M.bytes(unnamed), source: "fancy.onnx")
         }
@@ -73,7 +81,8 @@ import Testing
 
     @Test func undefinedValueIsAnInvalidGraph() {
         let model = M.model(
-            nodes: [M.node("Add", name: "add", inputs: ["x", "ghost"], outputs: ["y"])], inputs: [("x", [1])], outputs: [("y", [1])])
+            nodes: [M.node("Add", name: "add", inputs: ["x", "ghost"], outputs: ["y"])], inputs: [("x", [1])],
+            outputs: [("y", [1])])
         #expect(throws: ModelIOError.invalidGraph(path: "m.onnx", .unknownValue(node: "add", value: "ghost"))) {
             try ONNXModel.decode(M.bytes(model), source: "m.onnx")
         }
@@ -119,13 +128,15 @@ import Testing
         let model = M.model(
             nodes: [M.node("Add", inputs: ["x", "w"], outputs: ["y"])], inputs: [("x", [2])], outputs: [("y", [2])],
             initializers: [M.floatTensor("w", dims: [2, 3], values: [1, 2, 3])])
-        #expect(throws: ModelIOError.malformed(path: "m.onnx", detail: "tensor 'w' has 3 values; shape [2, 3] needs 6")) {
+        #expect(throws: ModelIOError.malformed(path: "m.onnx", detail: "tensor 'w' has 3 values; shape [2, 3] needs 6"))
+        {
             try ONNXModel.decode(M.bytes(model), source: "m.onnx")
         }
     }
 
     @Test func missingGraphOutputIsAnInvalidGraph() {
-        let model = M.model(nodes: [M.node("Relu", inputs: ["x"], outputs: ["y"])], inputs: [("x", [1])], outputs: [("z", [1])])
+        let model = M.model(
+            nodes: [M.node("Relu", inputs: ["x"], outputs: ["y"])], inputs: [("x", [1])], outputs: [("z", [1])])
         #expect(throws: ModelIOError.invalidGraph(path: "m.onnx", .missingOutput("z"))) {
             try ONNXModel.decode(M.bytes(model), source: "m.onnx")
         }
@@ -141,7 +152,8 @@ import Testing
             inputs: [("x", [1, 1, 3, 3])], outputs: [("y", [1, 1, 1, 1])],
             initializers: [M.floatTensor("w", dims: [1, 1, 3, 3], values: Array(repeating: 1, count: 9))])
         let expected = ModelIOError.invalidGraph(
-            path: "m.onnx", .invalidAttribute(node: "conv", op: "Conv", detail: "attribute 'group' should be an integer"))
+            path: "m.onnx",
+            .invalidAttribute(node: "conv", op: "Conv", detail: "attribute 'group' should be an integer"))
         #expect(throws: expected) { try ONNXModel.decode(M.bytes(model), source: "m.onnx") }
     }
 

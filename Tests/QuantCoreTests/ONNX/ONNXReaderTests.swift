@@ -7,7 +7,9 @@ import Testing
 @Suite struct ONNXReaderTests {
     typealias M = ONNXTestModels
 
-    private func attribute(_ name: String, floats: [Float]? = nil, ints: [Int64]? = nil, float: Float? = nil) -> Onnx_AttributeProto {
+    private func attribute(
+        _ name: String, floats: [Float]? = nil, ints: [Int64]? = nil, float: Float? = nil
+    ) -> Onnx_AttributeProto {
         var attribute = Onnx_AttributeProto()
         attribute.name = name
         if let floats { attribute.type = .floats; attribute.floats = floats }
@@ -16,9 +18,13 @@ import Testing
         return attribute
     }
 
-    private func ops(_ nodes: [Onnx_NodeProto], opset: Int64 = 13, inputs: [(String, [Int64])] = [("x", [2, 3])]) throws -> [Operator] {
+    private func ops(
+        _ nodes: [Onnx_NodeProto], opset: Int64 = 13, inputs: [(String, [Int64])] = [("x", [2, 3])]
+    ) throws -> [Operator] {
         let outputs = nodes.compactMap { $0.output.first }.map { ($0, [Int64]()) }
-        let model = M.model(nodes: nodes, inputs: inputs, outputs: outputs, initializers: [M.floatTensor("w", dims: [1], values: [1])], opset: opset)
+        let model = M.model(
+            nodes: nodes, inputs: inputs, outputs: outputs, initializers: [M.floatTensor("w", dims: [1], values: [1])],
+            opset: opset)
         return try ONNXModel.decode(M.bytes(model), source: "m.onnx").nodes.map(\.op)
     }
 
@@ -35,23 +41,37 @@ import Testing
                 M.node("LogSoftmax", inputs: ["x"], outputs: ["h"]),
                 M.node("Clip", inputs: ["x"], outputs: ["i"]),
             ]) == [
-                .gemm(GemmAttributes()), .conv(ConvAttributes()), .batchNormalization(epsilon: 1e-5), .leakyRelu(alpha: 0.01),
-                .flatten(axis: 1), .reshape(allowZero: false), .softmax(axis: -1), .logSoftmax(axis: -1), .clip(min: nil, max: nil),
+                .gemm(GemmAttributes()), .conv(ConvAttributes()), .batchNormalization(epsilon: 1e-5),
+                .leakyRelu(alpha: 0.01),
+                .flatten(axis: 1), .reshape(allowZero: false), .softmax(axis: -1), .logSoftmax(axis: -1),
+                .clip(min: nil, max: nil),
             ])
     }
 
     @Test func poolsNeedAKernelShape() {
-        let model = M.model(nodes: [M.node("MaxPool", name: "p", inputs: ["x"], outputs: ["y"])], inputs: [("x", [1])], outputs: [("y", [1])])
-        #expect(throws: ModelIOError.invalidGraph(path: "m.onnx", .invalidAttribute(node: "p", op: "MaxPool", detail: "kernel_shape is required"))) {
+        let model = M.model(
+            nodes: [M.node("MaxPool", name: "p", inputs: ["x"], outputs: ["y"])], inputs: [("x", [1])],
+            outputs: [("y", [1])])
+        #expect(
+            throws: ModelIOError.invalidGraph(
+                path: "m.onnx", .invalidAttribute(node: "p", op: "MaxPool", detail: "kernel_shape is required"))
+        ) {
             try ONNXModel.decode(M.bytes(model), source: "m.onnx")
         }
     }
 
     @Test func maxPoolIndicesOutputIsUnsupported() {
         let model = M.model(
-            nodes: [M.node("MaxPool", name: "p", inputs: ["x"], outputs: ["y", "indices"], attributes: [attribute("kernel_shape", ints: [2])])],
+            nodes: [
+                M.node(
+                    "MaxPool", name: "p", inputs: ["x"], outputs: ["y", "indices"],
+                    attributes: [attribute("kernel_shape", ints: [2])])
+            ],
             inputs: [("x", [1, 1, 4])], outputs: [("y", [1, 1, 2])])
-        #expect(throws: ModelIOError.invalidGraph(path: "m.onnx", .unsupported(node: "p", op: "MaxPool", detail: "the Indices output"))) {
+        #expect(
+            throws: ModelIOError.invalidGraph(
+                path: "m.onnx", .unsupported(node: "p", op: "MaxPool", detail: "the Indices output"))
+        ) {
             try ONNXModel.decode(M.bytes(model), source: "m.onnx")
         }
     }
@@ -78,10 +98,15 @@ import Testing
 
     @Test func oldReshapeShapeAttributeBecomesAnInput() throws {
         let model = M.model(
-            nodes: [M.node("Reshape", name: "r", inputs: ["x"], outputs: ["y"], attributes: [attribute("shape", ints: [3, -1])])],
+            nodes: [
+                M.node(
+                    "Reshape", name: "r", inputs: ["x"], outputs: ["y"],
+                    attributes: [attribute("shape", ints: [3, -1])])
+            ],
             inputs: [("x", [2, 3])], outputs: [("y", [3, 2])], opset: 1)
         let graph = try ONNXModel.decode(M.bytes(model), source: "m.onnx")
-        #expect(graph.nodes == [Node(name: "r", op: .reshape(allowZero: false), inputs: ["x", "y__shape"], outputs: ["y"])])
+        #expect(
+            graph.nodes == [Node(name: "r", op: .reshape(allowZero: false), inputs: ["x", "y__shape"], outputs: ["y"])])
         #expect(graph.initializers["y__shape"] == Tensor(shape: [2], storage: [3, -1]))
         #expect(graph.initializerTypes["y__shape"] == .int64)
     }
@@ -97,11 +122,14 @@ import Testing
 
     @Test func concatNeedsAnAxisFromOpsetFour() throws {
         #expect(try ops([M.node("Concat", inputs: ["x", "x"], outputs: ["y"])], opset: 3) == [.concat(axis: 1)])
-        #expect(throws: ModelIOError.self) { try ops([M.node("Concat", inputs: ["x", "x"], outputs: ["y"])], opset: 4) }
+        #expect(throws: ModelIOError.self) {
+            try ops([M.node("Concat", inputs: ["x", "x"], outputs: ["y"])], opset: 4)
+        }
     }
 
     @Test func dynamicAxesAreNilAndKeepTheirNames() throws {
-        var model = M.model(nodes: [M.node("Relu", inputs: ["x"], outputs: ["y"])], inputs: [("x", [0, 3, 0])], outputs: [("y", [])])
+        var model = M.model(
+            nodes: [M.node("Relu", inputs: ["x"], outputs: ["y"])], inputs: [("x", [0, 3, 0])], outputs: [("y", [])])
         model.graph.input[0].type.tensorType.shape.dim[0].dimParam = "N"
         model.graph.input[0].type.tensorType.shape.dim[2] = Onnx_TensorShapeProto.Dimension()  // neither value nor name
         let graph = try ONNXModel.decode(M.bytes(model), source: "m.onnx")

@@ -45,7 +45,8 @@ import Testing
         let initializers = Dictionary(uniqueKeysWithValues: model.graph.initializer.map { ($0.name, $0) })
         let shape = try #require(initializers["shape"])
         #expect(shape.dataType == 7)  // INT64
-        #expect(shape.rawData == Data([-1, 2, 5].flatMap { withUnsafeBytes(of: Int64($0).littleEndian) { Array($0) } }))
+        #expect(
+            shape.rawData == Data([-1, 2, 5].flatMap { withUnsafeBytes(of: Int64($0).littleEndian) { Array($0) } }))
         let weight = try #require(initializers["conv1.weight"])
         #expect(weight.dataType == 1 && weight.dims == [4, 1, 3, 3] && weight.rawData.count == 36 * 4)
         #expect(weight.floatData.isEmpty)
@@ -128,9 +129,15 @@ import Testing
     @Test func clipBoundsFromAttributesAreWrittenAsInputs() throws {
         let graph = Graph(
             name: "clip", inputs: [ValueInfo(name: "x", shape: [2])], outputs: [ValueInfo(name: "y", shape: [2])],
-            initializers: [:], nodes: [Node(name: "clip", op: .clip(min: -0.5, max: 0.5), inputs: ["x"], outputs: ["y"])])
+            initializers: [:],
+            nodes: [Node(name: "clip", op: .clip(min: -0.5, max: 0.5), inputs: ["x"], outputs: ["y"])])
         let decoded = try ONNXModel.decode(try ONNXModel.encode(graph), source: "memory")
-        #expect(decoded.nodes == [Node(name: "clip", op: .clip(min: nil, max: nil), inputs: ["x", "clip_clip_min", "clip_clip_max"], outputs: ["y"])])
+        #expect(
+            decoded.nodes == [
+                Node(
+                    name: "clip", op: .clip(min: nil, max: nil), inputs: ["x", "clip_clip_min", "clip_clip_max"],
+                    outputs: ["y"])
+            ])
         #expect(decoded.initializers == ["clip_clip_min": Tensor(scalar: -0.5), "clip_clip_max": Tensor(scalar: 0.5)])
     }
 

@@ -10,7 +10,8 @@ import Testing
         let folder = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let url = folder.appendingPathComponent("input_0.pb")
-        let values: [Float] = type == .float32 || type == .float64 ? [0.5, -1.25, 3, 1e-3, 7, 0] : [0, 1, 2, 3, 100, 127]
+        let values: [Float] =
+            type == .float32 || type == .float64 ? [0.5, -1.25, 3, 1e-3, 7, 0] : [0, 1, 2, 3, 100, 127]
         let file = ONNXTensorFile(name: "x", tensor: Tensor(shape: [2, 3], storage: values), elementType: type)
         try file.write(to: url)
         #expect(try ONNXTensorFile.load(contentsOf: url) == file)
@@ -39,7 +40,10 @@ import Testing
         proto.rawData = Data([0x00, 0x00, 0x80, 0x3F])  // 1.0f
         #expect(try ONNXTensorFile.decode(try proto.serializedBytes(), source: "t.pb").tensor.storage == [1])
         proto.rawData = Data([0x00, 0x00, 0x80])
-        #expect(throws: ModelIOError.malformed(path: "t.pb", detail: "tensor '' has 3 bytes of raw data; shape [1] of FLOAT needs 4")) {
+        #expect(
+            throws: ModelIOError.malformed(
+                path: "t.pb", detail: "tensor '' has 3 bytes of raw data; shape [1] of FLOAT needs 4")
+        ) {
             try ONNXTensorFile.decode(try proto.serializedBytes(), source: "t.pb")
         }
     }

@@ -28,16 +28,24 @@ enum ONNXTestModels {
                 inputs: ["image", "conv1.weight", "conv1.bias"], outputs: ["c1"]),
             Node(
                 name: "conv2",
-                op: .conv(ConvAttributes(kernelShape: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1], dilations: [1, 1], group: 2)),
+                op: .conv(
+                    ConvAttributes(
+                        kernelShape: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1], dilations: [1, 1], group: 2)),
                 inputs: ["c1", "conv2.weight"], outputs: ["c2"]),
             Node(name: "relu", op: .relu, inputs: ["c2"], outputs: ["r"]),
-            Node(name: "pool", op: .maxPool(PoolAttributes(kernelShape: [2, 2], strides: [2, 2])), inputs: ["r"], outputs: ["p"]),
+            Node(
+                name: "pool", op: .maxPool(PoolAttributes(kernelShape: [2, 2], strides: [2, 2])), inputs: ["r"],
+                outputs: ["p"]),
             Node(name: "flatten", op: .flatten(axis: 1), inputs: ["p"], outputs: ["f"]),
-            Node(name: "fc", op: .gemm(GemmAttributes(transposeB: true)), inputs: ["f", "fc.weight", "fc.bias"], outputs: ["g"]),
+            Node(
+                name: "fc", op: .gemm(GemmAttributes(transposeB: true)), inputs: ["f", "fc.weight", "fc.bias"],
+                outputs: ["g"]),
             Node(name: "reshape1", op: .reshape(allowZero: false), inputs: ["g", "shape"], outputs: ["g3"]),
             Node(name: "half", op: .constant(Tensor(shape: [1], storage: [0.5])), inputs: [], outputs: ["half"]),
             Node(name: "scale", op: .mul, inputs: ["g3", "half"], outputs: ["m"]),
-            Node(name: "flat_shape", op: .constant(Tensor(shape: [2], storage: [0, -1])), inputs: [], outputs: ["flat_shape"]),
+            Node(
+                name: "flat_shape", op: .constant(Tensor(shape: [2], storage: [0, -1])), inputs: [],
+                outputs: ["flat_shape"]),
             Node(name: "reshape2", op: .reshape(allowZero: false), inputs: ["m", "flat_shape"], outputs: ["logits"]),
             Node(name: "softmax", op: .softmax(axis: -1), inputs: ["logits"], outputs: ["probabilities"]),
         ]
@@ -56,10 +64,15 @@ enum ONNXTestModels {
     /// `ONNXRoundTripTests.flattenedSoftmaxIsWrittenAsTheVersionConverterDoes`).
     static var everyOperator: Graph {
         let operators: [Operator] = [
-            .gemm(GemmAttributes(alpha: 0.5, beta: 2, transposeA: true, transposeB: false)), .matMul, .add, .sub, .mul, .div,
-            .conv(ConvAttributes(kernelShape: [3], strides: [2], pads: [1, 0], dilations: [2], group: 1, autoPad: .notSet)),
+            .gemm(GemmAttributes(alpha: 0.5, beta: 2, transposeA: true, transposeB: false)), .matMul, .add, .sub, .mul,
+            .div,
+            .conv(
+                ConvAttributes(
+                    kernelShape: [3], strides: [2], pads: [1, 0], dilations: [2], group: 1, autoPad: .notSet)),
             .conv(ConvAttributes(autoPad: .sameUpper)),
-            .maxPool(PoolAttributes(kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 2], ceilMode: true)),
+            .maxPool(
+                PoolAttributes(
+                    kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], dilations: [1, 2], ceilMode: true)),
             .averagePool(PoolAttributes(kernelShape: [2, 2], countIncludePad: true, autoPad: .valid)),
             .globalAveragePool, .globalMaxPool, .batchNormalization(epsilon: 1e-3), .relu, .clip(min: nil, max: nil),
             .leakyRelu(alpha: 0.2), .sigmoid, .tanh, .softmax(axis: 1), .logSoftmax(axis: -1), .flatten(axis: 0),
@@ -83,7 +96,8 @@ enum ONNXTestModels {
             case .batchNormalization: inputs = [previous, "w", "w", "w", "w"]
             default: inputs = [previous]
             }
-            nodes.append(Node(name: index.isMultiple(of: 2) ? "" : "node\(index)", op: op, inputs: inputs, outputs: [output]))
+            nodes.append(
+                Node(name: index.isMultiple(of: 2) ? "" : "node\(index)", op: op, inputs: inputs, outputs: [output]))
             previous = output
         }
         return Graph(

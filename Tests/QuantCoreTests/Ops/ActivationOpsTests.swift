@@ -72,7 +72,8 @@ import Testing
         // log softmax([0, ln 2, ln 3]) = [ln(1/6), ln(2/6), ln(3/6)]
         var x = H.tensor([1, 3], [0, Float(log(2.0)), Float(log(3.0))])
         try Ops.logSoftmax(&x, axis: 1)
-        H.expectClose(x, H.tensor([1, 3], [Float(log(1.0 / 6)), Float(log(2.0 / 6)), Float(log(0.5))]), rtol: 1e-6, atol: 1e-6)
+        H.expectClose(
+            x, H.tensor([1, 3], [Float(log(1.0 / 6)), Float(log(2.0 / 6)), Float(log(0.5))]), rtol: 1e-6, atol: 1e-6)
         // Large logits stay finite: [1000, 1000] → [−ln 2, −ln 2]
         var large = H.tensor([2], [1000, 1000])
         try Ops.logSoftmax(&large, axis: 0)

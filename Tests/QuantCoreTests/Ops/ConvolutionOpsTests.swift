@@ -36,7 +36,9 @@ struct ConvolutionCase: Sendable, CustomTestStringConvertible {
         let x = H.tensor([1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9])
         let w = Tensor(shape: [1, 1, 3, 3], repeating: 1)
         let attributes = ConvAttributes(strides: [2, 2], pads: [1, 1, 1, 1])
-        #expect(try Ops.convolution(x, weight: w, bias: nil, attributes: attributes) == H.tensor([1, 1, 2, 2], [12, 16, 24, 28]))
+        #expect(
+            try Ops.convolution(x, weight: w, bias: nil, attributes: attributes)
+                == H.tensor([1, 1, 2, 2], [12, 16, 24, 28]))
     }
 
     @Test func oneDimensionalDilatedHandComputed() throws {
@@ -71,30 +73,52 @@ struct ConvolutionCase: Sendable, CustomTestStringConvertible {
     }
 
     static let cases: [ConvolutionCase] = [
-        ConvolutionCase(label: "plain 3x3", channels: 3, outputs: 4, spatial: [7, 6], kernel: [3, 3], attributes: ConvAttributes()),
-        ConvolutionCase(label: "pads 1", channels: 2, outputs: 3, spatial: [5, 5], kernel: [3, 3], attributes: ConvAttributes(pads: [1, 1, 1, 1])),
+        ConvolutionCase(
+            label: "plain 3x3", channels: 3, outputs: 4, spatial: [7, 6], kernel: [3, 3], attributes: ConvAttributes()),
+        ConvolutionCase(
+            label: "pads 1", channels: 2, outputs: 3, spatial: [5, 5], kernel: [3, 3],
+            attributes: ConvAttributes(pads: [1, 1, 1, 1])),
         ConvolutionCase(
             label: "asymmetric pads, stride 2", channels: 2, outputs: 2, spatial: [8, 7], kernel: [3, 2],
             attributes: ConvAttributes(strides: [2, 3], pads: [0, 1, 2, 1])),
         ConvolutionCase(
             label: "dilation 2", channels: 3, outputs: 2, spatial: [9, 9], kernel: [3, 3],
             attributes: ConvAttributes(pads: [2, 2, 2, 2], dilations: [2, 2])),
-        ConvolutionCase(label: "groups 2", channels: 4, outputs: 6, spatial: [6, 5], kernel: [3, 3], attributes: ConvAttributes(pads: [1, 1, 1, 1], group: 2)),
+        ConvolutionCase(
+            label: "groups 2", channels: 4, outputs: 6, spatial: [6, 5], kernel: [3, 3],
+            attributes: ConvAttributes(pads: [1, 1, 1, 1], group: 2)),
         ConvolutionCase(
             label: "depthwise", channels: 5, outputs: 5, spatial: [6, 6], kernel: [3, 3],
             attributes: ConvAttributes(strides: [2, 2], pads: [1, 1, 1, 1], group: 5)),
-        ConvolutionCase(label: "depthwise multiplier 2", channels: 3, outputs: 6, spatial: [5, 4], kernel: [2, 2], attributes: ConvAttributes(group: 3)),
-        ConvolutionCase(label: "pointwise 1x1", channels: 4, outputs: 3, spatial: [5, 6], kernel: [1, 1], attributes: ConvAttributes(), hasBias: false),
-        ConvolutionCase(label: "1x1 stride 2", channels: 3, outputs: 2, spatial: [5, 5], kernel: [1, 1], attributes: ConvAttributes(strides: [2, 2])),
-        ConvolutionCase(label: "SAME_UPPER stride 2", channels: 2, outputs: 3, spatial: [7, 6], kernel: [4, 3], attributes: ConvAttributes(strides: [2, 2], autoPad: .sameUpper)),
-        ConvolutionCase(label: "SAME_LOWER dilated", channels: 2, outputs: 2, spatial: [6, 7], kernel: [3, 2], attributes: ConvAttributes(dilations: [2, 1], autoPad: .sameLower)),
-        ConvolutionCase(label: "VALID", channels: 1, outputs: 2, spatial: [6, 6], kernel: [5, 2], attributes: ConvAttributes(strides: [1, 2], autoPad: .valid)),
-        ConvolutionCase(label: "1-D", channels: 3, outputs: 4, spatial: [11], kernel: [3], attributes: ConvAttributes(pads: [1, 2])),
+        ConvolutionCase(
+            label: "depthwise multiplier 2", channels: 3, outputs: 6, spatial: [5, 4], kernel: [2, 2],
+            attributes: ConvAttributes(group: 3)),
+        ConvolutionCase(
+            label: "pointwise 1x1", channels: 4, outputs: 3, spatial: [5, 6], kernel: [1, 1],
+            attributes: ConvAttributes(), hasBias: false),
+        ConvolutionCase(
+            label: "1x1 stride 2", channels: 3, outputs: 2, spatial: [5, 5], kernel: [1, 1],
+            attributes: ConvAttributes(strides: [2, 2])),
+        ConvolutionCase(
+            label: "SAME_UPPER stride 2", channels: 2, outputs: 3, spatial: [7, 6], kernel: [4, 3],
+            attributes: ConvAttributes(strides: [2, 2], autoPad: .sameUpper)),
+        ConvolutionCase(
+            label: "SAME_LOWER dilated", channels: 2, outputs: 2, spatial: [6, 7], kernel: [3, 2],
+            attributes: ConvAttributes(dilations: [2, 1], autoPad: .sameLower)),
+        ConvolutionCase(
+            label: "VALID", channels: 1, outputs: 2, spatial: [6, 6], kernel: [5, 2],
+            attributes: ConvAttributes(strides: [1, 2], autoPad: .valid)),
+        ConvolutionCase(
+            label: "1-D", channels: 3, outputs: 4, spatial: [11], kernel: [3], attributes: ConvAttributes(pads: [1, 2])),
         ConvolutionCase(
             label: "1-D strided dilated grouped", channels: 4, outputs: 2, spatial: [13], kernel: [3],
             attributes: ConvAttributes(strides: [2], pads: [2, 0], dilations: [3], group: 2)),
-        ConvolutionCase(label: "1-D SAME_UPPER", channels: 2, outputs: 2, spatial: [9], kernel: [4], attributes: ConvAttributes(strides: [2], autoPad: .sameUpper), hasBias: false),
-        ConvolutionCase(label: "kernel_shape given", channels: 2, outputs: 2, spatial: [4, 4], kernel: [2, 3], attributes: ConvAttributes(kernelShape: [2, 3])),
+        ConvolutionCase(
+            label: "1-D SAME_UPPER", channels: 2, outputs: 2, spatial: [9], kernel: [4],
+            attributes: ConvAttributes(strides: [2], autoPad: .sameUpper), hasBias: false),
+        ConvolutionCase(
+            label: "kernel_shape given", channels: 2, outputs: 2, spatial: [4, 4], kernel: [2, 3],
+            attributes: ConvAttributes(kernelShape: [2, 3])),
     ]
 
     @Test(arguments: cases)
@@ -111,20 +135,50 @@ struct ConvolutionCase: Sendable, CustomTestStringConvertible {
     @Test func shapeErrorsNameTheNode() {
         let x = H.random([1, 3, 5, 5], seed: 1)
         // W expects 2 input channels, X has 3.
-        #expect(H.mismatchNode(H.graphError { _ = try Ops.convolution(x, weight: H.random([4, 2, 3, 3], seed: 2), bias: nil, attributes: ConvAttributes(), node: "c1") }) == "c1")
+        #expect(
+            H.mismatchNode(
+                H.graphError {
+                    _ = try Ops.convolution(
+                        x, weight: H.random([4, 2, 3, 3], seed: 2), bias: nil, attributes: ConvAttributes(), node: "c1")
+                }) == "c1")
         // Kernel larger than the input.
-        #expect(H.mismatchNode(H.graphError { _ = try Ops.convolution(x, weight: H.random([4, 3, 7, 7], seed: 2), bias: nil, attributes: ConvAttributes(), node: "c1") }) == "c1")
+        #expect(
+            H.mismatchNode(
+                H.graphError {
+                    _ = try Ops.convolution(
+                        x, weight: H.random([4, 3, 7, 7], seed: 2), bias: nil, attributes: ConvAttributes(), node: "c1")
+                }) == "c1")
         // Bias of the wrong length.
-        #expect(H.mismatchNode(H.graphError { _ = try Ops.convolution(x, weight: H.random([4, 3, 3, 3], seed: 2), bias: H.random([3], seed: 3), attributes: ConvAttributes(), node: "c1") }) == "c1")
+        #expect(
+            H.mismatchNode(
+                H.graphError {
+                    _ = try Ops.convolution(
+                        x, weight: H.random([4, 3, 3, 3], seed: 2), bias: H.random([3], seed: 3),
+                        attributes: ConvAttributes(), node: "c1")
+                }) == "c1")
         // Output channels not divisible by group.
-        #expect(H.mismatchNode(H.graphError { _ = try Ops.convolution(H.random([1, 4, 5, 5], seed: 1), weight: H.random([3, 2, 3, 3], seed: 2), bias: nil, attributes: ConvAttributes(group: 2), node: "c1") }) == "c1")
+        #expect(
+            H.mismatchNode(
+                H.graphError {
+                    _ = try Ops.convolution(
+                        H.random([1, 4, 5, 5], seed: 1), weight: H.random([3, 2, 3, 3], seed: 2), bias: nil,
+                        attributes: ConvAttributes(group: 2), node: "c1")
+                }) == "c1")
         // Rank-2 input.
-        #expect(H.mismatchNode(H.graphError { _ = try Ops.convolution(H.random([3, 5], seed: 1), weight: H.random([4, 3, 3], seed: 2), bias: nil, attributes: ConvAttributes(), node: "c1") }) == "c1")
+        #expect(
+            H.mismatchNode(
+                H.graphError {
+                    _ = try Ops.convolution(
+                        H.random([3, 5], seed: 1), weight: H.random([4, 3, 3], seed: 2), bias: nil,
+                        attributes: ConvAttributes(), node: "c1")
+                }) == "c1")
     }
 
     @Test func threeDimensionalIsUnsupported() {
         let error = H.graphError {
-            _ = try Ops.convolution(H.random([1, 1, 3, 3, 3], seed: 1), weight: H.random([1, 1, 2, 2, 2], seed: 2), bias: nil, attributes: ConvAttributes())
+            _ = try Ops.convolution(
+                H.random([1, 1, 3, 3, 3], seed: 1), weight: H.random([1, 1, 2, 2, 2], seed: 2), bias: nil,
+                attributes: ConvAttributes())
         }
         guard case .unsupported = error else {
             Issue.record("expected unsupported, got \(String(describing: error))")

@@ -23,7 +23,9 @@ import Testing
                 Node(name: "relu", op: .relu, inputs: ["c"], outputs: ["r"]),
                 Node(name: "pool", op: .maxPool(poolAttributes), inputs: ["r"], outputs: ["p"]),
                 Node(name: "flatten", op: .flatten(axis: 1), inputs: ["p"], outputs: ["f"]),
-                Node(name: "fc", op: .gemm(GemmAttributes(transposeB: true)), inputs: ["f", "fc.w", "fc.b"], outputs: ["logits"]),
+                Node(
+                    name: "fc", op: .gemm(GemmAttributes(transposeB: true)), inputs: ["f", "fc.w", "fc.b"],
+                    outputs: ["logits"]),
                 Node(name: "softmax", op: .softmax(axis: -1), inputs: ["logits"], outputs: ["probabilities"]),
             ])
     }
@@ -55,7 +57,8 @@ import Testing
         let image = H.random([2, 1, 8, 8], seed: 61)
         let plain = try #require(try executor.run(["image": image])["probabilities"])
         let replacement = H.random([4, 48], seed: 99)
-        let overridden = try #require(try executor.run(["image": image], weightOverrides: ["fc.w": replacement])["probabilities"])
+        let overridden = try #require(
+            try executor.run(["image": image], weightOverrides: ["fc.w": replacement])["probabilities"])
         #expect(plain != overridden)
         var weights = graph.initializers
         weights["fc.w"] = replacement
@@ -68,9 +71,13 @@ import Testing
     @Test func badOverridesAreErrors() throws {
         let executor = try GraphExecutor(graph: Self.smallCNN())
         let image = H.random([1, 1, 8, 8], seed: 62)
-        let wrongShape = H.graphError { _ = try executor.run(["image": image], weightOverrides: ["fc.w": H.random([4, 47], seed: 1)]) }
+        let wrongShape = H.graphError {
+            _ = try executor.run(["image": image], weightOverrides: ["fc.w": H.random([4, 47], seed: 1)])
+        }
         #expect(H.mismatchNode(wrongShape) == "fc")
-        let unknown = H.graphError { _ = try executor.run(["image": image], weightOverrides: ["nope": Tensor(scalar: 1)]) }
+        let unknown = H.graphError {
+            _ = try executor.run(["image": image], weightOverrides: ["nope": Tensor(scalar: 1)])
+        }
         #expect(unknown == .unknownValue(node: "weightOverrides", value: "nope"))
     }
 
@@ -79,7 +86,9 @@ import Testing
         let image = H.random([2, 1, 8, 8], seed: 63)
         let result = try GraphExecutor(graph: graph).run(["image": image], keeping: ["f", "c", "image"])
         #expect(Set(result.keys) == ["probabilities", "f", "c", "image"])
-        let c = try Ops.convolution(image, weight: try #require(graph.initializers["conv.w"]), bias: graph.initializers["conv.b"], attributes: Self.convAttributes)
+        let c = try Ops.convolution(
+            image, weight: try #require(graph.initializers["conv.w"]), bias: graph.initializers["conv.b"],
+            attributes: Self.convAttributes)
         #expect(result["c"] == c)  // kept values are not modified by later in-place ops
         #expect(result["f"]?.shape == [2, 48])
         #expect(result["image"] == image)
@@ -126,10 +135,13 @@ import Testing
     @Test func inputsAreCheckedAndNotModified() throws {
         let executor = try GraphExecutor(graph: Self.smallCNN())
         #expect(H.graphError { _ = try executor.run([:]) } == .missingInput("image"))
-        #expect(H.mismatchNode(H.graphError { _ = try executor.run(["image": H.random([1, 1, 8, 9], seed: 1)]) }) == "image")
+        #expect(
+            H.mismatchNode(H.graphError { _ = try executor.run(["image": H.random([1, 1, 8, 9], seed: 1)]) }) == "image"
+        )
         // A value read by two nodes, the first in place: Add(Relu(x), x) = relu(x) + x.
         let graph = Graph(
-            name: "fanout", inputs: [ValueInfo(name: "x", shape: [nil, 3])], outputs: [ValueInfo(name: "y", shape: [nil, 3])],
+            name: "fanout", inputs: [ValueInfo(name: "x", shape: [nil, 3])],
+            outputs: [ValueInfo(name: "y", shape: [nil, 3])],
             initializers: [:],
             nodes: [
                 Node(name: "relu", op: .relu, inputs: ["x"], outputs: ["r"]),
@@ -152,23 +164,38 @@ import Testing
             H.graphError {
                 _ = try GraphExecutor(
                     graph: Graph(
-                        name: "bad", inputs: [ValueInfo(name: "x", shape: [])], outputs: [ValueInfo(name: "y", shape: [])],
+                        name: "bad", inputs: [ValueInfo(name: "x", shape: [])],
+                        outputs: [ValueInfo(name: "y", shape: [])],
                         initializers: initializers, nodes: nodes))
             }
         }
-        #expect(initError([Node(name: "n", op: .relu, inputs: ["ghost"], outputs: ["y"])]) == .unknownValue(node: "n", value: "ghost"))
+        #expect(
+            initError([Node(name: "n", op: .relu, inputs: ["ghost"], outputs: ["y"])])
+                == .unknownValue(node: "n", value: "ghost"))
         #expect(initError([Node(name: "n", op: .relu, inputs: ["x"], outputs: ["z"])]) == .missingOutput("y"))
         let conv3D = initError(
             [Node(name: "c3", op: .conv(ConvAttributes()), inputs: ["x", "w"], outputs: ["y"])],
             initializers: ["w": Tensor(shape: [1, 1, 2, 2, 2])])
         #expect(conv3D == .unsupported(node: "c3", op: "Conv", detail: "3-D convolution (only 1-D and 2-D)"))
-        let indices = initError([Node(name: "mp", op: .maxPool(PoolAttributes(kernelShape: [2])), inputs: ["x"], outputs: ["y", "idx"])])
+        let indices = initError([
+            Node(name: "mp", op: .maxPool(PoolAttributes(kernelShape: [2])), inputs: ["x"], outputs: ["y", "idx"])
+        ])
         #expect(indices == .unsupported(node: "mp", op: "MaxPool", detail: "the Indices output"))
-        guard case .invalidAttribute(node: "g", _, _) = initError([Node(name: "g", op: .gemm(GemmAttributes()), inputs: ["x"], outputs: ["y"])]) else {
+        guard
+            case .invalidAttribute(node: "g", _, _) = initError([
+                Node(name: "g", op: .gemm(GemmAttributes()), inputs: ["x"], outputs: ["y"])
+            ])
+        else {
             Issue.record("a one-input Gemm must be rejected")
             return
         }
-        guard case .invalidAttribute(node: "p", _, _) = initError([Node(name: "p", op: .averagePool(PoolAttributes(kernelShape: [2], strides: [0])), inputs: ["x"], outputs: ["y"])]) else {
+        guard
+            case .invalidAttribute(node: "p", _, _) = initError([
+                Node(
+                    name: "p", op: .averagePool(PoolAttributes(kernelShape: [2], strides: [0])), inputs: ["x"],
+                    outputs: ["y"])
+            ])
+        else {
             Issue.record("stride 0 must be rejected")
             return
         }

@@ -52,9 +52,26 @@ import Testing
 
     @Test func gemmShapeErrors() {
         let attributes = GemmAttributes()
-        #expect(H.mismatchNode(H.graphError { _ = try Ops.gemm(H.random([2, 3], seed: 1), H.random([4, 2], seed: 2), nil, attributes: attributes, node: "fc") }) == "fc")
-        #expect(H.mismatchNode(H.graphError { _ = try Ops.gemm(H.random([2, 3], seed: 1), H.random([3, 2], seed: 2), H.random([3], seed: 3), attributes: attributes, node: "fc") }) == "fc")
-        #expect(H.mismatchNode(H.graphError { _ = try Ops.gemm(H.random([2, 3, 1], seed: 1), H.random([3, 2], seed: 2), nil, attributes: attributes, node: "fc") }) == "fc")
+        #expect(
+            H.mismatchNode(
+                H.graphError {
+                    _ = try Ops.gemm(
+                        H.random([2, 3], seed: 1), H.random([4, 2], seed: 2), nil, attributes: attributes, node: "fc")
+                }) == "fc")
+        #expect(
+            H.mismatchNode(
+                H.graphError {
+                    _ = try Ops.gemm(
+                        H.random([2, 3], seed: 1), H.random([3, 2], seed: 2), H.random([3], seed: 3),
+                        attributes: attributes, node: "fc")
+                }) == "fc")
+        #expect(
+            H.mismatchNode(
+                H.graphError {
+                    _ = try Ops.gemm(
+                        H.random([2, 3, 1], seed: 1), H.random([3, 2], seed: 2), nil, attributes: attributes, node: "fc"
+                    )
+                }) == "fc")
     }
 
     @Test func matMulHandComputed() throws {
@@ -87,7 +104,9 @@ import Testing
             for i in 0..<m {
                 for j in 0..<n {
                     var sum: Float = 0
-                    for p in 0..<k { sum += a.storage[offsetA * m * k + i * k + p] * b.storage[offsetB * k * n + p * n + j] }
+                    for p in 0..<k {
+                        sum += a.storage[offsetA * m * k + i * k + p] * b.storage[offsetB * k * n + p * n + j]
+                    }
                     result.storage[(flat * m + i) * n + j] = sum
                 }
             }
@@ -96,7 +115,8 @@ import Testing
     }
 
     static let batchedShapes: [([Int], [Int])] = [
-        ([2, 1, 2, 3], [3, 3, 2]), ([4, 2, 3], [3, 5]), ([3, 5], [2, 5, 4]), ([2, 3, 4], [2, 4, 2]), ([1, 2, 3], [4, 3, 2]),
+        ([2, 1, 2, 3], [3, 3, 2]), ([4, 2, 3], [3, 5]), ([3, 5], [2, 5, 4]), ([2, 3, 4], [2, 4, 2]),
+        ([1, 2, 3], [4, 3, 2]),
     ]
 
     @Test(arguments: batchedShapes)
@@ -106,8 +126,17 @@ import Testing
     }
 
     @Test func matMulShapeErrors() {
-        #expect(H.mismatchNode(H.graphError { _ = try Ops.matMul(H.random([2, 3], seed: 1), H.random([2, 3], seed: 2), node: "mm") }) == "mm")
-        #expect(H.mismatchNode(H.graphError { _ = try Ops.matMul(H.random([2, 2, 3], seed: 1), H.random([3, 3, 2], seed: 2), node: "mm") }) == "mm")
-        #expect(H.mismatchNode(H.graphError { _ = try Ops.matMul(Tensor(scalar: 1), H.random([3], seed: 2), node: "mm") }) == "mm")
+        #expect(
+            H.mismatchNode(
+                H.graphError { _ = try Ops.matMul(H.random([2, 3], seed: 1), H.random([2, 3], seed: 2), node: "mm") })
+                == "mm")
+        #expect(
+            H.mismatchNode(
+                H.graphError {
+                    _ = try Ops.matMul(H.random([2, 2, 3], seed: 1), H.random([3, 3, 2], seed: 2), node: "mm")
+                }) == "mm")
+        #expect(
+            H.mismatchNode(H.graphError { _ = try Ops.matMul(Tensor(scalar: 1), H.random([3], seed: 2), node: "mm") })
+                == "mm")
     }
 }

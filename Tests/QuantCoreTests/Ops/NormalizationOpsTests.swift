@@ -65,11 +65,14 @@ import Testing
             initializers.merge(batchNormParameters(prefix, channels: channels, seed: seed)) { $1 }
         }
         let nodes = [
-            Node(name: "conv", op: .conv(ConvAttributes(pads: [1, 1, 1, 1])), inputs: ["x", "conv.w"], outputs: ["c"]),
+            Node(
+                name: "conv", op: .conv(ConvAttributes(pads: [1, 1, 1, 1])), inputs: ["x", "conv.w"], outputs: ["c"]),
             batchNormNode("bn1", input: "c", output: "c.bn"),
             Node(name: "relu", op: .relu, inputs: ["c.bn"], outputs: ["r"]),
             Node(name: "flat", op: .flatten(axis: 1), inputs: ["r"], outputs: ["f"]),
-            Node(name: "fc1", op: .gemm(GemmAttributes(beta: 0.5, transposeB: true)), inputs: ["f", "fc1.w", "fc1.b"], outputs: ["g1"]),
+            Node(
+                name: "fc1", op: .gemm(GemmAttributes(beta: 0.5, transposeB: true)), inputs: ["f", "fc1.w", "fc1.b"],
+                outputs: ["g1"]),
             batchNormNode("bn2", input: "g1", output: "g1.bn"),
             Node(name: "fc2", op: .gemm(GemmAttributes()), inputs: ["g1.bn", "fc2.w"], outputs: ["g2"]),
             batchNormNode("bn3", input: "g2", output: "y"),

@@ -13,7 +13,8 @@ enum OpsTestHelpers {
     /// A tensor of uniform values in −1…1 from a fixed seed.
     static func random(_ shape: [Int], seed: UInt64) -> Tensor {
         var generator = SplitMix64(seed: seed)
-        return Tensor(shape: shape, storage: (0..<Tensor.elementCount(of: shape)).map { _ in generator.nextFloat(in: -1...1) })
+        return Tensor(
+            shape: shape, storage: (0..<Tensor.elementCount(of: shape)).map { _ in generator.nextFloat(in: -1...1) })
     }
 
     /// Checks shape equality and element-wise closeness, reporting the first mismatch.

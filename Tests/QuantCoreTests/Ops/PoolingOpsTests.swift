@@ -68,7 +68,8 @@ import Testing
 
     @Test func maxPoolDilation() throws {
         // X = [1, 5, 2, 4, 3], k 2, dilation 2: windows {x0, x2}, {x1, x3}, {x2, x4} = [2, 5, 3]
-        let y = try Ops.pool(.max, H.tensor([1, 1, 5], [1, 5, 2, 4, 3]), attributes: PoolAttributes(kernelShape: [2], dilations: [2]))
+        let y = try Ops.pool(
+            .max, H.tensor([1, 1, 5], [1, 5, 2, 4, 3]), attributes: PoolAttributes(kernelShape: [2], dilations: [2]))
         #expect(y.storage == [2, 5, 3])
     }
 
@@ -77,16 +78,23 @@ import Testing
         // SAME_UPPER (pad at end): [1,2] [3,4] [5,pad] → [2, 4, 5]
         // SAME_LOWER (pad at start): [pad,1] [2,3] [4,5] → [1, 3, 5]
         let x = H.tensor([1, 1, 5], [1, 2, 3, 4, 5])
-        #expect(try Ops.pool(.max, x, attributes: PoolAttributes(kernelShape: [2], strides: [2], autoPad: .sameUpper)).storage == [2, 4, 5])
-        #expect(try Ops.pool(.max, x, attributes: PoolAttributes(kernelShape: [2], strides: [2], autoPad: .sameLower)).storage == [1, 3, 5])
+        #expect(
+            try Ops.pool(.max, x, attributes: PoolAttributes(kernelShape: [2], strides: [2], autoPad: .sameUpper))
+                .storage == [2, 4, 5])
+        #expect(
+            try Ops.pool(.max, x, attributes: PoolAttributes(kernelShape: [2], strides: [2], autoPad: .sameLower))
+                .storage == [1, 3, 5])
         // VALID: ⌊(5−2)/2⌋+1 = 2 → [2, 4]
-        #expect(try Ops.pool(.max, x, attributes: PoolAttributes(kernelShape: [2], strides: [2], autoPad: .valid)).storage == [2, 4])
+        #expect(
+            try Ops.pool(.max, x, attributes: PoolAttributes(kernelShape: [2], strides: [2], autoPad: .valid)).storage
+                == [2, 4])
     }
 
     @Test func batchAndChannelsArePooledSeparately() throws {
         // [N=2, C=2, 2]: each plane pooled with k 2 → its max.
         let x = H.tensor([2, 2, 2], [1, 2, 4, 3, -1, -2, 0, 9])
-        #expect(try Ops.pool(.max, x, attributes: PoolAttributes(kernelShape: [2])) == H.tensor([2, 2, 1], [2, 4, -1, 9]))
+        #expect(
+            try Ops.pool(.max, x, attributes: PoolAttributes(kernelShape: [2])) == H.tensor([2, 2, 1], [2, 4, -1, 9]))
     }
 
     @Test func globalPools() throws {
@@ -98,7 +106,10 @@ import Testing
     }
 
     @Test func windowLargerThanInputIsAShapeMismatch() {
-        let error = H.graphError { _ = try Ops.pool(.max, H.tensor([1, 1, 2], [1, 2]), attributes: PoolAttributes(kernelShape: [3]), node: "p") }
+        let error = H.graphError {
+            _ = try Ops.pool(
+                .max, H.tensor([1, 1, 2], [1, 2]), attributes: PoolAttributes(kernelShape: [3]), node: "p")
+        }
         #expect(H.mismatchNode(error) == "p")
     }
 }

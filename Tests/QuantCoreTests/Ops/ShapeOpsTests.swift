@@ -42,7 +42,9 @@ import Testing
 
     @Test(arguments: badTargets)
     func reshapeErrors(inputShape: [Int], target: [Float], allowZero: Bool) {
-        let error = H.graphError { _ = try Ops.reshapedShape(inputShape, target: target, allowZero: allowZero, node: "rs") }
+        let error = H.graphError {
+            _ = try Ops.reshapedShape(inputShape, target: target, allowZero: allowZero, node: "rs")
+        }
         #expect(H.mismatchNode(error) == "rs")
     }
 
@@ -61,7 +63,8 @@ import Testing
         // Constant c = [10, 20]; y = Dropout(Identity(x)) + c; mask output is all ones.
         let graph = Graph(
             name: "pass", inputs: [ValueInfo(name: "x", shape: [nil, 2])],
-            outputs: [ValueInfo(name: "y", shape: [nil, 2]), ValueInfo(name: "mask", shape: [nil, 2])], initializers: [:],
+            outputs: [ValueInfo(name: "y", shape: [nil, 2]), ValueInfo(name: "mask", shape: [nil, 2])],
+            initializers: [:],
             nodes: [
                 Node(name: "c", op: .constant(H.tensor([2], [10, 20])), inputs: [], outputs: ["c"]),
                 Node(name: "id", op: .identity, inputs: ["x"], outputs: ["i"]),
@@ -76,7 +79,8 @@ import Testing
     @Test func reshapeAndClipInputsInAGraph() throws {
         // Reshape's shape and Clip's bounds come from initializers; an empty name omits min.
         let graph = Graph(
-            name: "inputs", inputs: [ValueInfo(name: "x", shape: [nil, 4])], outputs: [ValueInfo(name: "y", shape: [nil, 2, 2])],
+            name: "inputs", inputs: [ValueInfo(name: "x", shape: [nil, 4])],
+            outputs: [ValueInfo(name: "y", shape: [nil, 2, 2])],
             initializers: ["shape": H.tensor([3], [0, 2, 2]), "high": Tensor(scalar: 2)],
             nodes: [
                 Node(name: "rs", op: .reshape(allowZero: false), inputs: ["x", "shape"], outputs: ["r"]),

@@ -2,7 +2,9 @@ import Testing
 @testable import QuantCore
 
 @Suite struct AffineQuantizerTests {
-    private func quantize(_ values: [Float], _ scheme: Scheme, bits: Int, rounding: Rounding = .nearestEven) throws -> QuantizedWeights {
+    private func quantize(
+        _ values: [Float], _ scheme: Scheme, bits: Int, rounding: Rounding = .nearestEven
+    ) throws -> QuantizedWeights {
         try QuantizationTestData.quantize(
             Tensor(shape: [values.count], storage: values), scheme: scheme, bitWidth: bits, granularity: .tensor,
             rounding: rounding)
@@ -14,7 +16,10 @@ import Testing
         #expect(result.scales == [Float(1.27) / 127])
         #expect(result.codes == [-127, 50, 127])
         #expect(result.zeroPoints.isEmpty)
-        #expect(result.dequantized == [Float(-127) * result.scales[0], Float(50) * result.scales[0], Float(127) * result.scales[0]])
+        #expect(
+            result.dequantized == [
+                Float(-127) * result.scales[0], Float(50) * result.scales[0], Float(127) * result.scales[0],
+            ])
     }
 
     @Test func tiesRoundHalfToEven() throws {
@@ -72,7 +77,8 @@ import Testing
         let result = try quantize([0, 0, 0], scheme, bits: 8)
         #expect(result.scales == [1])
         #expect(result.dequantized == [0, 0, 0])
-        let tiny = try quantize([.leastNonzeroMagnitude, -.leastNonzeroMagnitude], scheme, bits: 8)  // max|w| / qmax underflows to 0
+        // max|w| / qmax underflows to 0
+        let tiny = try quantize([.leastNonzeroMagnitude, -.leastNonzeroMagnitude], scheme, bits: 8)
         #expect(tiny.scales == [1])
         #expect(tiny.dequantized.allSatisfy { $0.isFinite })
     }

@@ -38,7 +38,8 @@ import Testing
         let bits = scheme.defaultBitWidth
         let zeros = try QuantizationTestData.quantize(Tensor(shape: [2, 3]), scheme: scheme, bitWidth: bits)
         #expect(zeros.dequantized.allSatisfy { $0 == 0 })  // α = 0: no division, no scale-1 fallback needed
-        let constant = try QuantizationTestData.quantize(Tensor(shape: [2, 3], repeating: -0.3), scheme: scheme, bitWidth: bits)
+        let constant = try QuantizationTestData.quantize(
+            Tensor(shape: [2, 3], repeating: -0.3), scheme: scheme, bitWidth: bits)
         #expect(constant.dequantized.allSatisfy { $0 == -0.3 })
     }
 }
@@ -95,13 +96,17 @@ import Testing
         }
         // The unpruned weights are clustered alone: the same as k-means with 3 centroids on them.
         let unpruned = zip(tensor.storage, mask).filter { !$0.1 }.map(\.0)
-        #expect(result.codebook.dropFirst().map(Double.init) == KMeansQuantizer.lloydSorted(unpruned, centroidCount: 3).map { Double(Float($0)) })
+        #expect(
+            result.codebook.dropFirst().map(Double.init)
+                == KMeansQuantizer.lloydSorted(unpruned, centroidCount: 3).map { Double(Float($0)) })
     }
 
     @Test func constantAndTinyLayers() throws {
-        let constant = try QuantizationTestData.quantize(Tensor(shape: [3, 3], repeating: 0.4), scheme: .kmeans, bitWidth: 2)
+        let constant = try QuantizationTestData.quantize(
+            Tensor(shape: [3, 3], repeating: 0.4), scheme: .kmeans, bitWidth: 2)
         #expect(constant.dequantized.allSatisfy { $0 == 0.4 })
-        let single = try QuantizationTestData.quantize(Tensor(shape: [1, 1], storage: [-2]), scheme: .kmeans, bitWidth: 8)
+        let single = try QuantizationTestData.quantize(
+            Tensor(shape: [1, 1], storage: [-2]), scheme: .kmeans, bitWidth: 8)
         #expect(single.dequantized == [-2] && single.codebook.count == 256)
     }
 }
@@ -123,6 +128,8 @@ import Testing
         #expect(values.map { search.code(of: Double($0)) } == expected)
         // Repeated centroids take the general path.
         let repeated = centroids + [centroids[centroidCount - 1]]
-        #expect(KMeansQuantizer.assign(values, to: repeated) == values.map { Int32(KMeansQuantizer.nearestIndex(Double($0), in: repeated)) })
+        #expect(
+            KMeansQuantizer.assign(values, to: repeated)
+                == values.map { Int32(KMeansQuantizer.nearestIndex(Double($0), in: repeated)) })
     }
 }

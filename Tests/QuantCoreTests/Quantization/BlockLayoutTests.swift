@@ -28,7 +28,9 @@ import Testing
         #expect(try BlockLayout(shape: [], outputChannelAxis: 0, granularity: .tensor).indices(ofBlock: 0) == [0])
     }
 
-    @Test(arguments: [([6, 3, 3, 3], 0), ([5, 24], 0), ([21, 4], 1), ([2, 3, 4], 1), ([2, 3, 4], 2)], [Granularity.tensor, .channel, .group(size: 1), .group(size: 5), .group(size: 1000)])
+    @Test(
+        arguments: [([6, 3, 3, 3], 0), ([5, 24], 0), ([21, 4], 1), ([2, 3, 4], 1), ([2, 3, 4], 2)],
+        [Granularity.tensor, .channel, .group(size: 1), .group(size: 5), .group(size: 1000)])
     func everyWeightIsInExactlyOneBlock(weight: ([Int], Int), granularity: Granularity) throws {
         let (shape, axis) = weight
         let layout = try BlockLayout(shape: shape, outputChannelAxis: axis, granularity: granularity)
@@ -75,7 +77,8 @@ import Testing
             for (shape, axis) in [([3, 0], 0), ([2, 3, 0], 1), ([0, 4], 1)] {
                 for granularity in [Granularity.tensor, .channel, .group(size: 2)] {
                     let empty = try QuantizationTestData.quantize(
-                        Tensor(shape: shape), axis: axis, scheme: scheme, bitWidth: scheme.defaultBitWidth, granularity: granularity)
+                        Tensor(shape: shape), axis: axis, scheme: scheme, bitWidth: scheme.defaultBitWidth,
+                        granularity: granularity)
                     #expect(empty.dequantized.isEmpty && empty.codes.isEmpty)
                 }
             }

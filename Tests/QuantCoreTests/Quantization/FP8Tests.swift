@@ -51,7 +51,10 @@ import Testing
         }
         var generator = SplitMix64(seed: 9)
         for _ in 0..<3000 {
-            inputs.append(Float(sign: .plus, exponent: Int(generator.next() % 40) - 24, significand: generator.nextFloat(in: 1...2)))
+            inputs.append(
+                Float(
+                    sign: .plus, exponent: Int(generator.next() % 40) - 24, significand: generator.nextFloat(in: 1...2))
+            )
         }
         for x in inputs + inputs.map({ -$0 }) {
             #expect(format.encode(x) == format.referenceEncode(x), "x = \(x)")

@@ -44,7 +44,8 @@ import Testing
     func matchesOnnxRuntime(_ testCase: Case) throws {
         let scheme = try #require(Scheme(rawValue: testCase.scheme))
         let settings = LayerSettings(
-            bitWidth: testCase.bits, scheme: scheme, granularity: testCase.granularity == "channel" ? .channel : .tensor)
+            bitWidth: testCase.bits, scheme: scheme, granularity: testCase.granularity == "channel" ? .channel : .tensor
+        )
         let weights = Tensor(shape: testCase.shape, storage: testCase.input)
         let quantized = try WeightQuantizer.quantize(weights, outputChannelAxis: 0, settings: settings)
         #expect(quantized.scales == testCase.scales, "scales")

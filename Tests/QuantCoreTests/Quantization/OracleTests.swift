@@ -21,7 +21,8 @@ import Testing
         #expect(OracleFixtures.quantizeLinear.count >= 100)
         for (xBits, scaleBits, zeroPoint, isSigned, bitWidth, code) in OracleFixtures.quantizeLinear {
             let x = Float(bitPattern: xBits), scale = Float(bitPattern: scaleBits)
-            let activation = try ActivationQuantization(scale: scale, zeroPoint: zeroPoint, bitWidth: bitWidth, isSigned: isSigned)
+            let activation = try ActivationQuantization(
+                scale: scale, zeroPoint: zeroPoint, bitWidth: bitWidth, isSigned: isSigned)
             #expect(ActivationQuantizer.quantize(x, with: activation) == code, "x = \(x), scale = \(scale)")
             let weight = AffineQuantizer.Parameters(scale: scale, zeroPoint: zeroPoint, codeRange: activation.codeRange)
             #expect(AffineQuantizer.quantize(x, weight) == code, "x = \(x), scale = \(scale)")

@@ -21,7 +21,8 @@ enum QuantizationTestData {
             case .heavyTailed:
                 // Student-t with 2 degrees of freedom: Gaussian over the root of a chi-square/2.
                 let g = generator.nextGaussian()
-                let chi = (generator.nextGaussian() * generator.nextGaussian()).magnitude
+                let chi =
+                    (generator.nextGaussian() * generator.nextGaussian()).magnitude
                     + (generator.nextGaussian() * generator.nextGaussian()).magnitude
                 return 0.05 * g / max(chi, 0.05).squareRoot()
             case .withOutliers:
@@ -74,7 +75,8 @@ enum QuantizationTestData {
     ) throws -> QuantizedWeights {
         try WeightQuantizer.quantize(
             tensor, outputChannelAxis: axis,
-            settings: LayerSettings(bitWidth: bitWidth, scheme: scheme, granularity: granularity, range: range, rounding: rounding),
+            settings: LayerSettings(
+                bitWidth: bitWidth, scheme: scheme, granularity: granularity, range: range, rounding: rounding),
             prunedMask: mask)
     }
 }

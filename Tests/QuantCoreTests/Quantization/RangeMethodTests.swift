@@ -16,7 +16,9 @@ import Testing
         var values = QuantizationTestData.values(count, .heavyTailed, seed: UInt64(count))
         if count > 3 { values[0] = -0.0; values[1] = 0; values[2] = -.greatestFiniteMagnitude }
         let sorted = SortedFloats.ascending(values)
-        #expect(sorted.map(\.bitPattern) == values.sorted { SortedFloats.orderKey($0) < SortedFloats.orderKey($1) }.map(\.bitPattern))
+        #expect(
+            sorted.map(\.bitPattern)
+                == values.sorted { SortedFloats.orderKey($0) < SortedFloats.orderKey($1) }.map(\.bitPattern))
         #expect(zip(sorted, sorted.dropFirst()).allSatisfy { $0 <= $1 })
     }
 
@@ -24,7 +26,8 @@ import Testing
         // 99 values 0.01…0.99 and one outlier 10: the 99th percentile of |w| is 0.99 + 0.01 · 0.01 … ≈ 0.99.
         let values = (1...99).map { Float($0) / 100 } + [10]
         let tensor = Tensor(shape: [100], storage: values)
-        let clipped = try QuantizationTestData.quantize(tensor, scheme: .symmetric, bitWidth: 8, granularity: .tensor, range: .percentile(99))
+        let clipped = try QuantizationTestData.quantize(
+            tensor, scheme: .symmetric, bitWidth: 8, granularity: .tensor, range: .percentile(99))
         let sorted = SortedFloats.ascending(values)
         #expect(clipped.scales[0] == SortedFloats.percentile(99, ofSorted: sorted) / 127)
         #expect(clipped.codes[99] == 127)  // the outlier saturates

@@ -9,7 +9,9 @@ import Testing
     static func allowedCodes(_ scheme: Scheme, bitWidth: Int) -> ClosedRange<Int32> {
         switch scheme {
         case .symmetric, .symmetricFull, .asymmetric, .meanStd: AffineQuantizer.codeRange(scheme, bitWidth: bitWidth)
-        case .powerOfTwo: -PowerOfTwoQuantizer.maxMagnitudeCode(bitWidth: bitWidth)...PowerOfTwoQuantizer.maxMagnitudeCode(bitWidth: bitWidth)
+        case .powerOfTwo:
+            -PowerOfTwoQuantizer.maxMagnitudeCode(
+                bitWidth: bitWidth)...PowerOfTwoQuantizer.maxMagnitudeCode(bitWidth: bitWidth)
         case .fp8E4M3, .fp8E5M2, .kmeans, .nf4: 0...((Int32(1) << bitWidth) - 1)
         case .binary, .ternary: -1...1
         }
@@ -29,7 +31,8 @@ import Testing
                 for prunedMask in [nil, mask] {
                     let result = try QuantizationTestData.quantize(
                         tensor, axis: axis, scheme: scheme, bitWidth: bits, granularity: granularity, mask: prunedMask)
-                    let context = "\(scheme) \(bits) bits \(granularity) \(shape) \(distribution) pruned: \(prunedMask != nil)"
+                    let context =
+                        "\(scheme) \(bits) bits \(granularity) \(shape) \(distribution) pruned: \(prunedMask != nil)"
                     try checkInvariants(result, tensor: tensor, mask: prunedMask, context: context)
                     // Zero maps to exactly 0 (k-means and binary document why they cannot promise it).
                     if scheme != .kmeans && scheme != .binary {
@@ -50,7 +53,8 @@ import Testing
         #expect(result.codes.allSatisfy { codes.contains($0) }, "\(context)")
         if let mask {
             #expect(result.prunedMask == mask, "\(context)")
-            #expect(mask.indices.allSatisfy { !mask[$0] || result.dequantized[$0] == 0 }, "\(context): pruned weight not 0")
+            #expect(
+                mask.indices.allSatisfy { !mask[$0] || result.dequantized[$0] == 0 }, "\(context): pruned weight not 0")
         }
         if scheme == .kmeans {
             #expect(result.blockCount == 1 && result.codebook.count == 1 << bits, "\(context)")
@@ -66,7 +70,9 @@ import Testing
             let zeroPoint = hasZeroPoint ? result.zeroPoints[block] : 0
             // On the grid: x' / scale is an integer k with k + zeroPoint a valid code.
             let k = result.dequantized[i] / scale
-            #expect(abs(k - k.rounded()) <= 1e-3 + 1e-6 * abs(k) && codes.contains(Int32(k.rounded()) + zeroPoint), "\(context)")
+            #expect(
+                abs(k - k.rounded()) <= 1e-3 + 1e-6 * abs(k) && codes.contains(Int32(k.rounded()) + zeroPoint),
+                "\(context)")
             // Inside the clipping range (unsaturated codes; every code with min-max and no pruning
             // besides mean-std) the error is at most half a step.
             let x = (mask?[i] ?? false) ? 0 : tensor.storage[i]
@@ -86,14 +92,17 @@ import Testing
             let layout = try BlockLayout(shape: shape, outputChannelAxis: axis, granularity: .channel)
             for i in tensor.storage.indices { tensor.storage[i] *= Float(1 + layout.blockIndex(ofElement: i) * 3) }
             let mse: (Granularity) throws -> Double = { granularity in
-                let result = try QuantizationTestData.quantize(tensor, axis: axis, scheme: scheme, bitWidth: bits, granularity: granularity)
+                let result = try QuantizationTestData.quantize(
+                    tensor, axis: axis, scheme: scheme, bitWidth: bits, granularity: granularity)
                 return QuantizationTestData.meanSquaredError(result.dequantized, tensor.storage)
             }
             #expect(try mse(.channel) <= mse(.tensor), "\(scheme) \(bits) \(shape)")
         }
     }
 
-    @Test(arguments: QuantizationTestData.schemeBitWidths.filter { [1, 2, 4, 8].contains($0.1) }, QuantizationTestData.granularities)
+    @Test(
+        arguments: QuantizationTestData.schemeBitWidths.filter { [1, 2, 4, 8].contains($0.1) },
+        QuantizationTestData.granularities)
     func matMulColumnsEqualTransposedRows(schemeBits: (Scheme, Int), granularity: Granularity) throws {
         // A MatMul weight [in, out] (axis 1, strided blocks) quantizes like its transpose [out, in] (axis 0).
         let (scheme, bits) = schemeBits
@@ -101,8 +110,10 @@ import Testing
         let matMul = QuantizationTestData.tensor([inputs, outputs], .laplace, seed: 8)
         var transposed = Tensor(shape: [outputs, inputs])
         for i in 0..<inputs { for o in 0..<outputs { transposed[o, i] = matMul[i, o] } }
-        let a = try QuantizationTestData.quantize(matMul, axis: 1, scheme: scheme, bitWidth: bits, granularity: granularity)
-        let b = try QuantizationTestData.quantize(transposed, axis: 0, scheme: scheme, bitWidth: bits, granularity: granularity)
+        let a = try QuantizationTestData.quantize(
+            matMul, axis: 1, scheme: scheme, bitWidth: bits, granularity: granularity)
+        let b = try QuantizationTestData.quantize(
+            transposed, axis: 0, scheme: scheme, bitWidth: bits, granularity: granularity)
         #expect(a.scales == b.scales && a.zeroPoints == b.zeroPoints && a.codebook == b.codebook)
         if granularity == .tensor { return }  // one block in flat order: the orders differ
         for i in 0..<inputs {
@@ -153,7 +164,8 @@ import Testing
         let pruned = try QuantizationTestData.quantize(tensor, scheme: .symmetric, bitWidth: nil, mask: mask)
         #expect(pruned.dequantized == zip(tensor.storage, mask).map { $1 ? 0 : $0 })
         // An all-false mask counts as no pruning.
-        let unpruned = try QuantizationTestData.quantize(tensor, scheme: .symmetric, bitWidth: 8, mask: [Bool](repeating: false, count: 20))
+        let unpruned = try QuantizationTestData.quantize(
+            tensor, scheme: .symmetric, bitWidth: 8, mask: [Bool](repeating: false, count: 20))
         #expect(unpruned.prunedMask.isEmpty)
     }
 
@@ -179,7 +191,11 @@ import Testing
         #expect(throws: QuantizationError.invalidOutputChannelAxis(axis: 2, shape: [2, 2])) {
             try QuantizationTestData.quantize(finite, axis: 2, scheme: .nf4, bitWidth: 4)
         }
-        #expect(QuantizationError.unsupportedBitWidth(scheme: .nf4, bitWidth: 3).description == "scheme 'nf4' stores 4-bit codes, not 3")
-        #expect(QuantizationError.unsupportedBitWidth(scheme: .symmetric, bitWidth: 1).description == "scheme 'symmetric' takes 2…16 bits, got 1")
+        #expect(
+            QuantizationError.unsupportedBitWidth(scheme: .nf4, bitWidth: 3).description
+                == "scheme 'nf4' stores 4-bit codes, not 3")
+        #expect(
+            QuantizationError.unsupportedBitWidth(scheme: .symmetric, bitWidth: 1).description
+                == "scheme 'symmetric' takes 2…16 bits, got 1")
     }
 }

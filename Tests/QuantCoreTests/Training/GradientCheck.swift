@@ -5,7 +5,8 @@ enum GradientCheck {
     /// A tensor of `shape` with values uniform in `range`, reproducible from `seed`.
     static func randomTensor(_ shape: [Int], seed: UInt64, in range: ClosedRange<Float> = -1...1) -> Tensor {
         var generator = SplitMix64(seed: seed)
-        return Tensor(shape: shape, storage: (0..<Tensor.elementCount(of: shape)).map { _ in generator.nextFloat(in: range) })
+        return Tensor(
+            shape: shape, storage: (0..<Tensor.elementCount(of: shape)).map { _ in generator.nextFloat(in: range) })
     }
 
     /// `Σ a ⊙ b` in Double: the scalar objective whose gradient with respect to `a` is `b`.
@@ -36,7 +37,9 @@ enum GradientCheck {
     }
 
     /// The first element where `|a − n| > atol + rtol · |n|`, described, or `nil` when all agree.
-    static func firstMismatch(_ analytic: [Float], _ numeric: [Double], rtol: Double = 2e-2, atol: Double = 1e-4) -> String? {
+    static func firstMismatch(
+        _ analytic: [Float], _ numeric: [Double], rtol: Double = 2e-2, atol: Double = 1e-4
+    ) -> String? {
         guard analytic.count == numeric.count else { return "count \(analytic.count) != \(numeric.count)" }
         for (index, (a, n)) in zip(analytic, numeric).enumerated() where !(abs(Double(a) - n) <= atol + rtol * abs(n)) {
             return "element \(index): analytic \(a), numeric \(n)"

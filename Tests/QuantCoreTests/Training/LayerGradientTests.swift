@@ -98,7 +98,9 @@ import Testing
                             for i in 0..<3 {
                                 for j in 0..<3 {
                                     let (sy, sx) = (y + i - 1, x + j - 1)
-                                    if sy >= 0, sy < 4, sx >= 0, sx < 5 { sum += weight[m, c, i, j] * input[b, c, sy, sx] }
+                                    if sy >= 0, sy < 4, sx >= 0, sx < 5 {
+                                        sum += weight[m, c, i, j] * input[b, c, sy, sx]
+                                    }
                                 }
                             }
                         }
@@ -119,10 +121,13 @@ import Testing
         let output = ReLUKernel.forward(input: input)
         #expect(output.storage == input.storage.map { max($0, 0) })
         let gradient = ReLUKernel.backward(output: output, outputGradient: upstream)
-        let numeric = GradientCheck.numericGradient(of: input) { GradientCheck.dot(ReLUKernel.forward(input: $0), upstream) }
+        let numeric = GradientCheck.numericGradient(of: input) {
+            GradientCheck.dot(ReLUKernel.forward(input: $0), upstream)
+        }
         #expect(GradientCheck.relativeError(gradient.storage, numeric) < Self.tolerance)
         // At exactly 0 the gradient is 0, as in PyTorch.
-        let atZero = ReLUKernel.backward(output: Tensor(shape: [1], storage: [0]), outputGradient: Tensor(shape: [1], storage: [1]))
+        let atZero = ReLUKernel.backward(
+            output: Tensor(shape: [1], storage: [0]), outputGradient: Tensor(shape: [1], storage: [1]))
         #expect(atZero.storage == [0])
     }
 
@@ -147,12 +152,14 @@ import Testing
 
     @Test func maxPool2dHandComputed() {
         // One 4×4 plane → 2×2 maxima; ties go to the first position in row-major order.
-        let input = Tensor(shape: [1, 1, 4, 4], storage: [
-            1, 5, 2, 2,
-            3, 4, 2, 2,
-            -1, -2, 0, 9,
-            -3, -4, 8, 1,
-        ])
+        let input = Tensor(
+            shape: [1, 1, 4, 4],
+            storage: [
+                1, 5, 2, 2,
+                3, 4, 2, 2,
+                -1, -2, 0, 9,
+                -3, -4, 8, 1,
+            ])
         let (output, argmax) = MaxPool2DKernel.forward(input: input)
         #expect(output.storage == [5, 2, -1, 9])
         #expect(argmax == [1, 2, 8, 11])

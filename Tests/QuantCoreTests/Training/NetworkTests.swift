@@ -9,7 +9,10 @@ import Testing
     @Test func forwardMatchesHandComputation() throws {
         var network = try Network(
             inputShape: [1, 2, 2],
-            layers: [.conv2d(inputChannels: 1, outputChannels: 1), .relu, .maxPool2d, .flatten, .dense(inputs: 1, outputs: 2)],
+            layers: [
+                .conv2d(inputChannels: 1, outputChannels: 1), .relu, .maxPool2d, .flatten,
+                .dense(inputs: 1, outputs: 2),
+            ],
             seed: 0)
         // Kernel: 0.5 at top-left, 1 at the centre, −1 at bottom-right; bias 0.1. So
         // y(i, j) = 0.5·x(i−1, j−1) + x(i, j) − x(i+1, j+1) + 0.1 with x = [[1, 2], [3, 4]]:
@@ -74,7 +77,10 @@ import Testing
         let network = DemoModels.network(.cnn, seed: 3)
         // fan-in: conv1 1·9, conv2 8·9, fc1 784, fc2 64; weight and bias share the bound 1/√fan_in.
         let fanIns = [9, 9, 72, 72, 784, 784, 64, 64]
-        #expect(network.parameters.map(\.shape) == [[8, 1, 3, 3], [8], [16, 8, 3, 3], [16], [64, 784], [64], [10, 64], [10]])
+        #expect(
+            network.parameters.map(\.shape) == [
+                [8, 1, 3, 3], [8], [16, 8, 3, 3], [16], [64, 784], [64], [10, 64], [10],
+            ])
         for (parameter, fanIn) in zip(network.parameters, fanIns) {
             let bound = 1 / Float(fanIn).squareRoot()
             let largest = parameter.storage.map(abs).max() ?? 0
@@ -98,7 +104,9 @@ import Testing
         #expect(throws: TrainingError.incompatibleLayer(index: 1, layer: "dense(10→4)", inputShape: [12])) {
             try Network(inputShape: [3, 4], layers: [.flatten, .dense(inputs: 10, outputs: 4)], seed: 0)
         }
-        #expect(throws: TrainingError.incompatibleLayer(index: 0, layer: "conv2d(2→4, 3x3, pad 1)", inputShape: [1, 5, 5])) {
+        #expect(
+            throws: TrainingError.incompatibleLayer(index: 0, layer: "conv2d(2→4, 3x3, pad 1)", inputShape: [1, 5, 5])
+        ) {
             try Network(inputShape: [1, 5, 5], layers: [.conv2d(inputChannels: 2, outputChannels: 4)], seed: 0)
         }
         #expect(throws: TrainingError.self) {

@@ -71,7 +71,8 @@ import Testing
 
     @Test func sameSeedGivesIdenticalWeights() throws {
         let (images, labels) = Self.halves(count: 20, seed: 4)
-        func run(shuffleSeed: UInt64, trainer: Trainer = Trainer(maximumShift: 1, schedule: .cosine)) throws -> Network {
+        func run(shuffleSeed: UInt64, trainer: Trainer = Trainer(maximumShift: 1, schedule: .cosine)) throws -> Network
+        {
             var network = try Self.tinyNetwork(seed: 5)
             try trainer.train(&network, images: images, labels: labels, epochs: 2, batchSize: 6, seed: shuffleSeed)
             return network
@@ -100,7 +101,8 @@ import Testing
         let (images, labels) = Self.halves(count: 10, seed: 10)
         var network = try Self.tinyNetwork(seed: 11)
         var steps: [(Int, Int)] = []
-        try Trainer().train(&network, images: images, labels: labels, epochs: 2, batchSize: 4, seed: 12) { epoch, batch, loss in
+        try Trainer().train(&network, images: images, labels: labels, epochs: 2, batchSize: 4, seed: 12) {
+            epoch, batch, loss in
             #expect(loss.isFinite && loss > 0)
             steps.append((epoch, batch))
         }
@@ -129,7 +131,8 @@ import Testing
         }
         var flat = try Network(inputShape: [16], layers: [.dense(inputs: 16, outputs: 2)], seed: 0)
         #expect(throws: TrainingError.self) {
-            try Trainer(maximumShift: 1).train(&flat, images: images.reshaped([4, 16]), labels: labels, epochs: 1, seed: 0)
+            try Trainer(maximumShift: 1).train(
+                &flat, images: images.reshaped([4, 16]), labels: labels, epochs: 1, seed: 0)
         }
         #expect(network == (try Self.tinyNetwork(seed: 14)))
     }

@@ -42,10 +42,15 @@ extension Ops {
             throw mismatch(node, op, "W \(weight.shape) must have the rank of X \(x.shape)")
         }
         let group = attributes.group
-        guard group >= 1 else { throw GraphError.invalidAttribute(node: node, op: op, detail: "group \(group) must be ≥ 1") }
+        guard group >= 1 else {
+            throw GraphError.invalidAttribute(node: node, op: op, detail: "group \(group) must be ≥ 1")
+        }
         let channels = x.shape[1], outputChannels = weight.shape[0]
         guard weight.shape[1] * group == channels else {
-            throw mismatch(node, op, "X has \(channels) channels but W \(weight.shape) with group \(group) expects \(weight.shape[1] * group)")
+            throw mismatch(
+                node, op,
+                "X has \(channels) channels but W \(weight.shape) with group \(group) expects \(weight.shape[1] * group)"
+            )
         }
         guard outputChannels % group == 0 else {
             throw mismatch(node, op, "W's \(outputChannels) output channels are not divisible by group \(group)")
@@ -84,7 +89,8 @@ extension Ops {
         let positions = geometry.columnCount  // outH · outW
         // im2col's floor-based extents equal the resolved ones for every auto_pad mode (no ceil_mode in Conv).
         precondition(
-            [geometry.outputHeight, geometry.outputWidth].suffix(problem.window.axes.count) == ArraySlice(problem.window.outputExtents),
+            [geometry.outputHeight, geometry.outputWidth].suffix(problem.window.axes.count)
+                == ArraySlice(problem.window.outputExtents),
             "im2col geometry disagrees with the resolved window")
         let imageSize = problem.inputChannels * geometry.inputHeight * geometry.inputWidth
         let isPointwise =
@@ -108,7 +114,8 @@ extension Ops {
                                 guard let image = bufferX.baseAddress, let weights = bufferW.baseAddress, k > 0 else {
                                     continue
                                 }
-                                let groupImage = image + n * imageSize + g * cg * geometry.inputHeight * geometry.inputWidth
+                                let groupImage =
+                                    image + n * imageSize + g * cg * geometry.inputHeight * geometry.inputWidth
                                 let source: UnsafePointer<Float>
                                 if isPointwise {
                                     source = groupImage  // [C/g, H·W] is already the column matrix

@@ -31,7 +31,9 @@ extension Ops {
                                 for j in 0..<width.kernel {
                                     let xPosition = ox * width.stride - width.padBegin + j * width.dilation
                                     guard xPosition >= 0, xPosition < width.input else { continue }
-                                    sum += x.storage[inputIndex(n, g * cg + c, y, xPosition)] * weight.storage[weightIndex(m, c, i, j)]
+                                    sum +=
+                                        x.storage[inputIndex(n, g * cg + c, y, xPosition)]
+                                        * weight.storage[weightIndex(m, c, i, j)]
                                 }
                             }
                         }

@@ -29,12 +29,15 @@ extension Ops {
             }
             let extent = Int(entry)
             if extent == -1 {
-                guard inferredAxis == nil else { throw mismatch(node, op, "shape \(target.map { Int($0) }) has more than one -1") }
+                guard inferredAxis == nil else {
+                    throw mismatch(node, op, "shape \(target.map { Int($0) }) has more than one -1")
+                }
                 inferredAxis = axis
                 shape.append(1)
             } else if extent == 0 && !allowZero {
                 guard axis < inputShape.count else {
-                    throw mismatch(node, op, "shape entry 0 at index \(axis) has no input extent to copy (input \(inputShape))")
+                    throw mismatch(
+                        node, op, "shape entry 0 at index \(axis) has no input extent to copy (input \(inputShape))")
                 }
                 shape.append(inputShape[axis])
             } else {
@@ -52,7 +55,8 @@ extension Ops {
         }
         if let inferredAxis {
             guard known != 0, count % known == 0 else {
-                throw mismatch(node, op, "cannot infer -1: \(count) elements of \(inputShape) into \(target.map { Int($0) })")
+                throw mismatch(
+                    node, op, "cannot infer -1: \(count) elements of \(inputShape) into \(target.map { Int($0) })")
             }
             shape[inferredAxis] = count / known
         } else if known != count {

@@ -59,13 +59,16 @@ struct SlidingWindow: Sendable, Equatable {
                 let span = input + padBegin + padEnd - dilatedKernel
                 guard span >= 0 else {
                     throw Ops.mismatch(
-                        node, op, "window \(dilatedKernel) is larger than padded input \(input + padBegin + padEnd) on spatial axis \(axis)")
+                        node, op,
+                        "window \(dilatedKernel) is larger than padded input \(input + padBegin + padEnd) on spatial axis \(axis)"
+                    )
                 }
                 output = (ceilMode ? (span + s - 1) / s : span / s) + 1
                 if ceilMode, (output - 1) * s >= input + padBegin { output -= 1 }
             case .valid:
                 guard input >= dilatedKernel else {
-                    throw Ops.mismatch(node, op, "window \(dilatedKernel) is larger than input \(input) on spatial axis \(axis)")
+                    throw Ops.mismatch(
+                        node, op, "window \(dilatedKernel) is larger than input \(input) on spatial axis \(axis)")
                 }
                 output = (input - dilatedKernel) / s + 1
             case .sameUpper, .sameLower:
@@ -74,7 +77,10 @@ struct SlidingWindow: Sendable, Equatable {
                 padBegin = autoPad == .sameUpper ? total / 2 : total - total / 2
                 padEnd = total - padBegin
             }
-            axes.append(Axis(input: input, kernel: k, stride: s, dilation: d, padBegin: padBegin, padEnd: padEnd, output: output))
+            axes.append(
+                Axis(
+                    input: input, kernel: k, stride: s, dilation: d, padBegin: padBegin, padEnd: padEnd, output: output)
+            )
         }
         self.axes = axes
     }
@@ -88,13 +94,21 @@ struct SlidingWindow: Sendable, Equatable {
         func invalid(_ detail: String) -> GraphError { .invalidAttribute(node: node, op: op, detail: detail) }
         let limit = 1 << 20  // far beyond any real model; keeps index arithmetic from overflowing
         guard kernel.count == rank else { throw invalid("kernel_shape \(kernel) needs \(rank) entries") }
-        guard kernel.allSatisfy({ $0 >= 1 && $0 <= limit }) else { throw invalid("kernel_shape \(kernel) must be positive") }
-        guard strides.isEmpty || strides.count == rank else { throw invalid("strides \(strides) needs \(rank) entries") }
-        guard strides.allSatisfy({ $0 >= 1 && $0 <= limit }) else { throw invalid("strides \(strides) must be positive") }
+        guard kernel.allSatisfy({ $0 >= 1 && $0 <= limit }) else {
+            throw invalid("kernel_shape \(kernel) must be positive")
+        }
+        guard strides.isEmpty || strides.count == rank else {
+            throw invalid("strides \(strides) needs \(rank) entries")
+        }
+        guard strides.allSatisfy({ $0 >= 1 && $0 <= limit }) else {
+            throw invalid("strides \(strides) must be positive")
+        }
         guard dilations.isEmpty || dilations.count == rank else {
             throw invalid("dilations \(dilations) needs \(rank) entries")
         }
-        guard dilations.allSatisfy({ $0 >= 1 && $0 <= limit }) else { throw invalid("dilations \(dilations) must be positive") }
+        guard dilations.allSatisfy({ $0 >= 1 && $0 <= limit }) else {
+            throw invalid("dilations \(dilations) must be positive")
+        }
         guard pads.isEmpty || pads.count == 2 * rank else { throw invalid("pads \(pads) needs \(2 * rank) entries") }
         guard pads.allSatisfy({ $0 >= 0 && $0 <= limit }) else { throw invalid("pads \(pads) must be non-negative") }
     }
@@ -116,7 +130,9 @@ struct SlidingWindow: Sendable, Equatable {
     /// The two axes as (height, width), a 1-D window getting a trivial height axis.
     var planeAxes: (height: Axis, width: Axis) {
         let width = axes[axes.count - 1]
-        let height = axes.count == 2 ? axes[0] : Axis(input: 1, kernel: 1, stride: 1, dilation: 1, padBegin: 0, padEnd: 0, output: 1)
+        let height =
+            axes.count == 2
+            ? axes[0] : Axis(input: 1, kernel: 1, stride: 1, dilation: 1, padBegin: 0, padEnd: 0, output: 1)
         return (height, width)
     }
 }

@@ -30,7 +30,9 @@ struct ONNXAttributes {
     /// An `INT` attribute, or nil when absent.
     func int(_ name: String) throws -> Int? {
         guard let attribute = byName[name] else { return nil }
-        guard attribute.type == .int || (!attribute.hasType && attribute.hasI) else { throw wrongType(name, "an integer") }
+        guard attribute.type == .int || (!attribute.hasType && attribute.hasI) else {
+            throw wrongType(name, "an integer")
+        }
         return Int(truncatingIfNeeded: attribute.i)
     }
 
@@ -49,7 +51,9 @@ struct ONNXAttributes {
     /// A `FLOAT` attribute, or nil when absent.
     func float(_ name: String) throws -> Float? {
         guard let attribute = byName[name] else { return nil }
-        guard attribute.type == .float || (!attribute.hasType && attribute.hasF) else { throw wrongType(name, "a float") }
+        guard attribute.type == .float || (!attribute.hasType && attribute.hasF) else {
+            throw wrongType(name, "a float")
+        }
         return attribute.f
     }
 
@@ -72,7 +76,9 @@ struct ONNXAttributes {
     /// A `TENSOR` attribute, or nil when absent.
     func tensor(_ name: String) throws -> Onnx_TensorProto? {
         guard let attribute = byName[name] else { return nil }
-        guard attribute.type == .tensor || (!attribute.hasType && attribute.hasT) else { throw wrongType(name, "a tensor") }
+        guard attribute.type == .tensor || (!attribute.hasType && attribute.hasT) else {
+            throw wrongType(name, "a tensor")
+        }
         return attribute.t
     }
 

@@ -40,12 +40,14 @@ extension ONNXGraphReader {
                 node.inputs.count == 2
             {
                 legacyChecks.append(
-                    .trailingBroadcast(node: display, op: proto.opType, a: node.inputs[0], b: node.inputs[1], axis: axis))
+                    .trailingBroadcast(
+                        node: display, op: proto.opType, a: node.inputs[0], b: node.inputs[1], axis: axis))
             }
         case "Conv":
             node.op = .conv(
                 ConvAttributes(
-                    kernelShape: try attributes.ints("kernel_shape") ?? [], strides: try attributes.ints("strides") ?? [],
+                    kernelShape: try attributes.ints("kernel_shape") ?? [],
+                    strides: try attributes.ints("strides") ?? [],
                     pads: try attributes.ints("pads") ?? [], dilations: try attributes.ints("dilations") ?? [],
                     group: try attributes.int("group") ?? 1, autoPad: try attributes.autoPad()))
         case "MaxPool":
@@ -71,7 +73,9 @@ extension ONNXGraphReader {
         case "Dropout": node.op = .dropout
         case "Clip":
             // Opset 11 moved min and max from attributes to inputs 1 and 2.
-            node.op = opset < 11 ? .clip(min: try attributes.float("min"), max: try attributes.float("max")) : .clip(min: nil, max: nil)
+            node.op =
+                opset < 11
+                ? .clip(min: try attributes.float("min"), max: try attributes.float("max")) : .clip(min: nil, max: nil)
         case "LeakyRelu": node.op = .leakyRelu(alpha: try attributes.float("alpha") ?? 0.01)
         case "Softmax", "LogSoftmax":
             let isLogarithm = proto.opType == "LogSoftmax"

@@ -195,7 +195,8 @@ struct ONNXGraphWriter {
                 guard let bound else { continue }
                 let name = freshName("\(node.displayName)_clip_\(label)")
                 extraInitializers.append(
-                    try ONNXTensorCoding.proto(from: Tensor(scalar: bound), name: name, elementType: .float32, path: path))
+                    try ONNXTensorCoding.proto(
+                        from: Tensor(scalar: bound), name: name, elementType: .float32, path: path))
                 while proto.input.count <= slot { proto.input.append("") }
                 proto.input[slot] = name
             }
@@ -220,7 +221,9 @@ struct ONNXGraphWriter {
         _ kernelShape: [Int], _ strides: [Int], _ pads: [Int], _ dilations: [Int], _ autoPad: AutoPad
     ) -> [Onnx_AttributeProto] {
         var attributes: [Onnx_AttributeProto] = []
-        for (name, values) in [("kernel_shape", kernelShape), ("strides", strides), ("pads", pads), ("dilations", dilations)]
+        for (name, values) in [
+            ("kernel_shape", kernelShape), ("strides", strides), ("pads", pads), ("dilations", dilations),
+        ]
         where !values.isEmpty {
             attributes.append(.ints(name, values))
         }

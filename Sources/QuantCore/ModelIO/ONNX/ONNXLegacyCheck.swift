@@ -31,7 +31,9 @@ enum ONNXLegacyCheck: Equatable {
             }
         case .trailingBroadcast(let node, let op, let a, let b, let axis):
             guard let rankA = ranks[a], let rankB = ranks[b], (axis < 0 ? axis + rankA : axis) == rankA - rankB else {
-                throw unsupported(path, node, op, "legacy broadcast at axis \(axis) that is not trailing; re-export with opset 7 or later")
+                throw unsupported(
+                    path, node, op,
+                    "legacy broadcast at axis \(axis) that is not trailing; re-export with opset 7 or later")
             }
         case .channelSlope(let node, let x, let slope):
             // One slope for all channels means the same in every opset.

@@ -41,7 +41,8 @@ public enum ONNXModel {
         do {
             model = try Onnx_ModelProto(serializedBytes: data)
         } catch {
-            throw ModelIOError.malformed(path: source, detail: "not a valid ONNX model (protobuf decoding failed: \(error))")
+            throw ModelIOError.malformed(
+                path: source, detail: "not a valid ONNX model (protobuf decoding failed: \(error))")
         }
         return try ONNXGraphReader.graph(from: model, path: source)
     }

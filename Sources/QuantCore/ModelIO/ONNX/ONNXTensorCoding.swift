@@ -14,7 +14,9 @@ enum ONNXTensorCoding {
     ///   - path: the file, for errors.
     /// - Throws: `ModelIOError.unsupportedDataType`, or `.malformed` when the data does not
     ///   match the shape, dimensions are negative, or the data lives in an external file.
-    static func tensor(from proto: Onnx_TensorProto, path: String, fallbackName: String = "") throws -> (Tensor, ElementType) {
+    static func tensor(
+        from proto: Onnx_TensorProto, path: String, fallbackName: String = ""
+    ) throws -> (Tensor, ElementType) {
         let name = proto.name.isEmpty ? fallbackName : proto.name
         if proto.dataLocation == .external || !proto.externalData.isEmpty {
             throw ModelIOError.malformed(
@@ -23,7 +25,8 @@ enum ONNXTensorCoding {
                     + "save the model with all tensors inside the .onnx file")
         }
         if proto.hasSegment {
-            throw ModelIOError.malformed(path: path, detail: "tensor '\(name)' is split into segments, which is not supported")
+            throw ModelIOError.malformed(
+                path: path, detail: "tensor '\(name)' is split into segments, which is not supported")
         }
         let type = try elementType(code: proto.dataType, tensor: name, path: path)
         var shape: [Int] = []
@@ -31,7 +34,8 @@ enum ONNXTensorCoding {
         for dimension in proto.dims {
             let (product, overflow) = count.multipliedReportingOverflow(by: Int(truncatingIfNeeded: dimension))
             guard dimension >= 0, !overflow else {
-                throw ModelIOError.malformed(path: path, detail: "tensor '\(name)' has invalid dimensions \(proto.dims)")
+                throw ModelIOError.malformed(
+                    path: path, detail: "tensor '\(name)' has invalid dimensions \(proto.dims)")
             }
             shape.append(Int(dimension))
             count = product
@@ -66,7 +70,9 @@ enum ONNXTensorCoding {
     /// - Throws: `ModelIOError.writeFailed` naming `path` when an integer type is asked for and a
     ///   value is not an integer or (for 8-bit types) out of range. 32- and 64-bit integers
     ///   saturate: `Float` cannot hold `Int64.max` exactly, and such values are limits anyway.
-    static func proto(from tensor: Tensor, name: String, elementType: ElementType, path: String) throws -> Onnx_TensorProto {
+    static func proto(
+        from tensor: Tensor, name: String, elementType: ElementType, path: String
+    ) throws -> Onnx_TensorProto {
         var proto = Onnx_TensorProto()
         proto.name = name
         proto.dataType = Int32(elementType.rawValue)
@@ -90,7 +96,10 @@ enum ONNXTensorCoding {
                 case .int64: append(Int64(saturating: value))
                 case .int32: append(Int32(saturating: value))
                 case .int8, .uint8:
-                    guard let byte = elementType == .int8 ? Int8(exactly: value).map({ UInt8(bitPattern: $0) }) : UInt8(exactly: value) else {
+                    guard
+                        let byte = elementType == .int8
+                            ? Int8(exactly: value).map({ UInt8(bitPattern: $0) }) : UInt8(exactly: value)
+                    else {
                         throw ModelIOError.writeFailed(
                             path: path, reason: "tensor '\(name)' holds \(value), which does not fit \(elementType)")
                     }
@@ -124,10 +133,18 @@ enum ONNXTensorCoding {
             (0..<count).map { index in
                 let offset = index * type.byteWidth
                 switch type {
-                case .float32: return Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
-                case .float64: return Float(Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))))
-                case .int64: return Float(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
-                case .int32: return Float(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
+                case .float32:
+                    return Float(
+                        bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+                case .float64:
+                    return Float(
+                        Double(
+                            bitPattern: UInt64(
+                                littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))))
+                case .int64:
+                    return Float(Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
+                case .int32:
+                    return Float(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
                 case .int8: return Float(bytes.load(fromByteOffset: offset, as: Int8.self))
                 case .uint8: return Float(bytes[offset])
                 }

@@ -35,7 +35,8 @@ public struct ONNXTensorFile: Sendable, Equatable {
         do {
             proto = try Onnx_TensorProto(serializedBytes: data)
         } catch {
-            throw ModelIOError.malformed(path: source, detail: "not a valid ONNX tensor (protobuf decoding failed: \(error))")
+            throw ModelIOError.malformed(
+                path: source, detail: "not a valid ONNX tensor (protobuf decoding failed: \(error))")
         }
         guard proto.hasDataType else {
             throw ModelIOError.malformed(path: source, detail: "not a valid ONNX tensor (no data type)")

@@ -66,7 +66,9 @@ public enum ActivationQuantizer {
     /// Replaces every value by its quantize-dequantize image, in place; equals `dequantize(quantize(x))`.
     ///
     /// Stays in `Float` (no integer conversion), so NaN passes through as NaN instead of trapping.
-    public static func fakeQuantize(_ buffer: UnsafeMutableBufferPointer<Float>, with parameters: ActivationQuantization) {
+    public static func fakeQuantize(
+        _ buffer: UnsafeMutableBufferPointer<Float>, with parameters: ActivationQuantization
+    ) {
         let scale = parameters.scale
         let zeroPoint = Float(parameters.zeroPoint)
         let lowest = Float(parameters.codeRange.lowerBound), highest = Float(parameters.codeRange.upperBound)

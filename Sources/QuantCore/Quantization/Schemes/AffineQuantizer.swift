@@ -63,7 +63,9 @@ enum AffineQuantizer {
             let low = min(lower, 0), high = max(upper, 0)
             var scale = (high - low) / (qmax - qmin)
             if !scale.isFinite { scale = high / (qmax - qmin) - low / (qmax - qmin) }  // the width overflows Float
-            guard scale > 0, scale.isFinite else { return Parameters(scale: 1, zeroPoint: codes.lowerBound, codeRange: codes) }
+            guard scale > 0, scale.isFinite else {
+                return Parameters(scale: 1, zeroPoint: codes.lowerBound, codeRange: codes)
+            }
             let zeroPoint = clamp(qmin - (low / scale).rounded(.toNearestOrEven), qmin, qmax)
             return Parameters(scale: scale, zeroPoint: Int32(zeroPoint), codeRange: codes)
         default:

@@ -41,9 +41,11 @@ struct FP8Format: Sendable, Equatable {
     }
 
     /// OCP E4M3: bias 7, no infinities, largest finite 448.
-    static let e4m3 = FP8Format(exponentBits: 4, mantissaBits: 3, bias: 7, largestFinitePattern: 0x7E, hasInfinity: false)
+    static let e4m3 = FP8Format(
+        exponentBits: 4, mantissaBits: 3, bias: 7, largestFinitePattern: 0x7E, hasInfinity: false)
     /// OCP E5M2: bias 15, IEEE-like infinities and NaNs, largest finite 57344.
-    static let e5m2 = FP8Format(exponentBits: 5, mantissaBits: 2, bias: 15, largestFinitePattern: 0x7B, hasInfinity: true)
+    static let e5m2 = FP8Format(
+        exponentBits: 5, mantissaBits: 2, bias: 15, largestFinitePattern: 0x7B, hasInfinity: true)
 
     /// The format a scheme uses, or `nil` for non-FP8 schemes.
     static func of(_ scheme: Scheme) -> FP8Format? {
@@ -94,7 +96,9 @@ struct FP8Format: Sendable, Equatable {
         if exponentField == 0 {
             return Float(sign: sign, exponent: 1 - bias - mantissaBits, significand: Float(mantissa))
         }
-        return Float(sign: sign, exponent: exponentField - bias - mantissaBits, significand: Float(mantissa + (1 << mantissaBits)))
+        return Float(
+            sign: sign, exponent: exponentField - bias - mantissaBits,
+            significand: Float(mantissa + (1 << mantissaBits)))
     }
 
     /// The reference encoder: the nearest finite pattern by exhaustive search (ties to the even pattern), saturating.

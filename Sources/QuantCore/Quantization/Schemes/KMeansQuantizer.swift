@@ -68,7 +68,8 @@ enum KMeansQuantizer {
         }
         let search = DecisionSearch(centroids)
         let unresolved = Int32(-1)
-        let firstBucket = Int(SortedFloats.orderKey(minimum) >> 16), lastBucket = Int(SortedFloats.orderKey(maximum) >> 16)
+        let firstBucket = Int(SortedFloats.orderKey(minimum) >> 16),
+            lastBucket = Int(SortedFloats.orderKey(maximum) >> 16)
         var table = [Int32](repeating: unresolved, count: lastBucket - firstBucket + 1)
         for bucket in firstBucket...lastBucket {
             let low = SortedFloats.value(ofKey: UInt32(bucket) << 16)
@@ -134,7 +135,9 @@ enum KMeansQuantizer {
             ends = newEnds
             var start = 0
             for j in 0..<centroidCount {
-                if ends[j] > start { centroids[j] = (prefixSums[ends[j]] - prefixSums[start]) / Double(ends[j] - start) }
+                if ends[j] > start {
+                    centroids[j] = (prefixSums[ends[j]] - prefixSums[start]) / Double(ends[j] - start)
+                }
                 start = max(start, ends[j])
             }
             centroids.sort()

@@ -25,7 +25,9 @@ enum MeanStdQuantizer {
     static let clipDeviations: Double = 3
 
     /// The clipping range `[min(μ − kσ, 0), max(μ + kσ, 0)] ∩ [min(w, 0), max(w, 0)]`.
-    static func clipRange(mean: Double, deviation: Double, minimum: Float, maximum: Float) -> (lower: Float, upper: Float) {
+    static func clipRange(
+        mean: Double, deviation: Double, minimum: Float, maximum: Float
+    ) -> (lower: Float, upper: Float) {
         let lower = max(Float(min(mean - clipDeviations * deviation, 0)), min(minimum, 0))
         let upper = min(Float(max(mean + clipDeviations * deviation, 0)), max(maximum, 0))
         return (lower, upper)

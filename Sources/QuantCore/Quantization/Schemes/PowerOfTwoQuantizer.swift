@@ -36,7 +36,8 @@ enum PowerOfTwoQuantizer {
         // straight from the bits (significand ≥ 1.5 ⟺ the top mantissa bit is set).
         let bits = ratio.bitPattern
         let exponentField = Int(bits >> 23)
-        let exponent = exponentField > 0
+        let exponent =
+            exponentField > 0
             ? exponentField - 127 + (bits & 0x40_0000 != 0 ? 1 : 0)
             : Int(ratio.exponent) + (ratio.significand >= 1.5 ? 1 : 0)
         var magnitude = min(exponent + maxCode, maxCode)
@@ -52,7 +53,8 @@ enum PowerOfTwoQuantizer {
     static func dequantize(_ q: Int32, scale: Float, bitWidth: Int) -> Float {
         guard q != 0 else { return 0 }
         let exponent = Int(q.magnitude) - Int(maxMagnitudeCode(bitWidth: bitWidth))  // −126…0 for valid codes
-        let level = (-126...127).contains(exponent)
+        let level =
+            (-126...127).contains(exponent)
             ? Float(bitPattern: UInt32(exponent + 127) << 23)
             : Float(sign: .plus, exponent: exponent, significand: 1)
         return q < 0 ? -level * scale : level * scale
@@ -63,7 +65,8 @@ enum PowerOfTwoQuantizer {
         let ratio = abs(x) / scale
         var best: (code: Int32, distance: Float) = (0, ratio)
         for magnitude in 1...maxMagnitudeCode(bitWidth: bitWidth) {
-            let level = Float(sign: .plus, exponent: Int(magnitude - maxMagnitudeCode(bitWidth: bitWidth)), significand: 1)
+            let level = Float(
+                sign: .plus, exponent: Int(magnitude - maxMagnitudeCode(bitWidth: bitWidth)), significand: 1)
             let distance = abs(ratio - level)
             if distance <= best.distance { best = (magnitude, distance) }
         }
@@ -75,7 +78,8 @@ enum PowerOfTwoQuantizer {
         let magnitude = ClippingRange.magnitude(block.values, method: range) { magnitude in
             let scale = blockScale(magnitude)
             return block.values.reduce(0.0) { total, x in
-                let error = Double(x - dequantize(quantize(x, scale: scale, bitWidth: bitWidth), scale: scale, bitWidth: bitWidth))
+                let error = Double(
+                    x - dequantize(quantize(x, scale: scale, bitWidth: bitWidth), scale: scale, bitWidth: bitWidth))
                 return total + error * error
             }
         }
