@@ -22,30 +22,7 @@ struct DashboardCommand: ParsableCommand {
             """
     )
 
-    @Option(
-        name: .long, help: ArgumentHelp("The model: demo-mlp, demo-cnn or a path to an .onnx file.", valueName: "model")
-    )
-    var model = "demo-mlp"
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "The held-out data: demo (the bundled 1000 MNIST digits) or an IDX images file.", valueName: "data"))
-    var data = "demo"
-
-    @Option(
-        name: .long, help: ArgumentHelp("The IDX labels file that goes with an IDX --data file.", valueName: "path"))
-    var labels: String?
-
-    @Option(
-        name: .long, help: ArgumentHelp("Scale applied to stored data values (IDX default 1/255).", valueName: "factor")
-    )
-    var scale = "1/255"
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp("Training images used to calibrate activation ranges.", valueName: "n"))
-    var calibrationCount = 256
+    @OptionGroup var inputs: ModelDataOptions
 
     @Option(name: .long, help: ArgumentHelp("Open this session preset from the sessions folder.", valueName: "name"))
     var session: String?
@@ -53,18 +30,13 @@ struct DashboardCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where session presets are kept.", valueName: "folder"))
     var sessionsFolder = "Sessions"
 
-    func validate() throws {
-        _ = try parseScaleDivisor(scale)
-        guard calibrationCount >= 1 else { throw ValidationError("--calibration-count must be at least 1") }
-    }
-
     func run() throws {
-        let modelChoice = try ModelChoice(model)
-        let dataChoice = DataChoice(name: data, labels: labels, divisor: try parseScaleDivisor(scale))
+        let modelChoice = try inputs.modelChoice()
+        let dataChoice = try inputs.dataChoice()
         let graph = try modelChoice.load()
         let workbench = try Workbench(
             graph: graph, heldOut: try dataChoice.load(),
-            calibration: try dataChoice.calibrationSet(count: calibrationCount))
+            calibration: try dataChoice.calibrationSet(count: inputs.calibrationCount))
         workbench.batchSize = 100
         var state = AppState(layers: workbench.layers, modelName: modelChoice.name, dataName: dataChoice.name)
         for layer in workbench.layers {

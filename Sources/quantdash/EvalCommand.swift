@@ -22,38 +22,13 @@ struct EvalCommand: ParsableCommand {
             """
     )
 
-    @Option(
-        name: .long, help: ArgumentHelp("The model: demo-mlp, demo-cnn or a path to an .onnx file.", valueName: "model")
-    )
-    var model = "demo-mlp"
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "The held-out data: demo (the bundled 1000 MNIST digits) or an IDX images file.", valueName: "data"))
-    var data = "demo"
-
-    @Option(
-        name: .long, help: ArgumentHelp("The IDX labels file that goes with an IDX --data file.", valueName: "path"))
-    var labels: String?
-
-    @Option(
-        name: .long, help: ArgumentHelp("Scale applied to stored data values (IDX default 1/255).", valueName: "factor")
-    )
-    var scale = "1/255"
+    @OptionGroup var inputs: ModelDataOptions
 
     @Option(
         name: .long,
         help: ArgumentHelp(
             "A quantization plan (JSON, see docs/plan-format.md) to apply before evaluating.", valueName: "path"))
     var plan: String?
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Training images used to calibrate activation ranges (spread evenly over the training split).",
-            valueName: "n"))
-    var calibrationCount = EvalRun.defaultCalibrationCount
 
     @Option(name: .long, help: ArgumentHelp("Images per batch.", valueName: "n"))
     var batchSize = 250
@@ -63,15 +38,13 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard calibrationCount >= 1 else { throw ValidationError("--calibration-count must be at least 1") }
-        _ = try parseScaleDivisor(scale)
     }
 
     func run() throws {
-        let modelChoice = try ModelChoice(model)
-        let dataChoice = DataChoice(name: data, labels: labels, divisor: try parseScaleDivisor(scale))
+        let modelChoice = try inputs.modelChoice()
+        let dataChoice = try inputs.dataChoice()
         let summary = try EvalRun.run(
-            model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: calibrationCount,
+            model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
             batchSize: batchSize)
         if json {
             print(try summary.jsonString())

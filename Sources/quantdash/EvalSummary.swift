@@ -1,5 +1,6 @@
 import Foundation
 import QuantCore
+import QuantTUI
 
 /// What `quantdash eval` reports, as text or as one JSON object.
 struct EvalSummary: Codable {
@@ -117,7 +118,7 @@ struct EvalSummary: Codable {
             lines.append("  agreement        \(percent(agreement))   (predictions equal to the float model's)")
         }
         lines.append(
-            "  size             \(formatBytes(size.bytes))   (float32 \(formatBytes(size.floatBytes)), \(String(format: "%.2f", size.compressionRatio))× smaller; \(grouped(model.parameters)) parameters)"
+            "  size             \(Formatting.bytes(size.bytes))   (float32 \(Formatting.bytes(size.floatBytes)), \(String(format: "%.2f", size.compressionRatio))× smaller; \(Formatting.grouped(model.parameters)) parameters)"
         )
         lines.append("")
         lines += layerTable()
@@ -132,14 +133,15 @@ struct EvalSummary: Codable {
         }
         let rows: [[String]] = layers.map { row in
             var cells = [
-                row.name, row.op, row.weightShape.map(String.init).joined(separator: "×"), grouped(row.parameters),
+                row.name, row.op, row.weightShape.map(String.init).joined(separator: "×"),
+                Formatting.grouped(row.parameters),
             ]
             if isQuantized {
                 cells += [
                     row.bits, row.scheme, row.granularity, row.prune, row.activationBits.map(String.init) ?? "float",
                     String(format: "%.1f %%", row.sparsity * 100),
                     row.sqnrDecibels.map { String(format: "%.1f", $0) } ?? "∞",
-                    String(format: "%.5f", row.cosine), grouped(row.bytes),
+                    String(format: "%.5f", row.cosine), Formatting.grouped(row.bytes),
                 ]
             }
             return cells
@@ -168,21 +170,3 @@ extension String {
 
 /// `0.953` → `" 95.30 %"`.
 func percent(_ fraction: Double) -> String { String(format: "%6.2f %%", fraction * 100) }
-
-/// `1234567` → `"1,234,567"`.
-func grouped(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var result = ""
-    for (index, character) in digits.enumerated() {
-        if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
-        result.append(character)
-    }
-    return value < 0 ? "-" + result : result
-}
-
-/// Bytes in B, KiB or MiB with one decimal.
-func formatBytes(_ bytes: Int) -> String {
-    if bytes < 1024 { return "\(bytes) B" }
-    if bytes < 1024 * 1024 { return String(format: "%.1f KiB", Double(bytes) / 1024) }
-    return String(format: "%.2f MiB", Double(bytes) / (1024 * 1024))
-}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QuantCore
+import QuantTUI
 
 /// `quantdash export`: writes a quantized model's plan (and later its weights) in a chosen format.
 struct ExportCommand: ParsableCommand {
@@ -36,40 +37,10 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where to write the export.", valueName: "path"))
     var out: String
 
-    @Option(
-        name: .long, help: ArgumentHelp("The model: demo-mlp, demo-cnn or a path to an .onnx file.", valueName: "model")
-    )
-    var model = "demo-mlp"
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "The held-out data: demo (the bundled 1000 MNIST digits) or an IDX images file.", valueName: "data"))
-    var data = "demo"
-
-    @Option(
-        name: .long, help: ArgumentHelp("The IDX labels file that goes with an IDX --data file.", valueName: "path"))
-    var labels: String?
-
-    @Option(
-        name: .long, help: ArgumentHelp("Scale applied to stored data values (IDX default 1/255).", valueName: "factor")
-    )
-    var scale = "1/255"
-
-    @Option(
-        name: .long,
-        help: ArgumentHelp(
-            "Training images used to calibrate activation ranges (as for eval; recorded in the export).",
-            valueName: "n"))
-    var calibrationCount = EvalRun.defaultCalibrationCount
+    @OptionGroup var inputs: ModelDataOptions
 
     @Flag(name: .long, help: "Overwrite --out if it exists.")
     var force = false
-
-    func validate() throws {
-        guard calibrationCount >= 1 else { throw ValidationError("--calibration-count must be at least 1") }
-        _ = try parseScaleDivisor(scale)
-    }
 
     func run() throws {
         do {
@@ -82,22 +53,22 @@ struct ExportCommand: ParsableCommand {
     /// Loads, evaluates and writes the export, then prints one line about it.
     private func export() throws {
         if !force && FileManager.default.fileExists(atPath: out) { throw ModelIOError.exists(path: out) }
-        let modelChoice = try ModelChoice(model)
-        let dataChoice = DataChoice(name: data, labels: labels, divisor: try parseScaleDivisor(scale))
-        let inputs = try EvalRun.prepare(
-            model: modelChoice, data: dataChoice, calibrationCount: calibrationCount,
+        let modelChoice = try inputs.modelChoice()
+        let dataChoice = try inputs.dataChoice()
+        let prepared = try EvalRun.prepare(
+            model: modelChoice, data: dataChoice, calibrationCount: inputs.calibrationCount,
             batchSize: Evaluator.defaultBatchSize)
-        let quantPlan = try EvalRun.loadPlan(planPath: plan, layerNames: inputs.workbench.layerNames)
+        let quantPlan = try EvalRun.loadPlan(planPath: plan, layerNames: prepared.workbench.layerNames)
         switch format {
         case .config:
             let config = try ConfigExporter.export(
-                quantPlan, using: inputs.workbench, model: try modelChoice.reference(),
+                quantPlan, using: prepared.workbench, model: try modelChoice.reference(),
                 data: try dataChoice.reference(), to: URL(fileURLWithPath: out), overwrite: force)
             guard let results = config.provenance?.results else { return }
             print(
-                "wrote \(out): config for \(config.layers.count) layers of \(model); held-out top-1 "
+                "wrote \(out): config for \(config.layers.count) layers of \(inputs.model); held-out top-1 "
                     + "\(percent(results.top1).trimmingCharacters(in: .whitespaces)), "
-                    + "\(formatBytes(results.sizeBytes)) (\(String(format: "%.2f", results.compressionRatio))× smaller)"
+                    + "\(Formatting.bytes(results.sizeBytes)) (\(String(format: "%.2f", results.compressionRatio))× smaller)"
             )
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QuantCore
+import QuantTUI
 
 /// `quantdash train`: trains a demo model on the bundled training digits and writes ONNX.
 struct TrainCommand: ParsableCommand {
@@ -67,7 +68,7 @@ struct TrainCommand: ParsableCommand {
         print(
             String(
                 format: "wrote %@ (%@ parameters); held-out top-1 %.2f %% (%d/%d) after %.0f s", out,
-                grouped(network.parameterCount), report.top1 * 100, report.correctCount, report.count,
+                Formatting.grouped(network.parameterCount), report.top1 * 100, report.correctCount, report.count,
                 Date().timeIntervalSince(start)))
     }
 }

@@ -108,7 +108,7 @@ struct SizePane: Widget {
         let inner = frame.inner(of: area)
         guard !inner.isEmpty, let size = state.quantized?.size else { return }
         let arrow = glyphs == .ascii ? "->" : "→"
-        let summary = "float32 \(formatBytes(size.floatBytes)) \(arrow) \(formatBytes(size.currentBytes))"
+        let summary = "float32 \(Formatting.bytes(size.floatBytes)) \(arrow) \(Formatting.bytes(size.currentBytes))"
         buffer.write(summary, column: inner.x + 1, row: inner.y, style: .bold, clip: inner)
         let ratio = String(format: "%.2f× smaller", size.compressionRatio)
         buffer.write(
@@ -117,7 +117,7 @@ struct SizePane: Widget {
         let entries = size.layers.map { layer in
             GaugeView.Entry(
                 name: layer.name, fraction: layer.share,
-                value: "\(formatBytes(layer.quantizedBytes)) \(Int((layer.share * 100).rounded()))%")
+                value: "\(Formatting.bytes(layer.quantizedBytes)) \(Int((layer.share * 100).rounded()))%")
         }
         let gaugeArea = Rect(x: inner.x + 1, y: inner.y + 3, width: inner.width - 2, height: inner.height - 3)
         GaugeView(entries: entries, glyphs: glyphs).render(in: gaugeArea, into: &buffer)

@@ -169,7 +169,6 @@ public final class DashboardApp {
 
     /// One line for an engine error.
     static func describe(_ error: Error) -> String {
-        if let error = error as? CustomStringConvertible { return error.description }
-        return "\(error)"
+        String(describing: error)
     }
 }

@@ -46,11 +46,11 @@ struct LayerTablePane: Widget {
             }
             return [
                 layer.name, layer.opName, layer.weightShape.map(String.init).joined(separator: "×"),
-                grouped(layer.parameterCount), settings.bitWidthLabel, settings.schemeLabel,
+                Formatting.grouped(layer.parameterCount), settings.bitWidthLabel, settings.schemeLabel,
                 settings.granularityLabel, settings.pruningLabel,
                 settings.activationLabel == "float" ? "—" : settings.activationLabel,
                 report.map { String(format: "%.1f%%", $0.metrics.sparsity * 100) } ?? "…", sqnr,
-                report.map { grouped($0.size.quantizedBytes) } ?? "…",
+                report.map { Formatting.grouped($0.size.quantizedBytes) } ?? "…",
             ]
         }
         let markedRows = Set(state.layers.indices.filter { state.marked.contains(state.layers[$0].name) })
@@ -60,22 +60,4 @@ struct LayerTablePane: Widget {
             emptyMessage: "the model has no quantizable layers",
             glyphs: glyphs)
     }
-}
-
-/// `1234567` → `"1,234,567"`.
-func grouped(_ value: Int) -> String {
-    let digits = String(value.magnitude)
-    var result = ""
-    for (index, character) in digits.enumerated() {
-        if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
-        result.append(character)
-    }
-    return value < 0 ? "-" + result : result
-}
-
-/// Bytes in B, KiB or MiB with one decimal.
-func formatBytes(_ bytes: Int) -> String {
-    if bytes < 1024 { return "\(bytes) B" }
-    if bytes < 1024 * 1024 { return String(format: "%.1f KiB", Double(bytes) / 1024) }
-    return String(format: "%.2f MiB", Double(bytes) / (1024 * 1024))
 }

@@ -54,7 +54,7 @@ public final class SessionPersistence: DashboardPersistence {
                     name: summary.name, label: "\(summary.name)  (unreadable: \(summary.error ?? "?"))")
             }
             let top1 = summary.top1.map { String(format: "%.2f %%", $0 * 100) } ?? "—"
-            let size = summary.sizeBytes.map(formatBytes) ?? "—"
+            let size = summary.sizeBytes.map(Formatting.bytes) ?? "—"
             let ratio = summary.compressionRatio.map { String(format: "%.1f×", $0) } ?? ""
             let date =
                 summary.updatedAt.map { Timestamp.string(from: $0).prefix(16).replacingOccurrences(of: "T", with: " ") }
