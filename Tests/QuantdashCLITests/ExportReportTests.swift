@@ -44,6 +44,24 @@ import Testing
         }
     }
 
+    @Test func theReproduceCommandQuotesPathsAndKeepsNonDefaultOptions() throws {
+        try withFolder { folder in
+            let spaced = folder.appendingPathComponent("my plans")
+            try FileManager.default.createDirectory(at: spaced, withIntermediateDirectories: true)
+            let plan = spaced.appendingPathComponent("it's.json").path
+            try Data(Self.plan.utf8).write(to: URL(fileURLWithPath: plan))
+            let out = folder.appendingPathComponent("report.md").path
+            let result = try TestSupport.runQuantdash([
+                "export", "--plan", plan, "--format", "report", "--out", out, "--calibration-count", "64",
+            ])
+            try #require(result.status == 0, "stderr: \(result.standardError)")
+            let text = try String(contentsOf: URL(fileURLWithPath: out), encoding: .utf8)
+            let quoted = "'" + plan.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+            let command = "quantdash eval --model demo-mlp --data demo --calibration-count 64 --plan \(quoted)"
+            #expect(text.hasSuffix("```sh\n\(command)\n```\n"), "\(text)")
+        }
+    }
+
     @Test func refusesToOverwriteWithoutForce() throws {
         try withFolder { folder in
             let plan = folder.appendingPathComponent("plan.json").path
