@@ -9,6 +9,8 @@ struct ExportCommand: ParsableCommand {
     enum Format: String, CaseIterable, ExpressibleByArgument {
         /// The plan with every layer explicit, model/data SHA-256 and results (`ConfigExporter`).
         case config
+        /// Markdown for a pull request: plan, held-out accuracy, size, per-layer table (`ReportExporter`).
+        case report
     }
 
     static let configuration = CommandConfiguration(
@@ -70,6 +72,8 @@ struct ExportCommand: ParsableCommand {
                     + "\(percent(results.top1).trimmingCharacters(in: .whitespaces)), "
                     + "\(Formatting.bytes(results.sizeBytes)) (\(String(format: "%.2f", results.compressionRatio))× smaller)"
             )
+        case .report:
+            try exportReport(quantPlan, using: prepared.workbench, model: modelChoice, data: dataChoice)
         }
     }
 }

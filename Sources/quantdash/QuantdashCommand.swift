@@ -12,7 +12,9 @@ struct QuantdashCommand: ParsableCommand {
             (an MLP and a CNN trained on real MNIST digits).
             """,
         version: "0.1.0",
-        subcommands: [DashboardCommand.self, EvalCommand.self, ExportCommand.self, TrainCommand.self],
+        subcommands: [
+            DashboardCommand.self, EvalCommand.self, ExportCommand.self, InspectCommand.self, TrainCommand.self,
+        ],
         defaultSubcommand: DashboardCommand.self
     )
 }

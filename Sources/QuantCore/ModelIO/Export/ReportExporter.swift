@@ -1,0 +1,227 @@
+import Foundation
+
+/// The `report` export: Markdown to paste into a pull request — what was quantized, how, and
+/// what it cost in held-out accuracy and bought in size, with the command that reproduces it.
+///
+/// ```
+/// ## Quantization report: demo-mlp on demo
+/// Model `demo-mlp` (SHA-256 `3f1c…`), data `demo` (SHA-256 `9a0b…`), 1,000 held-out samples.
+/// ### Plan / ### Held-out accuracy / ### Size / ### Layers / ### Reproduce
+/// ```
+/// The text is deterministic: the same plan, model and data give the same bytes. A timestamp
+/// appears only when one is passed in (`generatedAt`).
+public enum ReportExporter {
+    /// Everything a report shows.
+    public struct Content: Sendable {
+        /// The plan applied.
+        public var plan: QuantPlan
+        /// The plan applied to the model (layer reports and size).
+        public var model: QuantizedModel
+        /// The quantized model on the held-out set (with agreement against the float model).
+        public var evaluation: EvalReport
+        /// The float model on the same held-out set.
+        public var floatEvaluation: EvalReport
+        /// The model file, with its SHA-256.
+        public var modelReference: FileReference
+        /// The held-out data, with its SHA-256.
+        public var dataReference: FileReference
+        /// The shell command that reproduces the numbers (`quantdash eval --plan …`).
+        public var reproduceCommand: String
+        /// When the report was made; `nil` leaves the timestamp out.
+        public var generatedAt: Date?
+
+        /// Creates report content from its parts.
+        public init(
+            plan: QuantPlan, model: QuantizedModel, evaluation: EvalReport, floatEvaluation: EvalReport,
+            modelReference: FileReference, dataReference: FileReference, reproduceCommand: String,
+            generatedAt: Date? = nil
+        ) {
+            self.plan = plan
+            self.model = model
+            self.evaluation = evaluation
+            self.floatEvaluation = floatEvaluation
+            self.modelReference = modelReference
+            self.dataReference = dataReference
+            self.reproduceCommand = reproduceCommand
+            self.generatedAt = generatedAt
+        }
+    }
+
+    /// Characters of a SHA-256 shown in the title line.
+    public static let shortDigestLength = 12
+
+    /// Applies `plan` with `workbench`, evaluates the float and quantized models on the whole
+    /// held-out set, and writes the Markdown report to `url`; returns the text written.
+    ///
+    /// - Throws: `ModelIOError.exists` (checked before evaluating) or `.writeFailed`; `PlanError`
+    ///   for a plan that does not fit the model; errors of `Workbench.apply` and `evaluate`.
+    @discardableResult
+    public static func export(
+        _ plan: QuantPlan, using workbench: Workbench, model: FileReference, data: FileReference,
+        reproduceCommand: String, to url: URL, overwrite: Bool = false, generatedAt: Date? = nil
+    ) throws -> String {
+        try checkDestination(url, overwrite: overwrite)
+        let quantized = try workbench.apply(plan)
+        let content = Content(
+            plan: plan, model: quantized, evaluation: try workbench.evaluate(quantized),
+            floatEvaluation: try workbench.floatReport(), modelReference: model, dataReference: data,
+            reproduceCommand: reproduceCommand, generatedAt: generatedAt)
+        let text = markdown(content)
+        try checkDestination(url, overwrite: overwrite)
+        do {
+            try AtomicFile.write(Data(text.utf8), to: url)
+        } catch let ModelIOError.writeFailed(_, reason) {
+            throw ModelIOError.writeFailed(path: url.relativePath, reason: reason)
+        }
+        return text
+    }
+
+    /// The report as Markdown, ending with a newline.
+    public static func markdown(_ content: Content) -> String {
+        let model = content.modelReference
+        let data = content.dataReference
+        var lines: [String] = []
+        lines.append("## Quantization report: \(model.path) on \(data.path)")
+        lines.append("")
+        var dataName = "data `\(data.path)`"
+        if let labels = data.labelsPath { dataName += " + `\(labels)`" }
+        lines.append(
+            "Model `\(model.path)` (SHA-256 `\(short(model.sha256))`), \(dataName) (SHA-256 `\(short(data.sha256))`), "
+                + "\(grouped(content.evaluation.count)) held-out samples.")
+        if let generatedAt = content.generatedAt { lines.append("Generated \(Timestamp.string(from: generatedAt)).") }
+        lines.append("")
+        lines += planSection(content)
+        lines += accuracySection(content)
+        lines += sizeSection(content.model.size)
+        lines += layerSection(content.model)
+        lines += ["### Reproduce", "", "```sh", content.reproduceCommand, "```"]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `### Plan`: the defaults, then every layer whose settings differ, by name.
+    private static func planSection(_ content: Content) -> [String] {
+        var lines = ["### Plan", "", "- default: \(describe(content.plan.defaults))"]
+        for name in content.plan.layers.keys.sorted() {
+            guard let settings = content.plan.layers[name], settings != content.plan.defaults else { continue }
+            lines.append("- `\(name)`: \(describe(settings))")
+        }
+        return lines + [""]
+    }
+
+    /// `### Held-out accuracy`: float vs quantized, with Δ, agreement and the 95 % interval.
+    private static func accuracySection(_ content: Content) -> [String] {
+        let float = content.floatEvaluation
+        let quantized = content.evaluation
+        var lines = [
+            "### Held-out accuracy", "",
+            "| metric | float | quantized | Δ |",
+            "|---|---:|---:|---:|",
+            "| top-1 | \(percent(float.top1)) | \(percent(quantized.top1)) | \(points(quantized.top1 - float.top1)) |",
+            "| top-5 | \(percent(float.top5)) | \(percent(quantized.top5)) | \(points(quantized.top5 - float.top5)) |",
+            "| NLL | \(fixed(float.meanNLL, 4)) | \(fixed(quantized.meanNLL, 4)) | "
+                + "\(signed(quantized.meanNLL - float.meanNLL, 4)) |",
+            "",
+        ]
+        let interval = quantized.top1Interval
+        var notes: [String] = []
+        if let agreement = quantized.agreement {
+            notes.append("Agreement with the float model: \(percent(agreement)) of predictions.")
+        }
+        notes.append(
+            "Quantized top-1 95 % interval: \(fixed(interval.lowerBound * 100, 1))–\(fixed(interval.upperBound * 100, 1)) % "
+                + "(\(quantized.correctCount)/\(quantized.count)).")
+        lines.append(notes.joined(separator: " "))
+        return lines + [""]
+    }
+
+    /// `### Size`: float32 bytes, quantized bytes and the ratio.
+    private static func sizeSection(_ size: SizeReport) -> [String] {
+        [
+            "### Size", "",
+            "| | bytes |",
+            "|---|---:|",
+            "| float32 | \(grouped(size.floatBytes)) |",
+            "| quantized | \(grouped(size.currentBytes)) |",
+            "| ratio | \(fixed(size.compressionRatio, 2))× smaller |",
+            "",
+        ]
+    }
+
+    /// `### Layers`: one row per quantizable layer.
+    private static func layerSection(_ model: QuantizedModel) -> [String] {
+        var lines = [
+            "### Layers", "",
+            "| layer | op | weight shape | bits | scheme | granularity | prune | act bits | sparsity | SQNR dB "
+                + "| cosine | MSE | bytes | share |",
+            "|---|---|---|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        let shares = Dictionary(model.size.layers.map { ($0.name, $0.share) }, uniquingKeysWith: { first, _ in first })
+        for report in model.layerReports {
+            let settings = report.settings
+            let metrics = report.metrics
+            let cells = [
+                "`\(report.layer.name)`", report.layer.opName,
+                report.layer.weightShape.map(String.init).joined(separator: "×"), settings.bitWidthLabel,
+                settings.schemeLabel, settings.granularityLabel, settings.pruningLabel, settings.activationLabel,
+                percent(metrics.sparsity, digits: 1),
+                metrics.sqnrDecibels.flatMap { $0.isFinite ? fixed($0, 1) : nil } ?? "∞",
+                fixed(metrics.cosineSimilarity, 5), String(format: "%.3e", metrics.meanSquaredError),
+                grouped(report.size.quantizedBytes), percent(shares[report.layer.name] ?? 0, digits: 1),
+            ]
+            lines.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        return lines + [""]
+    }
+
+    /// `"4-bit symmetric, group 32, prune 50 %, activations 8-bit"`, or `"float"`.
+    static func describe(_ settings: LayerSettings) -> String {
+        var parts: [String] = []
+        if let bits = settings.bitWidth {
+            parts.append("\(bits)-bit \(settings.schemeLabel), \(settings.granularityLabel)")
+        } else {
+            parts.append("float weights")
+        }
+        if settings.pruning != nil { parts.append("prune \(settings.pruningLabel)") }
+        if let bits = settings.activationBits { parts.append("activations \(bits)-bit") }
+        return parts.joined(separator: ", ")
+    }
+
+    /// The first `shortDigestLength` characters of a digest.
+    private static func short(_ digest: String) -> String { String(digest.prefix(shortDigestLength)) }
+
+    /// `0.9761` → `"97.61 %"`.
+    private static func percent(_ fraction: Double, digits: Int = 2) -> String {
+        fixed(fraction * 100, digits) + " %"
+    }
+
+    /// A difference of fractions in percentage points: `-0.005` → `"−0.50 pt"`.
+    private static func points(_ difference: Double) -> String { signed(difference * 100, 2) + " pt" }
+
+    /// `value` with `digits` decimals.
+    private static func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+
+    /// `value` with `digits` decimals and a sign; zero is `"±0.00"`, minus is U+2212.
+    private static func signed(_ value: Double, _ digits: Int) -> String {
+        let magnitude = fixed(abs(value), digits)
+        if Double(magnitude) == 0 { return "±" + magnitude }
+        return (value < 0 ? "−" : "+") + magnitude
+    }
+
+    /// `1234567` → `"1,234,567"`.
+    private static func grouped(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var result = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
+            result.append(character)
+        }
+        return value < 0 ? "-" + result : result
+    }
+
+    /// Throws `ModelIOError.exists` when `url` exists and `overwrite` is false.
+    private static func checkDestination(_ url: URL, overwrite: Bool) throws {
+        if !overwrite && FileManager.default.fileExists(atPath: url.path) {
+            throw ModelIOError.exists(path: url.relativePath)
+        }
+    }
+}
