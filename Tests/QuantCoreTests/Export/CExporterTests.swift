@@ -39,7 +39,9 @@ import Testing
             Case(label: "MLP k-means 3-bit", model: .mlp, plan: kmeans3),
             Case(label: "CNN k-means 3-bit", model: .cnn, plan: kmeans3),
             Case(label: "CNN fp8-e4m3, nf4, power-of-two (sparse), ternary", model: .cnn, plan: otherSchemesCNN),
-            Case(label: "MLP binary (sparse), mean-std 10-bit + 8-bit activations, fp8-e5m2", model: .mlp, plan: otherSchemesMLP),
+            Case(
+                label: "MLP binary (sparse), mean-std 10-bit + 8-bit activations, fp8-e5m2", model: .mlp,
+                plan: otherSchemesMLP),
         ]
     }()
 
@@ -76,6 +78,15 @@ import Testing
         #expect(export.flashBytes == model.size.currentBytes)
         #expect(Self.declaredArrayBytes(in: export.source) == model.size.currentBytes)
         #expect(export.header.contains("#define QMODEL_FLASH_BYTES \(model.size.currentBytes)\n"))
+        // Layers the size model stores sparse carry an occupancy bitmap, and only those.
+        for layer in model.size.layers {
+            let hasBitmap = export.arrays.contains { $0.name == "qmodel_\(CExporter.identifier(layer.name))_occupancy" }
+            #expect(hasBitmap == (layer.encoding == .sparse), "\(layer.name)")
+        }
+        if testCase.label.contains("pruned") || testCase.label.contains("sparse") {
+            #expect(
+                model.size.layers.contains { $0.encoding == .sparse }, "the plan should exercise the sparse encoding")
+        }
 
         guard let compiler = Self.compiler else {
             print("skipping the C build of \(testCase.label): no C compiler (cc, gcc, clang) on PATH")
@@ -93,10 +104,12 @@ import Testing
         try #require(build.status == 0, "C build failed:\n\(build.output)")
 
         let files = try DemoData.heldOutFiles()
-        let result = try Self.run(program, [files.images.path, files.labels.path], in: folder)
+        // The C program runs while the engine evaluates the same plan.
+        let running = try Self.start(program, [files.images.path, files.labels.path], in: folder)
+        let report = try workbench.evaluate(model)
+        let result = running()
         try #require(result.status == 0, "driver failed:\n\(result.output)")
         let predictions = result.output.split(separator: "\n").compactMap { Int($0) }
-        let report = try workbench.evaluate(model)
         try #require(predictions.count == report.predictions.count)
         let correct = zip(predictions, workbench.heldOut.labels).filter { $0 == $1 }.count
         let agreeing = zip(predictions, report.predictions).filter { $0 == $1 }.count
@@ -168,7 +181,15 @@ import Testing
     }
 
     /// Runs `executable` in `folder`; returns its status and combined output.
-    static func run(_ executable: URL, _ arguments: [String], in folder: URL) throws -> (status: Int32, output: String) {
+    static func run(_ executable: URL, _ arguments: [String], in folder: URL) throws -> (status: Int32, output: String)
+    {
+        try start(executable, arguments, in: folder)()
+    }
+
+    /// Starts `executable` in `folder`; the returned function waits for its status and combined output.
+    static func start(
+        _ executable: URL, _ arguments: [String], in folder: URL
+    ) throws -> () -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -177,8 +198,10 @@ import Testing
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return {
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
     }
 }

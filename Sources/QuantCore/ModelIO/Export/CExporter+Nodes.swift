@@ -1,7 +1,9 @@
 extension CExporter {
     /// The state of code generation while walking the graph in order.
     struct NodeEmitter {
+        /// The export's C name (symbol prefix).
         var name: String
+        /// The destination, named in errors.
         var path: String
         /// Extents without the batch axis, by value name.
         var shapes: [String: [Int]] = [:]
@@ -12,12 +14,16 @@ extension CExporter {
         /// Statements of the predict function.
         var body: [String] = []
 
+        /// The one-line error for a node the generator cannot express.
         func unsupported(_ detail: String) -> ModelIOError {
             .incompatible(path: path, detail: "C export: \(detail)")
         }
 
+        /// The extents of `value` (without batch), which an earlier node must have produced.
         func shape(of value: String, node: Node) throws -> [Int] {
-            guard let shape = shapes[value] else { throw unsupported("node \(node.name) reads \(value), whose shape is unknown") }
+            guard let shape = shapes[value] else {
+                throw unsupported("node \(node.name) reads \(value), whose shape is unknown")
+            }
             return shape
         }
 
@@ -42,6 +48,9 @@ extension CExporter {
             let inShape = try shape(of: input, node: node)
             let source = pointers[input] ?? "input"
             let count = inShape.reduce(1, *)
+            if node.op.hasQuantizableWeight, node.inputs.count > 2, !node.inputs[2].isEmpty, bias == nil {
+                throw unsupported("\(node.op.onnxName) \(node.name) has a bias that is not a constant")
+            }
             switch node.op {
             case .identity, .dropout:
                 alias(output, to: input, shape: inShape)
@@ -65,19 +74,23 @@ extension CExporter {
                 alias(output, to: input, shape: Array(extents.dropFirst()))
             case .relu:
                 let out = allocate(output, shape: inShape)
-                body.append("for (i = 0; i < \(count)u; i++) { \(out)[i] = \(source)[i] > 0.0f ? \(source)[i] : 0.0f; }")
+                body.append(
+                    "for (i = 0; i < \(count)u; i++) { \(out)[i] = \(source)[i] > 0.0f ? \(source)[i] : 0.0f; }")
             case .maxPool(let attributes):
                 try emitMaxPool(attributes, node: node, inShape: inShape, source: source, output: output)
             case .gemm(let attributes):
                 guard let weights, !attributes.transposeA, attributes.transposeB, attributes.alpha == 1 else {
-                    throw unsupported("Gemm \(node.name) must have a constant weight, transB = 1, transA = 0, alpha = 1")
+                    throw unsupported(
+                        "Gemm \(node.name) must have a constant weight, transB = 1, transA = 0, alpha = 1")
                 }
                 let outCount = graph.initializers[node.inputs[1]]?.shape.first ?? 0
                 guard weights.rowLength == count else {
-                    throw unsupported("Gemm \(node.name) reads \(count) values but its weight rows hold \(weights.rowLength)")
+                    throw unsupported(
+                        "Gemm \(node.name) reads \(count) values but its weight rows hold \(weights.rowLength)")
                 }
                 let out = allocate(output, shape: [outCount])
-                let addBias = bias.map { attributes.beta == 1 ? " + \($0)[n]" : " + \(cFloat(attributes.beta)) * \($0)[n]" } ?? ""
+                let addBias =
+                    bias.map { attributes.beta == 1 ? " + \($0)[n]" : " + \(cFloat(attributes.beta)) * \($0)[n]" } ?? ""
                 body.append(
                     """
                     {
@@ -94,7 +107,9 @@ extension CExporter {
                     }
                     """)
             case .conv(let attributes):
-                try emitConv(attributes, node: node, graph: graph, weights: weights, bias: bias, inShape: inShape, source: source)
+                try emitConv(
+                    attributes, node: node, graph: graph, weights: weights, bias: bias, inShape: inShape, source: source
+                )
             default:
                 throw unsupported("operator \(node.op.onnxName) (node \(node.name)) is not supported")
             }
@@ -104,7 +119,8 @@ extension CExporter {
             _ attributes: PoolAttributes, node: Node, inShape: [Int], source: String, output: String
         ) throws {
             guard inShape.count == 3, attributes.kernelShape.count == 2, !attributes.ceilMode,
-                attributes.dilations.allSatisfy({ $0 == 1 }), attributes.autoPad == .notSet || attributes.autoPad == .valid
+                attributes.dilations.allSatisfy({ $0 == 1 }),
+                attributes.autoPad == .notSet || attributes.autoPad == .valid
             else { throw unsupported("MaxPool \(node.name) must be 2-D without ceil mode, dilation or auto_pad") }
             let (channels, height, width) = (inShape[0], inShape[1], inShape[2])
             let (kh, kw) = (attributes.kernelShape[0], attributes.kernelShape[1])
@@ -144,7 +160,8 @@ extension CExporter {
                 attributes.group == 1, attributes.dilations.allSatisfy({ $0 == 1 }),
                 attributes.autoPad == .notSet || attributes.autoPad == .valid, weight.shape[1] == inShape[0]
             else {
-                throw unsupported("Conv \(node.name) must be 2-D with a constant weight, group 1, no dilation or auto_pad")
+                throw unsupported(
+                    "Conv \(node.name) must be 2-D with a constant weight, group 1, no dilation or auto_pad")
             }
             guard let output = node.outputs.first else { return }
             let (outChannels, inChannels, kh, kw) = (weight.shape[0], weight.shape[1], weight.shape[2], weight.shape[3])

@@ -67,10 +67,14 @@ extension CExporter {
             static uint32_t qd_read_bits(const uint8_t *bytes, uint32_t byte_count, uint32_t bit, int bits)
             {
                 uint32_t value = 0, first = bit >> 3, shift = bit & 7u, i;
-                for (i = 0; i < 4u && first + i < byte_count && 8u * i < shift + (uint32_t)bits; i++) {
-                    value |= (uint32_t)bytes[first + i] << (8u * i);
+                if (first + 2u < byte_count) { /* codes are at most 16 bits: 3 bytes always hold one */
+                    value = (uint32_t)bytes[first] | ((uint32_t)bytes[first + 1u] << 8) | ((uint32_t)bytes[first + 2u] << 16);
+                } else {
+                    for (i = 0; first + i < byte_count; i++) {
+                        value |= (uint32_t)bytes[first + i] << (8u * i);
+                    }
                 }
-                return (value >> shift) & ((bits >= 32) ? 0xffffffffu : ((1u << bits) - 1u));
+                return (value >> shift) & ((1u << bits) - 1u);
             }
 
             static int32_t qd_signed(uint32_t raw, int bits)
@@ -157,20 +161,24 @@ extension CExporter {
                order 0, 1, 2, ... with `*cursor` starting at 0 (it counts stored sparse entries). */
             static void qd_decode_row(const qd_weights *w, uint32_t channel, float *row, uint32_t *cursor)
             {
-                uint32_t position, index, slot, block;
-                for (position = 0; position < w->row_length; position++) {
-                    index = channel * w->row_length + position;
+                uint32_t position, index = channel * w->row_length, slot, raw;
+                uint32_t block = channel * w->blocks_per_row, in_block = 0;
+                for (position = 0; position < w->row_length; position++, index++) {
                     if (w->occupancy != NULL && !((w->occupancy[index >> 3] >> (index & 7u)) & 1u)) {
                         row[position] = 0.0f;
-                        continue;
+                    } else {
+                        slot = w->occupancy != NULL ? (*cursor)++ : index;
+                        if (w->kind == 0) {
+                            row[position] = w->values[slot];
+                        } else {
+                            raw = qd_read_bits(w->codes, w->code_bytes, slot * (uint32_t)w->bits, w->bits);
+                            row[position] = qd_decode(w, raw, block);
+                        }
                     }
-                    slot = w->occupancy != NULL ? (*cursor)++ : index;
-                    if (w->kind == 0) {
-                        row[position] = w->values[slot];
-                        continue;
+                    if (++in_block == w->group_size) {
+                        in_block = 0;
+                        block++;
                     }
-                    block = channel * w->blocks_per_row + position / w->group_size;
-                    row[position] = qd_decode(w, qd_read_bits(w->codes, w->code_bytes, slot * (uint32_t)w->bits, w->bits), block);
                 }
             }
             """#

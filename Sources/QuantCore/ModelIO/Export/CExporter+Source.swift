@@ -16,8 +16,6 @@ extension CExporter {
             #define \(name.uppercased())_OUTPUT_COUNT \(export.outputCount)
             /* Bytes of all static const arrays (weights, scales, zero points, codebooks, biases). */
             #define \(name.uppercased())_FLASH_BYTES \(export.flashBytes)
-            /* Also under the name the task uses. */
-            #define \(name)_FLASH_BYTES \(export.flashBytes)
 
             /* Runs one example: reads \(export.inputCount) floats from `input`, writes \(export.outputCount)
              * logits; returns the index of the largest logit. Not reentrant (static buffers). */
@@ -72,17 +70,24 @@ extension CExporter {
     /// One `static const` array, 12 bytes or 6 floats a line.
     static func definition(of array: CArray) -> String {
         var lines = ["/* \(array.comment) */"]
+        if array.byteCount == 0 {  // C99 has no empty arrays: nothing is stored
+            lines.append("#define \(array.name) ((const \(array.bytes == nil ? "float" : "uint8_t") *)0)")
+            return lines.joined(separator: "\n")
+        }
         if let bytes = array.bytes {
-            lines.append("static const uint8_t \(array.name)[\(max(bytes.count, 1))] = {")
+            lines.append("static const uint8_t \(array.name)[\(bytes.count)] = {")
             for start in stride(from: 0, to: bytes.count, by: 12) {
-                let chunk = bytes[start..<min(start + 12, bytes.count)].map { "0x" + String($0, radix: 16).leftPadded(to: 2) }
+                let chunk = bytes[start..<min(start + 12, bytes.count)].map {
+                    "0x" + String($0, radix: 16).leftPadded(to: 2)
+                }
                 lines.append("    " + chunk.joined(separator: ", ") + ",")
             }
         } else {
             let floats = array.floats ?? []
-            lines.append("static const float \(array.name)[\(max(floats.count, 1))] = {")
+            lines.append("static const float \(array.name)[\(floats.count)] = {")
             for start in stride(from: 0, to: floats.count, by: 6) {
-                lines.append("    " + floats[start..<min(start + 6, floats.count)].map(cFloat).joined(separator: ", ") + ",")
+                lines.append(
+                    "    " + floats[start..<min(start + 6, floats.count)].map(cFloat).joined(separator: ", ") + ",")
             }
         }
         lines.append("};")

@@ -57,7 +57,8 @@ extension CExporter {
         guard layer.outputChannelAxis == 0, let channels = float.shape.first, channels > 0 else {
             throw ModelIOError.incompatible(
                 path: path,
-                detail: "C export: layer \(layer.name) has output channels on axis \(layer.outputChannelAxis); only axis 0 "
+                detail:
+                    "C export: layer \(layer.name) has output channels on axis \(layer.outputChannelAxis); only axis 0 "
                     + "(Conv, Gemm with transB = 1) is supported")
         }
         let rowLength = float.count / channels
@@ -70,8 +71,14 @@ extension CExporter {
             let values = quantized?.dequantized ?? float.storage
             fields += ["  .kind = 0", "  .values = \(prefix)_values", "  .group_size = 1u"]
             if size.encoding == .sparse {
-                arrays.append(CArray(name: "\(prefix)_occupancy", comment: "\(shape) occupancy bitmap", bytes: occupancy(of: values)))
-                arrays.append(CArray(name: "\(prefix)_values", comment: "non-zero float32 values", floats: values.filter { $0 != 0 }))
+                arrays.append(
+                    CArray(
+                        name: "\(prefix)_occupancy", comment: "\(shape) occupancy bitmap", bytes: occupancy(of: values))
+                )
+                arrays.append(
+                    CArray(
+                        name: "\(prefix)_values", comment: "non-zero float32 values", floats: values.filter { $0 != 0 })
+                )
                 fields.append("  .occupancy = \(prefix)_occupancy")
             } else {
                 arrays.append(CArray(name: "\(prefix)_values", comment: "\(shape) float32", floats: values))
@@ -87,7 +94,9 @@ extension CExporter {
         if size.encoding == .sparse {
             let stored = quantized.dequantized.indices.filter { quantized.dequantized[$0] != 0 }
             arrays.append(
-                CArray(name: "\(prefix)_occupancy", comment: "\(shape) occupancy bitmap", bytes: occupancy(of: quantized.dequantized)))
+                CArray(
+                    name: "\(prefix)_occupancy", comment: "\(shape) occupancy bitmap",
+                    bytes: occupancy(of: quantized.dequantized)))
             codes = stored.map { codes[$0] }
             fields.append("  .occupancy = \(prefix)_occupancy")
         }
@@ -95,7 +104,8 @@ extension CExporter {
         arrays.append(
             CArray(
                 name: "\(prefix)_codes",
-                comment: "\(shape) \(scheme.rawValue) \(bits)-bit codes, \(size.encoding == .sparse ? "non-zeros only" : "dense")",
+                comment:
+                    "\(shape) \(scheme.rawValue) \(bits)-bit codes, \(size.encoding == .sparse ? "non-zeros only" : "dense")",
                 bytes: packed))
         fields += [
             "  .kind = \(kind.rawValue)", "  .bits = \(bits)", "  .codes = \(prefix)_codes",
@@ -108,7 +118,10 @@ extension CExporter {
             fields += ["  .blocks_per_row = \(layout.blockCount / channels)u", "  .group_size = \(groupSize)u"]
         }
         if !quantized.scales.isEmpty {
-            arrays.append(CArray(name: "\(prefix)_scales", comment: "\(quantized.scales.count) float32 scales", floats: quantized.scales))
+            arrays.append(
+                CArray(
+                    name: "\(prefix)_scales", comment: "\(quantized.scales.count) float32 scales",
+                    floats: quantized.scales))
             fields.append("  .scales = \(prefix)_scales")
         }
         if !quantized.zeroPoints.isEmpty {
@@ -118,13 +131,16 @@ extension CExporter {
                 let value = UInt32(bitPattern: zeroPoint)
                 for byte in 0..<width { bytes.append(UInt8(truncatingIfNeeded: value >> (8 * byte))) }
             }
-            arrays.append(CArray(name: "\(prefix)_zero_points", comment: "\(quantized.zeroPoints.count) zero points", bytes: bytes))
+            arrays.append(
+                CArray(
+                    name: "\(prefix)_zero_points", comment: "\(quantized.zeroPoints.count) zero points", bytes: bytes))
             fields += ["  .zero_points = \(prefix)_zero_points", "  .zero_point_bytes = \(width)"]
         }
         if scheme.usesCodebook {
             var table = quantized.codebook
             table += [Float](repeating: 0, count: max(0, (1 << min(bits, 16)) - table.count))
-            arrays.append(CArray(name: "\(prefix)_codebook", comment: "\(table.count) float32 centroids", floats: table))
+            arrays.append(
+                CArray(name: "\(prefix)_codebook", comment: "\(table.count) float32 centroids", floats: table))
             fields.append("  .codebook = \(prefix)_codebook")
         }
         return EncodedWeights(arrays: arrays, initializer: fields.joined(separator: ",\n"), rowLength: rowLength)

@@ -48,7 +48,10 @@ public enum CExporter {
         let name = identifier(name)
         guard graph.inputs.count == 1, graph.outputs.count == 1, let input = graph.inputs.first,
             let output = graph.outputs.first
-        else { throw ModelIOError.incompatible(path: path, detail: "C export: the model must have one input and one output") }
+        else {
+            throw ModelIOError.incompatible(
+                path: path, detail: "C export: the model must have one input and one output")
+        }
         let inputShape = input.shape.dropFirst().compactMap { $0 }
         guard inputShape.count == input.shape.count - 1 else {
             throw ModelIOError.incompatible(path: path, detail: "C export: input \(input.name) has a dynamic extent")
@@ -60,18 +63,21 @@ public enum CExporter {
             guard let float = graph.initializers[layer.weightName] else { continue }
             let prefix = "\(name)_\(identifier(layer.name))"
             let encoded = try encodeWeights(
-                of: layer, float: float, quantized: model.report(for: layer.name)?.quantized, prefix: prefix, path: path)
+                of: layer, float: float, quantized: model.report(for: layer.name)?.quantized, prefix: prefix, path: path
+            )
             arrays += encoded.arrays
             var biasArray: String? = nil
             if let biasName = layer.biasName, let bias = graph.initializers[biasName] {
                 biasArray = "\(prefix)_bias"
-                arrays.append(CArray(name: "\(prefix)_bias", comment: "[\(bias.count)] float32 bias", floats: bias.storage))
+                arrays.append(
+                    CArray(name: "\(prefix)_bias", comment: "[\(bias.count)] float32 bias", floats: bias.storage))
             }
             weightsByNode[layer.nodeIndex] = (encoded, biasArray)
             covered.formUnion([layer.weightName, layer.biasName].compactMap { $0 })
         }
         var constants: [String] = []
-        for (initializer, tensor) in graph.initializers.sorted(by: { $0.key < $1.key }) where !covered.contains(initializer) {
+        for (initializer, tensor) in graph.initializers.sorted(by: { $0.key < $1.key })
+        where !covered.contains(initializer) {
             let arrayName = "\(name)_const_\(identifier(initializer))"
             constants.append(arrayName)
             let shape = tensor.shape.map(String.init).joined(separator: ", ")
@@ -104,7 +110,9 @@ public enum CExporter {
         guard export.flashBytes == model.size.currentBytes else {
             throw ModelIOError.incompatible(
                 path: path,
-                detail: "C export: the arrays hold \(export.flashBytes) bytes but the size model counts \(model.size.currentBytes)")
+                detail:
+                    "C export: the arrays hold \(export.flashBytes) bytes but the size model counts \(model.size.currentBytes)"
+            )
         }
         let usesRows = !weightsByNode.isEmpty
         let rowLength = weightsByNode.values.map(\.weights.rowLength).max() ?? 0
@@ -135,7 +143,8 @@ public enum CExporter {
 
     /// `text` as a C identifier: letters, digits and `_`, not starting with a digit.
     public static func identifier(_ text: String) -> String {
-        let mapped = String(text.unicodeScalars.map { $0.isASCII && (CharacterSet.alphanumerics.contains($0)) ? Character($0) : "_" })
+        let mapped = String(
+            text.unicodeScalars.map { $0.isASCII && (CharacterSet.alphanumerics.contains($0)) ? Character($0) : "_" })
         guard let first = mapped.first, !first.isNumber else { return "_" + mapped }
         return mapped
     }
