@@ -122,6 +122,20 @@ import Testing
         #expect(agreeing >= predictions.count - 2)
     }
 
+    @Test func anUnsupportedOperatorIsOneLineNamingIt() throws {
+        let graph = Graph(
+            name: "g", inputs: [ValueInfo(name: "x", shape: [nil, 4])],
+            outputs: [ValueInfo(name: "y", shape: [nil, 4])],
+            initializers: [:], nodes: [Node(name: "squash", op: .sigmoid, inputs: ["x"], outputs: ["y"])])
+        let model = QuantizedModel(
+            plan: QuantPlan(), layerReports: [], weightOverrides: [:], activationQuantization: [:],
+            size: SizeModel.report(layers: [], quantized: [:], allInitializers: [:]))
+        let error = #expect(throws: ModelIOError.self) {
+            try CExporter.generate(model, graph: graph, name: "g", path: "out/g")
+        }
+        #expect(error?.description == "out/g: C export: operator Sigmoid (node squash) is not supported")
+    }
+
     @Test func packingIsLSBFirst() {
         // Codes 1, 2, 3 at 3 bits: stream bits 0, 4, 6, 7 set → 0xD1, and bit 8 clear → 0x00.
         #expect(CExporter.pack([1, 2, 3], bitWidth: 3) == [0b1101_0001, 0b0000_0000])
