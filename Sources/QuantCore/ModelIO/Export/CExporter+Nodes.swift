@@ -27,19 +27,51 @@ extension CExporter {
             return shape
         }
 
-        /// A new scratch buffer for `value` of `shape`.
+        /// The index of the last node reading each value (graph outputs: never released).
+        var lastUse: [String: Int] = [:]
+        /// The node being emitted.
+        var currentNode = 0
+        /// Per buffer, the last node that reads a value it holds.
+        var busyUntil: [Int] = []
+        /// The buffer holding each computed value.
+        var bufferIndex: [String: Int] = [:]
+
+        /// Records which node reads each value last, so buffers can be reused after it.
+        mutating func planLifetimes(of graph: Graph) {
+            for (index, node) in graph.nodes.enumerated() {
+                for input in node.inputs { lastUse[input] = index }
+            }
+            for output in graph.outputs { lastUse[output.name] = Int.max }
+        }
+
+        /// A scratch buffer for `value` of `shape`: one no longer read by any later node, grown
+        /// to fit, or a new one.
         mutating func allocate(_ value: String, shape: [Int]) -> String {
-            let buffer = "\(name)_buffer\(buffers.count)"
-            buffers.append((buffer, max(shape.reduce(1, *), 1)))
+            let count = max(shape.reduce(1, *), 1)
+            let index: Int
+            if let free = busyUntil.indices.first(where: { busyUntil[$0] < currentNode }) {
+                index = free
+                buffers[index].count = max(buffers[index].count, count)
+            } else {
+                index = buffers.count
+                buffers.append(("\(name)_buffer\(index)", count))
+                busyUntil.append(0)
+            }
+            busyUntil[index] = lastUse[value] ?? currentNode
+            bufferIndex[value] = index
             shapes[value] = shape
-            pointers[value] = buffer
-            return buffer
+            pointers[value] = buffers[index].name
+            return buffers[index].name
         }
 
         /// Makes `output` another name for `input` with a new shape (no copy).
         mutating func alias(_ output: String, to input: String, shape: [Int]) {
             shapes[output] = shape
             pointers[output] = pointers[input]
+            if let index = bufferIndex[input] {
+                bufferIndex[output] = index
+                busyUntil[index] = max(busyUntil[index], lastUse[output] ?? currentNode)
+            }
         }
 
         /// Emits the code of one node; layers come with their encoded weights.

@@ -31,7 +31,8 @@ public struct CExport: Sendable, Equatable {
 /// literals in the code (the size model counts no bytes for them).
 ///
 /// `int NAME_predict(const float *input, float *logits)` runs one example with no allocation:
-/// activations live in `static float` buffers sized at generation time (so it is not reentrant),
+/// activations live in `static float` buffers sized at generation time and reused once a value
+/// is no longer read (so it is not reentrant),
 /// and each layer decodes one output channel's row of weights at a time into a static row buffer.
 /// It returns the index of the largest logit. Supported operators: Gemm (transB = 1), Conv 2-D
 /// (pads, strides, group 1), Relu, MaxPool 2-D, Flatten, Reshape (constant shape), Identity,
@@ -87,7 +88,9 @@ public enum CExporter {
         var emitter = NodeEmitter(name: name, path: path)
         emitter.shapes[input.name] = inputShape
         emitter.pointers[input.name] = "input"
+        emitter.planLifetimes(of: graph)
         for (index, node) in graph.nodes.enumerated() {
+            emitter.currentNode = index
             let layer = weightsByNode[index]
             try emitter.emit(node, graph: graph, weights: layer?.weights, bias: layer?.bias)
             if let value = node.outputs.first, let activation = model.activationQuantization[value],
