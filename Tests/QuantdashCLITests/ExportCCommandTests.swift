@@ -26,6 +26,7 @@ import Testing
             #expect(header.contains("int mlp4_predict(const float *input, float *logits);"))
             #expect(header.contains("#define MLP4_INPUT_COUNT 784\n"))
             #expect(header.contains("#define MLP4_OUTPUT_COUNT 10\n"))
+            #expect(header.contains("#define MLP4_RAM_BYTES \(4 * (256 + 256 + 784))\n"))
             #expect(source.contains("static const uint8_t mlp4_fc1_codes[100352] = {"))  // 784 · 256 · 4 / 8
             #expect(!source.contains("malloc"))
 

@@ -1,6 +1,6 @@
 extension CExporter {
     /// The text of `NAME.h`: sizes, the flash footprint and the prediction function.
-    static func header(for export: CExport, model: QuantizedModel) -> String {
+    static func header(for export: CExport, model: QuantizedModel, ramBytes: Int) -> String {
         let guardName = export.name.uppercased() + "_H"
         let name = export.name
         return """
@@ -16,6 +16,8 @@ extension CExporter {
             #define \(name.uppercased())_OUTPUT_COUNT \(export.outputCount)
             /* Bytes of all static const arrays (weights, scales, zero points, codebooks, biases). */
             #define \(name.uppercased())_FLASH_BYTES \(export.flashBytes)
+            /* Bytes of the static float scratch buffers (activations and one decoded weight row). */
+            #define \(name.uppercased())_RAM_BYTES \(ramBytes)
 
             /* Runs one example: reads \(export.inputCount) floats from `input`, writes \(export.outputCount)
              * logits; returns the index of the largest logit. Not reentrant (static buffers). */

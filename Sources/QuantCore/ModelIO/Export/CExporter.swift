@@ -120,7 +120,9 @@ public enum CExporter {
         let usesRows = !weightsByNode.isEmpty
         let rowLength = weightsByNode.values.map(\.weights.rowLength).max() ?? 0
         var result = export
-        result.header = header(for: export, model: model)
+        let ramBytes =
+            SizeModel.floatByteCount * (emitter.buffers.reduce(0) { $0 + $1.count } + (usesRows ? rowLength : 0))
+        result.header = header(for: export, model: model, ramBytes: ramBytes)
         result.source = source(
             for: export, emitter: emitter, logits: logits, constants: constants,
             rowLength: usesRows ? rowLength : 0, fakeQuantizes: !model.activationQuantization.isEmpty,
