@@ -11,6 +11,8 @@ struct ExportCommand: ParsableCommand {
         case config
         /// Markdown for a pull request: plan, held-out accuracy, size, per-layer table (`ReportExporter`).
         case report
+        /// A C99 header and source with bit-packed weights and `NAME_predict` (`CExporter`).
+        case c
     }
 
     static let configuration = CommandConfiguration(
@@ -23,8 +25,21 @@ struct ExportCommand: ParsableCommand {
             model, size, compression ratio, per-layer bytes and SQNR). The file is itself a \
             plan: `quantdash eval --plan FILE` on the same model and data reproduces the numbers.
 
-            Example:
+            --format c writes NAME.h and NAME.c: a self-contained C99 model for \
+            microcontrollers. Weights are stored exactly as the size model counts them \
+            (bit-packed codes, or an occupancy bitmap plus the non-zero codes for sparse layers; \
+            float32 scales, zero points, codebooks and biases), all in static const arrays \
+            whose total is NAME_FLASH_BYTES. int NAME_predict(const float *input, float *logits) \
+            runs one example without allocation and returns the top-1 class. --out is a folder \
+            (NAME = the model's name) or a path without extension (NAME = its last component).
+
+            --format report writes Markdown for a pull request: model/data SHA-256, the plan, \
+            float vs quantized accuracy, size, a per-layer table and the command to reproduce it.
+
+            Examples:
               quantdash export --plan plan.json --format config --out mlp-4bit.json
+              quantdash export --plan plan.json --format report --out report.md
+              quantdash export --plan plan.json --format c --out firmware/mlp4
             """
     )
 
@@ -33,7 +48,7 @@ struct ExportCommand: ParsableCommand {
         help: ArgumentHelp("The quantization plan (JSON, see docs/plan-format.md).", valueName: "path"))
     var plan: String
 
-    @Option(name: .long, help: ArgumentHelp("What to write: config.", valueName: "format"))
+    @Option(name: .long, help: ArgumentHelp("What to write: config, report or c.", valueName: "format"))
     var format: Format
 
     @Option(name: .long, help: ArgumentHelp("Where to write the export.", valueName: "path"))
@@ -54,7 +69,9 @@ struct ExportCommand: ParsableCommand {
 
     /// Loads, evaluates and writes the export, then prints one line about it.
     private func export() throws {
-        if !force && FileManager.default.fileExists(atPath: out) { throw ModelIOError.exists(path: out) }
+        if format == .config && !force && FileManager.default.fileExists(atPath: out) {
+            throw ModelIOError.exists(path: out)
+        }
         let modelChoice = try inputs.modelChoice()
         let dataChoice = try inputs.dataChoice()
         let prepared = try EvalRun.prepare(
@@ -62,6 +79,8 @@ struct ExportCommand: ParsableCommand {
             batchSize: Evaluator.defaultBatchSize)
         let quantPlan = try EvalRun.loadPlan(planPath: plan, layerNames: prepared.workbench.layerNames)
         switch format {
+        case .c:
+            try exportC(quantPlan, workbench: prepared.workbench)
         case .config:
             let config = try ConfigExporter.export(
                 quantPlan, using: prepared.workbench, model: try modelChoice.reference(),
@@ -75,6 +94,30 @@ struct ExportCommand: ParsableCommand {
         case .report:
             try exportReport(quantPlan, using: prepared.workbench, model: modelChoice, data: dataChoice)
         }
+    }
+}
+
+extension ExportCommand {
+    /// Writes `NAME.h` and `NAME.c` for `quantPlan`, then prints one line about them.
+    private func exportC(_ quantPlan: QuantPlan, workbench: Workbench) throws {
+        var isDirectory: ObjCBool = false
+        let folder: URL
+        let name: String
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue {
+            folder = URL(fileURLWithPath: out, isDirectory: true)
+            name = URL(fileURLWithPath: inputs.model).deletingPathExtension().lastPathComponent
+        } else {
+            var base = URL(fileURLWithPath: out)
+            if ["c", "h"].contains(base.pathExtension) { base = base.deletingPathExtension() }
+            folder = base.deletingLastPathComponent()
+            name = base.lastPathComponent
+        }
+        let model = try workbench.apply(quantPlan)
+        let export = try CExporter.generate(model, graph: workbench.graph, name: name, path: out)
+        let urls = try CExporter.write(export, into: folder, overwrite: force)
+        print(
+            "wrote \(urls.map(\.relativePath).joined(separator: " and ")): C99 model of \(inputs.model), "
+                + "\(export.flashBytes) bytes of flash (\(Formatting.bytes(export.flashBytes)))")
     }
 }
 
