@@ -88,6 +88,9 @@ def main():
     with open(os.path.join(INVALID, "bad-value.csv"), "w") as f:
         f.write("label,a,b\n1,0.5,0.25\n0,0.75,1O\n")
     write(INVALID, "unknown.format", b"1,2,3\n")
+    # A label the 10-class demo models cannot predict (checked by the CLI, which knows the model).
+    with open(os.path.join(INVALID, "label-out-of-range.csv"), "w") as f:
+        f.write(",".join(["0"] * 784) + ",12\n")
 
 
 if __name__ == "__main__":

@@ -65,6 +65,14 @@ struct DataChoice {
             URL(fileURLWithPath: name), path: name, labels: labels.map { URL(fileURLWithPath: $0) }, labelsPath: labels)
     }
 
+    /// Loads the data set (`demo`, or a file by its extension) for `graph`, whose output width
+    /// (when fixed) is the class count, so a label the model cannot predict is an error.
+    func load(for graph: Graph) throws -> Dataset {
+        var choice = self
+        if let width = graph.outputs.first?.shape.last ?? nil, width >= 1 { choice.options.classCount = width }
+        return try choice.load()
+    }
+
     /// Loads the data set (`demo`, or a file by its extension).
     func load() throws -> Dataset {
         if name == "demo" {

@@ -65,4 +65,20 @@ import Testing
         #expect(result.standardError.contains("fortran-order.npy: Fortran-order arrays are not supported"))
         #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
     }
+
+    @Test func labelsTheModelCannotPredictAreRejected() throws {
+        let path = TestSupport.packageRoot.path + "/Tests/Fixtures/invalid/data/label-out-of-range.csv"
+        let result = try TestSupport.runQuantdash([
+            "eval", "--model", "demo-mlp", "--data", path, "--label-column", "last",
+        ])
+        #expect(result.status != 0)
+        #expect(result.standardError == "Error: \(path): label 12 of sample 0 is outside 0..<10\n")
+    }
+
+    @Test func unknownExtensionsAndMissingArraysAreNamed() throws {
+        let data = TestSupport.packageRoot.path + "/Tests/Fixtures/data/heldout50.npz"
+        let result = try TestSupport.runQuantdash(["eval", "--data", data, "--y-name", "labels"])
+        #expect(result.status != 0)
+        #expect(result.standardError == "Error: \(data): no array named 'labels' (the archive holds 'x', 'y')\n")
+    }
 }

@@ -21,6 +21,8 @@ public struct DatasetLoadOptions: Sendable, Equatable {
     public var labelColumn: CSVLabelColumn = .first
     /// Whether a CSV file starts with a header row; `nil` detects it.
     public var csvHasHeader: Bool?
+    /// The number of classes (e.g. the model's output width); `nil` means the largest label + 1.
+    public var classCount: Int?
     /// When `false`, a file without labels loads with every label 0 (calibration needs none).
     public var requiresLabels = true
 
@@ -79,7 +81,9 @@ public enum DatasetLoader {
         if divisor != 1 { values = values.map { $0 / divisor } }
         try normalize(&values, shape: [rows] + sampleShape, options: options, path: path)
         let labels = raw.labels.map { Array($0.prefix(rows)) } ?? [Int](repeating: 0, count: rows)
-        return try Dataset(name: path, images: Tensor(shape: [rows] + sampleShape, storage: values), labels: labels)
+        return try Dataset(
+            name: path, images: Tensor(shape: [rows] + sampleShape, storage: values), labels: labels,
+            classCount: options.classCount)
     }
 
     /// Applies `(x − mean) / std`, scalar or per channel along axis 1.
