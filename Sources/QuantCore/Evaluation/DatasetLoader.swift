@@ -38,23 +38,28 @@ public enum DataFileFormat: String, Sendable, CaseIterable {
     case npz
     /// Comma-separated values, one sample per line with its label.
     case csv
-    /// IDX (`.idx`, `.idx3-ubyte`, `-ubyte`), labels in a separate file.
+    /// IDX (`.idx`, `.idx3-ubyte`, `-ubyte`, each optionally `.gz`), labels in a separate file.
     case idx
 
     /// The format of `path` from its extension.
     ///
     /// - Throws: `ModelIOError.malformed` for an extension not listed above.
     public init(path: String) throws {
-        let name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
-        let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
+        var name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
+        if name.hasSuffix(".gz") { name.removeLast(3) }  // only IDX is read compressed
+        let ext = URL(fileURLWithPath: name).pathExtension.lowercased()
+        let isCompressed = name != URL(fileURLWithPath: path).lastPathComponent.lowercased()
         switch ext {
-        case "npy": self = .npy
-        case "npz": self = .npz
-        case "csv": self = .csv
+        case "npy" where !isCompressed: self = .npy
+        case "npz" where !isCompressed: self = .npz
+        case "csv" where !isCompressed: self = .csv
         default:
-            guard ext.hasPrefix("idx") || name.hasSuffix("-ubyte") || name.hasSuffix(".idx") else {
+            guard ext.hasPrefix("idx") || name.hasSuffix("-ubyte") else {
+                let shown = isCompressed ? "\(ext).gz" : ext
                 throw ModelIOError.malformed(
-                    path: path, detail: "unknown data format '.\(ext)' (expected .npy, .npz, .csv, .idx or *-ubyte)")
+                    path: path,
+                    detail: "unknown data format '.\(shown)' (expected .npy, .npz, .csv, .idx or *-ubyte, IDX also .gz)"
+                )
             }
             self = .idx
         }

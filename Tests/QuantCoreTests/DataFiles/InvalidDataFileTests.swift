@@ -30,7 +30,10 @@ import Testing
         ("no-x.npz", nil, "no array named 'x' (the archive holds 'images', 'y')"),
         ("negative-label.npz", nil, "label -1 at index 1 is negative"),
         ("bad-value.csv", nil, "line 3: column 3: '1O' is not a finite number"),
-        ("unknown.format", nil, "unknown data format '.format' (expected .npy, .npz, .csv, .idx or *-ubyte)"),
+        (
+            "unknown.format", nil,
+            "unknown data format '.format' (expected .npy, .npz, .csv, .idx or *-ubyte, IDX also .gz)"
+        ),
     ]
 
     @Test(arguments: cases.indices)
