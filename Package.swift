@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // The engine: tensors, graph executor, quantization, evaluation, training, file formats.
@@ -24,6 +25,7 @@ let package = Package(
             dependencies: [
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             exclude: ["README.md"],
             resources: [.copy("Resources/Demo")]
@@ -46,7 +48,12 @@ let package = Package(
             ]
         ),
         .target(name: "QuantTestSupport", dependencies: ["QuantCore", "QuantTUI"]),
-        .testTarget(name: "QuantCoreTests", dependencies: ["QuantCore", "QuantTestSupport"]),
+        .testTarget(
+            name: "QuantCoreTests",
+            dependencies: [
+                "QuantCore", "QuantTestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
         .testTarget(name: "QuantTUITests", dependencies: ["QuantTUI", "QuantTestSupport"]),
         .testTarget(name: "NcursesBackendTests", dependencies: ["NcursesBackend", "QuantTUI"]),
         .testTarget(

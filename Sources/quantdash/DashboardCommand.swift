@@ -35,7 +35,7 @@ struct DashboardCommand: ParsableCommand {
         let dataChoice = try inputs.dataChoice()
         let graph = try modelChoice.load()
         let workbench = try Workbench(
-            graph: graph, heldOut: try dataChoice.load(),
+            graph: graph, heldOut: try dataChoice.load(for: graph),
             calibration: try dataChoice.calibrationSet(count: inputs.calibrationCount))
         workbench.batchSize = 100
         var state = AppState(layers: workbench.layers, modelName: modelChoice.name, dataName: dataChoice.name)

@@ -19,6 +19,9 @@ struct EvalCommand: ParsableCommand {
               quantdash eval --model demo-cnn --json
               quantdash eval --model demo-cnn --plan plan.json
               quantdash eval --model model.onnx --data t10k-images.idx3-ubyte --labels t10k-labels.idx1-ubyte
+              quantdash eval --model model.onnx --data heldout.npz --calibration train.npz --mean 0.1307 --std 0.3081
+              quantdash eval --model model.onnx --data x.npy --labels y.npy --limit 500
+              quantdash eval --model model.onnx --data test.csv --label-column last --scale 1/255
             """
     )
 

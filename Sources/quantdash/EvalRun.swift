@@ -17,7 +17,7 @@ enum EvalRun {
     /// Loads the model and data and prepares a workbench.
     static func prepare(model: ModelChoice, data: DataChoice, calibrationCount: Int, batchSize: Int) throws -> Inputs {
         let graph = try model.load()
-        let heldOut = try data.load()
+        let heldOut = try data.load(for: graph)
         let calibration = try data.calibrationSet(count: calibrationCount)
         let workbench = try Workbench(graph: graph, heldOut: heldOut, calibration: calibration)
         workbench.batchSize = batchSize

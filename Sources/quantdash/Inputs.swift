@@ -31,19 +31,28 @@ struct ModelChoice {
     }
 }
 
-/// A labelled data set chosen on the command line: the bundled held-out digits or IDX files.
+/// A labelled data set chosen on the command line: the bundled held-out digits or a file.
 struct DataChoice {
     /// What the user typed (`demo`, or a path).
     var name: String
-    /// The labels file for IDX images, if given.
+    /// The separate labels file for `.npy` or IDX images, if given.
     var labels: String?
-    /// Every stored value is divided by it (IDX uint8 pixels: 255).
-    var divisor: Float
+    /// How data files are read (scale, normalization, array names, limit, CSV layout).
+    var options = DatasetLoadOptions()
+    /// The calibration file (`--calibration`), if given.
+    var calibrationPath: String?
 
-    /// The calibration set for activation quantization: `count` images spread evenly over the
-    /// demo's training split; `nil` for other data (a separate calibration source arrives with
-    /// the data-set options), so the held-out set is never used for calibration.
+    /// The calibration set for activation quantization: `count` images spread evenly over
+    /// `--calibration` when given, else over the demo's training split for `demo`, else `nil`
+    /// (no calibration), so the held-out set is never used for calibration.
     func calibrationSet(count: Int) throws -> Dataset? {
+        if let calibrationPath {
+            var calibrationOptions = options
+            calibrationOptions.labelsPath = nil
+            calibrationOptions.limit = nil
+            calibrationOptions.requiresLabels = false
+            return try DatasetLoader.load(path: calibrationPath, options: calibrationOptions).evenlySpaced(count)
+        }
         guard name == "demo" else { return nil }
         return try DemoData.trainingSet().evenlySpaced(count)
     }
@@ -56,16 +65,27 @@ struct DataChoice {
             URL(fileURLWithPath: name), path: name, labels: labels.map { URL(fileURLWithPath: $0) }, labelsPath: labels)
     }
 
-    /// Loads the data set.
+    /// Loads the data set (`demo`, or a file by its extension) for `graph`, whose output width
+    /// (when fixed) is the class count, so a label the model cannot predict is an error.
+    func load(for graph: Graph) throws -> Dataset {
+        var choice = self
+        if let width = graph.outputs.first?.shape.last ?? nil, width >= 1 { choice.options.classCount = width }
+        return try choice.load()
+    }
+
+    /// Loads the data set (`demo`, or a file by its extension).
     func load() throws -> Dataset {
         if name == "demo" {
-            return try DemoData.heldOutSet()
+            let heldOut = try DemoData.heldOutSet()
+            guard let limit = options.limit, limit < heldOut.count else { return heldOut }
+            return try Dataset(
+                name: heldOut.name, images: heldOut.images.slice(rows: 0..<limit),
+                labels: Array(heldOut.labels.prefix(limit)), classCount: heldOut.classCount)
         }
-        guard let labels else {
+        if try DataFileFormat(path: name) == .idx, labels == nil {
             throw ValidationError("--data \(name) needs --labels LABELS.idx (IDX images and labels come in two files)")
         }
-        return try DemoData.idxDataset(
-            images: URL(fileURLWithPath: name), labels: URL(fileURLWithPath: labels), name: name, divisor: divisor)
+        return try DatasetLoader.load(path: name, options: options)
     }
 }
 

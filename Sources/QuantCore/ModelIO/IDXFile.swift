@@ -39,7 +39,7 @@ public struct IDXFile: Sendable, Equatable {
     /// The header length in bytes: 4 for the magic plus 4 per dimension.
     public var headerByteCount: Int { 4 + 4 * shape.count }
 
-    /// Reads and validates the IDX file at `url`.
+    /// Reads and validates the IDX file at `url`, gzip-compressed (`*-ubyte.gz`) or not.
     ///
     /// - Throws: `ModelIOError.unreadable` when the file cannot be read, `.malformed` naming the
     ///   file, the problem and the byte position when its content is not a valid IDX array.
@@ -52,7 +52,7 @@ public struct IDXFile: Sendable, Equatable {
         guard !isDirectory.boolValue else {
             throw ModelIOError.unreadable(path: path, reason: "is a directory, not a file")
         }
-        let data: Data
+        var data: Data
         do {
             data = try Data(contentsOf: url, options: .mappedIfSafe)
         } catch {
@@ -61,6 +61,7 @@ public struct IDXFile: Sendable, Equatable {
                 ? error.localizedDescription : "permission denied"
             throw ModelIOError.unreadable(path: path, reason: reason)
         }
+        if Gzip.isCompressed(data) { data = try Gzip.decompress(data, path: path) }
         return try parse(data, path: path)
     }
 

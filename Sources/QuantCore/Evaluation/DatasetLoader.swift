@@ -1,0 +1,128 @@
+import Foundation
+
+/// How `DatasetLoader` reads a data file and prepares its values.
+public struct DatasetLoadOptions: Sendable, Equatable {
+    /// The labels file for `.npy` and IDX images (`.npy` or IDX, integer values, shape `[N]`).
+    public var labelsPath: String?
+    /// The images array in an `.npz` archive.
+    public var imagesName = "x"
+    /// The labels array in an `.npz` archive.
+    public var labelsName = "y"
+    /// Every stored value is divided by it; `nil` means 255 for uint8 data and 1 for anything
+    /// else (floats are taken as already scaled; CSV text counts as not uint8).
+    public var scaleDivisor: Float?
+    /// Subtracted after scaling: one value for all, or one per channel (axis 1 of `[N, C, ...]`).
+    public var mean: [Float] = []
+    /// Divides after subtracting `mean`: one value for all, or one per channel.
+    public var std: [Float] = []
+    /// Read only the first this many samples (the result then counts as the whole set).
+    public var limit: Int?
+    /// Which CSV column holds the label.
+    public var labelColumn: CSVLabelColumn = .first
+    /// Whether a CSV file starts with a header row; `nil` detects it.
+    public var csvHasHeader: Bool?
+    /// The number of classes (e.g. the model's output width); `nil` means the largest label + 1.
+    public var classCount: Int?
+    /// When `false`, a file without labels loads with every label 0 (calibration needs none).
+    public var requiresLabels = true
+
+    /// Options with every default: `x`/`y`, automatic scale, no normalization, no limit.
+    public init() {}
+}
+
+/// The data file formats read, chosen by file name.
+public enum DataFileFormat: String, Sendable, CaseIterable {
+    /// A NumPy `.npy` array (labels in a separate file).
+    case npy
+    /// A NumPy `.npz` archive holding images and labels arrays.
+    case npz
+    /// Comma-separated values, one sample per line with its label.
+    case csv
+    /// IDX (`.idx`, `.idx3-ubyte`, `-ubyte`, each optionally `.gz`), labels in a separate file.
+    case idx
+
+    /// The format of `path` from its extension.
+    ///
+    /// - Throws: `ModelIOError.malformed` for an extension not listed above.
+    public init(path: String) throws {
+        var name = URL(fileURLWithPath: path).lastPathComponent.lowercased()
+        if name.hasSuffix(".gz") { name.removeLast(3) }  // only IDX is read compressed
+        let ext = URL(fileURLWithPath: name).pathExtension.lowercased()
+        let isCompressed = name != URL(fileURLWithPath: path).lastPathComponent.lowercased()
+        switch ext {
+        case "npy" where !isCompressed: self = .npy
+        case "npz" where !isCompressed: self = .npz
+        case "csv" where !isCompressed: self = .csv
+        default:
+            guard ext.hasPrefix("idx") || name.hasSuffix("-ubyte") else {
+                let shown = isCompressed ? "\(ext).gz" : ext
+                throw ModelIOError.malformed(
+                    path: path,
+                    detail: "unknown data format '.\(shown)' (expected .npy, .npz, .csv, .idx or *-ubyte, IDX also .gz)"
+                )
+            }
+            self = .idx
+        }
+    }
+}
+
+/// Loads a labelled data set from `.npy`, `.npz`, `.csv` or IDX files.
+public enum DatasetLoader {
+    /// Reads `path` (format by extension) into a data set named by the path.
+    ///
+    /// Images keep their stored shape `[N, ...]`; the workbench reshapes them to the model input
+    /// when the element count matches. Values become `(stored / scaleDivisor − mean) / std`.
+    ///
+    /// - Throws: `ModelIOError` naming the file and field, line or byte at fault;
+    ///   `EvaluationError` when images and labels do not fit together.
+    public static func load(path: String, options: DatasetLoadOptions = .init()) throws -> Dataset {
+        let raw = try RawData.read(path: path, options: options)
+        var rows = raw.rowCount
+        if let limit = options.limit { rows = min(rows, max(limit, 0)) }
+        let sampleShape = Array(raw.shape.dropFirst())
+        let perSample = Tensor.elementCount(of: sampleShape)
+        var values = raw.values(0..<rows * perSample)
+        let divisor = options.scaleDivisor ?? (raw.isUInt8 ? 255 : 1)
+        if divisor != 1 { values = values.map { $0 / divisor } }
+        try normalize(&values, shape: [rows] + sampleShape, options: options, path: path)
+        let labels = raw.labels.map { Array($0.prefix(rows)) } ?? [Int](repeating: 0, count: rows)
+        return try Dataset(
+            name: path, images: Tensor(shape: [rows] + sampleShape, storage: values), labels: labels,
+            classCount: options.classCount)
+    }
+
+    /// Applies `(x − mean) / std`, scalar or per channel along axis 1.
+    private static func normalize(
+        _ values: inout [Float], shape: [Int], options: DatasetLoadOptions, path: String
+    )
+        throws
+    {
+        let (mean, std) = (options.mean, options.std)
+        guard !mean.isEmpty || !std.isEmpty else { return }
+        let channels = max(mean.count, std.count)
+        guard mean.count <= 1 || std.count <= 1 || mean.count == std.count else {
+            throw ModelIOError.incompatible(
+                path: path, detail: "--mean has \(mean.count) values, --std \(std.count); give one or one per channel")
+        }
+        if let zero = std.firstIndex(of: 0) {
+            throw ModelIOError.incompatible(path: path, detail: "--std value \(zero + 1) is 0")
+        }
+        var stride = 1
+        if channels > 1 {
+            guard shape.count >= 2, shape[1] == channels else {
+                throw ModelIOError.incompatible(
+                    path: path,
+                    detail:
+                        "\(channels) per-channel values need shape [N, \(channels), ...], the data has \(EvaluationError.format(shape))"
+                )
+            }
+            stride = Tensor.elementCount(of: Array(shape.dropFirst(2)))
+        }
+        for index in values.indices {
+            let channel = channels > 1 ? (index / stride) % channels : 0
+            let m = mean.isEmpty ? 0 : mean[mean.count == 1 ? 0 : channel]
+            let s = std.isEmpty ? 1 : std[std.count == 1 ? 0 : channel]
+            values[index] = (values[index] - m) / s
+        }
+    }
+}

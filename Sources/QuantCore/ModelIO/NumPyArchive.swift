@@ -1,0 +1,60 @@
+import Foundation
+import ZIPFoundation
+
+/// Reads named arrays from a NumPy `.npz` archive (a ZIP of `.npy` files, stored or deflated,
+/// as `np.savez` and `np.savez_compressed` write them).
+public struct NumPyArchive {
+    /// The archive's path, for messages.
+    public let path: String
+    /// The open archive.
+    private let archive: Archive
+
+    /// Opens the archive at `url`.
+    ///
+    /// - Throws: `ModelIOError.unreadable` when the file cannot be read, `.malformed` when it is
+    ///   not a ZIP archive.
+    public init(contentsOf url: URL) throws {
+        path = url.path
+        guard FileManager.default.isReadableFile(atPath: url.path) else {
+            throw ModelIOError.unreadable(path: url.path, reason: "no such readable file")
+        }
+        do {
+            archive = try Archive(url: url, accessMode: .read)
+        } catch {
+            throw ModelIOError.malformed(path: url.path, detail: "not a NumPy .npz file (not a ZIP archive)")
+        }
+    }
+
+    /// The names of the arrays held (entry names without `.npy`), in archive order.
+    public var arrayNames: [String] {
+        archive.filter { $0.type == .file }.map { $0.path.hasSuffix(".npy") ? String($0.path.dropLast(4)) : $0.path }
+    }
+
+    /// The array stored as `name.npy`.
+    ///
+    /// - Throws: `ModelIOError.malformed` when no such array exists (listing those present), when
+    ///   the entry cannot be decompressed, or when it is not a valid `.npy` file.
+    public func array(named name: String) throws -> NumPyArray {
+        guard let entry = archive[name + ".npy"] ?? archive[name] else {
+            let present = arrayNames.map { "'\($0)'" }.joined(separator: ", ")
+            throw ModelIOError.malformed(
+                path: path, detail: "no array named '\(name)' (the archive holds \(present.isEmpty ? "none" : present))"
+            )
+        }
+        let entryPath = "\(path) (\(entry.path))"
+        let declared = entry.uncompressedSize
+        var data = Data()
+        do {
+            _ = try archive.extract(entry) { chunk in
+                guard UInt64(data.count + chunk.count) <= declared else {
+                    throw ModelIOError.malformed(path: entryPath, detail: "")
+                }
+                data.append(chunk)
+            }
+        } catch {
+            throw ModelIOError.malformed(
+                path: entryPath, detail: "cannot decompress the entry (damaged archive or size mismatch)")
+        }
+        return try NumPyArray.parse(data, path: entryPath)
+    }
+}
