@@ -9,6 +9,8 @@ struct ExportCommand: ParsableCommand {
     enum Format: String, CaseIterable, ExpressibleByArgument {
         /// The plan with every layer explicit, model/data SHA-256 and results (`ConfigExporter`).
         case config
+        /// The quantized model as ONNX in QDQ form (integer weights + DequantizeLinear; `QDQExporter`).
+        case onnx
     }
 
     static let configuration = CommandConfiguration(
@@ -21,8 +23,17 @@ struct ExportCommand: ParsableCommand {
             model, size, compression ratio, per-layer bytes and SQNR). The file is itself a \
             plan: `quantdash eval --plan FILE` on the same model and data reproduces the numbers.
 
+            --format onnx writes the quantized model in ONNX QDQ form: each affine per-tensor or \
+            per-channel layer stores its integer codes (int8/uint8, int16/uint16 above 8 bits) \
+            feeding a DequantizeLinear, so onnxruntime computes the weights quantdash evaluates, \
+            bit for bit; quantized activations get QuantizeLinear/DequantizeLinear. Schemes ONNX \
+            cannot express (power-of-two, k-means, FP8, NF4, binary, ternary, per-group) are \
+            stored as dequantized floats and listed in the metadata key \
+            quantdash.float_fallback_layers.
+
             Example:
               quantdash export --plan plan.json --format config --out mlp-4bit.json
+              quantdash export --plan plan.json --format onnx --out mlp-4bit.onnx
             """
     )
 
@@ -31,7 +42,7 @@ struct ExportCommand: ParsableCommand {
         help: ArgumentHelp("The quantization plan (JSON, see docs/plan-format.md).", valueName: "path"))
     var plan: String
 
-    @Option(name: .long, help: ArgumentHelp("What to write: config.", valueName: "format"))
+    @Option(name: .long, help: ArgumentHelp("What to write: config or onnx.", valueName: "format"))
     var format: Format
 
     @Option(name: .long, help: ArgumentHelp("Where to write the export.", valueName: "path"))
@@ -70,6 +81,17 @@ struct ExportCommand: ParsableCommand {
                     + "\(percent(results.top1).trimmingCharacters(in: .whitespaces)), "
                     + "\(Formatting.bytes(results.sizeBytes)) (\(String(format: "%.2f", results.compressionRatio))× smaller)"
             )
+        case .onnx:
+            let graph = try QDQExporter.export(
+                quantPlan, using: prepared.workbench, model: try modelChoice.reference(),
+                data: try dataChoice.reference(), to: URL(fileURLWithPath: out), overwrite: force)
+            let dequantizers = graph.nodes.filter { node in
+                if case .dequantizeLinear = node.op { return true } else { return false }
+            }.count
+            let fallbacks = graph.metadata[QDQExporter.fallbackLayersKey] ?? ""
+            print(
+                "wrote \(out): ONNX QDQ model of \(inputs.model), \(dequantizers) DequantizeLinear nodes; "
+                    + (fallbacks.isEmpty ? "no float fallbacks" : "float fallback layers: \(fallbacks)"))
         }
     }
 }

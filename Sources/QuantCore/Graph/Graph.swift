@@ -29,6 +29,10 @@ public enum ElementType: Int, Sendable, Equatable {
     case uint8 = 2
     /// Signed byte (ONNX `INT8`).
     case int8 = 3
+    /// ONNX `UINT16` (16-bit quantized codes, opset 21).
+    case uint16 = 4
+    /// ONNX `INT16` (16-bit quantized codes, opset 21).
+    case int16 = 5
     /// ONNX `INT32`.
     case int32 = 6
     /// ONNX `INT64`.

@@ -3,8 +3,8 @@ import Foundation
 /// Converts between ONNX `TensorProto` messages and engine tensors.
 ///
 /// Reading accepts `raw_data` (little-endian) and the typed fields: `float_data` (FLOAT),
-/// `double_data` (DOUBLE), `int64_data` (INT64) and `int32_data` (INT32, and INT8/UINT8, which
-/// ONNX stores one per `int32` entry). Every value becomes a `Float`; the file type is returned
+/// `double_data` (DOUBLE), `int64_data` (INT64) and `int32_data` (INT32, and INT8/UINT8/INT16/UINT16,
+/// which ONNX stores one per `int32` entry). Every value becomes a `Float`; the file type is returned
 /// so it can be written back. Writing always uses `raw_data`.
 enum ONNXTensorCoding {
     /// The tensor held by `proto` and its element type in the file.
@@ -55,7 +55,7 @@ enum ONNXTensorCoding {
             case .float32: storage = proto.floatData
             case .float64: storage = proto.doubleData.map { Float($0) }
             case .int64: storage = proto.int64Data.map { Float($0) }
-            case .int32, .int8, .uint8: storage = proto.int32Data.map { Float($0) }
+            case .int32, .int8, .uint8, .int16, .uint16: storage = proto.int32Data.map { Float($0) }
             }
             guard storage.count == count else {
                 throw ModelIOError.malformed(
@@ -87,7 +87,7 @@ enum ONNXTensorCoding {
                 append(value.bitPattern)
             case .float64:
                 append(Double(value).bitPattern)
-            case .int64, .int32, .int8, .uint8:
+            case .int64, .int32, .int8, .uint8, .int16, .uint16:
                 guard value.isFinite, value.rounded() == value else {
                     throw ModelIOError.writeFailed(
                         path: path, reason: "tensor '\(name)' holds \(value), which is not an integer (\(elementType))")
@@ -104,6 +104,15 @@ enum ONNXTensorCoding {
                             path: path, reason: "tensor '\(name)' holds \(value), which does not fit \(elementType)")
                     }
                     append(byte)
+                case .int16, .uint16:
+                    guard
+                        let word = elementType == .int16
+                            ? Int16(exactly: value).map({ UInt16(bitPattern: $0) }) : UInt16(exactly: value)
+                    else {
+                        throw ModelIOError.writeFailed(
+                            path: path, reason: "tensor '\(name)' holds \(value), which does not fit \(elementType)")
+                    }
+                    append(word)
                 default: break
                 }
             }
@@ -147,6 +156,10 @@ enum ONNXTensorCoding {
                     return Float(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
                 case .int8: return Float(bytes.load(fromByteOffset: offset, as: Int8.self))
                 case .uint8: return Float(bytes[offset])
+                case .int16:
+                    return Float(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int16.self)))
+                case .uint16:
+                    return Float(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
                 }
             }
         }
@@ -160,6 +173,7 @@ extension ElementType {
         case .float32, .int32: 4
         case .float64, .int64: 8
         case .int8, .uint8: 1
+        case .int16, .uint16: 2
         }
     }
 }
