@@ -6,7 +6,7 @@ and asymmetric, pruned by threshold and 2:4, activation-quantized, 16-bit codes,
 stored as float fallbacks), writes the plan to a temporary folder, runs
 `quantdash export --format onnx` and `quantdash eval --plan --json`, checks the exported model
 with `onnx.checker.check_model`, runs it in onnxruntime on the 1000 held-out demo digits
-(pixels / 255, [N, 1, 28, 28]) and compares top-1. Prints a table; exits non-zero unless
+(pixels / 255, [N, 1, 28, 28]) and compares top-1 (and reports the difference in mean NLL). Prints a table; exits non-zero unless
 every plan agrees within 0.2 percentage points and every model passes the checker.
 
 Creates its own venv (Scripts/.venv) with onnx, onnxruntime and numpy.
@@ -79,7 +79,8 @@ def main():
     images = images.reshape(-1, 1, 28, 28)
 
     print(f"onnx {onnx.__version__}, onnxruntime {ort.__version__}")
-    header = f"{'plan':<28} {'model':<9} {'opset':>5} {'fallbacks':<20} {'quantdash':>9} {'ORT':>7} {'diff pp':>7}"
+    header = (f"{'plan':<28} {'model':<5} {'opset':>5} {'fallbacks':<20} {'quantdash':>9} {'ORT':>7} "
+              f"{'diff pp':>7} {'|NLL diff|':>10}")
     print(header)
     print("-" * len(header))
     failures = 0
@@ -104,11 +105,14 @@ def main():
                 session = ort.InferenceSession(model_path, providers=["CPUExecutionProvider"])
                 logits = session.run(None, {session.get_inputs()[0].name: images})[0]
                 ort_top1 = float((logits.argmax(axis=1) == labels).mean())
+                shifted = logits - logits.max(axis=1, keepdims=True)
+                log_softmax = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+                nll_diff = abs(float(-log_softmax[np.arange(len(labels)), labels].mean()) - ours["accuracy"]["nll"])
                 diff = (ort_top1 - our_top1) * 100
                 ok = abs(diff) <= TOLERANCE + 1e-9
                 failures += 0 if ok else 1
-                print(f"{label:<28} {demo[5:]:<9} {opset:>5} {fallbacks[:20]:<20} {our_top1 * 100:>8.1f}% "
-                      f"{ort_top1 * 100:>6.1f}% {diff:>+7.1f}{'' if ok else '  FAIL'}")
+                print(f"{label:<28} {demo[5:]:<5} {opset:>5} {fallbacks[:20]:<20} {our_top1 * 100:>8.1f}% "
+                      f"{ort_top1 * 100:>6.1f}% {diff:>+7.1f} {nll_diff:>10.1e}{'' if ok else '  FAIL'}")
     print(f"{'all plans agree' if failures == 0 else f'{failures} FAILED'} (tolerance {TOLERANCE} pp)")
     sys.exit(1 if failures else 0)
 
