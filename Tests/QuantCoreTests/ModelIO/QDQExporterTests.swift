@@ -79,9 +79,11 @@ import Testing
         #expect(dequantize1.op == .dequantizeLinear(axis: fc1.outputChannelAxis))
         #expect(graph.nodes.first { $0.name == "fc1" }?.inputs[1] == dequantize1.outputs[0])
 
-        // fc2: uint8 codes (asymmetric), scalar scale and zero point; its output goes through Q/DQ.
+        // fc2: uint4 codes (4-bit asymmetric), scalar scale and zero point; its output goes through Q/DQ.
         let codes2 = "\(fc2.weightName)_quantized"
-        #expect(graph.initializerTypes[codes2] == .uint8)
+        #expect(graph.initializerTypes[codes2] == .uint4)
+        #expect(graph.initializerTypes["\(fc2.weightName)_zero_point"] == .uint4)
+        #expect(ONNXGraphWriter.requiredOpset(graph) == 21)
         #expect(graph.initializers["\(fc2.weightName)_scale"]?.shape == [])
         #expect(graph.initializers["\(fc2.weightName)_zero_point"]?.shape == [])
         let output2 = float.nodes[fc2.nodeIndex].outputs[0]
@@ -96,7 +98,7 @@ import Testing
         #expect(graph.initializerTypes[fc3.weightName] == nil)
         #expect(graph.metadata[QDQExporter.fallbackLayersKey] == "fc3")
         #expect(graph.metadata[QDQExporter.weightStorageKey]?.contains("fc1=int8 per-channel axis 0") == true)
-        #expect(graph.metadata[QDQExporter.weightStorageKey]?.contains("fc2=uint8 per-tensor") == true)
+        #expect(graph.metadata[QDQExporter.weightStorageKey]?.contains("fc2=uint4 per-tensor") == true)
         let planJSON = try #require(graph.metadata[QDQExporter.planKey])
         #expect(try QuantPlan.decoded(from: Data(planJSON.utf8), file: "metadata") == plan)
     }

@@ -14,6 +14,9 @@ import Testing
         let wide = try Ops.quantizeLinear(
             x, scale: Tensor(scalar: 0.001), zeroPoint: Tensor(scalar: 0), axis: 1, elementType: .int16)
         #expect(wide.storage == [250, 750, 32767, -32768, -250])
+        let nibbles = try Ops.quantizeLinear(
+            x, scale: Tensor(scalar: 0.25), zeroPoint: Tensor(scalar: 1), axis: 1, elementType: .int4)
+        #expect(nibbles.storage == [2, 4, 7, -8, 0])
         let back = try Ops.dequantizeLinear(q, scale: Tensor(scalar: 0.5), zeroPoint: Tensor(scalar: 0), axis: 1)
         #expect(back.storage == [0, 1, 63.5, -64, 0])
     }
@@ -34,6 +37,23 @@ import Testing
         #expect(quantized.storage == [2, 3, 4, 5, 6, 7])
         #expect(throws: GraphError.self) {
             try Ops.dequantizeLinear(codes, scale: Tensor(shape: [4], storage: [1, 1, 1, 1]), zeroPoint: nil, axis: 0)
+        }
+    }
+
+    @Test func fourBitCodesPackTwoPerByteLowNibbleFirst() throws {
+        // The bytes `onnx.helper.make_tensor("w", INT4, [2, 3], [-8, 7, 1, 0, -1, 3])` stores.
+        let codes = Tensor(shape: [2, 3], storage: [-8, 7, 1, 0, -1, 3])
+        let proto = try ONNXTensorCoding.proto(from: codes, name: "w", elementType: .int4, path: "m.onnx")
+        #expect([UInt8](proto.rawData) == [120, 1, 63])
+        let (decoded, type) = try ONNXTensorCoding.tensor(from: proto, path: "m.onnx")
+        #expect(decoded == codes)
+        #expect(type == .int4)
+        let odd = Tensor(shape: [3], storage: [15, 0, 9])
+        let unsigned = try ONNXTensorCoding.proto(from: odd, name: "u", elementType: .uint4, path: "m.onnx")
+        #expect([UInt8](unsigned.rawData) == [0x0F, 0x09])
+        #expect(try ONNXTensorCoding.tensor(from: unsigned, path: "m.onnx").0 == odd)
+        #expect(throws: ModelIOError.self) {
+            try ONNXTensorCoding.proto(from: Tensor(scalar: 8), name: "w", elementType: .int4, path: "m.onnx")
         }
     }
 }

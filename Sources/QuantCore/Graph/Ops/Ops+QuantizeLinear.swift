@@ -22,6 +22,8 @@ extension Ops {
             case .int8: (-128, 127)
             case .int16: (-32768, 32767)
             case .uint16: (0, 65535)
+            case .int4: (-8, 7)
+            case .uint4: (0, 15)
             default: (0, 255)
             }
         return try perAxis(x, scale: scale, zeroPoint: zeroPoint, axis: axis, node: node, op: "QuantizeLinear") {

@@ -16,9 +16,10 @@ struct QDQWeightEncoding: Equatable {
     /// FP8, NF4, binary, ternary), per-group blocks, codes wider than 16 bits, or any weight
     /// where `(code − zeroPoint) · scale` differs from the decoded value.
     ///
-    /// Codes of 2–7 bits are stored in int8/uint8 (ONNX int4 needs opset 21 and is not used);
-    /// 9–16 bits in int16/uint16. Symmetric schemes (and any with a negative code) use signed
-    /// types, the rest unsigned.
+    /// Codes of up to 4 bits are stored in int4/uint4 (packed two per byte, opset 21), 5–8 bits
+    /// in int8/uint8, 9–16 bits in int16/uint16 (opset 21): the narrowest type holding every
+    /// code and zero point. Symmetric schemes (and any with a negative code) use signed types,
+    /// the rest unsigned.
     init?(_ weights: QuantizedWeights) {
         guard weights.settings.scheme.isAffine, weights.codebook.isEmpty, !weights.scales.isEmpty,
             weights.codes.count == weights.dequantized.count, weights.bitWidth <= 16
@@ -44,7 +45,9 @@ struct QDQWeightEncoding: Equatable {
         guard let lowest = all.min(), let highest = all.max() else { return nil }
         let isSigned = lowest < 0 || [.symmetric, .symmetricFull].contains(weights.settings.scheme)
         let candidates: [(ElementType, ClosedRange<Int32>)] =
-            isSigned ? [(.int8, -128...127), (.int16, -32768...32767)] : [(.uint8, 0...255), (.uint16, 0...65535)]
+            isSigned
+            ? [(.int4, -8...7), (.int8, -128...127), (.int16, -32768...32767)]
+            : [(.uint4, 0...15), (.uint8, 0...255), (.uint16, 0...65535)]
         guard let type = candidates.first(where: { $0.1.contains(lowest) && $0.1.contains(highest) })?.0 else {
             return nil
         }

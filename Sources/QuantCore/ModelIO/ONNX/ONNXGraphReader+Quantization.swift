@@ -17,8 +17,8 @@ extension ONNXGraphReader {
         } else if let code = try attributes.int("output_dtype"), code != 0 {
             type = ElementType(rawValue: code) ?? .float32
         }
-        guard [.int8, .uint8, .int16, .uint16].contains(type) else {
-            throw attributes.unsupported("quantizing to \(type) (only int8, uint8, int16 and uint16)")
+        guard [.int8, .uint8, .int16, .uint16, .int4, .uint4].contains(type) else {
+            throw attributes.unsupported("quantizing to \(type) (only int4, uint4, int8, uint8, int16 and uint16)")
         }
         return .quantizeLinear(axis: axis, elementType: type)
     }

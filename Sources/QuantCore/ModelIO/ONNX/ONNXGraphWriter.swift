@@ -81,11 +81,11 @@ struct ONNXGraphWriter {
             case .shape(let start, let end) where start != 0 || end != nil: opset = max(opset, 15)
             case .pad where node.inputs.count > 3 && !node.inputs[3].isEmpty: opset = max(opset, 18)
             case .averagePool(let attributes) where !attributes.dilations.isEmpty: opset = max(opset, 19)
-            case .quantizeLinear(_, let type) where type == .int16 || type == .uint16: opset = max(opset, 21)
+            case .quantizeLinear(_, let type) where ![.int8, .uint8].contains(type): opset = max(opset, 21)
             case .dequantizeLinear:
-                // 16-bit codes need opset 21; the codes' type is that of the initializer read.
-                let type = node.inputs.first.flatMap { graph.initializerTypes[$0] }
-                if type == .int16 || type == .uint16 { opset = max(opset, 21) }
+                // 4- and 16-bit codes need opset 21; the codes' type is that of the initializer read.
+                let type = node.inputs.first.flatMap { graph.initializerTypes[$0] } ?? .uint8
+                if ![.int8, .uint8, .int32].contains(type) { opset = max(opset, 21) }
             default: break
             }
         }
