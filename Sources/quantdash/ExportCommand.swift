@@ -24,7 +24,8 @@ struct ExportCommand: ParsableCommand {
             plan: `quantdash eval --plan FILE` on the same model and data reproduces the numbers.
 
             --format onnx writes the quantized model in ONNX QDQ form: each affine per-tensor or \
-            per-channel layer stores its integer codes (int8/uint8, int16/uint16 above 8 bits) \
+            per-channel layer stores its integer codes (int4/uint4 up to 4 bits, int8/uint8, \
+            int16/uint16 above 8 bits) \
             feeding a DequantizeLinear, so onnxruntime computes the weights quantdash evaluates, \
             bit for bit; quantized activations get QuantizeLinear/DequantizeLinear. Schemes ONNX \
             cannot express (power-of-two, k-means, FP8, NF4, binary, ternary, per-group) are \

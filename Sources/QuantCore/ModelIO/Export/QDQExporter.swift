@@ -4,8 +4,8 @@ import Foundation
 /// any ONNX runtime) computes what `Workbench.evaluate` reports for the plan.
 ///
 /// - A layer whose weights ONNX can express (affine schemes, per-tensor or per-channel) keeps
-///   its integer codes as an initializer (int8/uint8 up to 8 bits, int16/uint16 for 9–16 bits,
-///   opset 21) feeding a `DequantizeLinear` (scalar scale/zero point, or 1-D with `axis` = the
+///   its integer codes as an initializer (int4/uint4 up to 4 bits, packed two per byte, and
+///   int16/uint16 for 9–16 bits, both opset 21; int8/uint8 for 5–8 bits) feeding a `DequantizeLinear` (scalar scale/zero point, or 1-D with `axis` = the
 ///   output-channel axis) whose output replaces the weight input. Codes, scales and zero points
 ///   are those of `QuantizedWeights`, which follow ONNX semantics, so the decoded weights match
 ///   bit for bit (checked per weight; pruned weights decode to exactly 0).
