@@ -13,6 +13,8 @@ struct ExportCommand: ParsableCommand {
         case report
         /// A C99 header and source with bit-packed weights and `NAME_predict` (`CExporter`).
         case c
+        /// The quantized model as ONNX in QDQ form (integer weights + DequantizeLinear; `QDQExporter`).
+        case onnx
     }
 
     static let configuration = CommandConfiguration(
@@ -33,12 +35,22 @@ struct ExportCommand: ParsableCommand {
             runs one example without allocation and returns the top-1 class. --out is a folder \
             (NAME = the model's name) or a path without extension (NAME = its last component).
 
+            --format onnx writes the quantized model in ONNX QDQ form: each affine per-tensor or \
+            per-channel layer stores its integer codes (int4/uint4 up to 4 bits, int8/uint8, \
+            int16/uint16 above 8 bits) \
+            feeding a DequantizeLinear, so onnxruntime computes the weights quantdash evaluates, \
+            bit for bit; quantized activations get QuantizeLinear/DequantizeLinear. Schemes ONNX \
+            cannot express (power-of-two, k-means, FP8, NF4, binary, ternary, per-group) are \
+            stored as dequantized floats and listed in the metadata key \
+            quantdash.float_fallback_layers.
+
             --format report writes Markdown for a pull request: model/data SHA-256, the plan, \
             float vs quantized accuracy, size, a per-layer table and the command to reproduce it.
 
             Examples:
               quantdash export --plan plan.json --format config --out mlp-4bit.json
               quantdash export --plan plan.json --format report --out report.md
+              quantdash export --plan plan.json --format onnx --out mlp-4bit.onnx
               quantdash export --plan plan.json --format c --out firmware/mlp4
             """
     )
@@ -48,7 +60,7 @@ struct ExportCommand: ParsableCommand {
         help: ArgumentHelp("The quantization plan (JSON, see docs/plan-format.md).", valueName: "path"))
     var plan: String
 
-    @Option(name: .long, help: ArgumentHelp("What to write: config, report or c.", valueName: "format"))
+    @Option(name: .long, help: ArgumentHelp("What to write: config, onnx, c or report.", valueName: "format"))
     var format: Format
 
     @Option(name: .long, help: ArgumentHelp("Where to write the export.", valueName: "path"))
@@ -93,6 +105,17 @@ struct ExportCommand: ParsableCommand {
             )
         case .report:
             try exportReport(quantPlan, using: prepared.workbench, model: modelChoice, data: dataChoice)
+        case .onnx:
+            let graph = try QDQExporter.export(
+                quantPlan, using: prepared.workbench, model: try modelChoice.reference(),
+                data: try dataChoice.reference(), to: URL(fileURLWithPath: out), overwrite: force)
+            let dequantizers = graph.nodes.filter { node in
+                if case .dequantizeLinear = node.op { return true } else { return false }
+            }.count
+            let fallbacks = graph.metadata[QDQExporter.fallbackLayersKey] ?? ""
+            print(
+                "wrote \(out): ONNX QDQ model of \(inputs.model), \(dequantizers) DequantizeLinear nodes; "
+                    + (fallbacks.isEmpty ? "no float fallbacks" : "float fallback layers: \(fallbacks)"))
         }
     }
 }

@@ -29,12 +29,23 @@ public enum ElementType: Int, Sendable, Equatable {
     case uint8 = 2
     /// Signed byte (ONNX `INT8`).
     case int8 = 3
+    /// ONNX `UINT16` (16-bit quantized codes, opset 21).
+    case uint16 = 4
+    /// ONNX `INT16` (16-bit quantized codes, opset 21).
+    case int16 = 5
     /// ONNX `INT32`.
     case int32 = 6
     /// ONNX `INT64`.
     case int64 = 7
     /// ONNX `DOUBLE`.
     case float64 = 11
+    /// ONNX `UINT4`: 4-bit codes packed two per byte, low nibble first (opset 21).
+    case uint4 = 21
+    /// ONNX `INT4`: 4-bit two's-complement codes packed two per byte, low nibble first (opset 21).
+    case int4 = 22
+
+    /// Whether two values share one byte (`int4`, `uint4`).
+    var isPacked4Bit: Bool { self == .int4 || self == .uint4 }
 }
 
 /// A graph input or output: a name, an element type and a shape whose axes may be symbolic.

@@ -8,6 +8,7 @@ extension GraphExecutor {
         case .batchNormalization: 5...5
         case .clip, .dropout: 1...3
         case .squeeze: 1...2
+        case .quantizeLinear, .dequantizeLinear: 2...3
         case .pad: 2...4
         case .concat: 1...Int.max
         case .constant: 0...0

@@ -156,6 +156,16 @@ extension GraphExecutor {
             return node.outputs.count > 1 ? [x, Tensor(shape: x.shape, repeating: 1)] : [x]
         case .constant(let value):
             return [value]
+        case .quantizeLinear(let axis, let elementType):
+            return [
+                try Ops.quantizeLinear(
+                    input(0), scale: input(1), zeroPoint: optionalInput(2), axis: axis, elementType: elementType,
+                    node: name)
+            ]
+        case .dequantizeLinear(let axis):
+            return [
+                try Ops.dequantizeLinear(input(0), scale: input(1), zeroPoint: optionalInput(2), axis: axis, node: name)
+            ]
         }
     }
 }

@@ -89,6 +89,13 @@ public enum Operator: Sendable, Equatable {
     case dropout
     /// A constant tensor produced by the node itself.
     case constant(Tensor)
+    /// ONNX `QuantizeLinear`: `q = saturate(roundHalfToEven(x / scale) + zeroPoint)`, saturating
+    /// to the range of `elementType` (the zero point's type; uint8 when it is omitted). Scale
+    /// (input 1) and zero point (input 2) are scalars or 1-D along `axis` (per-axis). Codes are
+    /// held as exact integers in `Float`.
+    case quantizeLinear(axis: Int, elementType: ElementType)
+    /// ONNX `DequantizeLinear`: `x = (q − zeroPoint) · scale`, scalar or per-axis along `axis`.
+    case dequantizeLinear(axis: Int)
 
     /// The ONNX `op_type` string.
     public var onnxName: String {
@@ -129,6 +136,8 @@ public enum Operator: Sendable, Equatable {
         case .identity: "Identity"
         case .dropout: "Dropout"
         case .constant: "Constant"
+        case .quantizeLinear: "QuantizeLinear"
+        case .dequantizeLinear: "DequantizeLinear"
         }
     }
 

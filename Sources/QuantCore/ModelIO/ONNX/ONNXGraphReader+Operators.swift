@@ -71,6 +71,8 @@ extension ONNXGraphReader {
         case "Tanh": node.op = .tanh
         case "Identity": node.op = .identity
         case "Dropout": node.op = .dropout
+        case "QuantizeLinear", "DequantizeLinear":
+            node.op = try quantizationOperator(proto.opType, inputs: node.inputs, attributes: attributes)
         case "Clip":
             // Opset 11 moved min and max from attributes to inputs 1 and 2.
             node.op =

@@ -55,7 +55,8 @@ struct ONNXGraphWriter {
         proto.output = graph.outputs.map(valueInfoProto)
 
         var model = Onnx_ModelProto()
-        model.irVersion = irVersion
+        // Opset 21 needs IR version 10 (ONNX's version table); older opsets keep IR 8.
+        model.irVersion = writer.opset >= 21 ? 10 : irVersion
         model.producerName = producerName
         var opset = Onnx_OperatorSetIdProto()
         opset.domain = ""
@@ -80,6 +81,11 @@ struct ONNXGraphWriter {
             case .shape(let start, let end) where start != 0 || end != nil: opset = max(opset, 15)
             case .pad where node.inputs.count > 3 && !node.inputs[3].isEmpty: opset = max(opset, 18)
             case .averagePool(let attributes) where !attributes.dilations.isEmpty: opset = max(opset, 19)
+            case .quantizeLinear(_, let type) where ![.int8, .uint8].contains(type): opset = max(opset, 21)
+            case .dequantizeLinear:
+                // 4- and 16-bit codes need opset 21; the codes' type is that of the initializer read.
+                let type = node.inputs.first.flatMap { graph.initializerTypes[$0] } ?? .uint8
+                if ![.int8, .uint8, .int32].contains(type) { opset = max(opset, 21) }
             default: break
             }
         }
@@ -208,6 +214,8 @@ struct ONNXGraphWriter {
             attribute.t = try ONNXTensorCoding.proto(
                 from: tensor, name: output, elementType: types[output] ?? .float32, path: path)
             attributes = [attribute]
+        case .quantizeLinear(let axis, _), .dequantizeLinear(let axis):
+            attributes = [.int("axis", axis)]
         case .matMul, .add, .sub, .mul, .div, .globalAveragePool, .globalMaxPool, .relu, .sigmoid, .tanh,
             .prelu, .softplus, .squeeze, .unsqueeze, .identity, .dropout:
             break

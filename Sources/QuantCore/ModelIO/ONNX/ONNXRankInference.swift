@@ -47,7 +47,7 @@ enum ONNXRankInference {
             case .conv, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .batchNormalization,
                 .relu, .clip, .leakyRelu, .sigmoid, .tanh, .softmax, .logSoftmax, .flattenedSoftmax,
                 .flattenedLogSoftmax, .prelu, .softplus, .elu, .selu, .transpose, .pad, .identity,
-                .dropout:
+                .dropout, .quantizeLinear, .dequantizeLinear:
                 rank = first
             }
             if let rank, let output = node.outputs.first, !output.isEmpty { ranks[output] = rank }

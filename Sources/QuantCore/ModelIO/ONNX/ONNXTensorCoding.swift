@@ -3,8 +3,8 @@ import Foundation
 /// Converts between ONNX `TensorProto` messages and engine tensors.
 ///
 /// Reading accepts `raw_data` (little-endian) and the typed fields: `float_data` (FLOAT),
-/// `double_data` (DOUBLE), `int64_data` (INT64) and `int32_data` (INT32, and INT8/UINT8, which
-/// ONNX stores one per `int32` entry). Every value becomes a `Float`; the file type is returned
+/// `double_data` (DOUBLE), `int64_data` (INT64) and `int32_data` (INT32, and INT8/UINT8/INT16/UINT16,
+/// which ONNX stores one per `int32` entry; INT4/UINT4 one packed byte per entry). Every value becomes a `Float`; the file type is returned
 /// so it can be written back. Writing always uses `raw_data`.
 enum ONNXTensorCoding {
     /// The tensor held by `proto` and its element type in the file.
@@ -42,7 +42,8 @@ enum ONNXTensorCoding {
         }
         let storage: [Float]
         if proto.hasRawData {
-            let (byteCount, overflow) = count.multipliedReportingOverflow(by: type.byteWidth)
+            var (byteCount, overflow) = count.multipliedReportingOverflow(by: type.byteWidth)
+            if type.isPacked4Bit { (byteCount, overflow) = ((count + 1) / 2, false) }
             guard !overflow, proto.rawData.count == byteCount else {
                 throw ModelIOError.malformed(
                     path: path,
@@ -55,7 +56,11 @@ enum ONNXTensorCoding {
             case .float32: storage = proto.floatData
             case .float64: storage = proto.doubleData.map { Float($0) }
             case .int64: storage = proto.int64Data.map { Float($0) }
-            case .int32, .int8, .uint8: storage = proto.int32Data.map { Float($0) }
+            case .int32, .int8, .uint8, .int16, .uint16: storage = proto.int32Data.map { Float($0) }
+            case .int4, .uint4:
+                // Packed like raw data: one byte (two values) per int32 entry.
+                let packed = Data(proto.int32Data.map { UInt8(truncatingIfNeeded: $0) })
+                storage = unpack4Bit(packed, count: min(count, packed.count * 2), isSigned: type == .int4)
             }
             guard storage.count == count else {
                 throw ModelIOError.malformed(
@@ -77,6 +82,10 @@ enum ONNXTensorCoding {
         proto.name = name
         proto.dataType = Int32(elementType.rawValue)
         proto.dims = tensor.shape.map { Int64($0) }
+        if elementType.isPacked4Bit {
+            proto.rawData = try pack4Bit(tensor, name: name, isSigned: elementType == .int4, path: path)
+            return proto
+        }
         var bytes = Data(capacity: tensor.count * elementType.byteWidth)
         func append<T: FixedWidthInteger>(_ value: T) {
             withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
@@ -87,7 +96,7 @@ enum ONNXTensorCoding {
                 append(value.bitPattern)
             case .float64:
                 append(Double(value).bitPattern)
-            case .int64, .int32, .int8, .uint8:
+            case .int64, .int32, .int8, .uint8, .int16, .uint16, .int4, .uint4:
                 guard value.isFinite, value.rounded() == value else {
                     throw ModelIOError.writeFailed(
                         path: path, reason: "tensor '\(name)' holds \(value), which is not an integer (\(elementType))")
@@ -104,6 +113,15 @@ enum ONNXTensorCoding {
                             path: path, reason: "tensor '\(name)' holds \(value), which does not fit \(elementType)")
                     }
                     append(byte)
+                case .int16, .uint16:
+                    guard
+                        let word = elementType == .int16
+                            ? Int16(exactly: value).map({ UInt16(bitPattern: $0) }) : UInt16(exactly: value)
+                    else {
+                        throw ModelIOError.writeFailed(
+                            path: path, reason: "tensor '\(name)' holds \(value), which does not fit \(elementType)")
+                    }
+                    append(word)
                 default: break
                 }
             }
@@ -128,8 +146,35 @@ enum ONNXTensorCoding {
         return "\(type)".uppercased()
     }
 
+    /// Values `[lowest, highest]`-checked into nibbles, two per byte, low nibble first.
+    private static func pack4Bit(_ tensor: Tensor, name: String, isSigned: Bool, path: String) throws -> Data {
+        let range: ClosedRange<Float> = isSigned ? -8...7 : 0...15
+        var bytes = Data(count: (tensor.count + 1) / 2)
+        for (index, value) in tensor.storage.enumerated() {
+            guard range.contains(value), value.rounded() == value else {
+                throw ModelIOError.writeFailed(
+                    path: path,
+                    reason: "tensor '\(name)' holds \(value), which does not fit \(isSigned ? "int4" : "uint4")")
+            }
+            let nibble = UInt8(truncatingIfNeeded: Int(value)) & 0x0F
+            bytes[index / 2] |= index.isMultiple(of: 2) ? nibble : nibble << 4
+        }
+        return bytes
+    }
+
+    /// The first `count` nibbles of `data`, low nibble first, sign-extended when `isSigned`.
+    private static func unpack4Bit(_ data: Data, count: Int, isSigned: Bool) -> [Float] {
+        let bytes = [UInt8](data)
+        return (0..<count).map { index in
+            let byte = bytes[index / 2]
+            let nibble = Int(index.isMultiple(of: 2) ? byte & 0x0F : byte >> 4)
+            return Float(isSigned && nibble >= 8 ? nibble - 16 : nibble)
+        }
+    }
+
     private static func decodeLittleEndian(_ data: Data, count: Int, type: ElementType) -> [Float] {
-        data.withUnsafeBytes { bytes -> [Float] in
+        if type.isPacked4Bit { return unpack4Bit(data, count: count, isSigned: type == .int4) }
+        return data.withUnsafeBytes { bytes -> [Float] in
             (0..<count).map { index in
                 let offset = index * type.byteWidth
                 switch type {
@@ -147,6 +192,11 @@ enum ONNXTensorCoding {
                     return Float(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
                 case .int8: return Float(bytes.load(fromByteOffset: offset, as: Int8.self))
                 case .uint8: return Float(bytes[offset])
+                case .int16:
+                    return Float(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int16.self)))
+                case .uint16:
+                    return Float(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self)))
+                case .int4, .uint4: return 0  // unpacked above
                 }
             }
         }
@@ -154,12 +204,14 @@ enum ONNXTensorCoding {
 }
 
 extension ElementType {
-    /// Bytes per element in `raw_data`.
+    /// Bytes per element in `raw_data` (1 for the packed 4-bit types, which hold two per byte).
     var byteWidth: Int {
         switch self {
+        case .int4, .uint4: 1
         case .float32, .int32: 4
         case .float64, .int64: 8
         case .int8, .uint8: 1
+        case .int16, .uint16: 2
         }
     }
 }
