@@ -20,7 +20,15 @@ extension ModelDataOptions {
     func evalCommand(planPath: String) -> String {
         var arguments = ["quantdash", "eval", "--model", model, "--data", data]
         if let labels { arguments += ["--labels", labels] }
-        if scale != "1/255" { arguments += ["--scale", scale] }
+        if imagesName != "x" { arguments += ["--x-name", imagesName] }
+        if labelsName != "y" { arguments += ["--y-name", labelsName] }
+        if let scale { arguments += ["--scale", scale] }
+        if let mean { arguments += ["--mean", mean] }
+        if let std { arguments += ["--std", std] }
+        if let limit { arguments += ["--limit", String(limit)] }
+        if labelColumn != "first" { arguments += ["--label-column", labelColumn] }
+        if csvHeader { arguments.append("--csv-header") }
+        if let calibration { arguments += ["--calibration", calibration] }
         if calibrationCount != EvalRun.defaultCalibrationCount {
             arguments += ["--calibration-count", String(calibrationCount)]
         }
