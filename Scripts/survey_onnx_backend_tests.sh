@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every ONNX backend test case through quantdash's reader and executor, copies the passing
-# cases (up to 512 kB each) into Tests/Fixtures/onnx-backend-tests/, and regenerates the survey
+# cases (up to 8 MB each) into Tests/Fixtures/onnx-backend-tests/, and regenerates the survey
 # section of that folder's README (between the "survey:begin" and "survey:end" markers).
 #
 # Usage: Scripts/survey_onnx_backend_tests.sh [DATA_DIR]

@@ -13,7 +13,7 @@ import Testing
 /// Without them the test is skipped: the regular suite never reads outside the package.
 @Suite struct ONNXBackendSurvey {
     /// Passing cases larger than this stay out of the fixtures (three cases of 1–4.5 MB).
-    static let copyLimit = 512 * 1024
+    static let copyLimit = 8 * 1024 * 1024
 
     /// The folder of the full test data, when the script runs the survey.
     static let source = ProcessInfo.processInfo.environment["QUANTDASH_ONNX_BACKEND_SURVEY"]
