@@ -19,18 +19,13 @@ import os  # noqa: E402
 import subprocess  # noqa: E402
 
 import numpy as np  # noqa: E402
+
+import demo_data  # noqa: E402  (Scripts/demo_data.py)
 import onnxruntime as ort  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEMO = os.path.join(ROOT, "Sources", "QuantCore", "Resources", "Demo")
 
-
-def read_idx(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    rank = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
 
 
 def main():
@@ -38,8 +33,8 @@ def main():
     parser.add_argument("--quantdash", default=os.path.join(ROOT, ".build", "release", "quantdash"))
     args = parser.parse_args()
 
-    images = read_idx(os.path.join(DEMO, "mnist-heldout-images.idx3-ubyte")).astype(np.float32) / 255.0
-    labels = read_idx(os.path.join(DEMO, "mnist-heldout-labels.idx1-ubyte")).astype(np.int64)
+    images = demo_data.read_idx(os.path.join(DEMO, "mnist-heldout-images.idx3-ubyte")).astype(np.float32) / 255.0
+    labels = demo_data.read_idx(os.path.join(DEMO, "mnist-heldout-labels.idx1-ubyte")).astype(np.int64)
     images = images.reshape(-1, 1, 28, 28)
 
     failures = 0

@@ -39,6 +39,8 @@ import os  # noqa: E402
 import types  # noqa: E402
 
 import numpy as np  # noqa: E402
+
+import demo_data  # noqa: E402  (Scripts/demo_data.py)
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 import scipy.stats  # noqa: E402
@@ -71,16 +73,9 @@ def load_modelopt_entropy():
     return namespace["_compute_amax_entropy"], divergences
 
 
-def read_idx(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    rank = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(rank)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * rank).reshape(dims)
-
 
 def conv1_output():
-    images = read_idx(os.path.join(DEMO, "mnist-train-images.idx3-ubyte")).astype(np.float32) / 255.0
+    images = demo_data.read_idx(os.path.join(DEMO, "mnist-train-images.idx3-ubyte")).astype(np.float32) / 255.0
     chosen = images[[i * 4000 // 256 for i in range(256)]].reshape(-1, 1, 28, 28)
     model = onnx.load(os.path.join(DEMO, "demo-cnn.onnx"))
     model.graph.output.append(onnx.helper.make_tensor_value_info("conv1_output", onnx.TensorProto.FLOAT, None))

@@ -87,7 +87,7 @@ public enum ReportExporter {
         if let labels = data.labelsPath { dataName += " + `\(labels)`" }
         lines.append(
             "Model `\(model.path)` (SHA-256 `\(short(model.sha256))`), \(dataName) (SHA-256 `\(short(data.sha256))`), "
-                + "\(grouped(content.evaluation.count)) held-out samples.")
+                + "\(Formatting.grouped(content.evaluation.count)) held-out samples.")
         if let generatedAt = content.generatedAt { lines.append("Generated \(Timestamp.string(from: generatedAt)).") }
         lines.append("")
         lines += planSection(content)
@@ -140,8 +140,8 @@ public enum ReportExporter {
             "### Size", "",
             "| | bytes |",
             "|---|---:|",
-            "| float32 | \(grouped(size.floatBytes)) |",
-            "| quantized | \(grouped(size.currentBytes)) |",
+            "| float32 | \(Formatting.grouped(size.floatBytes)) |",
+            "| quantized | \(Formatting.grouped(size.currentBytes)) |",
             "| ratio | \(fixed(size.compressionRatio, 2))× smaller |",
             "",
         ]
@@ -166,7 +166,7 @@ public enum ReportExporter {
                 percent(metrics.sparsity, digits: 1),
                 metrics.sqnrDecibels.flatMap { $0.isFinite ? fixed($0, 1) : nil } ?? "∞",
                 fixed(metrics.cosineSimilarity, 5), String(format: "%.3e", metrics.meanSquaredError),
-                grouped(report.size.quantizedBytes), percent(shares[report.layer.name] ?? 0, digits: 1),
+                Formatting.grouped(report.size.quantizedBytes), percent(shares[report.layer.name] ?? 0, digits: 1),
             ]
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
@@ -205,17 +205,6 @@ public enum ReportExporter {
         let magnitude = fixed(abs(value), digits)
         if Double(magnitude) == 0 { return "±" + magnitude }
         return (value < 0 ? "−" : "+") + magnitude
-    }
-
-    /// `1234567` → `"1,234,567"`.
-    private static func grouped(_ value: Int) -> String {
-        let digits = String(value.magnitude)
-        var result = ""
-        for (index, character) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { result.append(",") }
-            result.append(character)
-        }
-        return value < 0 ? "-" + result : result
     }
 
     /// Throws `ModelIOError.exists` when `url` exists and `overwrite` is false.

@@ -243,14 +243,7 @@ struct ONNXGraphWriter {
 
     /// `base`, or `base_2`, `base_3`, … : a value name not used anywhere in the graph.
     private mutating func freshName(_ base: String) -> String {
-        var candidate = base
-        var suffix = 2
-        while usedNames.contains(candidate) {
-            candidate = "\(base)_\(suffix)"
-            suffix += 1
-        }
-        usedNames.insert(candidate)
-        return candidate
+        Graph.freshName(base, avoiding: &usedNames)
     }
 }
 
