@@ -148,6 +148,31 @@ import Testing
         #expect(app.state.overlay == nil)
     }
 
+    @Test(arguments: [(1, "model.onnx"), (2, "firmware"), (3, "report.md")])
+    func everyExportFormatFromTheDialog(formatIndex: Int, fileName: String) throws {
+        let folder = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (app, backend) = try Self.app(folder: folder)
+        let path = folder.appendingPathComponent(fileName).path
+        Self.press(
+            [.character("8"), .character("e")] + Array(repeating: .down, count: formatIndex) + [.enter]
+                + Array(repeating: .backspace, count: 40) + path.map { .character($0) } + [.enter], app)
+        #expect(app.state.message?.isError == false, "\(app.state.message?.text ?? "")")
+        #expect(backend.screen.lines[39].contains("exported"))
+        switch formatIndex {
+        case 1:
+            let graph = try ONNXModel.load(contentsOf: URL(fileURLWithPath: path))
+            #expect(graph.nodes.contains { if case .dequantizeLinear = $0.op { true } else { false } })
+        case 2:
+            #expect(FileManager.default.fileExists(atPath: path + ".h"))
+            let source = try String(contentsOfFile: path + ".c", encoding: .utf8)
+            #expect(source.contains("_predict("))
+        default:
+            let report = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(report.contains("| `fc1` | Gemm | 256×784 | 8 | symmetric | channel |"))
+        }
+    }
+
     @Test func autosaveIsOfferedOnTheNextStart() throws {
         let folder = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -95,22 +95,34 @@ public enum Confirmation: Sendable, Equatable {
     case overwriteExport(ExportFormat, path: String)
 }
 
-/// The formats the export dialog offers.
+/// The formats the export dialog offers (the same as `quantdash export --format`).
 public enum ExportFormat: String, Sendable, Equatable, CaseIterable {
     /// The normalized plan with provenance and results (re-runnable with `eval --plan`).
     case config
+    /// The quantized model as ONNX in QDQ form.
+    case onnx
+    /// A self-contained C99 header and source for microcontrollers.
+    case c
+    /// A Markdown report for a pull request.
+    case report
 
     /// Shown in dialogs.
     public var title: String {
         switch self {
         case .config: "configuration (plan JSON + results)"
+        case .onnx: "quantized ONNX model (QDQ)"
+        case .c: "C99 header + source for microcontrollers"
+        case .report: "Markdown report"
         }
     }
 
-    /// The default file name.
+    /// The default path offered (for C: the base name of NAME.h and NAME.c).
     public var defaultFileName: String {
         switch self {
         case .config: "quantdash-config.json"
+        case .onnx: "quantdash-model.onnx"
+        case .c: "quantdash_model"
+        case .report: "quantdash-report.md"
         }
     }
 }

@@ -90,13 +90,26 @@ public final class SessionPersistence: DashboardPersistence {
 
     public func export(_ format: ExportFormat, path: String, overwrite: Bool, state: AppState) throws -> String {
         let url = URL(fileURLWithPath: path)
-        if FileManager.default.fileExists(atPath: url.path) && !overwrite {
-            throw DashboardPersistenceError.exists(path)
+        let written = format == .c ? [url.appendingPathExtension("h"), url.appendingPathExtension("c")] : [url]
+        if !overwrite, let existing = written.first(where: { FileManager.default.fileExists(atPath: $0.path) }) {
+            throw DashboardPersistenceError.exists(existing.path)
         }
         switch format {
         case .config:
             try ConfigExporter.export(
                 state.plan, using: workbench, model: model, data: data, to: url, overwrite: true, exportedAt: now())
+        case .onnx:
+            try QDQExporter.export(state.plan, using: workbench, model: model, data: data, to: url, overwrite: true)
+        case .c:
+            let export = try CExporter.generate(
+                try workbench.apply(state.plan), graph: workbench.graph, name: url.lastPathComponent, path: path)
+            try CExporter.write(export, into: url.deletingLastPathComponent(), overwrite: true)
+            return
+                "exported C to \(written.map(\.path).joined(separator: " and ")) (\(export.flashBytes) bytes of flash)"
+        case .report:
+            try ReportExporter.export(
+                state.plan, using: workbench, model: model, data: data,
+                reproduceCommand: "quantdash eval --model \(model.path) --plan PLAN.json", to: url, overwrite: true)
         }
         return "exported \(format.rawValue) to \(url.path)"
     }
