@@ -110,7 +110,9 @@ struct SizePane: Widget {
         let arrow = glyphs == .ascii ? "->" : "→"
         let summary = "float32 \(Formatting.bytes(size.floatBytes)) \(arrow) \(Formatting.bytes(size.currentBytes))"
         buffer.write(summary, column: inner.x + 1, row: inner.y, style: .bold, clip: inner)
-        let ratio = String(format: "%.2f× smaller", size.compressionRatio)
+        let ratio =
+            size.currentBytes >= size.floatBytes
+            ? "float32: no compression yet" : String(format: "%.2f× smaller", size.compressionRatio)
         buffer.write(
             glyphs == .ascii ? ratio.replacingOccurrences(of: "×", with: "x") : ratio, column: inner.x + 1,
             row: inner.y + 1, style: Style(foreground: .green, attributes: .bold), clip: inner)
