@@ -30,40 +30,42 @@ enum PlanDecoding {
         }
     }
 
+    /// A value of type `T`, or nil when absent; a value of another type names the path.
+    static func value<T: Decodable>(
+        _ type: T.Type, _ container: KeyedDecodingContainer<PlanKey>, _ key: PlanKey, path: PlanPath,
+        expected: String
+    ) throws -> T? {
+        guard container.contains(key) else { return nil }
+        if let value = try? container.decode(T.self, forKey: key) { return value }
+        throw wrongValue(container, key, path: path, expected: expected)
+    }
+
     /// A whole number, or nil when absent.
     static func int(
         _ container: KeyedDecodingContainer<PlanKey>, _ key: PlanKey, path: PlanPath, expected: String
     ) throws -> Int? {
-        guard container.contains(key) else { return nil }
-        if let value = try? container.decode(Int.self, forKey: key) { return value }
-        throw wrongValue(container, key, path: path, expected: expected)
+        try value(Int.self, container, key, path: path, expected: expected)
     }
 
     /// A number, or nil when absent.
     static func double(
         _ container: KeyedDecodingContainer<PlanKey>, _ key: PlanKey, path: PlanPath, expected: String
     ) throws -> Double? {
-        guard container.contains(key) else { return nil }
-        if let value = try? container.decode(Double.self, forKey: key) { return value }
-        throw wrongValue(container, key, path: path, expected: expected)
+        try value(Double.self, container, key, path: path, expected: expected)
     }
 
     /// A number read as `Float`, or nil when absent.
     static func float(
         _ container: KeyedDecodingContainer<PlanKey>, _ key: PlanKey, path: PlanPath, expected: String
     ) throws -> Float? {
-        guard container.contains(key) else { return nil }
-        if let value = try? container.decode(Float.self, forKey: key) { return value }
-        throw wrongValue(container, key, path: path, expected: expected)
+        try value(Float.self, container, key, path: path, expected: expected)
     }
 
     /// A string, or nil when absent.
     static func string(
         _ container: KeyedDecodingContainer<PlanKey>, _ key: PlanKey, path: PlanPath, expected: String
     ) throws -> String? {
-        guard container.contains(key) else { return nil }
-        if let value = try? container.decode(String.self, forKey: key) { return value }
-        throw wrongValue(container, key, path: path, expected: expected)
+        try value(String.self, container, key, path: path, expected: expected)
     }
 
     /// A name from a fixed list (`T`'s raw values), or nil when absent.
