@@ -23,6 +23,7 @@ let package = Package(
         .target(
             name: "QuantCore",
             dependencies: [
+                "CKernels",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -30,6 +31,8 @@ let package = Package(
             exclude: ["README.md"],
             resources: [.copy("Resources/Demo")]
         ),
+        // C inner loops with AVX-512 / AVX2 variants picked at run time (see its README).
+        .target(name: "CKernels", exclude: ["README.md"]),
         // The dashboard, pure Swift and testable without a terminal.
         .target(name: "QuantTUI", dependencies: ["QuantCore"]),
         // C shim over ncursesw for the macros and globals Swift cannot import.

@@ -25,6 +25,41 @@ import QuantTestSupport
         #expect(TestSupport.firstMismatch(c, expected) == nil)
     }
 
+    /// Every instruction-set variant, on shapes that exercise partial tiles and several cache blocks.
+    @Test(arguments: GEMM.KernelVariant.allCases)
+    func variantMatchesReference(variant: GEMM.KernelVariant) {
+        let shapes = [(1, 1, 1), (13, 33, 7), (97, 65, 300), (250, 10, 64), (16, 196, 72), (3, 2100, 5)]
+        for (m, n, k) in shapes {
+            for (transposeA, transposeB) in [(false, false), (false, true), (true, false), (true, true)] {
+                var generator = SplitMix64(seed: UInt64(m * 7919 + n * 31 + k))
+                let a = (0..<(m * k)).map { _ in generator.nextFloat(in: -1...1) }
+                let b = (0..<(k * n)).map { _ in generator.nextFloat(in: -1...1) }
+                let c0 = (0..<(m * n)).map { _ in generator.nextFloat(in: -1...1) }
+                var c = c0
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        c.withUnsafeMutableBufferPointer { pc in
+                            GEMM.forceKernelVariant(variant)
+                            GEMM.multiply(
+                                m: m, n: n, k: k, alpha: 0.75, a: pa.baseAddress!, transposeA: transposeA,
+                                b: pb.baseAddress!, transposeB: transposeB, beta: 1, c: pc.baseAddress!)
+                            GEMM.forceKernelVariant(nil)
+                        }
+                    }
+                }
+                let expected = GEMM.reference(
+                    m: m, n: n, k: k, alpha: 0.75, a: a, transposeA: transposeA, b: b, transposeB: transposeB,
+                    beta: 1, c: c0)
+                // Blocked FMA sums differ from the reference's sequential sum by rounding only:
+                // bound by k · ε · Σ|a·b| ≤ k · ε · k for entries in [-1, 1].
+                let tolerance = Float(k) * Float(k) * Float.ulpOfOne + 1e-6
+                let worst = zip(c, expected).map { abs($0 - $1) }.max() ?? 0
+                #expect(
+                    worst <= tolerance, "\(variant) m=\(m) n=\(n) k=\(k) tA=\(transposeA) tB=\(transposeB): \(worst)")
+            }
+        }
+    }
+
     @Test func handComputed() {
         // [[1, 2], [3, 4]] · [[5, 6], [7, 8]] = [[19, 22], [43, 50]]
         let result = GEMM.reference(m: 2, n: 2, k: 2, a: [1, 2, 3, 4], b: [5, 6, 7, 8])

@@ -1,9 +1,14 @@
+import CKernels
+
 /// Dense matrix multiplication, the workhorse of Gemm, MatMul, Conv (via im2col) and training.
 ///
 /// All matrices are row-major. `C[M, N] = alpha · op(A) · op(B) + beta · C`, where `op(A)` is
 /// `[M, K]` (A stored `[K, M]` when `transposeA`) and `op(B)` is `[K, N]` (B stored `[N, K]`
 /// when `transposeB`). The summation order over `K` is fixed (ascending), so results are
 /// deterministic for a given build.
+///
+/// The fast path is `ck_sgemm` (CKernels: packed, cache-blocked, AVX-512 / AVX2+FMA / portable
+/// micro-kernels chosen at run time); `reference` is the specification it is tested against.
 public enum GEMM {
     /// Computes `C = alpha · op(A) · op(B) + beta · C` on raw buffers.
     ///
@@ -26,45 +31,30 @@ public enum GEMM {
             for index in 0..<(m * n) { c[index] *= beta }
         }
         guard m > 0, n > 0, k > 0 else { return }
-
-        // Bring both operands to the [M, K] · [K, N] layout so the inner loop streams rows.
-        if transposeA {
-            let packedA = transpose(a, rows: k, columns: m)  // [K, M] -> [M, K]
-            packedA.withUnsafeBufferPointer { packed in
-                guard let rowsA = packed.baseAddress else { return }
-                multiply(m: m, n: n, k: k, alpha: alpha, a: rowsA, b: b, transposeB: transposeB, beta: 1, c: c)
-            }
-            return
-        }
-        if transposeB {
-            let packedB = transpose(b, rows: n, columns: k)  // [N, K] -> [K, N]
-            packedB.withUnsafeBufferPointer { packed in
-                guard let rowsB = packed.baseAddress else { return }
-                multiplyRowMajor(m: m, n: n, k: k, alpha: alpha, a: a, b: rowsB, c: c)
-            }
-            return
-        }
-        multiplyRowMajor(m: m, n: n, k: k, alpha: alpha, a: a, b: b, c: c)
+        ck_sgemm(
+            transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, transposeA ? m : k, b, transposeB ? k : n, c, n)
     }
 
-    /// `C += alpha · A · B` with A `[M, K]`, B `[K, N]`, C `[M, N]`, all row-major.
-    @inline(__always)
-    private static func multiplyRowMajor(
-        m: Int, n: Int, k: Int, alpha: Float,
-        a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
-    ) {
-        for i in 0..<m {
-            let rowC = c + i * n
-            let rowA = a + i * k
-            for p in 0..<k {
-                let scaled = alpha * rowA[p]
-                if scaled == 0 { continue }
-                let rowB = b + p * n
-                for j in 0..<n {
-                    rowC[j] += scaled * rowB[j]
-                }
-            }
-        }
+    /// The instruction-set variant the fast path uses on this CPU: `avx512`, `avx2-fma` or `portable`.
+    public static var kernelVariant: String { String(cString: ck_sgemm_variant()) }
+
+    /// Forces a variant of the fast path on the calling thread (for tests and benchmarks); `nil`
+    /// restores the best one.
+    ///
+    /// - Returns: the variant now in use (the best available when `variant` is not supported).
+    @discardableResult
+    static func forceKernelVariant(_ variant: KernelVariant?) -> String {
+        String(cString: ck_sgemm_force_variant(variant?.rawValue ?? 0))
+    }
+
+    /// The fast path's instruction-set variants.
+    enum KernelVariant: Int32, CaseIterable, Sendable {
+        /// Plain C, any CPU.
+        case portable = 1
+        /// x86-64 with AVX2 and FMA.
+        case avx2 = 2
+        /// x86-64 with AVX-512F.
+        case avx512 = 3
     }
 
     /// Returns the `[columns, rows]` transpose of a row-major `[rows, columns]` matrix.

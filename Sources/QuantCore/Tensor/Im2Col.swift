@@ -1,3 +1,5 @@
+import CKernels
+
 /// Geometry of a 2-D sliding window (convolution or pooling) over one `[C, H, W]` image.
 public struct ConvolutionGeometry: Sendable, Equatable {
     /// Input channels.
@@ -85,6 +87,17 @@ public enum Im2Col {
                 }
             }
         }
+    }
+
+    /// The fast path of `unfold` (CKernels `ck_im2col`): same result, no per-element overflow
+    /// checks, contiguous runs for stride 1. `unfold` is its specification.
+    public static func unfoldFast(
+        _ image: UnsafePointer<Float>, geometry g: ConvolutionGeometry, into columns: UnsafeMutablePointer<Float>
+    ) {
+        ck_im2col(
+            image, g.channels, g.inputHeight, g.inputWidth, g.kernelHeight, g.kernelWidth, g.strideHeight,
+            g.strideWidth, g.padTop, g.padLeft, g.dilationHeight, g.dilationWidth, g.outputHeight, g.outputWidth,
+            columns)
     }
 
     /// Folds `columns` `[C·kH·kW, outH·outW]` back, *adding* into `image` `[C, H, W]`

@@ -9,7 +9,10 @@ extension Ops {
     /// `x ← max(x, 0)`.
     static func relu(_ x: inout Tensor) {
         x.storage.withUnsafeMutableBufferPointer { values in
-            for i in values.indices where values[i] < 0 { values[i] = 0 }
+            for i in values.indices {
+                let value = values[i]
+                values[i] = value < 0 ? 0 : value  // a select, not a branch: vectorizes; NaN stays NaN
+            }
         }
     }
 

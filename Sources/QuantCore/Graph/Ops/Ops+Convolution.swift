@@ -120,7 +120,7 @@ extension Ops {
                                 if isPointwise {
                                     source = groupImage  // [C/g, H·W] is already the column matrix
                                 } else if let scratch = bufferColumns.baseAddress {
-                                    Im2Col.unfold(groupImage, geometry: geometry, into: scratch)
+                                    Im2Col.unfoldFast(groupImage, geometry: geometry, into: scratch)
                                     source = UnsafePointer(scratch)
                                 } else {
                                     continue

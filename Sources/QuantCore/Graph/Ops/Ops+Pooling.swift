@@ -40,6 +40,13 @@ extension Ops {
             makeTensor(shape: [x.shape[0], x.shape[1]] + window.outputExtents) { output in
                 guard let out = output.baseAddress else { return }
                 guard let input = bufferX.baseAddress else { return }
+                let isInterior =
+                    rowsH.allSatisfy { $0.valid == 0..<height.kernel && $0.insidePadding == height.kernel }
+                    && rowsW.allSatisfy { $0.valid == 0..<width.kernel && $0.insidePadding == width.kernel }
+                if isInterior && height.dilation == 1 && width.dilation == 1 {
+                    poolInterior(kind, input, planes: planes, height: height, width: width, into: out)
+                    return
+                }
                 for plane in 0..<planes {
                     let source = input + plane * inputPlane
                     var target = out + plane * outputPlane
@@ -75,6 +82,73 @@ extension Ops {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// The fast path when every window lies wholly inside the input (no padding reached,
+    /// dilation 1): no per-tap bounds, the kind decided once per call.
+    private static func poolInterior(
+        _ kind: PoolKind, _ input: UnsafePointer<Float>, planes: Int, height: SlidingWindow.Axis,
+        width: SlidingWindow.Axis, into out: UnsafeMutablePointer<Float>
+    ) {
+        let inputPlane = height.input * width.input
+        if kind == .max, height.kernel == 2, width.kernel == 2, height.stride == 2, width.stride == 2 {
+            maxPool2x2(input, planes: planes, height: height, width: width, into: out)
+            return
+        }
+        let divisor = Float(height.kernel * width.kernel)
+        var target = out
+        for plane in 0..<planes {
+            let source = input + plane * inputPlane
+            for oy in 0..<height.output {
+                let top = source + (oy * height.stride - height.padBegin) * width.input - width.padBegin
+                for ox in 0..<width.output {
+                    let corner = top + ox * width.stride
+                    switch kind {
+                    case .max:
+                        var best = -Float.infinity
+                        for i in 0..<height.kernel {
+                            let row = corner + i * width.input
+                            for j in 0..<width.kernel where row[j] > best { best = row[j] }
+                        }
+                        target.pointee = best
+                    case .average:
+                        var sum: Float = 0
+                        for i in 0..<height.kernel {
+                            let row = corner + i * width.input
+                            for j in 0..<width.kernel { sum += row[j] }
+                        }
+                        target.pointee = sum / divisor
+                    }
+                    target += 1
+                }
+            }
+        }
+    }
+
+    /// 2×2 max pooling with stride 2 inside the input, the CNN workhorse: branch-free selects in
+    /// the same order as the general loop (later taps win only when strictly greater).
+    private static func maxPool2x2(
+        _ input: UnsafePointer<Float>, planes: Int, height: SlidingWindow.Axis, width: SlidingWindow.Axis,
+        into out: UnsafeMutablePointer<Float>
+    ) {
+        let inputPlane = height.input * width.input, outputWidth = width.output
+        var target = out
+        for plane in 0..<planes {
+            let source = input + plane * inputPlane - height.padBegin * width.input - width.padBegin
+            for oy in 0..<height.output {
+                let top = source + 2 * oy * width.input, bottom = top + width.input
+                for ox in 0..<outputWidth {
+                    var best = -Float.infinity
+                    let a = top[2 &* ox], b = top[2 &* ox &+ 1], c = bottom[2 &* ox], d = bottom[2 &* ox &+ 1]
+                    best = a > best ? a : best
+                    best = b > best ? b : best
+                    best = c > best ? c : best
+                    best = d > best ? d : best
+                    target[ox] = best
+                }
+                target += outputWidth
             }
         }
     }

@@ -1,0 +1,44 @@
+// CKernels: the few numeric inner loops that need the CPU's widest vector instructions.
+//
+// Swift picks one instruction set at compile time (x86-64 baseline: SSE2); these kernels carry
+// AVX-512 and AVX2+FMA variants chosen at run time from what the CPU reports, with a portable
+// fallback. Everything here is tested against QuantCore's plain Swift references.
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// C[m×n] += alpha · op(A) · op(B), all row-major.
+///
+/// op(A) is m×k: A is stored m×k (lda ≥ k) or, when trans_a, k×m (lda ≥ m).
+/// op(B) is k×n: B is stored k×n (ldb ≥ n) or, when trans_b, n×k (ldb ≥ k).
+/// C is m×n with ldc ≥ n. Single-threaded; callers split work over rows of C.
+/// The result is deterministic for a given CPU variant (fixed blocking, fixed summation order).
+void ck_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+              const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc);
+
+/// The variant ck_sgemm uses on this CPU: "avx512", "avx2-fma" or "portable".
+const char *ck_sgemm_variant(void);
+
+/// Forces a variant for tests and benchmarks: 0 = best available, 1 = portable, 2 = avx2-fma,
+/// 3 = avx512 (ignored when the CPU lacks it), for the calling thread only. Returns the variant
+/// now in use on this thread.
+const char *ck_sgemm_force_variant(int variant);
+
+/// im2col for one image of a 2-D convolution: `image` [channels, height, width] unfolds into
+/// `columns` [channels·kernel_h·kernel_w, out_h·out_w], zeros where a tap falls in the padding.
+/// The specification is QuantCore's `Im2Col.unfold`; this is the same loop without Swift's
+/// overflow checks, with contiguous runs for stride 1.
+void ck_im2col(const float *image, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h,
+               ptrdiff_t kernel_w, ptrdiff_t stride_h, ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left,
+               ptrdiff_t dilation_h, ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, float *columns);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
