@@ -50,22 +50,61 @@ public struct Evaluator: Sendable {
             throw EvaluationError.referenceCountMismatch(
                 dataset: dataset.name, expected: dataset.count, got: reference.count)
         }
-        var predictions: [Int] = []
-        predictions.reserveCapacity(dataset.count)
-        var correctCount = 0
-        var top5CorrectCount = 0
-        var totalNLL = 0.0
+        var accumulator = Accumulator(dataset: dataset)
         for range in dataset.batchRanges(of: batchSize) {
             if Task.isCancelled || isCancelled() { throw CancellationError() }
             let batch = dataset.subset(range)
-            let logits = try forward(batch.images)  // [B, classes]
+            try accumulator.add(forward(batch.images), for: range)  // [B, classes]
+            progress?(Double(range.upperBound) / Double(dataset.count))
+        }
+        return accumulator.report(reference: reference)
+    }
+
+    /// Reports on logits already computed, one `[B, classes]` tensor per batch of
+    /// `dataset.batchRanges(of: batchSize)`, in order (e.g. by `Workbench`'s parallel runs).
+    ///
+    /// - Throws: `EvaluationError` for an empty data set, a batch size below 1, a reference of
+    ///   the wrong length, a wrong number of batches or logits of the wrong shape.
+    public func evaluate(_ dataset: Dataset, reference: [Int]? = nil, batchLogits: [Tensor]) throws -> EvalReport {
+        guard batchSize >= 1 else { throw EvaluationError.invalidBatchSize(batchSize) }
+        guard dataset.count > 0 else { throw EvaluationError.emptyDataset(dataset: dataset.name) }
+        if let reference, reference.count != dataset.count {
+            throw EvaluationError.referenceCountMismatch(
+                dataset: dataset.name, expected: dataset.count, got: reference.count)
+        }
+        let ranges = dataset.batchRanges(of: batchSize)
+        guard ranges.count == batchLogits.count else {
+            throw EvaluationError.logitsShape(
+                dataset: dataset.name, batch: 0..<dataset.count, expected: "\(ranges.count) batches",
+                got: [batchLogits.count])
+        }
+        var accumulator = Accumulator(dataset: dataset)
+        for (range, logits) in zip(ranges, batchLogits) { try accumulator.add(logits, for: range) }
+        return accumulator.report(reference: reference)
+    }
+
+    /// Per-sample metrics summed in sample order, in `Double`.
+    private struct Accumulator {
+        let dataset: Dataset
+        var predictions: [Int] = []
+        var correctCount = 0
+        var top5CorrectCount = 0
+        var totalNLL = 0.0
+
+        init(dataset: Dataset) {
+            self.dataset = dataset
+            predictions.reserveCapacity(dataset.count)
+        }
+
+        /// Adds the logits `[B, classes]` of the samples in `range`.
+        mutating func add(_ logits: Tensor, for range: Range<Int>) throws {
             guard logits.rank == 2, logits.shape[0] == range.count, logits.shape[1] >= dataset.classCount else {
                 throw EvaluationError.logitsShape(
                     dataset: dataset.name, batch: range,
                     expected: "[\(range.count), classes] with classes ≥ \(dataset.classCount)", got: logits.shape)
             }
             let classes = logits.shape[1]
-            for (row, label) in batch.labels.enumerated() {
+            for (row, label) in dataset.labels[range].enumerated() {
                 let rowLogits = logits.storage[(row * classes)..<((row + 1) * classes)]
                 let prediction = EvaluationMetrics.argmax(rowLogits)
                 predictions.append(prediction)
@@ -73,22 +112,25 @@ public struct Evaluator: Sendable {
                 if EvaluationMetrics.isInTopK(rowLogits, label: label, k: 5) { top5CorrectCount += 1 }
                 totalNLL += EvaluationMetrics.negativeLogLikelihood(rowLogits, label: label)
             }
-            progress?(Double(range.upperBound) / Double(dataset.count))
         }
-        let count = Double(dataset.count)
-        let agreement = reference.map { reference in
-            Double(zip(predictions, reference).filter { $0 == $1 }.count) / count
+
+        /// The report, with agreement against `reference` when given.
+        func report(reference: [Int]?) -> EvalReport {
+            let count = Double(dataset.count)
+            let agreement = reference.map { reference in
+                Double(zip(predictions, reference).filter { $0 == $1 }.count) / count
+            }
+            return EvalReport(
+                top1: Double(correctCount) / count,
+                top5: Double(top5CorrectCount) / count,
+                meanNLL: totalNLL / count,
+                agreement: agreement,
+                count: dataset.count,
+                correctCount: correctCount,
+                top5CorrectCount: top5CorrectCount,
+                predictions: predictions,
+                top1Interval: EvaluationMetrics.wilsonInterval(successes: correctCount, trials: dataset.count),
+                isExact: dataset.isComplete)
         }
-        return EvalReport(
-            top1: Double(correctCount) / count,
-            top5: Double(top5CorrectCount) / count,
-            meanNLL: totalNLL / count,
-            agreement: agreement,
-            count: dataset.count,
-            correctCount: correctCount,
-            top5CorrectCount: top5CorrectCount,
-            predictions: predictions,
-            top1Interval: EvaluationMetrics.wilsonInterval(successes: correctCount, trials: dataset.count),
-            isExact: dataset.isComplete)
     }
 }

@@ -34,20 +34,21 @@ extension Workbench {
             return report
         }
         let dataset = isWholeSet ? heldOut : try heldOut.evenlySpaced(indices.count)
+        let logits = try batchLogits(
+            of: dataset, model: model, usesActivationCache: isWholeSet, progress: progress, isCancelled: isCancelled)
         var report = try Evaluator(batchSize: batchSize).evaluate(
-            dataset, reference: indices.map { reference.predictions[$0] }, progress: progress,
-            isCancelled: isCancelled
-        ) { try logits(for: $0, model: model) }
+            dataset, reference: indices.map { reference.predictions[$0] }, batchLogits: logits)
         report.isExact = isWholeSet
         return report
     }
 
-    /// The float model on the whole held-out set (computed once).
+    /// The float model on the whole held-out set (computed once; it also fills the activation
+    /// cache with the float model's boundaries).
     public func floatReport(isCancelled: () -> Bool = { false }) throws -> EvalReport {
         if let cached = lock.withLock({ floatEvaluation }) { return cached }
-        let report = try Evaluator(batchSize: batchSize).evaluate(heldOut, isCancelled: isCancelled) {
-            try logits(for: $0)
-        }
+        let logits = try batchLogits(
+            of: heldOut, model: nil, usesActivationCache: true, progress: nil, isCancelled: isCancelled)
+        let report = try Evaluator(batchSize: batchSize).evaluate(heldOut, batchLogits: logits)
         lock.withLock { floatEvaluation = report }
         return report
     }

@@ -20,6 +20,8 @@ public final class Workbench: @unchecked Sendable {
     public let executor: GraphExecutor
     /// Batch size for evaluation and calibration.
     public var batchSize: Int = Evaluator.defaultBatchSize
+    /// Worker threads evaluation spreads batches over (default: the active processor count).
+    public var threadCount: Int = ProcessInfo.processInfo.activeProcessorCount
 
     /// The graph input fed with data.
     let inputName: String
@@ -28,13 +30,29 @@ public final class Workbench: @unchecked Sendable {
     /// Guards the caches below.
     let lock = NSLock()
     /// Layer reports by (layer, settings).
-    private var layerCache: [LayerKey: LayerReport] = [:]
+    var layerCache: [LayerKey: LayerReport] = [:]
+    /// Held-out activations at layer boundaries, so a change re-runs only the graph after it.
+    var activationCache = ActivationCache(capacityBytes: Workbench.defaultActivationCacheBytes)
     /// Activation statistics per layer output, once gathered.
     var calibrators: [String: ActivationCalibrator]?
     /// The float model's held-out evaluation, once computed.
     var floatEvaluation: EvalReport?
 
-    private struct LayerKey: Hashable {
+    /// The default cap on cached activations: 512 MiB.
+    public static let defaultActivationCacheBytes = 512 << 20
+
+    /// The most bytes of held-out activations kept for incremental evaluation (0: none).
+    public var activationCacheBytes: Int {
+        get { lock.withLock { activationCache.capacityBytes } }
+        set {
+            lock.withLock {
+                activationCache.capacityBytes = max(0, newValue)
+                activationCache.removeAll()
+            }
+        }
+    }
+
+    struct LayerKey: Hashable {
         var layer: String
         var settings: LayerSettings
     }

@@ -1,0 +1,166 @@
+import Foundation
+
+/// Fast evaluation: batches spread over worker threads, and on the held-out set, runs that start
+/// at the latest layer boundary whose cached activations still hold for the model.
+extension Workbench {
+    /// Where each layer boundary's run starts: node indices of the layers, ascending, without 0
+    /// (a run from node 0 starts from the data itself).
+    var layerBoundaries: [Int] {
+        Array(Set(layers.map(\.nodeIndex)).filter { $0 > 0 }).sorted()
+    }
+
+    /// The settings of the layers before node `boundary`, in graph order.
+    static func prefix(of settings: [LayerSettings], layers: [Layer], before boundary: Int) -> [LayerSettings] {
+        zip(layers, settings).filter { $0.0.nodeIndex < boundary }.map(\.1)
+    }
+
+    /// Logits `[B, classes]` for every batch of `dataset` (in `batchRanges(of: batchSize)` order)
+    /// under `model` (float when nil).
+    ///
+    /// Batches are spread over `threadCount` workers. With `usesActivationCache` (only for the
+    /// held-out set), each batch starts at the latest boundary cached for this model's prefix,
+    /// and the boundaries after it are cached for the next change.
+    ///
+    /// - Parameters:
+    ///   - progress: fraction of batches done, called after each batch (serialized).
+    ///   - isCancelled: checked before each batch; a cancelled run caches nothing.
+    /// - Throws: `CancellationError`; `GraphError` from a run.
+    func batchLogits(
+        of dataset: Dataset, model: QuantizedModel?, usesActivationCache: Bool,
+        progress: ((Double) -> Void)?, isCancelled: () -> Bool
+    ) throws -> [Tensor] {
+        let ranges = dataset.batchRanges(of: batchSize)
+        let settings = model.map { $0.layerReports.map(\.settings) } ?? layers.map { _ in LayerSettings.float }
+        let layers = self.layers
+        func prefix(_ boundary: Int) -> [LayerSettings] {
+            Workbench.prefix(of: settings, layers: layers, before: boundary)
+        }
+        let start: (boundary: Int, batches: [[String: Tensor]])? =
+            usesActivationCache
+            ? lock.withLock {
+                activationCache.bestStart(among: layerBoundaries, batchSize: batchSize, prefix: prefix)
+            } : nil
+        let startNode = start?.boundary ?? 0
+        let keptBoundaries = usesActivationCache ? layerBoundaries.filter { $0 > startNode } : []
+        let required = Dictionary(
+            uniqueKeysWithValues: keptBoundaries.map { ($0, executor.valuesRequired(toRunFrom: $0)) })
+        let keeping = required.values.reduce(into: Set<String>()) { $0.formUnion($1) }
+        let overrides = model?.weightOverrides ?? [:]
+        let activations = model?.activationQuantization ?? [:]
+
+        // The callbacks run on worker threads but never at the same time (ParallelBatches' lock).
+        let results = ParallelBatches(count: ranges.count)
+        withoutActuallyEscaping(isCancelled) { isCancelled in
+            let callbacks = SerializedCallbacks(progress: progress, isCancelled: isCancelled)
+            let workerCount = max(1, min(threadCount, ranges.count))
+            DispatchQueue.concurrentPerform(iterations: workerCount) { _ in
+                while let index = results.next(isCancelled: callbacks.isCancelled) {
+                    do {
+                        let outputs: [String: Tensor]
+                        if let start {
+                            outputs = try executor.run(
+                                from: start.boundary, values: start.batches[index], weightOverrides: overrides,
+                                activationQuantization: activations, keeping: keeping)
+                        } else {
+                            outputs = try executor.run(
+                                [inputName: dataset.subset(ranges[index]).images], weightOverrides: overrides,
+                                activationQuantization: activations, keeping: keeping)
+                        }
+                        guard let logits = outputs[outputName] else { throw GraphError.missingOutput(outputName) }
+                        results.finish(index, logits: logits, values: outputs, progress: callbacks.progress)
+                    } catch {
+                        results.fail(error)
+                    }
+                }
+            }
+        }
+        let (logits, values) = try results.collected()
+        if usesActivationCache {
+            lock.withLock {
+                for boundary in keptBoundaries {
+                    let names = required[boundary] ?? []
+                    activationCache.store(
+                        boundary: boundary, prefix: prefix(boundary),
+                        batches: values.map { $0.filter { names.contains($0.key) } }, batchSize: batchSize)
+                }
+            }
+        }
+        return logits
+    }
+
+    /// Empties the layer-report and activation caches (the float evaluation is kept), e.g. to
+    /// measure an uncached change or to free memory.
+    public func clearCaches() {
+        lock.withLock {
+            layerCache.removeAll()
+            activationCache.removeAll()
+        }
+    }
+
+    /// Bytes of activations currently cached.
+    public var cachedActivationBytes: Int { lock.withLock { activationCache.byteCount } }
+}
+
+/// A caller's callbacks, handed to worker threads; `ParallelBatches` calls them under its lock,
+/// so they never run concurrently.
+private struct SerializedCallbacks: @unchecked Sendable {
+    let progress: ((Double) -> Void)?
+    let isCancelled: () -> Bool
+}
+
+/// The shared state of one parallel evaluation: which batch is next, the results so far, the
+/// first error.
+private final class ParallelBatches: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextIndex = 0
+    private var doneCount = 0
+    private var error: Error?
+    private var logits: [Tensor?]
+    private var values: [[String: Tensor]]
+
+    init(count: Int) {
+        logits = Array(repeating: nil, count: count)
+        values = Array(repeating: [:], count: count)
+    }
+
+    /// The next batch to run, or nil when all are taken, one failed, or the run is cancelled.
+    func next(isCancelled: () -> Bool) -> Int? {
+        lock.withLock {
+            if error == nil, Task.isCancelled || isCancelled() { error = CancellationError() }
+            guard error == nil, nextIndex < logits.count else { return nil }
+            defer { nextIndex += 1 }
+            return nextIndex
+        }
+    }
+
+    /// Records batch `index`'s results and reports progress.
+    func finish(
+        _ index: Int, logits batchLogits: Tensor, values batchValues: [String: Tensor], progress: ((Double) -> Void)?
+    ) {
+        lock.withLock {
+            logits[index] = batchLogits
+            values[index] = batchValues
+            doneCount += 1
+            progress?(Double(doneCount) / Double(logits.count))
+        }
+    }
+
+    /// Records the first failure; later batches are not started.
+    func fail(_ failure: Error) {
+        lock.withLock {
+            if error == nil { error = failure }
+        }
+    }
+
+    /// Every batch's logits and kept values, in order.
+    ///
+    /// - Throws: the first failure.
+    func collected() throws -> ([Tensor], [[String: Tensor]]) {
+        try lock.withLock {
+            if let error { throw error }
+            let all = logits.compactMap { $0 }
+            guard all.count == logits.count else { throw CancellationError() }
+            return (all, values)
+        }
+    }
+}
