@@ -26,17 +26,22 @@ public enum ONNXModel {
     /// The graph stored in the ONNX file at `url`.
     ///
     /// - Throws: `ModelIOError` naming the file: `.unreadable`, `.malformed` (not a model,
-    ///   inconsistent tensor data, external data), `.unsupportedOperator`,
+    ///   inconsistent tensor data, external data outside the model's folder or beyond its file,
+    ///   a NaN or infinite initializer), `.unsupportedOperator`,
     ///   `.unsupportedDataType`, or `.invalidGraph` (dangling references, cycles, bad or
     ///   unsupported attributes).
     public static func load(contentsOf url: URL) throws -> Graph {
-        try decode(readFile(at: url), source: url.path)
+        let data = try readFile(at: url)
+        return try decode(data, source: url.path, folder: url.deletingLastPathComponent())
     }
 
     /// The graph stored in `data`, a serialized `ModelProto`; `source` names it in errors.
     ///
+    /// Tensors kept in side files (`data_location = EXTERNAL`) are read from `folder`, never
+    /// outside it (see `ONNXExternalData`); with `folder` `nil` they are refused.
+    ///
     /// - Throws: `ModelIOError` as for `load(contentsOf:)`.
-    public static func decode(_ data: Data, source: String) throws -> Graph {
+    public static func decode(_ data: Data, source: String, folder: URL? = nil) throws -> Graph {
         let model: Onnx_ModelProto
         do {
             model = try Onnx_ModelProto(serializedBytes: data)
@@ -44,7 +49,7 @@ public enum ONNXModel {
             throw ModelIOError.malformed(
                 path: source, detail: "not a valid ONNX model (protobuf decoding failed: \(error))")
         }
-        return try ONNXGraphReader.graph(from: model, path: source)
+        return try ONNXGraphReader.graph(from: model, path: source, folder: folder)
     }
 
     /// `graph` serialized as an ONNX `ModelProto`.
