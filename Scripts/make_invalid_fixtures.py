@@ -6,6 +6,8 @@
   Tests/Fixtures/invalid/data/     more broken .npy/.npz/.csv files (InvalidDataFileTests; the
                                    first ones come from make_data_fixtures.py)
   Tests/Fixtures/invalid/plans/    broken plan JSON files (InvalidPlanFileTests)
+  Tests/Fixtures/invalid/sessions/ three generated session files (SessionFixtureTests; the others
+                                   are hand-written)
   Tests/Fixtures/external-data/    a valid model whose weight lives in a side file (location key)
 
 Every file is a few hundred bytes at most; several claim gigabytes in their headers, which the
@@ -34,6 +36,7 @@ ONNX_DIR = os.path.join(FIXTURES, "invalid", "onnx")
 IDX_DIR = os.path.join(FIXTURES, "invalid", "idx")
 DATA_DIR = os.path.join(FIXTURES, "invalid", "data")
 PLAN_DIR = os.path.join(FIXTURES, "invalid", "plans")
+SESSION_DIR = os.path.join(FIXTURES, "invalid", "sessions")
 EXTERNAL_DIR = os.path.join(FIXTURES, "external-data")
 
 
@@ -203,6 +206,11 @@ def raw_npy(header, payload, major=1):
     return b"\x93NUMPY" + bytes([major, 0]) + size + text.encode("latin1") + payload
 
 
+def zip_entry(archive, name, data):
+    """Adds an entry with a fixed timestamp, so regenerating gives the same bytes."""
+    archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data)
+
+
 def make_data():
     values = np.arange(6, dtype=np.float32).reshape(2, 3)
     nan = values.copy()
@@ -211,8 +219,8 @@ def make_data():
     inf = values.astype(np.float64)
     inf[0, 2] = 1e300  # finite as float64, infinite once read as float32
     with zipfile.ZipFile(os.path.join(DATA_DIR, "inf.npz"), "w") as archive:
-        archive.writestr("x.npy", npy_bytes(inf))
-        archive.writestr("y.npy", npy_bytes(np.array([0, 1], dtype=np.int64)))
+        zip_entry(archive, "x.npy", npy_bytes(inf))
+        zip_entry(archive, "y.npy", npy_bytes(np.array([0, 1], dtype=np.int64)))
     write(DATA_DIR, "empty.npy", npy_bytes(np.zeros((0, 4), np.float32)))
     write(DATA_DIR, "zero-and-overflow-dims.npy",
           raw_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 4000000000000, 4000000000), }", b""))
@@ -226,17 +234,17 @@ def make_data():
     write(DATA_DIR, "huge-header-v2.npy", b"\x93NUMPY\x02\x00" + b"\xff\xff\xff\xff" + b"{}")
     write(DATA_DIR, "scalar-images.npy", npy_bytes(np.float32(3)))
     with zipfile.ZipFile(os.path.join(DATA_DIR, "float-labels.npz"), "w") as archive:
-        archive.writestr("x.npy", npy_bytes(values))
-        archive.writestr("y.npy", npy_bytes(np.array([0.5, 1], dtype=np.float32)))
+        zip_entry(archive, "x.npy", npy_bytes(values))
+        zip_entry(archive, "y.npy", npy_bytes(np.array([0.5, 1], dtype=np.float32)))
     with zipfile.ZipFile(os.path.join(DATA_DIR, "label-count.npz"), "w") as archive:
-        archive.writestr("x.npy", npy_bytes(values))
-        archive.writestr("y.npy", npy_bytes(np.array([0, 1, 2], dtype=np.int64)))
+        zip_entry(archive, "x.npy", npy_bytes(values))
+        zip_entry(archive, "y.npy", npy_bytes(np.array([0, 1, 2], dtype=np.int64)))
     with zipfile.ZipFile(os.path.join(DATA_DIR, "single-class.npz"), "w") as archive:
-        archive.writestr("x.npy", npy_bytes(values))
-        archive.writestr("y.npy", npy_bytes(np.array([0, 0], dtype=np.int64)))
+        zip_entry(archive, "x.npy", npy_bytes(values))
+        zip_entry(archive, "y.npy", npy_bytes(np.array([0, 0], dtype=np.int64)))
     archive_bytes = io.BytesIO()
     with zipfile.ZipFile(archive_bytes, "w") as archive:
-        archive.writestr("x.npy", npy_bytes(values))
+        zip_entry(archive, "x.npy", npy_bytes(values))
     write(DATA_DIR, "truncated.npz", archive_bytes.getvalue()[:60])
     write(DATA_DIR, "nan.csv", "label,a,b\n1,0.5,0.25\n0,nan,1\n")
     write(DATA_DIR, "ragged.csv", "label,a,b\n1,0.5,0.25\n0,0.75\n")
@@ -266,7 +274,15 @@ def make_plans():
     write(PLAN_DIR, "deep-nesting.json", "[" * 20000 + "]" * 20000)
 
 
+def make_sessions():
+    # The rest of invalid/sessions/ is hand-written; these three are easier to generate.
+    write(SESSION_DIR, "deep-nesting.json", "[" * 20000 + "]" * 20000)
+    write(SESSION_DIR, "not-utf8.json", b"\xff\xfe{\x00\"\x00v\x00")
+    write(SESSION_DIR, "huge-version.json", '{ "version": 1e400 }\n')
+
+
 def main():
+    make_sessions()
     make_onnx()
     make_idx()
     make_data()

@@ -15,6 +15,9 @@ import Testing
         return try Workbench(graph: graph, heldOut: try DemoData.heldOutSet().first(100), calibration: nil)
     }
 
+    /// One workbench shared by the tests that do not change it (it caches the float report).
+    static let shared = Result { try workbench() }
+
     /// Every number a report shows is finite, and the evaluation is a proper one.
     static func expectDefined(_ model: QuantizedModel, _ report: EvalReport, _ label: String) {
         for layer in model.layerReports {
@@ -45,7 +48,7 @@ import Testing
 
     @Test(arguments: oneBitSchemes)
     func oneBitPlansStoreTwoLevelsPerTensor(scheme: Scheme) throws {
-        let workbench = try Self.workbench()
+        let workbench = try Self.shared.get()
         let model = try workbench.apply(
             QuantPlan(defaults: LayerSettings(bitWidth: 1, scheme: scheme, granularity: .tensor)))
         let report = try workbench.evaluate(model)
@@ -60,7 +63,7 @@ import Testing
 
     @Test(arguments: sixteenBitSchemes)
     func sixteenBitPlansAreNearlyLossless(scheme: Scheme) throws {
-        let workbench = try Self.workbench()
+        let workbench = try Self.shared.get()
         let model = try workbench.apply(
             QuantPlan(defaults: LayerSettings(bitWidth: 16, scheme: scheme, granularity: .channel)))
         let report = try workbench.evaluate(model)
@@ -76,7 +79,7 @@ import Testing
 
     @Test(arguments: Scheme.allCases)
     func layersPrunedEntirelyAreDefined(scheme: Scheme) throws {
-        let workbench = try Self.workbench()
+        let workbench = try Self.shared.get()
         // A threshold above every |w|: each layer keeps no weight at all.
         let largest = workbench.graph.initializers.values.flatMap(\.storage).map(abs).max() ?? 0
         let model = try workbench.apply(
