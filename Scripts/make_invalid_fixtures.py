@@ -136,6 +136,21 @@ def make_onnx():
         [matmul()], [weight(dims=(3, 10), values=np.linspace(-1, 1, 30))], inputs=(("x", [1, 3]),),
         outputs=(("y", [1, 10]),)))
 
+    # Valid files whose attributes or input shape ask for terabytes once run (inspect, eval):
+    # refused by the operators before anything is allocated.
+    image = (("x", [1, 1, 4, 4]),)
+    pads = helper.make_tensor("pads", TensorProto.INT64, [8], [0, 0, 2**40, 0, 0, 0, 0, 0])
+    save(ONNX_DIR, "run-pad-huge.onnx", model(
+        [helper.make_node("Pad", ["x", "pads"], ["y"], name="pad")], [pads], inputs=image, outputs=(("y", None),)))
+    save(ONNX_DIR, "run-conv-huge-pads.onnx", model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", pads=[2**20] * 4)], [weight(dims=(1, 1, 1, 1), values=[1])],
+        inputs=image, outputs=(("y", None),)))
+    save(ONNX_DIR, "run-pool-huge-pads.onnx", model(
+        [helper.make_node("MaxPool", ["x"], ["y"], name="pool", kernel_shape=[1, 1], pads=[2**20] * 4)],
+        inputs=image, outputs=(("y", None),)))
+    save(ONNX_DIR, "run-input-huge.onnx", model(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")], inputs=(("x", [1, 2**40]),), outputs=(("y", None),)))
+
     # External data: the side file holds [1, 2, 3, 4] as float32 (16 bytes).
     side = np.arange(1, 5, dtype=np.float32).tobytes()
     write(ONNX_DIR, "weights.bin", side)

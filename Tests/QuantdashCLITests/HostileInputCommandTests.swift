@@ -23,6 +23,11 @@ import Testing
         try expectOneLineFailure(
             ["eval", "--model", nan, "--data", "demo"], file: nan,
             message: "initializer 'w' holds nan at index 2; weights must be finite numbers")
+        let pad = Self.invalid + "onnx/run-pad-huge.onnx"
+        try expectOneLineFailure(
+            ["inspect", pad], file: pad,
+            message:
+                "Pad node 'pad': shape mismatch: shape [1, 1, 1099511627780, 4] would hold more than 1073741824 values")
         let outside = Self.invalid + "onnx/external-dotdot.onnx"
         try expectOneLineFailure(
             ["inspect", outside], file: outside,

@@ -74,9 +74,38 @@ import Testing
         #expect(!text.contains("\n"), "\(text)")
     }
 
+    /// Models that load but whose attributes or input shape ask for terabytes once run: refused
+    /// by the operator (or the summary's input) before anything is allocated.
+    static let runCases: [(file: String, message: String)] = [
+        (
+            "run-pad-huge.onnx",
+            "Pad node 'pad': shape mismatch: shape [1, 1, 1099511627780, 4] would hold more than 1073741824 values"
+        ),
+        (
+            "run-conv-huge-pads.onnx",
+            "Conv node 'conv': shape mismatch: shape [1, 1, 2097156, 2097156] would hold more than 1073741824 values"
+        ),
+        (
+            "run-pool-huge-pads.onnx",
+            "MaxPool node 'pool': shape mismatch: shape [1, 1, 2097156, 2097156] would hold more than 1073741824 values"
+        ),
+        (
+            "run-input-huge.onnx",
+            "Input node 'x': shape mismatch: shape [1, 1099511627776] would hold more than 1073741824 values"
+        ),
+    ]
+
+    @Test(arguments: runCases.indices)
+    func eachModelRefusesToAllocateTerabytes(index: Int) throws {
+        let (file, message) = Self.runCases[index]
+        let graph = try ONNXModel.load(contentsOf: Self.folder.appendingPathComponent(file))
+        let error = try #require(throws: GraphError.self) { try graph.summary() }
+        #expect(error.description == message)
+    }
+
     @Test func everyFixtureIsCovered() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path)
             .filter { $0.hasSuffix(".onnx") && $0 != "input-3-features.onnx" }
-        #expect(Set(files) == Set(Self.cases.map(\.file)))
+        #expect(Set(files) == Set(Self.cases.map(\.file) + Self.runCases.map(\.file)))
     }
 }
