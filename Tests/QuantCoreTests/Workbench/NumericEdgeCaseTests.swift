@@ -98,6 +98,31 @@ import Testing
         #expect(Set(report.predictions).count == 1)
     }
 
+    @Test(arguments: [
+        // Every weight pruned (sparse storage of nothing), and the narrowest affine codes (uint4 in ONNX).
+        LayerSettings(bitWidth: 8, scheme: .symmetric, pruning: .threshold(1000)),
+        LayerSettings(bitWidth: 1, scheme: .asymmetric),
+    ])
+    func edgePlansExportAndReadBack(settings: LayerSettings) throws {
+        let workbench = try Self.shared.get()
+        let model = try workbench.apply(QuantPlan(defaults: settings))
+        let predictions = try workbench.evaluate(model).predictions
+        // The QDQ model, written and read back, predicts what the workbench evaluated.
+        let qdq = try QDQExporter.qdqGraph(from: workbench.graph, quantized: model)
+        let reread = try ONNXModel.decode(try ONNXModel.encode(qdq), source: "qdq.onnx")
+        let executor = try GraphExecutor(graph: reread)
+        let outputs = try executor.run([reread.inputs[0].name: workbench.heldOut.images])
+        let logits = try #require(outputs[reread.outputs[0].name])
+        let classes = logits.shape[1]
+        let exported = (0..<logits.shape[0]).map {
+            EvaluationMetrics.argmax(logits.storage[($0 * classes)..<(($0 + 1) * classes)])
+        }
+        #expect(exported == predictions, "\(settings)")
+        // The C export stores exactly what the size model counts (it checks this itself).
+        let c = try CExporter.generate(model, graph: workbench.graph, name: "edge", path: "edge")
+        #expect(c.flashBytes == model.size.currentBytes)
+    }
+
     @Test func anEmptyDataSetIsAClearError() throws {
         let empty = try Dataset(name: "none.npy", images: Tensor(shape: [0, 784]), labels: [])
         #expect(throws: EvaluationError.emptyDataset(dataset: "none.npy")) {
