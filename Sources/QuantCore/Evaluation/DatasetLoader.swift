@@ -74,7 +74,8 @@ public enum DatasetLoader {
     /// when the element count matches. Values become `(stored / scaleDivisor − mean) / std`.
     ///
     /// Files with no samples, and values that are NaN or infinite as `Float` (a float64 beyond
-    /// ±3.4e38 included), are refused with the first offending flat index.
+    /// ±3.4e38 included) or become so through scaling and normalization, are refused with the
+    /// first offending flat index.
     ///
     /// - Throws: `ModelIOError` naming the file and field, line or byte at fault;
     ///   `EvaluationError` when images and labels do not fit together.
@@ -99,6 +100,12 @@ public enum DatasetLoader {
         let divisor = options.scaleDivisor ?? (raw.isUInt8 ? 255 : 1)
         if divisor != 1 { values = values.map { $0 / divisor } }
         try normalize(&values, shape: [rows] + sampleShape, options: options, path: path)
+        if let index = values.firstIndex(where: { !$0.isFinite }) {
+            throw ModelIOError.incompatible(
+                path: path,
+                detail: "value at index \(index) becomes \(values[index]) after --scale, --mean and --std; "
+                    + "check those options")
+        }
         let labels = raw.labels.map { Array($0.prefix(rows)) } ?? [Int](repeating: 0, count: rows)
         return try Dataset(
             name: path, images: Tensor(shape: [rows] + sampleShape, storage: values), labels: labels,

@@ -121,6 +121,18 @@ import Testing
         }
     }
 
+    @Test func normalizationThatOverflowsIsRefused() throws {
+        let path = TestSupport.packageRoot.appendingPathComponent("Tests/Fixtures/data/heldout50-x-f32.npy").path
+        var options = DatasetLoadOptions()
+        options.requiresLabels = false
+        options.std = [1e-40]  // 1 / 1e-40 is beyond Float's range
+        let error = try #require(throws: ModelIOError.self) { try DatasetLoader.load(path: path, options: options) }
+        #expect(
+            error.description.hasPrefix("\(path): value at index ")
+                && error.description.hasSuffix(" becomes inf after --scale, --mean and --std; check those options"),
+            "\(error.description)")
+    }
+
     @Test func everyIDXFixtureIsCovered() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("idx").path)
         let covered = Set(Self.cases.flatMap { [$0.images, $0.labels ?? ""] })

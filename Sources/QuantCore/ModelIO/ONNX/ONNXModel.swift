@@ -19,6 +19,9 @@ import SwiftProtobuf
 /// - Add/Sub/Mul/Div before opset 7 with `broadcast`/`axis` are accepted only where they equal
 ///   NumPy broadcasting.
 ///
+/// Tensors kept in side files (`data_location = EXTERNAL`) are read from the model's folder only
+/// (`ONNXExternalData`); initializers holding NaN or ±∞ are refused, naming the initializer.
+///
 /// Writing produces IR version 8 with opset 13 (see `ONNXGraphWriter` for the exceptions),
 /// `producer_name` "quantdash", initializers as little-endian `raw_data` in their original
 /// element type, and the graph's metadata as `metadata_props`.
