@@ -24,14 +24,17 @@ public struct Dataset: Sendable, Equatable {
     ///   - name: names the data in errors and reports; use the file path for file data.
     ///   - images: `[N, ...]`, at least rank 1.
     ///   - labels: `N` labels, each in `0..<classCount`.
-    ///   - classCount: the number of classes; `nil` means the largest label plus one.
+    ///   - classCount: the number of classes; `nil` means the largest label plus one, at most
+    ///     `maximumInferredClassCount` (a larger label is then out of range).
     /// - Throws: `EvaluationError` naming `name` when the counts differ or a label is out of range.
     public init(name: String, images: Tensor, labels: [Int], classCount: Int? = nil) throws {
         guard images.rank >= 1 else { throw EvaluationError.missingSampleAxis(dataset: name) }
         guard images.shape[0] == labels.count else {
             throw EvaluationError.countMismatch(dataset: name, images: images.shape[0], labels: labels.count)
         }
-        let classes = classCount ?? ((labels.max() ?? 0) + 1)
+        // An inferred class count is capped, so one absurd label (Int.max, 10^12) cannot overflow
+        // or ask for a per-class table of that size.
+        let classes = classCount ?? min((labels.max() ?? 0), Self.maximumInferredClassCount - 1) + 1
         guard classes >= 1 else { throw EvaluationError.invalidClassCount(dataset: name, classCount: classes) }
         if let index = labels.firstIndex(where: { $0 < 0 || $0 >= classes }) {
             throw EvaluationError.labelOutOfRange(
@@ -44,6 +47,9 @@ public struct Dataset: Sendable, Equatable {
         self.sourceRange = 0..<labels.count
         self.sourceCount = labels.count
     }
+
+    /// The largest class count inferred from labels alone (a million; ImageNet-21k has 21 841).
+    public static let maximumInferredClassCount = 1_000_000
 
     /// The number of samples.
     public var count: Int { labels.count }

@@ -73,18 +73,39 @@ public enum DatasetLoader {
     /// Images keep their stored shape `[N, ...]`; the workbench reshapes them to the model input
     /// when the element count matches. Values become `(stored / scaleDivisor − mean) / std`.
     ///
+    /// Files with no samples, and values that are NaN or infinite as `Float` (a float64 beyond
+    /// ±3.4e38 included) or become so through scaling and normalization, are refused with the
+    /// first offending flat index.
+    ///
     /// - Throws: `ModelIOError` naming the file and field, line or byte at fault;
     ///   `EvaluationError` when images and labels do not fit together.
     public static func load(path: String, options: DatasetLoadOptions = .init()) throws -> Dataset {
         let raw = try RawData.read(path: path, options: options)
+        guard raw.rowCount > 0 else {
+            throw ModelIOError.malformed(
+                path: path, detail: "holds no samples (shape \(EvaluationError.format(raw.shape)))")
+        }
         var rows = raw.rowCount
         if let limit = options.limit { rows = min(rows, max(limit, 0)) }
         let sampleShape = Array(raw.shape.dropFirst())
         let perSample = Tensor.elementCount(of: sampleShape)
         var values = raw.values(0..<rows * perSample)
+        if let index = values.firstIndex(where: { !$0.isFinite }) {
+            throw ModelIOError.malformed(
+                path: path,
+                detail:
+                    "value \(values[index]) at index \(index) (sample \(index / max(perSample, 1))) is not a finite number"
+            )
+        }
         let divisor = options.scaleDivisor ?? (raw.isUInt8 ? 255 : 1)
         if divisor != 1 { values = values.map { $0 / divisor } }
         try normalize(&values, shape: [rows] + sampleShape, options: options, path: path)
+        if let index = values.firstIndex(where: { !$0.isFinite }) {
+            throw ModelIOError.incompatible(
+                path: path,
+                detail: "value at index \(index) becomes \(values[index]) after --scale, --mean and --std; "
+                    + "check those options")
+        }
         let labels = raw.labels.map { Array($0.prefix(rows)) } ?? [Int](repeating: 0, count: rows)
         return try Dataset(
             name: path, images: Tensor(shape: [rows] + sampleShape, storage: values), labels: labels,

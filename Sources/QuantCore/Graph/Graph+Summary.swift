@@ -82,7 +82,9 @@ extension Graph {
         let executor = try GraphExecutor(graph: self)
         var feeds: [String: Tensor] = [:]
         for input in inputs {
-            feeds[input.name] = Tensor.zeros(input.shape.map { $0 ?? 1 })
+            let shape = input.shape.map { $0 ?? 1 }
+            try Ops.checkElementCount(shape, node: input.name, op: "Input")
+            feeds[input.name] = Tensor.zeros(shape)
         }
         let produced = Set(nodes.flatMap(\.outputs).filter { !$0.isEmpty })
         let values = try executor.run(feeds, keeping: produced)

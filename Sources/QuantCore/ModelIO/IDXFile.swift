@@ -108,16 +108,19 @@ public struct IDXFile: Sendable, Equatable {
             let extent = (0..<4).reduce(0) { ($0 << 8) | Int(bytes[offset + $1]) }
             shape.append(extent)
         }
-        // Multiply with overflow checks: UInt32 extents can describe more than 2^63 bytes.
+        // Multiply with overflow checks: UInt32 extents can describe more than 2^63 bytes. The
+        // non-zero extents must multiply without overflow even when one extent is 0.
         var expectedByteCount = elementType.byteWidth
+        var addressable = elementType.byteWidth
         for extent in shape {
-            let (product, overflow) = expectedByteCount.multipliedReportingOverflow(by: extent)
+            let (product, overflow) = addressable.multipliedReportingOverflow(by: max(extent, 1))
             guard !overflow else {
                 let dims = shape.map(String.init).joined(separator: " × ")
                 throw malformed(
                     "dimensions \(dims) (bytes 4...\(headerByteCount - 1)) describe more data than can be addressed")
             }
-            expectedByteCount = product
+            addressable = product
+            expectedByteCount *= extent  // never above `addressable`
         }
         let foundByteCount = bytes.count - headerByteCount
         guard foundByteCount == expectedByteCount else {

@@ -104,13 +104,17 @@ public struct NumPyArray: Sendable, Equatable {
         let fields = try NumPyHeader.parse(header, path: path, offset: headerStart)
         let array = try fields.validated(path: path)
         let byteWidth = array.elementType.byteWidth
+        // Zero extents do not excuse the others: (0, 10^13, 10^13) would overflow in any code
+        // that multiplies a sample's axes, so the product of the non-zero extents must fit too.
         var needed = byteWidth
+        var addressable = byteWidth
         for extent in array.shape {
-            let (product, overflow) = needed.multipliedReportingOverflow(by: extent)
+            let (product, overflow) = addressable.multipliedReportingOverflow(by: max(extent, 1))
             guard !overflow else {
                 throw malformed("shape \(NumPyHeader.format(array.shape)) holds more values than can be addressed")
             }
-            needed = product
+            addressable = product
+            needed *= extent  // never above `addressable`
         }
         let present = data.count - payloadStart
         guard needed == present else {

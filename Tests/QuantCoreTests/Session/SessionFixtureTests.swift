@@ -11,6 +11,12 @@ import Testing
 
     static let expected: [(file: String, message: String)] = [
         ("truncated.json", "not a valid session: invalid JSON (unexpected end of file during JSON parse)"),
+        (
+            "deep-nesting.json",
+            "not a valid session: invalid JSON at line 1, column 514 (too many nested arrays or dictionaries)"
+        ),
+        ("not-utf8.json", "not a valid session: invalid JSON (unexpected end of file during JSON parse)"),
+        ("huge-version.json", "version: expected a whole-number version, found an unreadable value"),
         ("empty.json", "not a valid session: invalid JSON (unexpected end of file during JSON parse)"),
         ("not-an-object.json", "not a valid session: expected a JSON object at the top level"),
         ("wrong-version.json", "unsupported session version 2 (this quantdash reads version 1)"),

@@ -65,6 +65,7 @@ extension Ops {
         let window = try SlidingWindow(
             inputExtents: Array(x.shape.dropFirst(2)), kernel: kernel, strides: attributes.strides,
             pads: attributes.pads, dilations: attributes.dilations, autoPad: attributes.autoPad, node: node, op: op)
+        try checkElementCount([x.shape[0], outputChannels] + window.outputExtents, node: node, op: op)
         return ConvolutionProblem(
             batch: x.shape[0], inputChannels: channels, outputChannels: outputChannels, group: group, window: window)
     }

@@ -34,6 +34,14 @@ extension Ops {
             begins[axis] = amounts[position]
             ends[axis] = amounts[position + padded.count]
         }
+        var outputExtents: [Int] = []
+        for axis in 0..<x.rank {
+            let (grown, overflow) = x.shape[axis].addingReportingOverflow(begins[axis])
+            let (extent, overflowEnd) = grown.addingReportingOverflow(ends[axis])
+            guard !overflow, !overflowEnd else { throw mismatch(node, op, "pads \(amounts) are too large") }
+            outputExtents.append(extent)
+        }
+        try checkElementCount(outputExtents, node: node, op: op)
         // Per axis, the input index read at each output position (−1: the constant).
         var sources: [[Int]] = []
         for axis in 0..<x.rank {

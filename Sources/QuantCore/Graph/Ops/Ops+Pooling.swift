@@ -32,6 +32,7 @@ extension Ops {
             inputExtents: Array(x.shape.dropFirst(2)), kernel: attributes.kernelShape, strides: attributes.strides,
             pads: attributes.pads, dilations: attributes.dilations, autoPad: attributes.autoPad,
             ceilMode: attributes.ceilMode, node: node, op: op)
+        try checkElementCount([x.shape[0], x.shape[1]] + window.outputExtents, node: node, op: op)
         let (height, width) = window.planeAxes
         let planes = x.shape[0] * x.shape[1]
         let inputPlane = height.input * width.input, outputPlane = height.output * width.output

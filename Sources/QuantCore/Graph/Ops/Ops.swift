@@ -10,6 +10,23 @@ enum Ops {
         .shapeMismatch(node: node, op: op, detail: detail)
     }
 
+    /// The most values one tensor that attributes alone can grow (Pad, Conv, pooling) may hold:
+    /// 2^30 float32 values, 4 GiB. Larger shapes come from broken or hostile attributes and are
+    /// refused before anything is allocated.
+    static let maximumElementCount = 1 << 30
+
+    /// Throws `shapeMismatch` unless `shape` holds at most `maximumElementCount` values.
+    static func checkElementCount(_ shape: [Int], node: String, op: String) throws {
+        var count = 1
+        for extent in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: max(extent, 0))
+            guard !overflow, product <= maximumElementCount else {
+                throw mismatch(node, op, "shape \(shape) would hold more than \(maximumElementCount) values")
+            }
+            count = product
+        }
+    }
+
     /// Resolves a possibly negative `axis` against `rank` (valid range `-rank..<rank`, or
     /// `-rank...rank` when `allowingEnd`), or throws `shapeMismatch`.
     static func normalizedAxis(

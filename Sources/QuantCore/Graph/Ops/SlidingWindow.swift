@@ -110,7 +110,8 @@ struct SlidingWindow: Sendable, Equatable {
             throw invalid("dilations \(dilations) must be positive")
         }
         guard pads.isEmpty || pads.count == 2 * rank else { throw invalid("pads \(pads) needs \(2 * rank) entries") }
-        guard pads.allSatisfy({ $0 >= 0 && $0 <= limit }) else { throw invalid("pads \(pads) must be non-negative") }
+        guard pads.allSatisfy({ $0 >= 0 }) else { throw invalid("pads \(pads) must be non-negative") }
+        guard pads.allSatisfy({ $0 <= limit }) else { throw invalid("pads \(pads) must be at most \(limit)") }
     }
 
     /// The output spatial extents.

@@ -14,6 +14,8 @@ struct ONNXGraphReader {
     let path: String
     /// The version of the default (`ai.onnx`) operator set the model imports.
     let opset: Int
+    /// Where external tensor data is read from (the model's folder), or `nil` to refuse it.
+    var externalData: ONNXExternalData? = nil
     /// Initializers read so far, including those synthesized from old-style attributes.
     var initializers: [String: Tensor] = [:]
     /// File element types that are not float32, for initializers and Constant outputs.
@@ -25,16 +27,18 @@ struct ONNXGraphReader {
     /// Initializers folded into a node's attributes; dropped at the end unless still read.
     var foldedInitializers: Set<String> = []
 
-    /// The graph held by `model`.
+    /// The graph held by `model`; tensors kept in side files are read from `folder` (see
+    /// `ONNXExternalData`), or refused when it is `nil`.
     ///
     /// - Throws: `ModelIOError` naming `path`.
-    static func graph(from model: Onnx_ModelProto, path: String) throws -> Graph {
+    static func graph(from model: Onnx_ModelProto, path: String, folder: URL? = nil) throws -> Graph {
         guard model.hasGraph else {
             throw ModelIOError.malformed(path: path, detail: "the file holds no graph (is it an ONNX model?)")
         }
         let defaultDomain = model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }
         // IR versions before 3 had no opset_import and implied operator set 1.
         var reader = ONNXGraphReader(path: path, opset: defaultDomain.map { Int(truncatingIfNeeded: $0.version) } ?? 1)
+        reader.externalData = folder.map { ONNXExternalData(path: path, folder: $0) }
         return try reader.read(model)
     }
 
@@ -47,7 +51,15 @@ struct ONNXGraphReader {
             guard !initializer.name.isEmpty else {
                 throw ModelIOError.malformed(path: path, detail: "initializer #\(index) has no name")
             }
-            let (tensor, type) = try ONNXTensorCoding.tensor(from: initializer, path: path)
+            let (tensor, type) = try ONNXTensorCoding.tensor(
+                from: initializer, path: path, externalData: externalData)
+            // Weights must be numbers: a NaN or infinity would poison every range, scale and metric.
+            if let index = tensor.storage.firstIndex(where: { !$0.isFinite }) {
+                throw ModelIOError.malformed(
+                    path: path,
+                    detail: "initializer '\(initializer.name)' holds \(tensor.storage[index]) at index \(index); "
+                        + "weights must be finite numbers")
+            }
             try addInitializer(initializer.name, tensor, type)
         }
         let inputs = try proto.input.filter { initializers[$0.name] == nil }.map(valueInfo)

@@ -19,6 +19,9 @@ import SwiftProtobuf
 /// - Add/Sub/Mul/Div before opset 7 with `broadcast`/`axis` are accepted only where they equal
 ///   NumPy broadcasting.
 ///
+/// Tensors kept in side files (`data_location = EXTERNAL`) are read from the model's folder only
+/// (`ONNXExternalData`); initializers holding NaN or ±∞ are refused, naming the initializer.
+///
 /// Writing produces IR version 8 with opset 13 (see `ONNXGraphWriter` for the exceptions),
 /// `producer_name` "quantdash", initializers as little-endian `raw_data` in their original
 /// element type, and the graph's metadata as `metadata_props`.
@@ -26,17 +29,22 @@ public enum ONNXModel {
     /// The graph stored in the ONNX file at `url`.
     ///
     /// - Throws: `ModelIOError` naming the file: `.unreadable`, `.malformed` (not a model,
-    ///   inconsistent tensor data, external data), `.unsupportedOperator`,
+    ///   inconsistent tensor data, external data outside the model's folder or beyond its file,
+    ///   a NaN or infinite initializer), `.unsupportedOperator`,
     ///   `.unsupportedDataType`, or `.invalidGraph` (dangling references, cycles, bad or
     ///   unsupported attributes).
     public static func load(contentsOf url: URL) throws -> Graph {
-        try decode(readFile(at: url), source: url.path)
+        let data = try readFile(at: url)
+        return try decode(data, source: url.path, folder: url.deletingLastPathComponent())
     }
 
     /// The graph stored in `data`, a serialized `ModelProto`; `source` names it in errors.
     ///
+    /// Tensors kept in side files (`data_location = EXTERNAL`) are read from `folder`, never
+    /// outside it (see `ONNXExternalData`); with `folder` `nil` they are refused.
+    ///
     /// - Throws: `ModelIOError` as for `load(contentsOf:)`.
-    public static func decode(_ data: Data, source: String) throws -> Graph {
+    public static func decode(_ data: Data, source: String, folder: URL? = nil) throws -> Graph {
         let model: Onnx_ModelProto
         do {
             model = try Onnx_ModelProto(serializedBytes: data)
@@ -44,7 +52,7 @@ public enum ONNXModel {
             throw ModelIOError.malformed(
                 path: source, detail: "not a valid ONNX model (protobuf decoding failed: \(error))")
         }
-        return try ONNXGraphReader.graph(from: model, path: source)
+        return try ONNXGraphReader.graph(from: model, path: source, folder: folder)
     }
 
     /// `graph` serialized as an ONNX `ModelProto`.

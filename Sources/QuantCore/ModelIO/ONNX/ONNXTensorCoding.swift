@@ -12,17 +12,21 @@ enum ONNXTensorCoding {
     /// - Parameters:
     ///   - proto: the message; its `name` is used in errors (`fallbackName` when empty).
     ///   - path: the file, for errors.
+    ///   - externalData: where tensors with `data_location = EXTERNAL` are read from (the model's
+    ///     folder); `nil` rejects such tensors (a model decoded from memory has no folder).
     /// - Throws: `ModelIOError.unsupportedDataType`, or `.malformed` when the data does not
-    ///   match the shape, dimensions are negative, or the data lives in an external file.
+    ///   match the shape, dimensions are negative or overflow, or external data is refused.
     static func tensor(
-        from proto: Onnx_TensorProto, path: String, fallbackName: String = ""
+        from proto: Onnx_TensorProto, path: String, fallbackName: String = "",
+        externalData: ONNXExternalData? = nil
     ) throws -> (Tensor, ElementType) {
         let name = proto.name.isEmpty ? fallbackName : proto.name
-        if proto.dataLocation == .external || !proto.externalData.isEmpty {
+        let isExternal = proto.dataLocation == .external || !proto.externalData.isEmpty
+        if isExternal && externalData == nil {
             throw ModelIOError.malformed(
                 path: path,
-                detail: "tensor '\(name)' keeps its data in an external file, which is not supported; "
-                    + "save the model with all tensors inside the .onnx file")
+                detail: "tensor '\(name)' keeps its data in an external file, which is only read when "
+                    + "the model is loaded from its file")
         }
         if proto.hasSegment {
             throw ModelIOError.malformed(
@@ -31,17 +35,31 @@ enum ONNXTensorCoding {
         let type = try elementType(code: proto.dataType, tensor: name, path: path)
         var shape: [Int] = []
         var count = 1
+        // The product of the non-zero extents must fit too: a zero-sized [0, 2^40, 2^40] would
+        // overflow as soon as any code multiplies its trailing axes.
+        var nonZeroProduct = 1
         for dimension in proto.dims {
-            let (product, overflow) = count.multipliedReportingOverflow(by: Int(truncatingIfNeeded: dimension))
+            let extent = Int(truncatingIfNeeded: dimension)
+            let (product, overflow) = nonZeroProduct.multipliedReportingOverflow(by: max(extent, 1))
             guard dimension >= 0, !overflow else {
                 throw ModelIOError.malformed(
                     path: path, detail: "tensor '\(name)' has invalid dimensions \(proto.dims)")
             }
-            shape.append(Int(dimension))
-            count = product
+            shape.append(extent)
+            nonZeroProduct = product
+            count *= extent
         }
         let storage: [Float]
-        if proto.hasRawData {
+        if isExternal, let externalData {
+            var (byteCount, overflow) = count.multipliedReportingOverflow(by: type.byteWidth)
+            if type.isPacked4Bit { (byteCount, overflow) = ((count + 1) / 2, false) }
+            guard !overflow else {
+                throw ModelIOError.malformed(
+                    path: path, detail: "tensor '\(name)' has invalid dimensions \(proto.dims)")
+            }
+            let bytes = try externalData.bytes(for: proto, name: name, byteCount: byteCount)
+            storage = decodeLittleEndian(bytes, count: count, type: type)
+        } else if proto.hasRawData {
             var (byteCount, overflow) = count.multipliedReportingOverflow(by: type.byteWidth)
             if type.isPacked4Bit { (byteCount, overflow) = ((count + 1) / 2, false) }
             guard !overflow, proto.rawData.count == byteCount else {
