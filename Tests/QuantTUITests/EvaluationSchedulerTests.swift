@@ -1,3 +1,4 @@
+import Foundation
 import QuantCore
 import QuantTestSupport
 import Testing
@@ -56,5 +57,40 @@ import Testing
         // The last plan is always evaluated; at most the first (already running) one besides it.
         #expect(exactGenerations.last == plans.count)
         #expect(exactGenerations.count <= 2)
+    }
+
+    /// Estimates come first only while exact evaluations are slow; the clock is injected.
+    @Test(arguments: [(secondsPerExact: 0.01, estimatesSecondPlan: false), (0.2, true)])
+    func estimateOnlyWhenExactIsSlow(secondsPerExact: Double, estimatesSecondPlan: Bool) throws {
+        let workbench = try Self.workbench()
+        let clock = FakeClock()
+        // Each exact evaluation reads the clock twice (start, end): advance on every read.
+        let scheduler = EvaluationScheduler(
+            workbench: workbench, estimateSize: 100, estimateThreshold: 0.05,
+            now: { clock.advance(by: secondsPerExact / 2) })
+        for (generation, bits) in [(1, 4), (2, 6)] {
+            scheduler.submit(
+                try workbench.apply(QuantPlan(defaults: LayerSettings(bitWidth: bits))), generation: generation)
+            scheduler.waitUntilIdle()
+        }
+        let estimates = scheduler.drain().compactMap { action -> Int? in
+            if case .evaluationFinished(let generation, let report) = action, !report.isExact { return generation }
+            return nil
+        }
+        #expect(estimates == (estimatesSecondPlan ? [1, 2] : [1]))  // nothing timed yet: plan 1 estimates
+    }
+}
+
+/// A clock that moves only when read.
+private final class FakeClock: @unchecked Sendable {
+    private var seconds = 0.0
+    private let lock = NSLock()
+
+    /// Advances by `step` and returns the new time.
+    func advance(by step: Double) -> Double {
+        lock.withLock {
+            seconds += step
+            return seconds
+        }
     }
 }

@@ -6,10 +6,14 @@ import QuantCore
 /// as `Action`s tagged with the plan's generation, collected until the UI loop drains them.
 ///
 /// Each plan gets a quick estimate on an evenly spaced subset of the held-out set first (with
-/// its 95 % interval), then the exact full-set result with progress.
+/// its 95 % interval), then the exact full-set result with progress. The estimate is skipped
+/// while exact results come fast anyway: when the last exact evaluation of a plan took less than
+/// `estimateThreshold` seconds (incremental re-evaluation makes most changes that fast).
 public final class EvaluationScheduler: @unchecked Sendable {
     /// Samples in the quick estimate (0: no estimate).
     public let estimateSize: Int
+    /// Seconds an exact evaluation may take before plans get an estimate first.
+    public let estimateThreshold: Double
 
     private let workbench: Workbench
     private let queue = DispatchQueue(label: "quantdash.evaluation", qos: .userInitiated)
@@ -20,6 +24,9 @@ public final class EvaluationScheduler: @unchecked Sendable {
     private var isRunning = false
     private var outbox: [Action] = []
     private var wakeUp: (@Sendable () -> Void)?
+    private let now: @Sendable () -> Double
+    /// Seconds the last completed exact evaluation of a plan took (nil before the first).
+    private var lastExactSeconds: Double?
 
     private enum Job {
         case float
@@ -30,9 +37,17 @@ public final class EvaluationScheduler: @unchecked Sendable {
     ///
     /// - Parameter onResult: called on the background queue whenever results are ready (e.g. to
     ///   wake an event loop); may be nil when the loop polls.
-    public init(workbench: Workbench, estimateSize: Int = 200, onResult: (@Sendable () -> Void)? = nil) {
+    ///   - estimateThreshold: estimate first only after an exact evaluation slower than this.
+    ///   - now: a clock in seconds (injected by tests).
+    public init(
+        workbench: Workbench, estimateSize: Int = 200, estimateThreshold: Double = 0.05,
+        now: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 },
+        onResult: (@Sendable () -> Void)? = nil
+    ) {
         self.workbench = workbench
         self.estimateSize = estimateSize
+        self.estimateThreshold = estimateThreshold
+        self.now = now
         self.wakeUp = onResult
     }
 
@@ -108,15 +123,19 @@ public final class EvaluationScheduler: @unchecked Sendable {
         case .plan(let model, let generation):
             let isStale = { [self] in lock.withLock { latestGeneration != generation } }
             do {
-                if estimateSize > 0 && estimateSize < workbench.heldOut.count && !model.isFloat {
+                let isExactSlow = lock.withLock { lastExactSeconds.map { $0 >= estimateThreshold } ?? true }
+                if estimateSize > 0 && estimateSize < workbench.heldOut.count && !model.isFloat && isExactSlow {
                     let estimate = try workbench.evaluate(model, sampleSize: estimateSize, isCancelled: isStale)
                     post(.evaluationFinished(generation: generation, report: estimate))
                 }
+                let start = now()
                 let exact = try workbench.evaluate(
                     model,
                     progress: { [self] fraction in
                         post(.evaluationProgress(generation: generation, fraction: fraction))
                     }, isCancelled: isStale)
+                let seconds = now() - start
+                lock.withLock { lastExactSeconds = seconds }
                 post(.evaluationFinished(generation: generation, report: exact))
             } catch is CancellationError {
                 return  // a newer plan took over
