@@ -88,13 +88,24 @@ extension Workbench {
         return logits
     }
 
-    /// Empties the layer-report and activation caches (the float evaluation is kept), e.g. to
-    /// measure an uncached change or to free memory.
-    public func clearCaches() {
-        lock.withLock {
-            layerCache.removeAll()
-            activationCache.removeAll()
-        }
+    /// Forgets every cached layer report, so the next `apply` re-quantizes (benchmarks, memory).
+    public func removeLayerReports() {
+        lock.withLock { layerCache.removeAll() }
+    }
+
+    /// Forgets every cached activation, so the next evaluation runs from the data.
+    public func removeCachedActivations() {
+        lock.withLock { activationCache.removeAll() }
+    }
+
+    /// One full pass over the held-out set from the data, `model` (float when nil) run in
+    /// batches over `threadCount` workers, touching no cache: what a first evaluation costs.
+    ///
+    /// - Throws: `GraphError` from a run; `EvaluationError` for logits of the wrong shape.
+    public func evaluateFromScratch(_ model: QuantizedModel?) throws -> EvalReport {
+        let logits = try batchLogits(
+            of: heldOut, model: model, usesActivationCache: false, progress: nil, isCancelled: { false })
+        return try Evaluator(batchSize: batchSize).evaluate(heldOut, batchLogits: logits)
     }
 
     /// Bytes of activations currently cached.

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import QuantCore
+
+/// `quantdash-bench`: ours and the peers side by side, medians and ratios (see BENCHMARKS.md).
+@main
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quantdash-bench",
+        abstract: "Benchmark quantdash against onnxruntime and a PyTorch loop on the same models and data.",
+        discussion: """
+            Run from the repository root after `swift build -c release` (the dashboard figures \
+            start the release binary):
+              swift run -c release --package-path Benchmarks quantdash-bench
+            The peers run first (Benchmarks/peers/peers.py, in its own venv), then ours; the table \
+            pairs each figure with the peer's from the same run.
+            """)
+
+    @Option(help: "Timed runs per figure (median reported).")
+    var runs = 25
+
+    @Option(help: "Worker threads for us and the peers.")
+    var threads = 2
+
+    @Flag(help: "CI smoke: 3 runs, no ResNet-18, no startup/RSS runs of the binary beyond one.")
+    var quick = false
+
+    @Flag(name: .customLong("no-peers"), help: "Skip onnxruntime and PyTorch.")
+    var noPeers = false
+
+    @Flag(name: .customLong("no-resnet"), help: "Skip the synthetic ResNet-18.")
+    var noResnet = false
+
+    @Option(help: "The release quantdash binary for startup and memory.")
+    var quantdash = ".build/release/quantdash"
+
+    @Option(help: "Folder for the synthetic ResNet-18 files (made on first use).")
+    var resnetDirectory = "Benchmarks/.resnet18"
+
+    @Option(help: "Write every measurement as JSON here.")
+    var json: String?
+
+    @Option(help: "Write the Markdown table here (for BENCHMARKS.md).")
+    var markdown: String?
+
+    mutating func run() throws {
+        let runs = quick ? 3 : self.runs
+        let withResnet = !quick && !noResnet
+        var peers: PeerResults?
+        if !noPeers {
+            peers = try PeerResults.measure(
+                runs: runs, threads: threads, quick: quick, resnetDirectory: withResnet ? resnetDirectory : nil)
+        }
+        if withResnet { try ensureResnetFiles() }
+        var ours: [Measurement] = []
+        let engine = EngineBenchmarks(runs: runs, threads: threads)
+        for model in BundledModel.allCases {
+            log("full-float-pass \(model.commandLineName)")
+            ours.append(try engine.fullFloatPass(model))
+            log("per-change \(model.commandLineName)")
+            ours += try engine.perChange(model)
+        }
+        log("layer-report")
+        ours += try engine.layerReport()
+        let dashboard = DashboardBenchmarks(runs: max(runs, 5))
+        log("render-flush")
+        ours += try dashboard.renderAndFlush()
+        if FileManager.default.isExecutableFile(atPath: quantdash) {
+            log("startup and peak memory of \(quantdash)")
+            ours += try DashboardBenchmarks(runs: quick ? 2 : runs).startupAndMemory(binary: quantdash)
+        } else {
+            log("skipping startup/memory: no executable at \(quantdash) (swift build -c release first)")
+        }
+        if withResnet {
+            log("resnet18")
+            ours += try ScaleBenchmarks(
+                modelPath: resnetDirectory + "/resnet18.onnx", dataPath: resnetDirectory + "/resnet18-data.npz",
+                threads: threads, fullPassRuns: 3
+            ).run()
+        }
+        let report = Report(ours: ours, peers: peers, threads: threads, gemmVariant: GEMM.kernelVariant)
+        print(report.markdown())
+        if let markdown { try report.markdown().write(toFile: markdown, atomically: true, encoding: .utf8) }
+        if let json { try report.json().write(to: URL(fileURLWithPath: json)) }
+        let missed = report.missedTargets()
+        if !missed.isEmpty { log("targets missed: \(missed.joined(separator: "; "))") }
+    }
+
+    /// Makes the ResNet-18 files with the peers' venv when they are missing.
+    func ensureResnetFiles() throws {
+        let model = resnetDirectory + "/resnet18.onnx", data = resnetDirectory + "/resnet18-data.npz"
+        if FileManager.default.fileExists(atPath: model) && FileManager.default.fileExists(atPath: data) { return }
+        log("making the synthetic ResNet-18 in \(resnetDirectory)")
+        try PeerResults.runPython(["Benchmarks/peers/make_resnet18.py", "--out", resnetDirectory])
+    }
+}
+
+/// Progress on standard error (the table goes to standard output).
+func log(_ message: String) {
+    FileHandle.standardError.write(Data("· \(message)\n".utf8))
+}
