@@ -32,6 +32,7 @@ if __name__ == "__main__":
     peers_venv.ensure()
 
 import argparse  # noqa: E402
+import hashlib  # noqa: E402
 import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -101,6 +102,51 @@ def build(seed):
     return model.eval()
 
 
+def module_path(scopes):
+    """The PyTorch module path from the exporter's scope list: ["layer2", "layer2.0", "downsample",
+    "downsample.0"] -> "layer2.0.downsample.0" (a scope repeats its parent's last segment)."""
+    path = []
+    for scope in scopes:
+        head = scope.split(".")
+        if path and len(head) > 1 and path[-1] == head[0]:
+            path[-1:] = head
+        else:
+            path.extend(head)
+    return ".".join(path)
+
+
+def readable_names(proto):
+    """`proto` with every node named after its PyTorch module (`layer2.0.conv1`, `fc`; activations
+    `relu_N`, `add_N`, …) and every Conv/Gemm weight and bias initializer `<node>.weight`/`.bias`
+    (the exporter's names are `/layer2/layer2.0/conv1/Conv` and `onnx::Conv_123`)."""
+    renamed, counts = {}, {}
+    for node in proto.graph.node:
+        scopes = [p for p in node.name.split("/") if p][:-1]  # "/layer2/layer2.0/conv1/Conv"
+        if node.op_type in ("Conv", "Gemm") and scopes:
+            node.name = module_path(scopes)
+            for suffix, index in (("weight", 1), ("bias", 2)):
+                if index < len(node.input):
+                    renamed[node.input[index]] = f"{node.name}.{suffix}"
+        else:
+            counts[node.op_type] = counts.get(node.op_type, 0) + 1
+            node.name = f"{node.op_type.lower()}_{counts[node.op_type]}"
+    for tensor in proto.graph.initializer:
+        tensor.name = renamed.get(tensor.name, tensor.name)
+    for node in proto.graph.node:
+        for i, name in enumerate(node.input):
+            node.input[i] = renamed.get(name, name)
+    return proto
+
+
+def sha256(path):
+    """The file's SHA-256 as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def write(out_dir, seed=0, images=256):
     """Write the model and data files into `out_dir`; returns (model path, data path, summary dict)."""
     os.makedirs(out_dir, exist_ok=True)
@@ -114,7 +160,8 @@ def write(out_dir, seed=0, images=256):
                       input_names=["input"], output_names=["logits"], do_constant_folding=True,
                       training=torch.onnx.TrainingMode.EVAL,
                       dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
-    proto = onnx.load(model_path)
+    proto = readable_names(onnx.load(model_path))
+    onnx.save(proto, model_path)
     onnx.checker.check_model(proto)
     ops = {node.op_type for node in proto.graph.node}
     if not ops <= ALLOWED_OPS:
@@ -139,7 +186,8 @@ def write(out_dir, seed=0, images=256):
     summary = {"model": model_path, "data": data_path, "seed": seed, "images": images,
                "torch_parameters": torch_parameters, "onnx_parameters": onnx_parameters,
                "nodes": len(proto.graph.node), "ops": sorted(ops),
-               "max_abs_logit_difference_vs_torch": difference}
+               "max_abs_logit_difference_vs_torch": difference,
+               "model_sha256": sha256(model_path), "data_sha256": sha256(data_path)}
     return model_path, data_path, summary
 
 

@@ -44,14 +44,17 @@ class OnnxModule(torch.nn.Module):
             raise ValueError(f"expected one data input, found {feeds}")
         self.input_name = feeds[0]
         self.output_name = graph.output[0].name
-        self.layers = torch.nn.ModuleDict()
+        self.layers = {}  # a plain dict: ONNX node names may contain "." (ModuleDict keys may not)
+        self.layer_list = torch.nn.ModuleList()  # registers the layers' parameters
         self.steps = []  # (op, node name, input names, output name, attributes)
         for node in graph.node:
             attrs = _attributes(node)
-            if node.op_type == "Gemm":
-                self.layers[node.name] = self._linear(node, attrs, weights)
-            elif node.op_type == "Conv":
-                self.layers[node.name] = self._conv(node, attrs, weights)
+            if node.op_type in ("Gemm", "Conv"):
+                if node.name in self.layers:
+                    raise ValueError(f"node name {node.name} is not unique")
+                build = self._linear if node.op_type == "Gemm" else self._conv
+                self.layers[node.name] = build(node, attrs, weights)
+                self.layer_list.append(self.layers[node.name])
             elif node.op_type not in ("Relu", "MaxPool", "Flatten", "Add", "GlobalAveragePool"):
                 raise ValueError(f"node {node.name}: op {node.op_type} is not supported")
             self.steps.append((node.op_type, node.name, list(node.input), node.output[0], attrs))

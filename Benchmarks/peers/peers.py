@@ -161,7 +161,7 @@ def full_float_pass(name, path, images, labels, runs, warmup, threads):
     session = ort_session(path, threads)
     input_name = session.get_inputs()[0].name
     module = onnx_torch.load(path)
-    torch_images, torch_labels = torch.from_numpy(images), torch.from_numpy(labels)
+    torch_labels = torch.from_numpy(labels)
     for batch in (1000, 250):
         chunks = [np.ascontiguousarray(images[i:i + batch]) for i in range(0, len(images), batch)]
         torch_chunks = [torch.from_numpy(c) for c in chunks]
@@ -188,7 +188,6 @@ def full_float_pass(name, path, images, labels, runs, warmup, threads):
                                   {"images": len(images), "batch_size": batch, "calls_per_run": len(chunks),
                                    "correct": count, "threads": threads}))
             time.sleep(0.2)  # let the previous peer's worker threads stop spinning
-    del torch_images
     return results
 
 
@@ -291,7 +290,8 @@ def resnet18_float_pass(directory, batch, runs, warmup, threads):
     parameters = sum(int(np.prod(t.dims)) for t in onnx.load(model_path).graph.initializer)
     detail = {"images": len(x), "input": list(x.shape[1:]), "batch_size": batch, "calls_per_run": len(chunks),
               "parameters": parameters, "correct": correct(logits, y), "threads": threads,
-              "generated": generated is not None}
+              "generated": generated is not None, "model_sha256": make_resnet18.sha256(model_path),
+              "data_sha256": make_resnet18.sha256(data_path)}
     return [result("resnet18-float-pass", "resnet18-synthetic", "onnxruntime", f"batch-{batch}", samples, detail)]
 
 
