@@ -10,6 +10,9 @@ TorchScript exporter (`dynamo=False`, opset 13, eval mode), which folds every Ba
 preceding Conv. The ONNX graph then uses only Conv, Relu, MaxPool, Add, GlobalAveragePool, Flatten
 and Gemm; input `input` [N, 3, 224, 224] float32 (dynamic N), output `logits` [N, 1000].
 11,689,512 parameters in PyTorch (with BatchNorm); 11,684,712 in the ONNX file after folding.
+Nodes are named after their PyTorch modules (21 quantizable layers: `conv1`, `layer1.0.conv1`, …,
+`layer4.0.downsample.0`, `fc`; weights `<layer>.weight`/`.bias`). The files are byte-identical
+for the same seed (the summary prints their SHA-256; seed 0: model 2d9367c4…, data 854161bf…).
 
 Data: `resnet18-data.npz` with `x` float32 [256, 3, 224, 224] (standard normal) and `y` int64
 [256] (uniform in 0..999), from the same seed; read it with
