@@ -152,6 +152,12 @@ def correct(logits, labels):
     return int((logits.argmax(axis=1) == labels).sum())
 
 
+def check_float(name, what, count):
+    """Stop unless the float model got the known number of held-out digits right."""
+    if count != EXPECTED_FLOAT_CORRECT[name]:
+        raise SystemExit(f"{name} {what}: float top-1 {count} / 1000, expected {EXPECTED_FLOAT_CORRECT[name]}")
+
+
 # Benchmarks
 
 
@@ -181,9 +187,7 @@ def full_float_pass(name, path, images, labels, runs, warmup, threads):
                 count = correct(torch.cat(logits), torch_labels)
             else:
                 count = correct(np.concatenate(logits), labels)
-            if count != EXPECTED_FLOAT_CORRECT[name]:
-                raise SystemExit(f"{name} {peer} batch {batch}: float top-1 {count} / 1000, "
-                                 f"expected {EXPECTED_FLOAT_CORRECT[name]}")
+            check_float(name, f"{peer} batch {batch}", count)
             results.append(result("full-float-pass", name, peer, f"batch-{batch}", samples,
                                   {"images": len(images), "batch_size": batch, "calls_per_run": len(chunks),
                                    "correct": count, "threads": threads}))
@@ -243,6 +247,7 @@ def per_change(name, path, images, labels, runs, warmup, threads):
 
     for _ in range(warmup):
         session.run(None, feeds)
+    check_float(name, "onnxruntime (weights as inputs)", correct(session.run(None, feeds)[0], labels))
     ort_results, ort_accuracy = per_change_runs(name, "onnxruntime", layers, ort_change, runs, warmup_sweeps, threads)
     time.sleep(0.2)
 
@@ -263,6 +268,7 @@ def per_change(name, path, images, labels, runs, warmup, threads):
     with torch.no_grad():
         for _ in range(warmup):
             module(torch_images)
+        check_float(name, "pytorch", correct(module(torch_images), torch_labels))
     torch_results, torch_accuracy = per_change_runs(name, "pytorch", layers, torch_change, runs, warmup_sweeps, threads)
     return [*ort_results, *torch_results], {"onnxruntime": ort_accuracy, "pytorch": torch_accuracy}
 
