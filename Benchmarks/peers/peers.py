@@ -37,7 +37,7 @@ per-change (per model, per peer, per quantizable layer)
     - onnxruntime: the model is rewritten once so that every quantizable weight is a graph input
       instead of an initializer (no session rebuild per change); quantize in NumPy, pass it in
       the feeds (the other weights are fed their float values), run, argmax.
-  Warm-up: per layer, one untimed sweep over b = 2..8, which also records the top-1 per
+  Warm-up: per layer, two untimed sweeps (one with --quick) over b = 2..8, which record the top-1 per
   (layer, bits) (`detail.correct_by_bits`; every timed run is checked against it). Results: one
   entry per layer (variant `layer:NAME`) and one per model (variant `all-layers`) whose
   `median_ms` is the median of the per-layer medians ("median over all quantizable layers");
@@ -52,7 +52,8 @@ resnet18-float-pass (onnxruntime only; skipped by --quick)
   time = the run calls only.
 
 Output: `--json OUT` writes {"machine": {...}, "results": [{"benchmark", "model", "peer",
-"variant", "median_ms", "runs", "samples_ms", "detail"}]}; a table of medians (and the per-change
+"variant", "median_ms", "runs", "samples_ms", "detail"}], "per_change_correct": {model: {peer:
+{layer: {bits: correct}}}}}; a table of medians (and the per-change
 top-1 cross-check between the two peers) goes to stderr. The machine record includes the load
 average before and after, since the machine may be shared.
 
