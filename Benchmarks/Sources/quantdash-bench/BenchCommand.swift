@@ -35,7 +35,10 @@ struct BenchCommand: ParsableCommand {
     var quantdash = ".build/release/quantdash"
 
     @Option(help: "Folder for the synthetic ResNet-18 files (made on first use).")
-    var resnetDirectory = "Benchmarks/.resnet18"
+    var resnetDirectory = "Benchmarks/.data"
+
+    @Option(help: "Only these groups (comma-separated): engine, layer-report, dashboard, resnet.")
+    var only: String?
 
     @Option(help: "Write every measurement as JSON here.")
     var json: String?
@@ -45,7 +48,8 @@ struct BenchCommand: ParsableCommand {
 
     mutating func run() throws {
         let runs = quick ? 3 : self.runs
-        let withResnet = !quick && !noResnet
+        let groups = Set((only ?? "engine,layer-report,dashboard,resnet").split(separator: ",").map(String.init))
+        let withResnet = !quick && !noResnet && groups.contains("resnet")
         var peers: PeerResults?
         if !noPeers {
             peers = try PeerResults.measure(
@@ -54,18 +58,23 @@ struct BenchCommand: ParsableCommand {
         if withResnet { try ensureResnetFiles() }
         var ours: [Measurement] = []
         let engine = EngineBenchmarks(runs: runs, threads: threads)
-        for model in BundledModel.allCases {
+        for model in BundledModel.allCases where groups.contains("engine") {
             log("full-float-pass \(model.commandLineName)")
             ours.append(try engine.fullFloatPass(model))
             log("per-change \(model.commandLineName)")
             ours += try engine.perChange(model)
         }
-        log("layer-report")
-        ours += try engine.layerReport()
-        let dashboard = DashboardBenchmarks(runs: max(runs, 5))
-        log("render-flush")
-        ours += try dashboard.renderAndFlush()
-        if FileManager.default.isExecutableFile(atPath: quantdash) {
+        if groups.contains("layer-report") {
+            log("layer-report")
+            ours += try engine.layerReport()
+        }
+        if groups.contains("dashboard") {
+            log("render-flush")
+            ours += try DashboardBenchmarks(runs: max(runs, 5)).renderAndFlush()
+        }
+        if !groups.contains("dashboard") {
+            // skipped
+        } else if FileManager.default.isExecutableFile(atPath: quantdash) {
             log("startup and peak memory of \(quantdash)")
             ours += try DashboardBenchmarks(runs: quick ? 2 : runs).startupAndMemory(binary: quantdash)
         } else {

@@ -75,9 +75,11 @@ struct EngineBenchmarks {
             ("8-bit symmetric per-channel", LayerSettings(bitWidth: 8), 5),
             ("4-bit symmetric per-tensor", LayerSettings(bitWidth: 4, granularity: .tensor), 5),
             ("4-bit k-means", LayerSettings(bitWidth: 4, scheme: .kmeans), 50),
-            ("8-bit, |w| ≤ 0.01 pruned", LayerSettings(bitWidth: 8, pruning: .threshold(0.01)), 5),
+            ("8-bit, pruned below 0.01", LayerSettings(bitWidth: 8, pruning: .threshold(0.01)), 5),
         ]
-        return try settings.map { label, settings, target in
+        let chosen = ProcessInfo.processInfo.environment["QUANTDASH_BENCH_LAYER_SETTING"].flatMap(Int.init)
+        return try settings.enumerated().filter { chosen == nil || $0.offset == chosen }.map(\.element).map {
+            label, settings, target in
             var levels = 0
             let samples = try Timing.samples(runs: runs) { _ in
                 workbench.removeLayerReports()

@@ -37,6 +37,23 @@ void ck_im2col(const float *image, ptrdiff_t channels, ptrdiff_t height, ptrdiff
                ptrdiff_t kernel_w, ptrdiff_t stride_h, ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left,
                ptrdiff_t dilation_h, ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, float *columns);
 
+/// The smallest and largest of `count` values (0, 0 when empty); values must not be NaN.
+void ck_min_max(const float *values, ptrdiff_t count, float *lower, float *upper);
+
+/// The smallest and largest finite value; returns 0 (and lower > upper) when none is finite.
+int ck_finite_min_max(const float *values, ptrdiff_t count, float *lower, float *upper);
+
+/// Over two arrays a, b: sums = {Σa², Σb², Σa·b, Σ(a − b)²} (float lanes per block of 4096
+/// elements, blocks in double), the largest |a − b| and the count of b == 0.
+void ck_comparison_sums(const float *a, const float *b, ptrdiff_t count, double sums[4], float *max_error,
+                        ptrdiff_t *zeros);
+
+/// Adds to counts[bins] how many values fall in each of `bins` equal bins over [lower, upper]
+/// (the last bin closed), computed in double exactly as QuantCore's `WeightHistogram.count`;
+/// values outside (or NaN) are counted in *outside.
+void ck_histogram(const float *values, ptrdiff_t count, ptrdiff_t bins, float lower, float upper, ptrdiff_t *counts,
+                  ptrdiff_t *outside);
+
 #ifdef __cplusplus
 }
 #endif

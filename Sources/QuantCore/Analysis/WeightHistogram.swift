@@ -1,3 +1,6 @@
+import CKernels
+import Foundation
+
 /// Float and dequantized weights binned over one shared range, plus the quantization levels and
 /// the pruned band: everything the histogram pane draws.
 ///
@@ -77,9 +80,10 @@ public struct WeightHistogram: Sendable, Equatable, Codable {
             index == bins
                 ? upper : Float(Double(lower) + (Double(upper) - Double(lower)) * Double(index) / Double(bins))
         }
-        (floatCounts, floatOutsideCount) = WeightHistogram.count(floatWeights, bins: bins, lower: lower, upper: upper)
-        (dequantizedCounts, dequantizedOutsideCount) = WeightHistogram.count(
-            dequantized, bins: bins, lower: lower, upper: upper)
+        // The two counts are independent: on two cores for large layers.
+        let counted = WeightHistogram.countBoth(floatWeights, dequantized, bins: bins, lower: lower, upper: upper)
+        (floatCounts, floatOutsideCount) = counted.float
+        (dequantizedCounts, dequantizedOutsideCount) = counted.dequantized
         self.levels = levels.values
         levelsAreCapped = levels.isCapped
         self.prunedBand = prunedBand
@@ -117,9 +121,9 @@ public struct WeightHistogram: Sendable, Equatable, Codable {
         } else {
             (lower, upper) = (Float.infinity, -Float.infinity)
             for values in [first, second] {
-                for value in values where value.isFinite {
-                    lower = min(lower, value)
-                    upper = max(upper, value)
+                if let range = values.withUnsafeBufferPointer(VectorReductions.finiteMinMax) {
+                    lower = min(lower, range.lower)
+                    upper = max(upper, range.upper)
                 }
             }
             if lower > upper { (lower, upper) = (0, 0) }  // no finite values at all
@@ -133,6 +137,33 @@ public struct WeightHistogram: Sendable, Equatable, Codable {
 
     /// Counts `values` into `bins` equal bins over `[lower, upper]`; returns counts and the
     /// number of values outside (or not finite).
+    /// `count` of both arrays; for large ones, the C loop (`ck_histogram`, the same arithmetic)
+    /// on two cores at once.
+    static func countBoth(
+        _ first: [Float], _ second: [Float], bins: Int, lower: Float, upper: Float
+    ) -> (float: ([Int], Int), dequantized: ([Int], Int)) {
+        guard first.count + second.count >= 1 << 16 else {
+            return (
+                count(first, bins: bins, lower: lower, upper: upper),
+                count(second, bins: bins, lower: lower, upper: upper)
+            )
+        }
+        let results = HistogramHalves()
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            let values = part == 0 ? first : second
+            var counts = [Int](repeating: 0, count: bins)
+            var outside = 0
+            values.withUnsafeBufferPointer { source in
+                counts.withUnsafeMutableBufferPointer { target in
+                    guard let base = source.baseAddress, let bins = target.baseAddress else { return }
+                    ck_histogram(base, source.count, target.count, lower, upper, bins, &outside)
+                }
+            }
+            results.set(part, (counts, outside))
+        }
+        return (results.get(0), results.get(1))
+    }
+
     static func count(_ values: [Float], bins: Int, lower: Float, upper: Float) -> ([Int], Int) {
         var counts = [Int](repeating: 0, count: bins)
         var outside = 0
@@ -195,4 +226,13 @@ public struct WeightHistogram: Sendable, Equatable, Codable {
         let sorted = distinct.sorted()
         return (Array(sorted.prefix(levelCap)), sorted.count > levelCap)
     }
+}
+
+/// The two halves of `countBoth`, written from two threads.
+private final class HistogramHalves: @unchecked Sendable {
+    private let lock = NSLock()
+    private var parts: [([Int], Int)] = [([], 0), ([], 0)]
+
+    func set(_ index: Int, _ value: ([Int], Int)) { lock.withLock { parts[index] = value } }
+    func get(_ index: Int) -> ([Int], Int) { lock.withLock { parts[index] } }
 }

@@ -64,18 +64,12 @@ enum ClippingRange {
 
     /// The smallest and largest value, `(0, 0)` for an empty block.
     static func minMax(_ values: UnsafeBufferPointer<Float>) -> (lower: Float, upper: Float) {
-        guard var lower = values.first else { return (0, 0) }
-        var upper = lower
-        for x in values {
-            lower = min(lower, x)
-            upper = max(upper, x)
-        }
-        return (lower, upper)
+        VectorReductions.minMax(values)  // exact: min and max do not round
     }
 
-    /// `max |w|`, 0 for an empty block.
+    /// The largest |value|.
     static func maxMagnitude(_ values: UnsafeBufferPointer<Float>) -> Float {
-        values.reduce(0) { max($0, abs($1)) }
+        VectorReductions.maxMagnitude(values)
     }
 
     /// The clip ratio with the smallest `squaredError`; ties keep the larger ratio.

@@ -115,7 +115,7 @@ public final class Workbench: @unchecked Sendable {
         }
         return LayerReport(
             layer: layer, settings: settings, floatWeights: weights, quantized: quantized,
-            metrics: ErrorMetrics(float: weights, quantized: quantized),
+            metrics: ErrorMetrics.fast(float: weights.storage, dequantized: quantized.dequantized),
             size: SizeModel.layerSize(layer, quantized: quantized), prunedBand: band)
     }
 
