@@ -39,7 +39,9 @@ struct Report {
                 benchmark: measurement.benchmark, subject: measurement.subject, variant: measurement.variant,
                 ours: Report.value(measurement))
             if let target = measurement.target {
-                row.target = "≤ " + (measurement.unit == "ms" ? Report.milliseconds(target) : "\(Int(target)) \(measurement.unit)")
+                row.target =
+                    "≤ "
+                    + (measurement.unit == "ms" ? Report.milliseconds(target) : "\(Int(target)) \(measurement.unit)")
                 row.isMet = measurement.median <= target
             }
             switch measurement.benchmark {
@@ -72,7 +74,9 @@ struct Report {
                 if let bytes = measurement.detail["bytes"] { row.comparison = "\(bytes) bytes written" }
                 if let full = measurement.detail["full frame bytes"] { row.comparison = "full frame: \(full) bytes" }
                 if let slowest = measurement.detail["slowest"] { row.comparison = "slowest: \(slowest)" }
-                if let stale = measurement.detail["stale plan finished"] { row.comparison = "stale plan finished: \(stale)" }
+                if let stale = measurement.detail["stale plan finished"] {
+                    row.comparison = "stale plan finished: \(stale)"
+                }
                 if let parameters = measurement.detail["parameters"] {
                     row.comparison = "\(measurement.detail["layers"] ?? "?") layers, \(parameters) parameters"
                 }
@@ -97,7 +101,8 @@ struct Report {
             lines.append("Peers not run (`--no-peers`). \(threads) threads; GEMM kernel \(gemmVariant).")
         }
         lines.append("")
-        lines.append("| benchmark | subject | variant | quantdash | onnxruntime | PyTorch | comparison | target | met |")
+        lines.append(
+            "| benchmark | subject | variant | quantdash | onnxruntime | PyTorch | comparison | target | met |")
         lines.append("|---|---|---|---:|---:|---:|---|---|---|")
         for row in rows() {
             let met = row.isMet.map { $0 ? "yes" : "**no**" } ?? "—"
@@ -112,7 +117,9 @@ struct Report {
 
     /// Whether our per-change top-1 equals the peers' for every (layer, bits).
     func crossCheck() -> String {
-        guard let expected = peers?.per_change_correct else { return "Per-change accuracy: no peer figures to compare." }
+        guard let expected = peers?.per_change_correct else {
+            return "Per-change accuracy: no peer figures to compare."
+        }
         var compared = 0
         var mismatches: [String] = []
         for measurement in ours where measurement.benchmark == "per-change" && measurement.variant != "all layers" {
@@ -125,7 +132,9 @@ struct Report {
                     guard let theirs = layers[measurement.variant]?[bits] else { continue }
                     compared += 1
                     if theirs != correct {
-                        mismatches.append("\(measurement.subject) \(measurement.variant) \(bits) bits: \(correct) vs \(peer) \(theirs)")
+                        mismatches.append(
+                            "\(measurement.subject) \(measurement.variant) \(bits) bits: \(correct) vs \(peer) \(theirs)"
+                        )
                     }
                 }
             }
@@ -140,7 +149,9 @@ struct Report {
 
     /// Targets not met, one phrase each.
     func missedTargets() -> [String] {
-        rows().filter { $0.isMet == false }.map { "\($0.benchmark) \($0.subject) \($0.variant): \($0.ours) (\($0.target))" }
+        rows().filter { $0.isMet == false }.map {
+            "\($0.benchmark) \($0.subject) \($0.variant): \($0.ours) (\($0.target))"
+        }
     }
 
     /// Every measurement of ours, and the peers' raw results, as JSON.

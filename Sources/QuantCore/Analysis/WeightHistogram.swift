@@ -70,7 +70,8 @@ public struct WeightHistogram: Sendable, Equatable, Codable {
             levels: levels)
     }
 
-    private init(
+    /// A histogram with its levels already found (from codes, or `levels(of:)`).
+    init(
         of floatWeights: [Float], dequantized: [Float], binCount: Int, range: ClosedRange<Float>?,
         prunedBand: ClosedRange<Float>?, levels: (values: [Float], isCapped: Bool)
     ) {
@@ -184,12 +185,15 @@ public struct WeightHistogram: Sendable, Equatable, Codable {
     static func levels(of values: [Float]) -> (values: [Float], isCapped: Bool) {
         var seen = Set<UInt32>()
         seen.reserveCapacity(64)
-        var previous: UInt32? = nil
+        // A direct-mapped memo of values already seen spares most hashing (a layer repeats its
+        // few levels a million times); it starts as NaN, which finite values never equal.
+        var recent = [UInt32](repeating: Float.nan.bitPattern, count: 256)
         var isCapped = false
         for value in values where value.isFinite {
             let bits = (value == 0 ? 0 : value).bitPattern
-            if bits == previous { continue }
-            previous = bits
+            let slot = Int(truncatingIfNeeded: (bits ^ (bits >> 13)) & 255)
+            if recent[slot] == bits { continue }
+            recent[slot] = bits
             if seen.count >= levelCap {
                 if !seen.contains(bits) {
                     isCapped = true

@@ -22,7 +22,9 @@ public struct LayerReport: Sendable, Equatable {
     /// Histogram of the float and dequantized weights over the same `binCount` bins.
     public func histogram(binCount: Int) -> WeightHistogram {
         let dequantized = quantized?.dequantized ?? floatWeights.storage
+        let levels = quantized.flatMap(WeightHistogram.levels(fromCodes:)) ?? WeightHistogram.levels(of: dequantized)
         return WeightHistogram(
-            of: floatWeights.storage, dequantized: dequantized, binCount: max(binCount, 1), prunedBand: prunedBand)
+            of: floatWeights.storage, dequantized: dequantized, binCount: max(binCount, 1), range: nil,
+            prunedBand: prunedBand, levels: levels)
     }
 }
