@@ -37,7 +37,8 @@ struct DashboardCommand: ParsableCommand {
         let workbench = try Workbench(
             graph: graph, heldOut: try dataChoice.load(for: graph),
             calibration: try dataChoice.calibrationSet(count: inputs.calibrationCount))
-        workbench.batchSize = 100
+        workbench.batchSize = Workbench.recommendedBatchSize(
+            sampleElementCount: workbench.heldOut.sampleElementCount, limit: 100)
         var state = AppState(layers: workbench.layers, modelName: modelChoice.name, dataName: dataChoice.name)
         for layer in workbench.layers {
             let weights = graph.initializers[layer.weightName]?.storage ?? []

@@ -139,6 +139,7 @@ struct Report {
                 }
             }
         }
+        if compared == 0 { return "Per-change accuracy: not compared (no per-change figures on both sides)." }
         if mismatches.isEmpty {
             return "Per-change accuracy: quantdash's correct count equals the peers' in all \(compared) "
                 + "(model, layer, bits, peer) comparisons."

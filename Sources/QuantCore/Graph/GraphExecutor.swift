@@ -13,7 +13,8 @@
 ///
 /// Incremental evaluation: run once `keeping` the values a later run starts from, then
 /// `run(from:values:)` re-runs only the nodes from that index on (see `valuesRequired`).
-/// A run checks `Task.isCancelled` between nodes and throws `CancellationError` when set.
+/// A run checks `Task.isCancelled` (and an `isCancelled` closure, when given) between nodes and
+/// throws `CancellationError` when set.
 public struct GraphExecutor: Sendable {
     /// The graph being executed.
     public let graph: Graph
@@ -94,7 +95,8 @@ public struct GraphExecutor: Sendable {
     /// layer whose activations a later `run(from:values:)` starts from.
     public func run(
         _ inputs: [String: Tensor], weightOverrides: [String: Tensor] = [:],
-        activationQuantization: [String: ActivationQuantization] = [:], keeping: Set<String>
+        activationQuantization: [String: ActivationQuantization] = [:], keeping: Set<String>,
+        isCancelled: (() -> Bool)? = nil
     ) throws -> [String: Tensor] {
         var values: [String: Tensor] = [:]
         for description in graph.inputs {
@@ -104,7 +106,7 @@ public struct GraphExecutor: Sendable {
         }
         return try execute(
             from: 0, values: values, weightOverrides: weightOverrides, activationQuantization: activationQuantization,
-            keeping: keeping)
+            keeping: keeping, isCancelled: isCancelled)
     }
 
     /// Re-runs only the nodes from `nodeIndex` on, starting from cached `values`.
@@ -117,7 +119,8 @@ public struct GraphExecutor: Sendable {
     /// - Throws: `GraphError.missingInput` naming a required value that `values` lacks.
     public func run(
         from nodeIndex: Int, values: [String: Tensor], weightOverrides: [String: Tensor] = [:],
-        activationQuantization: [String: ActivationQuantization] = [:], keeping: Set<String> = []
+        activationQuantization: [String: ActivationQuantization] = [:], keeping: Set<String> = [],
+        isCancelled: (() -> Bool)? = nil
     ) throws -> [String: Tensor] {
         precondition(nodeIndex >= 0 && nodeIndex <= graph.nodes.count, "node index \(nodeIndex) out of range")
         var start: [String: Tensor] = [:]
@@ -127,7 +130,7 @@ public struct GraphExecutor: Sendable {
         }
         return try execute(
             from: nodeIndex, values: start, weightOverrides: weightOverrides,
-            activationQuantization: activationQuantization, keeping: keeping)
+            activationQuantization: activationQuantization, keeping: keeping, isCancelled: isCancelled)
     }
 
     /// The non-constant values a run starting at `nodeIndex` reads before producing them:
@@ -150,7 +153,8 @@ public struct GraphExecutor: Sendable {
     /// The shared loop: runs nodes `start...`, frees values after their last reader, collects results.
     private func execute(
         from start: Int, values: [String: Tensor], weightOverrides: [String: Tensor],
-        activationQuantization: [String: ActivationQuantization], keeping: Set<String>
+        activationQuantization: [String: ActivationQuantization], keeping: Set<String>,
+        isCancelled: (() -> Bool)? = nil
     ) throws -> [String: Tensor] {
         try checkOverrides(weightOverrides)
         for name in keeping where producers[name] == nil && graph.initializers[name] == nil {
@@ -162,7 +166,7 @@ public struct GraphExecutor: Sendable {
             values: values, overrides: weightOverrides, initializers: graph.initializers,
             keeping: keeping.union(outputNames))
         for index in graph.nodes.indices.dropFirst(start) {
-            if Task.isCancelled { throw CancellationError() }
+            if Task.isCancelled || isCancelled?() == true { throw CancellationError() }
             let node = graph.nodes[index]
             let results = try evaluate(node, at: index, state: &state)
             for (name, value) in zip(node.outputs, results) where !name.isEmpty {

@@ -23,7 +23,8 @@ extension Workbench {
     ///
     /// - Parameters:
     ///   - progress: fraction of batches done, called after each batch (serialized).
-    ///   - isCancelled: checked before each batch; a cancelled run caches nothing.
+    ///   - isCancelled: checked before each batch and between graph nodes; a cancelled run
+    ///     caches nothing.
     /// - Throws: `CancellationError`; `GraphError` from a run.
     func batchLogits(
         of dataset: Dataset, model: QuantizedModel?, usesActivationCache: Bool,
@@ -57,14 +58,15 @@ extension Workbench {
                 while let index = results.next(isCancelled: callbacks.isCancelled) {
                     do {
                         let outputs: [String: Tensor]
+                        let isStopping = { results.isStopping(callbacks.isCancelled) }
                         if let start {
                             outputs = try executor.run(
                                 from: start.boundary, values: start.batches[index], weightOverrides: overrides,
-                                activationQuantization: activations, keeping: keeping)
+                                activationQuantization: activations, keeping: keeping, isCancelled: isStopping)
                         } else {
                             outputs = try executor.run(
                                 [inputName: dataset.subset(ranges[index]).images], weightOverrides: overrides,
-                                activationQuantization: activations, keeping: keeping)
+                                activationQuantization: activations, keeping: keeping, isCancelled: isStopping)
                         }
                         guard let logits = outputs[outputName] else { throw GraphError.missingOutput(outputName) }
                         results.finish(index, logits: logits, values: outputs, progress: callbacks.progress)
@@ -141,6 +143,15 @@ private final class ParallelBatches: @unchecked Sendable {
             guard error == nil, nextIndex < logits.count else { return nil }
             defer { nextIndex += 1 }
             return nextIndex
+        }
+    }
+
+    /// Whether the run should stop now (checked between graph nodes, so a stale run stops
+    /// within one node rather than one batch).
+    func isStopping(_ isCancelled: () -> Bool) -> Bool {
+        lock.withLock {
+            if error == nil, Task.isCancelled || isCancelled() { error = CancellationError() }
+            return error != nil
         }
     }
 

@@ -74,6 +74,12 @@ public final class Workbench: @unchecked Sendable {
         self.calibration = try calibration?.reshaped(toModelInput: input.shape)
     }
 
+    /// A batch size that keeps one batch's input near 2 M values (about 8 MiB, so activations
+    /// stay in the tens of MiB even for 224×224 images), between 1 and `limit`.
+    public static func recommendedBatchSize(sampleElementCount: Int, limit: Int) -> Int {
+        max(1, min(limit, 2_000_000 / max(sampleElementCount, 1)))
+    }
+
     /// The names plans use, in graph order.
     public var layerNames: [String] { layers.map(\.name) }
 
