@@ -98,6 +98,30 @@ import Testing
         #expect(workbench.cachedActivationBytes == before)
     }
 
+    /// Cancellation is seen between graph nodes, not only between batches: a check that turns
+    /// true on its third call (inside the first batch) stops the run.
+    @Test func cancelsWithinABatch() throws {
+        let workbench = try Self.workbench(threads: 1)
+        workbench.batchSize = 120  // one batch: only the per-node checks can stop it early
+        var calls = 0
+        #expect(throws: CancellationError.self) {
+            try workbench.evaluateFromScratch(nil)  // not cancellable: runs to the end
+            try workbench.evaluate(
+                workbench.apply(QuantPlan(defaults: LayerSettings(bitWidth: 4))),
+                isCancelled: {
+                    calls += 1
+                    return calls >= 3
+                })
+        }
+        #expect(calls == 3)
+    }
+
+    @Test func recommendedBatchSizeFollowsTheInput() {
+        #expect(Workbench.recommendedBatchSize(sampleElementCount: 784, limit: 100) == 100)
+        #expect(Workbench.recommendedBatchSize(sampleElementCount: 3 * 224 * 224, limit: 100) == 13)
+        #expect(Workbench.recommendedBatchSize(sampleElementCount: 50_000_000, limit: 100) == 1)
+    }
+
     /// LRU eviction under a cap that fits some boundaries but not all.
     @Test func evictsLeastRecentlyUsed() {
         var cache = ActivationCache(capacityBytes: 3 * 100 * 4)
