@@ -2,6 +2,9 @@
 // into vector instructions (no reassociation flags needed: the lanes are explicit).
 #include "ckernels.h"
 
+#include <stdint.h>
+#include <stdlib.h>
+
 enum { LANES = 16 };
 
 void ck_min_max(const float *values, ptrdiff_t count, float *lower, float *upper) {
@@ -122,20 +125,72 @@ void ck_comparison_sums(const float *a, const float *b, ptrdiff_t count, double 
     *zeros = zero_count;
 }
 
+// Bin indices for a chunk (vectorizable: convert, subtract, scale, truncate, clamp), with
+// `bins` standing for "outside"; then counted into four interleaved sub-histograms so that runs
+// of equal bins (weights crowd the middle bins) do not serialize on one counter.
+#define CK_HISTOGRAM_BODY                                                                         \
+    enum { CHUNK = 1024 };                                                                        \
+    const double origin = lower, bins_per_unit = (double)bins / ((double)upper - (double)lower); \
+    int32_t index_buffer[CHUNK];                                                                  \
+    const int32_t last = (int32_t)bins - 1, outside_bin = (int32_t)bins;                          \
+    for (ptrdiff_t start = 0; start < count; start += CHUNK) {                                    \
+        const ptrdiff_t n = count - start < CHUNK ? count - start : CHUNK;                        \
+        for (ptrdiff_t i = 0; i < n; ++i) {                                                       \
+            const float value = values[start + i];                                                \
+            const int inside = value >= lower && value <= upper; /* false for NaN */              \
+            const double position = ((double)(inside ? value : lower) - origin) * bins_per_unit;  \
+            int32_t bin = (int32_t)position;                                                      \
+            bin = bin > last ? last : bin;                                                        \
+            bin = bin < 0 ? 0 : bin;                                                              \
+            index_buffer[i] = inside ? bin : outside_bin;                                         \
+        }                                                                                         \
+        ptrdiff_t i = 0;                                                                          \
+        for (; i + 4 <= n; i += 4) {                                                              \
+            ++lanes[0][index_buffer[i]];                                                          \
+            ++lanes[1][index_buffer[i + 1]];                                                      \
+            ++lanes[2][index_buffer[i + 2]];                                                      \
+            ++lanes[3][index_buffer[i + 3]];                                                      \
+        }                                                                                         \
+        for (; i < n; ++i) ++lanes[0][index_buffer[i]];                                           \
+    }
+
+static void histogram_portable(const float *values, ptrdiff_t count, ptrdiff_t bins, float lower, float upper,
+                               ptrdiff_t **lanes) {
+    CK_HISTOGRAM_BODY
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) static void histogram_avx512(const float *values, ptrdiff_t count, ptrdiff_t bins,
+                                                                float lower, float upper, ptrdiff_t **lanes) {
+    CK_HISTOGRAM_BODY
+}
+
+__attribute__((target("avx2,fma"))) static void histogram_avx2(const float *values, ptrdiff_t count, ptrdiff_t bins,
+                                                               float lower, float upper, ptrdiff_t **lanes) {
+    CK_HISTOGRAM_BODY
+}
+#endif
+
 void ck_histogram(const float *values, ptrdiff_t count, ptrdiff_t bins, float lower, float upper, ptrdiff_t *counts,
                   ptrdiff_t *outside) {
-    const double origin = lower, bins_per_unit = (double)bins / ((double)upper - (double)lower);
-    ptrdiff_t missed = 0;
-    for (ptrdiff_t index = 0; index < count; ++index) {
-        const float value = values[index];
-        if (!(value >= lower && value <= upper)) {  // also NaN
-            ++missed;
-            continue;
-        }
-        ptrdiff_t bin = (ptrdiff_t)(((double)value - origin) * bins_per_unit);
-        if (bin > bins - 1) bin = bins - 1;
-        if (bin < 0) bin = 0;
-        ++counts[bin];
+    if (bins <= 0 || bins > (1 << 24)) return;
+    // Four sub-histograms of bins + 1 slots (the last slot: outside).
+    ptrdiff_t *storage = calloc((size_t)(4 * (bins + 1)), sizeof(ptrdiff_t));
+    if (!storage) abort();
+    ptrdiff_t *lanes[4] = {storage, storage + (bins + 1), storage + 2 * (bins + 1), storage + 3 * (bins + 1)};
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) {
+        histogram_avx512(values, count, bins, lower, upper, lanes);
+    } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        histogram_avx2(values, count, bins, lower, upper, lanes);
+    } else {
+        histogram_portable(values, count, bins, lower, upper, lanes);
     }
-    *outside = missed;
+#else
+    histogram_portable(values, count, bins, lower, upper, lanes);
+#endif
+    for (ptrdiff_t bin = 0; bin < bins; ++bin) counts[bin] += lanes[0][bin] + lanes[1][bin] + lanes[2][bin] + lanes[3][bin];
+    *outside = lanes[0][bins] + lanes[1][bins] + lanes[2][bins] + lanes[3][bins];
+    free(storage);
 }

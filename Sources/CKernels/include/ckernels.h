@@ -7,6 +7,7 @@
 #define CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -53,6 +54,12 @@ void ck_comparison_sums(const float *a, const float *b, ptrdiff_t count, double 
 /// values outside (or NaN) are counted in *outside.
 void ck_histogram(const float *values, ptrdiff_t count, ptrdiff_t bins, float lower, float upper, ptrdiff_t *counts,
                   ptrdiff_t *outside);
+
+/// For each value: code = saturate(rint(value / scale) + zero_point) into [lowest, highest]
+/// (NaN → lowest), dequantized = (code − zero_point) · scale — QuantCore's AffineQuantizer
+/// bit for bit, vectorized.
+void ck_affine_code(const float *values, ptrdiff_t count, float scale, int32_t zero_point, int32_t lowest,
+                    int32_t highest, int32_t *codes, float *dequantized);
 
 #ifdef __cplusplus
 }
