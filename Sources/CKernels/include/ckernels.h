@@ -61,6 +61,11 @@ void ck_histogram(const float *values, ptrdiff_t count, ptrdiff_t bins, float lo
 void ck_affine_code(const float *values, ptrdiff_t count, float scale, int32_t zero_point, int32_t lowest,
                     int32_t highest, int32_t *codes, float *dequantized);
 
+/// glibc: serve allocations below mmap_threshold bytes from the heap (reused after free, no page
+/// faults) and return memory to the system only past trim_threshold free bytes. Returns 1 when
+/// applied, 0 elsewhere (other C libraries).
+int ck_keep_large_buffers_in_heap(size_t mmap_threshold, size_t trim_threshold);
+
 #ifdef __cplusplus
 }
 #endif

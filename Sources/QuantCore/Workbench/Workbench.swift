@@ -65,6 +65,7 @@ public final class Workbench: @unchecked Sendable {
         guard let input = graph.inputs.first, let output = graph.outputs.first else {
             throw GraphError.missingInput(graph.inputs.first?.name ?? "(the model has no input or output)")
         }
+        _ = Workbench.keepsLargeBuffersInHeap
         self.graph = graph
         self.layers = graph.layers
         self.executor = try GraphExecutor(graph: graph)
