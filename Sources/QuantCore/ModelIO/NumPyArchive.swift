@@ -20,12 +20,11 @@ public struct NumPyArchive {
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             throw ModelIOError.unreadable(path: url.path, reason: "no such readable file")
         }
-        do {
-            bytes = try Data(contentsOf: url, options: .mappedIfSafe)
-            archive = try Archive(url: url, accessMode: .read)
-        } catch {
+        guard let bytes = try? Data(contentsOf: url), let archive = try? Archive(url: url, accessMode: .read) else {
             throw ModelIOError.malformed(path: url.path, detail: "not a NumPy .npz file (not a ZIP archive)")
         }
+        self.bytes = bytes
+        self.archive = archive
     }
 
     /// The names of the arrays held (entry names without `.npy`), in archive order.
