@@ -4,7 +4,7 @@ import ZIPFoundation
 /// Decompresses gzip files (RFC 1952), such as the `*-ubyte.gz` files MNIST is distributed as.
 ///
 /// The header (magic `1f 8b`, method 8 = deflate, optional extra, name, comment and header CRC)
-/// is skipped, the deflate stream is inflated with zlib through ZIPFoundation, and the trailer's
+/// is skipped, the deflate stream is inflated (`Inflate`), and the trailer's
 /// CRC-32 and size are checked. Output beyond the size the trailer declares is refused, so a
 /// small damaged file cannot grow without bound.
 enum Gzip {
@@ -41,18 +41,10 @@ enum Gzip {
         let storedCRC = (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[trailer + $1]) << (8 * $1) }
         let storedSize = (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[trailer + 4 + $1]) << (8 * $1) }
         let stream = data.subdata(in: data.startIndex + offset..<data.startIndex + trailer)
-        var output = Data()
+        let output: Data
         let crc: CRC32
         do {
-            crc = try Data.decompress(size: Int64(stream.count), bufferSize: 1 << 16, skipCRC32: false) {
-                position, size in
-                // zlib's reader on Linux asks for whole buffers past the end: hand out what is left.
-                let start = min(Int(position), stream.count)
-                return stream.subdata(in: start..<min(start + size, stream.count))
-            } consumer: { chunk in
-                output.append(chunk)
-                guard output.count <= Int(storedSize) else { throw CocoaError(.fileReadTooLarge) }
-            }
+            (output, crc) = try Inflate.data(from: stream, limit: Int(storedSize))
         } catch {
             throw malformed(
                 "damaged deflate stream after byte \(offset), or larger than the trailer's \(storedSize) bytes (over 4 GiB is not read)"

@@ -8,6 +8,8 @@ public struct NumPyArchive {
     public let path: String
     /// The open archive.
     private let archive: Archive
+    /// The archive's bytes (entries are read from them, see `contents(of:index:in:path:)`).
+    private let bytes: Data
 
     /// Opens the archive at `url`.
     ///
@@ -18,11 +20,11 @@ public struct NumPyArchive {
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             throw ModelIOError.unreadable(path: url.path, reason: "no such readable file")
         }
-        do {
-            archive = try Archive(url: url, accessMode: .read)
-        } catch {
+        guard let bytes = try? Data(contentsOf: url), let archive = try? Archive(url: url, accessMode: .read) else {
             throw ModelIOError.malformed(path: url.path, detail: "not a NumPy .npz file (not a ZIP archive)")
         }
+        self.bytes = bytes
+        self.archive = archive
     }
 
     /// The names of the arrays held (entry names without `.npy`), in archive order.
@@ -42,19 +44,8 @@ public struct NumPyArchive {
             )
         }
         let entryPath = "\(path) (\(entry.path))"
-        let declared = entry.uncompressedSize
-        var data = Data()
-        do {
-            _ = try archive.extract(entry) { chunk in
-                guard UInt64(data.count + chunk.count) <= declared else {
-                    throw ModelIOError.malformed(path: entryPath, detail: "")
-                }
-                data.append(chunk)
-            }
-        } catch {
-            throw ModelIOError.malformed(
-                path: entryPath, detail: "cannot decompress the entry (damaged archive or size mismatch)")
-        }
+        let index = archive.enumerated().first { $0.element == entry }?.offset ?? 0
+        let data = try Self.contents(of: entry, index: index, in: bytes, path: entryPath)
         return try NumPyArray.parse(data, path: entryPath)
     }
 }

@@ -1,0 +1,45 @@
+import Foundation
+import QuantCore
+import QuantTestSupport
+import Testing
+
+/// Inputs that hung a reader before the fixes that came out of fuzzing (`Scripts/fuzz.sh`), kept in
+/// `Tests/Fixtures/invalid/fuzz/`: each must now fail at once with its one-line error.
+@Suite(.timeLimit(.minutes(1))) struct FuzzFindingTests {
+    static let folder = TestSupport.packageRoot.appendingPathComponent("Tests/Fixtures/invalid/fuzz")
+
+    static let cases: [(file: String, message: String)] = [
+        // FuzzIDX: an 18-byte gzip file whose deflate stream is empty made ZIPFoundation's zlib
+        // loop ask for more input forever.
+        (
+            "empty-deflate-stream.idx.gz",
+            "gzip: damaged deflate stream after byte 10, or larger than the trailer's 11 bytes (over 4 GiB is not read)"
+        ),
+        // Same loop reading a 204-byte .npz from its file: a deflated entry that is a non-final
+        // stored block running past the end of the file never ended.
+        ("stored-block-past-eof.npz", "cannot decompress the entry (damaged archive or size mismatch)"),
+    ]
+
+    @Test(arguments: cases.indices)
+    func eachFileFailsWithItsOneLineError(index: Int) throws {
+        let (file, message) = Self.cases[index]
+        let path = Self.folder.appendingPathComponent(file).path
+        do {
+            _ = try DatasetLoader.load(path: path)
+            Issue.record("\(file) loaded")
+        } catch let error as ModelIOError {
+            let text = error.description
+            #expect(text.hasPrefix(path), "\(text)")
+            #expect(text.hasSuffix(message), "\(text)")
+            #expect(!text.contains("\n"))
+        }
+    }
+
+    @Test func theReadersRejectTheBytesToo() throws {
+        let gzip = try Data(contentsOf: Self.folder.appendingPathComponent("empty-deflate-stream.idx.gz"))
+        #expect(throws: ModelIOError.self) { try IDXFile.decode(gzip, path: "g") }
+        let archive = try NumPyArchive(contentsOf: Self.folder.appendingPathComponent("stored-block-past-eof.npz"))
+        #expect(archive.arrayNames == ["x"])
+        #expect(throws: ModelIOError.self) { try archive.array(named: "x") }
+    }
+}
