@@ -109,7 +109,7 @@ public final class Workbench: @unchecked Sendable {
         guard !settings.isFloat else {
             return LayerReport(
                 layer: layer, settings: settings, floatWeights: weights, quantized: nil,
-                metrics: ErrorMetrics(float: weights.storage, dequantized: weights.storage),
+                metrics: ErrorMetrics.fast(float: weights.storage, dequantized: weights.storage),
                 size: SizeModel.layerSize(layer, quantized: nil), prunedBand: nil)
         }
         let mask = settings.pruning.map {
