@@ -50,7 +50,8 @@ struct Report {
                 // Each peer at its fastest batching (batch-1000 or batch-250; ResNet: batch-32).
                 let batches = measurement.benchmark == "full-float-pass" ? ["batch-1000", "batch-250"] : ["batch-32"]
                 func best(_ peer: String) -> Double? {
-                    batches.compactMap { peers?.median(measurement.benchmark, model: model, peer: peer, variant: $0) }.min()
+                    batches.compactMap { peers?.median(measurement.benchmark, model: model, peer: peer, variant: $0) }
+                        .min()
                 }
                 let ort = best("onnxruntime"), torch = best("pytorch")
                 row.onnxruntime = Report.milliseconds(ort)
