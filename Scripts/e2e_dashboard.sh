@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end check of the dashboard in a real terminal (tmux): it starts on the demo, reacts to
-# keys, survives resizes, quits cleanly with the terminal restored, and refuses unusable terminals.
+# keys, survives resizes, quits cleanly with the terminal restored, survives `kill -9` (the
+# supervising parent restores the terminal; the restart offers the autosave), forwards SIGTERM,
+# and refuses unusable terminals.
 # Usage: Scripts/e2e_dashboard.sh [path/to/quantdash]
 set -euo pipefail
 binary=${1:-.build/release/quantdash}
@@ -8,14 +10,30 @@ binary=$(cd "$(dirname "$binary")" && pwd)/$(basename "$binary")
 work=$(mktemp -d)
 socket="qd-e2e-$$"
 trap 'tmux -L "$socket" kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
-fail() { echo "e2e: FAIL: $*"; echo "--- screen ---"; tmux -L "$socket" capture-pane -p -t e2e 2>/dev/null || true; exit 1; }
-screen() { tmux -L "$socket" capture-pane -p -t e2e; }
+pane=e2e
+fail() { echo "e2e: FAIL: $*"; echo "--- screen ---"; tmux -L "$socket" capture-pane -p -t "$pane" 2>/dev/null || true; exit 1; }
+screen() { tmux -L "$socket" capture-pane -p -t "$pane"; }
 wait_for() {  # wait_for TEXT [seconds]
     local deadline=$((SECONDS + ${2:-20}))
     until screen | grep -qF -- "$1"; do
         [ $SECONDS -lt $deadline ] || fail "did not see '$1'"
         sleep 0.2
     done
+}
+wait_for_line() {  # wait_for_line EXTENDED-REGEX [seconds]
+    local deadline=$((SECONDS + ${2:-20}))
+    until screen | grep -qE -- "$1"; do
+        [ $SECONDS -lt $deadline ] || fail "no line matched /$1/"
+        sleep 0.2
+    done
+}
+type_line() { tmux -L "$socket" send-keys -t "$pane" -l "$1"; tmux -L "$socket" send-keys -t "$pane" Enter; }
+# The terminal state tmux tracks for the pane: alternate screen, cursor, keypad modes, mouse.
+expect_terminal_restored() {
+    local flags
+    flags=$(tmux -L "$socket" display -p -t "$pane" \
+        'alternate=#{alternate_on} cursor=#{cursor_flag} keypad-cursor=#{keypad_cursor_flag} keypad=#{keypad_flag} mouse=#{mouse_any_flag}')
+    [ "$flags" = "alternate=0 cursor=1 keypad-cursor=0 keypad=0 mouse=0" ] || fail "terminal not restored: $flags"
 }
 
 cd "$work"
@@ -36,7 +54,7 @@ wait_for "Esc/? closes"
 tmux -L "$socket" send-keys -t e2e Escape w
 wait_for "Save session preset"
 tmux -L "$socket" send-keys -t e2e e 2 e Enter
-wait_for "saved "
+wait_for_line 'saved .*Sessions/e2e\.json'   # not just "saved ": the dialog says "saved as"
 [ -f Sessions/e2e.json ] || fail "Sessions/e2e.json was not written"
 tmux -L "$socket" send-keys -t e2e 3 q
 wait_for "unsaved changes"
@@ -45,6 +63,52 @@ wait_for "[exit 0]"
 wait_for "tty-restored"   # the shell's echo mode is back: the terminal was restored
 echo "e2e: dashboard starts, edits, resizes, saves and quits cleanly"
 
+# kill -9 of the dashboard (the process holding the screen: the newest quantdash, child of the
+# supervisor the shell started). In an interactive shell, so typing into it afterwards is real.
+pane=k9
+rm -rf Sessions
+tmux -L "$socket" new-session -d -s k9 -x 120 -y 40 "env TERM=tmux-256color LANG=C.UTF-8 PS1='$ ' bash --norc --noprofile -i"
+wait_for '$'
+type_line "clear; '$binary'; echo \"[exit \$?]\""
+wait_for "float     top-1  95.80 %"
+tmux -L "$socket" send-keys -t k9 4 j 2 j ']' ']'
+wait_for_line 'fc3 .*\|w\| ≤ 0\.00'
+[ -f Sessions/.autosave.json ] || fail "no autosave after the edits"
+# The pane's shell runs the supervisor, whose child is the dashboard (what `pgrep -n quantdash`
+# finds when only one is running; here we go through the pane so parallel runs cannot interfere).
+dashboard_pid() {
+    local shell supervisor
+    shell=$(tmux -L "$socket" display -p -t "$pane" '#{pane_pid}')
+    supervisor=$(pgrep -P "$shell" -x quantdash) && pgrep -P "$supervisor" -x quantdash
+}
+dashboard=$(dashboard_pid) || fail "no dashboard process under a quantdash supervisor in the pane"
+kill -9 "$dashboard"
+wait_for "[exit 137]"
+wait_for "ended by SIGKILL; the terminal was restored"
+expect_terminal_restored
+type_line "clear; head -1"
+type_line "typed-back"
+wait_for_line '^typed-back$'
+[ "$(screen | grep -c '^typed-back$')" = 2 ] || fail "typed text was not echoed (echo off after kill -9?)"
+type_line 'for m in echo icanon isig icrnl opost; do stty -a | grep -qE "(^| )$m( |;|$)" || echo "mode-$m-off"; done; echo modes-checked'
+wait_for "modes-checked"
+screen | grep -qE "mode-[a-z]+-off" && fail "tty modes not restored after kill -9"
+type_line "clear; '$binary'; echo \"[exit \$?]\""
+wait_for "Restore it?"
+tmux -L "$socket" send-keys -t k9 y
+wait_for_line 'fc1 .* 4 symmetric'
+wait_for_line 'fc2 .* 2 symmetric'
+wait_for_line 'fc3 .*\|w\| ≤ 0\.00'
+# SIGTERM sent to the supervisor (the shell's job) reaches the dashboard, which restores and exits.
+dashboard=$(dashboard_pid) || fail "no dashboard process under a quantdash supervisor in the pane"
+kill -TERM "$(ps -o ppid= -p "$dashboard" | tr -d ' ')"
+wait_for "[exit 143]"
+expect_terminal_restored
+type_line "echo shell-ok-\$((40 + 2))"
+wait_for "shell-ok-42"
+echo "e2e: after kill -9 the terminal works without stty sane and the restart restores every edit; SIGTERM is forwarded"
+pane=e2e
+
 for term in dumb nonexistent; do
     out=$(TERM=$term script -qec "$binary" /dev/null 2>&1 || true)
     echo "$out" | grep -q "terminal \"$term\"" || { echo "e2e: FAIL: TERM=$term gave: $out"; exit 1; }
@@ -52,4 +116,4 @@ done
 out=$(env -u TERM script -qec "$binary" /dev/null 2>&1 || true)
 echo "$out" | grep -qi "TERM" || { echo "e2e: FAIL: unset TERM gave: $out"; exit 1; }
 echo "e2e: unusable terminals are refused with one line"
-echo "e2e: 2 passed, 0 failed"
+echo "e2e: 3 passed, 0 failed"

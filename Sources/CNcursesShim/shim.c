@@ -15,7 +15,7 @@
 // Crashes (SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT: a Swift trap is SIGILL or SIGTRAP)
 // get the same async-signal-safe restore, then the previous handler (Swift's backtracer, or the
 // default action) runs, so its report lands on a readable screen. SIGKILL and SIGSTOP cannot be
-// caught: after `kill -9` the shell needs `stty sane` / `reset`.
+// caught: for `kill -9` the supervising parent (supervisor.c) restores the terminal instead.
 #define _XOPEN_SOURCE 700 /* wcwidth, SA_SIGINFO */
 #include "shim.h"
 

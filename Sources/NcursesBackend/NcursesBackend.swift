@@ -32,7 +32,8 @@ import QuantTUI
 /// signals (a Swift trap is SIGILL or SIGTRAP) restore the same way and then reach the previous
 /// handler, so a backtrace prints on a sane screen. Standard error is held back while running
 /// and printed after the restore (also on a crash, so the runtime's `Fatal error:` line is
-/// kept). SIGKILL cannot be caught: after `kill -9`, run `reset` (held-back stderr is lost).
+/// kept). SIGKILL cannot be caught: `quantdash` runs the dashboard under `TerminalSupervisor`, a
+/// parent process that restores the terminal after `kill -9` (held-back stderr is lost then).
 public final class NcursesBackend: TerminalBackend {
     /// How the terminal is set up.
     public struct Options: Sendable, Equatable {

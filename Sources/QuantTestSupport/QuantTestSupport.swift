@@ -64,8 +64,17 @@ extension TestSupport {
     /// Runs `quantdash` with `arguments` and waits for it to finish.
     public static func runQuantdash(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult
     {
+        try run(productsDirectory.appendingPathComponent("quantdash").path, arguments, environment: environment)
+    }
+
+    /// Runs the program at `path` with `arguments` (standard input empty) and waits for it.
+    public static func run(
+        _ path: String, _ arguments: [String], environment: [String: String]? = nil
+    ) throws
+        -> ProcessResult
+    {
         let process = Process()
-        process.executableURL = productsDirectory.appendingPathComponent("quantdash")
+        process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         if let environment { process.environment = environment }
         let output = Pipe()

@@ -31,6 +31,19 @@ struct DashboardCommand: ParsableCommand {
     var sessionsFolder = "Sessions"
 
     func run() throws {
+        if !TerminalSupervisor.isSupervisedChild(),
+            let outcome = TerminalSupervisor.runSupervisedChild(arguments: CommandLine.arguments)
+        {
+            if let signal = outcome.signal {
+                let restored = outcome.restoredTerminal ? "; the terminal was restored" : ""
+                let line =
+                    "quantdash: the dashboard was ended by \(TerminalSupervisor.signalName(signal))\(restored). "
+                    + "Changes are autosaved in \(sessionsFolder)/\(SessionStore.autosaveFileName): "
+                    + "start quantdash again to restore them.\n"
+                FileHandle.standardError.write(Data(line.utf8))
+            }
+            throw ExitCode(outcome.status)
+        }
         let modelChoice = try inputs.modelChoice()
         let dataChoice = try inputs.dataChoice()
         let graph = try modelChoice.load()

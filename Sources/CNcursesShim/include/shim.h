@@ -153,4 +153,30 @@ void qd_remove_signal_handlers(void);
 /* The terminating signal caught since the last call (0 if none); clears it. */
 int qd_take_pending_signal(void);
 
+/* ---- The supervising parent (supervisor.c) ------------------------------------------------ */
+
+/* The environment variable that marks the spawned dashboard (its value: the supervisor's pid). */
+#define QD_SUPERVISOR_ENVIRONMENT_NAME "QUANTDASH_SUPERVISOR_PID"
+
+/* Runs `path` with `argv` (NULL-terminated) as a child process, with
+   QD_SUPERVISOR_ENVIRONMENT_NAME set, and waits for it. SIGINT, SIGTERM, SIGHUP and SIGQUIT sent
+   to this process by another process are forwarded to the child. When the child is gone and
+   `tty_fd`'s modes differ from those before the spawn (the child died without restoring the
+   terminal, e.g. SIGKILL), writes the strings that turn mouse reporting off, reset attributes,
+   show the cursor, leave keypad mode and leave the alternate screen (from terminfo for `term`)
+   and restores the modes; sets *restored_terminal to 1 then. Sets *ending_signal to the signal
+   that ended the child (0 if it exited). Returns the status to exit with (the child's exit
+   status, or 128 + signal), or -1 when `tty_fd` is not a terminal or the spawn failed (errno
+   says why; nothing was changed). */
+int qd_supervise(int tty_fd, const char *term, const char *path, char *const argv[], int *ending_signal,
+                 int *restored_terminal);
+/* In the spawned dashboard: returns 1 when QD_SUPERVISOR_ENVIRONMENT_NAME is set (and removes
+   it), after asking Linux to send SIGHUP when the supervisor dies (at once if it already has);
+   0 when this process was not spawned by qd_supervise. */
+int qd_supervised_child_setup(void);
+/* Opens a new pseudo-terminal (posix_openpt, grantpt, unlockpt) and copies the path of its
+   terminal side (e.g. "/dev/pts/3") into `path`; returns the controller's descriptor, or -1.
+   For tests that need a terminal without tmux. */
+int qd_open_pseudo_terminal(char *path, size_t capacity);
+
 #endif

@@ -29,8 +29,8 @@ public final class Workbench: @unchecked Sendable {
     let outputName: String
     /// Guards the caches below.
     let lock = NSLock()
-    /// Layer reports by (layer, settings).
-    var layerCache: [LayerKey: LayerReport] = [:]
+    /// Layer reports by (layer, settings), least recently used dropped beyond a weight budget.
+    var layerCache: LayerReportCache
     /// Held-out activations at layer boundaries, so a change re-runs only the graph after it.
     var activationCache = ActivationCache(capacityBytes: Workbench.defaultActivationCacheBytes)
     /// Activation statistics per layer output, once gathered.
@@ -52,11 +52,6 @@ public final class Workbench: @unchecked Sendable {
         }
     }
 
-    struct LayerKey: Hashable {
-        var layer: String
-        var settings: LayerSettings
-    }
-
     /// Prepares `graph` for quantization experiments on `heldOut`, calibrating activations on `calibration`.
     ///
     /// - Throws: `GraphError` for a graph the executor cannot run, `EvaluationError` when the data
@@ -73,6 +68,8 @@ public final class Workbench: @unchecked Sendable {
         self.outputName = output.name
         self.heldOut = try heldOut.reshaped(toModelInput: input.shape)
         self.calibration = try calibration?.reshaped(toModelInput: input.shape)
+        let weightCount = layers.reduce(0) { $0 + (graph.initializers[$1.weightName]?.storage.count ?? 0) }
+        self.layerCache = LayerReportCache(weightBudget: LayerReportCache.budget(forModelWeightCount: weightCount))
     }
 
     /// A batch size that keeps one batch's input near 2 M values (about 8 MiB, so activations
@@ -94,13 +91,13 @@ public final class Workbench: @unchecked Sendable {
     /// - Throws: `PlanError.unknownLayer` for a name that is not a layer; `QuantizationError`
     ///   for settings the scheme cannot apply.
     public func layerReport(for name: String, settings: LayerSettings) throws -> LayerReport {
-        let key = LayerKey(layer: name, settings: settings)
-        if let cached = lock.withLock({ layerCache[key] }) { return cached }
+        let key = LayerReportCache.Key(layer: name, settings: settings)
+        if let cached = lock.withLock({ layerCache.report(for: key) }) { return cached }
         guard let layer = layer(named: name), let weights = graph.initializers[layer.weightName] else {
             throw PlanError.unknownLayer(file: "", name: name, validNames: layerNames)
         }
         let report = try Workbench.quantize(layer, weights: weights, settings: settings)
-        lock.withLock { layerCache[key] = report }
+        lock.withLock { layerCache.insert(report, for: key) }
         return report
     }
 
