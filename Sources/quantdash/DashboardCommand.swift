@@ -51,7 +51,7 @@ struct DashboardCommand: ParsableCommand {
             graph: graph, heldOut: try dataChoice.load(for: graph),
             calibration: try dataChoice.calibrationSet(count: inputs.calibrationCount))
         workbench.batchSize = Workbench.recommendedBatchSize(
-            sampleElementCount: workbench.heldOut.sampleElementCount, limit: 100)
+            sampleElementCount: workbench.heldOut.sampleElementCount, limit: 250)
         var state = AppState(layers: workbench.layers, modelName: modelChoice.name, dataName: dataChoice.name)
         for layer in workbench.layers {
             let weights = graph.initializers[layer.weightName]?.storage ?? []

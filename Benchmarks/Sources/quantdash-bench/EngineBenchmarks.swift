@@ -8,12 +8,14 @@ struct EngineBenchmarks {
     /// Worker threads (the peers get the same number).
     var threads: Int
 
-    /// The demo model `model` on the 1000 held-out digits, batches of 250 over `threads` workers.
+    /// The demo model `model` on the 1000 held-out digits, in the dashboard's batches over `threads` workers.
     func workbench(_ model: BundledModel) throws -> Workbench {
         let graph = try ONNXModel.load(contentsOf: model.url)
         let workbench = try Workbench(graph: graph, heldOut: try DemoData.heldOutSet(), calibration: nil)
         workbench.threadCount = threads
-        workbench.batchSize = 250
+        // The dashboard's batch size (DashboardCommand): 250 for MNIST.
+        workbench.batchSize = Workbench.recommendedBatchSize(
+            sampleElementCount: workbench.heldOut.sampleElementCount, limit: 250)
         return workbench
     }
 
@@ -26,7 +28,8 @@ struct EngineBenchmarks {
         }
         return Measurement(
             benchmark: "full-float-pass", subject: model.commandLineName, system: "quantdash",
-            variant: "\(threads) threads, batches of 250", median: Timing.median(samples), runs: runs,
+            variant: "\(threads) threads, batches of \(workbench.batchSize)", median: Timing.median(samples),
+            runs: runs,
             detail: ["correct": "\(correct)", "kernel": GEMM.kernelVariant])
     }
 

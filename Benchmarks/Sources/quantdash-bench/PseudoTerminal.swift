@@ -31,11 +31,11 @@ final class PseudoTerminal: @unchecked Sendable {
     /// Bytes written to the terminal so far.
     var byteCount: Int { lock.withLock { received } }
 
-    /// Waits until nothing has arrived for 20 ms (at most 2 s).
+    /// Waits until nothing has arrived for 20 ms since the call or the last byte (at most 2 s).
     func waitUntilQuiet() {
-        let deadline = Timing.nowMilliseconds() + 2000
+        let called = Timing.nowMilliseconds(), deadline = called + 2000
         while Timing.nowMilliseconds() < deadline {
-            let idle = Timing.nowMilliseconds() - lock.withLock { lastArrival }
+            let idle = Timing.nowMilliseconds() - max(called, lock.withLock { lastArrival })
             if idle >= 20 { return }
             usleep(2000)
         }

@@ -71,8 +71,14 @@ struct Report {
                 row.onnxruntime = Report.milliseconds(ort)
                 row.pytorch = Report.milliseconds(torch)
                 var parts: [String] = []
-                if let torch { parts.append(String(format: "%.1f× faster than PyTorch", torch / measurement.median)) }
-                if let ort { parts.append(String(format: "%.1f× faster than onnxruntime", ort / measurement.median)) }
+                func versus(_ peer: Double, _ name: String) -> String {
+                    let ratio = peer / measurement.median
+                    return ratio >= 1
+                        ? String(format: "%.1f× faster than %@", ratio, name)
+                        : String(format: "%.1f× slower than %@", 1 / ratio, name)
+                }
+                if let torch { parts.append(versus(torch, "PyTorch")) }
+                if let ort { parts.append(versus(ort, "onnxruntime")) }
                 if !parts.isEmpty { row.comparison = parts.joined(separator: ", ") }
             default:
                 if let bytes = measurement.detail["bytes"] { row.comparison = "\(bytes) bytes written" }
