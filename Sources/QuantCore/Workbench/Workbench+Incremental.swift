@@ -54,8 +54,10 @@ extension Workbench {
         withoutActuallyEscaping(isCancelled) { isCancelled in
             let callbacks = SerializedCallbacks(progress: progress, isCancelled: isCancelled)
             let workerCount = max(1, min(threadCount, ranges.count))
-            DispatchQueue.concurrentPerform(iterations: workerCount) { _ in
-                while let index = results.next(isCancelled: callbacks.isCancelled) {
+            // Worker w runs batches w, w + workers, …: a fixed split, so both cores really work.
+            WorkerPool.shared.run(workerCount: workerCount) { worker in
+                for index in stride(from: worker, to: ranges.count, by: workerCount) {
+                    guard results.shouldStart(isCancelled: callbacks.isCancelled) else { break }
                     do {
                         let outputs: [String: Tensor]
                         let isStopping = { results.isStopping(callbacks.isCancelled) }
@@ -125,7 +127,6 @@ private struct SerializedCallbacks: @unchecked Sendable {
 /// first error.
 private final class ParallelBatches: @unchecked Sendable {
     private let lock = NSLock()
-    private var nextIndex = 0
     private var doneCount = 0
     private var error: Error?
     private var logits: [Tensor?]
@@ -136,13 +137,11 @@ private final class ParallelBatches: @unchecked Sendable {
         values = Array(repeating: [:], count: count)
     }
 
-    /// The next batch to run, or nil when all are taken, one failed, or the run is cancelled.
-    func next(isCancelled: () -> Bool) -> Int? {
+    /// Whether to start another batch: false once one failed or the run is cancelled.
+    func shouldStart(isCancelled: () -> Bool) -> Bool {
         lock.withLock {
             if error == nil, Task.isCancelled || isCancelled() { error = CancellationError() }
-            guard error == nil, nextIndex < logits.count else { return nil }
-            defer { nextIndex += 1 }
-            return nextIndex
+            return error == nil
         }
     }
 

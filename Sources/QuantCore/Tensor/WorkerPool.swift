@@ -1,0 +1,81 @@
+import Foundation
+
+/// A fixed set of parked threads that run one job at a time, split by worker index.
+///
+/// `DispatchQueue.concurrentPerform` hands iterations to whichever threads are awake; for jobs of
+/// a few hundred microseconds (a held-out batch of a small model) the calling thread often takes
+/// every iteration before a pool thread wakes, so "two threads" silently ran on one. Here each
+/// worker index is bound to one thread, so the split is exactly what the caller asked for.
+///
+/// One job runs at a time; a caller that finds the pool busy (another evaluation, parallel tests)
+/// runs its worker indices itself, one after another, rather than wait.
+final class WorkerPool: @unchecked Sendable {
+    /// One pool for the process, with a thread per active processor beyond the caller's.
+    static let shared = WorkerPool(helperCount: max(ProcessInfo.processInfo.activeProcessorCount - 1, 0))
+
+    /// A job handed to the helpers.
+    private struct Job: @unchecked Sendable {
+        let body: (Int) -> Void
+        let workerCount: Int
+    }
+
+    /// Helper threads (the caller is worker 0).
+    let helperCount: Int
+    private let condition = NSCondition()
+    private let runLock = NSLock()
+    private var job: Job?
+    private var generation = 0
+    private var unfinished = 0
+
+    /// Starts `helperCount` parked threads.
+    init(helperCount: Int) {
+        self.helperCount = helperCount
+        for helper in 0..<helperCount {
+            let thread = Thread { [self] in loop(worker: helper + 1) }
+            thread.name = "quantdash.worker.\(helper + 1)"
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+    }
+
+    /// Calls `body(worker)` for every `worker` in `0..<workerCount`, worker 0 on the calling
+    /// thread and the others on the pool's threads (all on the caller when the pool is busy or
+    /// too small), and returns when all have returned.
+    func run(workerCount: Int, _ body: (Int) -> Void) {
+        guard workerCount > 1, workerCount <= helperCount + 1, runLock.try() else {
+            for worker in 0..<max(workerCount, 1) { body(worker) }
+            return
+        }
+        defer { runLock.unlock() }
+        withoutActuallyEscaping(body) { body in
+            condition.lock()
+            job = Job(body: body, workerCount: workerCount)
+            unfinished = workerCount - 1
+            generation += 1
+            condition.broadcast()
+            condition.unlock()
+            body(0)
+            condition.lock()
+            while unfinished > 0 { condition.wait() }
+            job = nil
+            condition.unlock()
+        }
+    }
+
+    private func loop(worker: Int) {
+        var seen = 0
+        while true {
+            condition.lock()
+            while generation == seen { condition.wait() }
+            seen = generation
+            let current = job
+            condition.unlock()
+            guard let current, worker < current.workerCount else { continue }
+            current.body(worker)
+            condition.lock()
+            unfinished -= 1
+            if unfinished == 0 { condition.broadcast() }
+            condition.unlock()
+        }
+    }
+}
