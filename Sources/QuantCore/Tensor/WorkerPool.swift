@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A fixed set of parked threads that run one job at a time, split by worker index.
 ///
 /// `DispatchQueue.concurrentPerform` hands iterations to whichever threads are awake; for jobs of
@@ -24,6 +28,8 @@ final class WorkerPool: @unchecked Sendable {
     private let condition = NSCondition()
     private let runLock = NSLock()
     private var job: Job?
+    /// Workers taking part in the current job (0 when none).
+    private var jobWorkerCount = 0
     private var generation = 0
     private var unfinished = 0
 
@@ -50,6 +56,7 @@ final class WorkerPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in
             condition.lock()
             job = Job(body: body, workerCount: workerCount)
+            jobWorkerCount = workerCount
             unfinished = workerCount - 1
             generation += 1
             condition.broadcast()
@@ -58,20 +65,31 @@ final class WorkerPool: @unchecked Sendable {
             condition.lock()
             while unfinished > 0 { condition.wait() }
             job = nil
+            jobWorkerCount = 0
             condition.unlock()
         }
     }
 
     private func loop(worker: Int) {
+        // Like Dispatch's threads, ours take no signals: they go to the threads that wait for
+        // them (the terminal supervisor's sigwait, the dashboard's handlers).
+        #if canImport(Glibc)
+            var everything = sigset_t()
+            sigfillset(&everything)
+            pthread_sigmask(SIG_BLOCK, &everything, nil)
+        #endif
         var seen = 0
         while true {
             condition.lock()
             while generation == seen { condition.wait() }
             seen = generation
-            let current = job
+            // Only participants touch the job: `withoutActuallyEscaping` in `run` traps if any
+            // reference to the body outlives it, so a helper drops its copy before reporting done.
+            var taken = worker < jobWorkerCount ? job : nil
             condition.unlock()
-            guard let current, worker < current.workerCount else { continue }
-            current.body(worker)
+            guard taken != nil else { continue }
+            taken?.body(worker)
+            taken = nil
             condition.lock()
             unfinished -= 1
             if unfinished == 0 { condition.broadcast() }
