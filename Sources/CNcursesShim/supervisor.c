@@ -32,20 +32,37 @@
 
 extern char **environ;
 
-static volatile sig_atomic_t supervised_child = 0;
+// The child's pid while one is supervised (0 otherwise), and a forwarded signal that arrived
+// while the spawn was still under way. Both are only touched with sequentially consistent
+// atomics, so a signal sent in the instant between the spawn and the store of the pid is handed
+// over exactly once: whichever side takes it out of `pending_signal` forwards it.
+static int supervised_child = 0;
+static int pending_signal = 0;
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 #define FORWARDED_COUNT (sizeof forwarded_signals / sizeof forwarded_signals[0])
+
+static void forward_pending(pid_t child) {
+    int signal_number = __atomic_exchange_n(&pending_signal, 0, __ATOMIC_SEQ_CST);
+    if (signal_number != 0) { kill(child, signal_number); }
+}
 
 static void forward_signal(int signal_number, siginfo_t *info, void *context) {
     (void)context;
     // si_code <= 0: sent by a process (kill, sigqueue, tgkill). The kernel's own (a key on the
     // terminal, a hang-up) has si_code > 0 and already reached the child's process group.
-    pid_t child = (pid_t)supervised_child;
-    if (child > 0 && info != NULL && info->si_code <= 0) {
-        int saved_errno = errno;
+    if (info == NULL || info->si_code > 0) { return; }
+    int saved_errno = errno;
+    pid_t child = (pid_t)__atomic_load_n(&supervised_child, __ATOMIC_SEQ_CST);
+    if (child > 0) {
         kill(child, signal_number);
-        errno = saved_errno;
+    } else {
+        // Not spawned yet (or just now): leave it for the spawning thread, then look again in
+        // case the pid was stored in between.
+        __atomic_store_n(&pending_signal, signal_number, __ATOMIC_SEQ_CST);
+        child = (pid_t)__atomic_load_n(&supervised_child, __ATOMIC_SEQ_CST);
+        if (child > 0) { forward_pending(child); }
     }
+    errno = saved_errno;
 }
 
 static void append_string(char *buffer, size_t capacity, size_t *length, const char *text) {
@@ -114,6 +131,7 @@ int qd_supervise(int tty_fd, const char *term, const char *path, char *const arg
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_SIGINFO | SA_RESTART;
     action.sa_sigaction = forward_signal;
+    __atomic_store_n(&pending_signal, 0, __ATOMIC_SEQ_CST);
     for (size_t i = 0; i < FORWARDED_COUNT; i++) { sigaction(forwarded_signals[i], &action, &previous[i]); }
 
     // The child starts with no blocked signals and default dispositions for the forwarded
@@ -134,11 +152,12 @@ int qd_supervise(int tty_fd, const char *term, const char *path, char *const arg
     unsetenv(QD_SUPERVISOR_ENVIRONMENT_NAME);
     int result = -1;
     if (spawn_error == 0) {
-        supervised_child = child;
+        __atomic_store_n(&supervised_child, (int)child, __ATOMIC_SEQ_CST);
+        forward_pending(child);
         int status = 0;
         pid_t waited;
         do { waited = waitpid(child, &status, 0); } while (waited < 0 && errno == EINTR);
-        supervised_child = 0;
+        __atomic_store_n(&supervised_child, 0, __ATOMIC_SEQ_CST);
         if (waited == child && WIFSIGNALED(status)) {
             *ending_signal = WTERMSIG(status);
             result = 128 + WTERMSIG(status);

@@ -93,14 +93,20 @@ import Testing
         let pty = try PseudoTerminal()
         defer { pty.closeBoth() }
         let clock = ContinuousClock()
-        let start = clock.now
-        // The child signals its parent (this process, supervising) and exits 42 when the
-        // forwarded SIGTERM arrives; without forwarding it would sleep 20 s and exit 0.
-        let outcome = TerminalSupervisor.supervise(
-            ttyDescriptor: pty.terminal, term: "xterm", executable: "/bin/sh",
-            arguments: ["sh", "-c", "trap 'exit 42' TERM; kill -TERM $PPID; sleep 20 & wait $!"])
-        #expect(outcome == .init(status: 42, signal: nil, restoredTerminal: false))
-        #expect(clock.now - start < .seconds(10))
+        // The child signals its parent (this process, supervising) at once and exits 42 when the
+        // forwarded SIGTERM arrives; without forwarding it would sleep 20 s and exit 0. The kill
+        // often lands before the spawning thread has stored the child's pid (a busy machine
+        // preempts it right after the spawn), so run it many times: that signal must be kept
+        // and forwarded too, never lost.
+        for attempt in 1...40 {
+            let start = clock.now
+            let outcome = TerminalSupervisor.supervise(
+                ttyDescriptor: pty.terminal, term: "xterm", executable: "/bin/sh",
+                arguments: ["sh", "-c", "trap 'exit 42' TERM; kill -TERM $PPID; sleep 20 & wait $!"])
+            #expect(outcome == .init(status: 42, signal: nil, restoredTerminal: false), "attempt \(attempt)")
+            #expect(clock.now - start < .seconds(10), "attempt \(attempt)")
+            if outcome?.status != 42 { break }
+        }
     }
 
     @Test func theSpawnedChildIsMarkedAndTheMarkIsConsumed() throws {
