@@ -21,13 +21,18 @@
 
 enum { KC = 256, MC = 96, NC = 2048 };  // MC is a multiple of every MR (12, 6, 4); NC of every NR.
 
-typedef void (*microkernel)(ptrdiff_t kc, const float *pa, const float *pb, float *c, ptrdiff_t ldc, int rows,
-                            int columns);
+// A micro-kernel computes one MR×NR tile: C[rows × columns] += A-panel · B-panel over kc.
+// The A panel is read at a[r · a_row + p · a_k]: packed panels have a_row = 1, a_k = MR; A read
+// in place (row-major, alpha = 1) has a_row = lda, a_k = 1. Both read the same values in the
+// same order, so the two forms give bit-identical results.
+typedef void (*microkernel)(ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k, const float *pb, float *c,
+                            ptrdiff_t ldc, int rows, int columns);
 
 typedef struct {
     int mr, nr;
     microkernel kernel;
     const char *name;
+    int id;  // as in ck_sgemm_force_variant
 } variant;
 
 // Adds the rows × columns corner of a packed MR×NR tile to C.
@@ -39,16 +44,16 @@ static void add_tile(const float *tile, int nr, float *c, ptrdiff_t ldc, int row
 
 // MARK: portable (any CPU): 4×16, left to the compiler's auto-vectorizer.
 
-static void kernel_portable(ptrdiff_t kc, const float *pa, const float *pb, float *c, ptrdiff_t ldc, int rows,
-                            int columns) {
+static void kernel_portable(ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k, const float *pb, float *c,
+                            ptrdiff_t ldc, int rows, int columns) {
     float acc[4][16];
     memset(acc, 0, sizeof acc);
     for (ptrdiff_t p = 0; p < kc; ++p) {
         for (int r = 0; r < 4; ++r) {
-            const float a = pa[r];
-            for (int j = 0; j < 16; ++j) acc[r][j] += a * pb[j];
+            const float value = a[r * a_row];
+            for (int j = 0; j < 16; ++j) acc[r][j] += value * pb[j];
         }
-        pa += 4;
+        a += a_k;
         pb += 16;
     }
     add_tile(&acc[0][0], 16, c, ldc, rows, columns);
@@ -58,22 +63,23 @@ static void kernel_portable(ptrdiff_t kc, const float *pa, const float *pb, floa
 
 // MARK: AVX2 + FMA: 6×16, twelve 8-wide accumulators.
 
-__attribute__((target("avx2,fma"))) static void kernel_avx2(ptrdiff_t kc, const float *pa, const float *pb, float *c,
-                                                            ptrdiff_t ldc, int rows, int columns) {
+__attribute__((target("avx2,fma"), always_inline)) static inline void kernel_avx2_body(
+    ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k, const float *pb, float *c, ptrdiff_t ldc, int rows,
+    int columns) {
 #define CK_ROW(r) __m256 c##r##0 = _mm256_setzero_ps(), c##r##1 = _mm256_setzero_ps();
     CK_ROW(0) CK_ROW(1) CK_ROW(2) CK_ROW(3) CK_ROW(4) CK_ROW(5)
 #undef CK_ROW
     for (ptrdiff_t p = 0; p < kc; ++p) {
         const __m256 b0 = _mm256_load_ps(pb), b1 = _mm256_load_ps(pb + 8);
-#define CK_FMA(r)                                           \
-    {                                                       \
-        const __m256 a = _mm256_broadcast_ss(pa + r);       \
-        c##r##0 = _mm256_fmadd_ps(a, b0, c##r##0);          \
-        c##r##1 = _mm256_fmadd_ps(a, b1, c##r##1);          \
+#define CK_FMA(r)                                              \
+    {                                                          \
+        const __m256 value = _mm256_broadcast_ss(a + r * a_row); \
+        c##r##0 = _mm256_fmadd_ps(value, b0, c##r##0);          \
+        c##r##1 = _mm256_fmadd_ps(value, b1, c##r##1);          \
     }
         CK_FMA(0) CK_FMA(1) CK_FMA(2) CK_FMA(3) CK_FMA(4) CK_FMA(5)
 #undef CK_FMA
-        pa += 6;
+        a += a_k;
         pb += 16;
     }
     if (rows == 6 && columns == 16) {
@@ -93,10 +99,23 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(ptrdiff_t kc, const 
     add_tile(tile, 16, c, ldc, rows, columns);
 }
 
+__attribute__((target("avx2,fma"))) static void kernel_avx2(ptrdiff_t kc, const float *a, ptrdiff_t a_row,
+                                                            ptrdiff_t a_k, const float *pb, float *c, ptrdiff_t ldc,
+                                                            int rows, int columns) {
+    if (a_row == 1 && a_k == 6) {
+        kernel_avx2_body(kc, a, 1, 6, pb, c, ldc, rows, columns);
+    } else {
+        kernel_avx2_body(kc, a, a_row, a_k, pb, c, ldc, rows, columns);
+    }
+}
+
 // MARK: AVX-512: 12×32, twenty-four 16-wide accumulators.
 
-__attribute__((target("avx512f"))) static void kernel_avx512(ptrdiff_t kc, const float *pa, const float *pb, float *c,
-                                                             ptrdiff_t ldc, int rows, int columns) {
+// The body, inlined into the packed form (a_row = 1, a_k = 12: constant offsets) and the in-place
+// form (a_row = lda, a_k = 1), so each compiles to its own straight-line loop.
+__attribute__((target("avx512f"), always_inline)) static inline void kernel_avx512_body(
+    ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k, const float *pb, float *c, ptrdiff_t ldc, int rows,
+    int columns) {
 #define CK_ROW(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = _mm512_setzero_ps();
     CK_ROW(0) CK_ROW(1) CK_ROW(2) CK_ROW(3) CK_ROW(4) CK_ROW(5)
     CK_ROW(6) CK_ROW(7) CK_ROW(8) CK_ROW(9) CK_ROW(10) CK_ROW(11)
@@ -105,14 +124,14 @@ __attribute__((target("avx512f"))) static void kernel_avx512(ptrdiff_t kc, const
         const __m512 b0 = _mm512_load_ps(pb), b1 = _mm512_load_ps(pb + 16);
 #define CK_FMA(r)                                           \
     {                                                       \
-        const __m512 a = _mm512_set1_ps(pa[r]);             \
-        c##r##0 = _mm512_fmadd_ps(a, b0, c##r##0);          \
-        c##r##1 = _mm512_fmadd_ps(a, b1, c##r##1);          \
+        const __m512 value = _mm512_set1_ps(a[r * a_row]);  \
+        c##r##0 = _mm512_fmadd_ps(value, b0, c##r##0);      \
+        c##r##1 = _mm512_fmadd_ps(value, b1, c##r##1);      \
     }
         CK_FMA(0) CK_FMA(1) CK_FMA(2) CK_FMA(3) CK_FMA(4) CK_FMA(5)
         CK_FMA(6) CK_FMA(7) CK_FMA(8) CK_FMA(9) CK_FMA(10) CK_FMA(11)
 #undef CK_FMA
-        pa += 12;
+        a += a_k;
         pb += 32;
     }
     if (rows == 12 && columns == 32) {
@@ -134,14 +153,73 @@ __attribute__((target("avx512f"))) static void kernel_avx512(ptrdiff_t kc, const
     add_tile(tile, 32, c, ldc, rows, columns);
 }
 
+// The in-place form: twelve row pointers indexed by p, so the twelve broadcasts have
+// independent addresses (computing each from the previous one, as the compiler does for
+// `a + r * lda`, makes a chain of twelve dependent adds per step that stalls the FMAs).
+__attribute__((target("avx512f"))) static void kernel_avx512_rows(ptrdiff_t kc, const float *a, ptrdiff_t lda,
+                                                                  const float *pb, float *c, ptrdiff_t ldc, int rows,
+                                                                  int columns) {
+    const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda, *a4 = a + 4 * lda;
+    const float *a5 = a + 5 * lda, *a6 = a + 6 * lda, *a7 = a + 7 * lda, *a8 = a + 8 * lda, *a9 = a + 9 * lda;
+    const float *a10 = a + 10 * lda, *a11 = a + 11 * lda;
+    // Opaque to the optimizer, which would otherwise derive each pointer from the previous one.
+    __asm__("" : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5));
+    __asm__("" : "+r"(a6), "+r"(a7), "+r"(a8), "+r"(a9), "+r"(a10), "+r"(a11));
+#define CK_ROW(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = _mm512_setzero_ps();
+    CK_ROW(0) CK_ROW(1) CK_ROW(2) CK_ROW(3) CK_ROW(4) CK_ROW(5)
+    CK_ROW(6) CK_ROW(7) CK_ROW(8) CK_ROW(9) CK_ROW(10) CK_ROW(11)
+#undef CK_ROW
+    for (ptrdiff_t p = 0; p < kc; ++p) {
+        const __m512 b0 = _mm512_load_ps(pb + 32 * p), b1 = _mm512_load_ps(pb + 32 * p + 16);
+#define CK_FMA(r)                                           \
+    {                                                       \
+        const __m512 value = _mm512_set1_ps(a##r[p]);       \
+        c##r##0 = _mm512_fmadd_ps(value, b0, c##r##0);      \
+        c##r##1 = _mm512_fmadd_ps(value, b1, c##r##1);      \
+    }
+        CK_FMA(0) CK_FMA(1) CK_FMA(2) CK_FMA(3) CK_FMA(4) CK_FMA(5)
+        CK_FMA(6) CK_FMA(7) CK_FMA(8) CK_FMA(9) CK_FMA(10) CK_FMA(11)
+#undef CK_FMA
+    }
+    if (rows == 12 && columns == 32) {
+#define CK_STORE(r)                                                                              \
+    _mm512_storeu_ps(c + r * ldc, _mm512_add_ps(_mm512_loadu_ps(c + r * ldc), c##r##0));        \
+    _mm512_storeu_ps(c + r * ldc + 16, _mm512_add_ps(_mm512_loadu_ps(c + r * ldc + 16), c##r##1));
+        CK_STORE(0) CK_STORE(1) CK_STORE(2) CK_STORE(3) CK_STORE(4) CK_STORE(5)
+        CK_STORE(6) CK_STORE(7) CK_STORE(8) CK_STORE(9) CK_STORE(10) CK_STORE(11)
+#undef CK_STORE
+        return;
+    }
+    float tile[12 * 32] __attribute__((aligned(64)));
+#define CK_SPILL(r)                               \
+    _mm512_store_ps(tile + r * 32, c##r##0);      \
+    _mm512_store_ps(tile + r * 32 + 16, c##r##1);
+    CK_SPILL(0) CK_SPILL(1) CK_SPILL(2) CK_SPILL(3) CK_SPILL(4) CK_SPILL(5)
+    CK_SPILL(6) CK_SPILL(7) CK_SPILL(8) CK_SPILL(9) CK_SPILL(10) CK_SPILL(11)
+#undef CK_SPILL
+    add_tile(tile, 32, c, ldc, rows, columns);
+}
+
+__attribute__((target("avx512f"))) static void kernel_avx512(ptrdiff_t kc, const float *a, ptrdiff_t a_row,
+                                                             ptrdiff_t a_k, const float *pb, float *c, ptrdiff_t ldc,
+                                                             int rows, int columns) {
+    if (a_row == 1 && a_k == 12) {
+        kernel_avx512_body(kc, a, 1, 12, pb, c, ldc, rows, columns);
+    } else if (a_k == 1) {
+        kernel_avx512_rows(kc, a, a_row, pb, c, ldc, rows, columns);
+    } else {
+        kernel_avx512_body(kc, a, a_row, a_k, pb, c, ldc, rows, columns);
+    }
+}
+
 #endif  // CK_X86_64
 
 // MARK: variant selection
 
-static const variant portable_variant = {4, 16, kernel_portable, "portable"};
+static const variant portable_variant = {4, 16, kernel_portable, "portable", 1};
 #if CK_X86_64
-static const variant avx2_variant = {6, 16, kernel_avx2, "avx2-fma"};
-static const variant avx512_variant = {12, 32, kernel_avx512, "avx512"};
+static const variant avx2_variant = {6, 16, kernel_avx2, "avx2-fma", 2};
+static const variant avx512_variant = {12, 32, kernel_avx512, "avx512", 3};
 #endif
 
 // Per thread, so a test forcing a variant never changes what other threads compute.
@@ -259,35 +337,140 @@ static float *reserve(float **buffer, size_t *capacity, size_t count) {
 
 static ptrdiff_t round_up(ptrdiff_t value, ptrdiff_t multiple) { return (value + multiple - 1) / multiple * multiple; }
 
-void ck_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
-              ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc) {
-    if (m <= 0 || n <= 0 || k <= 0) return;
-    const variant *v = current_variant();
+// K splits into equal slices of at most KC: a short last slice would cost a full pass over C.
+static ptrdiff_t slice_depth(ptrdiff_t k) {
+    const ptrdiff_t slices = (k + KC - 1) / KC;
+    return (k + slices - 1) / slices;
+}
+
+// C[ic ..< ic+mc, jc ..< jc+nc] += op(A)[ic ..< ic+mc, pc ..< pc+kc] · (packed B block).
+//
+// A is read in place when it is row-major and alpha is 1 (full MR-row panels; a partial last
+// panel is packed, zero-padded), otherwise packed (scaled by alpha) first. Same values, same
+// order either way.
+static void multiply_block(const variant *v, int trans_a, float alpha, const float *a, ptrdiff_t lda, ptrdiff_t ic,
+                           ptrdiff_t mc, ptrdiff_t pc, ptrdiff_t kc, const float *packed_b, ptrdiff_t jc, ptrdiff_t nc,
+                           float *c, ptrdiff_t ldc, float *packed_a) {
+    const int mr = v->mr, nr = v->nr;
+    const int in_place = !trans_a && alpha == 1.0f;
+    if (in_place) {
+        const ptrdiff_t full = mc / mr * mr;
+        if (full < mc) pack_a(0, a, lda, ic + full, mc - full, pc, kc, 1.0f, mr, packed_a);
+        for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
+            const int columns = (nc - jr) < nr ? (int)(nc - jr) : nr;
+            for (ptrdiff_t ir = 0; ir < full; ir += mr) {
+                v->kernel(kc, a + (ic + ir) * lda + pc, lda, 1, packed_b + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc,
+                          mr, columns);
+            }
+            if (full < mc) {
+                v->kernel(kc, packed_a, 1, mr, packed_b + jr * kc, c + (ic + full) * ldc + jc + jr, ldc,
+                          (int)(mc - full), columns);
+            }
+        }
+        return;
+    }
+    pack_a(trans_a, a, lda, ic, mc, pc, kc, alpha, mr, packed_a);
+    for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
+        const int columns = (nc - jr) < nr ? (int)(nc - jr) : nr;
+        for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
+            const int rows = (mc - ir) < mr ? (int)(mc - ir) : mr;
+            v->kernel(kc, packed_a + ir * kc, 1, mr, packed_b + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc, rows,
+                      columns);
+        }
+    }
+}
+
+// The blocked loops over C for one variant; B either packed on the fly (prepacked == NULL) or
+// taken from a matrix packed by ck_sgemm_pack_b, whose blocks come in the same order.
+static void multiply(const variant *v, int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                     const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, const float *prepacked, float *c,
+                     ptrdiff_t ldc) {
     const int mr = v->mr, nr = v->nr;
     const ptrdiff_t ncMax = n < NC ? round_up(n, nr) : NC;
-    // Split K into equal slices of at most KC: a short last slice would cost a full pass over C.
-    const ptrdiff_t slices = (k + KC - 1) / KC, kcMax = (k + slices - 1) / slices;
+    const ptrdiff_t kcMax = slice_depth(k);
     const ptrdiff_t mcMax = m < MC ? round_up(m, mr) : MC;
-    float *packed_b = reserve(&buffer_b, &capacity_b, (size_t)(ncMax * kcMax));
+    float *packed_b = prepacked ? NULL : reserve(&buffer_b, &capacity_b, (size_t)(ncMax * kcMax));
     float *packed_a = reserve(&buffer_a, &capacity_a, (size_t)(mcMax * kcMax));
-    if (!packed_a || !packed_b) abort();  // out of memory for a few hundred KiB: nothing sensible left
+    if (!packed_a || (!prepacked && !packed_b)) abort();  // a few hundred KiB: nothing sensible left
+    const float *block = prepacked;
     for (ptrdiff_t jc = 0; jc < n; jc += NC) {
         const ptrdiff_t nc = (n - jc) < NC ? (n - jc) : NC;
         for (ptrdiff_t pc = 0; pc < k; pc += kcMax) {
             const ptrdiff_t kc = (k - pc) < kcMax ? (k - pc) : kcMax;
-            pack_b(trans_b, b, ldb, pc, kc, jc, nc, nr, packed_b);
+            if (!prepacked) {
+                pack_b(trans_b, b, ldb, pc, kc, jc, nc, nr, packed_b);
+                block = packed_b;
+            }
             for (ptrdiff_t ic = 0; ic < m; ic += MC) {
                 const ptrdiff_t mc = (m - ic) < MC ? (m - ic) : MC;
-                pack_a(trans_a, a, lda, ic, mc, pc, kc, alpha, mr, packed_a);
-                for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
-                    const int columns = (nc - jr) < nr ? (int)(nc - jr) : nr;
-                    for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
-                        const int rows = (mc - ir) < mr ? (int)(mc - ir) : mr;
-                        v->kernel(kc, packed_a + ir * kc, packed_b + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc, rows,
-                                  columns);
-                    }
-                }
+                multiply_block(v, trans_a, alpha, a, lda, ic, mc, pc, kc, block, jc, nc, c, ldc, packed_a);
             }
+            if (prepacked) block += round_up(nc, nr) * kc;
         }
     }
+}
+
+void ck_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
+              ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc) {
+    if (m <= 0 || n <= 0 || k <= 0) return;
+    multiply(current_variant(), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, NULL, c, ldc);
+}
+
+// MARK: prepacked B
+
+struct ck_packed_matrix {
+    const variant *kind;
+    ptrdiff_t n, k;
+    float *data;  // every (NC block, K slice) of B packed as pack_b lays it out, in loop order
+};
+
+ck_packed_matrix *ck_sgemm_pack_b(int trans_b, ptrdiff_t n, ptrdiff_t k, const float *b, ptrdiff_t ldb) {
+    if (n <= 0 || k <= 0) return NULL;
+    const variant *v = current_variant();
+    const ptrdiff_t kcMax = slice_depth(k);
+    ptrdiff_t count = 0;
+    for (ptrdiff_t jc = 0; jc < n; jc += NC) count += round_up((n - jc) < NC ? (n - jc) : NC, v->nr) * k;
+    ck_packed_matrix *packed = malloc(sizeof *packed);
+    float *data = aligned_alloc(64, ((size_t)count * sizeof(float) + 63) / 64 * 64);
+    if (!packed || !data) {
+        free(packed);
+        free(data);
+        return NULL;
+    }
+    float *out = data;
+    for (ptrdiff_t jc = 0; jc < n; jc += NC) {
+        const ptrdiff_t nc = (n - jc) < NC ? (n - jc) : NC;
+        for (ptrdiff_t pc = 0; pc < k; pc += kcMax) {
+            const ptrdiff_t kc = (k - pc) < kcMax ? (k - pc) : kcMax;
+            pack_b(trans_b, b, ldb, pc, kc, jc, nc, v->nr, out);
+            out += round_up(nc, v->nr) * kc;
+        }
+    }
+    *packed = (ck_packed_matrix){v, n, k, data};
+    return packed;
+}
+
+void ck_sgemm_free_packed(ck_packed_matrix *packed) {
+    if (!packed) return;
+    free(packed->data);
+    free(packed);
+}
+
+size_t ck_sgemm_packed_bytes(const ck_packed_matrix *packed) {
+    if (!packed) return 0;
+    ptrdiff_t count = 0;
+    for (ptrdiff_t jc = 0; jc < packed->n; jc += NC) {
+        count += round_up((packed->n - jc) < NC ? (packed->n - jc) : NC, packed->kind->nr) * packed->k;
+    }
+    return (size_t)count * sizeof(float);
+}
+
+int ck_sgemm_packed_for_this_thread(const ck_packed_matrix *packed) {
+    return packed != NULL && packed->kind == current_variant();
+}
+
+void ck_sgemm_packed_b(int trans_a, ptrdiff_t m, float alpha, const float *a, ptrdiff_t lda,
+                       const ck_packed_matrix *b, float *c, ptrdiff_t ldc) {
+    if (m <= 0 || !b) return;
+    multiply(b->kind, trans_a, 0, m, b->n, b->k, alpha, a, lda, NULL, 0, b->data, c, ldc);
 }

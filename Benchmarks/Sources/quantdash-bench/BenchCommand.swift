@@ -37,8 +37,15 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Folder for the synthetic ResNet-18 files (made on first use).")
     var resnetDirectory = "Benchmarks/.data"
 
-    @Option(help: "Only these groups (comma-separated): engine, layer-report, dashboard, resnet.")
+    @Option(
+        help: """
+            Only these groups (comma-separated): engine, layer-report, dashboard, resnet; \
+            full-pass is the engine's full float passes alone (for profiling).
+            """)
     var only: String?
+
+    @Option(help: "Only these demo models for the engine figures (comma-separated): demo-mlp, demo-cnn.")
+    var models: String?
 
     @Option(help: "Write every measurement as JSON here.")
     var json: String?
@@ -58,9 +65,13 @@ struct BenchCommand: ParsableCommand {
         if withResnet { try ensureResnetFiles() }
         var ours: [Measurement] = []
         let engine = EngineBenchmarks(runs: runs, threads: threads)
-        for model in BundledModel.allCases where groups.contains("engine") {
+        let chosenModels = BundledModel.allCases.filter { model in
+            models.map { $0.split(separator: ",").contains(Substring(model.commandLineName)) } ?? true
+        }
+        for model in chosenModels where groups.contains("engine") || groups.contains("full-pass") {
             log("full-float-pass \(model.commandLineName)")
             ours.append(try engine.fullFloatPass(model))
+            guard groups.contains("engine") else { continue }
             log("per-change \(model.commandLineName)")
             ours += try engine.perChange(model)
         }

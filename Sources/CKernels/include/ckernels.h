@@ -22,6 +22,28 @@ extern "C" {
 void ck_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
               const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc);
 
+/// B of a GEMM packed once, for many products with it (a layer's weights over many batches).
+typedef struct ck_packed_matrix ck_packed_matrix;
+
+/// Packs op(B) (k×n; B stored k×n with ldb ≥ n or, when trans_b, n×k with ldb ≥ k) for the
+/// calling thread's variant. NULL when n or k is not positive or memory ran out.
+ck_packed_matrix *ck_sgemm_pack_b(int trans_b, ptrdiff_t n, ptrdiff_t k, const float *b, ptrdiff_t ldb);
+
+/// Frees a matrix from ck_sgemm_pack_b (NULL is ignored).
+void ck_sgemm_free_packed(ck_packed_matrix *packed);
+
+/// The bytes a packed matrix holds.
+size_t ck_sgemm_packed_bytes(const ck_packed_matrix *packed);
+
+/// 1 when `packed` was packed for the variant the calling thread uses now.
+int ck_sgemm_packed_for_this_thread(const ck_packed_matrix *packed);
+
+/// C[m×n] += alpha · op(A) · B with B packed by ck_sgemm_pack_b: bit for bit what ck_sgemm
+/// gives for the same operands with the variant B was packed for. Safe to call from many
+/// threads at once with the same packed B.
+void ck_sgemm_packed_b(int trans_a, ptrdiff_t m, float alpha, const float *a, ptrdiff_t lda,
+                       const ck_packed_matrix *b, float *c, ptrdiff_t ldc);
+
 /// The variant ck_sgemm uses on this CPU: "avx512", "avx2-fma" or "portable".
 const char *ck_sgemm_variant(void);
 

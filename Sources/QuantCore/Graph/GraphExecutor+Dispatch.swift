@@ -43,7 +43,12 @@ extension GraphExecutor {
 
         switch node.op {
         case .gemm(let attributes):
-            return [try Ops.gemm(input(0), input(1), optionalInput(2), attributes: attributes, node: name)]
+            let weights = try input(1)
+            return [
+                try Ops.gemm(
+                    input(0), weights, optionalInput(2), attributes: attributes, node: name,
+                    packedB: packedConstant(node.inputs[1], weights, attributes: attributes, state: state))
+            ]
         case .matMul:
             return [try Ops.matMul(input(0), input(1), node: name)]
         case .add:
@@ -167,5 +172,15 @@ extension GraphExecutor {
                 try Ops.dequantizeLinear(input(0), scale: input(1), zeroPoint: optionalInput(2), axis: axis, node: name)
             ]
         }
+    }
+
+    /// Gemm's B packed once when it is a constant (an initializer or its override), else `nil`.
+    private func packedConstant(
+        _ name: String, _ weights: Tensor, attributes: GemmAttributes, state: ExecutionState
+    ) -> GEMM.PackedMatrix? {
+        guard graph.initializers[name] != nil, state.values[name] == nil, weights.rank == 2 else { return nil }
+        let n = attributes.transposeB ? weights.shape[0] : weights.shape[1]
+        let k = attributes.transposeB ? weights.shape[1] : weights.shape[0]
+        return packedWeights.packed(name, weights, transposed: attributes.transposeB, n: n, k: k)
     }
 }

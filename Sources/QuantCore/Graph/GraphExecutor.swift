@@ -28,6 +28,8 @@ public struct GraphExecutor: Sendable {
     let firstReaders: [String: Int]
     /// Names of the graph's outputs.
     let outputNames: Set<String>
+    /// Gemm weights packed for the GEMM kernel, shared by copies of this executor.
+    let packedWeights = PackedWeightCache()
 
     /// Prepares `graph` for execution.
     ///

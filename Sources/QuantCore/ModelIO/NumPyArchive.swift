@@ -20,7 +20,9 @@ public struct NumPyArchive {
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             throw ModelIOError.unreadable(path: url.path, reason: "no such readable file")
         }
-        guard let bytes = try? Data(contentsOf: url), let archive = try? Archive(url: url, accessMode: .read) else {
+        guard let bytes = try? Data(contentsOf: url),
+            let archive = try? Archive(url: url, accessMode: .read, pathEncoding: nil)
+        else {
             throw ModelIOError.malformed(path: url.path, detail: "not a NumPy .npz file (not a ZIP archive)")
         }
         self.bytes = bytes

@@ -92,3 +92,50 @@ public enum GEMM {
         return result
     }
 }
+
+extension GEMM {
+    /// The B operand of many products packed once (a layer's weights, multiplied by every batch):
+    /// `multiply(m:a:packedB:c:)` then skips the packing `multiply` does on every call.
+    public final class PackedMatrix: @unchecked Sendable {
+        /// The packed panels; immutable after `init`, read by any number of threads.
+        let pointer: OpaquePointer
+        /// `op(B)` is `[k, n]`.
+        public let n: Int, k: Int
+
+        /// Packs `op(B)` (`[k, n]`, or stored `[n, k]` when `transposeB`) for this thread's variant.
+        ///
+        /// - Returns: `nil` when `n` or `k` is 0 or memory ran out.
+        public init?(b: UnsafePointer<Float>, n: Int, k: Int, transposeB: Bool) {
+            guard n > 0, k > 0, let pointer = ck_sgemm_pack_b(transposeB ? 1 : 0, n, k, b, transposeB ? k : n) else {
+                return nil
+            }
+            self.pointer = pointer
+            self.n = n
+            self.k = k
+        }
+
+        deinit { ck_sgemm_free_packed(pointer) }
+
+        /// The bytes the packed copy holds.
+        public var byteCount: Int { ck_sgemm_packed_bytes(pointer) }
+
+        /// Whether it was packed for the variant the calling thread uses now.
+        var fitsThisThread: Bool { ck_sgemm_packed_for_this_thread(pointer) != 0 }
+    }
+
+    /// `C[m, n] = alpha · op(A) · B + beta · C` with B packed beforehand: bit for bit what
+    /// `multiply` gives for the same operands.
+    public static func multiply(
+        m: Int, alpha: Float = 1, a: UnsafePointer<Float>, transposeA: Bool = false, packedB: PackedMatrix,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>
+    ) {
+        let n = packedB.n
+        if beta == 0 {
+            c.update(repeating: 0, count: m * n)
+        } else if beta != 1 {
+            for index in 0..<(m * n) { c[index] *= beta }
+        }
+        guard m > 0 else { return }
+        ck_sgemm_packed_b(transposeA ? 1 : 0, m, alpha, a, transposeA ? m : packedB.k, packedB.pointer, c, n)
+    }
+}

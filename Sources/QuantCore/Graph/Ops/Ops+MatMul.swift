@@ -6,9 +6,11 @@ extension Ops {
     ///   - a: `[M, K]`, or `[K, M]` with `transposeA`.
     ///   - b: `[K, N]`, or `[N, K]` with `transposeB` (PyTorch `Linear` weights).
     ///   - c: optional bias, unidirectionally broadcastable to `[M, N]` (typically `[N]`).
+    ///   - packedB: `b` already packed for the GEMM kernel (same result, no packing per call).
     /// - Throws: `GraphError.shapeMismatch` for non-2-D operands, unequal `K` or a bad `C`.
     static func gemm(
-        _ a: Tensor, _ b: Tensor, _ c: Tensor?, attributes: GemmAttributes, node: String = ""
+        _ a: Tensor, _ b: Tensor, _ c: Tensor?, attributes: GemmAttributes, node: String = "",
+        packedB: GEMM.PackedMatrix? = nil
     ) throws -> Tensor {
         guard a.rank == 2, b.rank == 2 else {
             throw mismatch(node, "Gemm", "A \(a.shape) and B \(b.shape) must both be 2-D")
@@ -37,6 +39,12 @@ extension Ops {
                         out.update(repeating: 0, count: m * n)
                     }
                     guard let x = bufferA.baseAddress, let y = bufferB.baseAddress else { return }
+                    if let packedB, packedB.n == n, packedB.k == k {
+                        GEMM.multiply(
+                            m: m, alpha: attributes.alpha, a: x, transposeA: attributes.transposeA, packedB: packedB,
+                            beta: 1, c: out)
+                        return
+                    }
                     GEMM.multiply(
                         m: m, n: n, k: k, alpha: attributes.alpha, a: x, transposeA: attributes.transposeA,
                         b: y, transposeB: attributes.transposeB, beta: 1, c: out)
@@ -50,6 +58,14 @@ extension Ops {
         _ bias: Tensor, scaledBy scale: Float, rows: Int, columns: Int, into out: UnsafeMutablePointer<Float>
     ) {
         let strides = broadcastStrides(of: bias.shape, to: [rows, columns])
+        if strides[0] == 0, strides[1] == 1, rows > 0 {
+            // A bias row (the usual `[N]`): scale it once, then copy it into every row.
+            bias.storage.withUnsafeBufferPointer { values in
+                for j in 0..<columns { out[j] = scale * values[j] }
+            }
+            for i in 1..<rows { (out + i * columns).update(from: out, count: columns) }
+            return
+        }
         bias.storage.withUnsafeBufferPointer { values in
             for i in 0..<rows {
                 for j in 0..<columns {
