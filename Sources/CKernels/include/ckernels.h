@@ -44,6 +44,26 @@ int ck_sgemm_packed_for_this_thread(const ck_packed_matrix *packed);
 void ck_sgemm_packed_b(int trans_a, ptrdiff_t m, float alpha, const float *a, ptrdiff_t lda,
                        const ck_packed_matrix *b, float *c, ptrdiff_t ldc);
 
+/// The number of masks ck_conv_masks writes: one per tap for every 32 output positions.
+ptrdiff_t ck_conv_mask_count(ptrdiff_t kernel_h, ptrdiff_t kernel_w, ptrdiff_t out_h, ptrdiff_t out_w);
+
+/// For every 32 output positions and every tap (i, j) of a 2-D convolution's window, the bits
+/// of the positions whose tap reads inside the image (not the padding). Depends only on the
+/// geometry: compute once, use for every image.
+void ck_conv_masks(ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h, ptrdiff_t kernel_w, ptrdiff_t pad_top,
+                   ptrdiff_t pad_left, ptrdiff_t dilation_h, ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w,
+                   uint32_t *masks);
+
+/// C[m × out_h·out_w] += A[m × channels·kernel_h·kernel_w] (row-major, lda) · im2col(image), the
+/// unfolding fused into the packing of B (no column matrix is written). Applies to stride 1 with
+/// out_w == width on the avx512 variant; returns 1 when done, 0 (having done nothing) otherwise,
+/// and then the caller runs ck_im2col and ck_sgemm, which give the same result bit for bit.
+int ck_sgemm_conv(ptrdiff_t m, const float *a, ptrdiff_t lda, const float *image, ptrdiff_t channels,
+                  ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h, ptrdiff_t kernel_w, ptrdiff_t stride_h,
+                  ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left, ptrdiff_t dilation_h,
+                  ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, const uint32_t *masks, float *c,
+                  ptrdiff_t ldc);
+
 /// The variant ck_sgemm uses on this CPU: "avx512", "avx2-fma" or "portable".
 const char *ck_sgemm_variant(void);
 

@@ -89,6 +89,44 @@ public enum Im2Col {
         }
     }
 
+    /// The masks `multiplyUnfolded` needs for `geometry` (which taps read inside the image, per
+    /// 32 output positions), or `nil` when the fused path does not apply to it (stride ≠ 1, or
+    /// an output row narrower or wider than the input row).
+    public static func fusedMasks(geometry g: ConvolutionGeometry) -> [UInt32]? {
+        guard g.strideHeight == 1, g.strideWidth == 1, g.outputWidth == g.inputWidth, g.outputHeight > 0,
+            g.outputWidth > 0, g.kernelHeight > 0, g.kernelWidth > 0
+        else { return nil }
+        let count = ck_conv_mask_count(g.kernelHeight, g.kernelWidth, g.outputHeight, g.outputWidth)
+        return [UInt32](unsafeUninitializedCapacity: count) { buffer, initialized in
+            ck_conv_masks(
+                g.inputHeight, g.inputWidth, g.kernelHeight, g.kernelWidth, g.padTop, g.padLeft, g.dilationHeight,
+                g.dilationWidth, g.outputHeight, g.outputWidth, buffer.baseAddress)
+            initialized = count
+        }
+    }
+
+    /// `C[m, outH·outW] += weights[m, C·kH·kW] · unfold(image)` without writing the column
+    /// matrix: the unfolding is fused into the GEMM's packing (CKernels `ck_sgemm_conv`). Bit for
+    /// bit what `unfoldFast` then `GEMM.multiply` give.
+    ///
+    /// - Parameter masks: `fusedMasks(geometry:)` of the same geometry.
+    /// - Returns: `false`, having done nothing, where the fused path does not run (another GEMM
+    ///   variant than AVX-512 on this thread, or a geometry `fusedMasks` refuses).
+    public static func multiplyUnfolded(
+        m: Int, weights: UnsafePointer<Float>, image: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
+        masks: [UInt32], c: UnsafeMutablePointer<Float>
+    ) -> Bool {
+        guard masks.count == ck_conv_mask_count(g.kernelHeight, g.kernelWidth, g.outputHeight, g.outputWidth) else {
+            return false
+        }
+        return masks.withUnsafeBufferPointer { bits in
+            ck_sgemm_conv(
+                m, weights, g.columnRows, image, g.channels, g.inputHeight, g.inputWidth, g.kernelHeight,
+                g.kernelWidth, g.strideHeight, g.strideWidth, g.padTop, g.padLeft, g.dilationHeight, g.dilationWidth,
+                g.outputHeight, g.outputWidth, bits.baseAddress, c, g.columnCount) != 0
+        }
+    }
+
     /// The fast path of `unfold` (CKernels `ck_im2col`): same result, no per-element overflow
     /// checks, contiguous runs for stride 1. `unfold` is its specification.
     public static func unfoldFast(

@@ -98,36 +98,45 @@ extension Ops {
             geometry.kernelHeight == 1 && geometry.kernelWidth == 1 && geometry.strideHeight == 1
             && geometry.strideWidth == 1 && geometry.padTop == 0 && geometry.padLeft == 0
             && geometry.padBottom == 0 && geometry.padRight == 0
-        var columns = [Float](repeating: 0, count: isPointwise ? 0 : k * positions)  // [K, P]
+        // The unfolding fused into the GEMM where it applies; else a column matrix, made on first use.
+        let masks = isPointwise ? nil : Im2Col.fusedMasks(geometry: geometry)
+        var columns: [Float] = []  // [K, P]
         let biasValues = bias?.storage ?? []
         return x.storage.withUnsafeBufferPointer { bufferX in
             weight.storage.withUnsafeBufferPointer { bufferW in
-                columns.withUnsafeMutableBufferPointer { bufferColumns in
-                    makeTensor(shape: problem.outputShape) { output in
-                        guard let out = output.baseAddress else { return }
-                        for n in 0..<problem.batch {
-                            for g in 0..<problem.group {
-                                let outGroup = out + (n * problem.outputChannels + g * mg) * positions  // [M/g, P]
-                                for m in 0..<mg {
-                                    let value = biasValues.isEmpty ? 0 : biasValues[g * mg + m]
-                                    (outGroup + m * positions).update(repeating: value, count: positions)
-                                }
-                                guard let image = bufferX.baseAddress, let weights = bufferW.baseAddress, k > 0 else {
-                                    continue
-                                }
-                                let groupImage =
-                                    image + n * imageSize + g * cg * geometry.inputHeight * geometry.inputWidth
-                                let source: UnsafePointer<Float>
-                                if isPointwise {
-                                    source = groupImage  // [C/g, H·W] is already the column matrix
-                                } else if let scratch = bufferColumns.baseAddress {
-                                    Im2Col.unfoldFast(groupImage, geometry: geometry, into: scratch)
-                                    source = UnsafePointer(scratch)
-                                } else {
-                                    continue
-                                }
+                makeTensor(shape: problem.outputShape) { output in
+                    guard let out = output.baseAddress else { return }
+                    for n in 0..<problem.batch {
+                        for g in 0..<problem.group {
+                            let outGroup = out + (n * problem.outputChannels + g * mg) * positions  // [M/g, P]
+                            for m in 0..<mg {
+                                let value = biasValues.isEmpty ? 0 : biasValues[g * mg + m]
+                                (outGroup + m * positions).update(repeating: value, count: positions)
+                            }
+                            guard let image = bufferX.baseAddress, let weights = bufferW.baseAddress, k > 0 else {
+                                continue
+                            }
+                            let groupImage = image + n * imageSize + g * cg * geometry.inputHeight * geometry.inputWidth
+                            let groupWeights = weights + g * mg * k
+                            if isPointwise {
+                                // [C/g, H·W] is already the column matrix.
                                 GEMM.multiply(
-                                    m: mg, n: positions, k: k, a: weights + g * mg * k, b: source, beta: 1, c: outGroup)
+                                    m: mg, n: positions, k: k, a: groupWeights, b: groupImage, beta: 1, c: outGroup)
+                                continue
+                            }
+                            if let masks,
+                                Im2Col.multiplyUnfolded(
+                                    m: mg, weights: groupWeights, image: groupImage, geometry: geometry, masks: masks,
+                                    c: outGroup)
+                            {
+                                continue
+                            }
+                            if columns.isEmpty { columns = [Float](repeating: 0, count: k * positions) }
+                            columns.withUnsafeMutableBufferPointer { scratch in
+                                guard let scratch = scratch.baseAddress else { return }
+                                Im2Col.unfoldFast(groupImage, geometry: geometry, into: scratch)
+                                GEMM.multiply(
+                                    m: mg, n: positions, k: k, a: groupWeights, b: scratch, beta: 1, c: outGroup)
                             }
                         }
                     }
