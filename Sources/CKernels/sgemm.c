@@ -519,18 +519,28 @@ __attribute__((target("avx512f"))) static void pack_conv_avx512(
     ptrdiff_t jc, ptrdiff_t nc, float *restrict out) {
     const ptrdiff_t taps = kernel_h * kernel_w, plane = height * width;
     const uintptr_t base = (uintptr_t)image;
+    // Where row pc starts: its channel and tap, then stepped along without dividing.
+    const ptrdiff_t first_channel = pc / taps, first_tap = pc % taps;
     for (ptrdiff_t jp = 0; jp < nc; jp += 32) {
         const ptrdiff_t p0 = jc + jp;  // a multiple of 32 (NC is), so panels match the masks'
         const uint32_t *panel_masks = masks + (p0 / 32) * taps;
+        ptrdiff_t channel = first_channel, tap = first_tap, i = first_tap / kernel_w, j = first_tap % kernel_w;
         for (ptrdiff_t kk = 0; kk < kc; ++kk) {
-            const ptrdiff_t row = pc + kk, channel = row / taps, tap = row % taps;
-            const ptrdiff_t i = tap / kernel_w, j = tap % kernel_w;
             const uint32_t mask = panel_masks[tap];
-            const ptrdiff_t offset = channel * plane + p0 + (i * dilation_h - pad_top) * width + (j * dilation_w - pad_left);
+            const ptrdiff_t offset =
+                channel * plane + p0 + (i * dilation_h - pad_top) * width + (j * dilation_w - pad_left);
             // An address computed as an integer: it may lie outside the image where the mask is clear.
             const float *source = (const float *)(base + (uintptr_t)(offset * (ptrdiff_t)sizeof(float)));
             _mm512_store_ps(out + kk * 32, _mm512_maskz_loadu_ps((__mmask16)(mask & 0xFFFF), source));
             _mm512_store_ps(out + kk * 32 + 16, _mm512_maskz_loadu_ps((__mmask16)(mask >> 16), source + 16));
+            if (++j == kernel_w) {
+                j = 0;
+                if (++i == kernel_h) i = 0;
+            }
+            if (++tap == taps) {
+                tap = 0;
+                ++channel;
+            }
         }
         out += kc * 32;
     }

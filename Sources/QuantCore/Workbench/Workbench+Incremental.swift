@@ -50,13 +50,17 @@ extension Workbench {
         let activations = model?.activationQuantization ?? [:]
 
         // The callbacks run on worker threads but never at the same time (ParallelBatches' lock).
-        let results = ParallelBatches(count: ranges.count)
+        let workerCount = max(1, min(threadCount, ranges.count))
+        let results = ParallelBatches(count: ranges.count, firstShared: workerCount)
         withoutActuallyEscaping(isCancelled) { isCancelled in
             let callbacks = SerializedCallbacks(progress: progress, isCancelled: isCancelled)
-            let workerCount = max(1, min(threadCount, ranges.count))
-            // Worker w runs batches w, w + workers, …: a fixed split, so both cores really work.
+            // Worker w starts with batch w, so every core really works; then each takes the next
+            // unclaimed batch, so a core the machine slows down does fewer rather than holding
+            // up the pass.
             WorkerPool.shared.run(workerCount: workerCount) { worker in
-                for index in stride(from: worker, to: ranges.count, by: workerCount) {
+                var next: Int? = worker < ranges.count ? worker : nil
+                while let index = next {
+                    next = results.claimNext()
                     guard results.shouldStart(isCancelled: callbacks.isCancelled) else { break }
                     do {
                         let outputs: [String: Tensor]
@@ -131,10 +135,22 @@ private final class ParallelBatches: @unchecked Sendable {
     private var error: Error?
     private var logits: [Tensor?]
     private var values: [[String: Tensor]]
+    /// The next batch no worker has claimed (batches below `firstShared` are the workers' first).
+    private var nextUnclaimed: Int
 
-    init(count: Int) {
+    init(count: Int, firstShared: Int) {
         logits = Array(repeating: nil, count: count)
         values = Array(repeating: [:], count: count)
+        nextUnclaimed = firstShared
+    }
+
+    /// Claims the next batch nobody has taken, or `nil` when all are taken.
+    func claimNext() -> Int? {
+        lock.withLock {
+            guard nextUnclaimed < logits.count else { return nil }
+            defer { nextUnclaimed += 1 }
+            return nextUnclaimed
+        }
     }
 
     /// Whether to start another batch: false once one failed or the run is cancelled.
