@@ -119,6 +119,13 @@ public final class NcursesBackend: TerminalBackend {
             qd_remove_signal_handlers()
             throw .initializationFailed(term: term)
         }
+        // ncurses leaves a new screen in its "initial" state until it comes back from endwin,
+        // and in that state it flushes its output after every cursor movement: a full frame
+        // went out in ~150 writes (one per jump over blank cells). One round trip through
+        // shell mode, before any mode is set up, puts it in the running state: a frame is then
+        // written in one or two writes.
+        endwin()
+        doupdate()
         raw()
         noecho()
         nonl()
@@ -198,20 +205,33 @@ public final class NcursesBackend: TerminalBackend {
             Int(qd_column_width(wchar_t(truncatingIfNeeded: scalar.value)))
         }
         let maximumCodePoints = Int(qd_cchar_max())
+        // Consecutive cells mostly share a style: look its attributes and pair up once per run.
+        var lastStyle: Style?
+        var attributes = attr_t(0)
+        var pair: Int32 = 0
         withUnsafeTemporaryAllocation(of: wchar_t.self, capacity: maximumCodePoints) { codePoints in
             for change in changes {
-                let symbol = SymbolFallback.displayable(
-                    change.cell.symbol, isUnicode: isUnicode, columnWidth: columnWidth)
                 var count = 0
-                for scalar in symbol.unicodeScalars.prefix(maximumCodePoints) {
-                    codePoints[count] = wchar_t(truncatingIfNeeded: scalar.value)
-                    count += 1
+                if let ascii = change.cell.symbol.asciiValue, ascii >= 0x20, ascii < 0x7F {
+                    codePoints[0] = wchar_t(ascii)  // printable ASCII, the common case: as it is
+                    count = 1
+                } else {
+                    let symbol = SymbolFallback.displayable(
+                        change.cell.symbol, isUnicode: isUnicode, columnWidth: columnWidth)
+                    for scalar in symbol.unicodeScalars.prefix(maximumCodePoints) {
+                        codePoints[count] = wchar_t(truncatingIfNeeded: scalar.value)
+                        count += 1
+                    }
                 }
                 let style = change.cell.style
+                if style != lastStyle {
+                    attributes = CellAttributes.attributes(for: style.attributes)
+                    pair = Int32(colorPair(for: style))
+                    lastStyle = style
+                }
                 _ = qd_put_cell(
                     window, Int32(clamping: change.row), Int32(clamping: change.column),
-                    codePoints.baseAddress, Int32(count),
-                    CellAttributes.attributes(for: style.attributes), Int32(colorPair(for: style)))
+                    codePoints.baseAddress, Int32(count), attributes, pair)
             }
         }
     }
