@@ -359,6 +359,8 @@ def main():
     parser.add_argument("--resnet-dir", help="folder for the synthetic ResNet-18 files (default: a temporary one)")
     parser.add_argument("--resnet-batch", type=int, default=32)
     parser.add_argument("--resnet-runs", type=int, help="timed runs for resnet18 (default: --runs)")
+    parser.add_argument("--full-pass-runs", type=int,
+                        help="timed runs for full-float-pass (default: --runs; --quick: at most 3)")
     args = parser.parse_args()
     chosen = [b.strip() for b in args.benchmarks.split(",") if b.strip()]
     unknown = sorted(set(chosen) - set(BENCHMARKS))
@@ -367,6 +369,7 @@ def main():
     if args.quick:
         args.runs = min(args.runs, 3) if "--runs" in sys.argv else 3
         args.warmup = 1
+        args.full_pass_runs = min(args.full_pass_runs or 3, 3)
         chosen = [b for b in chosen if b != "resnet18"]
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -381,7 +384,8 @@ def main():
         path = os.path.join(demo_data.DEMO, f"{name}.onnx")
         if "full-float-pass" in chosen:
             print(f"full-float-pass {name}", file=sys.stderr)
-            results += full_float_pass(name, path, images, labels, args.runs, args.warmup, args.threads)
+            runs = args.full_pass_runs or args.runs
+            results += full_float_pass(name, path, images, labels, runs, args.warmup, args.threads)
         if "per-change" in chosen:
             print(f"per-change {name}", file=sys.stderr)
             entries, accuracy[name] = per_change(name, path, images, labels, args.runs, args.warmup, args.threads)

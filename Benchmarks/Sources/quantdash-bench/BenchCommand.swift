@@ -19,6 +19,13 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed runs per figure (median reported).")
     var runs = 25
 
+    @Option(
+        help: """
+            Timed runs of each full float pass, ours and the peers' (a few milliseconds each: a \
+            median over a longer stretch is less at the mercy of a noisy moment).
+            """)
+    var fullPassRuns = 200
+
     @Option(help: "Worker threads for us and the peers.")
     var threads = 2
 
@@ -55,16 +62,18 @@ struct BenchCommand: ParsableCommand {
 
     mutating func run() throws {
         let runs = quick ? 3 : self.runs
+        let fullPassRuns = quick ? 3 : self.fullPassRuns
         let groups = Set((only ?? "engine,layer-report,dashboard,resnet").split(separator: ",").map(String.init))
         let withResnet = !quick && !noResnet && groups.contains("resnet")
         var peers: PeerResults?
         if !noPeers {
             peers = try PeerResults.measure(
-                runs: runs, threads: threads, quick: quick, resnetDirectory: withResnet ? resnetDirectory : nil)
+                runs: runs, fullPassRuns: fullPassRuns, threads: threads, quick: quick,
+                resnetDirectory: withResnet ? resnetDirectory : nil)
         }
         if withResnet { try ensureResnetFiles() }
         var ours: [Measurement] = []
-        let engine = EngineBenchmarks(runs: runs, threads: threads)
+        let engine = EngineBenchmarks(runs: runs, fullPassRuns: fullPassRuns, threads: threads)
         let chosenModels = BundledModel.allCases.filter { model in
             models.map { $0.split(separator: ",").contains(Substring(model.commandLineName)) } ?? true
         }

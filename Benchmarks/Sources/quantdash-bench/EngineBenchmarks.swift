@@ -5,6 +5,8 @@ import QuantCore
 struct EngineBenchmarks {
     /// Timed runs per figure.
     var runs: Int
+    /// Timed runs of a full float pass.
+    var fullPassRuns: Int
     /// Worker threads (the peers get the same number).
     var threads: Int
 
@@ -23,13 +25,13 @@ struct EngineBenchmarks {
     func fullFloatPass(_ model: BundledModel) throws -> Measurement {
         let workbench = try workbench(model)
         var correct = 0
-        let samples = try Timing.samples(runs: runs) { _ in
+        let samples = try Timing.samples(runs: fullPassRuns) { _ in
             correct = try workbench.evaluateFromScratch(nil).correctCount
         }
         return Measurement(
             benchmark: "full-float-pass", subject: model.commandLineName, system: "quantdash",
             variant: "\(threads) threads, batches of \(workbench.batchSize)", median: Timing.median(samples),
-            runs: runs,
+            runs: fullPassRuns,
             detail: ["correct": "\(correct)", "kernel": GEMM.kernelVariant])
     }
 

@@ -21,11 +21,14 @@ struct PeerResults: Decodable {
     var per_change_correct: [String: [String: [String: [String: Int]]]]?
 
     /// Runs the peer script and reads its results.
-    static func measure(runs: Int, threads: Int, quick: Bool, resnetDirectory: String?) throws -> PeerResults {
+    static func measure(
+        runs: Int, fullPassRuns: Int, threads: Int, quick: Bool, resnetDirectory: String?
+    ) throws -> PeerResults {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("quantdash-peers-\(getpid()).json")
         defer { try? FileManager.default.removeItem(at: output) }
         var arguments = [
-            "Benchmarks/peers/peers.py", "--runs", "\(runs)", "--threads", "\(threads)", "--json", output.path,
+            "Benchmarks/peers/peers.py", "--runs", "\(runs)", "--full-pass-runs", "\(fullPassRuns)", "--threads",
+            "\(threads)", "--json", output.path,
         ]
         if quick { arguments.append("--quick") }
         if let resnetDirectory {

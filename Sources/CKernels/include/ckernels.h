@@ -64,6 +64,17 @@ int ck_sgemm_conv(ptrdiff_t m, const float *a, ptrdiff_t lda, const float *image
                   ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, const uint32_t *masks, float *c,
                   ptrdiff_t ldc);
 
+/// Spins (with the CPU's pause hint) while *value == unchanged, at most `spins` times; 1 when it
+/// changed. For a thread that expects work or a result within microseconds: waking a parked
+/// thread costs tens of microseconds on a virtual machine, a few pauses cost nanoseconds.
+int ck_spin_while_equal(const int *value, int unchanged, long spins);
+
+/// Spins while *value != target, at most `spins` times; 1 when it became `target`.
+int ck_spin_until_equal(const int *value, int target, long spins);
+
+/// Stores `new_value` into *value with release ordering (read by ck_spin_while_equal).
+void ck_atomic_store(int *value, int new_value);
+
 /// The variant ck_sgemm uses on this CPU: "avx512", "avx2-fma" or "portable".
 const char *ck_sgemm_variant(void);
 
