@@ -66,21 +66,88 @@ public struct Evaluator: Sendable {
     /// - Throws: `EvaluationError` for an empty data set, a batch size below 1, a reference of
     ///   the wrong length, a wrong number of batches or logits of the wrong shape.
     public func evaluate(_ dataset: Dataset, reference: [Int]? = nil, batchLogits: [Tensor]) throws -> EvalReport {
-        guard batchSize >= 1 else { throw EvaluationError.invalidBatchSize(batchSize) }
-        guard dataset.count > 0 else { throw EvaluationError.emptyDataset(dataset: dataset.name) }
-        if let reference, reference.count != dataset.count {
-            throw EvaluationError.referenceCountMismatch(
-                dataset: dataset.name, expected: dataset.count, got: reference.count)
-        }
+        try check(dataset, reference: reference)
         let ranges = dataset.batchRanges(of: batchSize)
         guard ranges.count == batchLogits.count else {
             throw EvaluationError.logitsShape(
                 dataset: dataset.name, batch: 0..<dataset.count, expected: "\(ranges.count) batches",
                 got: [batchLogits.count])
         }
+        let batches = try zip(ranges, batchLogits).map { try Evaluator.metrics(of: $1, for: $0, in: dataset) }
+        return try evaluate(dataset, reference: reference, batches: batches)
+    }
+
+    /// Reports on the metrics of every batch of `dataset.batchRanges(of: batchSize)`, in order,
+    /// each computed by `metrics(of:for:in:)` where its batch ran: the same report, bit for bit,
+    /// as from the logits (the negative log-likelihoods are summed here, in sample order).
+    ///
+    /// - Throws: `EvaluationError` for an empty data set, a batch size below 1, a reference of
+    ///   the wrong length or batches that do not cover the data set in order.
+    public func evaluate(_ dataset: Dataset, reference: [Int]? = nil, batches: [BatchMetrics]) throws -> EvalReport {
+        try check(dataset, reference: reference)
+        let ranges = dataset.batchRanges(of: batchSize)
+        guard batches.map(\.range) == ranges else {
+            throw EvaluationError.logitsShape(
+                dataset: dataset.name, batch: 0..<dataset.count, expected: "\(ranges.count) batches",
+                got: [batches.count])
+        }
         var accumulator = Accumulator(dataset: dataset)
-        for (range, logits) in zip(ranges, batchLogits) { try accumulator.add(logits, for: range) }
+        for batch in batches { accumulator.add(batch) }
         return accumulator.report(reference: reference)
+    }
+
+    /// The checks every evaluation starts with.
+    private func check(_ dataset: Dataset, reference: [Int]?) throws {
+        guard batchSize >= 1 else { throw EvaluationError.invalidBatchSize(batchSize) }
+        guard dataset.count > 0 else { throw EvaluationError.emptyDataset(dataset: dataset.name) }
+        if let reference, reference.count != dataset.count {
+            throw EvaluationError.referenceCountMismatch(
+                dataset: dataset.name, expected: dataset.count, got: reference.count)
+        }
+    }
+
+    /// One batch's per-sample results: what `evaluate` needs of its logits.
+    public struct BatchMetrics: Sendable {
+        /// The samples of the data set the batch holds.
+        public let range: Range<Int>
+        /// The predicted class of each sample.
+        public let predictions: [Int]
+        /// How many predictions equal the label.
+        public let correctCount: Int
+        /// How many labels are among the five highest logits.
+        public let top5CorrectCount: Int
+        /// Each sample's negative log-likelihood of its label.
+        public let negativeLogLikelihoods: [Double]
+    }
+
+    /// The per-sample results of `logits` `[B, classes]` for the samples `range` of `dataset`;
+    /// safe to compute on any thread, batch by batch.
+    ///
+    /// - Throws: `EvaluationError.logitsShape` for logits of the wrong shape.
+    public static func metrics(of logits: Tensor, for range: Range<Int>, in dataset: Dataset) throws -> BatchMetrics {
+        guard logits.rank == 2, logits.shape[0] == range.count, logits.shape[1] >= dataset.classCount else {
+            throw EvaluationError.logitsShape(
+                dataset: dataset.name, batch: range,
+                expected: "[\(range.count), classes] with classes ≥ \(dataset.classCount)", got: logits.shape)
+        }
+        let classes = logits.shape[1]
+        var predictions: [Int] = []
+        var likelihoods: [Double] = []
+        predictions.reserveCapacity(range.count)
+        likelihoods.reserveCapacity(range.count)
+        var correct = 0
+        var top5 = 0
+        for (row, label) in dataset.labels[range].enumerated() {
+            let rowLogits = logits.storage[(row * classes)..<((row + 1) * classes)]
+            let prediction = EvaluationMetrics.argmax(rowLogits)
+            predictions.append(prediction)
+            if prediction == label { correct += 1 }
+            if EvaluationMetrics.isInTopK(rowLogits, label: label, k: 5) { top5 += 1 }
+            likelihoods.append(EvaluationMetrics.negativeLogLikelihood(rowLogits, label: label))
+        }
+        return BatchMetrics(
+            range: range, predictions: predictions, correctCount: correct, top5CorrectCount: top5,
+            negativeLogLikelihoods: likelihoods)
     }
 
     /// Per-sample metrics summed in sample order, in `Double`.
@@ -98,20 +165,15 @@ public struct Evaluator: Sendable {
 
         /// Adds the logits `[B, classes]` of the samples in `range`.
         mutating func add(_ logits: Tensor, for range: Range<Int>) throws {
-            guard logits.rank == 2, logits.shape[0] == range.count, logits.shape[1] >= dataset.classCount else {
-                throw EvaluationError.logitsShape(
-                    dataset: dataset.name, batch: range,
-                    expected: "[\(range.count), classes] with classes ≥ \(dataset.classCount)", got: logits.shape)
-            }
-            let classes = logits.shape[1]
-            for (row, label) in dataset.labels[range].enumerated() {
-                let rowLogits = logits.storage[(row * classes)..<((row + 1) * classes)]
-                let prediction = EvaluationMetrics.argmax(rowLogits)
-                predictions.append(prediction)
-                if prediction == label { correctCount += 1 }
-                if EvaluationMetrics.isInTopK(rowLogits, label: label, k: 5) { top5CorrectCount += 1 }
-                totalNLL += EvaluationMetrics.negativeLogLikelihood(rowLogits, label: label)
-            }
+            add(try Evaluator.metrics(of: logits, for: range, in: dataset))
+        }
+
+        /// Adds one batch's results (the next samples in order).
+        mutating func add(_ batch: BatchMetrics) {
+            predictions += batch.predictions
+            correctCount += batch.correctCount
+            top5CorrectCount += batch.top5CorrectCount
+            for likelihood in batch.negativeLogLikelihoods { totalNLL += likelihood }
         }
 
         /// The report, with agreement against `reference` when given.

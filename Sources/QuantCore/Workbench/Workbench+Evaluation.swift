@@ -34,10 +34,10 @@ extension Workbench {
             return report
         }
         let dataset = isWholeSet ? heldOut : try heldOut.evenlySpaced(indices.count)
-        let logits = try batchLogits(
+        let batches = try batchMetrics(
             of: dataset, model: model, usesActivationCache: isWholeSet, progress: progress, isCancelled: isCancelled)
         var report = try Evaluator(batchSize: batchSize).evaluate(
-            dataset, reference: indices.map { reference.predictions[$0] }, batchLogits: logits)
+            dataset, reference: indices.map { reference.predictions[$0] }, batches: batches)
         report.isExact = isWholeSet
         return report
     }
@@ -46,9 +46,9 @@ extension Workbench {
     /// cache with the float model's boundaries).
     public func floatReport(isCancelled: () -> Bool = { false }) throws -> EvalReport {
         if let cached = lock.withLock({ floatEvaluation }) { return cached }
-        let logits = try batchLogits(
+        let batches = try batchMetrics(
             of: heldOut, model: nil, usesActivationCache: true, progress: nil, isCancelled: isCancelled)
-        let report = try Evaluator(batchSize: batchSize).evaluate(heldOut, batchLogits: logits)
+        let report = try Evaluator(batchSize: batchSize).evaluate(heldOut, batches: batches)
         lock.withLock { floatEvaluation = report }
         return report
     }

@@ -14,8 +14,8 @@ extension Workbench {
         zip(layers, settings).filter { $0.0.nodeIndex < boundary }.map(\.1)
     }
 
-    /// Logits `[B, classes]` for every batch of `dataset` (in `batchRanges(of: batchSize)` order)
-    /// under `model` (float when nil).
+    /// The metrics of every batch of `dataset` (in `batchRanges(of: batchSize)` order) under
+    /// `model` (float when nil), each computed from its logits on the thread that ran the batch.
     ///
     /// Batches are spread over `threadCount` workers. With `usesActivationCache` (only for the
     /// held-out set), each batch starts at the latest boundary cached for this model's prefix,
@@ -26,10 +26,10 @@ extension Workbench {
     ///   - isCancelled: checked before each batch and between graph nodes; a cancelled run
     ///     caches nothing.
     /// - Throws: `CancellationError`; `GraphError` from a run.
-    func batchLogits(
+    func batchMetrics(
         of dataset: Dataset, model: QuantizedModel?, usesActivationCache: Bool,
         progress: ((Double) -> Void)?, isCancelled: () -> Bool
-    ) throws -> [Tensor] {
+    ) throws -> [Evaluator.BatchMetrics] {
         let ranges = dataset.batchRanges(of: batchSize)
         let settings = model.map { $0.layerReports.map(\.settings) } ?? layers.map { _ in LayerSettings.float }
         let layers = self.layers
@@ -75,14 +75,15 @@ extension Workbench {
                                 activationQuantization: activations, keeping: keeping, isCancelled: isStopping)
                         }
                         guard let logits = outputs[outputName] else { throw GraphError.missingOutput(outputName) }
-                        results.finish(index, logits: logits, values: outputs, progress: callbacks.progress)
+                        let metrics = try Evaluator.metrics(of: logits, for: ranges[index], in: dataset)
+                        results.finish(index, metrics: metrics, values: outputs, progress: callbacks.progress)
                     } catch {
                         results.fail(error)
                     }
                 }
             }
         }
-        let (logits, values) = try results.collected()
+        let (metrics, values) = try results.collected()
         if usesActivationCache {
             lock.withLock {
                 for boundary in keptBoundaries {
@@ -93,7 +94,7 @@ extension Workbench {
                 }
             }
         }
-        return logits
+        return metrics
     }
 
     /// Forgets every cached layer report, so the next `apply` re-quantizes (benchmarks, memory).
@@ -111,9 +112,9 @@ extension Workbench {
     ///
     /// - Throws: `GraphError` from a run; `EvaluationError` for logits of the wrong shape.
     public func evaluateFromScratch(_ model: QuantizedModel?) throws -> EvalReport {
-        let logits = try batchLogits(
+        let batches = try batchMetrics(
             of: heldOut, model: model, usesActivationCache: false, progress: nil, isCancelled: { false })
-        return try Evaluator(batchSize: batchSize).evaluate(heldOut, batchLogits: logits)
+        return try Evaluator(batchSize: batchSize).evaluate(heldOut, batches: batches)
     }
 
     /// Bytes of activations currently cached.
@@ -133,13 +134,13 @@ private final class ParallelBatches: @unchecked Sendable {
     private let lock = NSLock()
     private var doneCount = 0
     private var error: Error?
-    private var logits: [Tensor?]
+    private var metrics: [Evaluator.BatchMetrics?]
     private var values: [[String: Tensor]]
     /// The next batch no worker has claimed (batches below `firstShared` are the workers' first).
     private var nextUnclaimed: Int
 
     init(count: Int, firstShared: Int) {
-        logits = Array(repeating: nil, count: count)
+        metrics = Array(repeating: nil, count: count)
         values = Array(repeating: [:], count: count)
         nextUnclaimed = firstShared
     }
@@ -147,7 +148,7 @@ private final class ParallelBatches: @unchecked Sendable {
     /// Claims the next batch nobody has taken, or `nil` when all are taken.
     func claimNext() -> Int? {
         lock.withLock {
-            guard nextUnclaimed < logits.count else { return nil }
+            guard nextUnclaimed < metrics.count else { return nil }
             defer { nextUnclaimed += 1 }
             return nextUnclaimed
         }
@@ -172,13 +173,14 @@ private final class ParallelBatches: @unchecked Sendable {
 
     /// Records batch `index`'s results and reports progress.
     func finish(
-        _ index: Int, logits batchLogits: Tensor, values batchValues: [String: Tensor], progress: ((Double) -> Void)?
+        _ index: Int, metrics batchMetrics: Evaluator.BatchMetrics, values batchValues: [String: Tensor],
+        progress: ((Double) -> Void)?
     ) {
         lock.withLock {
-            logits[index] = batchLogits
+            metrics[index] = batchMetrics
             values[index] = batchValues
             doneCount += 1
-            progress?(Double(doneCount) / Double(logits.count))
+            progress?(Double(doneCount) / Double(metrics.count))
         }
     }
 
@@ -189,14 +191,14 @@ private final class ParallelBatches: @unchecked Sendable {
         }
     }
 
-    /// Every batch's logits and kept values, in order.
+    /// Every batch's metrics and kept values, in order.
     ///
     /// - Throws: the first failure.
-    func collected() throws -> ([Tensor], [[String: Tensor]]) {
+    func collected() throws -> ([Evaluator.BatchMetrics], [[String: Tensor]]) {
         try lock.withLock {
             if let error { throw error }
-            let all = logits.compactMap { $0 }
-            guard all.count == logits.count else { throw CancellationError() }
+            let all = metrics.compactMap { $0 }
+            guard all.count == metrics.count else { throw CancellationError() }
             return (all, values)
         }
     }

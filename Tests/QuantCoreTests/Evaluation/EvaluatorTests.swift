@@ -114,6 +114,30 @@ import Testing
         #expect(reports[0].predictions == rows.map { EvaluationMetrics.argmax($0) })
     }
 
+    /// Metrics computed batch by batch (as `Workbench`'s workers do, in any order) give the same
+    /// report, bit for bit, as the logits; batches that do not cover the set in order are refused.
+    @Test func perBatchMetricsGiveTheSameReport() throws {
+        var generator = SplitMix64(seed: 11)
+        let rows = (0..<1000).map { _ in (0..<10).map { _ in generator.nextGaussian() * 3 } }
+        let labels = (0..<1000).map { _ in Int(generator.next() % 10) }
+        let data = try logitsDataset(rows, labels: labels)
+        let reference = (0..<1000).map { _ in Int(generator.next() % 10) }
+        let evaluator = Evaluator(batchSize: 128)
+        let ranges = data.batchRanges(of: 128)
+        let logits = ranges.map { data.subset($0).images }
+        let viaLogits = try evaluator.evaluate(data, reference: reference, batchLogits: logits)
+        let batches = try zip(ranges, logits).reversed().map { try Evaluator.metrics(of: $1, for: $0, in: data) }
+        let viaBatches = try evaluator.evaluate(data, reference: reference, batches: batches.reversed())
+        #expect(viaBatches == viaLogits)
+        #expect(viaBatches.meanNLL.bitPattern == viaLogits.meanNLL.bitPattern)
+        #expect(viaBatches == (try evaluator.evaluate(data, reference: reference, forward: identity)))
+        #expect(throws: EvaluationError.self) { try evaluator.evaluate(data, batches: batches) }  // out of order
+        #expect(throws: EvaluationError.self) { try evaluator.evaluate(data, batches: Array(batches.dropLast())) }
+        #expect(throws: EvaluationError.self) {
+            try Evaluator.metrics(of: Tensor(shape: [3, 10], repeating: 0), for: 0..<4, in: data)
+        }
+    }
+
     @Test func subsetsGiveEstimates() throws {
         let data = try logitsDataset([[1, 0], [0, 1], [1, 0], [1, 0]], labels: [0, 1, 1, 0])
         let estimate = try Evaluator().evaluate(data.first(2), forward: identity)
