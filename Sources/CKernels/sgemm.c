@@ -111,46 +111,54 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(ptrdiff_t kc, const 
 
 // MARK: AVX-512: 12×32, twenty-four 16-wide accumulators.
 
-// The body, inlined into the packed form (a_row = 1, a_k = 12: constant offsets) and the in-place
-// form (a_row = lda, a_k = 1), so each compiles to its own straight-line loop.
+// Shared by both AVX-512 forms: the accumulators c<r>0, c<r>1 for rows r = 0…11, and their
+// write-back into C (straight for a full tile, through a spilled tile for a clipped one).
+#define CK512_ZERO(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = _mm512_setzero_ps();
+#define CK512_ACCUMULATORS                                                     \
+    CK512_ZERO(0) CK512_ZERO(1) CK512_ZERO(2) CK512_ZERO(3) CK512_ZERO(4)      \
+    CK512_ZERO(5) CK512_ZERO(6) CK512_ZERO(7) CK512_ZERO(8) CK512_ZERO(9)      \
+    CK512_ZERO(10) CK512_ZERO(11)
+#define CK512_FMA(r, value)                                \
+    {                                                      \
+        const __m512 broadcast = _mm512_set1_ps(value);    \
+        c##r##0 = _mm512_fmadd_ps(broadcast, b0, c##r##0); \
+        c##r##1 = _mm512_fmadd_ps(broadcast, b1, c##r##1); \
+    }
+#define CK512_STORE(r)                                                                       \
+    _mm512_storeu_ps(c + r * ldc, _mm512_add_ps(_mm512_loadu_ps(c + r * ldc), c##r##0));    \
+    _mm512_storeu_ps(c + r * ldc + 16, _mm512_add_ps(_mm512_loadu_ps(c + r * ldc + 16), c##r##1));
+#define CK512_SPILL(r)                           \
+    _mm512_store_ps(tile + r * 32, c##r##0);     \
+    _mm512_store_ps(tile + r * 32 + 16, c##r##1);
+#define CK512_WRITE_BACK                                                                      \
+    if (rows == 12 && columns == 32) {                                                        \
+        CK512_STORE(0) CK512_STORE(1) CK512_STORE(2) CK512_STORE(3) CK512_STORE(4)            \
+        CK512_STORE(5) CK512_STORE(6) CK512_STORE(7) CK512_STORE(8) CK512_STORE(9)            \
+        CK512_STORE(10) CK512_STORE(11)                                                       \
+        return;                                                                               \
+    }                                                                                         \
+    float tile[12 * 32] __attribute__((aligned(64)));                                         \
+    CK512_SPILL(0) CK512_SPILL(1) CK512_SPILL(2) CK512_SPILL(3) CK512_SPILL(4) CK512_SPILL(5) \
+    CK512_SPILL(6) CK512_SPILL(7) CK512_SPILL(8) CK512_SPILL(9) CK512_SPILL(10)               \
+    CK512_SPILL(11)                                                                           \
+    add_tile(tile, 32, c, ldc, rows, columns);
+
+// The body, inlined into the packed form (a_row = 1, a_k = 12: constant offsets) and the
+// general strided form, so each compiles to its own straight-line loop.
 __attribute__((target("avx512f"), always_inline)) static inline void kernel_avx512_body(
     ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k, const float *pb, float *c, ptrdiff_t ldc, int rows,
     int columns) {
-#define CK_ROW(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = _mm512_setzero_ps();
-    CK_ROW(0) CK_ROW(1) CK_ROW(2) CK_ROW(3) CK_ROW(4) CK_ROW(5)
-    CK_ROW(6) CK_ROW(7) CK_ROW(8) CK_ROW(9) CK_ROW(10) CK_ROW(11)
-#undef CK_ROW
+    CK512_ACCUMULATORS
     for (ptrdiff_t p = 0; p < kc; ++p) {
         const __m512 b0 = _mm512_load_ps(pb), b1 = _mm512_load_ps(pb + 16);
-#define CK_FMA(r)                                           \
-    {                                                       \
-        const __m512 value = _mm512_set1_ps(a[r * a_row]);  \
-        c##r##0 = _mm512_fmadd_ps(value, b0, c##r##0);      \
-        c##r##1 = _mm512_fmadd_ps(value, b1, c##r##1);      \
-    }
-        CK_FMA(0) CK_FMA(1) CK_FMA(2) CK_FMA(3) CK_FMA(4) CK_FMA(5)
-        CK_FMA(6) CK_FMA(7) CK_FMA(8) CK_FMA(9) CK_FMA(10) CK_FMA(11)
-#undef CK_FMA
+        CK512_FMA(0, a[0]) CK512_FMA(1, a[a_row]) CK512_FMA(2, a[2 * a_row]) CK512_FMA(3, a[3 * a_row])
+        CK512_FMA(4, a[4 * a_row]) CK512_FMA(5, a[5 * a_row]) CK512_FMA(6, a[6 * a_row])
+        CK512_FMA(7, a[7 * a_row]) CK512_FMA(8, a[8 * a_row]) CK512_FMA(9, a[9 * a_row])
+        CK512_FMA(10, a[10 * a_row]) CK512_FMA(11, a[11 * a_row])
         a += a_k;
         pb += 32;
     }
-    if (rows == 12 && columns == 32) {
-#define CK_STORE(r)                                                                              \
-    _mm512_storeu_ps(c + r * ldc, _mm512_add_ps(_mm512_loadu_ps(c + r * ldc), c##r##0));        \
-    _mm512_storeu_ps(c + r * ldc + 16, _mm512_add_ps(_mm512_loadu_ps(c + r * ldc + 16), c##r##1));
-        CK_STORE(0) CK_STORE(1) CK_STORE(2) CK_STORE(3) CK_STORE(4) CK_STORE(5)
-        CK_STORE(6) CK_STORE(7) CK_STORE(8) CK_STORE(9) CK_STORE(10) CK_STORE(11)
-#undef CK_STORE
-        return;
-    }
-    float tile[12 * 32] __attribute__((aligned(64)));
-#define CK_SPILL(r)                               \
-    _mm512_store_ps(tile + r * 32, c##r##0);      \
-    _mm512_store_ps(tile + r * 32 + 16, c##r##1);
-    CK_SPILL(0) CK_SPILL(1) CK_SPILL(2) CK_SPILL(3) CK_SPILL(4) CK_SPILL(5)
-    CK_SPILL(6) CK_SPILL(7) CK_SPILL(8) CK_SPILL(9) CK_SPILL(10) CK_SPILL(11)
-#undef CK_SPILL
-    add_tile(tile, 32, c, ldc, rows, columns);
+    CK512_WRITE_BACK
 }
 
 // The in-place form: twelve row pointers indexed by p, so the twelve broadcasts have
@@ -165,39 +173,14 @@ __attribute__((target("avx512f"))) static void kernel_avx512_rows(ptrdiff_t kc, 
     // Opaque to the optimizer, which would otherwise derive each pointer from the previous one.
     __asm__("" : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5));
     __asm__("" : "+r"(a6), "+r"(a7), "+r"(a8), "+r"(a9), "+r"(a10), "+r"(a11));
-#define CK_ROW(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = _mm512_setzero_ps();
-    CK_ROW(0) CK_ROW(1) CK_ROW(2) CK_ROW(3) CK_ROW(4) CK_ROW(5)
-    CK_ROW(6) CK_ROW(7) CK_ROW(8) CK_ROW(9) CK_ROW(10) CK_ROW(11)
-#undef CK_ROW
+    CK512_ACCUMULATORS
     for (ptrdiff_t p = 0; p < kc; ++p) {
         const __m512 b0 = _mm512_load_ps(pb + 32 * p), b1 = _mm512_load_ps(pb + 32 * p + 16);
-#define CK_FMA(r)                                           \
-    {                                                       \
-        const __m512 value = _mm512_set1_ps(a##r[p]);       \
-        c##r##0 = _mm512_fmadd_ps(value, b0, c##r##0);      \
-        c##r##1 = _mm512_fmadd_ps(value, b1, c##r##1);      \
+        CK512_FMA(0, a0[p]) CK512_FMA(1, a1[p]) CK512_FMA(2, a2[p]) CK512_FMA(3, a3[p]) CK512_FMA(4, a4[p])
+        CK512_FMA(5, a5[p]) CK512_FMA(6, a6[p]) CK512_FMA(7, a7[p]) CK512_FMA(8, a8[p]) CK512_FMA(9, a9[p])
+        CK512_FMA(10, a10[p]) CK512_FMA(11, a11[p])
     }
-        CK_FMA(0) CK_FMA(1) CK_FMA(2) CK_FMA(3) CK_FMA(4) CK_FMA(5)
-        CK_FMA(6) CK_FMA(7) CK_FMA(8) CK_FMA(9) CK_FMA(10) CK_FMA(11)
-#undef CK_FMA
-    }
-    if (rows == 12 && columns == 32) {
-#define CK_STORE(r)                                                                              \
-    _mm512_storeu_ps(c + r * ldc, _mm512_add_ps(_mm512_loadu_ps(c + r * ldc), c##r##0));        \
-    _mm512_storeu_ps(c + r * ldc + 16, _mm512_add_ps(_mm512_loadu_ps(c + r * ldc + 16), c##r##1));
-        CK_STORE(0) CK_STORE(1) CK_STORE(2) CK_STORE(3) CK_STORE(4) CK_STORE(5)
-        CK_STORE(6) CK_STORE(7) CK_STORE(8) CK_STORE(9) CK_STORE(10) CK_STORE(11)
-#undef CK_STORE
-        return;
-    }
-    float tile[12 * 32] __attribute__((aligned(64)));
-#define CK_SPILL(r)                               \
-    _mm512_store_ps(tile + r * 32, c##r##0);      \
-    _mm512_store_ps(tile + r * 32 + 16, c##r##1);
-    CK_SPILL(0) CK_SPILL(1) CK_SPILL(2) CK_SPILL(3) CK_SPILL(4) CK_SPILL(5)
-    CK_SPILL(6) CK_SPILL(7) CK_SPILL(8) CK_SPILL(9) CK_SPILL(10) CK_SPILL(11)
-#undef CK_SPILL
-    add_tile(tile, 32, c, ldc, rows, columns);
+    CK512_WRITE_BACK
 }
 
 __attribute__((target("avx512f"))) static void kernel_avx512(ptrdiff_t kc, const float *a, ptrdiff_t a_row,
