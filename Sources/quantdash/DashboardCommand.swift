@@ -30,6 +30,13 @@ struct DashboardCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where session presets are kept.", valueName: "folder"))
     var sessionsFolder = "Sessions"
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Bytes of held-out activations kept so a change re-runs only the graph after it (512M, 2G; "
+                + "default: an eighth of physical memory, at most 4G).", valueName: "size"))
+    var cacheBudget = ByteSize(bytes: Workbench.defaultActivationCacheBytes)
+
     func run() throws {
         if !TerminalSupervisor.isSupervisedChild(),
             let outcome = TerminalSupervisor.runSupervisedChild(arguments: CommandLine.arguments)
@@ -52,6 +59,7 @@ struct DashboardCommand: ParsableCommand {
             calibration: try dataChoice.calibrationSet(count: inputs.calibrationCount))
         workbench.batchSize = Workbench.recommendedBatchSize(
             sampleElementCount: workbench.heldOut.sampleElementCount, limit: 250)
+        workbench.activationCacheBytes = cacheBudget.bytes
         var state = AppState(layers: workbench.layers, modelName: modelChoice.name, dataName: dataChoice.name)
         for layer in workbench.layers {
             let weights = graph.initializers[layer.weightName]?.storage ?? []

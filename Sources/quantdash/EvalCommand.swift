@@ -33,14 +33,25 @@ struct EvalCommand: ParsableCommand {
             "A quantization plan (JSON, see docs/plan-format.md) to apply before evaluating.", valueName: "path"))
     var plan: String?
 
-    @Option(name: .long, help: ArgumentHelp("Images per batch.", valueName: "n"))
-    var batchSize = 250
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Images per batch (default: up to 250, fewer for large inputs so a batch stays near 8 MiB).",
+            valueName: "n"))
+    var batchSize: Int?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Bytes of activations to keep between the float and the quantized pass (512M, 2G; default 0: "
+                + "memory then stays the same whatever the number of images).", valueName: "size"))
+    var cacheBudget = ByteSize(bytes: 0)
 
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
     func validate() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
     }
 
     func run() throws {
@@ -48,7 +59,7 @@ struct EvalCommand: ParsableCommand {
         let dataChoice = try inputs.dataChoice()
         let summary = try EvalRun.run(
             model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
-            batchSize: batchSize)
+            batchSize: batchSize, cacheBudget: cacheBudget.bytes)
         if json {
             print(try summary.jsonString())
         } else {

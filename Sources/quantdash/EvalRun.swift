@@ -15,12 +15,16 @@ enum EvalRun {
     }
 
     /// Loads the model and data and prepares a workbench.
-    static func prepare(model: ModelChoice, data: DataChoice, calibrationCount: Int, batchSize: Int) throws -> Inputs {
+    static func prepare(
+        model: ModelChoice, data: DataChoice, calibrationCount: Int, batchSize: Int?, cacheBudget: Int = 0
+    ) throws -> Inputs {
         let graph = try model.load()
         let heldOut = try data.load(for: graph)
         let calibration = try data.calibrationSet(count: calibrationCount)
         let workbench = try Workbench(graph: graph, heldOut: heldOut, calibration: calibration)
-        workbench.batchSize = batchSize
+        workbench.batchSize =
+            batchSize ?? Workbench.recommendedBatchSize(sampleElementCount: heldOut.sampleElementCount, limit: 250)
+        workbench.activationCacheBytes = cacheBudget
         return Inputs(graph: graph, workbench: workbench)
     }
 
@@ -36,19 +40,30 @@ enum EvalRun {
     }
 
     /// Evaluates `model` (with `plan` applied, if any) on `data`; what `quantdash eval` prints.
+    ///
+    /// Runs through the engine (`Engine.evaluate`), the same path as the dashboard's results;
+    /// progress goes to stderr once the work takes more than a second. A single evaluation
+    /// needs no activation cache, so none is kept unless `cacheBudget` asks for one: memory
+    /// then does not grow with the number of held-out images.
     static func run(
-        model: ModelChoice, data: DataChoice, planPath: String?, calibrationCount: Int, batchSize: Int
+        model: ModelChoice, data: DataChoice, planPath: String?, calibrationCount: Int, batchSize: Int?,
+        cacheBudget: Int = 0
     ) throws -> EvalSummary {
-        let inputs = try prepare(model: model, data: data, calibrationCount: calibrationCount, batchSize: batchSize)
+        let inputs = try prepare(
+            model: model, data: data, calibrationCount: calibrationCount, batchSize: batchSize,
+            cacheBudget: cacheBudget)
         let graph = inputs.graph
         let workbench = inputs.workbench
         var plan = QuantPlan()
         if let planPath {
             plan = try loadPlan(planPath: planPath, layerNames: workbench.layerNames)
         }
-        let quantized = try workbench.apply(plan)
-        let floatReport = try workbench.floatReport()
-        let report = try workbench.evaluate(quantized)
+        let engine = Engine(workbench: workbench, estimateSize: 0, collectsEvents: false)
+        let printer = ProgressPrinter()
+        defer { printer.finish() }
+        let floatReport = try engine.floatReport(progress: printer.report)
+        printer.finish()
+        let (quantized, report) = try engine.evaluate(plan, progress: printer.report)
         return EvalSummary(
             model: .init(name: model.name, path: model.url.path, parameters: graph.parameterCount),
             data: .init(

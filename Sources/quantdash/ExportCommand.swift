@@ -88,7 +88,7 @@ struct ExportCommand: ParsableCommand {
         let dataChoice = try inputs.dataChoice()
         let prepared = try EvalRun.prepare(
             model: modelChoice, data: dataChoice, calibrationCount: inputs.calibrationCount,
-            batchSize: Evaluator.defaultBatchSize)
+            batchSize: nil)
         let quantPlan = try EvalRun.loadPlan(planPath: plan, layerNames: prepared.workbench.layerNames)
         switch format {
         case .c:

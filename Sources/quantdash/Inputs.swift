@@ -79,7 +79,7 @@ struct DataChoice {
             let heldOut = try DemoData.heldOutSet()
             guard let limit = options.limit, limit < heldOut.count else { return heldOut }
             return try Dataset(
-                name: heldOut.name, images: heldOut.images.slice(rows: 0..<limit),
+                name: heldOut.name, images: heldOut.images(in: 0..<limit),
                 labels: Array(heldOut.labels.prefix(limit)), classCount: heldOut.classCount)
         }
         if try DataFileFormat(path: name) == .idx, labels == nil {

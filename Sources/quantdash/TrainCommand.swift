@@ -52,7 +52,7 @@ struct TrainCommand: ParsableCommand {
         let batchesPerEpoch = (training.count + recipe.batchSize - 1) / recipe.batchSize
         let start = Date()
         var epochLoss: Float = 0
-        let network = try DemoModels.train(recipe, images: training.images, labels: training.labels) {
+        let network = try DemoModels.train(recipe, images: try training.images, labels: training.labels) {
             epoch, batch, loss in
             epochLoss = batch == 0 ? loss : epochLoss + loss
             if batch == batchesPerEpoch - 1 {

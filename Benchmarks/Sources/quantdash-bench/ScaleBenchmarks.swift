@@ -66,27 +66,25 @@ struct ScaleBenchmarks {
     /// the time from submitting the newer plan until the older one has stopped and the newer one
     /// reports progress.
     func cancellation(workbench: Workbench) throws -> Measurement {
-        let scheduler = EvaluationScheduler(workbench: workbench, estimateSize: 0)
-        let first = try workbench.apply(QuantPlan(defaults: LayerSettings(bitWidth: 8)))
-        let second = try workbench.apply(QuantPlan(defaults: LayerSettings(bitWidth: 6)))
+        let engine = Engine(workbench: workbench, estimateSize: 0)
         _ = try workbench.floatReport()
-        scheduler.submit(first, generation: 1)
+        engine.submit(QuantPlan(defaults: LayerSettings(bitWidth: 8)), generation: 1)
         var firstProgress: [Double] = []
         let deadline = Timing.nowMilliseconds() + 120_000
         while firstProgress.count < 2 && Timing.nowMilliseconds() < deadline {
-            for case .evaluationProgress(1, let fraction) in scheduler.drain() { firstProgress.append(fraction) }
+            for case .progress(1, let progress) in engine.drain() { firstProgress.append(progress.fraction) }
             usleep(1000)
         }
         let submitted = Timing.nowMilliseconds()
-        scheduler.submit(second, generation: 2)
+        engine.submit(QuantPlan(defaults: LayerSettings(bitWidth: 6)), generation: 2)
         var latency: Double?
         var didFirstFinish = false
         while latency == nil && Timing.nowMilliseconds() < deadline {
-            for action in scheduler.drain() {
-                switch action {
-                case .evaluationProgress(2, _), .evaluationFinished(2, _):
+            for event in engine.drain() {
+                switch event {
+                case .progress(2, _), .evaluated(2, _):
                     if latency == nil { latency = Timing.nowMilliseconds() - submitted }
-                case .evaluationFinished(1, _):
+                case .evaluated(1, _):
                     didFirstFinish = true
                 default:
                     break
@@ -94,8 +92,8 @@ struct ScaleBenchmarks {
             }
             usleep(500)
         }
-        scheduler.waitUntilIdle()
-        for case .evaluationFinished(1, _) in scheduler.drain() { didFirstFinish = true }
+        engine.waitUntilIdle()
+        for case .evaluated(1, _) in engine.drain() { didFirstFinish = true }
         return Measurement(
             benchmark: "resnet18-cancel", subject: "resnet18", system: "quantdash",
             variant: "next change → stale run stopped, new progress", median: latency ?? .nan, runs: 1,

@@ -1,5 +1,10 @@
 /// Labeled samples for evaluation or training: images `[N, ...]` and one class label each.
 ///
+/// The images are held in memory, or — for a large `.npy` file — read from the file a batch at
+/// a time (`StreamedSamples`), so evaluation memory does not grow with the number of samples.
+/// Either way `images(in:)` gives a batch and `images` the whole set (which reads all of a
+/// streamed set: for training and small sets only).
+///
 /// A data set remembers where it was cut from: `subset(_:)` and `first(_:)` keep the original
 /// `sourceCount` and record `sourceRange`, so an evaluation knows whether it saw the whole set
 /// (an exact result) or part of it (an estimate), and reference predictions made on the whole
@@ -7,8 +12,10 @@
 public struct Dataset: Sendable, Equatable {
     /// What the data is, for messages: the file it came from, or a descriptive name.
     public var name: String
-    /// The samples, outermost axis first: `[N, ...]`, e.g. `[N, 1, 28, 28]`.
-    public private(set) var images: Tensor
+    /// Where the samples are.
+    private var storage: Storage
+    /// The shape of one sample, e.g. `[1, 28, 28]`.
+    public private(set) var sampleShape: [Int]
     /// The class of each sample, each in `0..<classCount`.
     public private(set) var labels: [Int]
     /// The number of classes (labels lie in `0..<classCount`).
@@ -32,6 +39,13 @@ public struct Dataset: Sendable, Equatable {
         guard images.shape[0] == labels.count else {
             throw EvaluationError.countMismatch(dataset: name, images: images.shape[0], labels: labels.count)
         }
+        try self.init(
+            name: name, storage: .memory(images), sampleShape: Array(images.shape.dropFirst()), labels: labels,
+            classCount: classCount)
+    }
+
+    /// The shared part of the initializers: checks the labels.
+    private init(name: String, storage: Storage, sampleShape: [Int], labels: [Int], classCount: Int?) throws {
         // An inferred class count is capped, so one absurd label (Int.max, 10^12) cannot overflow
         // or ask for a per-class table of that size.
         let classes = classCount ?? min((labels.max() ?? 0), Self.maximumInferredClassCount - 1) + 1
@@ -41,11 +55,124 @@ public struct Dataset: Sendable, Equatable {
                 dataset: name, index: index, label: labels[index], classCount: classes)
         }
         self.name = name
-        self.images = images
+        self.storage = storage
+        self.sampleShape = sampleShape
         self.labels = labels
         self.classCount = classes
         self.sourceRange = 0..<labels.count
         self.sourceCount = labels.count
+    }
+
+    /// A data set whose images are read from `samples` a batch at a time.
+    ///
+    /// - Throws: `EvaluationError` as `init(name:images:labels:classCount:)`.
+    public init(name: String, samples: StreamedSamples, labels: [Int], classCount: Int? = nil) throws {
+        guard samples.shape.count >= 1 else { throw EvaluationError.missingSampleAxis(dataset: name) }
+        guard samples.count == labels.count else {
+            throw EvaluationError.countMismatch(dataset: name, images: samples.count, labels: labels.count)
+        }
+        try self.init(
+            name: name, storage: .streamed(samples, rows: .range(0..<labels.count)),
+            sampleShape: Array(samples.shape.dropFirst()), labels: labels, classCount: classCount)
+    }
+
+    /// Where a data set's samples are.
+    private enum Storage: Sendable, Equatable {
+        /// All images in memory, `[N, ...]`.
+        case memory(Tensor)
+        /// Rows of a file, read when needed.
+        case streamed(StreamedSamples, rows: Rows)
+
+        static func == (lhs: Storage, rhs: Storage) -> Bool {
+            switch (lhs, rhs) {
+            case (.memory(let a), .memory(let b)): a == b
+            case (.streamed(let a, let rowsA), .streamed(let b, let rowsB)): a === b && rowsA == rowsB
+            default: false
+            }
+        }
+    }
+
+    /// Which rows of a streamed file a data set holds, in order.
+    private enum Rows: Sendable, Equatable {
+        /// Consecutive rows.
+        case range(Range<Int>)
+        /// Any rows.
+        case list([Int])
+
+        /// The file rows of samples `range` of the data set.
+        func slice(_ range: Range<Int>) -> Rows {
+            switch self {
+            case .range(let rows):
+                .range((rows.lowerBound + range.lowerBound)..<(rows.lowerBound + range.upperBound))
+            case .list(let rows): .list(Array(rows[range]))
+            }
+        }
+
+        /// The file rows of the samples at `indices`.
+        func pick(_ indices: [Int]) -> Rows {
+            switch self {
+            case .range(let rows): .list(indices.map { rows.lowerBound + $0 })
+            case .list(let rows): .list(indices.map { rows[$0] })
+            }
+        }
+    }
+
+    /// Whether the images are read from a file batch by batch rather than held in memory.
+    public var isStreamed: Bool {
+        if case .streamed = storage { return true }
+        return false
+    }
+
+    /// Bytes of image values held in memory (0 for a streamed set).
+    public var residentImageBytes: Int {
+        if case .memory(let images) = storage { return images.count * MemoryLayout<Float>.stride }
+        return 0
+    }
+
+    /// Every sample, `[N, ...]` (a streamed set is read whole: use `images(in:)` for batches).
+    ///
+    /// - Throws: `ModelIOError` when a streamed file can no longer be read.
+    public var images: Tensor {
+        get throws { try images(in: 0..<count) }
+    }
+
+    /// Samples `range` (within `0..<count`) as `[range.count, ...]`.
+    ///
+    /// - Throws: `ModelIOError` when a streamed file can no longer be read.
+    public func images(in range: Range<Int>) throws -> Tensor {
+        switch storage {
+        case .memory(let images):
+            return range == 0..<count ? images : images.slice(rows: range)
+        case .streamed(let samples, let rows):
+            let shape = [range.count] + sampleShape
+            switch rows.slice(range) {
+            case .range(let fileRows): return Tensor(shape: shape, storage: try samples.values(rows: fileRows))
+            case .list(let fileRows): return Tensor(shape: shape, storage: try samples.values(indices: fileRows))
+            }
+        }
+    }
+
+    /// The samples at `indices` (each in `0..<count`), in that order, as a new data set named
+    /// `name` (a streamed set stays streamed: nothing is read).
+    public func picking(_ indices: [Int], name: String) -> Dataset {
+        var result = self
+        result.name = name
+        result.labels = indices.map { labels[$0] }
+        result.sourceRange = 0..<indices.count
+        result.sourceCount = indices.count
+        switch storage {
+        case .memory(let images):
+            let perSample = sampleElementCount
+            var values = [Float]()
+            values.reserveCapacity(indices.count * perSample)
+            images.storage.withUnsafeBufferPointer { buffer in
+                for index in indices { values += buffer[(index * perSample)..<((index + 1) * perSample)] }
+            }
+            result.storage = .memory(Tensor(shape: [indices.count] + sampleShape, storage: values))
+        case .streamed(let samples, let rows):
+            result.storage = .streamed(samples, rows: rows.pick(indices))
+        }
+        return result
     }
 
     /// The largest class count inferred from labels alone (a million; ImageNet-21k has 21 841).
@@ -56,9 +183,6 @@ public struct Dataset: Sendable, Equatable {
 
     /// Whether this holds every sample of the set it was cut from.
     public var isComplete: Bool { count == sourceCount }
-
-    /// The shape of one sample, e.g. `[1, 28, 28]`.
-    public var sampleShape: [Int] { Array(images.shape.dropFirst()) }
 
     /// The number of values in one sample, e.g. 784.
     public var sampleElementCount: Int { Tensor.elementCount(of: sampleShape) }
@@ -75,7 +199,10 @@ public struct Dataset: Sendable, Equatable {
         let lower = min(max(range.lowerBound, 0), count)
         let upper = min(max(range.upperBound, lower), count)
         var result = self
-        result.images = images.slice(rows: lower..<upper)
+        switch storage {
+        case .memory(let images): result.storage = .memory(images.slice(rows: lower..<upper))
+        case .streamed(let samples, let rows): result.storage = .streamed(samples, rows: rows.slice(lower..<upper))
+        }
         result.labels = Array(labels[lower..<upper])
         result.sourceRange = (sourceRange.lowerBound + lower)..<(sourceRange.lowerBound + upper)
         return result
@@ -136,7 +263,8 @@ public struct Dataset: Sendable, Equatable {
             throw mismatch("the model needs \(needed) values per sample, the data has \(sampleElementCount)")
         }
         var result = self
-        result.images = images.reshaped([count] + sampleTarget)
+        result.sampleShape = sampleTarget
+        if case .memory(let images) = storage { result.storage = .memory(images.reshaped([count] + sampleTarget)) }
         return result
     }
 

@@ -8,9 +8,12 @@ extension DatasetLoader {
         /// Whether the stored values are uint8 (the default scale then is 1/255).
         var isUInt8: Bool
         /// Converts the values at these C-order indices to `Float`.
-        var values: (Range<Int>) -> [Float]
+        var values: (Range<Int>) throws -> [Float]
         /// One label per row, or `nil` when the file has none (allowed only for calibration).
         var labels: [Int]?
+        /// For a `.npy` file: where its values are, so large files can be read batch by batch
+        /// (`values` then reads the whole file when first called).
+        var streamable: NumPyArray.Layout?
 
         /// The number of samples.
         var rowCount: Int { shape.first ?? 0 }
@@ -21,7 +24,16 @@ extension DatasetLoader {
             var raw: RawData
             switch format {
             case .npy:
-                raw = try images(NumPyArray.read(from: URL(fileURLWithPath: path)), path: path)
+                let layout = try NumPyArray.Layout.read(path: path)
+                guard layout.shape.count >= 2 else {
+                    throw imagesRankError(layout.shape, path: path)
+                }
+                raw = RawData(
+                    shape: layout.shape, isUInt8: layout.elementType == .uint8,
+                    values: { range in
+                        // Read only when the file is loaded whole (small files).
+                        try NumPyArray.read(from: URL(fileURLWithPath: path)).floatValues(in: range)
+                    }, labels: nil, streamable: layout)
                 if let labelsPath = options.labelsPath { raw.labels = try labels(at: labelsPath) }
             case .npz:
                 let archive = try NumPyArchive(contentsOf: URL(fileURLWithPath: path))
@@ -68,15 +80,17 @@ extension DatasetLoader {
 
         /// Images from a NumPy array of rank ≥ 2.
         static func images(_ array: NumPyArray, path: String) throws -> RawData {
-            guard array.shape.count >= 2 else {
-                throw ModelIOError.incompatible(
-                    path: path,
-                    detail:
-                        "images have shape \(NumPyHeader.format(array.shape)); they need [N, ...] with at least 2 axes")
-            }
+            guard array.shape.count >= 2 else { throw imagesRankError(array.shape, path: path) }
             return RawData(
                 shape: array.shape, isUInt8: array.elementType == .uint8, values: { array.floatValues(in: $0) },
                 labels: nil)
+        }
+
+        /// The error for images of rank below 2.
+        static func imagesRankError(_ shape: [Int], path: String) -> ModelIOError {
+            .incompatible(
+                path: path,
+                detail: "images have shape \(NumPyHeader.format(shape)); they need [N, ...] with at least 2 axes")
         }
 
         /// Labels from a separate `.npy` or IDX file.

@@ -25,6 +25,9 @@ public struct DatasetLoadOptions: Sendable, Equatable {
     public var classCount: Int?
     /// When `false`, a file without labels loads with every label 0 (calibration needs none).
     public var requiresLabels = true
+    /// `.npy` images with at least this many values are read a batch at a time instead of
+    /// loaded whole (default 16 M values: 64 MiB as float32, about 100 ImageNet images).
+    public var streamingThreshold = 16 << 20
 
     /// Options with every default: `x`/`y`, automatic scale, no normalization, no limit.
     public init() {}
@@ -88,8 +91,15 @@ public enum DatasetLoader {
         var rows = raw.rowCount
         if let limit = options.limit { rows = min(rows, max(limit, 0)) }
         let sampleShape = Array(raw.shape.dropFirst())
+        let transform = try SampleTransform(
+            options: options, shape: [rows] + sampleShape, isUInt8: raw.isUInt8, path: path)
+        let labels = raw.labels.map { Array($0.prefix(rows)) } ?? [Int](repeating: 0, count: rows)
+        if let layout = raw.streamable, rows * Tensor.elementCount(of: sampleShape) >= options.streamingThreshold {
+            let samples = try StreamedSamples(path: path, layout: layout, rows: rows, transform: transform)
+            return try Dataset(name: path, samples: samples, labels: labels, classCount: options.classCount)
+        }
         let perSample = Tensor.elementCount(of: sampleShape)
-        var values = raw.values(0..<rows * perSample)
+        var values = try raw.values(0..<rows * perSample)
         if let index = values.firstIndex(where: { !$0.isFinite }) {
             throw ModelIOError.malformed(
                 path: path,
@@ -97,53 +107,15 @@ public enum DatasetLoader {
                     "value \(values[index]) at index \(index) (sample \(index / max(perSample, 1))) is not a finite number"
             )
         }
-        let divisor = options.scaleDivisor ?? (raw.isUInt8 ? 255 : 1)
-        if divisor != 1 { values = values.map { $0 / divisor } }
-        try normalize(&values, shape: [rows] + sampleShape, options: options, path: path)
+        transform.apply(to: &values)
         if let index = values.firstIndex(where: { !$0.isFinite }) {
             throw ModelIOError.incompatible(
                 path: path,
                 detail: "value at index \(index) becomes \(values[index]) after --scale, --mean and --std; "
                     + "check those options")
         }
-        let labels = raw.labels.map { Array($0.prefix(rows)) } ?? [Int](repeating: 0, count: rows)
         return try Dataset(
             name: path, images: Tensor(shape: [rows] + sampleShape, storage: values), labels: labels,
             classCount: options.classCount)
-    }
-
-    /// Applies `(x − mean) / std`, scalar or per channel along axis 1.
-    private static func normalize(
-        _ values: inout [Float], shape: [Int], options: DatasetLoadOptions, path: String
-    )
-        throws
-    {
-        let (mean, std) = (options.mean, options.std)
-        guard !mean.isEmpty || !std.isEmpty else { return }
-        let channels = max(mean.count, std.count)
-        guard mean.count <= 1 || std.count <= 1 || mean.count == std.count else {
-            throw ModelIOError.incompatible(
-                path: path, detail: "--mean has \(mean.count) values, --std \(std.count); give one or one per channel")
-        }
-        if let zero = std.firstIndex(of: 0) {
-            throw ModelIOError.incompatible(path: path, detail: "--std value \(zero + 1) is 0")
-        }
-        var stride = 1
-        if channels > 1 {
-            guard shape.count >= 2, shape[1] == channels else {
-                throw ModelIOError.incompatible(
-                    path: path,
-                    detail:
-                        "\(channels) per-channel values need shape [N, \(channels), ...], the data has \(EvaluationError.format(shape))"
-                )
-            }
-            stride = Tensor.elementCount(of: Array(shape.dropFirst(2)))
-        }
-        for index in values.indices {
-            let channel = channels > 1 ? (index / stride) % channels : 0
-            let m = mean.isEmpty ? 0 : mean[mean.count == 1 ? 0 : channel]
-            let s = std.isEmpty ? 1 : std[std.count == 1 ? 0 : channel]
-            values[index] = (values[index] - m) / s
-        }
     }
 }

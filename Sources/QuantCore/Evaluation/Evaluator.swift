@@ -53,8 +53,7 @@ public struct Evaluator: Sendable {
         var accumulator = Accumulator(dataset: dataset)
         for range in dataset.batchRanges(of: batchSize) {
             if Task.isCancelled || isCancelled() { throw CancellationError() }
-            let batch = dataset.subset(range)
-            try accumulator.add(forward(batch.images), for: range)  // [B, classes]
+            try accumulator.add(forward(dataset.images(in: range)), for: range)  // [B, classes]
             progress?(Double(range.upperBound) / Double(dataset.count))
         }
         return accumulator.report(reference: reference)

@@ -5,8 +5,10 @@
 /// values a run starting at node `i` needs (`GraphExecutor.valuesRequired(toRunFrom: i)`),
 /// computed with the settings of every layer before `i` — its *prefix*. The entry is valid for a
 /// model exactly when that model's prefix is the same; each boundary keeps only its latest
-/// prefix. Memory is capped: when a new entry would exceed `capacityBytes`, the least recently
-/// used entries are evicted first; an entry larger than the whole cap is not kept.
+/// prefix. Memory is capped: `Workbench` keeps only the boundaries its `CachePlan` chose within
+/// `capacityBytes`, and drops the entries a run is about to replace before it starts; as a
+/// safety net, an entry that would still exceed the cap evicts the least recently used ones
+/// first, and one larger than the whole cap is not kept.
 ///
 /// Not thread-safe on its own: `Workbench` guards it with its lock.
 struct ActivationCache {
@@ -77,6 +79,13 @@ struct ActivationCache {
         clock += 1
         entries[boundary] = Entry(prefix: prefix, batches: batches, byteCount: bytes, lastUse: clock)
         byteCount += bytes
+    }
+
+    /// Drops the entries of boundaries after `boundary` (a run from `boundary` replaces them).
+    mutating func removeEntries(after boundary: Int) {
+        for key in entries.keys where key > boundary {
+            if let old = entries.removeValue(forKey: key) { byteCount -= old.byteCount }
+        }
     }
 
     /// Drops every entry.

@@ -24,8 +24,7 @@ extension Workbench {
         var result: [String: ActivationCalibrator] = [:]
         for value in values { result[value] = try ActivationCalibrator() }
         for range in calibration.batchRanges(of: batchSize) {
-            let batch = calibration.subset(range)
-            let outputs = try executor.run([inputName: batch.images], keeping: values)
+            let outputs = try executor.run([inputName: calibration.images(in: range)], keeping: values)
             for value in values.sorted() {
                 guard let tensor = outputs[value] else { continue }
                 tensor.storage.withUnsafeBufferPointer { result[value]?.observe($0) }

@@ -44,10 +44,14 @@ extension Workbench {
 
     /// The float model on the whole held-out set (computed once; it also fills the activation
     /// cache with the float model's boundaries).
-    public func floatReport(isCancelled: () -> Bool = { false }) throws -> EvalReport {
+    ///
+    /// - Parameter progress: fraction of samples done, after each batch (not called when cached).
+    public func floatReport(
+        progress: ((Double) -> Void)? = nil, isCancelled: () -> Bool = { false }
+    ) throws -> EvalReport {
         if let cached = lock.withLock({ floatEvaluation }) { return cached }
         let batches = try batchMetrics(
-            of: heldOut, model: nil, usesActivationCache: true, progress: nil, isCancelled: isCancelled)
+            of: heldOut, model: nil, usesActivationCache: true, progress: progress, isCancelled: isCancelled)
         let report = try Evaluator(batchSize: batchSize).evaluate(heldOut, batches: batches)
         lock.withLock { floatEvaluation = report }
         return report

@@ -22,38 +22,47 @@ extension Workbench {
     /// and the boundaries after it are cached for the next change.
     ///
     /// - Parameters:
-    ///   - progress: fraction of batches done, called after each batch (serialized).
+    ///   - progress: fraction of samples done, called after each batch (serialized).
     ///   - isCancelled: checked before each batch and between graph nodes; a cancelled run
     ///     caches nothing.
     /// - Throws: `CancellationError`; `GraphError` from a run.
     func batchMetrics(
-        of dataset: Dataset, model: QuantizedModel?, usesActivationCache: Bool,
-        progress: ((Double) -> Void)?, isCancelled: () -> Bool
+        of dataset: Dataset, model: QuantizedModel?, usesActivationCache: Bool, batchSize: Int? = nil,
+        progress: ((Double) -> Void)?, onBatch: ((Int, Evaluator.BatchMetrics) -> Void)? = nil,
+        isCancelled: () -> Bool
     ) throws -> [Evaluator.BatchMetrics] {
+        let batchSize = batchSize ?? self.batchSize
         let ranges = dataset.batchRanges(of: batchSize)
         let settings = model.map { $0.layerReports.map(\.settings) } ?? layers.map { _ in LayerSettings.float }
         let layers = self.layers
         func prefix(_ boundary: Int) -> [LayerSettings] {
             Workbench.prefix(of: settings, layers: layers, before: boundary)
         }
+        // Only the boundaries the cache plan keeps within the budget are cached, so memory is
+        // bounded whatever the number of samples; entries after the start are replaced by this
+        // run and dropped before it, so old and new never sit in memory together.
+        let cached = usesActivationCache ? try cachePlan().boundaries : []
         let start: (boundary: Int, batches: [[String: Tensor]])? =
-            usesActivationCache
-            ? lock.withLock {
-                activationCache.bestStart(among: layerBoundaries, batchSize: batchSize, prefix: prefix)
-            } : nil
+            cached.isEmpty
+            ? nil
+            : lock.withLock {
+                let start = activationCache.bestStart(among: cached, batchSize: batchSize, prefix: prefix)
+                activationCache.removeEntries(after: start?.boundary ?? 0)
+                return start
+            }
         let startNode = start?.boundary ?? 0
-        let keptBoundaries = usesActivationCache ? layerBoundaries.filter { $0 > startNode } : []
-        let required = Dictionary(
-            uniqueKeysWithValues: keptBoundaries.map { ($0, executor.valuesRequired(toRunFrom: $0)) })
+        let keptBoundaries = cached.filter { $0 > startNode }
+        let boundaryValues = keptBoundaries.isEmpty ? [:] : self.boundaryValues
+        let required = Dictionary(uniqueKeysWithValues: keptBoundaries.map { ($0, boundaryValues[$0] ?? []) })
         let keeping = required.values.reduce(into: Set<String>()) { $0.formUnion($1) }
         let overrides = model?.weightOverrides ?? [:]
         let activations = model?.activationQuantization ?? [:]
 
         // The callbacks run on worker threads but never at the same time (ParallelBatches' lock).
         let workerCount = max(1, min(threadCount, ranges.count))
-        let results = ParallelBatches(count: ranges.count, firstShared: workerCount)
+        let results = ParallelBatches(ranges: ranges, firstShared: workerCount)
         withoutActuallyEscaping(isCancelled) { isCancelled in
-            let callbacks = SerializedCallbacks(progress: progress, isCancelled: isCancelled)
+            let callbacks = SerializedCallbacks(progress: progress, onBatch: onBatch, isCancelled: isCancelled)
             // Worker w starts with batch w, so every core really works; then each takes the next
             // unclaimed batch, so a core the machine slows down does fewer rather than holding
             // up the pass.
@@ -71,12 +80,14 @@ extension Workbench {
                                 activationQuantization: activations, keeping: keeping, isCancelled: isStopping)
                         } else {
                             outputs = try executor.run(
-                                [inputName: dataset.subset(ranges[index]).images], weightOverrides: overrides,
+                                [inputName: dataset.images(in: ranges[index])], weightOverrides: overrides,
                                 activationQuantization: activations, keeping: keeping, isCancelled: isStopping)
                         }
                         guard let logits = outputs[outputName] else { throw GraphError.missingOutput(outputName) }
                         let metrics = try Evaluator.metrics(of: logits, for: ranges[index], in: dataset)
-                        results.finish(index, metrics: metrics, values: outputs, progress: callbacks.progress)
+                        results.finish(
+                            index, metrics: metrics, values: outputs, progress: callbacks.progress,
+                            onBatch: callbacks.onBatch)
                     } catch {
                         results.fail(error)
                     }
@@ -84,7 +95,7 @@ extension Workbench {
             }
         }
         let (metrics, values) = try results.collected()
-        if usesActivationCache {
+        if !keptBoundaries.isEmpty {
             lock.withLock {
                 for boundary in keptBoundaries {
                     let names = required[boundary] ?? []
@@ -125,6 +136,7 @@ extension Workbench {
 /// so they never run concurrently.
 private struct SerializedCallbacks: @unchecked Sendable {
     let progress: ((Double) -> Void)?
+    let onBatch: ((Int, Evaluator.BatchMetrics) -> Void)?
     let isCancelled: () -> Bool
 }
 
@@ -132,16 +144,18 @@ private struct SerializedCallbacks: @unchecked Sendable {
 /// first error.
 private final class ParallelBatches: @unchecked Sendable {
     private let lock = NSLock()
-    private var doneCount = 0
+    private let ranges: [Range<Int>]
+    private var doneSamples = 0
     private var error: Error?
     private var metrics: [Evaluator.BatchMetrics?]
     private var values: [[String: Tensor]]
     /// The next batch no worker has claimed (batches below `firstShared` are the workers' first).
     private var nextUnclaimed: Int
 
-    init(count: Int, firstShared: Int) {
-        metrics = Array(repeating: nil, count: count)
-        values = Array(repeating: [:], count: count)
+    init(ranges: [Range<Int>], firstShared: Int) {
+        self.ranges = ranges
+        metrics = Array(repeating: nil, count: ranges.count)
+        values = Array(repeating: [:], count: ranges.count)
         nextUnclaimed = firstShared
     }
 
@@ -171,16 +185,17 @@ private final class ParallelBatches: @unchecked Sendable {
         }
     }
 
-    /// Records batch `index`'s results and reports progress.
+    /// Records batch `index`'s results and reports progress (the fraction of samples done).
     func finish(
         _ index: Int, metrics batchMetrics: Evaluator.BatchMetrics, values batchValues: [String: Tensor],
-        progress: ((Double) -> Void)?
+        progress: ((Double) -> Void)?, onBatch: ((Int, Evaluator.BatchMetrics) -> Void)?
     ) {
         lock.withLock {
+            onBatch?(index, batchMetrics)
             metrics[index] = batchMetrics
             values[index] = batchValues
-            doneCount += 1
-            progress?(Double(doneCount) / Double(metrics.count))
+            doneSamples += ranges[index].count
+            progress?(Double(doneSamples) / Double(max(ranges.last?.upperBound ?? 1, 1)))
         }
     }
 

@@ -37,9 +37,17 @@ public final class Workbench: @unchecked Sendable {
     var calibrators: [String: ActivationCalibrator]?
     /// The float model's held-out evaluation, once computed.
     var floatEvaluation: EvalReport?
+    /// The boundaries the cache keeps, for the budget they were chosen for.
+    var cachePlanState: (budget: Int, plan: CachePlan)?
+    /// The values a run from each layer boundary reads.
+    var boundaryValuesState: [Int: Set<String>]?
 
-    /// The default cap on cached activations: 512 MiB.
-    public static let defaultActivationCacheBytes = 512 << 20
+    /// The default cap on cached activations: an eighth of physical memory, between 256 MiB
+    /// and 4 GiB (3 GiB on a 24 GiB machine).
+    public static let defaultActivationCacheBytes: Int = {
+        let eighth = Int(clamping: ProcessInfo.processInfo.physicalMemory / 8)
+        return min(max(eighth, 256 << 20), 4 << 30)
+    }()
 
     /// The most bytes of held-out activations kept for incremental evaluation (0: none).
     public var activationCacheBytes: Int {
@@ -48,6 +56,7 @@ public final class Workbench: @unchecked Sendable {
             lock.withLock {
                 activationCache.capacityBytes = max(0, newValue)
                 activationCache.removeAll()
+                cachePlanState = nil
             }
         }
     }

@@ -12,8 +12,12 @@ struct AccuracyPane: Widget {
     func render(in area: Rect, into buffer: inout ScreenBuffer) {
         let evaluation = state.evaluation
         var info = ""
-        if let progress = evaluation.progress {
+        if let detail = evaluation.progressDetail {
+            info = detail.summary
+        } else if let progress = evaluation.progress {
             info = "evaluating… \(Int((progress * 100).rounded())) %"
+        } else if let baseline = evaluation.baselineProgress {
+            info = baseline.summary
         } else if evaluation.exact != nil {
             info = "exact"
         }
@@ -55,7 +59,7 @@ extension AccuracyPane {
                         : String(format: "float     top-1 %6.2f %%  (%d images)", float.top1 * 100, float.count), .plain
                 ))
         } else {
-            lines.append(("float     evaluating…", .dim))
+            lines.append(("float     " + (state.evaluation.baselineProgress?.summary ?? "evaluating…"), .dim))
         }
         if let exact = evaluation.exact ?? evaluation.lastExact {
             let isCurrent = evaluation.exact != nil

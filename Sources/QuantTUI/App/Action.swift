@@ -76,8 +76,8 @@ public enum Action: Sendable, Equatable {
     case planFailed(String)
     /// The float model's held-out accuracy.
     case floatEvaluated(EvalReport)
-    /// Progress of the evaluation of plan `generation`.
-    case evaluationProgress(generation: Int, fraction: Double)
+    /// Progress of the evaluation of plan `generation` (-1: the float baseline).
+    case evaluationProgress(generation: Int, progress: EngineProgress)
     /// A quick estimate (subset) or the exact result for plan `generation`.
     case evaluationFinished(generation: Int, report: EvalReport)
     /// The evaluation of plan `generation` failed.

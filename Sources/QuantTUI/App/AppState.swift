@@ -78,6 +78,10 @@ public struct EvaluationState: Sendable, Equatable {
     public var generation = 0
     /// Fraction done of the running evaluation, or `nil` when none runs.
     public var progress: Double?
+    /// What runs for the current plan (estimate or exact), images done and time left.
+    public var progressDetail: EngineProgress?
+    /// Progress of the float baseline while it runs.
+    public var baselineProgress: EngineProgress?
     /// The last quick estimate on a subset for the current plan.
     public var estimate: EvalReport?
     /// The exact full-set result for the current plan.

@@ -3,6 +3,12 @@ import QuantCore
 
 /// The dashboard's one loop: read an event, reduce it, perform effects, drain engine results,
 /// and redraw when something changed. Time is never slept on: the only wait is the event poll.
+///
+/// The engine (`Engine`) does all quantization and evaluation on its own queues: an edit only
+/// submits the plan, and the results come back as events folded in by the reducer, so a key is
+/// drawn at once whatever the engine is doing. A save or export asked for before the exact
+/// result of the current plan is in waits for it (the status bar says so) instead of
+/// evaluating on its own; quitting cancels the engine's work.
 public final class DashboardApp {
     /// The state shown.
     public private(set) var state: AppState
@@ -10,7 +16,9 @@ public final class DashboardApp {
     public let workbench: Workbench
 
     private let terminal: Terminal
-    private let scheduler: EvaluationScheduler
+    private let engine: Engine
+    /// Saves and exports waiting for the current plan's exact result.
+    private var waitingForExact: [Effect] = []
     private let persistence: DashboardPersistence?
     private let keymap: Keymap
     private let view = DashboardView()
@@ -23,7 +31,7 @@ public final class DashboardApp {
     ) {
         self.workbench = workbench
         self.terminal = Terminal(backend: backend)
-        self.scheduler = EvaluationScheduler(workbench: workbench, estimateSize: estimateSize)
+        self.engine = Engine(workbench: workbench, estimateSize: estimateSize)
         self.persistence = persistence
         self.keymap = keymap
         var initial = state
@@ -33,7 +41,7 @@ public final class DashboardApp {
 
     /// Starts the float baseline and the first plan, and offers to restore an autosave.
     public func start() {
-        scheduler.evaluateFloat()
+        engine.evaluateFloat()
         if state.plan != QuantPlan() || state.quantized == nil {
             perform(.apply(state.plan, generation: state.evaluation.generation))
         }
@@ -48,7 +56,8 @@ public final class DashboardApp {
         while !state.shouldQuit {
             step(pollMilliseconds: pollMilliseconds)
         }
-        scheduler.waitUntilIdle()
+        engine.shutDown()
+        engine.waitUntilIdle()
     }
 
     /// One turn of the loop: draw if needed, wait for one event, fold in engine results.
@@ -59,8 +68,31 @@ public final class DashboardApp {
         if let event = terminal.backend.nextEvent(timeoutMilliseconds: pollMilliseconds) {
             handle(event)
         }
-        for action in scheduler.drain() {
-            dispatch(action)
+        drainEngine()
+    }
+
+    /// Folds the engine's events in, then performs saves and exports whose exact result came.
+    private func drainEngine() {
+        for event in engine.drain() {
+            dispatch(DashboardApp.action(for: event))
+        }
+        if !waitingForExact.isEmpty, state.evaluation.exact != nil, state.quantized?.plan == state.plan {
+            let effects = waitingForExact
+            waitingForExact.removeAll()
+            apply(effects)
+        }
+    }
+
+    /// The action that folds `event` into the state.
+    static func action(for event: EngineEvent) -> Action {
+        switch event {
+        case .applied(_, let model): .planApplied(model)
+        case .applyFailed(_, let message): .planFailed(message)
+        case .floatEvaluated(let report): .floatEvaluated(report)
+        case .progress(let generation, let progress): .evaluationProgress(generation: generation, progress: progress)
+        case .evaluated(let generation, let report): .evaluationFinished(generation: generation, report: report)
+        case .evaluationFailed(let generation, let message):
+            generation < 0 ? .failed(message) : .evaluationFailed(generation: generation, message: message)
         }
     }
 
@@ -95,8 +127,8 @@ public final class DashboardApp {
 
     /// Waits for running evaluations and folds their results in (tests, scripted runs).
     public func settle() {
-        scheduler.waitUntilIdle()
-        for action in scheduler.drain() { dispatch(action) }
+        engine.waitUntilIdle()
+        drainEngine()
     }
 
     private func apply(_ effects: [Effect]) {
@@ -106,15 +138,10 @@ public final class DashboardApp {
     private func perform(_ effect: Effect) {
         switch effect {
         case .apply(let plan, let generation):
-            do {
-                let model = try workbench.apply(plan)
-                dispatch(.planApplied(model))
-                scheduler.submit(model, generation: generation)
-            } catch {
-                dispatch(.planFailed(DashboardApp.describe(error)))
-            }
+            engine.submit(plan, generation: generation)
         case .save(let name, let overwrite):
             guard let persistence else { return dispatch(.failed("saving is not available")) }
+            guard hasExactResult else { return waitForExact(effect, doing: "saving \(name)") }
             do {
                 let message = try persistence.save(name: name, overwrite: overwrite, state: state)
                 dispatch(.saved(name: name, message: message))
@@ -154,6 +181,7 @@ public final class DashboardApp {
             persistence?.discardAutosave()
         case .export(let format, let path, let overwrite):
             guard let persistence else { return dispatch(.failed("export is not available")) }
+            guard hasExactResult else { return waitForExact(effect, doing: "exporting \(path)") }
             do {
                 let message = try persistence.export(format, path: path, overwrite: overwrite, state: state)
                 dispatch(.saved(name: nil, message: message))
@@ -165,6 +193,18 @@ public final class DashboardApp {
         case .quit:
             state.shouldQuit = true
         }
+    }
+
+    /// Whether the current plan's quantized model and exact result are in.
+    private var hasExactResult: Bool {
+        state.evaluation.exact != nil && state.quantized?.plan == state.plan
+    }
+
+    /// Performs `effect` once the current plan's exact result is in, saying so meanwhile.
+    private func waitForExact(_ effect: Effect, doing what: String) {
+        waitingForExact.append(effect)
+        state.message = StatusMessage("\(what) once the exact result is in (see the Accuracy pane)")
+        needsRedraw = true
     }
 
     /// One line for an engine error.

@@ -12,15 +12,22 @@ extension Reducer {
             state.evaluation.progress = nil
         case .floatEvaluated(let report):
             state.floatAccuracy = report
-        case .evaluationProgress(let generation, let fraction):
+            state.evaluation.baselineProgress = nil
+        case .evaluationProgress(let generation, let progress):
+            if generation == -1 {
+                state.evaluation.baselineProgress = progress
+                return []
+            }
             guard generation == state.evaluation.generation else { return [] }
-            state.evaluation.progress = fraction
+            state.evaluation.progress = progress.fraction
+            state.evaluation.progressDetail = progress
         case .evaluationFinished(let generation, let report):
             guard generation == state.evaluation.generation else { return [] }
             if report.isExact {
                 state.evaluation.exact = report
                 state.evaluation.lastExact = report
                 state.evaluation.progress = nil
+                state.evaluation.progressDetail = nil
                 state.accuracyHistory.append(report.top1)
             } else {
                 state.evaluation.estimate = report
@@ -29,6 +36,7 @@ extension Reducer {
             guard generation == state.evaluation.generation else { return [] }
             state.evaluation.error = message
             state.evaluation.progress = nil
+            state.evaluation.progressDetail = nil
         case .presetsListed(let listings):
             guard !listings.isEmpty else {
                 state.message = StatusMessage("no presets saved yet in Sessions/ (w saves one)")

@@ -112,6 +112,7 @@ public enum Reducer {
         state.hasUnsavedChanges = true
         state.evaluation.generation += 1
         state.evaluation.progress = 0
+        state.evaluation.progressDetail = nil
         state.evaluation.estimate = nil
         state.evaluation.exact = nil
         state.evaluation.error = nil

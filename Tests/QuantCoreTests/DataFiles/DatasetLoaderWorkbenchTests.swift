@@ -18,7 +18,7 @@ import Testing
                 ("y", NumPyWriter.npy(int64s: (labels.integerValues() ?? []).map(Int64.init), shape: [labels.count])),
             ], to: url, deflated: true)
         let dataset = try DatasetLoader.load(path: url.path)
-        #expect(dataset.images.shape == [1000, 28, 28])
+        #expect(try dataset.images.shape == [1000, 28, 28])
         let graph = try ONNXModel.load(contentsOf: try BundledModel.mlp.url)
         let workbench = try Workbench(graph: graph, heldOut: dataset, calibration: nil)
         #expect(try workbench.floatReport().correctCount == 958)

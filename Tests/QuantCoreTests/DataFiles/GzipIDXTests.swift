@@ -34,7 +34,7 @@ import ZIPFoundation
         options.labelsPath = labels.path
         let dataset = try DatasetLoader.load(path: images.path, options: options)
         let plain = try DemoData.heldOutSet()
-        #expect(dataset.images.storage == plain.images.storage)
+        #expect(try dataset.images.storage == plain.images.storage)
         #expect(dataset.labels == plain.labels)
     }
 

@@ -15,7 +15,7 @@ import Testing
     @Test func trainingSplit() throws {
         let train = try DemoData.trainingSet()
         #expect(train.count == 4000)
-        #expect(train.images.shape == [4000, 1, 28, 28])
+        #expect(try train.images.shape == [4000, 1, 28, 28])
         #expect(train.sampleShape == [1, 28, 28])
         #expect(train.classCount == 10)
         #expect(train.samplesPerClass == [Int](repeating: 400, count: 10))
@@ -27,7 +27,7 @@ import Testing
     @Test func heldOutSplit() throws {
         let heldOut = try DemoData.heldOutSet()
         #expect(heldOut.count == 1000)
-        #expect(heldOut.images.shape == [1000, 1, 28, 28])
+        #expect(try heldOut.images.shape == [1000, 1, 28, 28])
         #expect(heldOut.classCount == 10)
         #expect(heldOut.samplesPerClass == [Int](repeating: 100, count: 10))
         #expect(heldOut.labels == (0..<1000).map { $0 / 100 })
@@ -35,7 +35,7 @@ import Testing
 
     @Test func pixelsAreBytesDividedBy255() throws {
         for (split, dataset) in [("train", try DemoData.trainingSet()), ("heldout", try DemoData.heldOutSet())] {
-            let storage = dataset.images.storage
+            let storage = try dataset.images.storage
             #expect(storage.min() == 0)
             #expect(storage.max() == 1)
             let raw = try rawPixels(split)
@@ -53,8 +53,8 @@ import Testing
             let trainIndex = digit * DemoData.trainingSamplesPerClass
             let heldOutIndex = digit * DemoData.heldOutSamplesPerClass
             #expect(train.labels[trainIndex] == digit && heldOut.labels[heldOutIndex] == digit)
-            let trainImage = train.images.slice(rows: trainIndex..<(trainIndex + 1)).storage
-            let heldOutImage = heldOut.images.slice(rows: heldOutIndex..<(heldOutIndex + 1)).storage
+            let trainImage = try train.images.slice(rows: trainIndex..<(trainIndex + 1)).storage
+            let heldOutImage = try heldOut.images.slice(rows: heldOutIndex..<(heldOutIndex + 1)).storage
             #expect(trainImage != heldOutImage, "digit \(digit)")
             // A real digit: some ink, mostly background.
             let ink = heldOutImage.filter { $0 > 0.5 }.count
@@ -64,6 +64,6 @@ import Testing
 
     @Test func flattensForAnMLP() throws {
         let mlpInput = try DemoData.heldOutSet().reshaped(toModelInput: [nil, 784])
-        #expect(mlpInput.images.shape == [1000, 784])
+        #expect(try mlpInput.images.shape == [1000, 784])
     }
 }

@@ -124,7 +124,7 @@ import Testing
         let reference = (0..<1000).map { _ in Int(generator.next() % 10) }
         let evaluator = Evaluator(batchSize: 128)
         let ranges = data.batchRanges(of: 128)
-        let logits = ranges.map { data.subset($0).images }
+        let logits = try ranges.map { try data.subset($0).images }
         let viaLogits = try evaluator.evaluate(data, reference: reference, batchLogits: logits)
         let batches = try zip(ranges, logits).reversed().map { try Evaluator.metrics(of: $1, for: $0, in: data) }
         let viaBatches = try evaluator.evaluate(data, reference: reference, batches: batches.reversed())

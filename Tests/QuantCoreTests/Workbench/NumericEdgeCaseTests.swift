@@ -140,7 +140,8 @@ import Testing
         // Only the zeros of the held-out set, against the 10-class model.
         let heldOut = try DemoData.heldOutSet()
         let zeros = heldOut.labels.indices.filter { heldOut.labels[$0] == 0 }
-        let images = zeros.flatMap { heldOut.images.slice(rows: $0..<($0 + 1)).storage }
+        let heldOutImages = try heldOut.images
+        let images = zeros.flatMap { heldOutImages.slice(rows: $0..<($0 + 1)).storage }
         let onlyZeros = try Dataset(
             name: "zeros", images: Tensor(shape: [zeros.count] + heldOut.sampleShape, storage: images),
             labels: zeros.map { _ in 0 }, classCount: 10)

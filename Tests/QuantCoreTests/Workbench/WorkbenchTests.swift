@@ -95,7 +95,7 @@ import Testing
         let b = try workbench.apply(withActivations)
         #expect(a.activationQuantization.isEmpty)
         #expect(b.activationQuantization.count == workbench.layers.count)
-        let batch = workbench.heldOut.first(8).images
+        let batch = try workbench.heldOut.first(8).images
         let logitsA = try workbench.logits(for: batch, model: a)
         let logitsB = try workbench.logits(for: batch, model: b)
         #expect(logitsA != logitsB)

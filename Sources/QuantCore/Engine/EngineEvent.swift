@@ -1,0 +1,73 @@
+/// How far a long piece of engine work has come: what it is, units done of the total, and the
+/// time it took so far and probably still needs.
+public struct EngineProgress: Sendable, Equatable {
+    /// What is running.
+    public enum Phase: String, Sendable, Equatable {
+        /// The float model on the held-out set (the baseline).
+        case baseline = "float baseline"
+        /// Activation statistics on the calibration set.
+        case calibrating = "calibrating"
+        /// A quick estimate on a spread subset.
+        case estimating = "estimating"
+        /// The exact evaluation on the whole held-out set.
+        case evaluating = "evaluating"
+    }
+
+    /// What is running.
+    public var phase: Phase
+    /// Units done (images).
+    public var done: Int
+    /// Units in all.
+    public var total: Int
+    /// Seconds since the work started.
+    public var elapsedSeconds: Double
+
+    /// Creates a progress report.
+    public init(phase: Phase, done: Int, total: Int, elapsedSeconds: Double) {
+        self.phase = phase
+        self.done = done
+        self.total = total
+        self.elapsedSeconds = elapsedSeconds
+    }
+
+    /// The fraction done, 0…1.
+    public var fraction: Double { total > 0 ? min(1, Double(done) / Double(total)) : 0 }
+
+    /// Seconds still needed at the rate so far (`nil` before anything is done).
+    public var remainingSeconds: Double? {
+        guard done > 0, elapsedSeconds > 0 else { return nil }
+        return elapsedSeconds / Double(done) * Double(max(total - done, 0))
+    }
+
+    /// One line such as `evaluating 412/1000 images · 12 s left`.
+    public var summary: String {
+        var text = "\(phase.rawValue) \(done)/\(total) images"
+        if let remaining = remainingSeconds, done < total { text += " · \(EngineProgress.duration(remaining)) left" }
+        return text
+    }
+
+    /// `0.4 s`, `12 s`, `3 min 05 s`.
+    public static func duration(_ seconds: Double) -> String {
+        if seconds < 10 { return String(format: "%.1f s", max(seconds, 0)) }
+        if seconds < 60 { return "\(Int(seconds.rounded())) s" }
+        let whole = Int(seconds.rounded())
+        return String(format: "%d min %02d s", whole / 60, whole % 60)
+    }
+}
+
+/// What the engine reports, in the order it happens; every plan result carries the generation
+/// of the plan it belongs to, so a consumer drops results for plans it has moved past.
+public enum EngineEvent: Sendable, Equatable {
+    /// The plan of `generation` was applied: layer reports and size.
+    case applied(generation: Int, QuantizedModel)
+    /// The plan of `generation` could not be applied.
+    case applyFailed(generation: Int, message: String)
+    /// The float model's held-out result (the baseline).
+    case floatEvaluated(EvalReport)
+    /// Work for plan `generation` (or the baseline, generation -1) progressed.
+    case progress(generation: Int, EngineProgress)
+    /// An estimate (`isExact` false) or the exact result for plan `generation`.
+    case evaluated(generation: Int, EvalReport)
+    /// Evaluating plan `generation` failed.
+    case evaluationFailed(generation: Int, message: String)
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+extension Workbench {
+    /// The boundaries the activation cache keeps for the held-out set within its budget
+    /// (measured once, on one sample; see `CachePlan`).
+    ///
+    /// - Throws: `GraphError` when the sample run fails; `ModelIOError` when a streamed data
+    ///   file can no longer be read.
+    func cachePlan() throws -> CachePlan {
+        let budget = activationCacheBytes
+        if let plan = lock.withLock({ cachePlanState }), plan.budget == budget { return plan.plan }
+        let boundaries = layerBoundaries
+        var plan = CachePlan(boundaries: [], byteCount: 0)
+        if budget > 0, !boundaries.isEmpty, heldOut.count > 0 {
+            let profile = try sampleProfile()
+            plan = CachePlan.choose(
+                candidates: boundaries, layerNodes: layers.map(\.nodeIndex),
+                bytesPerSample: profile.bytesPerSample, workBefore: profile.workBefore, sampleCount: heldOut.count,
+                budget: budget)
+        }
+        lock.withLock { cachePlanState = (budget, plan) }
+        return plan
+    }
+
+    /// The values a run from each layer boundary reads (computed once).
+    var boundaryValues: [Int: Set<String>] {
+        if let known = lock.withLock({ boundaryValuesState }) { return known }
+        let values = Dictionary(
+            uniqueKeysWithValues: layerBoundaries.map { ($0, executor.valuesRequired(toRunFrom: $0)) })
+        lock.withLock { boundaryValuesState = values }
+        return values
+    }
+
+    /// Per boundary, the bytes per sample of the values a run from it reads, and the work of
+    /// the nodes before it, from one float run on the first held-out sample.
+    private func sampleProfile() throws -> (bytesPerSample: [Int: Int], workBefore: [Int: Double]) {
+        let outputs = Set(graph.nodes.flatMap(\.outputs).filter { !$0.isEmpty })
+        let values = try executor.run([inputName: heldOut.images(in: 0..<1)], keeping: outputs)
+        var workBefore: [Int: Double] = [:]
+        var work = 0.0
+        let boundarySet = Set(layerBoundaries)
+        for (index, node) in graph.nodes.enumerated() {
+            if boundarySet.contains(index) { workBefore[index] = work }
+            work += Workbench.work(of: node, outputs: node.outputs.compactMap { values[$0] }, graph: graph)
+        }
+        var bytesPerSample: [Int: Int] = [:]
+        for (boundary, names) in boundaryValues {
+            bytesPerSample[boundary] = names.reduce(0) {
+                $0 + (values[$1]?.count ?? 0) * MemoryLayout<Float>.stride
+            }
+        }
+        return (bytesPerSample, workBefore)
+    }
+
+    /// Multiply-adds (or element operations) of `node` for one sample: output elements times
+    /// the reduction length of its weight when it has one (Conv, Gemm, MatMul).
+    static func work(of node: Node, outputs: [Tensor], graph: Graph) -> Double {
+        let elements = Double(outputs.reduce(0) { $0 + $1.count })
+        guard let output = outputs.first,
+            let weight = node.inputs.dropFirst().lazy.compactMap({ graph.initializers[$0] }).first(where: {
+                $0.rank >= 2
+            })
+        else { return elements }
+        let channels = output.rank == 4 ? output.shape[1] : (output.shape.last ?? 1)
+        return elements * Double(max(weight.count / max(channels, 1), 1))
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import QuantCore
+
+/// Progress of long engine work on stderr, once it has taken more than a second: a bar that
+/// redraws in place on a terminal, plain lines (at most one per 10 % or 5 s) otherwise, so logs
+/// stay short. Quiet work never prints.
+final class ProgressPrinter: @unchecked Sendable {
+    private let isTerminal: Bool
+    private let delay: Double
+    private let lock = NSLock()
+    private var lastLine = ""
+    private var lastPrinted: (fraction: Double, time: Double)?
+    private var isBarShown = false
+
+    /// A printer that starts after `delay` seconds of work.
+    init(delay: Double = 1, isTerminal: Bool = isatty(STDERR_FILENO) == 1) {
+        self.delay = delay
+        self.isTerminal = isTerminal
+    }
+
+    /// Reports `progress` (called from any thread).
+    func report(_ progress: EngineProgress) {
+        lock.withLock {
+            guard progress.elapsedSeconds >= delay else { return }
+            let line = progress.summary
+            guard line != lastLine else { return }
+            lastLine = line
+            if isTerminal {
+                let width = 24
+                let filled = Int((progress.fraction * Double(width)).rounded(.down))
+                let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+                write("\r\u{1B}[K[\(bar)] \(line)")
+                isBarShown = true
+            } else {
+                let now = progress.elapsedSeconds
+                if let last = lastPrinted, progress.done < progress.total,
+                    progress.fraction - last.fraction < 0.1, now - last.time < 5
+                {
+                    return
+                }
+                lastPrinted = (progress.fraction, now)
+                write(line + "\n")
+            }
+        }
+    }
+
+    /// Ends the bar's line, if one is shown.
+    func finish() {
+        lock.withLock {
+            if isBarShown { write("\r\u{1B}[K") }
+            isBarShown = false
+            lastLine = ""
+            lastPrinted = nil
+        }
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+}
