@@ -47,9 +47,14 @@ struct BenchCommand: ParsableCommand {
     @Option(
         help: """
             Only these groups (comma-separated): engine, layer-report, dashboard, resnet; \
-            full-pass is the engine's full float passes alone (for profiling).
+            full-pass is the engine's full float passes alone (for profiling); scale-memory \
+            (not run by default: minutes) is peak RSS at 32/256/1000 ResNet-50 images, \
+            key-to-frame latency while evaluating and per-change latency with the cache.
             """)
     var only: String?
+
+    @Option(help: "The ResNet-50 ONNX model for scale-memory (Benchmarks/peers/make_scale_models.py makes it).")
+    var scaleModel = "Benchmarks/.data/resnet50.onnx"
 
     @Option(help: "Only these demo models for the engine figures (comma-separated): demo-mlp, demo-cnn.")
     var models: String?
@@ -106,6 +111,12 @@ struct BenchCommand: ParsableCommand {
                 modelPath: resnetDirectory + "/resnet18.onnx", dataPath: resnetDirectory + "/resnet18-data.npz",
                 threads: threads, fullPassRuns: 3
             ).run()
+        }
+        if groups.contains("scale-memory") {
+            let scale = ScaleMemoryBenchmarks(
+                modelPath: scaleModel, directory: resnetDirectory, binary: quantdash, threads: threads)
+            ours += try scale.peakMemory()
+            ours += try scale.latency(images: 1000)
         }
         let report = Report(ours: ours, peers: peers, threads: threads, gemmVariant: GEMM.kernelVariant)
         print(report.markdown())

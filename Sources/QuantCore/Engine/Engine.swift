@@ -212,6 +212,21 @@ public final class Engine: @unchecked Sendable {
         condition.withLock { isApplying = true }
         defer { condition.withLock { isApplying = false } }
         do {
+            if workbench.needsCalibration(for: plan) {
+                // Activation statistics are gathered once (seconds on a big model): with progress.
+                let start = now()
+                let total = workbench.calibration?.count ?? 0
+                try workbench.activationStatistics(
+                    progress: { [self] fraction in
+                        let progress = EngineProgress(
+                            phase: .calibrating, done: Int((fraction * Double(total)).rounded()), total: total,
+                            elapsedSeconds: now() - start)
+                        condition.withLock {
+                            snapshot?.progress = progress
+                            post(.progress(generation: generation, progress))
+                        }
+                    }, isCancelled: { [self] in condition.withLock { isShutDown } })
+            }
             let model = try workbench.apply(plan)
             let shouldStart: Bool = condition.withLock {
                 guard generation == latestGeneration, !isShutDown else { return false }

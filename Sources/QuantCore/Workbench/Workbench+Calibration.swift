@@ -16,14 +16,29 @@ extension Workbench {
         return try calibrator.quantization(method: method, bitWidth: bitWidth)
     }
 
+    /// Whether applying `plan` needs activation statistics that are not gathered yet.
+    public func needsCalibration(for plan: QuantPlan) -> Bool {
+        guard calibration != nil, lock.withLock({ calibrators == nil }) else { return false }
+        return layers.contains { plan.settings(for: $0.name).activationBits != nil }
+    }
+
     /// Statistics of every layer output over the calibration set (computed once).
-    func activationStatistics() throws -> [String: ActivationCalibrator] {
+    ///
+    /// - Parameters:
+    ///   - progress: fraction of calibration samples done, after each batch.
+    ///   - isCancelled: checked before each batch; a cancelled run keeps nothing.
+    @discardableResult
+    public func activationStatistics(
+        progress: ((Double) -> Void)? = nil, isCancelled: () -> Bool = { false }
+    ) throws -> [String: ActivationCalibrator] {
         if let cached = lock.withLock({ calibrators }) { return cached }
         guard let calibration else { throw EvaluationError.noCalibrationData(model: graph.name) }
         let values = Set(layers.compactMap { graph.nodes[$0.nodeIndex].outputs.first })
         var result: [String: ActivationCalibrator] = [:]
         for value in values { result[value] = try ActivationCalibrator() }
         for range in calibration.batchRanges(of: batchSize) {
+            if isCancelled() { throw CancellationError() }
+            defer { progress?(Double(range.upperBound) / Double(max(calibration.count, 1))) }
             let outputs = try executor.run([inputName: calibration.images(in: range)], keeping: values)
             for value in values.sorted() {
                 guard let tensor = outputs[value] else { continue }

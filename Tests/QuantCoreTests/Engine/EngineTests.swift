@@ -25,7 +25,10 @@ import Testing
         engine.submit(QuantPlan(defaults: LayerSettings(bitWidth: 4)), generation: 1)
         engine.waitUntilIdle()
         let events = engine.drain()
-        guard case .floatEvaluated(let float) = events.first(where: { if case .floatEvaluated = $0 { true } else { false } })
+        guard
+            case .floatEvaluated(let float) = events.first(where: {
+                if case .floatEvaluated = $0 { true } else { false }
+            })
         else {
             Issue.record("no float baseline in \(events.count) events")
             return
@@ -135,6 +138,25 @@ import Testing
                 return nil
             })
         #expect(estimated == (estimatesSecondPlan ? [1, 2] : [1]))  // nothing timed yet: plan 1 estimates
+    }
+
+    /// Activation statistics are gathered once, before the first plan that needs them, with progress.
+    @Test func calibrationReportsProgressOnce() throws {
+        let graph = try ONNXModel.load(contentsOf: try BundledModel.mlp.url)
+        let workbench = try Workbench(
+            graph: graph, heldOut: try DemoData.heldOutSet(), calibration: try DemoData.trainingSet().evenlySpaced(300))
+        workbench.batchSize = 100
+        let engine = Engine(workbench: workbench, estimateSize: 0)
+        let plan = QuantPlan(defaults: LayerSettings(bitWidth: 8, activationBits: 8))
+        #expect(workbench.needsCalibration(for: plan))
+        _ = try engine.evaluate(plan)
+        #expect(!workbench.needsCalibration(for: plan))
+        let calibrating = engine.drain().compactMap { event -> EngineProgress? in
+            if case .progress(_, let progress) = event, progress.phase == .calibrating { return progress }
+            return nil
+        }
+        #expect(calibrating.map(\.done) == [100, 200, 300])
+        #expect(calibrating.allSatisfy { $0.total == 300 })
     }
 
     @Test func progressSummaries() {
