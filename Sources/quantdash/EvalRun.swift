@@ -46,7 +46,12 @@ enum EvalRun {
         if let planPath {
             plan = try loadPlan(planPath: planPath, layerNames: workbench.layerNames)
         }
-        let quantized = try workbench.apply(plan)
+        let quantized: QuantizedModel
+        do {
+            quantized = try workbench.apply(plan)
+        } catch let error as PlanError {
+            throw planPath.map { error.inFile($0) } ?? error
+        }
         let floatReport = try workbench.floatReport()
         let report = try workbench.evaluate(quantized)
         return EvalSummary(
@@ -54,6 +59,7 @@ enum EvalRun {
             data: .init(
                 name: data.name, count: workbench.heldOut.count, classes: workbench.heldOut.classCount,
                 calibrationCount: workbench.calibration?.count),
+            note: workbench.ioNote,
             plan: planPath,
             accuracy: .init(report),
             floatAccuracy: planPath == nil ? nil : .init(floatReport),
