@@ -139,3 +139,15 @@ import Testing
         #expect(result.standardError.hasPrefix("Error: \(message)"), "stderr: \(result.standardError)")
     }
 }
+
+/// Issue 16.15: `train` checks where it will write before training.
+@Suite struct TrainDestinationTests {
+    @Test func aMissingFolderIsRefusedBeforeTraining() throws {
+        let start = Date()
+        let result = try TestSupport.runQuantdash(["train", "--demo", "mlp", "--out", "/nonexistent-folder/model.onnx"])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("/nonexistent-folder/model.onnx: cannot write: the folder /nonexistent-folder does not exist"))
+        #expect(!result.standardError.contains("epoch"))
+        #expect(Date().timeIntervalSince(start) < 20)
+    }
+}

@@ -25,10 +25,12 @@ extension DatasetLoader {
                 if let labelsPath = options.labelsPath { raw.labels = try labels(at: labelsPath) }
             case .npz:
                 let archive = try NumPyArchive(contentsOf: URL(fileURLWithPath: path))
-                raw = try images(archive.array(named: options.imagesName), path: path)
+                // Only the rows --limit keeps are inflated (a small archive can declare gigabytes).
+                raw = try images(archive.array(named: options.imagesName, rowLimit: options.limit), path: path)
                 if options.requiresLabels || archive.arrayNames.contains(options.labelsName) {
                     raw.labels = try integerLabels(
-                        archive.array(named: options.labelsName), path: "\(path) (\(options.labelsName))")
+                        archive.array(named: options.labelsName, rowLimit: options.limit),
+                        path: "\(path) (\(options.labelsName))")
                 }
             case .csv:
                 let text: String
@@ -44,7 +46,7 @@ extension DatasetLoader {
                     shape: [table.labels.count, table.featureCount], isUInt8: false,
                     values: { Array(table.values[$0]) }, labels: table.labels)
             case .idx:
-                let file = try IDXFile.read(from: URL(fileURLWithPath: path))
+                let file = try IDXFile.read(from: URL(fileURLWithPath: path), rowLimit: options.limit)
                 guard file.shape.count >= 2 else {
                     throw ModelIOError.incompatible(
                         path: path, detail: "has shape \(EvaluationError.format(file.shape)); images need [N, ...]")

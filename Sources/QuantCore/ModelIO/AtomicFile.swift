@@ -82,6 +82,22 @@ public enum AtomicFile {
         }
     }
 
+    /// Checks, before any long work, that `write` could create or replace `url`: it is a regular
+    /// file or a new path, in an existing folder this process may write to.
+    ///
+    /// - Throws: `ModelIOError.writeFailed` naming the file and the problem.
+    public static func checkDestination(_ url: URL) throws {
+        let target = try checkedTarget(url)
+        let folder = target.deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ModelIOError.writeFailed(path: url.path, reason: "the folder \(folder) does not exist")
+        }
+        guard access(folder, W_OK | X_OK) == 0 else {
+            throw ModelIOError.writeFailed(path: url.path, reason: "the folder \(folder) is not writable")
+        }
+    }
+
     /// The standardized destination, after checking that it may be replaced.
     private static func checkedTarget(_ url: URL) throws -> URL {
         guard !url.path.isEmpty, !url.relativePath.isEmpty else {

@@ -68,6 +68,49 @@ public struct NumPyArray: Sendable, Equatable {
     ///
     /// - Throws: `ModelIOError.malformed` naming the field or byte offset at fault.
     public static func parse(_ data: Data, path: String) throws -> NumPyArray {
+        try parse(data, path: path, rowLimit: nil)
+    }
+
+    /// Parses the header and the first `rowLimit` rows (along axis 0) of `.npy` bytes; `data`
+    /// may end after those rows. `nil` reads every row, and then the data must hold all of them.
+    static func parse(_ data: Data, path: String, rowLimit: Int?) throws -> NumPyArray {
+        func malformed(_ detail: String) -> ModelIOError { .malformed(path: path, detail: detail) }
+        let (array, payloadStart, needed) = try header(data, path: path)
+        if let rowLimit, let rows = array.shape.first, rowLimit < rows {
+            let rowBytes = rows == 0 ? 0 : needed / rows
+            let kept = rowBytes * max(rowLimit, 0)
+            guard data.count - payloadStart >= kept else {
+                throw malformed("truncated: the first \(rowLimit) rows need \(kept) bytes after byte \(payloadStart)")
+            }
+            return NumPyArray(
+                elementType: array.elementType, shape: [max(rowLimit, 0)] + array.shape.dropFirst(),
+                payload: data.subdata(in: data.startIndex + payloadStart..<data.startIndex + payloadStart + kept))
+        }
+        let present = data.count - payloadStart
+        guard needed == present else {
+            throw malformed(
+                "shape \(NumPyHeader.format(array.shape)) of \(array.elementType) needs \(needed) bytes after the header at byte \(payloadStart), the file has \(present)"
+            )
+        }
+        return NumPyArray(
+            elementType: array.elementType, shape: array.shape,
+            payload: data.subdata(in: data.startIndex + payloadStart..<data.endIndex))
+    }
+
+    /// How many leading bytes of a `.npy` file hold its header and first `rows` rows, read from
+    /// `prefix` (the file's first bytes); `nil` when `prefix` does not hold the whole header.
+    static func byteCount(ofFirst rows: Int, prefix: Data, path: String) -> Int? {
+        // A damaged header is reported by the full read; a long one needs more bytes.
+        guard let parsed = try? header(prefix, path: path) else { return nil }
+        guard let total = parsed.array.shape.first, total > 0 else { return parsed.payloadStart + parsed.needed }
+        return parsed.payloadStart + parsed.needed / total * min(max(rows, 0), total)
+    }
+
+    /// The validated header of `.npy` bytes: element type and shape, where the values start, and
+    /// how many bytes of values the shape needs.
+    private static func header(_ data: Data, path: String) throws -> (
+        array: (elementType: ElementType, shape: [Int]), payloadStart: Int, needed: Int
+    ) {
         func malformed(_ detail: String) -> ModelIOError { .malformed(path: path, detail: detail) }
         let bytes = [UInt8](data.prefix(12))
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
@@ -116,15 +159,7 @@ public struct NumPyArray: Sendable, Equatable {
             addressable = product
             needed *= extent  // never above `addressable`
         }
-        let present = data.count - payloadStart
-        guard needed == present else {
-            throw malformed(
-                "shape \(NumPyHeader.format(array.shape)) of \(array.elementType) needs \(needed) bytes after the header at byte \(payloadStart), the file has \(present)"
-            )
-        }
-        return NumPyArray(
-            elementType: array.elementType, shape: array.shape,
-            payload: data.subdata(in: data.startIndex + payloadStart..<data.endIndex))
+        return (array, payloadStart, needed)
     }
 
     /// Creates an array from its parts; `payload` must hold `count × byteWidth` little-endian bytes.

@@ -13,7 +13,7 @@ import Testing
         // loop ask for more input forever.
         (
             "empty-deflate-stream.idx.gz",
-            "gzip: damaged deflate stream after byte 10, or larger than the trailer's 11 bytes (over 4 GiB is not read)"
+            "gzip: damaged deflate stream after byte 10"
         ),
         // Same loop reading a 204-byte .npz from its file: a deflated entry that is a non-final
         // stored block running past the end of the file never ended.
