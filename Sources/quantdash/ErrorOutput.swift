@@ -28,7 +28,7 @@ extension QuantdashCommand {
 
     /// Writes `text` to stderr with as few `write` calls as the kernel allows.
     static func writeToStandardError(_ text: String) {
-        fflush(stdout)
+        fflush(nil)  // all stdio streams, so stdout text comes before the error
         let bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {

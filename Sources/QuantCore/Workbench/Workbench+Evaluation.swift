@@ -39,9 +39,10 @@ extension Workbench {
         var report = try Evaluator(batchSize: batchSize).evaluate(
             dataset, reference: indices.map { reference.predictions[$0] }, batches: batches)
         report.isExact = isWholeSet
-        if report.nonFinite != nil {
-            report.nonFinite?.firstSample = indices[report.nonFinite?.firstSample ?? 0]
-            report.nonFinite?.firstNode = firstNonFiniteNode(sample: report.nonFinite?.firstSample ?? 0, model: model)
+        if var nonFinite = report.nonFinite {
+            nonFinite.firstSample = indices[nonFinite.firstSample]
+            nonFinite.firstNode = firstNonFiniteNode(sample: nonFinite.firstSample, model: model)
+            report.nonFinite = nonFinite
         }
         return report
     }
