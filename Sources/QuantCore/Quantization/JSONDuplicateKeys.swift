@@ -38,7 +38,7 @@ enum JSONDuplicateKeys {
                 index = end
                 if expectingKey, let last = frames.indices.last {
                     if frames[last].keys.contains(text) {
-                        return (frames.compactMap(\.key) + [text]).joined(separator: ".")
+                        return (frames.dropLast().compactMap(\.key) + [text]).joined(separator: ".")
                     }
                     frames[last].keys.insert(text)
                     frames[last].key = text

@@ -36,7 +36,7 @@ import Testing
         let files = try DemoData.heldOutFiles()
         let plain = try Data(contentsOf: files.labels)
         let half = plain.count / 2
-        let joined = try GzipIDXTests.gzip(plain.prefix(half)) + GzipIDXTests.gzip(plain.suffix(from: half))
+        let joined = try GzipIDXTests.gzip(Data(plain.prefix(half))) + GzipIDXTests.gzip(Data(plain.suffix(from: half)))
         #expect(try Gzip.decompress(joined, path: "two.gz") == plain)
         let folder = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -65,7 +65,7 @@ import Testing
         // The prefix is exactly what was asked for.
         #expect(try Gzip.prefix(of: Data(contentsOf: url), count: 1000, path: "p").count == 1000)
         // A limit at or above the row count reads the whole file.
-        let small = try GzipIDXTests.gzip(idx.prefix(4) + withUnsafeBytes(of: UInt32(3).bigEndian) { Data($0) } + idx.dropFirst(8) + payload.prefix(3 * 784))
+        let small = try GzipIDXTests.gzip(Data(idx.prefix(4) + withUnsafeBytes(of: UInt32(3).bigEndian) { Data($0) } + idx.dropFirst(8) + payload.prefix(3 * 784)))
         try small.write(to: url)
         #expect(try IDXFile.read(from: url, rowLimit: 10).shape == [3, 28, 28])
 
