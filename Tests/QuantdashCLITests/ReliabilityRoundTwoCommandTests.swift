@@ -78,7 +78,7 @@ import Testing
             graph.nodes[graph.layers[0].nodeIndex].name = hostile
             let model = folder.appendingPathComponent("hostile.onnx")
             try ONNXModel.write(graph, to: model)
-            let inspect = try TestSupport.runQuantdash(["inspect", "--model", model.path])
+            let inspect = try TestSupport.runQuantdash(["inspect", model.path])
             #expect(inspect.status == 0, "stderr: \(inspect.standardError)")
             #expect(!inspect.standardOutput.contains("\u{1B}") && !inspect.standardOutput.contains("\u{07}"))
             #expect(inspect.standardOutput.contains("fc\\e]0;pwned\\u{7}\\e[2J"))
@@ -86,7 +86,7 @@ import Testing
             #expect(eval.status == 0, "stderr: \(eval.standardError)")
             #expect(!eval.standardOutput.contains("\u{1B}"))
             // A plan naming a layer the model lacks, with a huge hostile name: one short escaped line.
-            let name = "x\u{1B}[2J" + String(repeating: "y", count: 1_000_000)
+            let name = "x\\u001b[2J" + String(repeating: "y", count: 1_000_000)  // JSON-escaped ESC
             let plan = try writePlan(
                 #"{ "version": 1, "layers": { "\#(name)": { "bits": 4 } } }"#, in: folder)
             let start = Date()
@@ -103,8 +103,13 @@ import Testing
             var graph = try ONNXModel.load(contentsOf: try BundledModel.mlp.url)
             let last = try #require(graph.layers.last)
             let biasName = try #require(last.biasName)
-            graph.initializers[biasName]?.storage[0] = .nan
-            let model = folder.appendingPathComponent("nan.onnx")
+            // Finite weights whose products overflow: every logit of a sample with any positive
+            // hidden activation becomes ±∞ (NaN weights are refused when the model is read).
+            let weights = try #require(graph.initializers[last.weightName])
+            graph.initializers[last.weightName] = Tensor(
+                shape: weights.shape, repeating: Float.greatestFiniteMagnitude / 2)
+            graph.initializers[biasName]?.storage[0] = 0
+            let model = folder.appendingPathComponent("overflow.onnx")
             try ONNXModel.write(graph, to: model)
             let node = graph.nodes[last.nodeIndex]
             let json = try TestSupport.runQuantdash(["eval", "--model", model.path, "--limit", "30", "--json"])
@@ -113,11 +118,12 @@ import Testing
                 try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
             let accuracy = try #require(object["accuracy"] as? [String: Any])
             let nonFinite = try #require(accuracy["nonFinite"] as? [String: Any])
-            #expect(nonFinite["sampleCount"] as? Int == 30)
+            let count = try #require(nonFinite["sampleCount"] as? Int)
+            #expect(count >= 1 && count <= 30)
             #expect(nonFinite["firstNode"] as? String == "\(node.name) (\(node.op.onnxName))")
             let text = try TestSupport.runQuantdash(["eval", "--model", model.path, "--limit", "30"])
             #expect(text.status == 0)
-            #expect(text.standardOutput.contains("warning: logits are NaN or infinite for 30 of 30 samples"))
+            #expect(text.standardOutput.contains("warning: logits are NaN or infinite for \(count) of 30 samples"))
         }
     }
 
@@ -147,7 +153,7 @@ import Testing
         let result = try TestSupport.runQuantdash(["train", "--demo", "mlp", "--out", "/nonexistent-folder/model.onnx"])
         #expect(result.status != 0)
         #expect(result.standardError.contains("/nonexistent-folder/model.onnx: cannot write: the folder /nonexistent-folder does not exist"))
-        #expect(!result.standardError.contains("epoch"))
+        #expect(!result.standardError.contains("mean loss"))
         #expect(Date().timeIntervalSince(start) < 20)
     }
 }

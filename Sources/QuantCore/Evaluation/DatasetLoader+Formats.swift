@@ -54,7 +54,10 @@ extension DatasetLoader {
                 let values = file.floatValues()
                 raw = RawData(
                     shape: file.shape, isUInt8: file.elementType == .uint8, values: { Array(values[$0]) }, labels: nil)
-                if let labelsPath = options.labelsPath { raw.labels = try labels(at: labelsPath) }
+                // The images stop at --limit rows, so the labels do too.
+                if let labelsPath = options.labelsPath {
+                    raw.labels = try labels(at: labelsPath, rowLimit: options.limit)
+                }
             }
             if raw.labels == nil, options.requiresLabels {
                 throw ModelIOError.incompatible(
@@ -82,11 +85,12 @@ extension DatasetLoader {
         }
 
         /// Labels from a separate `.npy` or IDX file.
-        static func labels(at path: String) throws -> [Int] {
+        static func labels(at path: String, rowLimit: Int? = nil) throws -> [Int] {
             if try DataFileFormat(path: path) == .npy {
-                return try integerLabels(NumPyArray.read(from: URL(fileURLWithPath: path)), path: path)
+                let labels = try integerLabels(NumPyArray.read(from: URL(fileURLWithPath: path)), path: path)
+                return rowLimit.map { Array(labels.prefix(max($0, 0))) } ?? labels
             }
-            let file = try IDXFile.read(from: URL(fileURLWithPath: path))
+            let file = try IDXFile.read(from: URL(fileURLWithPath: path), rowLimit: rowLimit)
             guard file.shape.count == 1, let values = file.integerValues() else {
                 throw ModelIOError.incompatible(path: path, detail: "labels need integer values of shape [N]")
             }
