@@ -43,7 +43,9 @@ import Testing
             expectOneLineFailure(result, ["not a regular file"])
             var status = stat()
             #expect(lstat(fifo.path, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO)
-            #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == [fifo.lastPathComponent, "plan.json"].sorted())
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+                    == [fifo.lastPathComponent, "plan.json"].sorted())
         }
     }
 
@@ -60,7 +62,8 @@ import Testing
     func aHugeGroupSizeIsOneLineNamingTheField(size: String) throws {
         try withFolder { folder in
             let plan = try writePlan(
-                #"{ "version": 1, "default": { "bits": 4, "granularity": "group", "groupSize": \#(size) } }"#, in: folder)
+                #"{ "version": 1, "default": { "bits": 4, "granularity": "group", "groupSize": \#(size) } }"#,
+                in: folder)
             for arguments in [
                 ["eval", "--plan", plan],
                 ["export", "--plan", plan, "--format", "c", "--out", folder.appendingPathComponent("m").path],
@@ -135,7 +138,10 @@ import Testing
         (["--x-name", "images"], "--x-name does not apply to the demo data"),
         (["--label-column", "last"], "--label-column does not apply to the demo data"),
         (["--scale", "1/255"], "--scale does not apply to the demo data"),
-        (["--data", "images.npy", "--labels", "/nonexistent/labels.npy"], "--labels /nonexistent/labels.npy: no such file"),
+        (
+            ["--data", "images.npy", "--labels", "/nonexistent/labels.npy"],
+            "--labels /nonexistent/labels.npy: no such file"
+        ),
         (["--data", "data.npz", "--labels", "labels.npy"], "--labels does not apply to --data data.npz"),
         (["--data", "data.csv", "--y-name", "t"], "--y-name does not apply to --data data.csv"),
     ])
@@ -152,7 +158,9 @@ import Testing
         let start = Date()
         let result = try TestSupport.runQuantdash(["train", "--demo", "mlp", "--out", "/nonexistent-folder/model.onnx"])
         #expect(result.status != 0)
-        #expect(result.standardError.contains("/nonexistent-folder/model.onnx: cannot write: the folder /nonexistent-folder does not exist"))
+        #expect(
+            result.standardError.contains(
+                "/nonexistent-folder/model.onnx: cannot write: the folder /nonexistent-folder does not exist"))
         #expect(!result.standardError.contains("mean loss"))
         #expect(Date().timeIntervalSince(start) < 20)
     }

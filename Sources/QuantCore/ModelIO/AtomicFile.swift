@@ -115,7 +115,8 @@ public enum AtomicFile {
         switch status.st_mode & S_IFMT {
         case S_IFREG: return target
         case S_IFDIR: throw ModelIOError.writeFailed(path: url.path, reason: "is a folder, not a file")
-        default: throw ModelIOError.writeFailed(path: url.path, reason: "is not a regular file (a device, FIFO or socket)")
+        default:
+            throw ModelIOError.writeFailed(path: url.path, reason: "is not a regular file (a device, FIFO or socket)")
         }
     }
 

@@ -46,7 +46,8 @@ enum Gzip {
             // The member's trailer follows its deflate stream: find it by its content.
             let trailer = trailerBytes(crc: crc, size: inflated.count)
             guard let end = find(trailer, in: bytes, from: start) else {
-                throw malformed(path, "CRC or size in the trailer at byte \(bytes.count - 8) does not match the contents")
+                throw malformed(
+                    path, "CRC or size in the trailer at byte \(bytes.count - 8) does not match the contents")
             }
             output.append(inflated)
             member = end + trailer.count
@@ -58,7 +59,9 @@ enum Gzip {
 
     /// The first `count` decompressed bytes (fewer when the contents are shorter), inflating no
     /// more than that and checking no CRC: what a reader that needs only a prefix asks for.
-    static func prefix(of data: Data, count: Int, path: String, budget: Int = MemoryBudget.bytes) throws
+    static func prefix(
+        of data: Data, count: Int, path: String, budget: Int = MemoryBudget.bytes
+    ) throws
         -> Data
     {
         let bytes = [UInt8](data)

@@ -70,7 +70,8 @@ public struct IDXFile: Sendable, Equatable {
         }
         let isCompressed = Gzip.isCompressed(data)
         if let rowLimit {
-            let head = isCompressed ? try Gzip.prefix(of: data, count: 4 + 4 * maximumRank, path: path) : data.prefix(36)
+            let head =
+                isCompressed ? try Gzip.prefix(of: data, count: 4 + 4 * maximumRank, path: path) : data.prefix(36)
             if let kept = prefixLength(ofFirst: rowLimit, header: head) {
                 var prefix = Data(
                     isCompressed ? try Gzip.prefix(of: data, count: kept.bytes, path: path) : data.prefix(kept.bytes))

@@ -108,7 +108,9 @@ public struct NumPyArray: Sendable, Equatable {
 
     /// The validated header of `.npy` bytes: element type and shape, where the values start, and
     /// how many bytes of values the shape needs.
-    private static func header(_ data: Data, path: String) throws -> (
+    private static func header(
+        _ data: Data, path: String
+    ) throws -> (
         array: (elementType: ElementType, shape: [Int]), payloadStart: Int, needed: Int
     ) {
         func malformed(_ detail: String) -> ModelIOError { .malformed(path: path, detail: detail) }

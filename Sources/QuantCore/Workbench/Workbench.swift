@@ -12,6 +12,8 @@ public final class Workbench: @unchecked Sendable {
     public let graph: Graph
     /// Its quantizable layers, in graph order.
     public let layers: [Layer]
+    /// Each layer's position in `layers`, by name (a scan per lookup was quadratic on long chains).
+    let layerIndex: [String: Int]
     /// The held-out set, shaped for the model's input.
     public let heldOut: Dataset
     /// The calibration set (training split), shaped for the model's input; `nil` when none was given.
@@ -63,6 +65,7 @@ public final class Workbench: @unchecked Sendable {
         _ = Workbench.keepsLargeBuffersInHeap
         self.graph = graph
         self.layers = graph.layers
+        self.layerIndex = Dictionary(layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.executor = try GraphExecutor(graph: graph)
         self.inputName = input.name
         self.outputName = output.name
@@ -125,7 +128,7 @@ public final class Workbench: @unchecked Sendable {
     public var layerNames: [String] { layers.map(\.name) }
 
     /// The layer called `name`.
-    public func layer(named name: String) -> Layer? { layers.first { $0.name == name } }
+    public func layer(named name: String) -> Layer? { layerIndex[name].map { layers[$0] } }
 
     // MARK: Weights
 

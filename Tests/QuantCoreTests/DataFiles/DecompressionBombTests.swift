@@ -23,7 +23,10 @@ import Testing
     @Test func outputBeyondTheBudgetIsRefused() throws {
         let bytes = try GzipIDXTests.gzip(Data(count: 1_000_000))
         let error = #expect(throws: ModelIOError.self) { try Gzip.decompress(bytes, path: "big.gz", budget: 100_000) }
-        #expect(error?.description.hasPrefix("big.gz: gzip: 1000000 bytes uncompressed is over the memory budget of 100000 bytes") == true, "\(String(describing: error))")
+        #expect(
+            error?.description.hasPrefix(
+                "big.gz: gzip: 1000000 bytes uncompressed is over the memory budget of 100000 bytes") == true,
+            "\(String(describing: error))")
         // A trailer that understates the size cannot get past the budget either.
         var lying = bytes
         for index in lying.count - 4..<lying.count { lying[index] = 0 }
@@ -53,9 +56,13 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         // 100 000 images of 28×28 (78 MB) in a small gzip file; row i is filled with i % 251.
         var idx = Data([0, 0, 0x08, 3])
-        for extent in [100_000, 28, 28] { idx.append(contentsOf: withUnsafeBytes(of: UInt32(extent).bigEndian) { Array($0) }) }
+        for extent in [100_000, 28, 28] {
+            idx.append(contentsOf: withUnsafeBytes(of: UInt32(extent).bigEndian) { Array($0) })
+        }
         var payload = Data(count: 100_000 * 784)
-        for row in 0..<20 { payload.replaceSubrange(row * 784..<(row + 1) * 784, with: Data(repeating: UInt8(row % 251), count: 784)) }
+        for row in 0..<20 {
+            payload.replaceSubrange(row * 784..<(row + 1) * 784, with: Data(repeating: UInt8(row % 251), count: 784))
+        }
         let url = folder.appendingPathComponent("images-idx3-ubyte.gz")
         try GzipIDXTests.gzip(idx + payload).write(to: url)
         let file = try IDXFile.read(from: url, rowLimit: 10)
@@ -65,7 +72,10 @@ import Testing
         // The prefix is exactly what was asked for.
         #expect(try Gzip.prefix(of: Data(contentsOf: url), count: 1000, path: "p").count == 1000)
         // A limit at or above the row count reads the whole file.
-        let small = try GzipIDXTests.gzip(Data(idx.prefix(4) + withUnsafeBytes(of: UInt32(3).bigEndian) { Data($0) } + idx.dropFirst(8) + payload.prefix(3 * 784)))
+        let small = try GzipIDXTests.gzip(
+            Data(
+                idx.prefix(4) + withUnsafeBytes(of: UInt32(3).bigEndian) { Data($0) } + idx.dropFirst(8)
+                    + payload.prefix(3 * 784)))
         try small.write(to: url)
         #expect(try IDXFile.read(from: url, rowLimit: 10).shape == [3, 28, 28])
 

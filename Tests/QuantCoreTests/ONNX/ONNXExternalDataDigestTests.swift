@@ -62,7 +62,10 @@ import Testing
         try ONNXTestModels.bytes(model).write(to: url)
         let error = #expect(throws: ModelIOError.self) { try ONNXModel.load(contentsOf: url) }
         let text = error?.description ?? ""
-        #expect(text.hasPrefix("\(url.path): tensor 'w': \(byteCount) bytes of external data in 'huge.bin' is over the memory budget"), "\(text)")
+        #expect(
+            text.hasPrefix(
+                "\(url.path): tensor 'w': \(byteCount) bytes of external data in 'huge.bin' is over the memory budget"),
+            "\(text)")
         #expect(!text.contains("\n"))
     }
 }

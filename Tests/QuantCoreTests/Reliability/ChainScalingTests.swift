@@ -29,7 +29,8 @@ import Testing
             initializers.append(M.floatTensor("b\(index)", dims: [8], values: [Float](repeating: 0, count: 8)))
             previous = output
         }
-        var model = M.model(nodes: nodes, inputs: [("x", [-1, 8])], outputs: [("y", [-1, 8])], initializers: initializers)
+        var model = M.model(
+            nodes: nodes, inputs: [("x", [-1, 8])], outputs: [("y", [-1, 8])], initializers: initializers)
         model.graph.input[0].type.tensorType.shape.dim[0].dimParam = "batch"
         return M.bytes(model)
     }
@@ -62,5 +63,20 @@ import Testing
         // Linear: ×4. Quadratic: ×16. Allow for a busy machine and allocator effects.
         #expect(large.load / max(small.load, 0.01) < 8)
         #expect(large.evaluate / max(small.evaluate, 0.01) < 8)
+    }
+
+    /// With `QUANTDASH_CHAIN_DIR` set, writes `chainN.onnx` (N = 1000, 4000, 20000) and `chain-data.npz`
+    /// (64 samples of 8 values) there, for timing the CLI (RELIABILITY.md, "Long chains").
+    @Test func writeChainModelsForTheCLI() throws {
+        guard let path = ProcessInfo.processInfo.environment["QUANTDASH_CHAIN_DIR"] else { return }
+        let folder = URL(fileURLWithPath: path)
+        for count in [1000, 4000, 20000] {
+            try Self.chain(count).write(to: folder.appendingPathComponent("chain\(count).onnx"))
+        }
+        try NumPyWriter.npz(
+            [
+                ("x", NumPyWriter.npy(floats: (0..<512).map { Float($0 % 13) / 13 }, shape: [64, 8])),
+                ("y", NumPyWriter.npy(int64s: (0..<64).map { Int64($0 % 8) }, shape: [64])),
+            ], to: folder.appendingPathComponent("chain-data.npz"), deflated: false)
     }
 }

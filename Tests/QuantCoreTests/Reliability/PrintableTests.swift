@@ -25,7 +25,9 @@ import Testing
         let huge = String(repeating: "x", count: 10_000_000)
         let start = Date()
         let name = Printable.name(huge)
-        #expect(name == String(repeating: "x", count: Printable.nameLimit) + "… (\(10_000_000 - Printable.nameLimit) more bytes)")
+        #expect(
+            name == String(repeating: "x", count: Printable.nameLimit)
+                + "… (\(10_000_000 - Printable.nameLimit) more bytes)")
         let text = Printable.text("head\n" + huge + "\ntail", limit: 10)
         #expect(text == "head\nxxxxxxxxxx… (\(10_000_000 - 10) more bytes)\ntail")
         #expect(Date().timeIntervalSince(start) < 10)
@@ -37,7 +39,8 @@ import Testing
         let plan = PlanError.unknownLayer(file: "p.json", name: hostile, validNames: ["fc\u{1B}1"])
         #expect(!plan.description.contains("\u{1B}"))
         #expect(plan.description.contains("a\\e[2Jb"))
-        let long = PlanError.unknownLayer(file: "p.json", name: String(repeating: "y", count: 1_000_000), validNames: [])
+        let long = PlanError.unknownLayer(
+            file: "p.json", name: String(repeating: "y", count: 1_000_000), validNames: [])
         #expect(long.description.utf8.count < 1000)
     }
 }

@@ -15,8 +15,10 @@ import Testing
         let weights = (0..<16).map { Float(($0 * 5) % 7) / 7 - 0.4 }
         let model = M.model(
             nodes: [
-                M.node("Gemm", name: "fc_a", inputs: ["x", "w"], outputs: ["h"], attributes: [M.intAttribute("transB", 1)]),
-                M.node("Gemm", name: "fc_b", inputs: ["h", "w"], outputs: ["y"], attributes: [M.intAttribute("transB", 1)]),
+                M.node(
+                    "Gemm", name: "fc_a", inputs: ["x", "w"], outputs: ["h"], attributes: [M.intAttribute("transB", 1)]),
+                M.node(
+                    "Gemm", name: "fc_b", inputs: ["h", "w"], outputs: ["y"], attributes: [M.intAttribute("transB", 1)]),
             ], inputs: [("x", [1, 4])], outputs: [("y", [1, 4])],
             initializers: [M.floatTensor("w", dims: [4, 4], values: weights)])
         var graph = try ONNXModel.decode(M.bytes(model), source: "shared.onnx")
@@ -33,7 +35,10 @@ import Testing
         var plan = QuantPlan(defaults: LayerSettings(bitWidth: 8))
         plan.layers["fc_b"] = LayerSettings(bitWidth: 3)
         let error = #expect(throws: PlanError.self) { try workbench.apply(plan) }
-        #expect(error?.description.hasPrefix("layers.fc_b: shares its weight 'w' with layer 'fc_a', so both need the same settings") == true, "\(String(describing: error))")
+        #expect(
+            error?.description.hasPrefix(
+                "layers.fc_b: shares its weight 'w' with layer 'fc_a', so both need the same settings") == true,
+            "\(String(describing: error))")
         plan.layers["fc_b"] = .float
         #expect(throws: PlanError.self) { try workbench.apply(plan) }
     }
@@ -56,7 +61,8 @@ import Testing
 
         // The C export stores each layer's codes (as the size model counts them) and compiles.
         let export = try CExporter.generate(model, graph: workbench.graph, name: "shared", path: "shared")
-        #expect(export.arrays.map(\.name).filter { $0.hasSuffix("_codes") } == ["shared_fc_a_codes", "shared_fc_b_codes"])
+        #expect(
+            export.arrays.map(\.name).filter { $0.hasSuffix("_codes") } == ["shared_fc_a_codes", "shared_fc_b_codes"])
         let codes = export.arrays.filter { $0.name.hasSuffix("_codes") }.map(\.bytes)
         #expect(codes[0] == codes[1])
         guard let compiler = CExporterTests.compiler else { return }

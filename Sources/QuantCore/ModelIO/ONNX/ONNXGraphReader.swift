@@ -43,7 +43,8 @@ struct ONNXGraphReader {
         let defaultDomain = model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }
         guard model.irVersion <= newestIRVersion else {
             throw ModelIOError.malformed(
-                path: path, detail: "IR version \(model.irVersion) is newer than this quantdash reads (up to \(newestIRVersion))")
+                path: path,
+                detail: "IR version \(model.irVersion) is newer than this quantdash reads (up to \(newestIRVersion))")
         }
         if let version = defaultDomain?.version, version > newestOpset {
             throw ModelIOError.malformed(
