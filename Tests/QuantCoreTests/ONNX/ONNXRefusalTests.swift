@@ -50,4 +50,21 @@ import Testing
             nodes: [Self.relu("a", "x", "y")], inputs: [("x", [1, 4])], outputs: [("y", [1, 4])], opset: 23)
         #expect(throws: Never.self) { try ONNXModel.decode(M.bytes(newest), source: "new.onnx") }
     }
+
+    @Test func anIntegerLayerWeightIsRefused() {
+        var weight = Onnx_TensorProto()
+        weight.name = "w"
+        weight.dataType = 7  // INT64
+        weight.dims = [2, 2]
+        weight.int64Data = [1, 0, 0, 1]
+        let model = M.model(
+            nodes: [M.node("MatMul", name: "mm", inputs: ["x", "w"], outputs: ["y"])], inputs: [("x", [1, 2])],
+            outputs: [("y", [1, 2])], initializers: [weight])
+        #expect(
+            throws: ModelIOError.unsupportedDataType(
+                path: "int.onnx", tensor: "w", dataType: "INT64 for a MatMul weight (float or double expected)")
+        ) {
+            try ONNXModel.decode(M.bytes(model), source: "int.onnx")
+        }
+    }
 }

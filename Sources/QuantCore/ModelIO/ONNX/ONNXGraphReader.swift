@@ -110,6 +110,18 @@ struct ONNXGraphReader {
         } catch let error as GraphError {
             throw ModelIOError.invalidGraph(path: path, error)
         }
+        // A layer's weight and bias are what quantization works on: they must be floating point
+        // (an int64 Gemm weight would be quantized as if it were float and exported as such).
+        for layer in graph.layers {
+            for name in [layer.weightName, layer.biasName].compactMap({ $0 }) {
+                if let type = graph.initializerTypes[name], type != .float64 {
+                    throw ModelIOError.unsupportedDataType(
+                        path: path, tensor: name,
+                        dataType: "\(ONNXTensorCoding.dataTypeName(Int32(type.rawValue))) for a \(layer.opName) weight "
+                            + "(float or double expected)")
+                }
+            }
+        }
         if !legacyChecks.isEmpty {
             let ranks = ONNXRankInference.ranks(in: graph)
             for check in legacyChecks {
