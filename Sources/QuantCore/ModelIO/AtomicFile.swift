@@ -59,9 +59,18 @@ public enum AtomicFile {
             temporaries.append(try writeTemporary(data, for: target, reporting: url))
         }
         if files.count > 1 {
-            for target in targets {
+            // A hard link keeps each old file until the whole set is in place; an old file that
+            // cannot be kept stops the write here, before anything is replaced.
+            for (target, file) in zip(targets, files) {
                 let backup = temporaryURL(for: target, suffix: "bak")
-                backups.append(link(target.path, backup.path) == 0 ? backup : nil)
+                if link(target.path, backup.path) == 0 {
+                    backups.append(backup)
+                } else if errno == ENOENT {
+                    backups.append(nil)  // a new file: undone by removing it
+                } else {
+                    throw ModelIOError.writeFailed(
+                        path: file.url.path, reason: "cannot keep the old file: \(String(cString: strerror(errno)))")
+                }
             }
         } else {
             backups = [nil]
