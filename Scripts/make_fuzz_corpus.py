@@ -173,6 +173,129 @@ VALID_SESSION = """{
 """
 
 
+def varint(value):
+    out = bytearray()
+    while True:
+        byte = value & 0x7F
+        value >>= 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def proto_fields(data):
+    """A protobuf message as [(field, wire type, value)]; length-delimited values stay bytes."""
+    fields, i = [], 0
+    while i < len(data):
+        key, shift = 0, 0
+        while True:
+            key |= (data[i] & 0x7F) << shift
+            shift += 7
+            i += 1
+            if not data[i - 1] & 0x80:
+                break
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            value, shift = 0, 0
+            while True:
+                value |= (data[i] & 0x7F) << shift
+                shift += 7
+                i += 1
+                if not data[i - 1] & 0x80:
+                    break
+        elif wire == 2:
+            length, shift = 0, 0
+            while True:
+                length |= (data[i] & 0x7F) << shift
+                shift += 7
+                i += 1
+                if not data[i - 1] & 0x80:
+                    break
+            value, i = data[i : i + length], i + length
+        elif wire == 5:
+            value, i = data[i : i + 4], i + 4
+        elif wire == 1:
+            value, i = data[i : i + 8], i + 8
+        else:
+            raise ValueError(f"wire type {wire}")
+        fields.append((field, wire, value))
+    return fields
+
+
+def proto_bytes(fields):
+    out = bytearray()
+    for field, wire, value in fields:
+        out += varint(field << 3 | wire)
+        if wire == 0:
+            out += varint(value)
+        elif wire == 2:
+            out += varint(len(value)) + value
+        else:
+            out += value
+    return bytes(out)
+
+
+def edit(fields, field, change):
+    return [(f, w, change(v) if f == field else v) for f, w, v in fields]
+
+
+def round_two():
+    """Seeds for the classes of issue 16 (reliability, round two)."""
+    # IDX: two gzip members, zero padding, a trailer declaring 3.85 GB, a long zero body.
+    folder = CORPUS / "FuzzIDX"
+    labels = (DEMO / "mnist-heldout-labels.idx1-ubyte").read_bytes()[:40]
+    labels = labels[:4] + struct.pack(">I", 32) + labels[8:40]
+    two = gzip.compress(labels[:20], mtime=0) + gzip.compress(labels[20:], mtime=0)
+    (folder / "r2-two-members.idx.gz").write_bytes(two)
+    (folder / "r2-zero-padded.idx.gz").write_bytes(two + bytes(16))
+    bomb = bytearray(gzip.compress(bytes([0, 0, 8, 1]) + struct.pack(">I", 100000) + bytes(100000), mtime=0))
+    bomb[-4:] = struct.pack("<I", 3_850_000_000)
+    (folder / "r2-lying-trailer.idx.gz").write_bytes(bytes(bomb))
+    # NPZ: a deflated entry of zeros whose directory declares 4 GB - 1.
+    folder = CORPUS / "FuzzNpz"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        info = zipfile.ZipInfo("x.npy", date_time=(2026, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, npy_bytes(np.zeros((4096, 16), dtype="u1")))
+    data = bytearray(buffer.getvalue())
+    local = data.find(b"PK\x03\x04")
+    central = data.find(b"PK\x01\x02")
+    data[local + 22 : local + 26] = struct.pack("<I", 0xFFFFFFFE)
+    data[central + 24 : central + 28] = struct.pack("<I", 0xFFFFFFFE)
+    (folder / "r2-declares-4gb.npz").write_bytes(bytes(data))
+    # Plans: repeated keys, numbers no exporter can store, control characters and a long name.
+    folder = CORPUS / "FuzzPlan"
+    seeds = {
+        "r2-duplicate-key": '{"version": 1, "default": {"bits": 4, "bits": 8}}',
+        "r2-group-int-max": '{"version": 1, "default": {"bits": 4, "granularity": "group", '
+        '"groupSize": 9223372036854775807}}',
+        "r2-group-2-32": '{"version": 1, "default": {"bits": 4, "granularity": "group", "groupSize": 4294967297}}',
+        "r2-pattern-huge": '{"version": 1, "default": {"bits": 8, "prune": {"pattern": "1:9223372036854775807"}}}',
+        "r2-escape-name": '{"version": 1, "layers": {"fc\\u001b]0;x\\u0007": {"bits": 4}}}',
+        "r2-long-name": '{"version": 1, "layers": {"' + "y" * 2000 + '": {"bits": 4}}}',
+    }
+    for name, text in seeds.items():
+        (folder / f"{name}.json").write_text(text)
+    # ONNX: IR and opset 99, two nodes with one name, a name with escape sequences.
+    folder = CORPUS / "FuzzONNX"
+    base = (FIXTURES / "onnx-backend-tests" / "pytorch-operator" / "test_operator_addmm" / "model.onnx").read_bytes()
+    model = proto_fields(base)
+    (folder / "r2-ir-99.onnx").write_bytes(proto_bytes(edit(model, 1, lambda _: 99)))
+    opset99 = edit(model, 8, lambda opset: proto_bytes(edit(proto_fields(opset), 2, lambda _: 99)))
+    (folder / "r2-opset-99.onnx").write_bytes(proto_bytes(opset99))
+
+    def renamed(name):
+        def graph(g):
+            return proto_bytes(edit(proto_fields(g), 1, lambda node: proto_bytes(
+                [(f, w, name if f == 3 else v) for f, w, v in proto_fields(node)] +
+                ([] if any(f == 3 for f, _, _ in proto_fields(node)) else [(3, 2, name)]))))
+        return proto_bytes(edit(model, 7, graph))
+
+    (folder / "r2-escape-name.onnx").write_bytes(renamed(b"relu\x1b]0;pwned\x07\x1b[2J"))
+    (folder / "r2-duplicate-node.onnx").write_bytes(renamed(b"dup"))
+
+
 def sessions():
     folder = target("FuzzSession")
     for path in sorted((FIXTURES / "invalid" / "sessions").glob("*.json")):
@@ -201,5 +324,6 @@ if __name__ == "__main__":
     plans()
     sessions()
     csv()
+    round_two()
     total = sum(p.stat().st_size for p in CORPUS.rglob("*") if p.is_file())
     print(f"wrote {sum(1 for p in CORPUS.rglob('*') if p.is_file())} files, {total} bytes to {CORPUS}")

@@ -58,6 +58,11 @@ enum EvalRun {
         if let planPath {
             plan = try loadPlan(planPath: planPath, layerNames: workbench.layerNames)
         }
+        do {
+            _ = try workbench.apply(plan)  // cached: the engine's apply below reuses every layer report
+        } catch let error as PlanError {
+            throw planPath.map { error.inFile($0) } ?? error
+        }
         let engine = Engine(workbench: workbench, estimateSize: 0, collectsEvents: false)
         let printer = ProgressPrinter()
         defer { printer.finish() }
@@ -69,6 +74,7 @@ enum EvalRun {
             data: .init(
                 name: data.name, count: workbench.heldOut.count, classes: workbench.heldOut.classCount,
                 calibrationCount: workbench.calibration?.count),
+            note: workbench.ioNote,
             plan: planPath,
             accuracy: .init(report),
             floatAccuracy: planPath == nil ? nil : .init(floatReport),

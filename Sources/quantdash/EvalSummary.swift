@@ -26,6 +26,8 @@ struct EvalSummary: Codable {
         var correct: Int
         var count: Int
         var top1Interval95: [Double]
+        /// Samples with a NaN or infinite logit, the first of them and the node it starts at (absent when none).
+        var nonFinite: NonFiniteOutputs?
 
         init(_ report: EvalReport) {
             top1 = report.top1
@@ -35,6 +37,7 @@ struct EvalSummary: Codable {
             correct = report.correctCount
             count = report.count
             top1Interval95 = [report.top1Interval.lowerBound, report.top1Interval.upperBound]
+            nonFinite = report.nonFinite
         }
     }
     /// Bytes of the model as exported.
@@ -84,6 +87,8 @@ struct EvalSummary: Codable {
 
     var model: Model
     var data: DataSet
+    /// Which of several model inputs or outputs is used (`Workbench.ioNote`), if there are several.
+    var note: String?
     var plan: String?
     var accuracy: Accuracy
     var floatAccuracy: Accuracy?
@@ -94,6 +99,9 @@ struct EvalSummary: Codable {
     func jsonString() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        // Per-layer error metrics of a model with NaN or huge weights can be non-finite: still valid JSON.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
@@ -101,6 +109,7 @@ struct EvalSummary: Codable {
     func text() -> String {
         var lines: [String] = []
         lines.append("\(model.name) on \(data.name): \(data.count) held-out images, \(data.classes) classes")
+        if let note { lines.append("note: \(note)") }
         if let plan { lines.append("plan \(plan)") }
         lines.append("")
         let interval = accuracy.top1Interval95.map { String(format: "%.1f", $0 * 100) }.joined(separator: "–")
@@ -114,6 +123,12 @@ struct EvalSummary: Codable {
         lines.append(top1Line)
         lines.append("  held-out top-5   \(percent(accuracy.top5))")
         lines.append("  mean NLL         \(String(format: "%.4f", accuracy.nll))")
+        if let nonFinite = accuracy.nonFinite {
+            lines.append("  warning: \(nonFinite.summary(of: accuracy.count)); NLL averages the other samples")
+        }
+        if let nonFinite = floatAccuracy?.nonFinite, plan != nil {
+            lines.append("  warning: float model: \(nonFinite.summary(of: floatAccuracy?.count ?? 0))")
+        }
         if let agreement = accuracy.agreement, plan != nil {
             lines.append("  agreement        \(percent(agreement))   (predictions equal to the float model's)")
         }
@@ -122,7 +137,7 @@ struct EvalSummary: Codable {
         )
         lines.append("")
         lines += layerTable()
-        return lines.joined(separator: "\n")
+        return Printable.text(lines.joined(separator: "\n"))
     }
 
     private func layerTable() -> [String] {
@@ -133,7 +148,7 @@ struct EvalSummary: Codable {
         }
         let rows: [[String]] = layers.map { row in
             var cells = [
-                row.name, row.op, row.weightShape.map(String.init).joined(separator: "×"),
+                Printable.name(row.name), row.op, row.weightShape.map(String.init).joined(separator: "×"),
                 Formatting.grouped(row.parameters),
             ]
             if isQuantized {

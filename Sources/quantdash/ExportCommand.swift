@@ -81,6 +81,9 @@ struct ExportCommand: ParsableCommand {
 
     /// Loads, evaluates and writes the export, then prints one line about it.
     private func export() throws {
+        guard !out.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw CommandFailure("--out is empty; give the file to write (for --format c, a folder or a base name)")
+        }
         if format == .config && !force && FileManager.default.fileExists(atPath: out) {
             throw ModelIOError.exists(path: out)
         }

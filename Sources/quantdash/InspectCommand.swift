@@ -104,7 +104,7 @@ struct InspectCommand: ParsableCommand {
         lines.append(
             "parameters \(Formatting.grouped(summary.parameterCount)); float32 size "
                 + "\(Formatting.bytes(summary.floatBytes)) (\(Formatting.grouped(summary.floatBytes)) bytes)")
-        return lines.joined(separator: "\n")
+        return Printable.text(lines.joined(separator: "\n"))
     }
 
     /// `[1, 256]` → `"1×256"`; a scalar is `"scalar"`.
@@ -114,6 +114,7 @@ struct InspectCommand: ParsableCommand {
 
     /// Rows as aligned columns, indented by two spaces, three spaces between columns.
     private static func table(rows: [[String]], rightAligned: Set<Int>) -> [String] {
+        let rows = rows.map { $0.map { Printable.name($0, limit: 2 * Printable.nameLimit) } }
         guard let columnCount = rows.map(\.count).max() else { return [] }
         let widths = (0..<columnCount).map { column in
             rows.map { column < $0.count ? $0[column].count : 0 }.max() ?? 0

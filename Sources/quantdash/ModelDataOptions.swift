@@ -75,6 +75,7 @@ struct ModelDataOptions: ParsableArguments {
         guard calibrationCount >= 1 else { throw ValidationError("--calibration-count must be at least 1") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         _ = try loadOptions()
+        try checkApplicability()
     }
 
     /// How `--data` and `--calibration` files are read.

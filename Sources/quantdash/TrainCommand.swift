@@ -38,6 +38,12 @@ struct TrainCommand: ParsableCommand {
         if !force && FileManager.default.fileExists(atPath: out) {
             throw ValidationError("\(out) exists; pass --force to overwrite it")
         }
+        // Before hours of training, not after: the folder must exist and be writable.
+        do {
+            try AtomicFile.checkDestination(URL(fileURLWithPath: out))
+        } catch let error as ModelIOError {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() throws {

@@ -85,7 +85,20 @@ import Testing
         // Companion fields.
         (
             layer(#"{ "granularity": "group", "groupSize": 0 }"#),
-            "plan.json: layers.fc1.groupSize: 0 is out of range (a whole number ≥ 1)"
+            "plan.json: layers.fc1.groupSize: 0 is out of range (a whole number 1…2147483647)"
+        ),
+        // Issue 16.2: values no exporter can represent, and arithmetic on them, are refused.
+        (
+            layer(#"{ "granularity": "group", "groupSize": 9223372036854775807 }"#),
+            "plan.json: layers.fc1.groupSize: 9223372036854775807 is out of range (a whole number 1…2147483647)"
+        ),
+        (
+            layer(#"{ "granularity": "group", "groupSize": 4294967297 }"#),
+            "plan.json: layers.fc1.groupSize: 4294967297 is out of range (a whole number 1…2147483647)"
+        ),
+        (
+            layer(#"{ "prune": { "pattern": "1:9223372036854775807" } }"#),
+            #"plan.json: layers.fc1.prune.pattern: "1:9223372036854775807" is out of range (N:M needs 0 < N < M ≤ 2147483647)"#
         ),
         (
             layer(#"{ "granularity": "group" }"#),
@@ -132,11 +145,11 @@ import Testing
         ),
         (
             layer(#"{ "prune": { "pattern": "4:2" } }"#),
-            #"plan.json: layers.fc1.prune.pattern: "4:2" is out of range (N:M needs 0 < N < M)"#
+            #"plan.json: layers.fc1.prune.pattern: "4:2" is out of range (N:M needs 0 < N < M ≤ 2147483647)"#
         ),
         (
             layer(#"{ "prune": { "pattern": "0:4" } }"#),
-            #"plan.json: layers.fc1.prune.pattern: "0:4" is out of range (N:M needs 0 < N < M)"#
+            #"plan.json: layers.fc1.prune.pattern: "0:4" is out of range (N:M needs 0 < N < M ≤ 2147483647)"#
         ),
         (
             layer(#"{ "prune": { "pattern": "2of4" } }"#),

@@ -37,10 +37,12 @@ extension DatasetLoader {
                 if let labelsPath = options.labelsPath { raw.labels = try labels(at: labelsPath) }
             case .npz:
                 let archive = try NumPyArchive(contentsOf: URL(fileURLWithPath: path))
-                raw = try images(archive.array(named: options.imagesName), path: path)
+                // Only the rows --limit keeps are inflated (a small archive can declare gigabytes).
+                raw = try images(archive.array(named: options.imagesName, rowLimit: options.limit), path: path)
                 if options.requiresLabels || archive.arrayNames.contains(options.labelsName) {
                     raw.labels = try integerLabels(
-                        archive.array(named: options.labelsName), path: "\(path) (\(options.labelsName))")
+                        archive.array(named: options.labelsName, rowLimit: options.limit),
+                        path: "\(path) (\(options.labelsName))")
                 }
             case .csv:
                 let text: String
@@ -56,7 +58,7 @@ extension DatasetLoader {
                     shape: [table.labels.count, table.featureCount], isUInt8: false,
                     values: { Array(table.values[$0]) }, labels: table.labels)
             case .idx:
-                let file = try IDXFile.read(from: URL(fileURLWithPath: path))
+                let file = try IDXFile.read(from: URL(fileURLWithPath: path), rowLimit: options.limit)
                 guard file.shape.count >= 2 else {
                     throw ModelIOError.incompatible(
                         path: path, detail: "has shape \(EvaluationError.format(file.shape)); images need [N, ...]")
@@ -64,7 +66,10 @@ extension DatasetLoader {
                 let values = file.floatValues()
                 raw = RawData(
                     shape: file.shape, isUInt8: file.elementType == .uint8, values: { Array(values[$0]) }, labels: nil)
-                if let labelsPath = options.labelsPath { raw.labels = try labels(at: labelsPath) }
+                // The images stop at --limit rows, so the labels do too.
+                if let labelsPath = options.labelsPath {
+                    raw.labels = try labels(at: labelsPath, rowLimit: options.limit)
+                }
             }
             if raw.labels == nil, options.requiresLabels {
                 throw ModelIOError.incompatible(
@@ -94,11 +99,12 @@ extension DatasetLoader {
         }
 
         /// Labels from a separate `.npy` or IDX file.
-        static func labels(at path: String) throws -> [Int] {
+        static func labels(at path: String, rowLimit: Int? = nil) throws -> [Int] {
             if try DataFileFormat(path: path) == .npy {
-                return try integerLabels(NumPyArray.read(from: URL(fileURLWithPath: path)), path: path)
+                let labels = try integerLabels(NumPyArray.read(from: URL(fileURLWithPath: path)), path: path)
+                return rowLimit.map { Array(labels.prefix(max($0, 0))) } ?? labels
             }
-            let file = try IDXFile.read(from: URL(fileURLWithPath: path))
+            let file = try IDXFile.read(from: URL(fileURLWithPath: path), rowLimit: rowLimit)
             guard file.shape.count == 1, let values = file.integerValues() else {
                 throw ModelIOError.incompatible(path: path, detail: "labels need integer values of shape [N]")
             }

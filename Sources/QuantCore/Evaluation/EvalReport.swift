@@ -4,7 +4,8 @@ public struct EvalReport: Codable, Sendable, Equatable {
     public var top1: Double
     /// Share of samples whose label is among the 5 highest logits, 0…1 (1 with ≤ 5 classes).
     public var top5: Double
-    /// Mean cross-entropy `−log softmax(logits)[label]` in nats.
+    /// Mean cross-entropy `−log softmax(logits)[label]` in nats, over the samples whose logits
+    /// are all finite (0 when none are; `nonFinite` then counts every sample).
     public var meanNLL: Double
     /// Share of predictions equal to the reference predictions (e.g. the float model's), or `nil`.
     public var agreement: Double?
@@ -20,6 +21,8 @@ public struct EvalReport: Codable, Sendable, Equatable {
     public var top1Interval: ClosedRange<Double>
     /// `true` when every sample of the data set was evaluated, `false` for an estimate on a subset.
     public var isExact: Bool
+    /// The samples whose logits hold NaN or ±∞, or `nil` when every logit is finite.
+    public var nonFinite: NonFiniteOutputs?
 
     /// Creates a report from its parts.
     public init(
@@ -36,5 +39,30 @@ public struct EvalReport: Codable, Sendable, Equatable {
         self.predictions = predictions
         self.top1Interval = top1Interval
         self.isExact = isExact
+    }
+}
+
+/// Samples whose logits are not all finite, and where in the graph that starts.
+public struct NonFiniteOutputs: Codable, Sendable, Equatable {
+    /// How many samples have a NaN or infinite logit.
+    public var sampleCount: Int
+    /// The first such sample, as an index into the data set evaluated.
+    public var firstSample: Int
+    /// The first node (in graph order) whose output is not finite for that sample, with its
+    /// operator, e.g. `div1 (Div)`; `nil` until `Workbench` has traced it.
+    public var firstNode: String?
+
+    /// Creates the record; `firstNode` is filled in by the caller that can run the graph.
+    public init(sampleCount: Int, firstSample: Int, firstNode: String? = nil) {
+        self.sampleCount = sampleCount
+        self.firstSample = firstSample
+        self.firstNode = firstNode
+    }
+
+    /// One line for the user: `logits are NaN or infinite for 3 of 100 samples (first: sample 7), from node div1 (Div)`.
+    public func summary(of total: Int) -> String {
+        var line = "logits are NaN or infinite for \(sampleCount) of \(total) samples (first: sample \(firstSample))"
+        if let firstNode { line += ", first produced by node \(Printable.name(firstNode))" }
+        return line
     }
 }

@@ -115,8 +115,12 @@ public struct Evaluator: Sendable {
         public let correctCount: Int
         /// How many labels are among the five highest logits.
         public let top5CorrectCount: Int
-        /// Each sample's negative log-likelihood of its label.
+        /// Each sample's negative log-likelihood of its label (NaN or ∞ for a non-finite row).
         public let negativeLogLikelihoods: [Double]
+        /// How many samples have a NaN or infinite logit.
+        public let nonFiniteCount: Int
+        /// The first such sample, as an index into the data set.
+        public let firstNonFinite: Int?
     }
 
     /// The per-sample results of `logits` `[B, classes]` for the samples `range` of `dataset`;
@@ -136,8 +140,14 @@ public struct Evaluator: Sendable {
         likelihoods.reserveCapacity(range.count)
         var correct = 0
         var top5 = 0
+        var nonFinite = 0
+        var firstNonFinite: Int?
         for (row, label) in dataset.labels[range].enumerated() {
             let rowLogits = logits.storage[(row * classes)..<((row + 1) * classes)]
+            if rowLogits.contains(where: { !$0.isFinite }) {
+                nonFinite += 1
+                if firstNonFinite == nil { firstNonFinite = range.lowerBound + row }
+            }
             let prediction = EvaluationMetrics.argmax(rowLogits)
             predictions.append(prediction)
             if prediction == label { correct += 1 }
@@ -146,7 +156,7 @@ public struct Evaluator: Sendable {
         }
         return BatchMetrics(
             range: range, predictions: predictions, correctCount: correct, top5CorrectCount: top5,
-            negativeLogLikelihoods: likelihoods)
+            negativeLogLikelihoods: likelihoods, nonFiniteCount: nonFinite, firstNonFinite: firstNonFinite)
     }
 
     /// Per-sample metrics summed in sample order, in `Double`.
@@ -156,6 +166,9 @@ public struct Evaluator: Sendable {
         var correctCount = 0
         var top5CorrectCount = 0
         var totalNLL = 0.0
+        var finiteCount = 0
+        var nonFiniteCount = 0
+        var firstNonFinite: Int?
 
         init(dataset: Dataset) {
             self.dataset = dataset
@@ -172,7 +185,13 @@ public struct Evaluator: Sendable {
             predictions += batch.predictions
             correctCount += batch.correctCount
             top5CorrectCount += batch.top5CorrectCount
-            for likelihood in batch.negativeLogLikelihoods { totalNLL += likelihood }
+            // Only finite likelihoods are averaged, so one NaN row cannot turn the mean into NaN.
+            for likelihood in batch.negativeLogLikelihoods where likelihood.isFinite {
+                totalNLL += likelihood
+                finiteCount += 1
+            }
+            nonFiniteCount += batch.nonFiniteCount
+            if firstNonFinite == nil { firstNonFinite = batch.firstNonFinite }
         }
 
         /// The report, with agreement against `reference` when given.
@@ -181,10 +200,10 @@ public struct Evaluator: Sendable {
             let agreement = reference.map { reference in
                 Double(zip(predictions, reference).filter { $0 == $1 }.count) / count
             }
-            return EvalReport(
+            var report = EvalReport(
                 top1: Double(correctCount) / count,
                 top5: Double(top5CorrectCount) / count,
-                meanNLL: totalNLL / count,
+                meanNLL: finiteCount > 0 ? totalNLL / Double(finiteCount) : 0,
                 agreement: agreement,
                 count: dataset.count,
                 correctCount: correctCount,
@@ -192,6 +211,10 @@ public struct Evaluator: Sendable {
                 predictions: predictions,
                 top1Interval: EvaluationMetrics.wilsonInterval(successes: correctCount, trials: dataset.count),
                 isExact: dataset.isComplete)
+            if let firstNonFinite, nonFiniteCount > 0 {
+                report.nonFinite = NonFiniteOutputs(sampleCount: nonFiniteCount, firstSample: firstNonFinite)
+            }
+            return report
         }
     }
 }

@@ -20,15 +20,19 @@ public enum GraphError: Error, Equatable, Sendable, CustomStringConvertible {
     /// One line for the user.
     public var description: String {
         switch self {
-        case .unknownValue(let node, let value): "node '\(node)' reads '\(value)', which nothing produces"
-        case .duplicateValue(let name): "value '\(name)' is produced more than once"
+        case .unknownValue(let node, let value):
+            "node '\(Printable.name(node))' reads '\(Printable.name(value))', which nothing produces"
+        case .duplicateValue(let name): "value '\(Printable.name(name))' is produced more than once"
         case .cycle(let nodes):
-            "the graph has a cycle through nodes \(nodes.prefix(5).map { "'\($0)'" }.joined(separator: ", "))"
-        case .missingInput(let name): "graph input '\(name)' was not provided"
-        case .missingOutput(let name): "graph output '\(name)' is never produced"
-        case .shapeMismatch(let node, let op, let detail): "\(op) node '\(node)': shape mismatch: \(detail)"
-        case .invalidAttribute(let node, let op, let detail): "\(op) node '\(node)': invalid attribute: \(detail)"
-        case .unsupported(let node, let op, let detail): "\(op) node '\(node)': not supported: \(detail)"
+            "the graph has a cycle through nodes \(nodes.prefix(5).map { "'\(Printable.name($0))'" }.joined(separator: ", "))"
+        case .missingInput(let name): "graph input '\(Printable.name(name))' was not provided"
+        case .missingOutput(let name): "graph output '\(Printable.name(name))' is never produced"
+        case .shapeMismatch(let node, let op, let detail):
+            "\(Printable.name(op)) node '\(Printable.name(node))': shape mismatch: \(detail)"
+        case .invalidAttribute(let node, let op, let detail):
+            "\(Printable.name(op)) node '\(Printable.name(node))': invalid attribute: \(detail)"
+        case .unsupported(let node, let op, let detail):
+            "\(Printable.name(op)) node '\(Printable.name(node))': not supported: \(detail)"
         }
     }
 }

@@ -2,7 +2,9 @@ import Foundation
 
 extension FileReference {
     /// A reference to the model or data file at `url`, recorded as `path` (what the user typed),
-    /// with the SHA-256 of its bytes — of the images then the labels when `labels` is given.
+    /// with the SHA-256 of its bytes — of the images then the labels when `labels` is given. For
+    /// an `.onnx` model with external data, the bytes of its side files follow the model's (in
+    /// order of first use), so changed weights in them change the digest.
     ///
     /// - Throws: `ModelIOError.unreadable` naming a file that cannot be read.
     public static func digesting(
@@ -10,7 +12,8 @@ extension FileReference {
     )
         throws -> FileReference
     {
-        let sha256 = try FileDigest.sha256(ofConcatenated: [url] + (labels.map { [$0] } ?? []))
+        let external = url.pathExtension.lowercased() == "onnx" ? ONNXModel.externalDataFiles(forModelAt: url) : []
+        let sha256 = try FileDigest.sha256(ofConcatenated: [url] + external + (labels.map { [$0] } ?? []))
         return FileReference(
             path: path ?? url.relativePath, labelsPath: labels.map { labelsPath ?? $0.relativePath }, sha256: sha256)
     }

@@ -44,6 +44,13 @@ public struct IDXFile: Sendable, Equatable {
     /// - Throws: `ModelIOError.unreadable` when the file cannot be read, `.malformed` naming the
     ///   file, the problem and the byte position when its content is not a valid IDX array.
     public static func read(from url: URL) throws -> IDXFile {
+        try read(from: url, rowLimit: nil)
+    }
+
+    /// Reads the IDX file at `url` like `read(from:)`, keeping only its first `rowLimit` rows
+    /// (along axis 0) when that is fewer than it holds: a gzip file is then inflated only as far
+    /// as those rows, so `--limit 10` on a huge (or hostile) file reads a few kilobytes.
+    public static func read(from url: URL, rowLimit: Int?) throws -> IDXFile {
         let path = url.path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -61,8 +68,45 @@ public struct IDXFile: Sendable, Equatable {
                 ? error.localizedDescription : "permission denied"
             throw ModelIOError.unreadable(path: path, reason: reason)
         }
-        if Gzip.isCompressed(data) { data = try Gzip.decompress(data, path: path) }
+        let isCompressed = Gzip.isCompressed(data)
+        if let rowLimit {
+            let head =
+                isCompressed ? try Gzip.prefix(of: data, count: 4 + 4 * maximumRank, path: path) : data.prefix(36)
+            if let kept = prefixLength(ofFirst: rowLimit, header: head) {
+                var prefix = Data(
+                    isCompressed ? try Gzip.prefix(of: data, count: kept.bytes, path: path) : data.prefix(kept.bytes))
+                for index in 0..<4 { prefix[4 + index] = UInt8(truncatingIfNeeded: kept.rows >> (8 * (3 - index))) }
+                return try parse(prefix, path: path)
+            }
+        }
+        if isCompressed { data = try Gzip.decompress(data, path: path) }
         return try parse(data, path: path)
+    }
+
+    /// The bytes that hold the header and first `rowLimit` rows, and that row count, read from the
+    /// header bytes `header`; `nil` when the header is not valid (the full read reports it) or
+    /// the file has no more rows than that.
+    static func prefixLength(ofFirst rowLimit: Int, header: Data) -> (bytes: Int, rows: Int)? {
+        let bytes = [UInt8](header)
+        guard bytes.count >= 4, bytes[0] == 0, bytes[1] == 0, let type = IDXElementType(rawValue: bytes[2]) else {
+            return nil
+        }
+        let rank = Int(bytes[3])
+        guard rank >= 1, rank <= maximumRank, bytes.count >= 4 + 4 * rank else { return nil }
+        let extents = (0..<rank).map { axis in
+            (0..<4).reduce(0) { $0 << 8 | Int(bytes[4 + 4 * axis + $1]) }
+        }
+        let rows = max(rowLimit, 0)
+        guard rows < extents[0] else { return nil }
+        var rowBytes = type.byteWidth
+        for extent in extents.dropFirst() {
+            let (product, overflow) = rowBytes.multipliedReportingOverflow(by: extent)
+            guard !overflow else { return nil }
+            rowBytes = product
+        }
+        let (body, overflow) = rowBytes.multipliedReportingOverflow(by: rows)
+        guard !overflow else { return nil }
+        return (4 + 4 * rank + body, rows)
     }
 
     /// Parses and validates IDX bytes; `path` names the source in errors.

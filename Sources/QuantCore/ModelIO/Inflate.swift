@@ -16,6 +16,36 @@ enum Inflate {
         case damaged
         /// The output would exceed the limit.
         case tooLarge
+        /// Internal: the prefix asked for is complete.
+        case enough
+    }
+
+    /// The first `count` inflated bytes of `stream` (fewer if the stream is shorter), without
+    /// inflating the rest; no CRC is checked.
+    ///
+    /// - Throws: `Failure.damaged` for a stream zlib rejects before `count` bytes.
+    static func prefix(of stream: Data, count: Int) throws -> Data {
+        var output = Data()
+        do {
+            _ = try Data.decompress(size: Int64(stream.count), bufferSize: 1 << 16, skipCRC32: true) {
+                position, size in
+                let start = Int(position)
+                guard start < stream.count else { throw Failure.damaged }
+                var chunk = stream.subdata(
+                    in: stream.startIndex + start..<stream.startIndex + min(start + size, stream.count))
+                if chunk.count < size { chunk.append(Data(count: size - chunk.count)) }
+                return chunk
+            } consumer: { chunk in
+                output.append(chunk.prefix(count - output.count))
+                if output.count >= count { throw Failure.enough }
+            }
+        } catch Failure.enough {
+            return output
+        } catch {
+            if output.count >= count { return output }
+            throw Failure.damaged
+        }
+        return output
     }
 
     /// The inflated bytes of `stream` and their CRC-32.

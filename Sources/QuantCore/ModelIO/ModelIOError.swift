@@ -23,9 +23,9 @@ public enum ModelIOError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unreadable(let path, let reason): "\(path): cannot read: \(reason)"
         case .malformed(let path, let detail): "\(path): \(detail)"
         case .unsupportedOperator(let path, let op, let node):
-            "\(path): unsupported operator \(op) (node '\(node)')"
+            "\(path): unsupported operator \(Printable.name(op)) (node '\(Printable.name(node))')"
         case .unsupportedDataType(let path, let tensor, let dataType):
-            "\(path): tensor '\(tensor)' has unsupported data type \(dataType)"
+            "\(path): tensor '\(Printable.name(tensor))' has unsupported data type \(dataType)"
         case .invalidGraph(let path, let error): "\(path): \(error.description)"
         case .incompatible(let path, let detail): "\(path): \(detail)"
         case .writeFailed(let path, let reason): "\(path): cannot write: \(reason)"

@@ -10,7 +10,13 @@ extension NumPyArchive {
     ///
     /// - Throws: `ModelIOError.malformed` naming the byte offset of a bad record, or a damaged,
     ///   truncated or oversized entry.
-    static func contents(of entry: Entry, index: Int, in bytes: Data, path: String) throws -> Data {
+    /// With `prefix`, only the first `prefix` bytes of the entry are inflated and returned
+    /// (fewer if it is shorter), without checking its size or CRC. Otherwise the declared size is
+    /// checked against the compressed size and `budget` before inflating (`MemoryBudget`).
+    static func contents(
+        of entry: Entry, index: Int, in bytes: Data, path: String, prefix: Int? = nil,
+        budget: Int = MemoryBudget.bytes
+    ) throws -> Data {
         func malformed(_ detail: String) -> ModelIOError { .malformed(path: path, detail: detail) }
         func uint(_ offset: Int, _ width: Int) -> Int? {
             guard offset >= 0, offset + width <= bytes.count else { return nil }
@@ -44,6 +50,22 @@ extension NumPyArchive {
         }
         let stored = bytes.subdata(in: bytes.startIndex + start..<bytes.startIndex + Int(end64))
         let declared = entry.uncompressedSize
+        if let prefix {
+            switch method {
+            case 0: return stored.prefix(prefix)
+            case 8:
+                do {
+                    return try Inflate.prefix(of: stored, count: prefix)
+                } catch {
+                    throw malformed("cannot decompress the entry (damaged archive or size mismatch)")
+                }
+            default: break  // reported below
+            }
+        }
+        if method == 8 {
+            try MemoryBudget.check(
+                declared: declared, compressed: stored.count, budget: budget, path: path, what: "deflated entry")
+        }
         let data: Data
         let crc: CRC32
         switch method {

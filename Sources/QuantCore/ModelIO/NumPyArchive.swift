@@ -39,6 +39,12 @@ public struct NumPyArchive {
     /// - Throws: `ModelIOError.malformed` when no such array exists (listing those present), when
     ///   the entry cannot be decompressed, or when it is not a valid `.npy` file.
     public func array(named name: String) throws -> NumPyArray {
+        try array(named: name, rowLimit: nil)
+    }
+
+    /// The first `rowLimit` rows (along axis 0) of the array stored as `name.npy`, inflating only
+    /// the bytes they need (all rows when `nil`).
+    public func array(named name: String, rowLimit: Int?) throws -> NumPyArray {
         guard let entry = archive[name + ".npy"] ?? archive[name] else {
             let present = arrayNames.map { "'\($0)'" }.joined(separator: ", ")
             throw ModelIOError.malformed(
@@ -47,6 +53,18 @@ public struct NumPyArchive {
         }
         let entryPath = "\(path) (\(entry.path))"
         let index = archive.enumerated().first { $0.element == entry }?.offset ?? 0
+        if let rowLimit {
+            // The header first (at most 1 MiB), then exactly the rows asked for.
+            let head = try Self.contents(
+                of: entry, index: index, in: bytes, path: entryPath,
+                prefix: Int(clamping: min(entry.uncompressedSize, 1 << 20)))
+            if let needed = NumPyArray.byteCount(ofFirst: rowLimit, prefix: head, path: entryPath),
+                UInt64(needed) < entry.uncompressedSize
+            {
+                let data = try Self.contents(of: entry, index: index, in: bytes, path: entryPath, prefix: needed)
+                return try NumPyArray.parse(data, path: entryPath, rowLimit: rowLimit)
+            }
+        }
         let data = try Self.contents(of: entry, index: index, in: bytes, path: entryPath)
         return try NumPyArray.parse(data, path: entryPath)
     }

@@ -68,116 +68,100 @@ public struct NumPyArray: Sendable, Equatable {
     ///
     /// - Throws: `ModelIOError.malformed` naming the field or byte offset at fault.
     public static func parse(_ data: Data, path: String) throws -> NumPyArray {
-        let layout = try Layout.parse(data, fileSize: data.count, path: path)
-        return NumPyArray(
-            elementType: layout.elementType, shape: layout.shape,
-            payload: data.subdata(in: data.startIndex + layout.payloadOffset..<data.endIndex))
+        try parse(data, path: path, rowLimit: nil)
     }
 
-    /// Where a `.npy` file's values are and what they are, read from its header alone: what a
-    /// reader needs to read rows on demand instead of loading the file.
-    public struct Layout: Sendable, Equatable {
-        /// The element type.
-        public var elementType: ElementType
-        /// The shape, outermost axis first.
-        public var shape: [Int]
-        /// The byte offset of the first value in the file.
-        public var payloadOffset: Int
-
-        /// Reads the layout of the `.npy` file at `path` from its first bytes, checking that the
-        /// file holds exactly the values its header declares.
-        ///
-        /// - Throws: `ModelIOError.unreadable` or `.malformed`, as `NumPyArray.read`.
-        public static func read(path: String) throws -> Layout {
-            guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw ModelIOError.unreadable(path: path, reason: "no such readable file")
+    /// Parses the header and the first `rowLimit` rows (along axis 0) of `.npy` bytes; `data`
+    /// may end after those rows. `nil` reads every row, and then the data must hold all of them.
+    static func parse(_ data: Data, path: String, rowLimit: Int?) throws -> NumPyArray {
+        func malformed(_ detail: String) -> ModelIOError { .malformed(path: path, detail: detail) }
+        let (array, payloadStart, needed) = try header(data, path: path)
+        if let rowLimit, let rows = array.shape.first, rowLimit < rows {
+            let rowBytes = rows == 0 ? 0 : needed / rows
+            let kept = rowBytes * max(rowLimit, 0)
+            guard data.count - payloadStart >= kept else {
+                throw malformed("truncated: the first \(rowLimit) rows need \(kept) bytes after byte \(payloadStart)")
             }
-            defer { try? handle.close() }
-            do {
-                let size = Int(try handle.seekToEnd())
-                try handle.seek(toOffset: 0)
-                var prefix = try handle.read(upToCount: 12) ?? Data()
-                if prefix.count >= 10 {
-                    let bytes = [UInt8](prefix)
-                    let length =
-                        bytes[6] == 1
-                        ? Int(bytes[8]) | Int(bytes[9]) << 8
-                        : bytes.count >= 12
-                            ? Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24 : 0
-                    // A header longer than the file is reported by `parse`; never read past it.
-                    let wanted = min(max(length + 12 - prefix.count, 0), max(size - prefix.count, 0))
-                    prefix += try handle.read(upToCount: wanted) ?? Data()
-                }
-                return try parse(prefix, fileSize: size, path: path)
-            } catch let error as ModelIOError {
-                throw error
-            } catch {
-                throw ModelIOError.unreadable(path: path, reason: error.localizedDescription)
-            }
+            return NumPyArray(
+                elementType: array.elementType, shape: [max(rowLimit, 0)] + array.shape.dropFirst(),
+                payload: data.subdata(in: data.startIndex + payloadStart..<data.startIndex + payloadStart + kept))
         }
-
-        /// Parses the header at the start of `data` (at least the whole header), for a file of
-        /// `fileSize` bytes.
-        static func parse(_ data: Data, fileSize: Int, path: String) throws -> Layout {
-            func malformed(_ detail: String) -> ModelIOError { .malformed(path: path, detail: detail) }
-            let bytes = [UInt8](data.prefix(12))
-            let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
-            guard bytes.count >= 10 else {
-                throw malformed(
-                    "truncated: \(fileSize) bytes, a .npy header needs at least 10 (magic, version, length)")
-            }
-            guard Array(bytes[0..<6]) == magic else {
-                throw malformed("not a NumPy .npy file: bad magic at byte 0 (expected \\x93NUMPY)")
-            }
-            let major = Int(bytes[6])
-            let headerStart: Int
-            let headerLength: Int
-            switch major {
-            case 1:
-                headerStart = 10
-                headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
-            case 2, 3:
-                guard bytes.count >= 12 else {
-                    throw malformed("truncated: the version \(major) header length at byte 8")
-                }
-                headerStart = 12
-                headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-            default:
-                throw malformed("unsupported .npy version \(major).\(bytes[7]) at byte 6 (1.0, 2.0 and 3.0 are read)")
-            }
-            let payloadStart = headerStart + headerLength
-            guard payloadStart <= fileSize, payloadStart <= data.count else {
-                throw malformed(
-                    "truncated: the header length at byte 8 says \(headerLength) bytes, the file ends at byte \(fileSize)"
-                )
-            }
-            let headerBytes = data.subdata(in: data.startIndex + headerStart..<data.startIndex + payloadStart)
-            guard let header = String(data: headerBytes, encoding: major == 3 ? .utf8 : .isoLatin1) else {
-                throw malformed("the header at byte \(headerStart) is not text")
-            }
-            let fields = try NumPyHeader.parse(header, path: path, offset: headerStart)
-            let array = try fields.validated(path: path)
-            let byteWidth = array.elementType.byteWidth
-            // Zero extents do not excuse the others: (0, 10^13, 10^13) would overflow in any code
-            // that multiplies a sample's axes, so the product of the non-zero extents must fit too.
-            var needed = byteWidth
-            var addressable = byteWidth
-            for extent in array.shape {
-                let (product, overflow) = addressable.multipliedReportingOverflow(by: max(extent, 1))
-                guard !overflow else {
-                    throw malformed("shape \(NumPyHeader.format(array.shape)) holds more values than can be addressed")
-                }
-                addressable = product
-                needed *= extent  // never above `addressable`
-            }
-            let present = fileSize - payloadStart
-            guard needed == present else {
-                throw malformed(
-                    "shape \(NumPyHeader.format(array.shape)) of \(array.elementType) needs \(needed) bytes after the header at byte \(payloadStart), the file has \(present)"
-                )
-            }
-            return Layout(elementType: array.elementType, shape: array.shape, payloadOffset: payloadStart)
+        let present = data.count - payloadStart
+        guard needed == present else {
+            throw malformed(
+                "shape \(NumPyHeader.format(array.shape)) of \(array.elementType) needs \(needed) bytes after the header at byte \(payloadStart), the file has \(present)"
+            )
         }
+        return NumPyArray(
+            elementType: array.elementType, shape: array.shape,
+            payload: data.subdata(in: data.startIndex + payloadStart..<data.endIndex))
+    }
+
+    /// How many leading bytes of a `.npy` file hold its header and first `rows` rows, read from
+    /// `prefix` (the file's first bytes); `nil` when `prefix` does not hold the whole header.
+    static func byteCount(ofFirst rows: Int, prefix: Data, path: String) -> Int? {
+        // A damaged header is reported by the full read; a long one needs more bytes.
+        guard let parsed = try? header(prefix, path: path) else { return nil }
+        guard let total = parsed.array.shape.first, total > 0 else { return parsed.payloadStart + parsed.needed }
+        return parsed.payloadStart + parsed.needed / total * min(max(rows, 0), total)
+    }
+
+    /// The validated header of `.npy` bytes: element type and shape, where the values start, and
+    /// how many bytes of values the shape needs.
+    static func header(
+        _ data: Data, path: String
+    ) throws -> (
+        array: (elementType: ElementType, shape: [Int]), payloadStart: Int, needed: Int
+    ) {
+        func malformed(_ detail: String) -> ModelIOError { .malformed(path: path, detail: detail) }
+        let bytes = [UInt8](data.prefix(12))
+        let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
+        guard bytes.count >= 10 else {
+            throw malformed("truncated: \(data.count) bytes, a .npy header needs at least 10 (magic, version, length)")
+        }
+        guard Array(bytes[0..<6]) == magic else {
+            throw malformed("not a NumPy .npy file: bad magic at byte 0 (expected \\x93NUMPY)")
+        }
+        let major = Int(bytes[6])
+        let headerStart: Int
+        let headerLength: Int
+        switch major {
+        case 1:
+            headerStart = 10
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+        case 2, 3:
+            guard bytes.count >= 12 else { throw malformed("truncated: the version \(major) header length at byte 8") }
+            headerStart = 12
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        default:
+            throw malformed("unsupported .npy version \(major).\(bytes[7]) at byte 6 (1.0, 2.0 and 3.0 are read)")
+        }
+        let payloadStart = headerStart + headerLength
+        guard payloadStart <= data.count else {
+            throw malformed(
+                "truncated: the header length at byte 8 says \(headerLength) bytes, the file ends at byte \(data.count)"
+            )
+        }
+        let headerBytes = data.subdata(in: data.startIndex + headerStart..<data.startIndex + payloadStart)
+        guard let header = String(data: headerBytes, encoding: major == 3 ? .utf8 : .isoLatin1) else {
+            throw malformed("the header at byte \(headerStart) is not text")
+        }
+        let fields = try NumPyHeader.parse(header, path: path, offset: headerStart)
+        let array = try fields.validated(path: path)
+        let byteWidth = array.elementType.byteWidth
+        // Zero extents do not excuse the others: (0, 10^13, 10^13) would overflow in any code
+        // that multiplies a sample's axes, so the product of the non-zero extents must fit too.
+        var needed = byteWidth
+        var addressable = byteWidth
+        for extent in array.shape {
+            let (product, overflow) = addressable.multipliedReportingOverflow(by: max(extent, 1))
+            guard !overflow else {
+                throw malformed("shape \(NumPyHeader.format(array.shape)) holds more values than can be addressed")
+            }
+            addressable = product
+            needed *= extent  // never above `addressable`
+        }
+        return (array, payloadStart, needed)
     }
 
     /// Creates an array from its parts; `payload` must hold `count × byteWidth` little-endian bytes.

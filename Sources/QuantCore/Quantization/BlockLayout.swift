@@ -58,7 +58,7 @@ public struct BlockLayout: Sendable, Equatable {
         switch granularity {
         case .group(let size):
             groupSize = size
-            groupsPerChannel = (rowLength + size - 1) / size
+            groupsPerChannel = rowLength / size + (rowLength % size == 0 ? 0 : 1)  // ⌈row / G⌉ without overflow
         default:
             groupSize = max(rowLength, 1)
             groupsPerChannel = 1

@@ -198,10 +198,15 @@ extension PlanEntry {
         }
     }
 
-    /// Group sizes are at least 1.
+    /// The largest group size or N:M window: what every exporter can store (the C export's
+    /// `uint32_t`, ONNX's int64, `Int` arithmetic on a row) and far beyond any weight row.
+    public static let largestCount = Int(Int32.max)
+
+    /// Group sizes are 1…`largestCount`.
     static func checkGroupSize(_ size: Int, path: PlanPath) throws {
-        guard size >= 1 else {
-            throw invalid(path.appending(Field.groupSize.rawValue), "\(size) is out of range (a whole number ≥ 1)")
+        guard size >= 1, size <= largestCount else {
+            throw invalid(
+                path.appending(Field.groupSize.rawValue), "\(size) is out of range (a whole number 1…\(largestCount))")
         }
     }
 
@@ -229,10 +234,10 @@ extension PlanEntry {
                     "\(sparsity) is out of range (0 ≤ sparsity < 1)")
             }
         case .pattern(let keep, let of):
-            guard keep > 0, keep < of else {
+            guard keep > 0, keep < of, of <= largestCount else {
                 throw invalid(
                     prunePath.appending(PruneField.pattern.rawValue),
-                    "\"\(keep):\(of)\" is out of range (N:M needs 0 < N < M)")
+                    "\"\(keep):\(of)\" is out of range (N:M needs 0 < N < M ≤ \(largestCount))")
             }
         }
     }

@@ -136,7 +136,7 @@ struct PlanEntry: Codable, Equatable {
         scheme = try PlanDecoding.name(container, Field.scheme.key, path: path, what: "scheme")
         granularity = try PlanDecoding.name(container, Field.granularity.key, path: path, what: "granularity")
         groupSize = try PlanDecoding.int(
-            container, Field.groupSize.key, path: path, expected: "a whole number ≥ 1")
+            container, Field.groupSize.key, path: path, expected: "a whole number 1…\(PlanEntry.largestCount)")
         if let groupSize { try PlanEntry.checkGroupSize(groupSize, path: path) }
         range = try PlanDecoding.name(container, Field.range.key, path: path, what: "range method")
         percentile = try PlanDecoding.double(
@@ -261,8 +261,8 @@ struct PlanEntry: Codable, Equatable {
             throw invalid(path, "\"\(text)\" is not an N:M pattern (e.g. \"2:4\": keep 2 of every 4)")
         }
         let rule = PruningRule.pattern(keep: keep, of: of)
-        guard keep > 0, keep < of else {
-            throw invalid(path, "\"\(text)\" is out of range (N:M needs 0 < N < M)")
+        guard keep > 0, keep < of, of <= largestCount else {
+            throw invalid(path, "\"\(text)\" is out of range (N:M needs 0 < N < M ≤ \(largestCount))")
         }
         return rule
     }

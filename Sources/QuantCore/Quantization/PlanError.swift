@@ -35,7 +35,7 @@ public enum PlanError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownLayer(let file, let name, let validNames):
             prefixed(
                 file,
-                "\(PlanPath.layer(name)): the model has no layer named \"\(name)\" "
+                "\(PlanPath.layer(name)): the model has no layer named \"\(Printable.name(name))\" "
                     + "(layers: \(PlanError.briefList(validNames)))")
         case .writeFailed(let file, let reason):
             prefixed(file, "cannot write: \(reason)")
@@ -58,7 +58,7 @@ public enum PlanError: Error, Equatable, Sendable, CustomStringConvertible {
     /// At most `limit` names joined by commas, then "… (N more)"; "none" when empty.
     static func briefList(_ names: [String], limit: Int = 8) -> String {
         guard !names.isEmpty else { return "none" }
-        let shown = names.prefix(limit).joined(separator: ", ")
+        let shown = names.prefix(limit).map { Printable.name($0) }.joined(separator: ", ")
         return names.count > limit ? "\(shown), … (\(names.count - limit) more)" : shown
     }
 

@@ -125,7 +125,8 @@ struct PlanPath: Sendable, Equatable, CustomStringConvertible {
     var description: String {
         guard !components.isEmpty else { return "plan" }
         var result = ""
-        for (position, component) in components.enumerated() {
+        for (position, rawComponent) in components.enumerated() {
+            let component = Printable.name(rawComponent)
             if indexPositions.contains(position) {
                 result += "[\(component)]"
                 continue

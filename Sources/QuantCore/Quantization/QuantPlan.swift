@@ -108,6 +108,10 @@ extension QuantPlan {
     ///
     /// - Throws: `PlanError` (malformed JSON, unsupported version, unknown or invalid field).
     public static func decoded(from data: Data, file: String) throws -> QuantPlan {
+        if PlanDecoding.syntaxProblem(in: data) == nil, let key = JSONDuplicateKeys.first(in: [UInt8](data)) {
+            throw PlanError.malformedJSON(
+                file: file, detail: "the key \(Printable.name(key)) appears twice in one object (which one counts?)")
+        }
         do {
             return try JSONDecoder().decode(QuantPlan.self, from: data)
         } catch let error as PlanError {

@@ -39,6 +39,11 @@ extension Workbench {
         var report = try Evaluator(batchSize: batchSize).evaluate(
             dataset, reference: indices.map { reference.predictions[$0] }, batches: batches)
         report.isExact = isWholeSet
+        if var nonFinite = report.nonFinite {
+            nonFinite.firstSample = indices[nonFinite.firstSample]
+            nonFinite.firstNode = firstNonFiniteNode(sample: nonFinite.firstSample, model: model)
+            report.nonFinite = nonFinite
+        }
         return report
     }
 
@@ -52,9 +57,33 @@ extension Workbench {
         if let cached = lock.withLock({ floatEvaluation }) { return cached }
         let batches = try batchMetrics(
             of: heldOut, model: nil, usesActivationCache: true, progress: progress, isCancelled: isCancelled)
-        let report = try Evaluator(batchSize: batchSize).evaluate(heldOut, batches: batches)
+        var report = try Evaluator(batchSize: batchSize).evaluate(heldOut, batches: batches)
+        if let sample = report.nonFinite?.firstSample {
+            report.nonFinite?.firstNode = firstNonFiniteNode(sample: sample, model: nil)
+        }
         lock.withLock { floatEvaluation = report }
         return report
+    }
+
+    /// The first node, in graph order, with a NaN or infinite output when held-out sample `sample`
+    /// runs through the model: `name (Op)`, `"the input"` when the sample itself is not finite,
+    /// `nil` when the run fails or every value is finite. Keeps every value of one sample.
+    public func firstNonFiniteNode(sample: Int, model: QuantizedModel?) -> String? {
+        guard heldOut.count > 0 else { return nil }
+        let images = heldOut.subset(min(max(sample, 0), heldOut.count - 1)..<min(max(sample, 0), heldOut.count - 1) + 1)
+            .images
+        if images.storage.contains(where: { !$0.isFinite }) { return "the input" }
+        let produced = Set(graph.nodes.flatMap(\.outputs).filter { !$0.isEmpty })
+        guard
+            let values = try? executor.run(
+                [inputName: images], weightOverrides: model?.weightOverrides ?? [:],
+                activationQuantization: model?.activationQuantization ?? [:], keeping: produced)
+        else { return nil }
+        for (index, node) in graph.nodes.enumerated() {
+            let bad = node.outputs.contains { values[$0]?.storage.contains(where: { !$0.isFinite }) ?? false }
+            if bad { return "\(node.name.isEmpty ? "#\(index)" : node.name) (\(node.op.onnxName))" }
+        }
+        return nil
     }
 
     /// Indices `⌊i · total / count⌋` for `i < count` (all indices when `count ≥ total`), the same

@@ -3,10 +3,21 @@ import Foundation
 /// Fast evaluation: batches spread over worker threads, and on the held-out set, runs that start
 /// at the latest layer boundary whose cached activations still hold for the model.
 extension Workbench {
+    /// The most layer boundaries whose activations are cached. Each kept boundary costs a pass
+    /// over the graph (`valuesRequired`) and its settings prefix, so caching every boundary of a
+    /// 20 000-layer chain was quadratic in time and memory (issue 16.9); evenly spaced ones keep
+    /// re-runs short. 64 keeps every boundary of a ResNet-50 (53) and bounds the prefixes a long
+    /// chain stores; the `CachePlan` then picks among these within the byte budget.
+    static let maximumCachedBoundaries = 64
+
     /// Where each layer boundary's run starts: node indices of the layers, ascending, without 0
-    /// (a run from node 0 starts from the data itself).
+    /// (a run from node 0 starts from the data itself); at most `maximumCachedBoundaries`,
+    /// evenly spaced and including the last, when the model has more layers.
     var layerBoundaries: [Int] {
-        Array(Set(layers.map(\.nodeIndex)).filter { $0 > 0 }).sorted()
+        let all = Array(Set(layers.map(\.nodeIndex)).filter { $0 > 0 }).sorted()
+        let kept = Workbench.maximumCachedBoundaries
+        guard all.count > kept else { return all }
+        return (1...kept).map { all[$0 * all.count / kept - 1] }
     }
 
     /// The settings of the layers before node `boundary`, in graph order.

@@ -12,6 +12,8 @@ public final class Workbench: @unchecked Sendable {
     public let graph: Graph
     /// Its quantizable layers, in graph order.
     public let layers: [Layer]
+    /// Each layer's position in `layers`, by name (a scan per lookup was quadratic on long chains).
+    let layerIndex: [String: Int]
     /// The held-out set, shaped for the model's input.
     public let heldOut: Dataset
     /// The calibration set (training split), shaped for the model's input; `nil` when none was given.
@@ -72,6 +74,7 @@ public final class Workbench: @unchecked Sendable {
         _ = Workbench.keepsLargeBuffersInHeap
         self.graph = graph
         self.layers = graph.layers
+        self.layerIndex = Dictionary(layers.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.executor = try GraphExecutor(graph: graph)
         self.inputName = input.name
         self.outputName = output.name
@@ -79,6 +82,49 @@ public final class Workbench: @unchecked Sendable {
         self.calibration = try calibration?.reshaped(toModelInput: input.shape)
         let weightCount = layers.reduce(0) { $0 + (graph.initializers[$1.weightName]?.storage.count ?? 0) }
         self.layerCache = LayerReportCache(weightBudget: LayerReportCache.budget(forModelWeightCount: weightCount))
+    }
+
+    /// Layers that read one weight initializer must get the same settings: the initializer holds
+    /// one set of quantized values, in evaluation and in every export (issue 16.3).
+    ///
+    /// - Throws: `PlanError.invalidField` at the later layer, naming both layers and the weight.
+    public func checkSharedWeights(_ plan: QuantPlan) throws {
+        var firstReader: [String: Layer] = [:]
+        for layer in layers {
+            guard let first = firstReader[layer.weightName] else {
+                firstReader[layer.weightName] = layer
+                continue
+            }
+            let (settings, firstSettings) = (plan.settings(for: layer.name), plan.settings(for: first.name))
+            guard settings == firstSettings else {
+                throw PlanError.invalidField(
+                    file: "", path: PlanPath.layer(layer.name),
+                    problem: "shares its weight '\(Printable.name(layer.weightName))' with layer "
+                        + "'\(Printable.name(first.name))', so both need the same settings "
+                        + "(\(Workbench.brief(settings)) vs \(Workbench.brief(firstSettings)))")
+            }
+        }
+    }
+
+    /// `4-bit asymmetric channel, prune none, activations float`.
+    static func brief(_ settings: LayerSettings) -> String {
+        "\(settings.bitWidthLabel)-bit \(settings.schemeLabel) \(settings.granularityLabel), "
+            + "prune \(settings.pruningLabel), activations \(settings.activationLabel)"
+    }
+
+    /// What the user should know about which model values are used: `nil` for one input and
+    /// one output, else e.g. `the model has 2 outputs (logits, features); evaluating the first, 'logits'`.
+    public var ioNote: String? {
+        var parts: [String] = []
+        for (values, kind, verb) in [(graph.inputs, "inputs", "feeding"), (graph.outputs, "outputs", "evaluating")]
+        where values.count > 1 {
+            let names = values.prefix(4).map { Printable.name($0.name) }.joined(separator: ", ")
+            let more = values.count > 4 ? ", …" : ""
+            parts.append(
+                "the model has \(values.count) \(kind) (\(names)\(more)); \(verb) the first, "
+                    + "'\(Printable.name(values[0].name))'")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
 
     /// A batch size that keeps one batch's input near 2 M values (about 8 MiB, so activations
@@ -91,7 +137,7 @@ public final class Workbench: @unchecked Sendable {
     public var layerNames: [String] { layers.map(\.name) }
 
     /// The layer called `name`.
-    public func layer(named name: String) -> Layer? { layers.first { $0.name == name } }
+    public func layer(named name: String) -> Layer? { layerIndex[name].map { layers[$0] } }
 
     // MARK: Weights
 
@@ -139,6 +185,7 @@ public final class Workbench: @unchecked Sendable {
     ///   activation quantization and the workbench has no calibration set.
     public func apply(_ plan: QuantPlan) throws -> QuantizedModel {
         try plan.validated(against: layerNames)
+        try checkSharedWeights(plan)
         var reports: [LayerReport] = []
         var overrides: [String: Tensor] = [:]
         var quantizedByLayer: [String: QuantizedWeights] = [:]

@@ -85,3 +85,15 @@ import Testing
         }
     }
 }
+
+/// Issue 16.2: a group size far beyond the row (as an API caller may pass) is one group per row,
+/// without arithmetic overflow.
+@Suite struct BlockLayoutHugeGroupTests {
+    @Test(arguments: [Int.max, Int.max - 1, 1 << 40, Int(UInt32.max) + 1])
+    func aHugeGroupIsTheRow(size: Int) throws {
+        let layout = try BlockLayout(shape: [3, 5], outputChannelAxis: 0, granularity: .group(size: size))
+        #expect(layout.blockCount == 3)
+        #expect(layout.indices(ofBlock: 1) == [5, 6, 7, 8, 9])
+        #expect(layout.blockIndex(ofElement: 14) == 2)
+    }
+}

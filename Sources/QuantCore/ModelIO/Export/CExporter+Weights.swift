@@ -115,7 +115,9 @@ extension CExporter {
         case .tensor: fields += ["  .blocks_per_row = 0u", "  .group_size = \(max(rowLength, 1))u"]
         case .channel: fields += ["  .blocks_per_row = 1u", "  .group_size = \(max(rowLength, 1))u"]
         case .group(let groupSize):
-            fields += ["  .blocks_per_row = \(layout.blockCount / channels)u", "  .group_size = \(groupSize)u"]
+            // A group at least a row long is the row: the same blocks, and always a uint32_t.
+            let size = max(min(groupSize, rowLength), 1)
+            fields += ["  .blocks_per_row = \(layout.blockCount / channels)u", "  .group_size = \(size)u"]
         }
         if !quantized.scales.isEmpty {
             arrays.append(

@@ -60,9 +60,10 @@ public enum CExporter {
         var arrays: [CArray] = []
         var weightsByNode: [Int: (weights: EncodedWeights, bias: String?)] = [:]
         var covered = Set<String>()
+        let layerIdentifiers = uniqueIdentifiers(graph.layers.map(\.name))
         for layer in graph.layers {
             guard let float = graph.initializers[layer.weightName] else { continue }
-            let prefix = "\(name)_\(identifier(layer.name))"
+            let prefix = "\(name)_\(layerIdentifiers[layer.name] ?? identifier(layer.name))"
             let encoded = try encodeWeights(
                 of: layer, float: float, quantized: model.report(for: layer.name)?.quantized, prefix: prefix, path: path
             )
@@ -77,9 +78,12 @@ public enum CExporter {
             covered.formUnion([layer.weightName, layer.biasName].compactMap { $0 })
         }
         var constants: [String] = []
-        for (initializer, tensor) in graph.initializers.sorted(by: { $0.key < $1.key })
-        where !covered.contains(initializer) {
-            let arrayName = "\(name)_const_\(identifier(initializer))"
+        let constantInitializers = graph.initializers.sorted(by: { $0.key < $1.key }).filter {
+            !covered.contains($0.key)
+        }
+        let constantIdentifiers = uniqueIdentifiers(constantInitializers.map(\.key))
+        for (initializer, tensor) in constantInitializers {
+            let arrayName = "\(name)_const_\(constantIdentifiers[initializer] ?? identifier(initializer))"
             constants.append(arrayName)
             let shape = tensor.shape.map(String.init).joined(separator: ", ")
             arrays.append(CArray(name: arrayName, comment: "\(initializer) [\(shape)] float32", floats: tensor.storage))
@@ -107,6 +111,11 @@ public enum CExporter {
         guard let logits = emitter.pointers[output.name], let outputShape = emitter.shapes[output.name] else {
             throw ModelIOError.incompatible(path: path, detail: "C export: output \(output.name) is never computed")
         }
+        let symbols = arrays.map(\.name) + emitter.buffers.map(\.name)
+        if let clash = Dictionary(grouping: symbols, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            throw ModelIOError.incompatible(
+                path: path, detail: "C export: two arrays would both be named \(clash); rename a layer or initializer")
+        }
         let export = CExport(
             name: name, header: "", source: "", arrays: arrays, inputCount: inputShape.reduce(1, *),
             outputCount: outputShape.reduce(1, *))
@@ -130,20 +139,43 @@ public enum CExporter {
         return result
     }
 
-    /// Writes `NAME.h` and `NAME.c` atomically into `folder`; returns their URLs.
+    /// Writes `NAME.h` and `NAME.c` atomically as a pair into `folder` (both are written, then
+    /// both renamed; on failure the old pair stays); returns their URLs.
     ///
     /// - Throws: `ModelIOError.exists` (before writing anything) when either exists and
-    ///   `overwrite` is false; `ModelIOError.writeFailed`.
+    ///   `overwrite` is false; `ModelIOError.writeFailed` (also for an empty name, or a
+    ///   destination that is not a regular file).
     @discardableResult
     public static func write(_ export: CExport, into folder: URL, overwrite: Bool) throws -> [URL] {
+        guard !export.name.isEmpty else {
+            throw ModelIOError.writeFailed(path: folder.path, reason: "the export needs a file name, not only a folder")
+        }
         let header = folder.appendingPathComponent("\(export.name).h")
         let source = folder.appendingPathComponent("\(export.name).c")
         for url in [header, source] where !overwrite && FileManager.default.fileExists(atPath: url.path) {
             throw ModelIOError.exists(path: url.relativePath)
         }
-        try AtomicFile.write(Data(export.header.utf8), to: header)
-        try AtomicFile.write(Data(export.source.utf8), to: source)
+        try AtomicFile.write([(Data(export.header.utf8), header), (Data(export.source.utf8), source)])
         return [header, source]
+    }
+
+    /// A distinct C identifier for each of `names`, in order: `identifier(name)`, then `_2`, `_3`, …
+    /// appended when an earlier name already maps to it (`fc-1`, `fc_1`, `fc.1` → `fc_1`, `fc_1_2`, `fc_1_3`).
+    static func uniqueIdentifiers(_ names: [String]) -> [String: String] {
+        var result: [String: String] = [:]
+        var used = Set<String>()
+        for name in names where result[name] == nil {
+            let base = identifier(name)
+            var candidate = base
+            var suffix = 2
+            while used.contains(candidate) {
+                candidate = "\(base)_\(suffix)"
+                suffix += 1
+            }
+            used.insert(candidate)
+            result[name] = candidate
+        }
+        return result
     }
 
     /// `text` as a C identifier: letters, digits and `_`, not starting with a digit.

@@ -6,6 +6,11 @@ struct QDQGraphBuilder {
     private var before: [Int: [Node]] = [:]
     private var after: [Int: [Node]] = [:]
     private var usedNames: Set<String>
+    /// How many node inputs read each value (so a weight's last reader is known in O(1), not by
+    /// scanning every node for each layer: that was quadratic on long chains).
+    private var readCount: [String: Int] = [:]
+    /// The node producing each value (node indices do not change until `finished()`).
+    private var producerOf: [String: Int] = [:]
 
     /// Starts from `graph`.
     init(_ graph: Graph) {
@@ -15,6 +20,10 @@ struct QDQGraphBuilder {
             names.formUnion(node.inputs)
             names.formUnion(node.outputs)
             names.insert(node.name)
+            for input in node.inputs { readCount[input, default: 0] += 1 }
+        }
+        for (index, node) in graph.nodes.enumerated() {
+            for output in node.outputs where producerOf[output] == nil { producerOf[output] = index }
         }
         usedNames = names
     }
@@ -35,8 +44,8 @@ struct QDQGraphBuilder {
                 name: freshName("\(layer.name)_weight_dequantize"), op: .dequantizeLinear(axis: encoding.axis),
                 inputs: [codesName, scaleName, zeroPointName], outputs: [output]))
         graph.nodes[layer.nodeIndex].inputs[1] = output
-        let stillRead =
-            graph.nodes.contains { $0.inputs.contains(base) } || graph.outputs.contains { $0.name == base }
+        readCount[base, default: 1] -= 1
+        let stillRead = readCount[base, default: 0] > 0 || graph.outputs.contains { $0.name == base }
         if !stillRead {
             graph.initializers[base] = nil
             graph.initializerTypes[base] = nil
@@ -46,7 +55,7 @@ struct QDQGraphBuilder {
     /// Routes `value` through `QuantizeLinear` → `DequantizeLinear` (→ `Clip` for widths other
     /// than 8 and 16 bits): its producer now writes `value_float` and the last step writes `value`.
     mutating func fakeQuantize(_ value: String, with parameters: ActivationQuantization) {
-        guard let producer = graph.nodes.firstIndex(where: { $0.outputs.contains(value) }),
+        guard let producer = producerOf[value],
             let slot = graph.nodes[producer].outputs.firstIndex(of: value)
         else { return }
         let floatName = freshName("\(value)_float"), codesName = freshName("\(value)_quantized")

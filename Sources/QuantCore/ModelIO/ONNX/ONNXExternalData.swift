@@ -80,6 +80,14 @@ struct ONNXExternalData {
         guard size == byteCount else {
             throw malformed("\(size) bytes at offset \(offset) of '\(location)'; the tensor's shape needs \(byteCount)")
         }
+        // The bytes are read, then converted to float32: both must fit the budget (issue 16.8).
+        let budget = MemoryBudget.bytes
+        guard size <= budget / 2 else {
+            throw ModelIOError.incompatible(
+                path: path,
+                detail: "tensor '\(Printable.name(name))': \(size) bytes of external data in '\(location)' is over "
+                    + "the memory budget of \(budget) bytes (a quarter of this machine's memory)")
+        }
         do {
             let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: real))
             defer { try? handle.close() }
@@ -112,5 +120,32 @@ struct ONNXExternalData {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
         return String(cString: resolved)
+    }
+}
+
+extension ONNXModel {
+    /// The side files the ONNX model at `url` keeps tensor data in (`location` of its
+    /// initializers' and Constant nodes' external data), resolved next to the model, each once,
+    /// in order of first use; empty for a model without external data or that cannot be decoded
+    /// (loading it reports why). Digests of a model cover these files too (issue 16.13).
+    public static func externalDataFiles(forModelAt url: URL) -> [URL] {
+        guard let data = try? Data(contentsOf: url, options: .mappedIfSafe),
+            let model = try? Onnx_ModelProto(serializedBytes: data)
+        else { return [] }
+        var tensors = model.graph.initializer
+        for node in model.graph.node {
+            tensors += node.attribute.filter { $0.hasT }.map(\.t)
+        }
+        var seen = Set<String>()
+        var files: [URL] = []
+        let folder = url.deletingLastPathComponent()
+        for tensor in tensors where tensor.dataLocation == .external || !tensor.externalData.isEmpty {
+            guard let location = tensor.externalData.first(where: { $0.key == "location" })?.value,
+                !location.isEmpty, !location.hasPrefix("/"), !location.split(separator: "/").contains(".."),
+                seen.insert(location).inserted
+            else { continue }
+            files.append(folder.appendingPathComponent(location))
+        }
+        return files
     }
 }

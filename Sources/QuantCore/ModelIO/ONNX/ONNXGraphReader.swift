@@ -10,6 +10,11 @@ import Foundation
 /// become int64 initializers named `<output>__<operand>`; constant operands that the engine
 /// keeps as attributes (ReduceMean's axes from opset 18) are folded in.
 struct ONNXGraphReader {
+    /// The newest ONNX IR version read (IR 11 is ONNX 1.18); newer files are refused, not guessed at.
+    static let newestIRVersion: Int64 = 11
+    /// The newest default-domain operator set read (opset 23 is ONNX 1.18).
+    static let newestOpset: Int64 = 23
+
     /// The file, for errors.
     let path: String
     /// The version of the default (`ai.onnx`) operator set the model imports.
@@ -36,6 +41,15 @@ struct ONNXGraphReader {
             throw ModelIOError.malformed(path: path, detail: "the file holds no graph (is it an ONNX model?)")
         }
         let defaultDomain = model.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }
+        guard model.irVersion <= newestIRVersion else {
+            throw ModelIOError.malformed(
+                path: path,
+                detail: "IR version \(model.irVersion) is newer than this quantdash reads (up to \(newestIRVersion))")
+        }
+        if let version = defaultDomain?.version, version > newestOpset {
+            throw ModelIOError.malformed(
+                path: path, detail: "operator set \(version) is newer than this quantdash reads (up to \(newestOpset))")
+        }
         // IR versions before 3 had no opset_import and implied operator set 1.
         var reader = ONNXGraphReader(path: path, opset: defaultDomain.map { Int(truncatingIfNeeded: $0.version) } ?? 1)
         reader.externalData = folder.map { ONNXExternalData(path: path, folder: $0) }
@@ -64,7 +78,18 @@ struct ONNXGraphReader {
         }
         let inputs = try proto.input.filter { initializers[$0.name] == nil }.map(valueInfo)
         let outputs = try proto.output.map(valueInfo)
+        var nodeIndexByName: [String: Int] = [:]
         for (index, node) in proto.node.enumerated() {
+            // Plans, reports and onnxruntime tell nodes apart by name: two with one name are refused.
+            if !node.name.isEmpty {
+                if let first = nodeIndexByName[node.name] {
+                    throw ModelIOError.malformed(
+                        path: path,
+                        detail: "nodes #\(first) and #\(index) are both named '\(Printable.name(node.name))'; "
+                            + "node names must be unique")
+                }
+                nodeIndexByName[node.name] = index
+            }
             try appendNode(node, index: index)
         }
         let outputNames = Set(outputs.map(\.name))
@@ -84,6 +109,18 @@ struct ONNXGraphReader {
             graph = try unsorted.validated()
         } catch let error as GraphError {
             throw ModelIOError.invalidGraph(path: path, error)
+        }
+        // A layer's weight and bias are what quantization works on: they must be floating point
+        // (an int64 Gemm weight would be quantized as if it were float and exported as such).
+        for layer in graph.layers {
+            for name in [layer.weightName, layer.biasName].compactMap({ $0 }) {
+                if let type = graph.initializerTypes[name], type != .float64 {
+                    throw ModelIOError.unsupportedDataType(
+                        path: path, tensor: name,
+                        dataType: "\(ONNXTensorCoding.dataTypeName(Int32(type.rawValue))) for a \(layer.opName) weight "
+                            + "(float or double expected)")
+                }
+            }
         }
         if !legacyChecks.isEmpty {
             let ranks = ONNXRankInference.ranks(in: graph)
