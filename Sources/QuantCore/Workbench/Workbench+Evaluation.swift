@@ -70,8 +70,8 @@ extension Workbench {
     /// `nil` when the run fails or every value is finite. Keeps every value of one sample.
     public func firstNonFiniteNode(sample: Int, model: QuantizedModel?) -> String? {
         guard heldOut.count > 0 else { return nil }
-        let images = heldOut.subset(min(max(sample, 0), heldOut.count - 1)..<min(max(sample, 0), heldOut.count - 1) + 1)
-            .images
+        let index = min(max(sample, 0), heldOut.count - 1)
+        guard let images = try? heldOut.images(in: index..<(index + 1)) else { return nil }
         if images.storage.contains(where: { !$0.isFinite }) { return "the input" }
         let produced = Set(graph.nodes.flatMap(\.outputs).filter { !$0.isEmpty })
         guard

@@ -91,7 +91,7 @@ import Testing
         let dataset = try DatasetLoader.load(path: npz.path, options: options)
         #expect(dataset.count == 10)
         #expect(dataset.labels == Array(0..<10))
-        #expect(dataset.images.storage[784 * 9] == Float(9) / 255)
+        #expect(try dataset.images.storage[784 * 9] == Float(9) / 255)
         let archive = try NumPyArchive(contentsOf: npz)
         #expect(try archive.array(named: "x", rowLimit: 10).shape == [10, 784])
         #expect(try archive.array(named: "x", rowLimit: 200_000).shape == [100_000, 784])
