@@ -100,7 +100,8 @@ public struct Keymap: Sendable, Equatable {
         KeyBinding(
             (1...8).map { .character(Character(String($0))) }, .setBitWidth(8), "set bits per weight", group: .editing,
             keyLabel: "1-8"),
-        KeyBinding([.character("s")], .cycleScheme, "next scheme", group: .editing, hint: "scheme"),
+        KeyBinding([.character("s")], .cycleScheme, "next scheme (bit width kept)", group: .editing, hint: "scheme"),
+        KeyBinding([.character("S")], .cycleSchemeBackward, "previous scheme", group: .editing),
         KeyBinding(
             [.character("g")], .cycleGranularity, "next granularity (tensor, channel, group)", group: .editing,
             hint: "gran"),
