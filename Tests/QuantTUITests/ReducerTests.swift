@@ -186,7 +186,7 @@ import Testing
         Self.press([.character("4"), .character("q"), .character("y")], &state)
         #expect(state.overlay == .prompt(Prompt(.saveName)))
         let effects = Self.press("int4".map { .character($0) } + [.enter], &state)
-        #expect(effects == [.save(name: "int4", overwrite: false)])
+        #expect(effects == [.save(name: "int4", overwrite: .never)])
         #expect(Reducer.reduce(&state, .saved(name: "int4", message: "saved")) == [.quit])
         #expect(state.sessionName == "int4" && !state.hasUnsavedChanges)
     }

@@ -37,7 +37,7 @@ public final class DashboardView: @unchecked Sendable {
             hints: Keymap.standard.hints.map {
                 (key: KeyNames.name($0.key, isUnicode: capabilities.isUnicode), label: $0.label)
             },
-            message: statusMessage(state)?.text, isError: statusMessage(state)?.isError ?? false, glyphs: glyphs
+            message: statusMessage(state).map { glyphs.text($0.text) }, isError: statusMessage(state)?.isError ?? false, glyphs: glyphs
         ).render(in: layout.status, into: &buffer)
         if let overlay = state.overlay {
             OverlayView(

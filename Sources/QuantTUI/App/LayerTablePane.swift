@@ -47,7 +47,7 @@ struct LayerTablePane: Widget {
             return [
                 layer.name, layer.opName, layer.weightShape.map(String.init).joined(separator: "×"),
                 Formatting.grouped(layer.parameterCount), settings.bitWidthLabel, settings.schemeLabel,
-                settings.granularityLabel, settings.pruningLabel,
+                settings.granularityLabel, glyphs.text(settings.pruningLabel),
                 settings.activationLabel == "float" ? "—" : settings.activationLabel,
                 report.map { String(format: "%.1f%%", $0.metrics.sparsity * 100) } ?? "…", sqnr,
                 report.map { Formatting.grouped($0.size.quantizedBytes) } ?? "…",
