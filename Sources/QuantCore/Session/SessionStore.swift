@@ -176,6 +176,10 @@ public struct SessionStore: Sendable {
         } catch let error as SessionError {
             throw error.inFile(file)
         }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw SessionError.writeFailed(file: file, reason: "\(folder.relativePath) is a file, not a folder")
+        }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {

@@ -159,6 +159,9 @@ public final class DashboardApp {
                 do {
                     try persistence.autosave(state: state)
                     if state.autosaveFailure != nil { dispatch(.autosaveFinished(failure: nil)) }
+                } catch SessionError.writeFailed(_, let reason) {
+                    // The file name is long and says little; the folder and the reason fit the bar.
+                    dispatch(.autosaveFinished(failure: "\(persistence.folderName)/: \(reason)"))
                 } catch {
                     dispatch(.autosaveFinished(failure: DashboardApp.describe(error)))
                 }

@@ -3,7 +3,9 @@ import QuantCore
 
 extension Reducer {
     /// The granularities `g` cycles through.
-    static let granularityCycle: [Granularity] = [.tensor, .channel, .group(size: 32), .group(size: 128)]
+    static let granularityCycle: [Granularity] = [
+        .tensor, .channel, .group(size: 32), .group(size: 64), .group(size: 128),
+    ]
 
     /// Applies an editing intent to every edit target, recording undo, and asks to re-quantize.
     static func edit(_ state: inout AppState, _ action: Action) -> [Effect] {
@@ -82,8 +84,16 @@ extension Reducer {
             next.scheme = scheme
             next.bitWidth = clamp(chosenBitWidth ?? settings.bitWidth ?? 8, to: scheme.allowedBitWidths)
         case .cycleGranularity:
-            let index = granularityCycle.firstIndex(of: settings.granularity) ?? granularityCycle.count - 1
-            next.granularity = granularityCycle[(index + 1) % granularityCycle.count]
+            if case .group(let size) = settings.granularity, !granularityCycle.contains(settings.granularity) {
+                // A group size from a preset (e.g. 256) goes on to the next larger one in the cycle.
+                next.granularity =
+                    granularityCycle.first {
+                        if case .group(let other) = $0 { return other > size } else { return false }
+                    } ?? .tensor
+            } else {
+                let index = granularityCycle.firstIndex(of: settings.granularity) ?? granularityCycle.count - 1
+                next.granularity = granularityCycle[(index + 1) % granularityCycle.count]
+            }
             if next.bitWidth == nil { next.bitWidth = 8 }
         case .increasePruning(let isCoarse), .decreasePruning(let isCoarse):
             let step = PruningStep(maxMagnitude: maxMagnitude)

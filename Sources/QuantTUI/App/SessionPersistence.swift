@@ -82,10 +82,14 @@ public final class SessionPersistence: DashboardPersistence {
             let date =
                 summary.updatedAt.map { Timestamp.string(from: $0).prefix(16).replacingOccurrences(of: "T", with: " ") }
                 ?? ""
+            // The model column: another model's preset is marked, loading it asks first.
+            let modelPath = summary.model ?? "?"
+            let shown = URL(fileURLWithPath: modelPath).lastPathComponent
+            let modelColumn = (modelPath == model.path ? shown : "\(shown) (other)")
             return PresetListing(
                 name: summary.name,
-                label:
-                    "\(summary.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(top1)  \(size) \(ratio)  \(date)"
+                label: "\(summary.name.padding(toLength: 18, withPad: " ", startingAt: 0)) "
+                    + "\(modelColumn.padding(toLength: 18, withPad: " ", startingAt: 0)) \(top1)  \(size) \(ratio)  \(date)"
             )
         }
     }
