@@ -101,13 +101,16 @@ struct DashboardCommand: ParsableCommand {
             options.data = preset.data.path
             options.labels = preset.data.labelsPath
         }
-        for (kind, path) in [("model", options.model), ("data", options.data)] + [options.labels].compactMap({
-            $0.map { ("labels", $0) }
-        }) where BundledModel(commandLineName: path) == nil && path != "demo" {
+        for (kind, path) in [("model", options.model), ("data", options.data)]
+            + [options.labels].compactMap({
+                $0.map { ("labels", $0) }
+            }) where BundledModel(commandLineName: path) == nil && path != "demo"
+        {
             guard FileManager.default.fileExists(atPath: path) else {
                 throw CLIError(
                     message: "preset \(session): its \(kind) file \(path) does not exist "
-                        + "(recorded in \(store.folder.relativePath)/\(session).json; pass --\(kind) to use another file)")
+                        + "(recorded in \(store.folder.relativePath)/\(session).json; pass --\(kind) to use another file)"
+                )
             }
         }
         return options

@@ -105,7 +105,8 @@ struct ExportCommand: ParsableCommand {
             return "wrote \(out): ONNX QDQ model of \(inputs.model), \(dequantizers) DequantizeLinear nodes; "
                 + (fallbacks.isEmpty ? "no float fallbacks" : "float fallback layers: \(fallbacks)")
         case .c(let export):
-            return "wrote \(result.files.map(\.relativePath).joined(separator: " and ")): C99 model of \(inputs.model), "
+            return
+                "wrote \(result.files.map(\.relativePath).joined(separator: " and ")): C99 model of \(inputs.model), "
                 + "\(export.flashBytes) bytes of flash (\(Formatting.bytes(export.flashBytes)))"
         case .report(let text):
             let lineCount = text.split(separator: "\n", omittingEmptySubsequences: false).count - 1

@@ -32,7 +32,8 @@ import Testing
         let model = try FileReference.bundled(bundled)
         let data = try FileReference.demoHeldOut()
         let store = SessionStore(
-            folder: folder, autosaveSlot: AutosaveSlot(modelSHA: model.sha256, dataSHA: data.sha256, processID: process))
+            folder: folder, autosaveSlot: AutosaveSlot(modelSHA: model.sha256, dataSHA: data.sha256, processID: process)
+        )
         let persistence = SessionPersistence(
             store: store, model: model, data: data, workbench: workbench,
             now: { Date(timeIntervalSince1970: 1_800_000_000 + clock) })

@@ -80,4 +80,42 @@ import Testing
         #expect(!buffer.lines.joined().contains("|w| < 0.04"))
         #expect(GlyphSet.unicode.text("|w| ≤ 0.04") == "|w| ≤ 0.04")
     }
+
+    @Test func theMessageLogKeepsEveryMessageInFull() {
+        var state = ReducerTests.state()
+        let long = "a message far longer than any status bar could show " + String(repeating: "x", count: 150)
+        _ = Reducer.reduce(&state, .failed(long))
+        Self.press([.character("u")], &state)  // "nothing to undo"
+        #expect(state.messageLog.map(\.text) == [long, "nothing to undo"])
+        Self.press([.character("m")], &state)
+        #expect(state.overlay == .messages)
+        var buffer = ScreenBuffer(size: Size(width: 100, height: 30))
+        OverlayView(overlay: .messages, glyphs: .unicode, isUnicode: true, messages: state.messageLog)
+            .render(in: buffer.area, into: &buffer)
+        let screen = buffer.lines.joined(separator: " ").replacingOccurrences(of: "│", with: " ")
+        let words = screen.split(separator: " ")
+        #expect(words.contains(Substring(String(repeating: "x", count: 150))) || screen.contains("xxxxxxxx"))
+        #expect(screen.contains("nothing to undo"))
+        Self.press([.escape], &state)
+        #expect(state.overlay == nil)
+    }
+
+    @Test func theStatusBarHintsReachSaveLoadAndExportAt100Columns() {
+        let hints = Keymap.standard.hints
+        var buffer = ScreenBuffer(size: Size(width: 100, height: 1))
+        StatusBarView(sessionName: "unsaved session", hasUnsavedChanges: true, hints: hints)
+            .render(in: buffer.area, into: &buffer)
+        for hint in ["? help", "q quit", "w save", "o load", "e export"] {
+            #expect(buffer.lines[0].contains(hint), "\(buffer.lines[0])")
+        }
+    }
+
+    @Test func at80ColumnsTheTableKeepsTheSparsityColumn() {
+        var state = ReducerTests.state()
+        state.screenSize = Size(width: 80, height: 24)
+        var buffer = ScreenBuffer(size: Size(width: 80, height: 7))
+        LayerTablePane(state: state, glyphs: .unicode).render(in: buffer.area, into: &buffer)
+        #expect(buffer.lines[1].contains("sparsity"), "\(buffer.lines[1])")
+        #expect(buffer.lines[1].contains("bits") && buffer.lines[1].contains("bytes"))
+    }
 }

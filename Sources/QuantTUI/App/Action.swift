@@ -56,6 +56,8 @@ public enum Action: Sendable, Equatable {
     case toggleHistogramScale
     /// Show or hide the key help.
     case toggleHelp
+    /// Show or hide the message log.
+    case toggleMessageLog
     /// Open the prompt for an exact pruning threshold.
     case openThresholdPrompt
     /// Open the prompt for a target sparsity.

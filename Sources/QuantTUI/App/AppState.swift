@@ -39,6 +39,8 @@ public struct AppState: Sendable, Equatable {
     public var hasUnsavedChanges = false
     /// A one-line message for the status bar.
     public var message: StatusMessage?
+    /// The last status messages, oldest first, in full (`m` shows them).
+    public var messageLog: [StatusMessage] = []
     /// Why the last autosave failed, until one succeeds (shown in the status bar).
     public var autosaveFailure: String?
     /// The sessions folder as shown in dialogs (`Sessions`, or `--sessions-folder`).

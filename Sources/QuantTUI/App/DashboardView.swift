@@ -37,11 +37,13 @@ public final class DashboardView: @unchecked Sendable {
             hints: Keymap.standard.hints.map {
                 (key: KeyNames.name($0.key, isUnicode: capabilities.isUnicode), label: $0.label)
             },
-            message: statusMessage(state).map { glyphs.text($0.text) }, isError: statusMessage(state)?.isError ?? false, glyphs: glyphs
+            message: statusMessage(state).map { glyphs.text($0.text) }, isError: statusMessage(state)?.isError ?? false,
+            glyphs: glyphs
         ).render(in: layout.status, into: &buffer)
         if let overlay = state.overlay {
             OverlayView(
-                overlay: overlay, glyphs: glyphs, isUnicode: capabilities.isUnicode, sessionName: state.sessionName
+                overlay: overlay, glyphs: glyphs, isUnicode: capabilities.isUnicode, sessionName: state.sessionName,
+                messages: state.messageLog
             ).render(in: screen, into: &buffer)
         }
         if !capabilities.isUnicode {

@@ -19,7 +19,7 @@ struct LayerTablePane: Widget {
         TableColumn(title: "gran", width: .fixed(9), priority: 80),
         TableColumn(title: "prune", width: .fixed(11), priority: 70),
         TableColumn(title: "act", width: .fixed(5), alignment: .right, priority: 35),
-        TableColumn(title: "sparsity", width: .fixed(8), alignment: .right, priority: 60),
+        TableColumn(title: "sparsity", width: .fixed(8), alignment: .right, priority: 72),
         TableColumn(title: "SQNR dB", width: .fixed(8), alignment: .right, priority: 75),
         TableColumn(title: "bytes", width: .fixed(10), alignment: .right, priority: 85),
     ]

@@ -10,6 +10,8 @@ public enum Overlay: Sendable, Equatable {
     case choice(Choice)
     /// A yes/no/cancel question.
     case confirm(Confirmation)
+    /// The message log: the last status messages in full.
+    case messages
 }
 
 /// A one-line text prompt and what its answer is for.

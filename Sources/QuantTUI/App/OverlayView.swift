@@ -8,6 +8,8 @@ struct OverlayView: Widget {
     var isUnicode: Bool
     /// The session's preset name, if it has one (named by the quit question).
     var sessionName: String? = nil
+    /// The message log (shown by `.messages`).
+    var messages: [StatusMessage] = []
 
     func render(in area: Rect, into buffer: inout ScreenBuffer) {
         switch overlay {
@@ -38,6 +40,13 @@ struct OverlayView: Widget {
             DialogView(
                 title: title, lines: [explanation], options: choice.labels, selectedOption: choice.selected,
                 footer: "Enter choose · Esc cancel", maximumWidth: 76, glyphs: glyphs
+            ).render(in: area, into: &buffer)
+        case .messages:
+            let shown = messages.suffix(max(area.height - 6, 1))
+            DialogView(
+                title: "Messages",
+                lines: shown.isEmpty ? ["no messages yet"] : shown.map { ($0.isError ? "! " : "  ") + $0.text },
+                footer: "newest last · Esc closes", maximumWidth: 96, glyphs: glyphs
             ).render(in: area, into: &buffer)
         case .confirm(let question):
             let (title, lines, footer) = Self.text(for: question, sessionName: sessionName)

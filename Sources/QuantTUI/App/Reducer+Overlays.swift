@@ -43,6 +43,8 @@ extension Reducer {
             }
         case .confirm(let question):
             return answer(&state, question, key: key)
+        case .messages:
+            if [.escape, .character("m"), .character("q"), .enter].contains(key) { state.overlay = nil }
         }
         return []
     }
@@ -86,7 +88,8 @@ extension Reducer {
             return [.load(name: value)]
         case .exportFormat:
             guard let format = ExportFormat(rawValue: value) else { return [] }
-            let base = state.sessionName ?? URL(fileURLWithPath: state.modelName).deletingPathExtension().lastPathComponent
+            let base =
+                state.sessionName ?? URL(fileURLWithPath: state.modelName).deletingPathExtension().lastPathComponent
             state.overlay = .prompt(
                 Prompt(.exportPath(format), text: format.defaultFileName(base: base), folder: state.workingFolder))
             return []

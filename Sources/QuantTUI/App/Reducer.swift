@@ -6,6 +6,20 @@ import QuantCore
 public enum Reducer {
     /// Applies `action` to `state` and returns the work to do.
     public static func reduce(_ state: inout AppState, _ action: Action, keymap: Keymap = .standard) -> [Effect] {
+        let before = state.message
+        let effects = apply(&state, action, keymap: keymap)
+        if let message = state.message, message != before {
+            state.messageLog.append(message)
+            if state.messageLog.count > maximumLogLength { state.messageLog.removeFirst() }
+        }
+        return effects
+    }
+
+    /// Messages the log keeps.
+    static let maximumLogLength = 50
+
+    /// `reduce` without the message log.
+    static func apply(_ state: inout AppState, _ action: Action, keymap: Keymap) -> [Effect] {
         switch action {
         case .moveSelection(let delta):
             select(&state, state.selectedIndex + delta)
@@ -53,6 +67,8 @@ public enum Reducer {
             state.histogramScale = state.histogramScale == .linear ? .log : .linear
         case .toggleHelp:
             state.overlay = state.overlay == nil ? .help(offset: 0) : nil
+        case .toggleMessageLog:
+            state.overlay = state.overlay == nil ? .messages : nil
         case .openThresholdPrompt:
             state.overlay = .prompt(pruningPrompt(state, .pruningThreshold))
         case .openSparsityPrompt:

@@ -35,14 +35,18 @@ import Testing
         let rows = text.split(separator: "\n").filter { $0.hasPrefix("| `fc") }
         #expect(rows.count == 3)
         let header = text.split(separator: "\n").first { $0.hasPrefix("| layer |") }.map(String.init) ?? ""
-        let columns = { (line: Substring) in line.replacingOccurrences(of: #"\|"#, with: "").filter { $0 == "|" }.count }
+        let columns = { (line: Substring) in line.replacingOccurrences(of: #"\|"#, with: "").filter { $0 == "|" }.count
+        }
         for row in rows { #expect(columns(row) == columns(Substring(header)), "\(row)") }
         #expect(rows[0].contains(#"\|w\| ≤ 0.04"#))
         // No plan file was given (the dashboard): the Reproduce section writes the plan out first.
         #expect(text.contains("cat > plan.json <<'QUANTDASH_PLAN'\n{"))
-        #expect(text.contains("QUANTDASH_PLAN\nquantdash eval --model demo-mlp --data demo --scale 1/255 --plan plan.json\n"))
-        let json = try #require(text.components(separatedBy: "<<'QUANTDASH_PLAN'\n").last?
-            .components(separatedBy: "QUANTDASH_PLAN\n").first)
+        #expect(
+            text.contains(
+                "QUANTDASH_PLAN\nquantdash eval --model demo-mlp --data demo --scale 1/255 --plan plan.json\n"))
+        let json = try #require(
+            text.components(separatedBy: "<<'QUANTDASH_PLAN'\n").last?
+                .components(separatedBy: "QUANTDASH_PLAN\n").first)
         #expect(try QuantPlan.decoded(from: Data(json.utf8), file: "report.md") == plan)
     }
 

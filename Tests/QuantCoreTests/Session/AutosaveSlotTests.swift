@@ -13,7 +13,8 @@ import Testing
     static let deadProcess: Int32 = 2_147_483_000
 
     private func store(_ folder: URL, model: String = mlp, process: Int32) -> SessionStore {
-        SessionStore(folder: folder, autosaveSlot: AutosaveSlot(modelSHA: model, dataSHA: Self.data, processID: process))
+        SessionStore(
+            folder: folder, autosaveSlot: AutosaveSlot(modelSHA: model, dataSHA: Self.data, processID: process))
     }
 
     private func preset(model: String, seconds: Double) -> SessionPreset {
@@ -30,7 +31,8 @@ import Testing
         try first.autosave(preset(model: Self.mlp, seconds: 1))
         try second.autosave(preset(model: Self.mlp, seconds: 2))
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
-        #expect(names == [".autosave-aaaaaaaaaaaa-bbbbbbbbbbbb-100.json", ".autosave-aaaaaaaaaaaa-bbbbbbbbbbbb-200.json"])
+        #expect(
+            names == [".autosave-aaaaaaaaaaaa-bbbbbbbbbbbb-100.json", ".autosave-aaaaaaaaaaaa-bbbbbbbbbbbb-200.json"])
         #expect(try first.loadAutosave()?.updatedAt == SessionTestPresets.date(1))
         #expect(try second.loadAutosave()?.updatedAt == SessionTestPresets.date(2))
         #expect(SessionStore.autosaves(ofProcess: 200, in: folder).map(\.lastPathComponent) == [names[1]])

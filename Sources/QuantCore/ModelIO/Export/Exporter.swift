@@ -144,7 +144,9 @@ public enum Exporter {
     @discardableResult
     public static func export(_ request: ExportRequest, using workbench: Workbench) throws -> ExportResult {
         let target = try destination(request.format, path: request.path, modelPath: request.model.path)
-        if !request.overwrite, let existing = target.files.first(where: { FileManager.default.fileExists(atPath: $0.path) }) {
+        if !request.overwrite,
+            let existing = target.files.first(where: { FileManager.default.fileExists(atPath: $0.path) })
+        {
             throw ModelIOError.exists(path: existing.relativePath)
         }
         let url = URL(fileURLWithPath: request.path)
