@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end check of the dashboard in a real terminal (tmux): it starts on the demo, reacts to
 # keys, survives resizes, quits cleanly with the terminal restored, survives `kill -9` (the
-# supervising parent restores the terminal; the restart offers the autosave), forwards SIGTERM,
-# and refuses unusable terminals.
+# supervising parent restores the terminal and says what the autosave holds; the restart offers
+# it), forwards SIGTERM, keeps presets with their model (--session, o on another model's
+# preset), discards the autosave on an explicit "quit without saving", and refuses unusable
+# terminals.
 # Usage: Scripts/e2e_dashboard.sh [path/to/quantdash]
 set -euo pipefail
 binary=${1:-.build/release/quantdash}
@@ -53,13 +55,17 @@ tmux -L "$socket" send-keys -t e2e '?'
 wait_for "Esc/? closes"
 tmux -L "$socket" send-keys -t e2e Escape w
 wait_for "Save session preset"
-tmux -L "$socket" send-keys -t e2e e 2 e Enter
+tmux -L "$socket" send-keys -t e2e -l 'x y'
+tmux -L "$socket" send-keys -t e2e C-u e 2 e Enter
 wait_for_line 'saved .*Sessions/e2e\.json'   # not just "saved ": the dialog says "saved as"
 [ -f Sessions/e2e.json ] || fail "Sessions/e2e.json was not written"
+cp Sessions/e2e.json "$work/e2e-preset.json"
 tmux -L "$socket" send-keys -t e2e 3 q
 wait_for "unsaved changes"
+wait_for "n discard changes and quit"
 tmux -L "$socket" send-keys -t e2e n
 wait_for "[exit 0]"
+ls Sessions/.autosave* >/dev/null 2>&1 && fail "quitting without saving left an autosave: $(ls -a Sessions)"
 wait_for "tty-restored"   # the shell's echo mode is back: the terminal was restored
 echo "e2e: dashboard starts, edits, resizes, saves and quits cleanly"
 
@@ -73,7 +79,7 @@ type_line "clear; '$binary'; echo \"[exit \$?]\""
 wait_for "float     top-1  95.80 %"
 tmux -L "$socket" send-keys -t k9 4 j 2 j ']' ']'
 wait_for_line 'fc3 .*\|w\| ≤ 0\.00'
-[ -f Sessions/.autosave.json ] || fail "no autosave after the edits"
+ls Sessions/.autosave-*.json >/dev/null 2>&1 || fail "no autosave after the edits"
 # The pane's shell runs the supervisor, whose child is the dashboard (what `pgrep -n quantdash`
 # finds when only one is running; here we go through the pane so parallel runs cannot interfere).
 dashboard_pid() {
@@ -85,6 +91,7 @@ dashboard=$(dashboard_pid) || fail "no dashboard process under a quantdash super
 kill -9 "$dashboard"
 wait_for "[exit 137]"
 wait_for "ended by SIGKILL; the terminal was restored"
+wait_for "autosaved in Sessions/.autosave-"
 expect_terminal_restored
 type_line "clear; head -1"
 type_line "typed-back"
@@ -109,6 +116,47 @@ wait_for "shell-ok-42"
 echo "e2e: after kill -9 the terminal works without stty sane and the restart restores every edit; SIGTERM is forwarded"
 pane=e2e
 
+# Presets keep their model: `--session e2e` opens demo-mlp even without --model; loading the MLP
+# preset into a CNN session asks first and says which layers match; kill -9 with nothing changed
+# reports that nothing was autosaved.
+pane=ses
+rm -rf Sessions
+mkdir -p Sessions
+cp "$work/e2e-preset.json" Sessions/e2e.json 2>/dev/null || true
+tmux -L "$socket" new-session -d -s ses -x 100 -y 30 "env TERM=tmux-256color LANG=C.UTF-8 PS1='$ ' bash --norc --noprofile -i"
+wait_for '$'
+type_line "clear; '$binary' --model demo-cnn; echo \"[exit \$?]\""
+wait_for "quantdash · demo-cnn"
+tmux -L "$socket" send-keys -t ses o
+wait_for "Load session preset"
+tmux -L "$socket" send-keys -t ses Enter
+wait_for "was made for demo-mlp"
+wait_for "Layers of this model with its names: fc1, fc2."
+tmux -L "$socket" send-keys -t ses y
+wait_for "to 2 matching layers: fc1, fc2; not saved"
+wait_for_line 'unsaved session'
+tmux -L "$socket" send-keys -t ses q y
+wait_for "Save session preset"
+tmux -L "$socket" send-keys -t ses -l e2e
+tmux -L "$socket" send-keys -t ses Enter
+wait_for "holds another model: demo-mlp"
+tmux -L "$socket" send-keys -t ses n
+wait_for "kept as it was"
+grep -q '"path" : "demo-mlp"' Sessions/e2e.json || fail "the MLP preset was overwritten: $(head -20 Sessions/e2e.json)"
+tmux -L "$socket" send-keys -t ses q
+wait_for "n discard changes and quit"
+tmux -L "$socket" send-keys -t ses n
+wait_for "[exit 0]"
+type_line "clear; '$binary' --session e2e; echo \"[exit \$?]\""
+wait_for "quantdash · demo-mlp"
+wait_for "opened preset e2e"
+dashboard=$(dashboard_pid) || fail "no dashboard process under a quantdash supervisor in the pane"
+kill -9 "$dashboard"
+wait_for "[exit 137]"
+wait_for "Nothing was autosaved in"
+echo "e2e: presets open with their own model, another model's preset is applied only when confirmed and never overwritten silently"
+pane=e2e
+
 for term in dumb nonexistent; do
     out=$(TERM=$term script -qec "$binary" /dev/null 2>&1 || true)
     echo "$out" | grep -q "terminal \"$term\"" || { echo "e2e: FAIL: TERM=$term gave: $out"; exit 1; }
@@ -116,4 +164,4 @@ done
 out=$(env -u TERM script -qec "$binary" /dev/null 2>&1 || true)
 echo "$out" | grep -qi "TERM" || { echo "e2e: FAIL: unset TERM gave: $out"; exit 1; }
 echo "e2e: unusable terminals are refused with one line"
-echo "e2e: 3 passed, 0 failed"
+echo "e2e: 4 passed, 0 failed"

@@ -38,19 +38,19 @@ struct DashboardCommand: ParsableCommand {
     var cacheBudget = ByteSize(bytes: Workbench.defaultActivationCacheBytes)
 
     func run() throws {
-        if !TerminalSupervisor.isSupervisedChild(),
-            let outcome = TerminalSupervisor.runSupervisedChild(arguments: CommandLine.arguments)
-        {
+        let isSupervised = TerminalSupervisor.isSupervisedChild()
+        if !isSupervised, let outcome = TerminalSupervisor.runSupervisedChild(arguments: CommandLine.arguments) {
             if let signal = outcome.signal {
                 let restored = outcome.restoredTerminal ? "; the terminal was restored" : ""
                 let line =
                     "quantdash: the dashboard was ended by \(TerminalSupervisor.signalName(signal))\(restored). "
-                    + "Changes are autosaved in \(sessionsFolder)/\(SessionStore.autosaveFileName): "
-                    + "start quantdash again to restore them.\n"
+                    + autosaveReport(ownerProcess: getpid()) + "\n"
                 FileHandle.standardError.write(Data(line.utf8))
             }
             throw ExitCode(outcome.status)
         }
+        let folder = URL(fileURLWithPath: sessionsFolder, isDirectory: true)
+        let inputs = try inputsOpening(session, in: SessionStore(folder: folder))
         let modelChoice = try inputs.modelChoice()
         let dataChoice = try inputs.dataChoice()
         let graph = try modelChoice.load()
@@ -61,19 +61,29 @@ struct DashboardCommand: ParsableCommand {
             sampleElementCount: workbench.heldOut.sampleElementCount, limit: 250)
         workbench.activationCacheBytes = cacheBudget.bytes
         var state = AppState(layers: workbench.layers, modelName: modelChoice.name, dataName: dataChoice.name)
+        state.sessionsFolder = sessionsFolder
+        state.workingFolder = FileManager.default.currentDirectoryPath
         for layer in workbench.layers {
             let weights = graph.initializers[layer.weightName]?.storage ?? []
             state.maxMagnitudes[layer.name] = weights.reduce(0) { max($0, abs($1)) }
         }
-        let store = SessionStore(folder: URL(fileURLWithPath: sessionsFolder, isDirectory: true))
+        let model = try modelChoice.reference()
+        let data = try dataChoice.reference()
+        // The autosave belongs to this model, this data and this running dashboard: the
+        // supervisor's process when supervised (it reports the file if the dashboard is killed).
+        let slot = AutosaveSlot(
+            modelSHA: model.sha256, dataSHA: data.sha256, processID: isSupervised ? getppid() : getpid())
         let persistence = SessionPersistence(
-            store: store, model: try modelChoice.reference(), data: try dataChoice.reference(), workbench: workbench)
+            store: SessionStore(folder: folder, autosaveSlot: slot), model: model, data: data, workbench: workbench,
+            evalArguments: inputs.evalArguments())
         if let session {
-            let (plan, warning) = try persistence.load(name: session, layerNames: workbench.layerNames)
-            state.plan = plan
-            state.sessionName = session
-            state.message =
-                warning.map { StatusMessage($0, isError: true) } ?? StatusMessage("opened preset \(session)")
+            let loaded = try persistence.load(name: session, layerNames: workbench.layerNames)
+            if let other = loaded.otherModel {
+                throw CLIError(
+                    message: "preset \(session) was made for model \(other), not \(inputs.model): leave out --model "
+                        + "to open it with its own model, or load it with o in the dashboard to apply it to this one")
+            }
+            Reducer.open(&state, loaded)
         }
         let backend: NcursesBackend
         do {
@@ -84,6 +94,50 @@ struct DashboardCommand: ParsableCommand {
         let app = DashboardApp(workbench: workbench, backend: backend, state: state, persistence: persistence)
         app.run()
         backend.stop()
+    }
+
+    /// The model and data options, with `--session`'s preset supplying the model and data the
+    /// command line leaves out, so a preset opens with its own model and data.
+    private func inputsOpening(_ session: String?, in store: SessionStore) throws -> ModelDataOptions {
+        var options = inputs
+        guard let session else { return options }
+        let preset = try store.load(named: session)
+        let arguments = CommandLine.arguments
+        let given = { (option: String) in arguments.contains { $0 == option || $0.hasPrefix(option + "=") } }
+        if !given("--model") { options.model = preset.model.path }
+        if !given("--data") {
+            options.data = preset.data.path
+            options.labels = preset.data.labelsPath
+        }
+        for (kind, path) in [("model", options.model), ("data", options.data)]
+            + [options.labels].compactMap({
+                $0.map { ("labels", $0) }
+            }) where BundledModel(commandLineName: path) == nil && path != "demo"
+        {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw CLIError(
+                    message: "preset \(session): its \(kind) file \(path) does not exist "
+                        + "(recorded in \(store.folder.relativePath)/\(session).json; pass --\(kind) to use another file)"
+                )
+            }
+        }
+        return options
+    }
+
+    /// What the supervisor says is on disk after its dashboard was killed: the autosave it
+    /// wrote (with its time), or that there is none.
+    private func autosaveReport(ownerProcess: Int32) -> String {
+        let folder = URL(fileURLWithPath: sessionsFolder, isDirectory: true)
+        let saved = SessionStore.autosaves(ofProcess: ownerProcess, in: folder).compactMap { url in
+            (try? SessionPreset.load(contentsOf: url)).map { (url, $0) }
+        }.max { $0.1.updatedAt < $1.1.updatedAt }
+        guard let (url, preset) = saved else {
+            return "Nothing was autosaved in \(sessionsFolder)/ (no unsaved changes, or the autosave could not be "
+                + "written): changes not saved with w are lost."
+        }
+        let time = Timestamp.string(from: preset.updatedAt).replacingOccurrences(of: "T", with: " ")
+        return "The changes up to \(time) are autosaved in \(url.relativePath): start quantdash again on "
+            + "\(preset.model.path) and \(preset.data.path) to restore them."
     }
 }
 

@@ -1,22 +1,10 @@
 import ArgumentParser
 import Foundation
 import QuantCore
-import QuantTUI
 
-/// `quantdash export`: writes a quantized model's plan (and later its weights) in a chosen format.
+/// `quantdash export`: writes a plan applied to a model in a chosen format, through the same
+/// `Exporter.export` the dashboard's export dialog calls.
 struct ExportCommand: ParsableCommand {
-    /// What `--format` can write.
-    enum Format: String, CaseIterable, ExpressibleByArgument {
-        /// The plan with every layer explicit, model/data SHA-256 and results (`ConfigExporter`).
-        case config
-        /// Markdown for a pull request: plan, held-out accuracy, size, per-layer table (`ReportExporter`).
-        case report
-        /// A C99 header and source with bit-packed weights and `NAME_predict` (`CExporter`).
-        case c
-        /// The quantized model as ONNX in QDQ form (integer weights + DequantizeLinear; `QDQExporter`).
-        case onnx
-    }
-
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export a quantization plan applied to a model.",
@@ -61,7 +49,7 @@ struct ExportCommand: ParsableCommand {
     var plan: String
 
     @Option(name: .long, help: ArgumentHelp("What to write: config, onnx, c or report.", valueName: "format"))
-    var format: Format
+    var format: ExportFormat
 
     @Option(name: .long, help: ArgumentHelp("Where to write the export.", valueName: "path"))
     var out: String
@@ -79,71 +67,54 @@ struct ExportCommand: ParsableCommand {
         }
     }
 
-    /// Loads, evaluates and writes the export, then prints one line about it.
+    /// Loads, evaluates and writes the export (through `Exporter`, as the dashboard does), then
+    /// prints one line about it.
     private func export() throws {
         guard !out.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw CommandFailure("--out is empty; give the file to write (for --format c, a folder or a base name)")
         }
-        if format == .config && !force && FileManager.default.fileExists(atPath: out) {
-            throw ModelIOError.exists(path: out)
-        }
         let modelChoice = try inputs.modelChoice()
         let dataChoice = try inputs.dataChoice()
+        let model = try modelChoice.reference()
+        // Refuse an existing destination before the model is even loaded.
+        let target = try Exporter.destination(format, path: out, modelPath: inputs.model)
+        if !force, let existing = target.files.first(where: { FileManager.default.fileExists(atPath: $0.path) }) {
+            throw ModelIOError.exists(path: existing.relativePath)
+        }
         let prepared = try EvalRun.prepare(
             model: modelChoice, data: dataChoice, calibrationCount: inputs.calibrationCount,
             batchSize: nil)
         let quantPlan = try EvalRun.loadPlan(planPath: plan, layerNames: prepared.workbench.layerNames)
-        switch format {
-        case .c:
-            try exportC(quantPlan, workbench: prepared.workbench)
-        case .config:
-            let config = try ConfigExporter.export(
-                quantPlan, using: prepared.workbench, model: try modelChoice.reference(),
-                data: try dataChoice.reference(), to: URL(fileURLWithPath: out), overwrite: force)
-            guard let results = config.provenance?.results else { return }
-            print(
-                "wrote \(out): config for \(config.layers.count) layers of \(inputs.model); held-out top-1 "
-                    + "\(percent(results.top1).trimmingCharacters(in: .whitespaces)), "
-                    + "\(Formatting.bytes(results.sizeBytes)) (\(String(format: "%.2f", results.compressionRatio))× smaller)"
-            )
-        case .report:
-            try exportReport(quantPlan, using: prepared.workbench, model: modelChoice, data: dataChoice)
-        case .onnx:
-            let graph = try QDQExporter.export(
-                quantPlan, using: prepared.workbench, model: try modelChoice.reference(),
-                data: try dataChoice.reference(), to: URL(fileURLWithPath: out), overwrite: force)
+        let request = ExportRequest(
+            format: format, plan: quantPlan, path: out, overwrite: force, model: model,
+            data: try dataChoice.reference(), evalArguments: inputs.evalArguments(), planPath: plan)
+        let result = try Exporter.export(request, using: prepared.workbench)
+        print(summary(of: result, layerCount: prepared.workbench.layers.count))
+    }
+
+    /// The line printed about an export.
+    private func summary(of result: ExportResult, layerCount: Int) -> String {
+        switch result.details {
+        case .config(let config):
+            guard let results = config.provenance?.results else { return "wrote \(out): config" }
+            return "wrote \(out): config for \(config.layers.count) layers of \(inputs.model); held-out top-1 "
+                + "\(percent(results.top1).trimmingCharacters(in: .whitespaces)), "
+                + "\(Formatting.bytes(results.sizeBytes)) (\(String(format: "%.2f", results.compressionRatio))× smaller)"
+        case .onnx(let graph):
             let dequantizers = graph.nodes.filter { node in
                 if case .dequantizeLinear = node.op { return true } else { return false }
             }.count
             let fallbacks = graph.metadata[QDQExporter.fallbackLayersKey] ?? ""
-            print(
-                "wrote \(out): ONNX QDQ model of \(inputs.model), \(dequantizers) DequantizeLinear nodes; "
-                    + (fallbacks.isEmpty ? "no float fallbacks" : "float fallback layers: \(fallbacks)"))
+            return "wrote \(out): ONNX QDQ model of \(inputs.model), \(dequantizers) DequantizeLinear nodes; "
+                + (fallbacks.isEmpty ? "no float fallbacks" : "float fallback layers: \(fallbacks)")
+        case .c(let export):
+            return
+                "wrote \(result.files.map(\.relativePath).joined(separator: " and ")): C99 model of \(inputs.model), "
+                + "\(export.flashBytes) bytes of flash (\(Formatting.bytes(export.flashBytes)))"
+        case .report(let text):
+            let lineCount = text.split(separator: "\n", omittingEmptySubsequences: false).count - 1
+            return "wrote \(out): Markdown report (\(lineCount) lines) for \(layerCount) layers of \(inputs.model)"
         }
-    }
-}
-
-extension ExportCommand {
-    /// Writes `NAME.h` and `NAME.c` for `quantPlan`, then prints one line about them.
-    private func exportC(_ quantPlan: QuantPlan, workbench: Workbench) throws {
-        var isDirectory: ObjCBool = false
-        let folder: URL
-        let name: String
-        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), isDirectory.boolValue {
-            folder = URL(fileURLWithPath: out, isDirectory: true)
-            name = URL(fileURLWithPath: inputs.model).deletingPathExtension().lastPathComponent
-        } else {
-            var base = URL(fileURLWithPath: out)
-            if ["c", "h"].contains(base.pathExtension) { base = base.deletingPathExtension() }
-            folder = base.deletingLastPathComponent()
-            name = base.lastPathComponent
-        }
-        let model = try workbench.apply(quantPlan)
-        let export = try CExporter.generate(model, graph: workbench.graph, name: name, path: out)
-        let urls = try CExporter.write(export, into: folder, overwrite: force)
-        print(
-            "wrote \(urls.map(\.relativePath).joined(separator: " and ")): C99 model of \(inputs.model), "
-                + "\(export.flashBytes) bytes of flash (\(Formatting.bytes(export.flashBytes)))")
     }
 }
 
@@ -157,3 +128,5 @@ struct CommandFailure: Error, CustomStringConvertible {
         self.description = description
     }
 }
+
+extension ExportFormat: ExpressibleByArgument {}

@@ -65,9 +65,20 @@ import Testing
         let lightSize = SizeModel.layerSize(Self.fc, quantized: light)
         #expect(lightSize.encoding == .dense)  // 125 + 450 > 500
         #expect(lightSize.quantizedBytes == 540)
-        // Zeros without pruning never switch the encoding.
+    }
+
+    /// Issue 15.8: the encoding follows the zeros, not whether a prune rule exists, so a
+    /// threshold that prunes nothing changes nothing.
+    @Test func denseOrBitmapIsChosenOnItsMeritsWithOrWithoutAPruneRule() {
         let unpruned = Self.quantized(count: 1000, bitWidth: 4, scales: 10, zeroCount: 900)
-        #expect(SizeModel.layerSize(Self.fc, quantized: unpruned).encoding == .dense)
+        let ruleThatPrunesNothing = Self.quantized(
+            count: 1000, bitWidth: 4, scales: 10, zeroCount: 900, pruning: .threshold(1e-9))
+        let plain = SizeModel.layerSize(Self.fc, quantized: unpruned)
+        #expect(plain.encoding == .sparse)  // 125 + 50 < 500: rounding zeros pay for the bitmap
+        #expect(plain.quantizedBytes == 125 + 50 + 40)
+        #expect(SizeModel.layerSize(Self.fc, quantized: ruleThatPrunesNothing) == plain)
+        let fewZeros = Self.quantized(count: 1000, bitWidth: 4, scales: 10, zeroCount: 100)
+        #expect(SizeModel.layerSize(Self.fc, quantized: fewZeros).encoding == .dense)
     }
 
     @Test func prunedBinaryLayersAreAlwaysSparse() {

@@ -13,27 +13,13 @@ import Testing
 @Suite struct DashboardAbuseTests {
     /// Keeps exports inside the test's folder: typed paths never contain "/", so the last
     /// component is the whole path.
-    final class ConfinedPersistence: DashboardPersistence {
-        let real: SessionPersistence
+    final class ConfinedPersistence: ForwardingPersistence {
         let folder: URL
         init(_ real: SessionPersistence, folder: URL) {
-            self.real = real
             self.folder = folder
+            super.init(real)
         }
-        func save(name: String, overwrite: Bool, state: AppState) throws -> String {
-            try real.save(name: name, overwrite: overwrite, state: state)
-        }
-        func autosave(state: AppState) throws { try real.autosave(state: state) }
-        func listPresets() throws -> [PresetListing] { try real.listPresets() }
-        func load(name: String, layerNames: [String]) throws -> (plan: QuantPlan, warning: String?) {
-            try real.load(name: name, layerNames: layerNames)
-        }
-        func hasNewerAutosave() -> Bool { real.hasNewerAutosave() }
-        func restoreAutosave(layerNames: [String]) throws -> (plan: QuantPlan, basedOn: String?, warning: String?) {
-            try real.restoreAutosave(layerNames: layerNames)
-        }
-        func discardAutosave() { real.discardAutosave() }
-        func export(_ format: ExportFormat, path: String, overwrite: Bool, state: AppState) throws -> String {
+        override func export(_ format: ExportFormat, path: String, overwrite: Bool, state: AppState) throws -> String {
             let confined = folder.appendingPathComponent((path as NSString).lastPathComponent).path
             return try real.export(format, path: confined, overwrite: overwrite, state: state)
         }

@@ -47,7 +47,8 @@ import Testing
         let screen = lines.joined(separator: "\n")
         #expect(screen.contains("Histogram · fc1"))
         #expect(screen.contains("float     top-1  95.80 %  (1000 images)"))
-        #expect(screen.contains("Size (as exported)"))
+        #expect(screen.contains("Size (C export)"))
+        #expect(screen.contains("every layer stored dense"))
         #expect(screen.contains("float32 918.5 KiB → 918.5 KiB"))
         #expect(lines[39].contains("unsaved session") && lines[39].contains("q quit"))
     }

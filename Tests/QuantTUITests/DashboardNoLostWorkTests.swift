@@ -9,24 +9,9 @@ import Testing
 /// fails says why and keeps the state unsaved (so quitting still asks).
 @Suite struct DashboardNoLostWorkTests {
     /// Saving fails as a full disk would; everything else goes to the real sessions folder.
-    final class FailingSavePersistence: DashboardPersistence {
-        let real: SessionPersistence
-        init(_ real: SessionPersistence) { self.real = real }
-        func save(name: String, overwrite: Bool, state: AppState) throws -> String {
+    final class FailingSavePersistence: ForwardingPersistence {
+        override func save(name: String, overwrite: SaveOverwrite, state: AppState) throws -> String {
             throw SessionError.writeFailed(file: "Sessions/\(name).json", reason: "No space left on device")
-        }
-        func autosave(state: AppState) throws { try real.autosave(state: state) }
-        func listPresets() throws -> [PresetListing] { try real.listPresets() }
-        func load(name: String, layerNames: [String]) throws -> (plan: QuantPlan, warning: String?) {
-            try real.load(name: name, layerNames: layerNames)
-        }
-        func hasNewerAutosave() -> Bool { real.hasNewerAutosave() }
-        func restoreAutosave(layerNames: [String]) throws -> (plan: QuantPlan, basedOn: String?, warning: String?) {
-            try real.restoreAutosave(layerNames: layerNames)
-        }
-        func discardAutosave() { real.discardAutosave() }
-        func export(_ format: ExportFormat, path: String, overwrite: Bool, state: AppState) throws -> String {
-            try real.export(format, path: path, overwrite: overwrite, state: state)
         }
     }
 

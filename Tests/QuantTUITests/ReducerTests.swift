@@ -95,8 +95,14 @@ import Testing
         Self.press([.character("g")], &state)
         #expect(state.plan.settings(for: "fc1").granularity == .group(size: 32))
         #expect(state.plan.settings(for: "fc1").bitWidth == 8)
+        Self.press([.character("g")], &state)
+        #expect(state.plan.settings(for: "fc1").granularity == .group(size: 64))
         Self.press([.character("g"), .character("g")], &state)
         #expect(state.plan.settings(for: "fc1").granularity == .tensor)
+        // A preset's group size outside the cycle goes on to the next larger one, never lost silently.
+        state.plan.layers["fc1"] = LayerSettings(bitWidth: 4, granularity: .group(size: 48))
+        Self.press([.character("g")], &state)
+        #expect(state.plan.settings(for: "fc1").granularity == .group(size: 64))
     }
 
     @Test func pruningStepsAreRoundAndFineOrCoarse() {
@@ -120,7 +126,12 @@ import Testing
         Self.press([.character("p")] + "50%".map { .character($0) } + [.enter], &state)
         #expect(state.plan.settings(for: "fc1").pruning == .sparsity(0.5))
         Self.press([.character("t"), .character("x"), .enter], &state)
-        #expect(state.message?.isError == true)
+        // Refused: the prompt stays open with the error, the plan is unchanged.
+        guard case .prompt(let prompt) = state.overlay else {
+            Issue.record("the prompt closed on bad input")
+            return
+        }
+        #expect(prompt.error == "'x' is not a threshold (a number ≥ 0, e.g. 0.02)")
         #expect(state.plan.settings(for: "fc1").pruning == .sparsity(0.5))
     }
 
@@ -174,14 +185,14 @@ import Testing
 
     @Test func quittingAsksWhenThereAreUnsavedChanges() {
         var state = Self.state()
-        #expect(Self.press([.character("q")], &state) == [.quit])
+        #expect(Self.press([.character("q")], &state) == [.discardOwnAutosave, .quit])
         state = Self.state()
         Self.press([.character("4"), .character("q")], &state)
         #expect(state.overlay == .confirm(.quitWithUnsavedChanges))
         #expect(Self.press([.escape], &state).isEmpty)
         #expect(state.overlay == nil && !state.shouldQuit)
         Self.press([.control("c")], &state)
-        #expect(Self.press([.character("n")], &state) == [.quit])
+        #expect(Self.press([.character("n")], &state) == [.discardOwnAutosave, .quit])
         #expect(state.shouldQuit)
     }
 
@@ -190,7 +201,7 @@ import Testing
         Self.press([.character("4"), .character("q"), .character("y")], &state)
         #expect(state.overlay == .prompt(Prompt(.saveName)))
         let effects = Self.press("int4".map { .character($0) } + [.enter], &state)
-        #expect(effects == [.save(name: "int4", overwrite: false)])
+        #expect(effects == [.save(name: "int4", overwrite: .never)])
         #expect(Reducer.reduce(&state, .saved(name: "int4", message: "saved")) == [.quit])
         #expect(state.sessionName == "int4" && !state.hasUnsavedChanges)
     }
@@ -209,9 +220,10 @@ import Testing
     @Test func exportDialogAsksFormatThenPath() {
         var state = Self.state()
         Self.press([.character("e"), .enter], &state)
-        #expect(state.overlay == .prompt(Prompt(.exportPath(.config), text: "quantdash-config.json")))
+        // The default name is the session's (here: the model's), in the working folder.
+        #expect(state.overlay == .prompt(Prompt(.exportPath(.config), text: "demo-mlp-config.json", folder: ".")))
         let effects = Self.press([.enter], &state)
-        #expect(effects == [.export(.config, path: "quantdash-config.json", overwrite: false)])
+        #expect(effects == [.export(.config, path: "demo-mlp-config.json", overwrite: false)])
     }
 
     @Test func keymapHelpAndHintsComeFromTheSameTable() {

@@ -9,7 +9,7 @@
 /// | scales | `4 · B` (float32 per block) | schemes with a scale: affine, mean-std, power-of-two, fp8, nf4, binary, ternary |
 /// | zero points | `B · ⌈b / 8⌉` (b bits rounded up to whole bytes, per block) | schemes with a zero point (asymmetric) |
 /// | codebook | `4 · max(entries, 2^b)` (float32) | k-means (one table per layer); nf4 levels are fixed → 0 |
-/// | sparse codes | `⌈n / 8⌉` occupancy bitmap + `⌈nnz · b / 8⌉` | pruned layers, when cheaper than dense (always for pruned binary layers, whose 1-bit codes cannot say 0) |
+/// | sparse codes | `⌈n / 8⌉` occupancy bitmap + `⌈nnz · b / 8⌉` | any quantized layer (pruned or not), when cheaper than dense (always for pruned binary layers, whose 1-bit codes cannot say 0) |
 /// | bias | `4 · biasCount` (float32) | always |
 ///
 /// `nnz` counts the weights whose dequantized value is not exactly 0; the bitmap marks them and
@@ -84,7 +84,6 @@ public enum SizeModel {
         let count = quantized.dequantized.count
         size.weightCount = count
         let nonZeroCount = count - quantized.zeroCount
-        let isPruned = quantized.settings.pruning != nil || quantized.prunedMask.contains(true)
 
         guard quantized.settings.bitWidth != nil else {
             // Pruned but not quantized: float32 values, dense or sparse.
@@ -102,15 +101,16 @@ public enum SizeModel {
         size.valueBitWidth = bitWidth
         size.encoding = .dense
         size.codeBytes = packedBytes(count: count, bitWidth: bitWidth)
-        if isPruned {
-            let sparseCodes = packedBytes(count: nonZeroCount, bitWidth: bitWidth)
-            // Binary codes cannot say 0: zeros there can only be stored through the bitmap.
-            let mustBeSparse = !quantized.settings.scheme.hasZeroCode && nonZeroCount < count
-            if mustBeSparse || occupancyBytes(count: count) + sparseCodes < size.codeBytes {
-                size.encoding = .sparse
-                size.occupancyBytes = occupancyBytes(count: count)
-                size.codeBytes = sparseCodes
-            }
+        // Dense or bitmap storage is chosen on its merits for every layer, pruned or not: zeros
+        // from rounding count as much as pruned ones, so a prune rule that removes nothing
+        // changes nothing.
+        let sparseCodes = packedBytes(count: nonZeroCount, bitWidth: bitWidth)
+        // Binary codes cannot say 0: zeros there can only be stored through the bitmap.
+        let mustBeSparse = !quantized.settings.scheme.hasZeroCode && nonZeroCount < count
+        if mustBeSparse || occupancyBytes(count: count) + sparseCodes < size.codeBytes {
+            size.encoding = .sparse
+            size.occupancyBytes = occupancyBytes(count: count)
+            size.codeBytes = sparseCodes
         }
         size.scaleBytes = floatByteCount * quantized.scales.count
         size.zeroPointBytes = quantized.zeroPoints.count * packedBytes(count: 1, bitWidth: bitWidth)

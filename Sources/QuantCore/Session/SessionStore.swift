@@ -10,22 +10,27 @@ import Foundation
 public struct SessionStore: Sendable {
     /// The longest preset name.
     public static let maximumNameLength = 64
-    /// The autosave file's name (hidden: never listed as a preset).
+    /// The autosave file's name when the store has no `AutosaveSlot` (hidden: never listed).
     public static let autosaveFileName = ".autosave.json"
 
     /// The folder holding the presets.
     public let folder: URL
+    /// Whose autosave this store writes (one model, one data set, one running dashboard);
+    /// nil: the shared `.autosave.json`.
+    public let autosaveSlot: AutosaveSlot?
     /// Writes a file atomically (`AtomicFile.write`); tests replace it to make writes fail.
     let write: @Sendable (Data, URL) throws -> Void
 
-    /// A store for the presets in `folder` (created on the first save).
-    public init(folder: URL = URL(fileURLWithPath: "Sessions", isDirectory: true)) {
-        self.init(folder: folder, write: { try AtomicFile.write($0, to: $1) })
+    /// A store for the presets in `folder` (created on the first save) whose autosave goes to
+    /// `autosaveSlot`'s own file.
+    public init(folder: URL = URL(fileURLWithPath: "Sessions", isDirectory: true), autosaveSlot: AutosaveSlot? = nil) {
+        self.init(folder: folder, autosaveSlot: autosaveSlot, write: { try AtomicFile.write($0, to: $1) })
     }
 
     /// A store whose file writes go through `write` (for tests).
-    init(folder: URL, write: @escaping @Sendable (Data, URL) throws -> Void) {
+    init(folder: URL, autosaveSlot: AutosaveSlot? = nil, write: @escaping @Sendable (Data, URL) throws -> Void) {
         self.folder = folder
+        self.autosaveSlot = autosaveSlot
         self.write = write
     }
 
@@ -62,8 +67,10 @@ public struct SessionStore: Sendable {
         return folder.appendingPathComponent("\(name).json", isDirectory: false)
     }
 
-    /// The autosave file.
-    public var autosaveURL: URL { folder.appendingPathComponent(SessionStore.autosaveFileName, isDirectory: false) }
+    /// This store's autosave file (its slot's, or the shared `.autosave.json`).
+    public var autosaveURL: URL {
+        folder.appendingPathComponent(autosaveSlot?.fileName ?? SessionStore.autosaveFileName, isDirectory: false)
+    }
 
     private static func isAllowedNameCharacter(_ character: Character) -> Bool {
         guard character.isASCII, let scalar = character.unicodeScalars.first else { return false }
@@ -161,13 +168,17 @@ public struct SessionStore: Sendable {
     }
 
     /// Encodes `preset` and writes it atomically, creating the folder if needed.
-    private func writeAtomically(_ preset: SessionPreset, to url: URL) throws {
+    func writeAtomically(_ preset: SessionPreset, to url: URL) throws {
         let file = url.relativePath
         let data: Data
         do {
             data = try preset.encoded()
         } catch let error as SessionError {
             throw error.inFile(file)
+        }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw SessionError.writeFailed(file: file, reason: "\(folder.relativePath) is a file, not a folder")
         }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -180,54 +191,6 @@ public struct SessionStore: Sendable {
             throw SessionError.writeFailed(file: file, reason: reason)
         } catch {
             throw SessionError.writeFailed(file: file, reason: PlanDecoding.oneLine("\(error)"))
-        }
-    }
-}
-
-// MARK: - Autosave
-
-extension SessionStore {
-    /// Writes `preset` to `.autosave.json` atomically (set `basedOn` to the preset it started from).
-    ///
-    /// - Throws: `SessionError.invalidName` for an invalid `name` or `basedOn`, `.writeFailed`.
-    public func autosave(_ preset: SessionPreset) throws {
-        try SessionStore.validateName(preset.name)
-        if let basedOn = preset.basedOn { try SessionStore.validateName(basedOn) }
-        try writeAtomically(preset, to: autosaveURL)
-    }
-
-    /// The autosaved state, or nil when there is none.
-    ///
-    /// - Throws: `SessionError` when the autosave file exists but cannot be read or decoded.
-    public func loadAutosave() throws -> SessionPreset? {
-        guard FileManager.default.fileExists(atPath: autosaveURL.path) else { return nil }
-        return try SessionPreset.load(contentsOf: autosaveURL)
-    }
-
-    /// Whether the dashboard should offer to restore the autosave at start.
-    ///
-    /// True when a readable autosave exists and is newer (`updatedAt`) than the preset it was
-    /// based on — or, when that preset is gone or the autosave names none, newer than the newest
-    /// readable saved preset (or there is none).
-    public func shouldOfferRestore() -> Bool {
-        guard let autosave = try? loadAutosave() else { return false }
-        if let basedOn = autosave.basedOn, let base = try? load(named: basedOn) {
-            return autosave.updatedAt > base.updatedAt
-        }
-        let newest = ((try? list()) ?? []).compactMap(\.updatedAt).max()
-        return newest.map { autosave.updatedAt > $0 } ?? true
-    }
-
-    /// Deletes the autosave file if there is one.
-    ///
-    /// - Throws: `SessionError.writeFailed` when it exists and cannot be deleted.
-    public func discardAutosave() throws {
-        guard FileManager.default.fileExists(atPath: autosaveURL.path) else { return }
-        do {
-            try FileManager.default.removeItem(at: autosaveURL)
-        } catch {
-            throw SessionError.writeFailed(
-                file: autosaveURL.relativePath, reason: PlanDecoding.oneLine(error.localizedDescription))
         }
     }
 }

@@ -17,6 +17,8 @@ public struct SessionSummary: Sendable, Equatable {
     public var updatedAt: Date?
     /// Why the file cannot be read (one line naming file and field), or nil.
     public var error: String?
+    /// The model the preset was made for (path or name as given), when readable.
+    public var model: String?
 
     /// Creates a summary from its parts.
     public init(
@@ -37,6 +39,7 @@ public struct SessionSummary: Sendable, Equatable {
         self.init(
             name: preset.name, file: file, top1: preset.results?.top1, sizeBytes: preset.results?.sizeBytes,
             compressionRatio: preset.results?.compressionRatio, updatedAt: preset.updatedAt)
+        model = preset.model.path
     }
 
     /// Whether the file could be read.

@@ -107,7 +107,7 @@ struct SizePane: Widget {
     var glyphs: GlyphSet
 
     func render(in area: Rect, into buffer: inout ScreenBuffer) {
-        let frame = Frame(title: "Size (as exported)", glyphs: glyphs)
+        let frame = Frame(title: "Size (C export)", glyphs: glyphs)
         frame.render(in: area, into: &buffer)
         let inner = frame.inner(of: area)
         guard !inner.isEmpty, let size = state.quantized?.size else { return }
@@ -120,6 +120,16 @@ struct SizePane: Widget {
         buffer.write(
             glyphs == .ascii ? ratio.replacingOccurrences(of: "×", with: "x") : ratio, column: inner.x + 1,
             row: inner.y + 1, style: Style(foreground: .green, attributes: .bold), clip: inner)
+        // Which layers store an occupancy bitmap plus the non-zero codes instead of every code.
+        let sparse = size.layers.filter { $0.encoding == .sparse }.map(\.name)
+        let storage =
+            sparse.isEmpty
+            ? "every layer stored dense"
+            : sparse.count == size.layers.count
+                ? "every layer: bitmap + non-zeros" : "bitmap + non-zeros: " + sparse.joined(separator: ", ")
+        buffer.write(
+            TextFitting.truncated(storage, to: max(inner.width - 2, 0), ellipsis: glyphs.ellipsis),
+            column: inner.x + 1, row: inner.y + 2, style: .dim, clip: inner)
         let entries = size.layers.map { layer in
             GaugeView.Entry(
                 name: layer.name, fraction: layer.share,

@@ -22,8 +22,12 @@ public enum Action: Sendable, Equatable {
     case decreaseBitWidth
     /// Set the bit width (clamped to what the scheme allows).
     case setBitWidth(Int)
-    /// Next quantization scheme.
+    /// Next quantization scheme (with marked layers: the one after the selected layer's, for all).
     case cycleScheme
+    /// Previous quantization scheme.
+    case cycleSchemeBackward
+    /// Set one scheme, keeping each layer's bit width where the scheme allows it.
+    case setScheme(Scheme)
     /// Next granularity (tensor → channel → group 32 → group 128 → tensor).
     case cycleGranularity
     /// Raise the pruning threshold by one step (`isCoarse`: ten steps).
@@ -52,6 +56,8 @@ public enum Action: Sendable, Equatable {
     case toggleHistogramScale
     /// Show or hide the key help.
     case toggleHelp
+    /// Show or hide the message log.
+    case toggleMessageLog
     /// Open the prompt for an exact pruning threshold.
     case openThresholdPrompt
     /// Open the prompt for a target sparsity.
@@ -84,8 +90,12 @@ public enum Action: Sendable, Equatable {
     case evaluationFailed(generation: Int, message: String)
     /// Presets available to load (name, label), newest first.
     case presetsListed([PresetListing])
-    /// A preset was loaded: its plan, name and any warning.
-    case presetLoaded(name: String, plan: QuantPlan, warning: String?)
+    /// A preset was read: applied when it is this model's, a question when it is another's.
+    case presetLoaded(LoadedPreset)
+    /// The autosave of a dashboard that ended was read: its state becomes this one's (unsaved).
+    case autosaveRestored(LoadedPreset)
+    /// The autosave was written (`failure` nil) or could not be (`failure` says why).
+    case autosaveFinished(failure: String?)
     /// A save or export finished; `message` says where.
     case saved(name: String?, message: String)
     /// Something failed; show it.
@@ -113,7 +123,7 @@ public enum Effect: Sendable, Equatable {
     /// Quantize with the plan (cached per layer) and report, then evaluate it as `generation`.
     case apply(QuantPlan, generation: Int)
     /// Save the session preset under a name.
-    case save(name: String, overwrite: Bool)
+    case save(name: String, overwrite: SaveOverwrite)
     /// Write the autosave file.
     case autosave
     /// List presets for the load dialog.
@@ -122,8 +132,10 @@ public enum Effect: Sendable, Equatable {
     case load(name: String)
     /// Restore the autosave.
     case restoreAutosave
-    /// Forget the autosave.
+    /// Delete the autosave of an earlier run offered at start.
     case discardAutosave
+    /// Delete this dashboard's own autosave (explicit "quit without saving", or nothing unsaved).
+    case discardOwnAutosave
     /// Export the current plan.
     case export(ExportFormat, path: String, overwrite: Bool)
     /// Leave the dashboard.

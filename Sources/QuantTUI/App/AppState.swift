@@ -12,6 +12,9 @@ public struct AppState: Sendable, Equatable {
     public var selectedIndex = 0
     /// First visible row of the layer table.
     public var scrollOffset = 0
+    /// Each layer's last freely chosen bit width, restored when a scheme with a fixed width
+    /// (fp8, nf4, binary, ternary) gives way to one that allows it again.
+    public var chosenBitWidths: [String: Int] = [:]
     /// Layers marked for group edits, by name.
     public var marked: Set<String> = []
     /// Earlier plans, newest last (undo).
@@ -36,6 +39,14 @@ public struct AppState: Sendable, Equatable {
     public var hasUnsavedChanges = false
     /// A one-line message for the status bar.
     public var message: StatusMessage?
+    /// The last status messages, oldest first, in full (`m` shows them).
+    public var messageLog: [StatusMessage] = []
+    /// Why the last autosave failed, until one succeeds (shown in the status bar).
+    public var autosaveFailure: String?
+    /// The sessions folder as shown in dialogs (`Sessions`, or `--sessions-folder`).
+    public var sessionsFolder = "Sessions"
+    /// The folder export paths are relative to (the working folder), as shown in dialogs.
+    public var workingFolder = "."
     /// The terminal size.
     public var screenSize = Size(width: 120, height: 40)
     /// Set when the user confirmed quitting.

@@ -139,46 +139,11 @@ public final class DashboardApp {
         switch effect {
         case .apply(let plan, let generation):
             engine.submit(plan, generation: generation)
-        case .save(let name, let overwrite):
-            guard let persistence else { return dispatch(.failed("saving is not available")) }
-            guard hasExactResult else { return waitForExact(effect, doing: "saving \(name)") }
-            do {
-                let message = try persistence.save(name: name, overwrite: overwrite, state: state)
-                dispatch(.saved(name: name, message: message))
-            } catch DashboardPersistenceError.exists {
-                dispatch(.askToConfirm(.overwritePreset(name)))
-            } catch {
-                dispatch(.failed(DashboardApp.describe(error)))
-            }
-        case .autosave:
-            try? persistence?.autosave(state: state)
-        case .listPresets:
-            guard let persistence else { return dispatch(.failed("presets are not available")) }
-            do {
-                dispatch(.presetsListed(try persistence.listPresets()))
-            } catch {
-                dispatch(.failed(DashboardApp.describe(error)))
-            }
-        case .load(let name):
-            guard let persistence else { return }
-            do {
-                let (plan, warning) = try persistence.load(name: name, layerNames: state.layers.map(\.name))
-                dispatch(.presetLoaded(name: name, plan: plan, warning: warning))
-            } catch {
-                dispatch(.failed(DashboardApp.describe(error)))
-            }
-        case .restoreAutosave:
-            guard let persistence else { return }
-            do {
-                let (plan, basedOn, warning) = try persistence.restoreAutosave(layerNames: state.layers.map(\.name))
-                dispatch(.presetLoaded(name: basedOn ?? "", plan: plan, warning: warning ?? "restored the autosave"))
-                if basedOn == nil { state.sessionName = nil }
-                state.hasUnsavedChanges = true
-            } catch {
-                dispatch(.failed(DashboardApp.describe(error)))
-            }
-        case .discardAutosave:
-            persistence?.discardAutosave()
+        case .save(let name, _):
+            guard hasExactResult || persistence == nil else { return waitForExact(effect, doing: "saving \(name)") }
+            performSessionEffect(effect)
+        case .autosave, .listPresets, .load, .restoreAutosave, .discardAutosave, .discardOwnAutosave:
+            performSessionEffect(effect)
         case .export(let format, let path, let overwrite):
             guard let persistence else { return dispatch(.failed("export is not available")) }
             guard hasExactResult else { return waitForExact(effect, doing: "exporting \(path)") }
@@ -210,5 +175,53 @@ public final class DashboardApp {
     /// One line for an engine error.
     static func describe(_ error: Error) -> String {
         String(describing: error)
+    }
+
+    /// Session effects: saving, the autosave, loading and restoring presets (kept apart from the
+    /// evaluation wiring above).
+    private func performSessionEffect(_ effect: Effect) {
+        guard let persistence else {
+            if case .save = effect { dispatch(.failed("saving is not available")) }
+            if case .listPresets = effect { dispatch(.failed("presets are not available")) }
+            return
+        }
+        let layerNames = state.layers.map(\.name)
+        do {
+            switch effect {
+            case .save(let name, let overwrite):
+                do {
+                    let message = try persistence.save(name: name, overwrite: overwrite, state: state)
+                    dispatch(.saved(name: name, message: message))
+                } catch DashboardPersistenceError.exists {
+                    dispatch(.askToConfirm(.overwritePreset(name)))
+                } catch DashboardPersistenceError.presetOfOtherModel(_, let model) {
+                    dispatch(.askToConfirm(.overwritePresetOfOtherModel(name, model: model)))
+                }
+            case .autosave:
+                do {
+                    try persistence.autosave(state: state)
+                    if state.autosaveFailure != nil { dispatch(.autosaveFinished(failure: nil)) }
+                } catch SessionError.writeFailed(_, let reason) {
+                    // The file name is long and says little; the folder and the reason fit the bar.
+                    dispatch(.autosaveFinished(failure: "\(persistence.folderName)/: \(reason)"))
+                } catch {
+                    dispatch(.autosaveFinished(failure: DashboardApp.describe(error)))
+                }
+            case .listPresets:
+                dispatch(.presetsListed(try persistence.listPresets()))
+            case .load(let name):
+                dispatch(.presetLoaded(try persistence.load(name: name, layerNames: layerNames)))
+            case .restoreAutosave:
+                dispatch(.autosaveRestored(try persistence.restoreAutosave(layerNames: layerNames)))
+            case .discardAutosave:
+                persistence.discardAutosave()
+            case .discardOwnAutosave:
+                persistence.discardOwnAutosave()
+            default:
+                break
+            }
+        } catch {
+            dispatch(.failed(DashboardApp.describe(error)))
+        }
     }
 }

@@ -37,11 +37,14 @@ public final class DashboardView: @unchecked Sendable {
             hints: Keymap.standard.hints.map {
                 (key: KeyNames.name($0.key, isUnicode: capabilities.isUnicode), label: $0.label)
             },
-            message: state.message?.text, isError: state.message?.isError ?? false, glyphs: glyphs
+            message: statusMessage(state).map { glyphs.text($0.text) }, isError: statusMessage(state)?.isError ?? false,
+            glyphs: glyphs
         ).render(in: layout.status, into: &buffer)
         if let overlay = state.overlay {
-            OverlayView(overlay: overlay, glyphs: glyphs, isUnicode: capabilities.isUnicode).render(
-                in: screen, into: &buffer)
+            OverlayView(
+                overlay: overlay, glyphs: glyphs, isUnicode: capabilities.isUnicode, sessionName: state.sessionName,
+                messages: state.messageLog
+            ).render(in: screen, into: &buffer)
         }
         if !capabilities.isUnicode {
             // Widgets already draw ASCII glyphs; this catches text (×, —, ·, Δ, …) as well.
@@ -49,9 +52,14 @@ public final class DashboardView: @unchecked Sendable {
         }
     }
 
+    /// The status bar's message: the last one, else a standing autosave failure.
+    func statusMessage(_ state: AppState) -> StatusMessage? {
+        state.message ?? state.autosaveFailure.map { StatusMessage("not autosaved: \($0)", isError: true) }
+    }
+
     /// The action a mouse event means at its position, if any.
     public func action(for mouse: MouseEvent, state: AppState) -> Action? {
-        guard state.overlay == nil else { return nil }
+        guard state.overlay == nil, !Reducer.isTooSmall(state) else { return nil }
         switch mouse.kind {
         case .scrollUp: return .moveSelection(by: -1)
         case .scrollDown: return .moveSelection(by: 1)

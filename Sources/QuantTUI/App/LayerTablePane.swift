@@ -19,7 +19,7 @@ struct LayerTablePane: Widget {
         TableColumn(title: "gran", width: .fixed(9), priority: 80),
         TableColumn(title: "prune", width: .fixed(11), priority: 70),
         TableColumn(title: "act", width: .fixed(5), alignment: .right, priority: 35),
-        TableColumn(title: "sparsity", width: .fixed(8), alignment: .right, priority: 60),
+        TableColumn(title: "sparsity", width: .fixed(8), alignment: .right, priority: 72),
         TableColumn(title: "SQNR dB", width: .fixed(8), alignment: .right, priority: 75),
         TableColumn(title: "bytes", width: .fixed(10), alignment: .right, priority: 85),
     ]
@@ -47,7 +47,7 @@ struct LayerTablePane: Widget {
             return [
                 layer.name, layer.opName, layer.weightShape.map(String.init).joined(separator: "×"),
                 Formatting.grouped(layer.parameterCount), settings.bitWidthLabel, settings.schemeLabel,
-                settings.granularityLabel, settings.pruningLabel,
+                settings.granularityLabel, glyphs.text(settings.pruningLabel),
                 settings.activationLabel == "float" ? "—" : settings.activationLabel,
                 report.map { String(format: "%.1f%%", $0.metrics.sparsity * 100) } ?? "…", sqnr,
                 report.map { Formatting.grouped($0.size.quantizedBytes) } ?? "…",

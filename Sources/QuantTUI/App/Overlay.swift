@@ -1,3 +1,5 @@
+import QuantCore
+
 /// A dialog or overlay shown above the panes; while one is open, keys go to it.
 public enum Overlay: Sendable, Equatable {
     /// The key help, scrolled by `offset` lines.
@@ -8,6 +10,8 @@ public enum Overlay: Sendable, Equatable {
     case choice(Choice)
     /// A yes/no/cancel question.
     case confirm(Confirmation)
+    /// The message log: the last status messages in full.
+    case messages
 }
 
 /// A one-line text prompt and what its answer is for.
@@ -28,11 +32,44 @@ public struct Prompt: Sendable, Equatable {
     public var purpose: Purpose
     /// The text typed so far.
     public var text: String
+    /// Whether `text` is still the pre-filled value: typing replaces it, Backspace edits it.
+    public var isPrefilled: Bool
+    /// The folder named by the prompt: the sessions folder (save), the working folder (export).
+    public var folder: String
+    /// A hint under the explanation (the current value, what a value would give), if any.
+    public var hint: String?
+    /// Why the last Enter was refused; the prompt stays open showing it.
+    public var error: String?
 
-    /// Creates a prompt with initial text.
-    public init(_ purpose: Purpose, text: String = "") {
+    /// Creates a prompt with initial text (pre-filled: replaced by the first character typed).
+    public init(_ purpose: Purpose, text: String = "", folder: String = "Sessions", hint: String? = nil) {
         self.purpose = purpose
         self.text = text
+        self.isPrefilled = !text.isEmpty
+        self.folder = folder
+        self.hint = hint
+    }
+
+    /// Applies an editing key: characters (replacing a pre-filled value), Backspace, C-u (clear),
+    /// C-w (delete the last word). Returns false for keys that do not edit.
+    mutating func edit(with key: Key) -> Bool {
+        switch key {
+        case .backspace, .delete:
+            if !text.isEmpty { text.removeLast() }
+        case .control("u"):
+            text = ""
+        case .control("w"):
+            while text.last == " " { text.removeLast() }
+            while let last = text.last, last != " ", last != "/" { text.removeLast() }
+        case .character(let character):
+            if isPrefilled { text = "" }
+            if text.count < 200 { text.append(character) }
+        default:
+            return false
+        }
+        isPrefilled = false
+        error = nil
+        return true
     }
 
     /// The dialog title.
@@ -48,10 +85,11 @@ public struct Prompt: Sendable, Equatable {
     /// The line explaining what to type.
     public var explanation: String {
         switch purpose {
-        case .saveName: "Name (letters, digits, - _ .), saved as Sessions/NAME.json"
+        case .saveName: "Name (letters, digits, - _ .), saved as \(folder)/NAME.json"
         case .pruningThreshold: "Weights with |w| at or below this value become exactly 0 (e.g. 0.02)"
         case .targetSparsity: "Percent of weights to prune, smallest |w| first (0-99, e.g. 50)"
-        case .exportPath: "File to write"
+        case .exportPath(.c): "Base path of NAME.h and NAME.c, relative to \(folder)"
+        case .exportPath: "File to write, relative to \(folder)"
         }
     }
 }
@@ -91,38 +129,10 @@ public enum Confirmation: Sendable, Equatable {
     case restoreAutosave
     /// Overwrite the existing preset of this name?
     case overwritePreset(String)
+    /// Overwrite the existing preset of this name, which holds another model (`model`)?
+    case overwritePresetOfOtherModel(String, model: String)
+    /// Apply a preset made for another model (`model`) to this model's matching layers?
+    case applyPresetOfOtherModel(LoadedPreset, model: String)
     /// Overwrite the existing file at this path with an export?
     case overwriteExport(ExportFormat, path: String)
-}
-
-/// The formats the export dialog offers (the same as `quantdash export --format`).
-public enum ExportFormat: String, Sendable, Equatable, CaseIterable {
-    /// The normalized plan with provenance and results (re-runnable with `eval --plan`).
-    case config
-    /// The quantized model as ONNX in QDQ form.
-    case onnx
-    /// A self-contained C99 header and source for microcontrollers.
-    case c
-    /// A Markdown report for a pull request.
-    case report
-
-    /// Shown in dialogs.
-    public var title: String {
-        switch self {
-        case .config: "configuration (plan JSON + results)"
-        case .onnx: "quantized ONNX model (QDQ)"
-        case .c: "C99 header + source for microcontrollers"
-        case .report: "Markdown report"
-        }
-    }
-
-    /// The default path offered (for C: the base name of NAME.h and NAME.c).
-    public var defaultFileName: String {
-        switch self {
-        case .config: "quantdash-config.json"
-        case .onnx: "quantdash-model.onnx"
-        case .c: "quantdash_model"
-        case .report: "quantdash-report.md"
-        }
-    }
 }

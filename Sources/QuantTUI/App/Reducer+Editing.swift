@@ -3,7 +3,9 @@ import QuantCore
 
 extension Reducer {
     /// The granularities `g` cycles through.
-    static let granularityCycle: [Granularity] = [.tensor, .channel, .group(size: 32), .group(size: 128)]
+    static let granularityCycle: [Granularity] = [
+        .tensor, .channel, .group(size: 32), .group(size: 64), .group(size: 128),
+    ]
 
     /// Applies an editing intent to every edit target, recording undo, and asks to re-quantize.
     static func edit(_ state: inout AppState, _ action: Action) -> [Effect] {
@@ -13,7 +15,13 @@ extension Reducer {
         var problems: [String] = []
         for name in targets {
             let current = plan.settings(for: name)
-            switch edited(current, by: action, maxMagnitude: state.maxMagnitudes[name] ?? 1) {
+            if let bits = current.bitWidth, current.scheme.allowedBitWidths.count > 1 {
+                state.chosenBitWidths[name] = bits
+            }
+            switch edited(
+                current, by: action, maxMagnitude: state.maxMagnitudes[name] ?? 1,
+                chosenBitWidth: state.chosenBitWidths[name])
+            {
             case .success(let settings):
                 plan.layers[name] = settings
             case .failure(let problem):
@@ -27,7 +35,10 @@ extension Reducer {
         state.undoStack.append(state.plan)
         state.redoStack.removeAll()
         if problems.isEmpty {
-            state.message = nil
+            // Edits to marked layers say where they went: the cursor may be on another layer.
+            state.message =
+                state.marked.isEmpty
+                ? nil : StatusMessage("applied to \(targets.count) marked: \(brief(targets))")
         }
         return replacePlan(&state, with: plan)
     }
@@ -40,7 +51,7 @@ extension Reducer {
 
     /// The settings after one edit (pure; the step sizes of pruning scale with `maxMagnitude`).
     static func edited(
-        _ settings: LayerSettings, by action: Action, maxMagnitude: Float
+        _ settings: LayerSettings, by action: Action, maxMagnitude: Float, chosenBitWidth: Int? = nil
     ) -> Result<LayerSettings, EditProblem> {
         var next = settings
         switch action {
@@ -68,14 +79,21 @@ extension Reducer {
                 return .failure(EditProblem(message: "\(bits)-bit weights need the asymmetric or k-means scheme"))
             }
             next.bitWidth = bits
-        case .cycleScheme:
-            let schemes = Scheme.allCases
-            let index = schemes.firstIndex(of: settings.scheme) ?? 0
-            next.scheme = schemes[(index + 1) % schemes.count]
-            next.bitWidth = clamp(settings.bitWidth ?? 8, to: next.scheme.allowedBitWidths)
+        case .setScheme(let scheme):
+            // The width the user chose comes back when a fixed-width scheme gives way.
+            next.scheme = scheme
+            next.bitWidth = clamp(chosenBitWidth ?? settings.bitWidth ?? 8, to: scheme.allowedBitWidths)
         case .cycleGranularity:
-            let index = granularityCycle.firstIndex(of: settings.granularity) ?? granularityCycle.count - 1
-            next.granularity = granularityCycle[(index + 1) % granularityCycle.count]
+            if case .group(let size) = settings.granularity, !granularityCycle.contains(settings.granularity) {
+                // A group size from a preset (e.g. 256) goes on to the next larger one in the cycle.
+                next.granularity =
+                    granularityCycle.first {
+                        if case .group(let other) = $0 { return other > size } else { return false }
+                    } ?? .tensor
+            } else {
+                let index = granularityCycle.firstIndex(of: settings.granularity) ?? granularityCycle.count - 1
+                next.granularity = granularityCycle[(index + 1) % granularityCycle.count]
+            }
             if next.bitWidth == nil { next.bitWidth = 8 }
         case .increasePruning(let isCoarse), .decreasePruning(let isCoarse):
             let step = PruningStep(maxMagnitude: maxMagnitude)

@@ -21,14 +21,8 @@ extension Reducer {
             case .enter:
                 state.overlay = nil
                 return commit(&state, prompt)
-            case .backspace, .delete:
-                if !prompt.text.isEmpty { prompt.text.removeLast() }
-                state.overlay = .prompt(prompt)
-            case .character(let character):
-                if prompt.text.count < 200 { prompt.text.append(character) }
-                state.overlay = .prompt(prompt)
             default:
-                break
+                if prompt.edit(with: key) { state.overlay = .prompt(prompt) }
             }
         case .choice(var choice):
             switch key {
@@ -49,38 +43,40 @@ extension Reducer {
             }
         case .confirm(let question):
             return answer(&state, question, key: key)
+        case .messages:
+            if [.escape, .character("m"), .character("q"), .enter].contains(key) { state.overlay = nil }
         }
         return []
     }
 
-    /// Acts on the text of a prompt confirmed with Enter.
+    /// Acts on the text of a prompt confirmed with Enter; invalid text keeps the prompt open
+    /// with the error shown under it.
     static func commit(_ state: inout AppState, _ prompt: Prompt) -> [Effect] {
         let text = prompt.text.trimmingCharacters(in: .whitespaces)
+        func refuse(_ problem: String) -> [Effect] {
+            var open = prompt
+            open.error = problem
+            state.overlay = .prompt(open)
+            return []
+        }
         switch prompt.purpose {
         case .saveName:
-            guard !text.isEmpty else {
-                state.message = StatusMessage("a preset needs a name", isError: true)
-                return []
-            }
-            return [.save(name: text, overwrite: text == state.sessionName)]
+            guard !text.isEmpty else { return refuse("a preset needs a name") }
+            if let problem = SessionStore.nameProblem(text) { return refuse("the name \(problem)") }
+            return [.save(name: text, overwrite: text == state.sessionName ? .ownPreset : .never)]
         case .pruningThreshold:
             guard let value = Float(text), value >= 0, value.isFinite else {
-                state.message = StatusMessage("'\(text)' is not a threshold (a number ≥ 0, e.g. 0.02)", isError: true)
-                return []
+                return refuse("'\(text)' is not a threshold (a number ≥ 0, e.g. 0.02)")
             }
             return edit(&state, .setPruningThreshold(value))
         case .targetSparsity:
             let digits = text.hasSuffix("%") ? String(text.dropLast()).trimmingCharacters(in: .whitespaces) : text
-            guard let percent = Double(digits), percent >= 0, percent < 100 else {
-                state.message = StatusMessage("'\(text)' is not a sparsity (0 to 99 %)", isError: true)
-                return []
+            guard let percent = Double(digits), percent >= 0, percent <= 99 else {
+                return refuse("'\(text)' is not a sparsity (0 to 99 %)")
             }
             return edit(&state, .setTargetSparsity(percent / 100))
         case .exportPath(let format):
-            guard !text.isEmpty else {
-                state.message = StatusMessage("an export needs a file path", isError: true)
-                return []
-            }
+            guard !text.isEmpty else { return refuse("an export needs a file path") }
             return [.export(format, path: text, overwrite: false)]
         }
     }
@@ -92,7 +88,10 @@ extension Reducer {
             return [.load(name: value)]
         case .exportFormat:
             guard let format = ExportFormat(rawValue: value) else { return [] }
-            state.overlay = .prompt(Prompt(.exportPath(format), text: format.defaultFileName))
+            let base =
+                state.sessionName ?? URL(fileURLWithPath: state.modelName).deletingPathExtension().lastPathComponent
+            state.overlay = .prompt(
+                Prompt(.exportPath(format), text: format.defaultFileName(base: base), folder: state.workingFolder))
             return []
         }
     }
@@ -106,21 +105,29 @@ extension Reducer {
         switch question {
         case .quitWithUnsavedChanges:
             if isNo {
+                // An explicit discard: the autosave goes too, so the next start offers nothing.
                 state.shouldQuit = true
-                return [.quit]
+                return [.discardOwnAutosave, .quit]
             }
             guard isYes else { return [] }
             state.quitAfterSave = true
-            if let name = state.sessionName { return [.save(name: name, overwrite: true)] }
-            state.overlay = .prompt(Prompt(.saveName))
+            if let name = state.sessionName { return [.save(name: name, overwrite: .ownPreset)] }
+            state.overlay = .prompt(Prompt(.saveName, folder: state.sessionsFolder))
             return []
         case .restoreAutosave:
             if isYes { return [.restoreAutosave] }
             return isNo ? [.discardAutosave] : []
-        case .overwritePreset(let name):
-            if isYes { return [.save(name: name, overwrite: true)] }
+        case .overwritePreset(let name), .overwritePresetOfOtherModel(let name, _):
+            if isYes { return [.save(name: name, overwrite: .confirmed)] }
             state.quitAfterSave = false
+            state.message = StatusMessage("not saved: preset \(name) kept as it was")
             return []
+        case .applyPresetOfOtherModel(let loaded, let model):
+            guard isYes else {
+                state.message = StatusMessage("preset \(loaded.name) not applied")
+                return []
+            }
+            return applyPresetOfOtherModel(&state, loaded, model: model)
         case .overwriteExport(let format, let path):
             return isYes ? [.export(format, path: path, overwrite: true)] : []
         }

@@ -43,14 +43,29 @@ extension Reducer {
                 return []
             }
             state.overlay = .choice(Choice(.loadPreset, values: listings.map(\.name), labels: listings.map(\.label)))
-        case .presetLoaded(let name, let plan, let warning):
-            state.undoStack.append(state.plan)
-            state.redoStack.removeAll()
-            let effects = replacePlan(&state, with: plan)
-            state.sessionName = name
+        case .presetLoaded(let loaded):
+            if let model = loaded.otherModel {
+                state.overlay = .confirm(.applyPresetOfOtherModel(loaded, model: model))
+                return []
+            }
+            let effects = take(&state, loaded)
+            state.sessionName = loaded.name
             state.hasUnsavedChanges = false
-            state.message = StatusMessage(warning ?? "loaded preset \(name)", isError: warning != nil)
+            state.message = StatusMessage(
+                loaded.warning ?? "loaded preset \(loaded.name)", isError: loaded.warning != nil)
             return effects.filter { $0 != .autosave }
+        case .autosaveRestored(let loaded):
+            let effects = take(&state, loaded)
+            state.sessionName = loaded.name.isEmpty ? nil : loaded.name
+            state.message = StatusMessage(
+                loaded.warning ?? "restored the autosave (not saved yet)", isError: loaded.warning != nil)
+            return effects
+        case .autosaveFinished(let failure):
+            guard failure != state.autosaveFailure else { return [] }
+            state.autosaveFailure = failure
+            if let failure {
+                state.message = StatusMessage("autosave failed: \(failure)", isError: true)
+            }
         case .saved(let name, let message):
             if let name {
                 state.sessionName = name
@@ -70,5 +85,54 @@ extension Reducer {
             break
         }
         return []
+    }
+
+    /// Opens a preset of this model before the dashboard starts (`--session`): its plan, name,
+    /// selected layer and any warning.
+    public static func open(_ state: inout AppState, _ loaded: LoadedPreset) {
+        state.plan = loaded.plan
+        state.sessionName = loaded.name
+        state.hasUnsavedChanges = false
+        if let name = loaded.selectedLayer, let index = state.layers.firstIndex(where: { $0.name == name }) {
+            select(&state, index)
+        }
+        state.message =
+            loaded.warning.map { StatusMessage($0, isError: true) } ?? StatusMessage("opened preset \(loaded.name)")
+    }
+
+    /// Makes a read preset's plan current (undoable) and selects its saved layer.
+    static func take(_ state: inout AppState, _ loaded: LoadedPreset) -> [Effect] {
+        state.undoStack.append(state.plan)
+        state.redoStack.removeAll()
+        let effects = replacePlan(&state, with: loaded.plan)
+        if let name = loaded.selectedLayer, let index = state.layers.firstIndex(where: { $0.name == name }) {
+            select(&state, index)
+        }
+        return effects
+    }
+
+    /// Applies another model's preset to this model's matching layers (confirmed by the user):
+    /// the session keeps its own name and the change is unsaved.
+    static func applyPresetOfOtherModel(_ state: inout AppState, _ loaded: LoadedPreset, model: String) -> [Effect] {
+        guard !loaded.matchedLayers.isEmpty || loaded.plan.layers.isEmpty else {
+            state.message = StatusMessage(
+                "no layer of \(state.modelName) matches preset \(loaded.name) (made for \(model)): nothing applied",
+                isError: true)
+            return []
+        }
+        let effects = take(&state, loaded)
+        let matched =
+            loaded.matchedLayers.isEmpty
+            ? "its default settings to every layer"
+            : "\(loaded.matchedLayers.count) matching layer\(loaded.matchedLayers.count == 1 ? "" : "s"): "
+                + brief(loaded.matchedLayers)
+        state.message = StatusMessage("applied \(loaded.name) (made for \(model)) to \(matched); not saved")
+        return effects
+    }
+
+    /// `a, b, c` — or the first six and how many more.
+    static func brief(_ names: [String], limit: Int = 6) -> String {
+        guard names.count > limit else { return names.joined(separator: ", ") }
+        return names.prefix(limit).joined(separator: ", ") + " and \(names.count - limit) more"
     }
 }

@@ -6,6 +6,20 @@ import QuantCore
 public enum Reducer {
     /// Applies `action` to `state` and returns the work to do.
     public static func reduce(_ state: inout AppState, _ action: Action, keymap: Keymap = .standard) -> [Effect] {
+        let before = state.message
+        let effects = apply(&state, action, keymap: keymap)
+        if let message = state.message, message != before {
+            state.messageLog.append(message)
+            if state.messageLog.count > maximumLogLength { state.messageLog.removeFirst() }
+        }
+        return effects
+    }
+
+    /// Messages the log keeps.
+    static let maximumLogLength = 50
+
+    /// `reduce` without the message log.
+    static func apply(_ state: inout AppState, _ action: Action, keymap: Keymap) -> [Effect] {
         switch action {
         case .moveSelection(let delta):
             select(&state, state.selectedIndex + delta)
@@ -18,7 +32,13 @@ public enum Reducer {
         case .selectLayer(let index):
             select(&state, index)
 
-        case .increaseBitWidth, .decreaseBitWidth, .setBitWidth, .cycleScheme, .cycleGranularity,
+        case .cycleScheme, .cycleSchemeBackward:
+            let schemes = Scheme.allCases
+            let current = state.selectedSettings?.scheme ?? .symmetric
+            let index = schemes.firstIndex(of: current) ?? 0
+            let step = action == .cycleScheme ? 1 : schemes.count - 1
+            return edit(&state, .setScheme(schemes[(index + step) % schemes.count]))
+        case .increaseBitWidth, .decreaseBitWidth, .setBitWidth, .setScheme, .cycleGranularity,
             .increasePruning, .decreasePruning, .setPruningThreshold, .setTargetSparsity,
             .toggleActivationQuantization, .resetToFloat:
             return edit(&state, action)
@@ -47,12 +67,14 @@ public enum Reducer {
             state.histogramScale = state.histogramScale == .linear ? .log : .linear
         case .toggleHelp:
             state.overlay = state.overlay == nil ? .help(offset: 0) : nil
+        case .toggleMessageLog:
+            state.overlay = state.overlay == nil ? .messages : nil
         case .openThresholdPrompt:
-            state.overlay = .prompt(Prompt(.pruningThreshold))
+            state.overlay = .prompt(pruningPrompt(state, .pruningThreshold))
         case .openSparsityPrompt:
-            state.overlay = .prompt(Prompt(.targetSparsity))
+            state.overlay = .prompt(pruningPrompt(state, .targetSparsity))
         case .openSaveDialog:
-            state.overlay = .prompt(Prompt(.saveName, text: state.sessionName ?? ""))
+            state.overlay = .prompt(Prompt(.saveName, text: state.sessionName ?? "", folder: state.sessionsFolder))
         case .openLoadDialog:
             return [.listPresets]
         case .openExportDialog:
@@ -64,7 +86,7 @@ public enum Reducer {
                 state.overlay = .confirm(.quitWithUnsavedChanges)
             } else {
                 state.shouldQuit = true
-                return [.quit]
+                return [.discardOwnAutosave, .quit]
             }
         case .overlayKey(let key):
             return handleOverlayKey(&state, key)
@@ -73,7 +95,8 @@ public enum Reducer {
             select(&state, state.selectedIndex)
 
         case .planApplied, .planFailed, .floatEvaluated, .evaluationProgress, .evaluationFinished,
-            .evaluationFailed, .presetsListed, .presetLoaded, .saved, .failed, .askToConfirm:
+            .evaluationFailed, .presetsListed, .presetLoaded, .autosaveRestored, .autosaveFinished, .saved, .failed,
+            .askToConfirm:
             return receive(&state, action)
         }
         return []
@@ -81,10 +104,39 @@ public enum Reducer {
 
     /// Applies a key press: to the open overlay if any, else through the keymap.
     public static func reduce(_ state: inout AppState, key: Key, keymap: Keymap = .standard) -> [Effect] {
+        if isTooSmall(state) {
+            // Only "terminal too small" is on screen: nothing may change unseen. Quitting works
+            // when there is nothing to lose.
+            guard keymap.action(for: key) == .requestQuit, state.overlay == nil, !state.hasUnsavedChanges else {
+                return []
+            }
+        }
         if state.overlay != nil { return reduce(&state, .overlayKey(key), keymap: keymap) }
         guard let action = keymap.action(for: key) else { return [] }
         state.message = nil
         return reduce(&state, action, keymap: keymap)
+    }
+
+    /// The threshold or sparsity prompt, pre-filled with the selected layer's current value and
+    /// showing its largest |w|.
+    static func pruningPrompt(_ state: AppState, _ purpose: Prompt.Purpose) -> Prompt {
+        let settings = state.selectedSettings
+        var text = ""
+        switch (purpose, settings?.pruning) {
+        case (.pruningThreshold, .threshold(let threshold)?): text = "\(threshold)"
+        case (.targetSparsity, .sparsity(let sparsity)?): text = String(format: "%g", sparsity * 100)
+        default: break
+        }
+        let hint = state.selectedLayer.flatMap { layer in
+            state.maxMagnitudes[layer.name].map { "\(layer.name): largest |w| is \(String(format: "%.4g", $0))" }
+        }
+        return Prompt(purpose, text: text, hint: hint)
+    }
+
+    /// Whether the screen is below the dashboard's minimum size (it then shows only that).
+    public static func isTooSmall(_ state: AppState) -> Bool {
+        state.screenSize.width < DashboardLayout.minimumSize.width
+            || state.screenSize.height < DashboardLayout.minimumSize.height
     }
 
     /// Rows of the layer table that fit on screen, for paging (an estimate from the screen size;

@@ -4,7 +4,8 @@ import QuantCore
 /// Saves, loads and exports through a `SessionStore` (`Sessions/`) and the config exporter.
 ///
 /// Presets record the model and data with their SHA-256, the plan, and the last exact results;
-/// the autosave is the same record in `Sessions/.autosave.json`, written after every change.
+/// the autosave is the same record in this dashboard's own file (`SessionStore.autosaveSlot`:
+/// one per model, data and running dashboard), written after every change.
 public final class SessionPersistence: DashboardPersistence {
     /// Where presets live.
     public let store: SessionStore
@@ -14,15 +15,25 @@ public final class SessionPersistence: DashboardPersistence {
     public let data: FileReference
     /// The engine (exports evaluate the plan they write).
     public let workbench: Workbench
+    /// The `quantdash eval` arguments that load this model and data as the dashboard did
+    /// (the report's Reproduce line).
+    public let evalArguments: [String]
     private let now: () -> Date
+    /// The left autosave offered at start, until restored or discarded.
+    private var offered: LeftAutosave?
+    /// A restored left autosave, deleted once this dashboard's own autosave holds its state.
+    private var takenOver: URL?
 
     /// Creates persistence for one model and data set.
     ///
     /// - Parameter now: the clock (injected in tests).
     public init(
         store: SessionStore, model: FileReference, data: FileReference, workbench: Workbench,
-        now: @escaping () -> Date = Timestamp.now
+        evalArguments: [String]? = nil, now: @escaping () -> Date = Timestamp.now
     ) {
+        self.evalArguments =
+            evalArguments ?? ["quantdash", "eval", "--model", model.path, "--data", data.path]
+            + (data.labelsPath.map { ["--labels", $0] } ?? [])
         self.store = store
         self.model = model
         self.data = data
@@ -30,9 +41,16 @@ public final class SessionPersistence: DashboardPersistence {
         self.now = now
     }
 
-    public func save(name: String, overwrite: Bool, state: AppState) throws -> String {
+    public var folderName: String { store.folder.relativePath }
+
+    public func save(name: String, overwrite: SaveOverwrite, state: AppState) throws -> String {
         let existing = try? store.load(named: name)
-        if existing != nil && !overwrite { throw DashboardPersistenceError.exists(name) }
+        if let existing, overwrite != .confirmed {
+            if !isThisModel(existing.model) {
+                throw DashboardPersistenceError.presetOfOtherModel(name, model: existing.model.path)
+            }
+            if overwrite == .never { throw DashboardPersistenceError.exists(name) }
+        }
         var preset = preset(named: name, state: state, basedOn: nil)
         if let existing { preset.createdAt = existing.createdAt }
         let url = try store.save(preset, overwrite: true)
@@ -45,6 +63,11 @@ public final class SessionPersistence: DashboardPersistence {
             named: state.sessionName ?? "untitled", state: state, basedOn: state.sessionName, withResults: false)
         preset.notes = "autosave"
         try store.autosave(preset)
+        // A restored autosave of a dashboard that ended is now in this one's own file.
+        if let taken = takenOver {
+            try? store.discardAutosave(at: taken)
+            takenOver = nil
+        }
     }
 
     public func listPresets() throws -> [PresetListing] {
@@ -59,59 +82,64 @@ public final class SessionPersistence: DashboardPersistence {
             let date =
                 summary.updatedAt.map { Timestamp.string(from: $0).prefix(16).replacingOccurrences(of: "T", with: " ") }
                 ?? ""
+            // The model column: another model's preset is marked, loading it asks first.
+            let modelPath = summary.model ?? "?"
+            let shown = URL(fileURLWithPath: modelPath).lastPathComponent
+            let modelColumn = (modelPath == model.path ? shown : "\(shown) (other)")
             return PresetListing(
                 name: summary.name,
-                label:
-                    "\(summary.name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(top1)  \(size) \(ratio)  \(date)"
+                label: "\(summary.name.padding(toLength: 18, withPad: " ", startingAt: 0)) "
+                    + "\(modelColumn.padding(toLength: 18, withPad: " ", startingAt: 0)) \(top1)  \(size) \(ratio)  \(date)"
             )
         }
     }
 
-    public func load(name: String, layerNames: [String]) throws -> (plan: QuantPlan, warning: String?) {
+    public func load(name: String, layerNames: [String]) throws -> LoadedPreset {
         let preset = try store.load(named: name)
         return applicable(preset, layerNames: layerNames)
     }
 
     public func hasNewerAutosave() -> Bool {
-        store.shouldOfferRestore()
+        offered = store.leftAutosave()
+        return offered != nil
     }
 
-    public func restoreAutosave(layerNames: [String]) throws -> (plan: QuantPlan, basedOn: String?, warning: String?) {
-        guard let preset = try store.loadAutosave() else {
-            throw SessionError.notFound(file: store.autosaveURL.path, name: SessionStore.autosaveFileName)
+    public func restoreAutosave(layerNames: [String]) throws -> LoadedPreset {
+        guard let left = offered ?? store.leftAutosave() else {
+            throw SessionError.notFound(file: store.autosaveURL.relativePath, name: "autosave")
         }
-        let (plan, warning) = applicable(preset, layerNames: layerNames)
-        return (plan, preset.basedOn, warning)
+        offered = nil
+        takenOver = left.url
+        var loaded = applicable(left.preset, layerNames: layerNames)
+        loaded.name = left.preset.basedOn ?? ""
+        return loaded
     }
 
     public func discardAutosave() {
+        guard let left = offered else { return }
+        try? store.discardAutosave(at: left.url)
+        offered = nil
+    }
+
+    public func discardOwnAutosave() {
         try? store.discardAutosave()
     }
 
     public func export(_ format: ExportFormat, path: String, overwrite: Bool, state: AppState) throws -> String {
-        let url = URL(fileURLWithPath: path)
-        let written = format == .c ? [url.appendingPathExtension("h"), url.appendingPathExtension("c")] : [url]
-        if !overwrite, let existing = written.first(where: { FileManager.default.fileExists(atPath: $0.path) }) {
-            throw DashboardPersistenceError.exists(existing.path)
+        let request = ExportRequest(
+            format: format, plan: state.plan, path: path, overwrite: overwrite, model: model, data: data,
+            evalArguments: evalArguments, exportedAt: now())
+        let result: ExportResult
+        do {
+            result = try Exporter.export(request, using: workbench)
+        } catch ModelIOError.exists(let existing) {
+            throw DashboardPersistenceError.exists(existing)
         }
-        switch format {
-        case .config:
-            try ConfigExporter.export(
-                state.plan, using: workbench, model: model, data: data, to: url, overwrite: true, exportedAt: now())
-        case .onnx:
-            try QDQExporter.export(state.plan, using: workbench, model: model, data: data, to: url, overwrite: true)
-        case .c:
-            let export = try CExporter.generate(
-                try workbench.apply(state.plan), graph: workbench.graph, name: url.lastPathComponent, path: path)
-            try CExporter.write(export, into: url.deletingLastPathComponent(), overwrite: true)
-            return
-                "exported C to \(written.map(\.path).joined(separator: " and ")) (\(export.flashBytes) bytes of flash)"
-        case .report:
-            try ReportExporter.export(
-                state.plan, using: workbench, model: model, data: data,
-                reproduceCommand: "quantdash eval --model \(model.path) --plan PLAN.json", to: url, overwrite: true)
+        let files = result.files.map(\.path).joined(separator: " and ")
+        if case .c(let export) = result.details {
+            return "exported C to \(files) (\(export.flashBytes) bytes of flash)"
         }
-        return "exported \(format.rawValue) to \(url.path)"
+        return "exported \(format.rawValue) to \(files)"
     }
 
     /// The preset for the current state.
@@ -122,19 +150,33 @@ public final class SessionPersistence: DashboardPersistence {
             results = nil
         } else if let exact = state.evaluation.exact, let model = state.quantized, model.plan == state.plan {
             results = PlanResults(evaluation: exact, model: model)
-        } else if let model = try? workbench.apply(state.plan), let exact = try? workbench.evaluate(model) {
-            // The background evaluation has not finished: a preset records exact results anyway.
-            results = PlanResults(evaluation: exact, model: model)
         }
+        // Otherwise no results: the dashboard saves only once the engine's exact result is in
+        // (DashboardApp waits for it); the autosave, written on every change, records none.
         return SessionPreset(
             name: name, model: model, data: data, plan: state.plan, results: results, createdAt: date,
             updatedAt: date, basedOn: basedOn, view: .init(selectedLayer: state.selectedLayer?.name))
     }
 
-    /// The preset's plan restricted to this model's layers, and warnings about what changed.
-    func applicable(_ preset: SessionPreset, layerNames: [String]) -> (QuantPlan, String?) {
+    /// Whether a preset recording `reference` was made for this dashboard's model: the same
+    /// digest, or the same path (then a changed digest is a warning, not another model).
+    func isThisModel(_ reference: FileReference) -> Bool {
+        reference.sha256 == model.sha256 || reference.path == model.path
+    }
+
+    /// The preset's plan restricted to this model's layers, and what differs.
+    func applicable(_ preset: SessionPreset, layerNames: [String]) -> LoadedPreset {
+        let plan = preset.plan(applicableTo: layerNames)
+        let matched = layerNames.filter { preset.plan.layers[$0] != nil }
+        guard isThisModel(preset.model) else {
+            return LoadedPreset(
+                name: preset.name, plan: plan, otherModel: preset.model.path, matchedLayers: matched)
+        }
         let compatibility = preset.compatibility(with: model.sha256, dataSHA: data.sha256, layerNames: layerNames)
         let warning = compatibility.warnings.isEmpty ? nil : compatibility.warnings.joined(separator: "; ")
-        return (preset.plan(applicableTo: layerNames), warning)
+        var selected = preset.view?.selectedLayer
+        if let name = selected, !layerNames.contains(name) { selected = nil }
+        return LoadedPreset(
+            name: preset.name, plan: plan, warning: warning, selectedLayer: selected, matchedLayers: matched)
     }
 }

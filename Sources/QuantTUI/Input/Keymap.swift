@@ -75,9 +75,11 @@ public struct Keymap: Sendable, Equatable {
         }
     }
 
-    /// Status-bar hints: the first key and the short label of every binding that has one.
+    /// Status-bar hints: the first key and the short label of every binding that has one —
+    /// help, quit, save, load and export first (the bar drops hints from the end when narrow).
     public var hints: [(key: String, label: String)] {
-        bindings.compactMap { binding in
+        let ordered = bindings.filter { $0.group == .session } + bindings.filter { $0.group != .session }
+        return ordered.compactMap { binding in
             guard let hint = binding.hint, let key = binding.keys.first else { return nil }
             return (key: key.description, label: hint)
         }
@@ -100,7 +102,8 @@ public struct Keymap: Sendable, Equatable {
         KeyBinding(
             (1...8).map { .character(Character(String($0))) }, .setBitWidth(8), "set bits per weight", group: .editing,
             keyLabel: "1-8"),
-        KeyBinding([.character("s")], .cycleScheme, "next scheme", group: .editing, hint: "scheme"),
+        KeyBinding([.character("s")], .cycleScheme, "next scheme (bit width kept)", group: .editing, hint: "scheme"),
+        KeyBinding([.character("S")], .cycleSchemeBackward, "previous scheme", group: .editing),
         KeyBinding(
             [.character("g")], .cycleGranularity, "next granularity (tensor, channel, group)", group: .editing,
             hint: "gran"),
@@ -119,7 +122,8 @@ public struct Keymap: Sendable, Equatable {
         KeyBinding([.character("{")], .decreasePruning(isCoarse: true), "prune less (coarse step)", group: .pruning),
         KeyBinding([.character("t")], .openThresholdPrompt, "type an exact |w| threshold", group: .pruning),
         KeyBinding([.character("p")], .openSparsityPrompt, "type a target sparsity %", group: .pruning),
-        KeyBinding([.character("l")], .toggleHistogramScale, "histogram linear / log", group: .session, hint: "log"),
+        KeyBinding([.character("m")], .toggleMessageLog, "message log (last messages in full)", group: .session),
+        KeyBinding([.character("l")], .toggleHistogramScale, "histogram linear / log", group: .session),
         KeyBinding(
             [.character("w"), .control("s")], .openSaveDialog, "save session preset", group: .session, hint: "save"),
         KeyBinding([.character("o")], .openLoadDialog, "load session preset", group: .session, hint: "load"),

@@ -89,4 +89,15 @@ public struct GlyphSet: Sendable, Equatable {
     func downward(_ eighths: Int) -> Character { downwardEighths[min(max(eighths, 0), 8)] }
     /// The rightward-bar glyph for `eighths` (clamped to 0…8).
     func rightward(_ eighths: Int) -> Character { rightwardEighths[min(max(eighths, 0), 8)] }
+
+    /// Text as this set can show it: with ASCII glyphs, symbols that need two ASCII characters
+    /// to keep their meaning are spelt out (`≤` → `<=`, `≥` → `>=`, `≠` → `!=`) before the
+    /// one-cell fallback (`SymbolFallback`) would turn `≤` into a misleading `<`.
+    func text(_ text: String) -> String {
+        guard cursor == GlyphSet.ascii.cursor, text.unicodeScalars.contains(where: { $0.value > 0x7F }) else {
+            return text
+        }
+        return text.replacingOccurrences(of: "≤", with: "<=").replacingOccurrences(of: "≥", with: ">=")
+            .replacingOccurrences(of: "≠", with: "!=")
+    }
 }

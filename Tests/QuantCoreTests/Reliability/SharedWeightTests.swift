@@ -46,7 +46,7 @@ import Testing
     @Test func equalSettingsExportWhatEvalComputes() throws {
         let workbench = try Self.workbench()
         let model = try workbench.apply(QuantPlan(defaults: LayerSettings(bitWidth: 3, scheme: .asymmetric)))
-        let batch = workbench.heldOut.images
+        let batch = try workbench.heldOut.images
         let expected = try workbench.logits(for: batch, model: model)
         let float = try workbench.logits(for: batch)
         #expect(expected.storage != float.storage)  // the plan changes the outputs

@@ -81,12 +81,12 @@ public enum ReportExporter {
         let model = content.modelReference
         let data = content.dataReference
         var lines: [String] = []
-        lines.append("## Quantization report: \(model.path) on \(data.path)")
+        lines.append("## Quantization report: \(inline(model.path)) on \(inline(data.path))")
         lines.append("")
-        var dataName = "data `\(data.path)`"
-        if let labels = data.labelsPath { dataName += " + `\(labels)`" }
+        var dataName = "data \(code(data.path))"
+        if let labels = data.labelsPath { dataName += " + \(code(labels))" }
         lines.append(
-            "Model `\(model.path)` (SHA-256 `\(short(model.sha256))`), \(dataName) (SHA-256 `\(short(data.sha256))`), "
+            "Model \(code(model.path)) (SHA-256 `\(short(model.sha256))`), \(dataName) (SHA-256 `\(short(data.sha256))`), "
                 + "\(Formatting.grouped(content.evaluation.count)) held-out samples.")
         if let generatedAt = content.generatedAt { lines.append("Generated \(Timestamp.string(from: generatedAt)).") }
         lines.append("")
@@ -94,7 +94,8 @@ public enum ReportExporter {
         lines += accuracySection(content)
         lines += sizeSection(content.model.size)
         lines += layerSection(content.model)
-        lines += ["### Reproduce", "", "```sh", content.reproduceCommand, "```"]
+        let fence = String(repeating: "`", count: max(3, longestBacktickRun(in: content.reproduceCommand) + 1))
+        lines += ["### Reproduce", "", fence + "sh", content.reproduceCommand, fence]
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -103,7 +104,7 @@ public enum ReportExporter {
         var lines = ["### Plan", "", "- default: \(describe(content.plan.defaults))"]
         for name in content.plan.layers.keys.sorted() {
             guard let settings = content.plan.layers[name], settings != content.plan.defaults else { continue }
-            lines.append("- `\(name)`: \(describe(settings))")
+            lines.append("- \(code(name)): \(describe(settings))")
         }
         return lines + [""]
     }
@@ -160,7 +161,7 @@ public enum ReportExporter {
             let settings = report.settings
             let metrics = report.metrics
             let cells = [
-                "`\(report.layer.name)`", report.layer.opName,
+                code(report.layer.name), inline(report.layer.opName),
                 report.layer.weightShape.map(String.init).joined(separator: "×"), settings.bitWidthLabel,
                 settings.schemeLabel, settings.granularityLabel, settings.pruningLabel, settings.activationLabel,
                 percent(metrics.sparsity, digits: 1),
@@ -168,7 +169,7 @@ public enum ReportExporter {
                 fixed(metrics.cosineSimilarity, 5), String(format: "%.3e", metrics.meanSquaredError),
                 Formatting.grouped(report.size.quantizedBytes), percent(shares[report.layer.name] ?? 0, digits: 1),
             ]
-            lines.append("| " + cells.joined(separator: " | ") + " |")
+            lines.append("| " + cells.map(tableCell).joined(separator: " | ") + " |")
         }
         return lines + [""]
     }
@@ -184,6 +185,51 @@ public enum ReportExporter {
         if settings.pruning != nil { parts.append("prune \(settings.pruningLabel)") }
         if let bits = settings.activationBits { parts.append("activations \(bits)-bit") }
         return parts.joined(separator: ", ")
+    }
+
+    /// Text from a file (names, paths) made safe for one Markdown line: control characters
+    /// (newlines included) are shown escaped (`\n`, `\u{1B}`) so they cannot start new lines.
+    static func inline(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default:
+                if scalar.properties.generalCategory == .control {
+                    result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result
+    }
+
+    /// `text` as a Markdown code span, fenced with more backticks than it contains.
+    static func code(_ text: String) -> String {
+        let safe = inline(text)
+        let run = longestBacktickRun(in: safe)
+        guard run > 0 else { return "`\(safe)`" }
+        let fence = String(repeating: "`", count: run + 1)
+        return "\(fence) \(safe) \(fence)"
+    }
+
+    /// A table cell: `|` escaped as `\|` (also inside code spans, as GitHub tables need).
+    static func tableCell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|")
+    }
+
+    /// The longest run of backticks in `text`.
+    static func longestBacktickRun(in text: String) -> Int {
+        var longest = 0
+        var current = 0
+        for character in text {
+            current = character == "`" ? current + 1 : 0
+            longest = max(longest, current)
+        }
+        return longest
     }
 
     /// The first `shortDigestLength` characters of a digest.
