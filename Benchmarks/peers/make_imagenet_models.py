@@ -44,9 +44,16 @@ DATA_FILE = "imagenet-data.npz"
 
 def build(name, seed):
     """The torchvision model `name` in eval mode, random weights and BatchNorm statistics from `seed`."""
+    import types
+
     import torch
-    import torchvision
     from torch import nn
+
+    # torchvision comes from PyPI without its dependencies (peers_venv.py): its compiled operators
+    # (nms, roi_align, ...) are built for PyPI's CUDA torch and do not load with the CPU build, and
+    # registering their meta kernels fails on import. The model definitions need none of them.
+    sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+    import torchvision
 
     torch.manual_seed(seed)
     model = getattr(torchvision.models, name)(weights=None)

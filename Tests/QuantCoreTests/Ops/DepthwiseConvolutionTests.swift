@@ -11,15 +11,60 @@ import Testing
     /// dilation, asymmetric and one-sided padding, 5×5 and 1×1 windows, stride 3 and a
     /// multiplier above 1.
     static let geometries: [(String, ConvolutionGeometry, Int)] = [
-        ("3x3 s1 p1 14x14", .init(channels: 5, inputHeight: 14, inputWidth: 14, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1), 1),
-        ("3x3 s1 p1 7x7", .init(channels: 3, inputHeight: 7, inputWidth: 7, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1), 1),
-        ("3x3 s1 p1 57x33", .init(channels: 2, inputHeight: 57, inputWidth: 33, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1), 1),
-        ("3x3 s2 p1 56x56", .init(channels: 3, inputHeight: 56, inputWidth: 56, kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1), 1),
-        ("3x3 s2 p1 odd 15x17", .init(channels: 4, inputHeight: 15, inputWidth: 17, kernelHeight: 3, kernelWidth: 3, strideHeight: 2, strideWidth: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1), 1),
-        ("3x3 s1 dilation 2 pad 2", .init(channels: 2, inputHeight: 19, inputWidth: 18, kernelHeight: 3, kernelWidth: 3, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2, dilationHeight: 2, dilationWidth: 2), 1),
-        ("5x5 pad 2, multiplier 2", .init(channels: 3, inputHeight: 12, inputWidth: 40, kernelHeight: 5, kernelWidth: 5, padTop: 2, padLeft: 2, padBottom: 2, padRight: 2), 2),
-        ("3x3 asymmetric pad, stride 2x1", .init(channels: 2, inputHeight: 9, inputWidth: 10, kernelHeight: 3, kernelWidth: 3, strideHeight: 2, padTop: 0, padLeft: 2, padBottom: 3, padRight: 0), 3),
-        ("2x4 stride 3 dilation 2x1, no pad", .init(channels: 2, inputHeight: 20, inputWidth: 50, kernelHeight: 2, kernelWidth: 4, strideHeight: 3, strideWidth: 3, dilationHeight: 2), 1),
+        (
+            "3x3 s1 p1 14x14",
+            .init(
+                channels: 5, inputHeight: 14, inputWidth: 14, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1,
+                padBottom: 1, padRight: 1), 1
+        ),
+        (
+            "3x3 s1 p1 7x7",
+            .init(
+                channels: 3, inputHeight: 7, inputWidth: 7, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1,
+                padBottom: 1, padRight: 1), 1
+        ),
+        (
+            "3x3 s1 p1 57x33",
+            .init(
+                channels: 2, inputHeight: 57, inputWidth: 33, kernelHeight: 3, kernelWidth: 3, padTop: 1, padLeft: 1,
+                padBottom: 1, padRight: 1), 1
+        ),
+        (
+            "3x3 s2 p1 56x56",
+            .init(
+                channels: 3, inputHeight: 56, inputWidth: 56, kernelHeight: 3, kernelWidth: 3, strideHeight: 2,
+                strideWidth: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1), 1
+        ),
+        (
+            "3x3 s2 p1 odd 15x17",
+            .init(
+                channels: 4, inputHeight: 15, inputWidth: 17, kernelHeight: 3, kernelWidth: 3, strideHeight: 2,
+                strideWidth: 2, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1), 1
+        ),
+        (
+            "3x3 s1 dilation 2 pad 2",
+            .init(
+                channels: 2, inputHeight: 19, inputWidth: 18, kernelHeight: 3, kernelWidth: 3, padTop: 2, padLeft: 2,
+                padBottom: 2, padRight: 2, dilationHeight: 2, dilationWidth: 2), 1
+        ),
+        (
+            "5x5 pad 2, multiplier 2",
+            .init(
+                channels: 3, inputHeight: 12, inputWidth: 40, kernelHeight: 5, kernelWidth: 5, padTop: 2, padLeft: 2,
+                padBottom: 2, padRight: 2), 2
+        ),
+        (
+            "3x3 asymmetric pad, stride 2x1",
+            .init(
+                channels: 2, inputHeight: 9, inputWidth: 10, kernelHeight: 3, kernelWidth: 3, strideHeight: 2,
+                padTop: 0, padLeft: 2, padBottom: 3, padRight: 0), 3
+        ),
+        (
+            "2x4 stride 3 dilation 2x1, no pad",
+            .init(
+                channels: 2, inputHeight: 20, inputWidth: 50, kernelHeight: 2, kernelWidth: 4, strideHeight: 3,
+                strideWidth: 3, dilationHeight: 2), 1
+        ),
         ("1x1, 1-D-like 1x70", .init(channels: 3, inputHeight: 1, inputWidth: 70, kernelHeight: 1, kernelWidth: 1), 1),
     ]
 
