@@ -118,15 +118,15 @@ def write_data(out_dir, seed, images, force):
 
 def write_model(out_dir, name, seed, data_path, force):
     """`<name>.onnx` and `<name>.json` in `out_dir`; returns the summary dict."""
-    import onnx
-    import onnxruntime as ort
-    import torch
-
     model_path = os.path.join(out_dir, f"{name}.onnx")
     summary_path = os.path.join(out_dir, f"{name}.json")
     if os.path.exists(model_path) and os.path.exists(summary_path) and not force:
         with open(summary_path) as f:
             return json.load(f)
+    import onnx  # only when a model is made: importing torch takes seconds
+    import onnxruntime as ort
+    import torch
+
     model = build(name, seed)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     torch.onnx.export(model, (torch.zeros(1, 3, 224, 224),), model_path, dynamo=False, opset_version=13,
