@@ -29,7 +29,7 @@ if __name__ == "__main__":
     sys.path.insert(0, HERE)
     import peers_venv  # noqa: E402  (Benchmarks/peers/peers_venv.py)
 
-    peers_venv.ensure()
+    peers_venv.ensure(with_torchvision=True)
 
 import argparse  # noqa: E402
 import hashlib  # noqa: E402

@@ -15,10 +15,11 @@ PACKAGES = ["onnxruntime", "numpy", "onnx", "torch==2.13.0+cpu"]
 WITHOUT_DEPENDENCIES = {"torchvision==0.28.0": "torchvision", "pillow": "PIL"}
 
 
-def ensure():
-    """Run the calling script in Benchmarks/.venv with onnxruntime, numpy, onnx, CPU-only PyTorch and torchvision."""
+def ensure(with_torchvision=False):
+    """Run the calling script in Benchmarks/.venv with onnxruntime, numpy, onnx and CPU-only PyTorch
+    (and torchvision's model definitions when `with_torchvision`)."""
     os.environ.setdefault("QUANTDASH_VENV", os.path.normpath(os.path.join(HERE, "..", ".venv")))
     sys.path.insert(0, os.path.normpath(SCRIPTS))
     from venv import ensure_venv  # Scripts/venv.py, which reads QUANTDASH_VENV when imported
 
-    ensure_venv(PACKAGES, without_dependencies=WITHOUT_DEPENDENCIES)
+    ensure_venv(PACKAGES, without_dependencies=WITHOUT_DEPENDENCIES if with_torchvision else None)

@@ -23,7 +23,7 @@ sys.path.insert(0, HERE)
 import peers_venv  # noqa: E402  (Benchmarks/peers/peers_venv.py)
 
 if __name__ == "__main__":
-    peers_venv.ensure()
+    peers_venv.ensure(with_torchvision=True)
 
 import argparse  # noqa: E402
 import json  # noqa: E402
