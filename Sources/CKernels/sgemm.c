@@ -231,6 +231,8 @@ static const variant *current_variant(void) {
 
 const char *ck_sgemm_variant(void) { return current_variant()->name; }
 
+int ck_variant_id(void) { return current_variant()->id; }
+
 const char *ck_sgemm_force_variant(int choice) {
     const variant *chosen = NULL;
     switch (choice) {

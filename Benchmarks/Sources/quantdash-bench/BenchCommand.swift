@@ -47,14 +47,43 @@ struct BenchCommand: ParsableCommand {
     @Option(
         help: """
             Only these groups (comma-separated): engine, layer-report, dashboard, resnet; \
-            full-pass is the engine's full float passes alone (for profiling); scale-memory \
-            (not run by default: minutes) is peak RSS at 32/256/1000 ResNet-50 images, \
-            key-to-frame latency while evaluating and per-change latency with the cache.
+            full-pass is the engine's full float passes alone (for profiling); scale (not in the \
+            default set: it takes many minutes) is the whole float pass over ImageNet-size CNNs; \
+            scale-memory (not in the default set either) is peak RSS of eval at 32/256/1000 \
+            ResNet-50 images, key-to-frame latency while evaluating and per-change latency.
             """)
     var only: String?
 
-    @Option(help: "The ResNet-50 ONNX model for scale-memory (Benchmarks/peers/make_scale_models.py makes it).")
-    var scaleModel = "Benchmarks/.data/resnet50.onnx"
+    @Option(
+        help: """
+            Models of the scale section (comma-separated): resnet50, mobilenet_v2, vgg19, densenet121.
+            """)
+    var scaleModels = "resnet50,mobilenet_v2,vgg19,densenet121"
+
+    @Option(help: "Images per whole float pass in the scale section.")
+    var scaleImages = 256
+
+    @Option(help: "Images per batch in the scale section (ours and onnxruntime's).")
+    var scaleBatch = 16
+
+    @Option(help: "Timed passes per model in the scale section (median reported).")
+    var scaleRuns = 3
+
+    @Option(help: "Folder for the scale section's models and images (made on first use).")
+    var scaleDirectory = "Benchmarks/.data/imagenet"
+
+    @Flag(
+        help: """
+            Scale section: also time our pass with depthwise convolutions through im2col + GEMM \
+            (the path before the direct kernel) on models that have them.
+            """)
+    var scaleWithoutDepthwiseKernel = false
+
+    @Option(help: "FMA instructions per core per cycle for the peak (default: estimated from the CPU).")
+    var fmaPerCycle: Int?
+
+    @Option(help: "The ResNet-50 ONNX model for scale-memory (made by Benchmarks/peers/make_imagenet_models.py).")
+    var scaleModel = "Benchmarks/.data/imagenet/resnet50.onnx"
 
     @Option(help: "Only these demo models for the engine figures (comma-separated): demo-mlp, demo-cnn.")
     var models: String?
@@ -70,6 +99,16 @@ struct BenchCommand: ParsableCommand {
         let fullPassRuns = quick ? 3 : self.fullPassRuns
         let groups = Set((only ?? "engine,layer-report,dashboard,resnet").split(separator: ",").map(String.init))
         let withResnet = !quick && !noResnet && groups.contains("resnet")
+        if groups.contains("scale") {
+            let scale = try ImageNetBenchmarks(
+                models: scaleModels.split(separator: ",").map(String.init), directory: scaleDirectory,
+                images: scaleImages, batchSize: scaleBatch, runs: scaleRuns, threads: threads, fmaPerCycle: fmaPerCycle,
+                alsoWithoutDepthwiseKernel: scaleWithoutDepthwiseKernel
+            ).run()
+            print(scale.markdown)
+            if let markdown { try scale.markdown.write(toFile: markdown, atomically: true, encoding: .utf8) }
+            if groups.count == 1 { return }
+        }
         var peers: PeerResults?
         if !noPeers {
             peers = try PeerResults.measure(

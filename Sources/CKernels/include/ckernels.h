@@ -83,6 +83,23 @@ const char *ck_sgemm_variant(void);
 /// now in use on this thread.
 const char *ck_sgemm_force_variant(int variant);
 
+/// The calling thread's variant as a number (as in ck_sgemm_force_variant: 1 portable, 2 avx2-fma,
+/// 3 avx512); the other kernels with variants follow it, so forcing one forces them all.
+int ck_variant_id(void);
+
+/// Depthwise 2-D convolution of one image, added to `out`: every input channel c of `image`
+/// [channels, height, width] makes `multiplier` output planes out[c·multiplier + m] [out_h, out_w]
+/// += Σ_{i,j} weights[c·multiplier + m][i][j] · image[c][oy·stride_h − pad_top + i·dilation_h]
+/// [ox·stride_w − pad_left + j·dilation_w] (0 outside the image), read directly (no column matrix).
+/// Each output's taps are summed from 0 in (i, j) order, then added to `out`: the same operations
+/// as ck_im2col + ck_sgemm with one group per channel on the same variant, hence the same bits.
+/// Returns 1 when done, 0 (having done nothing) for more than 256 taps, negative padding or
+/// out of memory.
+int ck_depthwise_conv(const float *image, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width, const float *weights,
+                      ptrdiff_t multiplier, ptrdiff_t kernel_h, ptrdiff_t kernel_w, ptrdiff_t stride_h,
+                      ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left, ptrdiff_t dilation_h,
+                      ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, float *out);
+
 /// im2col for one image of a 2-D convolution: `image` [channels, height, width] unfolds into
 /// `columns` [channels·kernel_h·kernel_w, out_h·out_w], zeros where a tap falls in the padding.
 /// The specification is QuantCore's `Im2Col.unfold`; this is the same loop without Swift's

@@ -22,10 +22,11 @@ extension Ops {
     static func clip(_ x: inout Tensor, minimum: Float?, maximum: Float?) {
         let low = minimum ?? -.infinity, high = maximum ?? .infinity
         x.storage.withUnsafeMutableBufferPointer { values in
-            for i in values.indices where !values[i].isNaN {
+            for i in values.indices {
+                // Selects, not branches, so the loop vectorizes; both comparisons fail for NaN, which stays NaN.
                 var value = values[i]
-                if value < low { value = low }
-                if value > high { value = high }
+                value = value < low ? low : value
+                value = value > high ? high : value
                 values[i] = value
             }
         }

@@ -1,4 +1,5 @@
-/// Conv (1-D and 2-D, groups, depthwise, dilations, auto_pad, optional bias) via im2col + GEMM.
+/// Conv (1-D and 2-D, groups, depthwise, dilations, auto_pad, optional bias) via im2col + GEMM,
+/// depthwise ones (one input channel per group) by a direct kernel.
 extension Ops {
     /// The checked shapes of one convolution, shared by the fast path and the reference.
     struct ConvolutionProblem: Sendable, Equatable {
@@ -107,6 +108,23 @@ extension Ops {
                 makeTensor(shape: problem.outputShape) { output in
                     guard let out = output.baseAddress else { return }
                     for n in 0..<problem.batch {
+                        if problem.group > 1, cg == 1, DepthwiseConvolution.isEnabled, let image = bufferX.baseAddress,
+                            let weights = bufferW.baseAddress
+                        {
+                            // Depthwise: one direct pass over the image instead of a GEMM per channel.
+                            let outImage = out + n * problem.outputChannels * positions
+                            for m in 0..<problem.outputChannels {
+                                let value = biasValues.isEmpty ? 0 : biasValues[m]
+                                (outImage + m * positions).update(repeating: value, count: positions)
+                            }
+                            let whole = problem.window.convolutionGeometry(channels: problem.inputChannels)
+                            if DepthwiseConvolution.add(
+                                image: image + n * imageSize, geometry: whole, multiplier: mg, weights: weights,
+                                into: outImage)
+                            {
+                                continue
+                            }
+                        }
                         for g in 0..<problem.group {
                             let outGroup = out + (n * problem.outputChannels + g * mg) * positions  // [M/g, P]
                             for m in 0..<mg {

@@ -1,0 +1,175 @@
+import Foundation
+import QuantCore
+
+/// The `scale` section: a whole float pass over ImageNet-size CNNs (ResNet-50, MobileNetV2,
+/// VGG-19, DenseNet-121 with random weights, `Benchmarks/peers/make_imagenet_models.py`) beside
+/// onnxruntime in the same run (`Benchmarks/peers/scale_peer.py`), with GFLOP/s beside the
+/// machine's FMA peak.
+struct ImageNetBenchmarks {
+    /// Models, in the scripts' names.
+    var models: [String]
+    /// Folder of the model and data files (made on first use).
+    var directory: String
+    /// Images per pass (the first of imagenet-data.npz).
+    var images: Int
+    /// Images per batch, ours and onnxruntime's.
+    var batchSize: Int
+    /// Timed passes (median reported).
+    var runs: Int
+    /// Worker threads, ours and onnxruntime's.
+    var threads: Int
+    /// FMA instructions a core starts per cycle at full vector width, when not estimated.
+    var fmaPerCycle: Int?
+    /// Also time our pass with the direct depthwise kernel off (im2col + GEMM per channel).
+    var alsoWithoutDepthwiseKernel = false
+
+    /// What `scale_peer.py` writes.
+    struct PeerFile: Decodable {
+        struct Model: Decodable {
+            var median_ms: Double
+            var multiply_adds_per_image: Double
+            var parameters: Int
+            var logits_first_two: [[Double]]
+        }
+        var models: [String: Model]
+    }
+
+    /// One model's figures.
+    struct Row {
+        var model: String
+        var ours: Double
+        var onnxruntime: Double
+        var multiplyAdds: Double
+        var logitDifference: Float
+        var logitScale: Float
+        /// Ours with depthwise convolutions through im2col + GEMM, when timed.
+        var withoutDepthwiseKernel: Double?
+    }
+
+    func run() throws -> (rows: [Row], markdown: String) {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("quantdash-scale-\(getpid()).json")
+        defer { try? FileManager.default.removeItem(at: output) }
+        try PeerResults.runPython([
+            "Benchmarks/peers/scale_peer.py", "--dir", directory, "--json", output.path, "--models",
+            models.joined(separator: ","), "--images", "\(images)", "--batch", "\(batchSize)", "--runs", "\(runs)",
+            "--threads", "\(threads)",
+        ])
+        let peers = try JSONDecoder().decode(PeerFile.self, from: Data(contentsOf: output))
+        let data = try DatasetLoader.load(path: directory + "/imagenet-data.npz").first(images)
+        var rows: [Row] = []
+        for model in models {
+            guard let peer = peers.models[model] else { throw BenchError("scale_peer.py gave no figures for \(model)") }
+            log("scale \(model): \(images) images, \(threads) threads")
+            rows.append(try measure(model, data: data, peer: peer))
+        }
+        return (rows, markdown(rows))
+    }
+
+    /// Our whole float pass over `data` with `model`, as `eval` runs it (`Workbench`, no cache).
+    func measure(_ model: String, data: Dataset, peer: PeerFile.Model) throws -> Row {
+        let graph = try ONNXModel.load(contentsOf: URL(fileURLWithPath: directory + "/\(model).onnx"))
+        // Warm-up on the first batch (packs the weights), and the agreement check with onnxruntime.
+        let first = data.first(min(batchSize, data.count))
+        let logits = try GraphExecutor(graph: graph).run([graph.inputs[0].name: first.images])
+        guard let values = logits[graph.outputs[0].name]?.storage, values.count >= 2 * 1000 else {
+            throw BenchError("\(model): no [N, 1000] logits")
+        }
+        let expected = peer.logits_first_two.flatMap { $0.map(Float.init) }
+        let difference = zip(values.prefix(expected.count), expected).map { abs($0 - $1) }.max() ?? .nan
+        let scale = expected.map(abs).max() ?? 0
+        let workbench = try Workbench(graph: graph, heldOut: data, calibration: nil)
+        workbench.threadCount = threads
+        workbench.batchSize = batchSize
+        workbench.activationCacheBytes = 0
+        let passes = try Timing.samples(runs: runs, warmUp: 0) { _ in _ = try workbench.evaluateFromScratch(nil) }
+        var row = Row(
+            model: model, ours: Timing.median(passes), onnxruntime: peer.median_ms,
+            multiplyAdds: peer.multiply_adds_per_image, logitDifference: difference, logitScale: scale)
+        let depthwise = graph.nodes.contains { node in
+            if case .conv(let attributes) = node.op, attributes.group > 1,
+                let weight = graph.initializers[node.inputs[1]], weight.rank == 4, weight.shape[1] == 1
+            {
+                return true
+            }
+            return false
+        }
+        if alsoWithoutDepthwiseKernel && depthwise {
+            log("scale \(model): depthwise convolutions through im2col + GEMM")
+            DepthwiseConvolution.isEnabled = false
+            defer { DepthwiseConvolution.isEnabled = true }
+            let before = try Timing.samples(runs: runs, warmUp: 0) { _ in
+                _ = try workbench.evaluateFromScratch(nil)
+            }
+            row.withoutDepthwiseKernel = Timing.median(before)
+        }
+        return row
+    }
+
+    /// The table for BENCHMARKS.md, with how the peak was estimated.
+    func markdown(_ rows: [Row]) -> String {
+        let peak = FMAPeak.estimate(threads: threads, fmaPerCycle: fmaPerCycle)
+        var lines = [
+            "Whole float pass, \(images) images 3×224×224, batches of \(batchSize), \(threads) threads, median of "
+                + "\(runs) runs. \(peak.explanation)",
+            "",
+            "| model | G multiply-adds / image | quantdash | onnxruntime | ratio | quantdash GFLOP/s | "
+                + "onnxruntime GFLOP/s | % of peak (ours) | max logit difference | target ≤ 1.2× | met |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
+        ]
+        for row in rows {
+            let flops = 2 * row.multiplyAdds * Double(images)
+            let ours = flops / (row.ours / 1000) / 1e9, theirs = flops / (row.onnxruntime / 1000) / 1e9
+            let ratio = row.ours / row.onnxruntime
+            lines.append(
+                "| \(row.model) | \(String(format: "%.2f", row.multiplyAdds / 1e9)) | "
+                    + "\(String(format: "%.0f ms", row.ours)) | \(String(format: "%.0f ms", row.onnxruntime)) | "
+                    + "\(String(format: "%.2f×", ratio)) | \(String(format: "%.1f", ours)) | "
+                    + "\(String(format: "%.1f", theirs)) | \(String(format: "%.0f %%", 100 * ours / peak.gigaflops)) | "
+                    + "\(String(format: "%.1e", row.logitDifference)) (logits up to "
+                    + "\(String(format: "%.1f", row.logitScale))) | ≤ 1.2× | \(ratio <= 1.2 ? "yes" : "no") |")
+        }
+        for row in rows {
+            guard let before = row.withoutDepthwiseKernel else { continue }
+            lines.append(
+                "\n\(row.model) with depthwise convolutions through im2col + GEMM (the path before the direct "
+                    + "kernel), same run: \(String(format: "%.0f ms", before)), "
+                    + "\(String(format: "%.2f×", before / row.onnxruntime)) onnxruntime's time; the direct kernel "
+                    + "makes the pass \(String(format: "%.2f×", before / row.ours)) faster.")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The machine's single-precision FMA peak for `threads` cores: lanes per vector × FMA
+/// instructions per cycle × 2 flops × clock × threads.
+struct FMAPeak {
+    var gigaflops: Double
+    var explanation: String
+
+    /// From /proc/cpuinfo: the vector width the GEMM kernel uses (AVX-512: 16 lanes, AVX2: 8,
+    /// else SSE: 4), FMA instructions per cycle at that width (`fmaPerCycle`, else 1 on AMD
+    /// Zen 1 (family 23, model below 0x30: two 128-bit FMA pipes, a 256-bit FMA takes both) and
+    /// on Zen 4 with AVX-512 (512-bit FMAs double-pumped), 2 otherwise), and the clock the
+    /// kernel reports (`cpu MHz`: under a hypervisor the nominal clock, not the boost).
+    static func estimate(threads: Int, fmaPerCycle: Int?) -> FMAPeak {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        func field(_ name: String) -> String? {
+            info.split(separator: "\n").first { $0.hasPrefix(name) }.flatMap { $0.split(separator: ":").last }
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        let megahertz = field("cpu MHz").flatMap(Double.init) ?? .nan
+        let family = field("cpu family").flatMap { Int($0) } ?? 0
+        let model = field("model\t").flatMap { Int($0) } ?? 0
+        let amd = field("vendor_id") == "AuthenticAMD"
+        let variant = GEMM.kernelVariant
+        let lanes = variant == "avx512" ? 16 : variant == "avx2-fma" ? 8 : 4
+        let estimated = (amd && family == 23 && model < 0x30) || (amd && family == 25 && lanes == 16) ? 1 : 2
+        let perCycle = fmaPerCycle ?? estimated
+        let gigaflops = Double(lanes * perCycle * 2 * threads) * megahertz / 1000
+        let explanation =
+            "FMA peak \(String(format: "%.0f", gigaflops)) GFLOP/s = \(lanes) lanes (\(variant)) × \(perCycle) FMA/cycle"
+            + (fmaPerCycle == nil ? " (estimated for CPU family \(family) model \(model))" : "")
+            + " × 2 flops × \(String(format: "%.0f", megahertz)) MHz (/proc/cpuinfo) × \(threads) cores."
+        return FMAPeak(gigaflops: gigaflops, explanation: explanation)
+    }
+}

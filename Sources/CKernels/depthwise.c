@@ -1,0 +1,225 @@
+// Direct depthwise convolution: see ckernels.h.
+//
+// Per input channel, the plane is first copied into a zero-padded scratch plane, split by column
+// phase for strided convolutions (phase q holds padded columns q, q + stride, q + 2·stride, …), so
+// every tap of every output row reads a contiguous run: tap (i, j) of output (oy, ox) is scratch
+// row oy·stride_h + i·dilation_h, phase (j·dilation_w) mod stride_w, column ox + (j·dilation_w) div
+// stride_w. Padding reads as 0 exactly as im2col writes it, and each output's taps are summed from 0
+// in (i, j) order (fused multiply-add on the vector variants) and then added to the output — the
+// order and operations of the GEMM micro-kernels on im2col's matrix, hence the same bits.
+#include "ckernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define CK_X86_64 1
+#endif
+
+// Output rows per tile, and the columns every scratch row has beyond the last output (so a full
+// vector tile never reads outside the scratch; its surplus lanes are not stored).
+enum { TILE_ROWS = 4, TILE_COLUMNS = 32, MAX_TAPS = 256 };
+
+typedef struct {
+    ptrdiff_t kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, out_h, out_w;
+    ptrdiff_t rows;      // scratch rows
+    ptrdiff_t width;     // scratch columns per phase
+    ptrdiff_t row_step;  // floats from one scratch row to the next: stride_w · width
+} layout;
+
+static ptrdiff_t round_up(ptrdiff_t value, ptrdiff_t multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+// The zero-padded, phase-split copy of one [height, width] plane.
+static void fill_scratch(const float *plane, ptrdiff_t height, ptrdiff_t width, ptrdiff_t pad_top,
+                         ptrdiff_t pad_left, const layout *l, float *restrict scratch) {
+    for (ptrdiff_t r = 0; r < l->rows; ++r) {
+        float *restrict row = scratch + r * l->row_step;
+        const ptrdiff_t y = r - pad_top;
+        if (y < 0 || y >= height) {
+            memset(row, 0, sizeof(float) * (size_t)l->row_step);
+            continue;
+        }
+        const float *source = plane + y * width;
+        if (l->stride_w == 1) {
+            // Column t holds x = t − pad_left.
+            ptrdiff_t first = pad_left < 0 ? 0 : pad_left, end = pad_left + width;
+            if (first > l->width) first = l->width;
+            if (end > l->width) end = l->width;
+            if (end < first) end = first;
+            memset(row, 0, sizeof(float) * (size_t)first);
+            memcpy(row + first, source + (first - pad_left), sizeof(float) * (size_t)(end - first));
+            memset(row + end, 0, sizeof(float) * (size_t)(l->width - end));
+            continue;
+        }
+        for (ptrdiff_t q = 0; q < l->stride_w; ++q) {
+            float *restrict phase = row + q * l->width;
+            for (ptrdiff_t t = 0; t < l->width; ++t) {
+                const ptrdiff_t x = t * l->stride_w + q - pad_left;
+                phase[t] = (x >= 0 && x < width) ? source[x] : 0.0f;
+            }
+        }
+    }
+}
+
+// Where tap (i, j) of output (0, 0) lies in the scratch.
+static ptrdiff_t tap_offset(const layout *l, ptrdiff_t i, ptrdiff_t j) {
+    const ptrdiff_t column = j * l->dilation_w;
+    return i * l->dilation_h * l->row_step + (column % l->stride_w) * l->width + column / l->stride_w;
+}
+
+// MARK: portable
+
+static void plane_portable(const float *scratch, const layout *l, const float *weights, float *out) {
+    const ptrdiff_t taps = l->kernel_h * l->kernel_w;
+    ptrdiff_t offsets[MAX_TAPS];
+    for (ptrdiff_t t = 0; t < taps; ++t) offsets[t] = tap_offset(l, t / l->kernel_w, t % l->kernel_w);
+    for (ptrdiff_t oy = 0; oy < l->out_h; ++oy) {
+        const float *row = scratch + oy * l->stride_h * l->row_step;
+        float *destination = out + oy * l->out_w;
+        for (ptrdiff_t ox = 0; ox < l->out_w; ++ox) {
+            float sum = 0;
+            for (ptrdiff_t t = 0; t < taps; ++t) sum += weights[t] * row[offsets[t] + ox];
+            destination[ox] += sum;
+        }
+    }
+}
+
+#if CK_X86_64
+
+// MARK: AVX2 + FMA: tiles of 4 rows × `vectors` 8-wide columns.
+
+__attribute__((target("avx2,fma"), always_inline)) static inline void tile_avx2(
+    const float *scratch, const layout *l, const float *weights, const ptrdiff_t *offsets, float *out, ptrdiff_t oy,
+    ptrdiff_t ox, const int vectors) {
+    __m256 acc[TILE_ROWS][2];
+    for (int r = 0; r < TILE_ROWS; ++r) {
+        for (int u = 0; u < vectors; ++u) acc[r][u] = _mm256_setzero_ps();
+    }
+    const ptrdiff_t taps = l->kernel_h * l->kernel_w, rows = l->stride_h * l->row_step;
+    const float *base = scratch + oy * rows + ox;
+    for (ptrdiff_t t = 0; t < taps; ++t) {
+        const __m256 w = _mm256_broadcast_ss(weights + t);
+        const float *source = base + offsets[t];
+        for (int r = 0; r < TILE_ROWS; ++r) {
+            for (int u = 0; u < vectors; ++u) {
+                acc[r][u] = _mm256_fmadd_ps(w, _mm256_loadu_ps(source + r * rows + 8 * u), acc[r][u]);
+            }
+        }
+    }
+    for (int r = 0; r < TILE_ROWS && oy + r < l->out_h; ++r) {
+        float *destination = out + (oy + r) * l->out_w + ox;
+        for (int u = 0; u < vectors; ++u) {
+            const ptrdiff_t count = l->out_w - ox - 8 * u;
+            if (count >= 8) {
+                _mm256_storeu_ps(destination + 8 * u, _mm256_add_ps(_mm256_loadu_ps(destination + 8 * u), acc[r][u]));
+            } else if (count > 0) {
+                const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+                const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)count), lanes);
+                const __m256 sum = _mm256_add_ps(_mm256_maskload_ps(destination + 8 * u, mask), acc[r][u]);
+                _mm256_maskstore_ps(destination + 8 * u, mask, sum);
+            }
+        }
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void plane_avx2(const float *scratch, const layout *l,
+                                                            const float *weights, float *out) {
+    ptrdiff_t offsets[MAX_TAPS];
+    for (ptrdiff_t t = 0; t < l->kernel_h * l->kernel_w; ++t) offsets[t] = tap_offset(l, t / l->kernel_w, t % l->kernel_w);
+    for (ptrdiff_t oy = 0; oy < l->out_h; oy += TILE_ROWS) {
+        ptrdiff_t ox = 0;
+        for (; ox + 8 < l->out_w; ox += 16) tile_avx2(scratch, l, weights, offsets, out, oy, ox, 2);
+        if (ox < l->out_w) tile_avx2(scratch, l, weights, offsets, out, oy, ox, 1);
+    }
+}
+
+// MARK: AVX-512: tiles of 4 rows × `vectors` 16-wide columns.
+
+__attribute__((target("avx512f"), always_inline)) static inline void tile_avx512(
+    const float *scratch, const layout *l, const float *weights, const ptrdiff_t *offsets, float *out, ptrdiff_t oy,
+    ptrdiff_t ox, const int vectors) {
+    __m512 acc[TILE_ROWS][2];
+    for (int r = 0; r < TILE_ROWS; ++r) {
+        for (int u = 0; u < vectors; ++u) acc[r][u] = _mm512_setzero_ps();
+    }
+    const ptrdiff_t taps = l->kernel_h * l->kernel_w, rows = l->stride_h * l->row_step;
+    const float *base = scratch + oy * rows + ox;
+    for (ptrdiff_t t = 0; t < taps; ++t) {
+        const __m512 w = _mm512_set1_ps(weights[t]);
+        const float *source = base + offsets[t];
+        for (int r = 0; r < TILE_ROWS; ++r) {
+            for (int u = 0; u < vectors; ++u) {
+                acc[r][u] = _mm512_fmadd_ps(w, _mm512_loadu_ps(source + r * rows + 16 * u), acc[r][u]);
+            }
+        }
+    }
+    for (int r = 0; r < TILE_ROWS && oy + r < l->out_h; ++r) {
+        float *destination = out + (oy + r) * l->out_w + ox;
+        for (int u = 0; u < vectors; ++u) {
+            const ptrdiff_t count = l->out_w - ox - 16 * u;
+            if (count <= 0) continue;
+            const __mmask16 mask = count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1);
+            const __m512 sum = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, destination + 16 * u), acc[r][u]);
+            _mm512_mask_storeu_ps(destination + 16 * u, mask, sum);
+        }
+    }
+}
+
+__attribute__((target("avx512f"))) static void plane_avx512(const float *scratch, const layout *l,
+                                                              const float *weights, float *out) {
+    ptrdiff_t offsets[MAX_TAPS];
+    for (ptrdiff_t t = 0; t < l->kernel_h * l->kernel_w; ++t) offsets[t] = tap_offset(l, t / l->kernel_w, t % l->kernel_w);
+    for (ptrdiff_t oy = 0; oy < l->out_h; oy += TILE_ROWS) {
+        ptrdiff_t ox = 0;
+        for (; ox + 16 < l->out_w; ox += 32) tile_avx512(scratch, l, weights, offsets, out, oy, ox, 2);
+        if (ox < l->out_w) tile_avx512(scratch, l, weights, offsets, out, oy, ox, 1);
+    }
+}
+
+#endif
+
+// MARK: entry point
+
+static _Thread_local float *scratch_buffer = NULL;
+static _Thread_local size_t scratch_capacity = 0;
+
+int ck_depthwise_conv(const float *image, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width, const float *weights,
+                      ptrdiff_t multiplier, ptrdiff_t kernel_h, ptrdiff_t kernel_w, ptrdiff_t stride_h,
+                      ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left, ptrdiff_t dilation_h,
+                      ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, float *out) {
+    if (channels <= 0 || multiplier <= 0 || out_h <= 0 || out_w <= 0) return 1;  // nothing to add
+    if (height <= 0 || width <= 0 || kernel_h <= 0 || kernel_w <= 0 || kernel_h * kernel_w > MAX_TAPS ||
+        stride_h <= 0 || stride_w <= 0 || dilation_h <= 0 || dilation_w <= 0 || pad_top < 0 || pad_left < 0) {
+        return 0;
+    }
+    layout l = {kernel_h, kernel_w, stride_h, stride_w, dilation_h, dilation_w, out_h, out_w, 0, 0, 0};
+    l.rows = (round_up(out_h, TILE_ROWS) - 1) * stride_h + (kernel_h - 1) * dilation_h + 1;
+    l.width = round_up(out_w, TILE_COLUMNS) + (kernel_w - 1) * dilation_w / stride_w + 1;
+    l.row_step = stride_w * l.width;
+    const size_t needed = (size_t)(l.rows * l.row_step);
+    if (needed > scratch_capacity) {
+        float *grown = malloc(needed * sizeof(float));
+        if (!grown) return 0;
+        free(scratch_buffer);
+        scratch_buffer = grown;
+        scratch_capacity = needed;
+    }
+    void (*plane)(const float *, const layout *, const float *, float *) = plane_portable;
+#if CK_X86_64
+    switch (ck_variant_id()) {
+    case 2: plane = plane_avx2; break;
+    case 3: plane = plane_avx512; break;
+    default: break;
+    }
+#endif
+    const ptrdiff_t taps = kernel_h * kernel_w, plane_size = out_h * out_w;
+    for (ptrdiff_t c = 0; c < channels; ++c) {
+        fill_scratch(image + c * height * width, height, width, pad_top, pad_left, &l, scratch_buffer);
+        for (ptrdiff_t m = 0; m < multiplier; ++m) {
+            const ptrdiff_t output = c * multiplier + m;
+            plane(scratch_buffer, &l, weights + output * taps, out + output * plane_size);
+        }
+    }
+    return 1;
+}
