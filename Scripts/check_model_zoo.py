@@ -6,8 +6,8 @@ ShuffleNet, SqueezeNet, VGG-19 and ZFNet-512 (onnx/backend/test/data/light/): th
 batch fixed at 1, whose weights are ConstantOfShape nodes filled with 0.02. Each is checked
 twice on the same random images:
 
-- as shipped: `quantdash eval --save-outputs` against onnxruntime (outputs to 1e-4 relative,
-  top-1 the same, eval's top-1 and NLL the same as computed from onnxruntime's outputs);
+- as shipped: `quantdash eval --save-outputs` against onnxruntime (outputs to 1e-4 relative to
+  the largest magnitude of their row, top-1 the same, eval's top-1 and NLL the same as computed from onnxruntime's outputs);
 - with random weights: every ConstantOfShape replaced by a seeded random initializer of its
   shape and the final Softmax removed, so the logits differ from class to class and the
   comparison of logits and top-1 means something.
@@ -93,11 +93,14 @@ def check(name, path, images, labels, quantdash, folder, probabilities):
     if ours.shape != reference.shape:
         problems.append(f"shape {ours.shape}, onnxruntime {reference.shape}")
     else:
-        close = np.isclose(ours, reference, rtol=RTOL, atol=ATOL)
-        if not close.all():
-            worst = np.argmax(np.abs(ours - reference) / (np.abs(reference) + ATOL))
-            problems.append(f"{(~close).sum()} outputs differ (worst {ours.flat[worst]} vs {reference.flat[worst]})")
         flat_ours, flat_ref = ours.reshape(len(images), -1), reference.reshape(len(images), -1)
+        # Relative to each row's largest magnitude: logits near 0 are sums of thousands of terms
+        # that cancel, and no float32 runtime gets their own relative digits.
+        scale = np.abs(flat_ref).max(axis=1, keepdims=True) + ATOL
+        error = np.abs(flat_ours - flat_ref) / scale
+        if not (error <= RTOL).all():
+            problems.append(f"{(error > RTOL).sum()} outputs differ by more than {RTOL} of their row's largest "
+                            f"(worst {error.max():.2e})")
         # Top-1 agrees when our choice is onnxruntime's best up to the tolerance (ties are real here).
         best = flat_ref.max(axis=1)
         chosen = flat_ref[np.arange(len(images)), flat_ours.argmax(axis=1)]
@@ -112,12 +115,15 @@ def check(name, path, images, labels, quantdash, folder, probabilities):
             nll = float(np.mean(-log_softmax[np.arange(len(images)), labels]))
         if not abs(report["accuracy"]["nll"] - nll) <= 1e-3 * max(1.0, abs(nll)):
             problems.append(f"eval NLL {report['accuracy']['nll']:.6f}, from onnxruntime's outputs {nll:.6f}")
+    worst = f", worst difference {error.max():.1e} of the row's largest" if ours.shape == reference.shape else ""
     print(f"{name}: {'agrees' if not problems else 'DIFFERS: ' + '; '.join(problems)} "
-          f"(output {list(ours.shape)}, top-1 {report['accuracy']['top1']:.3f}, NLL {report['accuracy']['nll']:.4f})")
+          f"(output {list(ours.shape)}, top-1 {report['accuracy']['top1']:.3f}, NLL {report['accuracy']['nll']:.4f}"
+          f"{worst})", flush=True)
     return not problems
 
 
 def main():
+    ort.set_default_logger_severity(3)  # the light graphs list unused shape initializers: not our concern
     parser = argparse.ArgumentParser()
     parser.add_argument("--quantdash", default=os.path.join(ROOT, ".build", "release", "quantdash"))
     parser.add_argument("--images", type=int, default=2)

@@ -57,7 +57,8 @@ import Testing
         #expect(graph.initializers["w"] == Tensor(shape: [3, 2], repeating: 0.5))
         #expect(graph.initializers["b"]?.storage == [1, -2, 5])
         let y = try GraphExecutor(graph: graph).run(["x": Tensor(shape: [1, 2], storage: [2, 4])])["y"]
-        #expect(y?.storage == [0.5 * 6 + 1, 0.5 * 6 - 2, 0.5 * 6 + 5])
+        let expected: [Float] = [4, 1, 8]  // 0.5 · (2 + 4) plus the bias 1, −2, 5
+        #expect(y?.storage == expected)
     }
 
     /// An attention-style mask of −inf may be a constant; a weight may not.
