@@ -46,7 +46,9 @@ extension Graph {
         while shape.count > 2, shape.last == 1 { shape.removeLast() }
         var logits = shape == output.shape ? output : output.reshaped(shape)
         if classifierOutputKind == .probabilities {
-            for index in logits.storage.indices { logits.storage[index] = Foundation.log(max(logits.storage[index], 0)) }
+            for index in logits.storage.indices {
+                logits.storage[index] = Foundation.log(max(logits.storage[index], 0))
+            }
         }
         return logits
     }

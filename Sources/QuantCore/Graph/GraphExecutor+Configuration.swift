@@ -16,7 +16,8 @@ extension GraphExecutor {
             .softmax, .logSoftmax, .flattenedSoftmax, .flattenedLogSoftmax, .softplus, .elu, .selu, .flatten,
             .transpose, .shape, .reduceMean, .identity:
             1...1
-        case .unary, .reduce, .localResponseNormalization, .constantOfShape, .cast, .size, .argExtreme, .hardSigmoid,
+        case .reduce: 1...2
+        case .unary, .localResponseNormalization, .constantOfShape, .cast, .size, .argExtreme, .hardSigmoid,
             .hardSwish, .gelu:
             1...1
         case .binary, .expand, .gatherElements, .tile, .cumulativeSum: 2...2

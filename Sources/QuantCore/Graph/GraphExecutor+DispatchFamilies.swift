@@ -24,7 +24,8 @@ extension GraphExecutor {
         func scalar(_ position: Int) throws -> Float {
             let tensor = try input(position)
             guard tensor.count == 1 else {
-                throw GraphError.shapeMismatch(node: name, op: op, detail: "input \(position) \(tensor.shape) must be a scalar")
+                throw GraphError.shapeMismatch(
+                    node: name, op: op, detail: "input \(position) \(tensor.shape) must be a scalar")
             }
             return tensor.storage[0]
         }
@@ -39,7 +40,9 @@ extension GraphExecutor {
         case .variadic(let function):
             return [try Ops.variadic(function, node.inputs.indices.map { try input($0) }, node: name)]
         case .reduce(let reduction, let axes, let keepDims):
-            return [try Ops.reduce(input(0), reduction, axes: axes, keepDims: keepDims, node: name)]
+            // Axes are folded in at load unless the graph computes them (then input 1).
+            let runtimeAxes = try integers(1, "axes")
+            return [try Ops.reduce(input(0), reduction, axes: runtimeAxes ?? axes, keepDims: keepDims, node: name)]
         case .localResponseNormalization(let size, let alpha, let beta, let bias):
             return [
                 try Ops.localResponseNormalization(

@@ -102,8 +102,9 @@ public enum Operator: Sendable, Equatable {
     case binary(BinaryElementwise)
     /// Sum, Min, Max or Mean of one or more broadcast operands; the table is `VariadicElementwise`.
     case variadic(VariadicElementwise)
-    /// A reduction over `axes` (empty: every axis, unless `noOpWithEmptyAxes`); the table is
-    /// `Reduction`. Reduced axes stay as extent 1 when `keepDims`.
+    /// A reduction over `axes` (empty: every axis); the table is `Reduction`. Reduced axes stay
+    /// as extent 1 when `keepDims`. Constant axes are folded in at load; axes the graph computes
+    /// stay input 1 and are read at run time.
     case reduce(Reduction, axes: [Int], keepDims: Bool)
     /// Local response normalization across channels (AlexNet, Inception v1):
     /// `y = x / (bias + alpha / size · Σ x²)^beta` over `size` neighbouring channels.

@@ -49,7 +49,9 @@ import Testing
             nodes: [
                 M.node("ConstantOfShape", inputs: ["w_shape"], outputs: ["w"], attributes: [fill]),
                 M.node("Cast", inputs: ["b_int"], outputs: ["b"], attributes: [M.intAttribute("to", 1)]),
-                M.node("Gemm", name: "fc", inputs: ["x", "w", "b"], outputs: ["y"], attributes: [M.intAttribute("transB", 1)]),
+                M.node(
+                    "Gemm", name: "fc", inputs: ["x", "w", "b"], outputs: ["y"],
+                    attributes: [M.intAttribute("transB", 1)]),
             ], inputs: [("x", [1, 2])], outputs: [("y", [1, 3])], initializers: [shape, bias])
         let graph = try ONNXModel.decode(M.bytes(model), source: "m.onnx")
         #expect(graph.nodes.map(\.op.onnxName) == ["Gemm"])

@@ -18,7 +18,8 @@ extension Ops {
         var shape: [Int] = []
         for operand in operands {
             guard let next = broadcastShape(shape, operand.shape) else {
-                throw mismatch(node, op, "\(operands.map(\.shape).map { "\($0)" }.joined(separator: ", ")) do not broadcast")
+                throw mismatch(
+                    node, op, "\(operands.map(\.shape).map { "\($0)" }.joined(separator: ", ")) do not broadcast")
             }
             shape = next
         }

@@ -22,7 +22,8 @@ extension Ops {
             let value = x.storage[index]
             let gate =
                 tanhApproximation
-                ? Foundation.tanh(root2OverPi * (value + 0.044715 * value * value * value)) : Foundation.erf(value / root2)
+                ? Foundation.tanh(root2OverPi * (value + 0.044715 * value * value * value))
+                : Foundation.erf(value / root2)
             x.storage[index] = 0.5 * value * (1 + gate)
         }
     }

@@ -10,7 +10,9 @@ extension ONNXGraphReader {
         _ opType: String, _ node: inout Node, attributes: ONNXAttributes, display: String
     ) throws -> Bool {
         if let function = UnaryFunction(rawValue: opType) {
-            if function == .isInf, try attributes.flag("detect_negative") == false || attributes.flag("detect_positive") == false {
+            if function == .isInf,
+                try attributes.flag("detect_negative") == false || attributes.flag("detect_positive") == false
+            {
                 throw attributes.unsupported("IsInf detecting one sign only")
             }
             node.op = .unary(function)
@@ -23,7 +25,14 @@ extension ONNXGraphReader {
         } else if let reduction = Reduction(rawValue: opType) {
             let keepDims = try attributes.flag("keepdims") ?? true
             var axes = try attributes.ints("axes") ?? []
-            if opset >= reduction.axesInputOpset {
+            if opset >= reduction.axesInputOpset, node.inputs.count > 1, !node.inputs[1].isEmpty,
+                constantAxesTensor(node.inputs[1]) == nil
+            {
+                // Axes computed in the graph: read at run time from input 1.
+                if try attributes.flag("noop_with_empty_axes") == true {
+                    throw attributes.unsupported("noop_with_empty_axes = 1 with axes computed at run time")
+                }
+            } else if opset >= reduction.axesInputOpset {
                 axes = try constantAxes(&node, attributes: attributes) ?? []
                 if axes.isEmpty, try attributes.flag("noop_with_empty_axes") == true {
                     node.op = .identity
@@ -100,7 +109,8 @@ extension ONNXGraphReader {
                 keepDims: try attributes.flag("keepdims") ?? true,
                 selectLastIndex: try attributes.flag("select_last_index") ?? false)
         case "HardSigmoid":
-            node.op = .hardSigmoid(alpha: try attributes.float("alpha") ?? 0.2, beta: try attributes.float("beta") ?? 0.5)
+            node.op = .hardSigmoid(
+                alpha: try attributes.float("alpha") ?? 0.2, beta: try attributes.float("beta") ?? 0.5)
         case "HardSwish": node.op = .hardSwish
         case "Gelu":
             let approximation = try attributes.string("approximate") ?? "none"
@@ -117,17 +127,22 @@ extension ONNXGraphReader {
         return true
     }
 
+    /// The value of `name` when it is an initializer or the output of an earlier Constant node.
+    private func constantAxesTensor(_ name: String) -> Tensor? {
+        initializers[name]
+            ?? nodes.last { $0.outputs.first == name }.flatMap { producer in
+                if case .constant(let tensor) = producer.op { return tensor }
+                return nil
+            }
+    }
+
     /// The axes of input 1 when it is a constant list of integers (an initializer or an earlier
     /// Constant node), folded into the operator; `nil` when the input is omitted.
     private mutating func constantAxes(_ node: inout Node, attributes: ONNXAttributes) throws -> [Int]? {
         defer { node.inputs = Array(node.inputs.prefix(1)) }
         guard node.inputs.count > 1, !node.inputs[1].isEmpty else { return nil }
         let name = node.inputs[1]
-        let constant = initializers[name] ?? nodes.last { $0.outputs.first == name }.flatMap { producer in
-            if case .constant(let tensor) = producer.op { return tensor }
-            return nil
-        }
-        guard let tensor = constant, tensor.rank <= 1,
+        guard let tensor = constantAxesTensor(name), tensor.rank <= 1,
             tensor.storage.allSatisfy({ $0.rounded() == $0 && abs($0) < 1e9 })
         else {
             throw attributes.unsupported("axes '\(name)' that are not a constant list of integers")

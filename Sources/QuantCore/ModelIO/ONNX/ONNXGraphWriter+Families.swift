@@ -32,9 +32,13 @@ extension ONNXGraphWriter {
         case .cast(let type): return [.int("to", type.rawValue)]
         case .gatherElements(let axis): return [.int("axis", axis)]
         case .split(let axis):
-            return node.inputs.count < 2 ? [.int("axis", axis), .int("num_outputs", node.outputs.count)] : [.int("axis", axis)]
+            return node.inputs.count < 2
+                ? [.int("axis", axis), .int("num_outputs", node.outputs.count)] : [.int("axis", axis)]
         case .argExtreme(_, let axis, let keepDims, let selectLastIndex):
-            return [.int("axis", axis), .int("keepdims", keepDims ? 1 : 0), .int("select_last_index", selectLastIndex ? 1 : 0)]
+            return [
+                .int("axis", axis), .int("keepdims", keepDims ? 1 : 0),
+                .int("select_last_index", selectLastIndex ? 1 : 0),
+            ]
         case .hardSigmoid(let alpha, let beta): return [.float("alpha", alpha), .float("beta", beta)]
         case .gelu(let tanhApproximation): return tanhApproximation ? [.string("approximate", "tanh")] : []
         case .cumulativeSum(let exclusive, let reverse):
