@@ -3,12 +3,12 @@ extension Graph {
     /// initializers, so weights computed from constants (ConstantOfShape, Cast or Reshape of a
     /// constant, `Shape → Gather → Concat` chains) are plain initializers and count as layers.
     ///
-    /// A node is folded when each of its inputs is an initializer or the output of a Constant
+    /// A node (other than QuantizeLinear and DequantizeLinear) is folded when each of its inputs is an initializer or the output of a Constant
     /// node, or when it is `Shape` of a graph input whose extents are all fixed. Constant nodes
     /// that nothing reads afterwards are removed; the others stay. Nodes producing graph outputs
     /// stay too. Folded values keep their element type (`initializerTypes`), e.g. int64 shapes.
     ///
-    /// - Throws: the `GraphError` of a folded node that cannot run (it could never run later either).
+    /// A node that fails on its constants is kept; it reports its error when the graph runs.
     public func foldingConstants() throws -> Graph {
         var graph = self
         var constantNodeValues: [String: Tensor] = [:]
@@ -23,6 +23,11 @@ extension Graph {
         for node in nodes {
             if case .constant(let tensor) = node.op, let output = node.outputs.first {
                 constantNodeValues[output] = tensor
+                remaining.append(node)
+                continue
+            }
+            // QDQ pairs on constant codes are how quantized weights are stored: kept as they are.
+            if !node.op.isFoldable {
                 remaining.append(node)
                 continue
             }
@@ -48,7 +53,11 @@ extension Graph {
                 remaining.append(node)
                 continue
             }
-            let results = try values ?? Graph.evaluateOnce(node, operands: operands)
+            // A node that cannot run on its constants stays, and reports its error when run.
+            guard let results = values ?? (try? Graph.evaluateOnce(node, operands: operands)) else {
+                remaining.append(node)
+                continue
+            }
             let type = node.op.resultType(node.inputs.map { types[$0] ?? .float32 })
             for (name, value) in zip(node.outputs, results) where !name.isEmpty {
                 graph.initializers[name] = value
@@ -77,6 +86,15 @@ extension Graph {
 }
 
 extension Operator {
+    /// Whether constant folding may evaluate the operator at load: all but QuantizeLinear and
+    /// DequantizeLinear, whose constant codes are a quantized model's stored weights.
+    var isFoldable: Bool {
+        switch self {
+        case .quantizeLinear, .dequantizeLinear: false
+        default: true
+        }
+    }
+
     /// Whether the operator makes a value from attributes alone (no inputs needed).
     var isSource: Bool {
         if case .constant = self { return true }
