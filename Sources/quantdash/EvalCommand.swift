@@ -50,6 +50,13 @@ struct EvalCommand: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Also write the float model's first output on every held-out sample to a .npy file (float32, batch first).",
+            valueName: "path"))
+    var saveOutputs: String?
+
     func validate() throws {
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
     }
@@ -60,6 +67,9 @@ struct EvalCommand: ParsableCommand {
         let summary = try EvalRun.run(
             model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
             batchSize: batchSize, cacheBudget: cacheBudget.bytes)
+        if let saveOutputs {
+            try EvalOutputs.save(model: modelChoice, data: dataChoice, batchSize: batchSize ?? 16, to: saveOutputs)
+        }
         if json {
             print(try summary.jsonString())
         } else {

@@ -69,7 +69,7 @@ struct DataChoice {
     /// (when fixed) is the class count, so a label the model cannot predict is an error.
     func load(for graph: Graph) throws -> Dataset {
         var choice = self
-        if let width = graph.outputs.first?.shape.last ?? nil, width >= 1 { choice.options.classCount = width }
+        if let width = graph.classCount { choice.options.classCount = width }
         return try choice.load()
     }
 

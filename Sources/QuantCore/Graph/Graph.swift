@@ -20,8 +20,9 @@ public struct Node: Sendable, Equatable {
 
 /// The element types a graph value or initializer can have in a file.
 ///
-/// The engine computes in `Float`; integer initializers (e.g. Reshape's shape) are held as
-/// exact `Float` values and written back with their original type.
+/// The engine computes in `Float`; integer values (e.g. Reshape's shape, token ids) are held as
+/// exact `Float` values (exact up to 2^24), booleans as 0 and 1, and written back with their
+/// original type.
 public enum ElementType: Int, Sendable, Equatable {
     /// IEEE 754 single precision (ONNX `FLOAT`).
     case float32 = 1
@@ -37,6 +38,8 @@ public enum ElementType: Int, Sendable, Equatable {
     case int32 = 6
     /// ONNX `INT64`.
     case int64 = 7
+    /// ONNX `BOOL`: held as 0 (false) and 1 (true).
+    case bool = 9
     /// ONNX `DOUBLE`.
     case float64 = 11
     /// ONNX `UINT4`: 4-bit codes packed two per byte, low nibble first (opset 21).

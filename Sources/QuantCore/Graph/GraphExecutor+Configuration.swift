@@ -16,6 +16,16 @@ extension GraphExecutor {
             .softmax, .logSoftmax, .flattenedSoftmax, .flattenedLogSoftmax, .softplus, .elu, .selu, .flatten,
             .transpose, .shape, .reduceMean, .identity:
             1...1
+        case .reduce: 1...2
+        case .unary, .localResponseNormalization, .constantOfShape, .cast, .size, .argExtreme, .hardSigmoid,
+            .hardSwish, .gelu:
+            1...1
+        case .binary, .expand, .gatherElements, .tile, .cumulativeSum: 2...2
+        case .variadic: 1...Int.max
+        case .layerNormalization: 2...3
+        case .where, .range: 3...3
+        case .slice: 3...5
+        case .split: 1...2
         }
     }
 
@@ -34,7 +44,10 @@ extension GraphExecutor {
             throw invalid("has \(node.inputs.count) inputs, expects \(expected)")
         }
         var requiredCount = arity.lowerBound
-        if case .concat = node.op { requiredCount = node.inputs.count }  // every Concat input is required
+        switch node.op {
+        case .concat, .variadic: requiredCount = node.inputs.count  // every input is required
+        default: break
+        }
         for position in 0..<requiredCount where node.inputs[position].isEmpty {
             throw invalid("input \(position) is required")
         }
@@ -48,7 +61,9 @@ extension GraphExecutor {
                 node: name, op: op, detail: "training-mode outputs (running mean and variance)")
         case .dropout where node.outputs.count > 2:
             throw invalid("has \(node.outputs.count) outputs, expects at most 2")
-        case .dropout, .maxPool, .batchNormalization:
+        case .layerNormalization where node.outputs.count > 3:
+            throw invalid("has \(node.outputs.count) outputs, expects at most 3")
+        case .dropout, .maxPool, .batchNormalization, .layerNormalization, .split:
             break
         default:
             guard extraOutputs.isEmpty else { throw invalid("has \(node.outputs.count) outputs, expects 1") }

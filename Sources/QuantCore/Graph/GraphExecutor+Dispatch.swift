@@ -171,6 +171,10 @@ extension GraphExecutor {
             return [
                 try Ops.dequantizeLinear(input(0), scale: input(1), zeroPoint: optionalInput(2), axis: axis, node: name)
             ]
+        case .unary, .binary, .variadic, .reduce, .localResponseNormalization, .layerNormalization, .constantOfShape,
+            .cast, .expand, .where, .range, .slice, .gatherElements, .tile, .split, .size, .argExtreme, .hardSigmoid,
+            .hardSwish, .gelu, .cumulativeSum:
+            return try evaluateFamily(node, state: &state)
         }
     }
 

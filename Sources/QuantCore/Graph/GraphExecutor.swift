@@ -100,6 +100,13 @@ public struct GraphExecutor: Sendable {
         activationQuantization: [String: ActivationQuantization] = [:], keeping: Set<String>,
         isCancelled: (() -> Bool)? = nil
     ) throws -> [String: Tensor] {
+        if let count = perSampleCount(inputs) {  // batch fixed at 1: see GraphExecutor+PerSample
+            return try runPerSample(count: count, values: inputs) {
+                try run(
+                    $0, weightOverrides: weightOverrides, activationQuantization: activationQuantization,
+                    keeping: keeping, isCancelled: isCancelled)
+            }
+        }
         var values: [String: Tensor] = [:]
         for description in graph.inputs {
             guard let tensor = inputs[description.name] else { throw GraphError.missingInput(description.name) }
@@ -129,6 +136,13 @@ public struct GraphExecutor: Sendable {
         for name in valuesRequired(toRunFrom: nodeIndex).union(keeping.intersection(values.keys)) {
             guard let tensor = values[name] else { throw GraphError.missingInput(name) }
             start[name] = tensor
+        }
+        if let count = perSampleCount(start) {  // batch fixed at 1: see GraphExecutor+PerSample
+            return try runPerSample(count: count, values: start) {
+                try execute(
+                    from: nodeIndex, values: $0, weightOverrides: weightOverrides,
+                    activationQuantization: activationQuantization, keeping: keeping, isCancelled: isCancelled)
+            }
         }
         return try execute(
             from: nodeIndex, values: start, weightOverrides: weightOverrides,

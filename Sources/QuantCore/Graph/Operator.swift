@@ -96,6 +96,52 @@ public enum Operator: Sendable, Equatable {
     case quantizeLinear(axis: Int, elementType: ElementType)
     /// ONNX `DequantizeLinear`: `x = (q − zeroPoint) · scale`, scalar or per-axis along `axis`.
     case dequantizeLinear(axis: Int)
+    /// An element-wise function of one operand; the table is `UnaryFunction`.
+    case unary(UnaryFunction)
+    /// An element-wise function of two broadcast operands; the table is `BinaryElementwise`.
+    case binary(BinaryElementwise)
+    /// Sum, Min, Max or Mean of one or more broadcast operands; the table is `VariadicElementwise`.
+    case variadic(VariadicElementwise)
+    /// A reduction over `axes` (empty: every axis); the table is `Reduction`. Reduced axes stay
+    /// as extent 1 when `keepDims`. Constant axes are folded in at load; axes the graph computes
+    /// stay input 1 and are read at run time.
+    case reduce(Reduction, axes: [Int], keepDims: Bool)
+    /// Local response normalization across channels (AlexNet, Inception v1):
+    /// `y = x / (bias + alpha / size · Σ x²)^beta` over `size` neighbouring channels.
+    case localResponseNormalization(size: Int, alpha: Float, beta: Float, bias: Float)
+    /// `(x − mean) / sqrt(var + epsilon) · scale + B` over the axes from `axis` on (opset 17);
+    /// optional outputs 1 and 2 are the mean and the inverse standard deviation.
+    case layerNormalization(axis: Int, epsilon: Float)
+    /// A tensor of the shape in input 1 (int64) filled with `value` (of element type `type`).
+    case constantOfShape(value: Float, type: ElementType)
+    /// Converts to `to`: truncation toward zero for integer types, 0/1 for bool.
+    case cast(to: ElementType)
+    /// Broadcasts input 0 to the shape in input 1 (multidirectionally).
+    case expand
+    /// `condition ? x : y` with broadcasting (inputs condition, x, y).
+    case `where`
+    /// `[start, start + delta, …)` up to `limit` (scalar inputs start, limit, delta).
+    case range
+    /// Slices with inputs starts, ends, optional axes and steps (opset 10 form).
+    case slice
+    /// Picks along `axis` at the positions of an indices tensor of the data's rank.
+    case gatherElements(axis: Int)
+    /// Repeats the input `repeats[i]` times along axis i (input 1, int64).
+    case tile
+    /// Splits along `axis` into the node's outputs: sizes from input 1 when given, else equal parts.
+    case split(axis: Int)
+    /// The element count as an int64 scalar.
+    case size
+    /// Index of the largest (`isMax`) or smallest value along `axis`.
+    case argExtreme(isMax: Bool, axis: Int, keepDims: Bool, selectLastIndex: Bool)
+    /// `max(0, min(1, alpha · x + beta))`.
+    case hardSigmoid(alpha: Float, beta: Float)
+    /// `x · hardSigmoid(x)` with alpha 1/6, beta 1/2.
+    case hardSwish
+    /// `0.5 · x · (1 + erf(x / √2))`, or the tanh approximation (opset 20 `approximate`).
+    case gelu(tanhApproximation: Bool)
+    /// Running sum along the axis in input 1.
+    case cumulativeSum(exclusive: Bool, reverse: Bool)
 
     /// The ONNX `op_type` string.
     public var onnxName: String {
@@ -138,6 +184,27 @@ public enum Operator: Sendable, Equatable {
         case .constant: "Constant"
         case .quantizeLinear: "QuantizeLinear"
         case .dequantizeLinear: "DequantizeLinear"
+        case .unary(let function): function.rawValue
+        case .binary(let function): function.onnxName
+        case .variadic(let function): function.rawValue
+        case .reduce(let reduction, _, _): reduction.rawValue
+        case .localResponseNormalization: "LRN"
+        case .layerNormalization: "LayerNormalization"
+        case .constantOfShape: "ConstantOfShape"
+        case .cast: "Cast"
+        case .expand: "Expand"
+        case .where: "Where"
+        case .range: "Range"
+        case .slice: "Slice"
+        case .gatherElements: "GatherElements"
+        case .tile: "Tile"
+        case .split: "Split"
+        case .size: "Size"
+        case .argExtreme(let isMax, _, _, _): isMax ? "ArgMax" : "ArgMin"
+        case .hardSigmoid: "HardSigmoid"
+        case .hardSwish: "HardSwish"
+        case .gelu: "Gelu"
+        case .cumulativeSum: "CumSum"
         }
     }
 

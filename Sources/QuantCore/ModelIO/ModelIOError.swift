@@ -6,6 +6,9 @@ public enum ModelIOError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformed(path: String, detail: String)
     /// The model uses an operator the engine does not implement.
     case unsupportedOperator(path: String, op: String, node: String)
+    /// The model uses several operators the engine does not implement: each entry names one
+    /// operator type and where it is used (`"Einsum (node 'e1')"`, `"Loop (3 nodes, first 'l')"`).
+    case unsupportedOperators(path: String, operators: [String])
     /// A tensor has an element type the engine does not read.
     case unsupportedDataType(path: String, tensor: String, dataType: String)
     /// The model is well-formed but its graph is not usable.
@@ -24,6 +27,8 @@ public enum ModelIOError: Error, Equatable, Sendable, CustomStringConvertible {
         case .malformed(let path, let detail): "\(path): \(detail)"
         case .unsupportedOperator(let path, let op, let node):
             "\(path): unsupported operator \(Printable.name(op)) (node '\(Printable.name(node))')"
+        case .unsupportedOperators(let path, let operators):
+            "\(path): \(operators.count) unsupported operators: \(operators.map { Printable.name($0) }.joined(separator: ", "))"
         case .unsupportedDataType(let path, let tensor, let dataType):
             "\(path): tensor '\(Printable.name(tensor))' has unsupported data type \(dataType)"
         case .invalidGraph(let path, let error): "\(path): \(error.description)"

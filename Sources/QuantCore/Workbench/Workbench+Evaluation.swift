@@ -1,13 +1,14 @@
 import Foundation
 
 extension Workbench {
-    /// Runs the model (float, or with `model`'s quantization) on a batch `[B, ...]` and returns logits.
+    /// Runs the model (float, or with `model`'s quantization) on a batch `[B, ...]` and returns logits
+    /// `[B, classes]` (see `Graph.classifierLogits`).
     public func logits(for batch: Tensor, model: QuantizedModel? = nil) throws -> Tensor {
         let outputs = try executor.run(
             [inputName: batch], weightOverrides: model?.weightOverrides ?? [:],
             activationQuantization: model?.activationQuantization ?? [:])
         guard let logits = outputs[outputName] else { throw GraphError.missingOutput(outputName) }
-        return logits
+        return executor.graph.classifierLogits(logits)
     }
 
     /// Evaluates `model` on the held-out set, or on `sampleSize` samples spread evenly over it

@@ -95,7 +95,8 @@ extension Workbench {
                                 activationQuantization: activations, keeping: keeping, isCancelled: isStopping)
                         }
                         guard let logits = outputs[outputName] else { throw GraphError.missingOutput(outputName) }
-                        let metrics = try Evaluator.metrics(of: logits, for: ranges[index], in: dataset)
+                        let metrics = try Evaluator.metrics(
+                            of: executor.graph.classifierLogits(logits), for: ranges[index], in: dataset)
                         results.finish(
                             index, metrics: metrics, values: outputs, progress: callbacks.progress,
                             onBatch: callbacks.onBatch)

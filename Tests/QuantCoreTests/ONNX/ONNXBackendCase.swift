@@ -13,8 +13,9 @@ enum ONNXBackendCase {
     static let relativeTolerance: Float = 1e-3
     /// Absolute tolerance; ONNX's runner uses 1e-7 and every copied case passes with it.
     static let absoluteTolerance: Float = 1e-7
-    /// The groups of cases copied from ONNX's `onnx/backend/test/data/`.
-    static let groups = ["pytorch-converted", "pytorch-operator", "simple"]
+    /// The groups of cases: those copied from ONNX's `onnx/backend/test/data/`, and `node/`
+    /// (one operator each), which `Scripts/make_onnx_node_cases.py` generates from the same wheel.
+    static let groups = ["node", "pytorch-converted", "pytorch-operator", "simple"]
 
     /// The folder of the copied cases, `Tests/Fixtures/onnx-backend-tests`.
     static var fixtures: URL {

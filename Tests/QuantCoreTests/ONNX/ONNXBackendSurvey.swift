@@ -6,7 +6,8 @@ import Testing
 /// Runs every case of a full copy of ONNX's backend test data and writes the survey that the
 /// fixture README shows. Manual, through `Scripts/survey_onnx_backend_tests.sh`, which sets:
 ///
-/// - `QUANTDASH_ONNX_BACKEND_SURVEY`: the folder holding `pytorch-converted/`, `pytorch-operator/`, `simple/`;
+/// - `QUANTDASH_ONNX_BACKEND_SURVEY`: the folder holding `pytorch-converted/`, `pytorch-operator/`, `simple/`
+///   and, when generated, `node/`;
 /// - `QUANTDASH_ONNX_BACKEND_SURVEY_OUTPUT`: a folder to write `survey.md` (the README section)
 ///   and `copy.txt` (the passing cases small enough to copy into the fixtures, one per line).
 ///
@@ -66,6 +67,8 @@ import Testing
         } catch let error as ModelIOError {
             switch error {
             case .unsupportedOperator(_, let op, _): row.note = "operator \(op)"
+            case .unsupportedOperators(_, let operators):
+                row.note = "operators \(operators.map { $0.split(separator: " ").first ?? "" }.joined(separator: ", "))"
             case .unsupportedDataType(_, _, let type): row.note = "data type \(type)"
             case .invalidGraph(_, let graphError): row.note = reason(graphError)
             default: row.note = "error: \(error)"

@@ -156,9 +156,15 @@ extension Ops {
     /// Negative positions count from the end; both are then clamped to `0...rank`, and an
     /// empty range gives `[]` (as in opset 15). `[2, 3, 4]` with start −2 gives `[3, 4]`.
     static func shape(of x: Tensor, start: Int = 0, end: Int? = nil) -> Tensor {
-        func clamped(_ position: Int) -> Int { min(max(position < 0 ? position + x.rank : position, 0), x.rank) }
-        let first = clamped(start), last = clamped(end ?? x.rank)
-        let extents = first < last ? x.shape[first..<last].map { Float($0) } : []
+        shape(of: x.shape, start: start, end: end)
+    }
+
+    /// ONNX Shape of a value whose extents are `shape` (see `shape(of:start:end:)`).
+    static func shape(of shape: [Int], start: Int = 0, end: Int? = nil) -> Tensor {
+        let rank = shape.count
+        func clamped(_ position: Int) -> Int { min(max(position < 0 ? position + rank : position, 0), rank) }
+        let first = clamped(start), last = clamped(end ?? rank)
+        let extents = first < last ? shape[first..<last].map { Float($0) } : []
         return Tensor(shape: [extents.count], storage: extents)
     }
 

@@ -138,7 +138,9 @@ extension ONNXGraphReader {
             node.op = .constant(tensor)
             if type != .float32, let output = node.outputs.first { initializerTypes[output] = type }
         default:
-            throw ModelIOError.unsupportedOperator(path: path, op: proto.opType, node: display)
+            guard try readFamily(proto.opType, &node, attributes: attributes, display: display) else {
+                throw ModelIOError.unsupportedOperator(path: path, op: proto.opType, node: display)
+            }
         }
         nodes.append(node)
     }

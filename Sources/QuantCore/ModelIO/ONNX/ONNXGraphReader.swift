@@ -2,10 +2,14 @@ import Foundation
 
 /// Turns a decoded ONNX `ModelProto` into a validated `Graph`, naming the file in every error.
 ///
-/// Steps: read the default-domain opset, the initializers, the graph inputs (minus those that
-/// are initializers: exporters before IR 4 list weights as inputs), the outputs and the nodes
-/// (see `ONNXGraphReader+Operators.swift`), then sort and check the graph with `validated()`,
-/// and finally resolve the few old-opset semantics that need operand ranks (`ONNXLegacyCheck`).
+/// Steps: read the default-domain opset, check that every operator is supported (naming all
+/// unsupported ones at once, before any weight is decoded), read the initializers, the graph
+/// inputs (minus those that are initializers: exporters before IR 4 list weights as inputs), the
+/// outputs and the nodes (see `ONNXGraphReader+Operators.swift`), then sort and check the graph
+/// with `validated()`, resolve the few old-opset semantics that need operand ranks
+/// (`ONNXLegacyCheck`), fold the nodes that depend only on constants (`foldingConstants()`), and
+/// check that layer weights are finite (other constants, such as attention masks of −inf, may
+/// not be).
 /// Operands that old opsets gave as attributes (Reshape's shape, Pad's pads, Squeeze's axes, …)
 /// become int64 initializers named `<output>__<operand>`; constant operands that the engine
 /// keeps as attributes (ReduceMean's axes from opset 18) are folded in.
@@ -61,19 +65,13 @@ struct ONNXGraphReader {
         if !proto.sparseInitializer.isEmpty {
             throw ModelIOError.malformed(path: path, detail: "sparse initializers are not supported")
         }
+        try checkOperatorsAreSupported(proto.node)
         for (index, initializer) in proto.initializer.enumerated() {
             guard !initializer.name.isEmpty else {
                 throw ModelIOError.malformed(path: path, detail: "initializer #\(index) has no name")
             }
             let (tensor, type) = try ONNXTensorCoding.tensor(
                 from: initializer, path: path, externalData: externalData)
-            // Weights must be numbers: a NaN or infinity would poison every range, scale and metric.
-            if let index = tensor.storage.firstIndex(where: { !$0.isFinite }) {
-                throw ModelIOError.malformed(
-                    path: path,
-                    detail: "initializer '\(initializer.name)' holds \(tensor.storage[index]) at index \(index); "
-                        + "weights must be finite numbers")
-            }
             try addInitializer(initializer.name, tensor, type)
         }
         let inputs = try proto.input.filter { initializers[$0.name] == nil }.map(valueInfo)
@@ -128,7 +126,56 @@ struct ONNXGraphReader {
                 try check.resolve(in: &graph, ranks: ranks, path: path)
             }
         }
+        do {
+            graph = try graph.foldingConstants()
+        } catch let error as GraphError {
+            throw ModelIOError.invalidGraph(path: path, error)
+        }
+        // Weights must be numbers: a NaN or infinity would poison every range, scale and metric.
+        // Other constants (attention masks of −inf, limits) may be non-finite.
+        for layer in graph.layers {
+            for name in [layer.weightName] + (layer.biasName.map { [$0] } ?? []) {
+                guard let tensor = graph.initializers[name],
+                    let index = tensor.storage.firstIndex(where: { !$0.isFinite })
+                else { continue }
+                throw ModelIOError.malformed(
+                    path: path,
+                    detail: "initializer '\(name)' holds \(tensor.storage[index]) at index \(index); "
+                        + "weights must be finite numbers")
+            }
+        }
         return graph
+    }
+
+    /// Throws before any weight is decoded when some operators are not supported, naming all of
+    /// them: each node is converted once on a scratch reader, and only "unsupported operator"
+    /// refusals are collected (other problems surface in the real pass, with their context).
+    private func checkOperatorsAreSupported(_ protos: [Onnx_NodeProto]) throws {
+        var scratch = ONNXGraphReader(path: path, opset: opset)
+        var found: [(op: String, node: String, count: Int)] = []
+        for (index, proto) in protos.enumerated() {
+            do {
+                try scratch.appendNode(proto, index: index)
+            } catch ModelIOError.unsupportedOperator(_, let op, let node) {
+                if let position = found.firstIndex(where: { $0.op == op }) {
+                    found[position].count += 1
+                } else {
+                    found.append((op, node, 1))
+                }
+            } catch {
+                continue
+            }
+        }
+        if found.count == 1, let only = found.first, only.count == 1 {
+            throw ModelIOError.unsupportedOperator(path: path, op: only.op, node: only.node)
+        }
+        guard !found.isEmpty else { return }
+        throw ModelIOError.unsupportedOperators(
+            path: path,
+            operators: found.map { entry in
+                entry.count == 1
+                    ? "\(entry.op) (node '\(entry.node)')" : "\(entry.op) (\(entry.count) nodes, first '\(entry.node)')"
+            })
     }
 
     /// Adds `values` as an initializer operand named `<output>__<operand>` and returns its name

@@ -23,7 +23,7 @@ struct ONNXGraphWriter {
     /// The default-domain opset being written.
     let opset: Int
     private var usedNames: Set<String>
-    private var extraInitializers: [Onnx_TensorProto] = []
+    var extraInitializers: [Onnx_TensorProto] = []
 
     private init(path: String, graph: Graph) {
         self.path = path
@@ -81,6 +81,9 @@ struct ONNXGraphWriter {
             case .shape(let start, let end) where start != 0 || end != nil: opset = max(opset, 15)
             case .pad where node.inputs.count > 3 && !node.inputs[3].isEmpty: opset = max(opset, 18)
             case .averagePool(let attributes) where !attributes.dilations.isEmpty: opset = max(opset, 19)
+            case .layerNormalization: opset = max(opset, 17)
+            case .split where node.inputs.count < 2: opset = max(opset, 18)
+            case .gelu: opset = max(opset, 20)
             case .quantizeLinear(_, let type) where ![.int8, .uint8].contains(type): opset = max(opset, 21)
             case .dequantizeLinear:
                 // 4- and 16-bit codes need opset 21; the codes' type is that of the initializer read.
@@ -219,6 +222,10 @@ struct ONNXGraphWriter {
         case .matMul, .add, .sub, .mul, .div, .globalAveragePool, .globalMaxPool, .relu, .sigmoid, .tanh,
             .prelu, .softplus, .squeeze, .unsqueeze, .identity, .dropout:
             break
+        case .unary, .binary, .variadic, .reduce, .localResponseNormalization, .layerNormalization, .constantOfShape,
+            .cast, .expand, .where, .range, .slice, .gatherElements, .tile, .split, .size, .argExtreme, .hardSigmoid,
+            .hardSwish, .gelu, .cumulativeSum:
+            attributes = try familyAttributes(node, proto: &proto)
         }
         proto.attribute = attributes
         return proto
@@ -242,14 +249,14 @@ struct ONNXGraphWriter {
     }
 
     /// `base`, or `base_2`, `base_3`, … : a value name not used anywhere in the graph.
-    private mutating func freshName(_ base: String) -> String {
+    mutating func freshName(_ base: String) -> String {
         Graph.freshName(base, avoiding: &usedNames)
     }
 }
 
 extension Onnx_AttributeProto {
     /// An `INT` attribute.
-    fileprivate static func int(_ name: String, _ value: Int) -> Onnx_AttributeProto {
+    static func int(_ name: String, _ value: Int) -> Onnx_AttributeProto {
         var attribute = Onnx_AttributeProto()
         attribute.name = name
         attribute.type = .int
@@ -258,7 +265,7 @@ extension Onnx_AttributeProto {
     }
 
     /// An `INTS` attribute.
-    fileprivate static func ints(_ name: String, _ values: [Int]) -> Onnx_AttributeProto {
+    static func ints(_ name: String, _ values: [Int]) -> Onnx_AttributeProto {
         var attribute = Onnx_AttributeProto()
         attribute.name = name
         attribute.type = .ints
@@ -267,7 +274,7 @@ extension Onnx_AttributeProto {
     }
 
     /// A `FLOAT` attribute.
-    fileprivate static func float(_ name: String, _ value: Float) -> Onnx_AttributeProto {
+    static func float(_ name: String, _ value: Float) -> Onnx_AttributeProto {
         var attribute = Onnx_AttributeProto()
         attribute.name = name
         attribute.type = .float
@@ -276,7 +283,7 @@ extension Onnx_AttributeProto {
     }
 
     /// A `STRING` attribute (UTF-8).
-    fileprivate static func string(_ name: String, _ value: String) -> Onnx_AttributeProto {
+    static func string(_ name: String, _ value: String) -> Onnx_AttributeProto {
         var attribute = Onnx_AttributeProto()
         attribute.name = name
         attribute.type = .string

@@ -47,8 +47,23 @@ enum ONNXRankInference {
             case .conv, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .batchNormalization,
                 .relu, .clip, .leakyRelu, .sigmoid, .tanh, .softmax, .logSoftmax, .flattenedSoftmax,
                 .flattenedLogSoftmax, .prelu, .softplus, .elu, .selu, .transpose, .pad, .identity,
-                .dropout, .quantizeLinear, .dequantizeLinear:
+                .dropout, .quantizeLinear, .dequantizeLinear, .unary, .localResponseNormalization,
+                .layerNormalization, .cast, .gatherElements, .tile, .hardSigmoid, .hardSwish, .gelu, .cumulativeSum,
+                .slice, .split:
                 rank = first
+            case .binary, .variadic, .where:
+                rank = operands.contains { $0 == nil } ? nil : operands.compactMap { $0 }.max()
+            case .reduce(_, let axes, let keepDims):
+                rank = keepDims ? first : (axes.isEmpty ? 0 : first.map { $0 - axes.count })
+            case .argExtreme(_, _, let keepDims, _):
+                rank = keepDims ? first : first.map { $0 - 1 }
+            case .size: rank = 0
+            case .range: rank = 1
+            case .constantOfShape:
+                rank = node.inputs.first.flatMap { graph.initializers[$0]?.count }
+            case .expand:
+                let shapeRank = node.inputs.count > 1 ? graph.initializers[node.inputs[1]]?.count : nil
+                rank = shapeRank.flatMap { count in first.map { max($0, count) } }
             }
             if let rank, let output = node.outputs.first, !output.isEmpty { ranks[output] = rank }
         }

@@ -74,7 +74,7 @@ enum ONNXTensorCoding {
             case .float32: storage = proto.floatData
             case .float64: storage = proto.doubleData.map { Float($0) }
             case .int64: storage = proto.int64Data.map { Float($0) }
-            case .int32, .int8, .uint8, .int16, .uint16: storage = proto.int32Data.map { Float($0) }
+            case .int32, .int8, .uint8, .int16, .uint16, .bool: storage = proto.int32Data.map { Float($0) }
             case .int4, .uint4:
                 // Packed like raw data: one byte (two values) per int32 entry.
                 let packed = Data(proto.int32Data.map { UInt8(truncatingIfNeeded: $0) })
@@ -114,7 +114,7 @@ enum ONNXTensorCoding {
                 append(value.bitPattern)
             case .float64:
                 append(Double(value).bitPattern)
-            case .int64, .int32, .int8, .uint8, .int16, .uint16, .int4, .uint4:
+            case .int64, .int32, .int8, .uint8, .int16, .uint16, .int4, .uint4, .bool:
                 guard value.isFinite, value.rounded() == value else {
                     throw ModelIOError.writeFailed(
                         path: path, reason: "tensor '\(name)' holds \(value), which is not an integer (\(elementType))")
@@ -122,6 +122,8 @@ enum ONNXTensorCoding {
                 switch elementType {
                 case .int64: append(Int64(saturating: value))
                 case .int32: append(Int32(saturating: value))
+                case .bool:
+                    append(UInt8(value != 0 ? 1 : 0))
                 case .int8, .uint8:
                     guard
                         let byte = elementType == .int8
@@ -210,6 +212,7 @@ enum ONNXTensorCoding {
                     return Float(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
                 case .int8: return Float(bytes.load(fromByteOffset: offset, as: Int8.self))
                 case .uint8: return Float(bytes[offset])
+                case .bool: return bytes[offset] != 0 ? 1 : 0
                 case .int16:
                     return Float(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int16.self)))
                 case .uint16:
@@ -228,7 +231,7 @@ extension ElementType {
         case .int4, .uint4: 1
         case .float32, .int32: 4
         case .float64, .int64: 8
-        case .int8, .uint8: 1
+        case .int8, .uint8, .bool: 1
         case .int16, .uint16: 2
         }
     }

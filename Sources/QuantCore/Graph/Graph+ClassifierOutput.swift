@@ -1,0 +1,55 @@
+import Foundation
+
+/// What a classifier's first output holds, as far as the graph shows it.
+public enum ClassifierOutputKind: String, Sendable, Equatable {
+    /// Unnormalized scores (the usual export).
+    case logits
+    /// Probabilities: the output comes from a Softmax (ONNX model-zoo classifiers end so).
+    case probabilities
+    /// Log-probabilities: the output comes from a LogSoftmax.
+    case logProbabilities
+}
+
+extension Graph {
+    /// Whether the first output is logits, probabilities or log-probabilities: the operator that
+    /// produces it, looking through Identity, Dropout, Reshape, Flatten and Squeeze.
+    public var classifierOutputKind: ClassifierOutputKind {
+        guard var value = outputs.first?.name else { return .logits }
+        while let node = nodes.last(where: { $0.outputs.first == value }) {
+            switch node.op {
+            case .softmax, .flattenedSoftmax: return .probabilities
+            case .logSoftmax, .flattenedLogSoftmax: return .logProbabilities
+            case .identity, .dropout, .reshape, .flatten, .squeeze:
+                guard let input = node.inputs.first else { return .logits }
+                value = input
+            default: return .logits
+            }
+        }
+        return .logits
+    }
+
+    /// The number of classes of the first output: its last extent once trailing extents of 1
+    /// are dropped (`[N, 1000, 1, 1]` has 1000); `nil` when not fixed.
+    public var classCount: Int? {
+        guard let shape = outputs.first?.shape else { return nil }
+        var trimmed = shape
+        while trimmed.count > 2, trimmed.last == 1 { trimmed.removeLast() }
+        guard let last = trimmed.last, let extent = last, extent >= 1 else { return nil }
+        return extent
+    }
+
+    /// The first output read as classifier logits `[N, classes]`: trailing extents of 1 removed,
+    /// and probabilities turned into their logarithms (whose softmax is the probabilities again,
+    /// so the ranking is unchanged and the NLL is `−log p[label]`, not a softmax of a softmax).
+    public func classifierLogits(_ output: Tensor) -> Tensor {
+        var shape = output.shape
+        while shape.count > 2, shape.last == 1 { shape.removeLast() }
+        var logits = shape == output.shape ? output : output.reshaped(shape)
+        if classifierOutputKind == .probabilities {
+            for index in logits.storage.indices {
+                logits.storage[index] = Foundation.log(max(logits.storage[index], 0))
+            }
+        }
+        return logits
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import QuantCore
+
+/// `quantdash eval --save-outputs FILE.npy`: the float model's first output on every held-out
+/// sample, as the graph produces it (batch first), for comparison with another runtime.
+enum EvalOutputs {
+    /// Runs the float model on `data` in batches of `batchSize` and writes its first output to `path`.
+    static func save(model: ModelChoice, data: DataChoice, batchSize: Int, to path: String) throws {
+        let graph = try model.load()
+        let dataset = try data.load(for: graph)
+        guard let input = graph.inputs.first, let output = graph.outputs.first else {
+            throw ValidationError("--save-outputs: the model has no input or no output")
+        }
+        let executor = try GraphExecutor(graph: graph)
+        var batches: [Tensor] = []
+        for start in stride(from: 0, to: dataset.count, by: batchSize) {
+            let range = start..<min(start + batchSize, dataset.count)
+            let outputs = try executor.run([input.name: dataset.subset(range).images])
+            guard let tensor = outputs[output.name] else { throw GraphError.missingOutput(output.name) }
+            batches.append(tensor)
+        }
+        guard let first = batches.first else { throw ValidationError("--save-outputs: the data set is empty") }
+        var shape = first.shape
+        shape[0] = batches.reduce(0) { $0 + ($1.shape.first ?? 0) }
+        try AtomicFile.write(npy(shape: shape, values: batches.flatMap(\.storage)), to: URL(fileURLWithPath: path))
+    }
+
+    /// A NumPy `.npy` file (format 1.0, little-endian float32, C order).
+    static func npy(shape: [Int], values: [Float]) -> Data {
+        let dimensions = shape.count == 1 ? "\(shape[0])," : shape.map(String.init).joined(separator: ", ")
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(dimensions)), }"
+        let unpadded = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+        let length = UInt16(header.utf8.count)
+        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
+        data.append(contentsOf: Array(header.utf8))
+        for value in values { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        return data
+    }
+}
