@@ -63,6 +63,9 @@ struct DashboardCommand: ParsableCommand {
         var state = AppState(layers: workbench.layers, modelName: modelChoice.name, dataName: dataChoice.name)
         state.sessionsFolder = sessionsFolder
         state.workingFolder = FileManager.default.currentDirectoryPath
+        // A model with several inputs or outputs: say which one the dashboard uses (a preset's
+        // own message, set below, takes the status bar instead).
+        if let note = workbench.ioNote { state.message = StatusMessage(note) }
         for layer in workbench.layers {
             let weights = graph.initializers[layer.weightName]?.storage ?? []
             state.maxMagnitudes[layer.name] = weights.reduce(0) { max($0, abs($1)) }
