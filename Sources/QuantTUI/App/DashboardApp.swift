@@ -17,8 +17,8 @@ public final class DashboardApp {
 
     private let terminal: Terminal
     private let engine: Engine
-    /// Saves and exports waiting for the current plan's exact result.
-    private var waitingForExact: [Effect] = []
+    /// Saves and exports waiting for the exact result of the plan generation they were asked for.
+    private var waitingForExact: [(effect: Effect, generation: Int)] = []
     private let persistence: DashboardPersistence?
     private let keymap: Keymap
     private let view = DashboardView()
@@ -76,8 +76,15 @@ public final class DashboardApp {
         for event in engine.drain() {
             dispatch(DashboardApp.action(for: event))
         }
-        if !waitingForExact.isEmpty, state.evaluation.exact != nil, state.quantized?.plan == state.plan {
-            let effects = waitingForExact
+        guard !waitingForExact.isEmpty else { return }
+        // A save or export is for the plan it was asked for: a newer plan drops it (no dialog pops
+        // up later, out of context), the exact result of its own plan performs it.
+        if waitingForExact.contains(where: { $0.generation != state.evaluation.generation }) {
+            waitingForExact.removeAll()
+            state.message = StatusMessage("not saved: the plan changed before its exact result came in; save again")
+            needsRedraw = true
+        } else if hasExactResult {
+            let effects = waitingForExact.map(\.effect)
             waitingForExact.removeAll()
             apply(effects)
         }
@@ -167,7 +174,7 @@ public final class DashboardApp {
 
     /// Performs `effect` once the current plan's exact result is in, saying so meanwhile.
     private func waitForExact(_ effect: Effect, doing what: String) {
-        waitingForExact.append(effect)
+        waitingForExact.append((effect, state.evaluation.generation))
         state.message = StatusMessage("\(what) once the exact result is in (see the Accuracy pane)")
         needsRedraw = true
     }
