@@ -50,6 +50,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // quantdash-bench: ours and the peers side by side (BENCHMARKS.md). Part of this package so
+        // one `swift build -c release` builds it beside quantdash and CI compiles the engine once.
+        .executableTarget(
+            name: "quantdash-bench",
+            dependencies: [
+                "QuantCore", "QuantTUI", "NcursesBackend",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/Sources/quantdash-bench"
+        ),
         .target(name: "QuantTestSupport", dependencies: ["QuantCore", "QuantTUI"]),
         .testTarget(
             name: "QuantCoreTests",

@@ -11,7 +11,7 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Run from the repository root after `swift build -c release` (the dashboard figures \
             start the release binary):
-              swift run -c release --package-path Benchmarks quantdash-bench
+              swift run -c release quantdash-bench
             The peers run first (Benchmarks/peers/peers.py, in its own venv), then ours; the table \
             pairs each figure with the peer's from the same run.
             """)

@@ -31,8 +31,10 @@ struct ScaleMemoryBenchmarks {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let perImage = 3 * 224 * 224
         var random = SplitMix64(seed: 12)
-        FileManager.default.createFile(
-            atPath: images, contents: Self.npyHeader(descr: "<f4", shape: [count, 3, 224, 224]))
+        guard
+            FileManager.default.createFile(
+                atPath: images, contents: Self.npyHeader(descr: "<f4", shape: [count, 3, 224, 224]))
+        else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: images]) }
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: images))
         try handle.seekToEnd()
         for _ in 0..<count {
