@@ -19,15 +19,15 @@ struct ModelChoice {
         }
     }
 
-    /// Reads the ONNX file into a graph.
+    /// Reads the ONNX file into a graph (progress on stderr when it takes more than a second).
     func load() throws -> Graph {
-        try ONNXModel.load(contentsOf: url)
+        try ProgressPrinter.whileLoading { try ONNXModel.load(contentsOf: url, progress: $0) }
     }
 
     /// The model as exports and sessions record it: the name typed, with the file's SHA-256.
     func reference() throws -> FileReference {
         if let bundled = BundledModel(commandLineName: name) { return try .bundled(bundled) }
-        return try .digesting(url, path: name)
+        return try ProgressPrinter.whileLoading { try .digesting(url, path: name, progress: $0) }
     }
 }
 
@@ -61,8 +61,11 @@ struct DataChoice {
     /// images then labels files (the bundled files for `demo`).
     func reference() throws -> FileReference {
         if name == "demo" { return try .demoHeldOut() }
-        return try .digesting(
-            URL(fileURLWithPath: name), path: name, labels: labels.map { URL(fileURLWithPath: $0) }, labelsPath: labels)
+        return try ProgressPrinter.whileLoading { progress in
+            try .digesting(
+                URL(fileURLWithPath: name), path: name, labels: labels.map { URL(fileURLWithPath: $0) },
+                labelsPath: labels, progress: progress)
+        }
     }
 
     /// Loads the data set (`demo`, or a file by its extension) for `graph`, whose output width

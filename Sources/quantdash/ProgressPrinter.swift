@@ -1,7 +1,7 @@
 import Foundation
 import QuantCore
 
-/// Progress of long engine work on stderr, once it has taken more than a second: a bar that
+/// Progress of long engine work on stderr, once it (or the printer) has run more than a second: a bar that
 /// redraws in place on a terminal, plain lines (at most one per 10 % or 5 s) otherwise, so logs
 /// stay short. Quiet work never prints.
 final class ProgressPrinter: @unchecked Sendable {
@@ -11,6 +11,7 @@ final class ProgressPrinter: @unchecked Sendable {
     private var lastLine = ""
     private var lastPrinted: (fraction: Double, time: Double)?
     private var isBarShown = false
+    private let created = Engine.now()
 
     /// A printer that starts after `delay` seconds of work.
     init(delay: Double = 1, isTerminal: Bool = isatty(STDERR_FILENO) == 1) {
@@ -21,7 +22,7 @@ final class ProgressPrinter: @unchecked Sendable {
     /// Reports `progress` (called from any thread).
     func report(_ progress: EngineProgress) {
         lock.withLock {
-            guard progress.elapsedSeconds >= delay else { return }
+            guard progress.elapsedSeconds >= delay || Engine.now() - created >= delay else { return }
             let line = progress.summary
             guard line != lastLine else { return }
             lastLine = line
@@ -42,6 +43,13 @@ final class ProgressPrinter: @unchecked Sendable {
                 write(line + "\n")
             }
         }
+    }
+
+    /// Runs `work` with a printer's `LoadProgress` (opening files), ending the bar afterwards.
+    static func whileLoading<T>(_ work: (LoadProgress) throws -> T) rethrows -> T {
+        let printer = ProgressPrinter()
+        defer { printer.finish() }
+        return try work(LoadProgress(printer.report))
     }
 
     /// Ends the bar's line, if one is shown.

@@ -11,6 +11,21 @@ public struct EngineProgress: Sendable, Equatable {
         case estimating = "estimating"
         /// The exact evaluation on the whole held-out set.
         case evaluating = "evaluating"
+        /// Reading a model file (units: MiB).
+        case readingModel = "reading model"
+        /// Decoding a model's weights (units: weight tensors).
+        case decodingWeights = "decoding weights"
+        /// The SHA-256 of the model and data files a session records (units: MiB).
+        case hashing = "hashing"
+
+        /// What `done` and `total` count.
+        public var unit: String {
+            switch self {
+            case .baseline, .calibrating, .estimating, .evaluating: "images"
+            case .readingModel, .hashing: "MiB"
+            case .decodingWeights: "weights"
+            }
+        }
     }
 
     /// What is running.
@@ -39,9 +54,9 @@ public struct EngineProgress: Sendable, Equatable {
         return elapsedSeconds / Double(done) * Double(max(total - done, 0))
     }
 
-    /// One line such as `evaluating 412/1000 images · 12 s left`.
+    /// One line such as `evaluating 412/1000 images · 12 s left` or `reading model 40/97 MiB`.
     public var summary: String {
-        var text = "\(phase.rawValue) \(done)/\(total) images"
+        var text = "\(phase.rawValue) \(done)/\(total) \(phase.unit)"
         if let remaining = remainingSeconds, done < total { text += " · \(EngineProgress.duration(remaining)) left" }
         return text
     }

@@ -22,10 +22,21 @@ public enum FileDigest {
     ///
     /// Used for data sets stored as an images file and a labels file.
     /// - Throws: `ModelIOError.unreadable` naming the first file that cannot be read.
-    public static func sha256(ofConcatenated urls: [URL]) throws -> String {
+    /// - Parameter progress: reports the MiB hashed of all the files.
+    public static func sha256(ofConcatenated urls: [URL], progress: LoadProgress? = nil) throws -> String {
         var hasher = SHA256()
+        var counter = progress.map { progress in
+            let bytes = urls.reduce(0) { sum, url in
+                sum + ((try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0)
+            }
+            return (report: progress.phase(.hashing, total: LoadProgress.mebibytes(bytes)), done: 0)
+        }
         for url in urls {
-            try feed(url, into: &hasher)
+            try feed(url, into: &hasher) { count in
+                guard counter != nil else { return }
+                counter!.done += count
+                counter!.report(LoadProgress.mebibytes(counter!.done))
+            }
         }
         return hex(hasher.finalize())
     }
@@ -41,7 +52,7 @@ public enum FileDigest {
     }
 
     /// Hashes the file at `url` chunk by chunk.
-    private static func feed(_ url: URL, into hasher: inout SHA256) throws {
+    private static func feed(_ url: URL, into hasher: inout SHA256, read: (Int) -> Void = { _ in }) throws {
         let handle: FileHandle
         do {
             handle = try FileHandle(forReadingFrom: url)
@@ -52,6 +63,7 @@ public enum FileDigest {
         do {
             while let chunk = try handle.read(upToCount: chunkByteCount), !chunk.isEmpty {
                 hasher.update(data: chunk)
+                read(chunk.count)
             }
         } catch {
             throw ModelIOError.unreadable(path: url.path, reason: PlanDecoding.readFailureReason(error, url: url))

@@ -8,12 +8,13 @@ extension FileReference {
     ///
     /// - Throws: `ModelIOError.unreadable` naming a file that cannot be read.
     public static func digesting(
-        _ url: URL, path: String? = nil, labels: URL? = nil, labelsPath: String? = nil
+        _ url: URL, path: String? = nil, labels: URL? = nil, labelsPath: String? = nil, progress: LoadProgress? = nil
     )
         throws -> FileReference
     {
         let external = url.pathExtension.lowercased() == "onnx" ? ONNXModel.externalDataFiles(forModelAt: url) : []
-        let sha256 = try FileDigest.sha256(ofConcatenated: [url] + external + (labels.map { [$0] } ?? []))
+        let sha256 = try FileDigest.sha256(
+            ofConcatenated: [url] + external + (labels.map { [$0] } ?? []), progress: progress)
         return FileReference(
             path: path ?? url.relativePath, labelsPath: labels.map { labelsPath ?? $0.relativePath }, sha256: sha256)
     }

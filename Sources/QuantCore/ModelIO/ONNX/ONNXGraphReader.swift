@@ -36,12 +36,16 @@ struct ONNXGraphReader {
     var legacyChecks: [ONNXLegacyCheck] = []
     /// Initializers folded into a node's attributes; dropped at the end unless still read.
     var foldedInitializers: Set<String> = []
+    /// Where decoding the weights reports, if anywhere.
+    var progress: LoadProgress? = nil
 
     /// The graph held by `model`; tensors kept in side files are read from `folder` (see
     /// `ONNXExternalData`), or refused when it is `nil`.
     ///
     /// - Throws: `ModelIOError` naming `path`.
-    static func graph(from model: Onnx_ModelProto, path: String, folder: URL? = nil) throws -> Graph {
+    static func graph(
+        from model: Onnx_ModelProto, path: String, folder: URL? = nil, progress: LoadProgress? = nil
+    ) throws -> Graph {
         guard model.hasGraph else {
             throw ModelIOError.malformed(path: path, detail: "the file holds no graph (is it an ONNX model?)")
         }
@@ -58,6 +62,7 @@ struct ONNXGraphReader {
         // IR versions before 3 had no opset_import and implied operator set 1.
         var reader = ONNXGraphReader(path: path, opset: defaultDomain.map { Int(truncatingIfNeeded: $0.version) } ?? 1)
         reader.externalData = folder.map { ONNXExternalData(path: path, folder: $0) }
+        reader.progress = progress
         return try reader.read(model)
     }
 
@@ -67,7 +72,9 @@ struct ONNXGraphReader {
             throw ModelIOError.malformed(path: path, detail: "sparse initializers are not supported")
         }
         try checkOperatorsAreSupported(proto.node)
+        let report = progress?.phase(.decodingWeights, total: proto.initializer.count)
         for (index, initializer) in proto.initializer.enumerated() {
+            report?(index)
             guard !initializer.name.isEmpty else {
                 throw ModelIOError.malformed(path: path, detail: "initializer #\(index) has no name")
             }
@@ -75,6 +82,7 @@ struct ONNXGraphReader {
                 from: initializer, path: path, externalData: externalData)
             try addInitializer(initializer.name, tensor, type)
         }
+        report?(proto.initializer.count)
         let inputs = try proto.input.filter { initializers[$0.name] == nil }.map(valueInfo)
         let outputs = try proto.output.map(valueInfo)
         var nodeIndexByName: [String: Int] = [:]

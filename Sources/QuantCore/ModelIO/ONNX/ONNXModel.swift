@@ -33,9 +33,10 @@ public enum ONNXModel {
     ///   a NaN or infinite initializer), `.unsupportedOperator`,
     ///   `.unsupportedDataType`, or `.invalidGraph` (dangling references, cycles, bad or
     ///   unsupported attributes).
-    public static func load(contentsOf url: URL) throws -> Graph {
-        let data = try readFile(at: url)
-        return try decode(data, source: url.path, folder: url.deletingLastPathComponent())
+    ///   - progress: reports reading the file (MiB) and decoding its weights (tensors).
+    public static func load(contentsOf url: URL, progress: LoadProgress? = nil) throws -> Graph {
+        let data = try readFile(at: url, progress: progress)
+        return try decode(data, source: url.path, folder: url.deletingLastPathComponent(), progress: progress)
     }
 
     /// The graph stored in `data`, a serialized `ModelProto`; `source` names it in errors.
@@ -44,7 +45,9 @@ public enum ONNXModel {
     /// outside it (see `ONNXExternalData`); with `folder` `nil` they are refused.
     ///
     /// - Throws: `ModelIOError` as for `load(contentsOf:)`.
-    public static func decode(_ data: Data, source: String, folder: URL? = nil) throws -> Graph {
+    public static func decode(
+        _ data: Data, source: String, folder: URL? = nil, progress: LoadProgress? = nil
+    ) throws -> Graph {
         let model: Onnx_ModelProto
         do {
             model = try Onnx_ModelProto(serializedBytes: data)
@@ -52,7 +55,7 @@ public enum ONNXModel {
             throw ModelIOError.malformed(
                 path: source, detail: "not a valid ONNX model (protobuf decoding failed: \(error))")
         }
-        return try ONNXGraphReader.graph(from: model, path: source, folder: folder)
+        return try ONNXGraphReader.graph(from: model, path: source, folder: folder, progress: progress)
     }
 
     /// `graph` serialized as an ONNX `ModelProto`.
@@ -81,7 +84,7 @@ public enum ONNXModel {
     /// The bytes of the file at `url`.
     ///
     /// - Throws: `ModelIOError.unreadable` with a short reason (missing, a folder, no access).
-    static func readFile(at url: URL) throws -> Data {
+    static func readFile(at url: URL, progress: LoadProgress? = nil) throws -> Data {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw ModelIOError.unreadable(path: url.path, reason: "no such file")
@@ -90,9 +93,29 @@ public enum ONNXModel {
             throw ModelIOError.unreadable(path: url.path, reason: "it is a folder, not a file")
         }
         do {
-            return try Data(contentsOf: url)
+            guard let progress else { return try Data(contentsOf: url) }
+            return try readInChunks(url, progress: progress)
         } catch {
             throw ModelIOError.unreadable(path: url.path, reason: (error as NSError).localizedDescription)
         }
+    }
+
+    /// Bytes read per progress report.
+    static let progressChunkByteCount = 8 << 20
+
+    /// The file's bytes, read in chunks with `progress` after each.
+    private static func readInChunks(_ url: URL, progress: LoadProgress) throws -> Data {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        let size = Int(try handle.seekToEnd())
+        try handle.seek(toOffset: 0)
+        let report = progress.phase(.readingModel, total: LoadProgress.mebibytes(size))
+        var data = Data(capacity: size)
+        report(0)
+        while let chunk = try handle.read(upToCount: progressChunkByteCount), !chunk.isEmpty {
+            data.append(chunk)
+            report(LoadProgress.mebibytes(data.count))
+        }
+        return data
     }
 }
