@@ -13,7 +13,7 @@ public struct EngineProgress: Sendable, Equatable {
         case evaluating = "evaluating"
         /// Reading a model file (units: MiB).
         case readingModel = "reading model"
-        /// Decoding a model's weights (units: weight tensors).
+        /// Decoding a model's weights (units: MiB stored).
         case decodingWeights = "decoding weights"
         /// The SHA-256 of the model and data files a session records (units: MiB).
         case hashing = "hashing"
@@ -22,8 +22,7 @@ public struct EngineProgress: Sendable, Equatable {
         public var unit: String {
             switch self {
             case .baseline, .calibrating, .estimating, .evaluating: "images"
-            case .readingModel, .hashing: "MiB"
-            case .decodingWeights: "weights"
+            case .readingModel, .decodingWeights, .hashing: "MiB"
             }
         }
     }

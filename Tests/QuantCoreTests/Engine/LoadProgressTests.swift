@@ -29,10 +29,14 @@ import Testing
         #expect(reading.allSatisfy { $0.total == mebibytes && $0.phase.unit == "MiB" })
 
         let decoding = recorder.reports.filter { $0.phase == .decodingWeights }
-        let count = try #require(decoding.last?.total)
-        #expect(count >= graph.layers.count * 2)  // a weight and a bias per layer at least
-        #expect(decoding.map(\.done) == Array(0...count))
-        #expect(decoding.last?.summary == "decoding weights \(count)/\(count) weights")
+        // One report before each weight and one at the end, rising to the MiB of all weights.
+        let stored = try Onnx_ModelProto(serializedBytes: Data(contentsOf: url)).graph.initializer
+        #expect(decoding.count == stored.count + 1)
+        let weightBytes = stored.reduce(0) { $0 + $1.rawData.count + 4 * $1.floatData.count + 8 * $1.int64Data.count }
+        #expect(weightBytes > 4 * graph.parameterCount / 2)
+        #expect(decoding.last?.total == (weightBytes + (1 << 20) - 1) >> 20)
+        #expect(decoding.last?.done == decoding.last?.total)
+        #expect(zip(decoding, decoding.dropFirst()).allSatisfy { $0.done <= $1.done })
         // Reading comes before decoding.
         let phases = recorder.reports.map(\.phase)
         #expect(phases.lastIndex(of: .readingModel)! < phases.firstIndex(of: .decodingWeights)!)

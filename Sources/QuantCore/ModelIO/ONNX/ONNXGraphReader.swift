@@ -66,15 +66,28 @@ struct ONNXGraphReader {
         return try reader.read(model)
     }
 
+    /// The bytes `tensor` stores (in the file or, by its declared length, in a side file).
+    static func storedByteCount(_ tensor: Onnx_TensorProto) -> Int {
+        let external = tensor.externalData.first { $0.key == "length" }.flatMap { Int($0.value) } ?? 0
+        return tensor.rawData.count + 4 * (tensor.floatData.count + tensor.int32Data.count)
+            + 8 * (tensor.doubleData.count + tensor.int64Data.count + tensor.uint64Data.count) + max(external, 0)
+    }
+
     private mutating func read(_ model: Onnx_ModelProto) throws -> Graph {
         let proto = model.graph
         if !proto.sparseInitializer.isEmpty {
             throw ModelIOError.malformed(path: path, detail: "sparse initializers are not supported")
         }
         try checkOperatorsAreSupported(proto.node)
-        let report = progress?.phase(.decodingWeights, total: proto.initializer.count)
+        // Progress by stored bytes (a weight's share of the work), shown in MiB.
+        let sizes = progress == nil ? [] : proto.initializer.map(Self.storedByteCount)
+        let report = progress?.phase(.decodingWeights, total: LoadProgress.mebibytes(sizes.reduce(0, +)))
+        var decoded = 0
         for (index, initializer) in proto.initializer.enumerated() {
-            report?(index)
+            if let report {
+                report(decoded >> 20)
+                decoded += sizes[index]
+            }
             guard !initializer.name.isEmpty else {
                 throw ModelIOError.malformed(path: path, detail: "initializer #\(index) has no name")
             }
@@ -82,7 +95,7 @@ struct ONNXGraphReader {
                 from: initializer, path: path, externalData: externalData)
             try addInitializer(initializer.name, tensor, type)
         }
-        report?(proto.initializer.count)
+        report?(LoadProgress.mebibytes(decoded))
         let inputs = try proto.input.filter { initializers[$0.name] == nil }.map(valueInfo)
         let outputs = try proto.output.map(valueInfo)
         var nodeIndexByName: [String: Int] = [:]
