@@ -3,7 +3,7 @@ import QuantCore
 import QuantTUI
 
 /// Issue 12's memory and latency figures on an ImageNet-size model (ResNet-50 made with random
-/// weights by `Benchmarks/peers/make_scale_models.py`):
+/// weights by `Benchmarks/peers/make_imagenet_models.py`):
 /// - peak RSS of `quantdash eval` at 32, 256 and 1000 images (streamed `.npy` data, written here
 ///   from a fixed seed), and the ratio 1000 : 32;
 /// - key-to-frame latency while an exact evaluation runs (the dashboard's reducer and renderer
