@@ -67,6 +67,8 @@ struct ONNXGraphReader {
             throw ModelIOError.malformed(path: path, detail: "sparse initializers are not supported")
         }
         try checkOperatorsAreSupported(proto.node)
+        // Every side file's size and the sum of the tensors against the budget, before any is read.
+        try externalData?.checkBudget(proto.initializer)
         for (index, initializer) in proto.initializer.enumerated() {
             guard !initializer.name.isEmpty else {
                 throw ModelIOError.malformed(path: path, detail: "initializer #\(index) has no name")
