@@ -150,20 +150,6 @@ import Testing
         #expect(result.status != 0)
         #expect(result.standardError.hasPrefix("Error: \(message)"), "stderr: \(result.standardError)")
     }
-}
-
-/// Issue 16.15: `train` checks where it will write before training.
-@Suite struct TrainDestinationTests {
-    @Test func aMissingFolderIsRefusedBeforeTraining() throws {
-        let start = Date()
-        let result = try TestSupport.runQuantdash(["train", "--demo", "mlp", "--out", "/nonexistent-folder/model.onnx"])
-        #expect(result.status != 0)
-        #expect(
-            result.standardError.contains(
-                "/nonexistent-folder/model.onnx: cannot write: the folder /nonexistent-folder does not exist"))
-        #expect(!result.standardError.contains("mean loss"))
-        #expect(Date().timeIntervalSince(start) < 20)
-    }
 
     /// Issue 16.8 as the probe ran it: a 152-byte model whose 2 GiB side file (sparse) holds one
     /// weight, under a 4 GiB address-space limit. The budget is half the limit there, so the
@@ -187,5 +173,19 @@ import Testing
                         + "2147483648 bytes (half the address-space limit, ulimit -v)"
                 ])
         }
+    }
+}
+
+/// Issue 16.15: `train` checks where it will write before training.
+@Suite struct TrainDestinationTests {
+    @Test func aMissingFolderIsRefusedBeforeTraining() throws {
+        let start = Date()
+        let result = try TestSupport.runQuantdash(["train", "--demo", "mlp", "--out", "/nonexistent-folder/model.onnx"])
+        #expect(result.status != 0)
+        #expect(
+            result.standardError.contains(
+                "/nonexistent-folder/model.onnx: cannot write: the folder /nonexistent-folder does not exist"))
+        #expect(!result.standardError.contains("mean loss"))
+        #expect(Date().timeIntervalSince(start) < 20)
     }
 }
