@@ -6,8 +6,9 @@ Backspace, Delete, every Ctrl combination, including those that open dialogs, sa
 quit), --mouse raw mouse reports and --resizes window resizes (random sizes from 10x5 to
 250x80), seeded, interleaved at random. Every --check-every events it checks that the process
 is alive, that the screen shows a sane frame (the title line or "terminal too small"; this is
-also checked after every send-keys call), and that it answers: at 120x40, after Esc, `?` must
-open the help within --timeout seconds.
+also checked after every send-keys call), and that it answers: at 120x40 (once the terminal
+has that size and a full frame is drawn: see `resize_and_wait`), after Esc, `?` must open the
+help within --timeout seconds.
 
 The dashboard runs with a temporary working directory and --sessions-folder inside it, under a
 wrapper loop: when a random key sequence quits it (q, then n at "unsaved changes"), the wrapper
@@ -118,6 +119,31 @@ class Abuse:
     def resize(self, width, height):
         self.tmux("resize-window", "-t", "abuse", "-x", str(width), "-y", str(height))
         self.size = (width, height)
+
+    def resize_and_wait(self, width, height):
+        """Resizes, then waits until the dashboard's terminal has the size and a frame drawn at it.
+
+        tmux (3.3) applies a pane resize that follows another within about 250 ms only after a
+        timer: `resize-window` returns at once, but the pty keeps the old size for up to ~230 ms
+        (measured with `stty -F PANE_TTY size`). Keys sent in that time reach the dashboard while
+        its terminal is still the old size; at a random "too small" size it ignores every key
+        but quit (nothing may change unseen), so a check's Esc Esc Esc ? was lost there and the
+        help never opened. The checks therefore send their keys only once the pty has the size
+        and the dashboard has drawn a full frame (title line, not "too small") for it.
+        """
+        self.resize(width, height)
+        tty = self.tmux("display", "-p", "-t", "abuse", "#{pane_tty}").strip()
+
+        def applied():
+            size = subprocess.run(["stty", "-F", tty, "size"], capture_output=True, text=True).stdout.split()
+            return size == [str(height), str(width)]
+
+        def full_frame():
+            text = self.screen()
+            return text.startswith(" quantdash ") and "too small" not in text
+
+        return self.wait_for(applied, 5) and self.wait_for(
+            lambda: full_frame() or self.has_new_exit(), self.args.timeout)
 
     # --- the process ----------------------------------------------------------------------
     def start(self):
@@ -242,7 +268,10 @@ class Abuse:
             self.finding("no sane frame (neither the title line nor 'terminal too small')")
         if self.handle_exits():
             return
-        self.resize(120, 40)
+        if not self.resize_and_wait(120, 40):
+            self.finding("no full frame at 120x40 after a resize")
+        if self.handle_exits():
+            return
         self.counts["check resizes"] += 1
         start = time.monotonic()
         for _ in range(3):
@@ -296,7 +325,8 @@ class Abuse:
 
     def quit(self):
         self.handle_exits()
-        self.resize(120, 40)
+        if not self.resize_and_wait(120, 40):
+            self.finding("no full frame at 120x40 before quitting")
         for _ in range(3):
             self.tmux("send-keys", "-t", "abuse", "Escape")
             time.sleep(0.06)

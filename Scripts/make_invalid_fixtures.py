@@ -165,6 +165,9 @@ def make_onnx():
     # Valid: the weight at offset 16 of a 32-byte side file (first 16 bytes are padding).
     write(EXTERNAL_DIR, "tiny.weights", b"\0" * 16 + side)
     save(EXTERNAL_DIR, "tiny.onnx", model([matmul()], [external("w", [2, 2], "tiny.weights", offset=16, length=16)]))
+    # Issue 16.8: a weight of 2 GiB in 2gib.bin, which the test creates as a sparse file.
+    save(EXTERNAL_DIR, "2gib.onnx", model([matmul()], [external("w", [8, 1 << 26], "2gib.bin")],
+                                          inputs=(("x", [1, 8]),), outputs=(("y", [1, 1 << 26]),)))
 
 
 # IDX -------------------------------------------------------------------------------------------

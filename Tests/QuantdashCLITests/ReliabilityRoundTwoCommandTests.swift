@@ -150,6 +150,30 @@ import Testing
         #expect(result.status != 0)
         #expect(result.standardError.hasPrefix("Error: \(message)"), "stderr: \(result.standardError)")
     }
+
+    /// Issue 16.8 as the probe ran it: a 152-byte model whose 2 GiB side file (sparse) holds one
+    /// weight, under a 4 GiB address-space limit. The budget is half the limit there, so the
+    /// weight (2 GiB read plus 2 GiB as float32) is refused with one line instead of an
+    /// allocation trap with a backtrace.
+    @Test func aTwoGiBSideFileUnderAFourGiBLimitIsOneLine() throws {
+        try withFolder { folder in
+            let fixture = TestSupport.packageRoot.appendingPathComponent("Tests/Fixtures/external-data/2gib.onnx")
+            let model = folder.appendingPathComponent("m.onnx")
+            try FileManager.default.copyItem(at: fixture, to: model)
+            let side = folder.appendingPathComponent("2gib.bin")
+            try #require(FileManager.default.createFile(atPath: side.path, contents: nil))
+            try #require(truncate(side.path, 2 << 30) == 0)  // sparse: no disk space
+            let quantdash = TestSupport.productsDirectory.appendingPathComponent("quantdash").path
+            let result = try TestSupport.run(
+                "/bin/sh", ["-c", "ulimit -v 4194304 && exec \"$0\" inspect \"$1\"", quantdash, model.path])
+            expectOneLineFailure(
+                result,
+                [
+                    "m.onnx: tensor 'w': 2147483648 bytes of external data in '2gib.bin' is over the memory budget of "
+                        + "2147483648 bytes (half the address-space limit, ulimit -v)"
+                ])
+        }
+    }
 }
 
 /// Issue 16.15: `train` checks where it will write before training.

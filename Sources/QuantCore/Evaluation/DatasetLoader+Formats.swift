@@ -12,7 +12,7 @@ extension DatasetLoader {
         /// One label per row, or `nil` when the file has none (allowed only for calibration).
         var labels: [Int]?
         /// For a `.npy` file: where its values are, so large files can be read batch by batch
-        /// (`values` then reads the whole file when first called).
+        /// (`values` reads only the values asked for).
         var streamable: NumPyArray.Layout?
 
         /// The number of samples.
@@ -24,17 +24,19 @@ extension DatasetLoader {
             var raw: RawData
             switch format {
             case .npy:
-                let layout = try NumPyArray.Layout.read(path: path)
+                // Only the header and the rows --limit keeps are read (the file may end after them).
+                let layout = try NumPyArray.Layout.read(path: path, rowLimit: options.limit)
                 guard layout.shape.count >= 2 else {
                     throw imagesRankError(layout.shape, path: path)
                 }
+                let rows = min(layout.shape[0], max(options.limit ?? layout.shape[0], 0))
                 raw = RawData(
-                    shape: layout.shape, isUInt8: layout.elementType == .uint8,
-                    values: { range in
-                        // Read only when the file is loaded whole (small files).
-                        try NumPyArray.read(from: URL(fileURLWithPath: path)).floatValues(in: range)
-                    }, labels: nil, streamable: layout)
-                if let labelsPath = options.labelsPath { raw.labels = try labels(at: labelsPath) }
+                    shape: [rows] + layout.shape.dropFirst(), isUInt8: layout.elementType == .uint8,
+                    values: { range in try layout.values(path: path, elements: range).floatValues() },
+                    labels: nil, streamable: layout)
+                if let labelsPath = options.labelsPath {
+                    raw.labels = try labels(at: labelsPath, rowLimit: options.limit)
+                }
             case .npz:
                 let archive = try NumPyArchive(contentsOf: URL(fileURLWithPath: path))
                 // Only the rows --limit keeps are inflated (a small archive can declare gigabytes).
@@ -45,12 +47,8 @@ extension DatasetLoader {
                         path: "\(path) (\(options.labelsName))")
                 }
             case .csv:
-                let text: String
-                do {
-                    text = try String(contentsOf: URL(fileURLWithPath: path), encoding: .utf8)
-                } catch {
-                    throw ModelIOError.unreadable(path: path, reason: error.localizedDescription)
-                }
+                // With --limit only the lines up to the last row kept are read.
+                let text = try CSVDataset.text(ofFileAt: path, rowLimit: options.limit)
                 let table = try CSVDataset.parse(
                     text, path: path, labelColumn: options.labelColumn, hasHeader: options.csvHasHeader,
                     limit: options.limit)
@@ -101,8 +99,8 @@ extension DatasetLoader {
         /// Labels from a separate `.npy` or IDX file.
         static func labels(at path: String, rowLimit: Int? = nil) throws -> [Int] {
             if try DataFileFormat(path: path) == .npy {
-                let labels = try integerLabels(NumPyArray.read(from: URL(fileURLWithPath: path)), path: path)
-                return rowLimit.map { Array(labels.prefix(max($0, 0))) } ?? labels
+                return try integerLabels(
+                    NumPyArray.read(from: URL(fileURLWithPath: path), rowLimit: rowLimit), path: path)
             }
             let file = try IDXFile.read(from: URL(fileURLWithPath: path), rowLimit: rowLimit)
             guard file.shape.count == 1, let values = file.integerValues() else {

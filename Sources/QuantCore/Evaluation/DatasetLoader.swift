@@ -100,20 +100,7 @@ public enum DatasetLoader {
         }
         let perSample = Tensor.elementCount(of: sampleShape)
         var values = try raw.values(0..<rows * perSample)
-        if let index = values.firstIndex(where: { !$0.isFinite }) {
-            throw ModelIOError.malformed(
-                path: path,
-                detail:
-                    "value \(values[index]) at index \(index) (sample \(index / max(perSample, 1))) is not a finite number"
-            )
-        }
-        transform.apply(to: &values)
-        if let index = values.firstIndex(where: { !$0.isFinite }) {
-            throw ModelIOError.incompatible(
-                path: path,
-                detail: "value at index \(index) becomes \(values[index]) after --scale, --mean and --std; "
-                    + "check those options")
-        }
+        try transform.applyChecked(to: &values, base: 0, perSample: perSample, path: path)
         return try Dataset(
             name: path, images: Tensor(shape: [rows] + sampleShape, storage: values), labels: labels,
             classCount: options.classCount)

@@ -43,6 +43,30 @@ struct SampleTransform: Sendable, Equatable {
         }
     }
 
+    /// Checks the stored `values` (the samples starting at flat index `base`, a sample boundary,
+    /// `perSample` values each) and transforms them in place: every value must be finite as
+    /// stored and after the transform. One check for a file loaded whole and a streamed one.
+    ///
+    /// - Throws: `ModelIOError.malformed` naming `path`, the flat index and the sample of the
+    ///   first stored value that is NaN or infinite; `.incompatible` for the first that becomes
+    ///   so through the transform (a scale or std that over- or underflows).
+    func applyChecked(to values: inout [Float], base: Int, perSample: Int, path: String) throws {
+        if let index = values.firstIndex(where: { !$0.isFinite }) {
+            throw ModelIOError.malformed(
+                path: path,
+                detail:
+                    "value \(values[index]) at index \(base + index) (sample \((base + index) / max(perSample, 1))) is not a finite number"
+            )
+        }
+        apply(to: &values)
+        if let index = values.firstIndex(where: { !$0.isFinite }) {
+            throw ModelIOError.incompatible(
+                path: path,
+                detail: "value at index \(base + index) becomes \(values[index]) after --scale, --mean and --std; "
+                    + "check those options")
+        }
+    }
+
     /// Transforms `values`, the samples starting at a sample boundary, in place.
     func apply(to values: inout [Float]) {
         if divisor != 1 {

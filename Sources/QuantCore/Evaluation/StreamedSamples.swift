@@ -108,21 +108,7 @@ public final class StreamedSamples: @unchecked Sendable {
         while row < count {
             let rows = row..<min(row + chunkRows, count)
             var values = try storedValues(rows: rows)
-            let base = rows.lowerBound * perSample
-            if let index = values.firstIndex(where: { !$0.isFinite }) {
-                throw ModelIOError.malformed(
-                    path: path,
-                    detail:
-                        "value \(values[index]) at index \(base + index) (sample \((base + index) / perSample)) is not a finite number"
-                )
-            }
-            transform.apply(to: &values)
-            if let index = values.firstIndex(where: { !$0.isFinite }) {
-                throw ModelIOError.incompatible(
-                    path: path,
-                    detail: "value at index \(base + index) becomes \(values[index]) after --scale, --mean and --std; "
-                        + "check those options")
-            }
+            try transform.applyChecked(to: &values, base: rows.lowerBound * perSample, perSample: perSample, path: path)
             row = rows.upperBound
         }
     }

@@ -104,3 +104,53 @@ public struct CSVDataset: Sendable, Equatable {
         return result
     }
 }
+
+extension CSVDataset {
+    /// The text of the CSV file at `path`: all of it, or with `rowLimit` only up to the end of
+    /// the line holding the last row kept (an optional header line and `rowLimit` non-blank
+    /// lines), read in 64 KiB chunks so `--limit` never reads the rest of a large file.
+    ///
+    /// - Throws: `ModelIOError.unreadable` when the file cannot be read, `.malformed` when the
+    ///   text read is not UTF-8.
+    public static func text(ofFileAt path: String, rowLimit: Int?) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"
+            throw ModelIOError.unreadable(path: path, reason: reason)
+        }
+        defer { try? handle.close() }
+        var bytes = Data()
+        // Lines ending in "\n" that hold something besides white space, and whether the line
+        // being read does.
+        var lines = 0
+        var lineHasText = false
+        let wanted = rowLimit.map { max($0, 0) + 1 }  // one more: the first line may be a header
+        do {
+            reading: while true {
+                guard let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty else { break }
+                guard let wanted else {
+                    bytes.append(chunk)
+                    continue
+                }
+                for (offset, byte) in chunk.enumerated() {
+                    if byte == UInt8(ascii: "\n") {
+                        if lineHasText { lines += 1 }
+                        lineHasText = false
+                        if lines >= wanted {
+                            bytes.append(chunk.prefix(offset + 1))
+                            break reading
+                        }
+                    } else if byte != UInt8(ascii: " "), byte != UInt8(ascii: "\t"), byte != UInt8(ascii: "\r") {
+                        lineHasText = true
+                    }
+                }
+                bytes.append(chunk)
+            }
+        } catch {
+            throw ModelIOError.unreadable(path: path, reason: error.localizedDescription)
+        }
+        guard let text = String(data: bytes, encoding: .utf8) else {
+            throw ModelIOError.malformed(path: path, detail: "is not UTF-8 text")
+        }
+        return text
+    }
+}

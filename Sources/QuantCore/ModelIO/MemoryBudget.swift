@@ -1,5 +1,11 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// How much memory one file may make quantdash allocate: how far compressed data files (gzip
 /// IDX, deflated `.npz` entries) may inflate, and how much external tensor data a model may hold.
 ///
@@ -13,10 +19,34 @@ public enum MemoryBudget {
     /// The most bytes deflate can produce per compressed byte (zlib's technical report).
     public static let maximumRatio = 1032
 
-    /// The default budget: a quarter of physical memory, between 256 MiB and 4 GiB.
+    /// The default budget: a quarter of physical memory, between 256 MiB and 4 GiB, and under an
+    /// address-space limit (`ulimit -v`) at most half of it (the program, its threads and the
+    /// rest of the data need the other half).
     public static var bytes: Int {
-        let quarter = ProcessInfo.processInfo.physicalMemory / 4
-        return Int(min(max(quarter, 256 << 20), 4 << 30))
+        addressSpaceLimit.map { min(machineBytes, $0 / 2) } ?? machineBytes
+    }
+
+    /// What `bytes` comes from, for messages.
+    public static var origin: String {
+        if let limit = addressSpaceLimit, limit / 2 < machineBytes { return "half the address-space limit, ulimit -v" }
+        return "a quarter of this machine's memory"
+    }
+
+    /// A quarter of physical memory, between 256 MiB and 4 GiB.
+    private static var machineBytes: Int {
+        Int(min(max(ProcessInfo.processInfo.physicalMemory / 4, 256 << 20), 4 << 30))
+    }
+
+    /// The process's address-space limit in bytes (`RLIMIT_AS`), or `nil` when unlimited.
+    static var addressSpaceLimit: Int? {
+        var limit = rlimit()
+        #if canImport(Glibc)
+            guard getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0 else { return nil }
+        #else
+            guard getrlimit(RLIMIT_AS, &limit) == 0 else { return nil }
+        #endif
+        guard limit.rlim_cur != rlim_t.max else { return nil }  // RLIM_INFINITY
+        return Int(clamping: limit.rlim_cur)
     }
 
     /// Checks `declared` uncompressed bytes against `compressed` bytes and `budget`.
@@ -36,7 +66,7 @@ public enum MemoryBudget {
             throw ModelIOError.incompatible(
                 path: path,
                 detail: "\(what): \(declared) bytes uncompressed is over the memory budget of "
-                    + "\(budget) bytes (a quarter of this machine's memory); use --limit or a smaller file")
+                    + "\(budget) bytes (\(origin)); use --limit or a smaller file")
         }
     }
 }

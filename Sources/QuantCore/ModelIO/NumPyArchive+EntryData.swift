@@ -48,11 +48,12 @@ extension NumPyArchive {
                 "truncated: \(entry.compressedSize) bytes of data at byte \(start), the file ends at byte \(bytes.count)"
             )
         }
-        let stored = bytes.subdata(in: bytes.startIndex + start..<bytes.startIndex + Int(end64))
+        // A slice of the (mapped) archive, not a copy: a prefix touches only the bytes it needs.
+        let stored = bytes[bytes.startIndex + start..<bytes.startIndex + Int(end64)]
         let declared = entry.uncompressedSize
         if let prefix {
             switch method {
-            case 0: return stored.prefix(prefix)
+            case 0: return Data(stored.prefix(prefix))
             case 8:
                 do {
                     return try Inflate.prefix(of: stored, count: prefix)
@@ -70,7 +71,7 @@ extension NumPyArchive {
         let crc: CRC32
         switch method {
         case 0:
-            data = stored
+            data = Data(stored)
             crc = stored.crc32(checksum: 0)
         case 8:
             do {

@@ -20,7 +20,8 @@ public struct NumPyArchive {
         guard FileManager.default.isReadableFile(atPath: url.path) else {
             throw ModelIOError.unreadable(path: url.path, reason: "no such readable file")
         }
-        guard let bytes = try? Data(contentsOf: url),
+        // Mapped, not read: only the pages of the entries (and rows) asked for are ever read.
+        guard let bytes = try? Data(contentsOf: url, options: .alwaysMapped),
             let archive = try? Archive(url: url, accessMode: .read, pathEncoding: nil)
         else {
             throw ModelIOError.malformed(path: url.path, detail: "not a NumPy .npz file (not a ZIP archive)")

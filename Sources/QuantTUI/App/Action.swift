@@ -102,6 +102,10 @@ public enum Action: Sendable, Equatable {
     case failed(String)
     /// Ask the user a yes/no question (restore autosave, overwrite a file).
     case askToConfirm(Confirmation)
+    /// A save or export that waited for its plan's exact result needs an answer after all (the
+    /// preset or file exists). It is not asked then: a dialog popping up later would cover what
+    /// the user is doing and take their next key. The status bar says how to do it again.
+    case questionTooLate(Confirmation)
 }
 
 /// One line of the load dialog.

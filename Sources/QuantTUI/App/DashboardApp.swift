@@ -8,7 +8,8 @@ import QuantCore
 /// submits the plan, and the results come back as events folded in by the reducer, so a key is
 /// drawn at once whatever the engine is doing. A save or export asked for before the exact
 /// result of the current plan is in waits for it (the status bar says so) instead of
-/// evaluating on its own; quitting cancels the engine's work.
+/// evaluating on its own; if it then finds its preset or file existing, the status bar says so
+/// instead of a question opening later, out of context; quitting cancels the engine's work.
 public final class DashboardApp {
     /// The state shown.
     public private(set) var state: AppState
@@ -86,7 +87,9 @@ public final class DashboardApp {
         } else if hasExactResult {
             let effects = waitingForExact.map(\.effect)
             waitingForExact.removeAll()
-            apply(effects)
+            // Performed late: a preset or file that exists is not asked about now (the question
+            // would open over whatever the user has opened since and take their next key).
+            for effect in effects { perform(effect, late: true) }
         }
     }
 
@@ -142,13 +145,14 @@ public final class DashboardApp {
         for effect in effects { perform(effect) }
     }
 
-    private func perform(_ effect: Effect) {
+    /// Performs `effect`; `late`: it waited for its exact result, so questions become messages.
+    private func perform(_ effect: Effect, late: Bool = false) {
         switch effect {
         case .apply(let plan, let generation):
             engine.submit(plan, generation: generation)
         case .save(let name, _):
             guard hasExactResult || persistence == nil else { return waitForExact(effect, doing: "saving \(name)") }
-            performSessionEffect(effect)
+            performSessionEffect(effect, late: late)
         case .autosave, .listPresets, .load, .restoreAutosave, .discardAutosave, .discardOwnAutosave:
             performSessionEffect(effect)
         case .export(let format, let path, let overwrite):
@@ -158,13 +162,18 @@ public final class DashboardApp {
                 let message = try persistence.export(format, path: path, overwrite: overwrite, state: state)
                 dispatch(.saved(name: nil, message: message))
             } catch DashboardPersistenceError.exists {
-                dispatch(.askToConfirm(.overwriteExport(format, path: path)))
+                ask(.overwriteExport(format, path: path), late: late)
             } catch {
                 dispatch(.failed(DashboardApp.describe(error)))
             }
         case .quit:
             state.shouldQuit = true
         }
+    }
+
+    /// Asks `question`, or says in the status bar why nothing was done when it comes `late`.
+    private func ask(_ question: Confirmation, late: Bool) {
+        dispatch(late ? .questionTooLate(question) : .askToConfirm(question))
     }
 
     /// Whether the current plan's quantized model and exact result are in.
@@ -186,7 +195,7 @@ public final class DashboardApp {
 
     /// Session effects: saving, the autosave, loading and restoring presets (kept apart from the
     /// evaluation wiring above).
-    private func performSessionEffect(_ effect: Effect) {
+    private func performSessionEffect(_ effect: Effect, late: Bool = false) {
         guard let persistence else {
             if case .save = effect { dispatch(.failed("saving is not available")) }
             if case .listPresets = effect { dispatch(.failed("presets are not available")) }
@@ -200,9 +209,9 @@ public final class DashboardApp {
                     let message = try persistence.save(name: name, overwrite: overwrite, state: state)
                     dispatch(.saved(name: name, message: message))
                 } catch DashboardPersistenceError.exists {
-                    dispatch(.askToConfirm(.overwritePreset(name)))
+                    ask(.overwritePreset(name), late: late)
                 } catch DashboardPersistenceError.presetOfOtherModel(_, let model) {
-                    dispatch(.askToConfirm(.overwritePresetOfOtherModel(name, model: model)))
+                    ask(.overwritePresetOfOtherModel(name, model: model), late: late)
                 }
             case .autosave:
                 do {

@@ -81,10 +81,28 @@ extension Reducer {
             state.quitAfterSave = false
         case .askToConfirm(let question):
             state.overlay = .confirm(question)
+        case .questionTooLate(let question):
+            // Whatever is open stays open; nothing was written, and a save meant to quit does not.
+            state.quitAfterSave = false
+            state.message = StatusMessage(notDone(question), isError: true)
         default:
             break
         }
         return []
+    }
+
+    /// What the status bar says instead of a question that came too late to ask.
+    static func notDone(_ question: Confirmation) -> String {
+        switch question {
+        case .overwritePreset(let name):
+            "not saved: preset \(name) exists; save again (w) to replace it"
+        case .overwritePresetOfOtherModel(let name, let model):
+            "not saved: preset \(name) holds another model (\(model)); save again (w) to replace it"
+        case .overwriteExport(_, let path):
+            "not exported: \(path) exists; export again (e) to replace it"
+        case .quitWithUnsavedChanges, .restoreAutosave, .applyPresetOfOtherModel:
+            "not done: a question came after its moment; do it again"
+        }
     }
 
     /// Opens a preset of this model before the dashboard starts (`--session`): its plan, name,

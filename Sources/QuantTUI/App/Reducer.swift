@@ -96,7 +96,7 @@ public enum Reducer {
 
         case .planApplied, .planFailed, .floatEvaluated, .evaluationProgress, .evaluationFinished,
             .evaluationFailed, .presetsListed, .presetLoaded, .autosaveRestored, .autosaveFinished, .saved, .failed,
-            .askToConfirm:
+            .askToConfirm, .questionTooLate:
             return receive(&state, action)
         }
         return []

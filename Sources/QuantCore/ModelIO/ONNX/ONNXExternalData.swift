@@ -31,10 +31,94 @@ struct ONNXExternalData {
     /// The folder holding the model file; external locations resolve inside it.
     let folder: URL
 
+    /// Where a tensor's bytes are: a checked range of a side file.
+    struct Region {
+        /// The side file's real path.
+        var file: String
+        /// The `location` entry, for messages.
+        var location: String
+        /// The first byte.
+        var offset: Int
+        /// The number of bytes (exactly what the tensor's shape needs).
+        var size: Int
+    }
+
+    /// Checks, before any tensor is read, that the external data of all `tensors` fits the
+    /// memory budget together: each tensor read becomes float32 values that stay, and its bytes
+    /// are read one tensor at a time, so the sum of their float32 sizes plus the largest tensor's
+    /// bytes must fit `budget`. Sizes come from the tensors' shapes and their side files' sizes
+    /// (`stat`: a sparse file counts at its full length), so nothing is read to check them.
+    ///
+    /// - Throws: `ModelIOError.incompatible` naming the model, the tensor(s) and the side
+    ///   file(s); `.malformed` for a tensor whose external data is invalid (as reading it would).
+    func checkBudget(_ tensors: [Onnx_TensorProto], budget: Int = MemoryBudget.bytes) throws {
+        var regions: [(name: String, region: Region, floatBytes: Int)] = []
+        for proto in tensors where proto.dataLocation == .external || !proto.externalData.isEmpty {
+            let (byteCount, count) = try ONNXTensorCoding.externalByteCount(of: proto, path: path)
+            let region = try self.region(for: proto, name: proto.name, byteCount: byteCount)
+            let (floatBytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
+            let entry = (name: proto.name, region: region, floatBytes: overflow ? Int.max : floatBytes)
+            // A tensor alone: its bytes read and its float32 values.
+            guard entry.floatBytes <= budget - min(region.size, budget) else {
+                throw ModelIOError.incompatible(
+                    path: path,
+                    detail: "tensor '\(Printable.name(entry.name))': \(region.size) bytes of external data in "
+                        + "'\(Printable.name(region.location))' is over the memory budget of \(budget) bytes "
+                        + "(\(MemoryBudget.origin))")
+            }
+            regions.append(entry)
+        }
+        let kept = regions.reduce(0) {
+            $0.addingReportingOverflow($1.floatBytes).overflow ? Int.max : $0 + $1.floatBytes
+        }
+        let largest = regions.map { $0.region.size }.max() ?? 0
+        guard kept <= budget - min(largest, budget) else {
+            let stored = regions.reduce(0) { $0 &+ $1.region.size }
+            var files: [String] = []
+            for entry in regions where !files.contains(entry.region.location) { files.append(entry.region.location) }
+            throw ModelIOError.incompatible(
+                path: path,
+                detail: "external data: \(regions.count) tensors (\(Self.brief(regions.map { $0.name }))) hold "
+                    + "\(stored) bytes in \(Self.brief(files)), \(kept) bytes as float32 once read; "
+                    + "together over the memory budget of \(budget) bytes (\(MemoryBudget.origin))")
+        }
+    }
+
+    /// `'a', 'b', 'c'` (names escaped), or the first three and how many more.
+    private static func brief(_ names: [String]) -> String {
+        let shown = names.prefix(3).map { "'\(Printable.name($0))'" }.joined(separator: ", ")
+        return names.count > 3 ? "\(shown) and \(names.count - 3) more" : shown
+    }
+
     /// The `byteCount` bytes that `proto` (named `name` in errors) keeps in its side file.
     ///
     /// - Throws: `ModelIOError.malformed` naming the model, the tensor and the problem.
     func bytes(for proto: Onnx_TensorProto, name: String, byteCount: Int) throws -> Data {
+        let region = try self.region(for: proto, name: name, byteCount: byteCount)
+        func malformed(_ detail: String) -> ModelIOError {
+            .malformed(path: path, detail: "tensor '\(name)': external data: \(detail)")
+        }
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: region.file))
+            defer { try? handle.close() }
+            try handle.seek(toOffset: UInt64(region.offset))
+            let data = try handle.read(upToCount: region.size) ?? Data()
+            guard data.count == region.size else {
+                throw malformed("'\(region.location)' ended after \(data.count) of \(region.size) bytes")
+            }
+            return data
+        } catch let error as ModelIOError {
+            throw error
+        } catch {
+            throw malformed("cannot read '\(region.location)': \(error.localizedDescription)")
+        }
+    }
+
+    /// The checked region of the side file holding `proto`'s `byteCount` bytes: the location is
+    /// confined to the model's folder, the range lies within the file and has exactly that size.
+    ///
+    /// - Throws: `ModelIOError.malformed` naming the model, the tensor and the problem.
+    func region(for proto: Onnx_TensorProto, name: String, byteCount: Int) throws -> Region {
         func malformed(_ detail: String) -> ModelIOError {
             .malformed(path: path, detail: "tensor '\(name)': external data: \(detail)")
         }
@@ -80,28 +164,7 @@ struct ONNXExternalData {
         guard size == byteCount else {
             throw malformed("\(size) bytes at offset \(offset) of '\(location)'; the tensor's shape needs \(byteCount)")
         }
-        // The bytes are read, then converted to float32: both must fit the budget (issue 16.8).
-        let budget = MemoryBudget.bytes
-        guard size <= budget / 2 else {
-            throw ModelIOError.incompatible(
-                path: path,
-                detail: "tensor '\(Printable.name(name))': \(size) bytes of external data in '\(location)' is over "
-                    + "the memory budget of \(budget) bytes (a quarter of this machine's memory)")
-        }
-        do {
-            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: real))
-            defer { try? handle.close() }
-            try handle.seek(toOffset: UInt64(offset))
-            let data = try handle.read(upToCount: size) ?? Data()
-            guard data.count == size else {
-                throw malformed("'\(location)' ended after \(data.count) of \(size) bytes")
-            }
-            return data
-        } catch let error as ModelIOError {
-            throw error
-        } catch {
-            throw malformed("cannot read '\(location)': \(error.localizedDescription)")
-        }
+        return Region(file: real, location: location, offset: offset, size: size)
     }
 
     /// A non-negative decimal `offset` or `length`, or `nil` when absent.

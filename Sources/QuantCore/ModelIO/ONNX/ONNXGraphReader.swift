@@ -79,6 +79,8 @@ struct ONNXGraphReader {
             throw ModelIOError.malformed(path: path, detail: "sparse initializers are not supported")
         }
         try checkOperatorsAreSupported(proto.node)
+        // Every side file's size and the sum of the tensors against the budget, before any is read.
+        try externalData?.checkBudget(proto.initializer)
         // Progress by stored bytes (a weight's share of the work), shown in MiB.
         let sizes = progress == nil ? [] : proto.initializer.map(Self.storedByteCount)
         let report = progress?.phase(.decodingWeights, total: LoadProgress.mebibytes(sizes.reduce(0, +)))

@@ -33,30 +33,10 @@ enum ONNXTensorCoding {
                 path: path, detail: "tensor '\(name)' is split into segments, which is not supported")
         }
         let type = try elementType(code: proto.dataType, tensor: name, path: path)
-        var shape: [Int] = []
-        var count = 1
-        // The product of the non-zero extents must fit too: a zero-sized [0, 2^40, 2^40] would
-        // overflow as soon as any code multiplies its trailing axes.
-        var nonZeroProduct = 1
-        for dimension in proto.dims {
-            let extent = Int(truncatingIfNeeded: dimension)
-            let (product, overflow) = nonZeroProduct.multipliedReportingOverflow(by: max(extent, 1))
-            guard dimension >= 0, !overflow else {
-                throw ModelIOError.malformed(
-                    path: path, detail: "tensor '\(name)' has invalid dimensions \(proto.dims)")
-            }
-            shape.append(extent)
-            nonZeroProduct = product
-            count *= extent
-        }
+        let (shape, count) = try shapeAndCount(of: proto, name: name, path: path)
         let storage: [Float]
         if isExternal, let externalData {
-            var (byteCount, overflow) = count.multipliedReportingOverflow(by: type.byteWidth)
-            if type.isPacked4Bit { (byteCount, overflow) = ((count + 1) / 2, false) }
-            guard !overflow else {
-                throw ModelIOError.malformed(
-                    path: path, detail: "tensor '\(name)' has invalid dimensions \(proto.dims)")
-            }
+            let (byteCount, _) = try externalByteCount(of: proto, path: path, fallbackName: fallbackName)
             let bytes = try externalData.bytes(for: proto, name: name, byteCount: byteCount)
             storage = decodeLittleEndian(bytes, count: count, type: type)
         } else if proto.hasRawData {
@@ -86,6 +66,48 @@ enum ONNXTensorCoding {
             }
         }
         return (Tensor(shape: shape, storage: storage), type)
+    }
+
+    /// The shape of `proto` and its element count.
+    ///
+    /// - Throws: `ModelIOError.malformed` when a dimension is negative or the product of the
+    ///   non-zero extents overflows.
+    static func shapeAndCount(of proto: Onnx_TensorProto, name: String, path: String) throws -> ([Int], Int) {
+        var shape: [Int] = []
+        var count = 1
+        // The product of the non-zero extents must fit too: a zero-sized [0, 2^40, 2^40] would
+        // overflow as soon as any code multiplies its trailing axes.
+        var nonZeroProduct = 1
+        for dimension in proto.dims {
+            let extent = Int(truncatingIfNeeded: dimension)
+            let (product, overflow) = nonZeroProduct.multipliedReportingOverflow(by: max(extent, 1))
+            guard dimension >= 0, !overflow else {
+                throw ModelIOError.malformed(
+                    path: path, detail: "tensor '\(name)' has invalid dimensions \(proto.dims)")
+            }
+            shape.append(extent)
+            nonZeroProduct = product
+            count *= extent
+        }
+        return (shape, count)
+    }
+
+    /// The bytes `proto` keeps in raw form (its external data must hold exactly these) and its
+    /// element count.
+    ///
+    /// - Throws: `ModelIOError` for an unsupported type or invalid dimensions.
+    static func externalByteCount(
+        of proto: Onnx_TensorProto, path: String, fallbackName: String = ""
+    ) throws -> (byteCount: Int, count: Int) {
+        let name = proto.name.isEmpty ? fallbackName : proto.name
+        let type = try elementType(code: proto.dataType, tensor: name, path: path)
+        let (_, count) = try shapeAndCount(of: proto, name: name, path: path)
+        var (byteCount, overflow) = count.multipliedReportingOverflow(by: type.byteWidth)
+        if type.isPacked4Bit { (byteCount, overflow) = ((count + 1) / 2, false) }
+        guard !overflow else {
+            throw ModelIOError.malformed(path: path, detail: "tensor '\(name)' has invalid dimensions \(proto.dims)")
+        }
+        return (byteCount, count)
     }
 
     /// A `TensorProto` holding `tensor` as `elementType` in little-endian `raw_data`.
