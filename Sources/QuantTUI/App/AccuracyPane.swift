@@ -113,13 +113,23 @@ struct SizePane: Widget {
         guard !inner.isEmpty, let size = state.quantized?.size else { return }
         let arrow = glyphs == .ascii ? "->" : "→"
         let summary = "float32 \(Formatting.bytes(size.floatBytes)) \(arrow) \(Formatting.bytes(size.currentBytes))"
-        buffer.write(summary, column: inner.x + 1, row: inner.y, style: .bold, clip: inner)
+        let isCompressed = size.currentBytes < size.floatBytes
+        // A short pane (80×24) puts the ratio beside the sizes to leave rows for the bars.
+        let isCompact = inner.height < 6
         let ratio =
-            size.currentBytes >= size.floatBytes
-            ? "float32: no compression yet" : String(format: "%.2f× smaller", size.compressionRatio)
-        buffer.write(
-            glyphs == .ascii ? ratio.replacingOccurrences(of: "×", with: "x") : ratio, column: inner.x + 1,
-            row: inner.y + 1, style: Style(foreground: .green, attributes: .bold), clip: inner)
+            isCompressed
+            ? String(format: isCompact ? "%.2f×" : "%.2f× smaller", size.compressionRatio)
+            : isCompact ? "" : "float32: no compression yet"
+        let times = { (text: String) in glyphs == .ascii ? text.replacingOccurrences(of: "×", with: "x") : text }
+        buffer.write(summary, column: inner.x + 1, row: inner.y, style: .bold, clip: inner)
+        let ratioStyle = Style(foreground: .green, attributes: .bold)
+        if isCompact {
+            buffer.write(
+                times(ratio), column: inner.x + 2 + summary.count, row: inner.y, style: ratioStyle, clip: inner)
+        } else {
+            buffer.write(times(ratio), column: inner.x + 1, row: inner.y + 1, style: ratioStyle, clip: inner)
+        }
+        let storageRow = inner.y + (isCompact ? 1 : 2)
         // Which layers store an occupancy bitmap plus the non-zero codes instead of every code.
         let sparse = size.layers.filter { $0.encoding == .sparse }.map(\.name)
         let storage =
@@ -129,13 +139,21 @@ struct SizePane: Widget {
                 ? "every layer: bitmap + non-zeros" : "bitmap + non-zeros: " + sparse.joined(separator: ", ")
         buffer.write(
             TextFitting.truncated(storage, to: max(inner.width - 2, 0), ellipsis: glyphs.ellipsis),
-            column: inner.x + 1, row: inner.y + 2, style: .dim, clip: inner)
+            column: inner.x + 1, row: storageRow, style: .dim, clip: inner)
+        let selected = state.selectedLayer?.name
         let entries = size.layers.map { layer in
             GaugeView.Entry(
                 name: layer.name, fraction: layer.share,
-                value: "\(Formatting.bytes(layer.quantizedBytes)) \(Int((layer.share * 100).rounded()))%")
+                value: "\(Formatting.bytes(layer.quantizedBytes)) \(Int((layer.share * 100).rounded()))%",
+                style: layer.name == selected ? Style(foreground: .cyan, attributes: .bold) : Style(foreground: .cyan))
         }
-        let gaugeArea = Rect(x: inner.x + 1, y: inner.y + 3, width: inner.width - 2, height: inner.height - 3)
-        GaugeView(entries: entries, glyphs: glyphs).render(in: gaugeArea, into: &buffer)
+        // Every layer's bar is reachable: the bars scroll with the table's selection.
+        let gaugeArea = Rect(
+            x: inner.x + 1, y: storageRow + 1, width: max(inner.width - 2, 0),
+            height: max(inner.bottom - storageRow - 1, 0))
+        let offset = TableView.scrollOffset(
+            selected: entries.firstIndex { $0.name == selected } ?? 0, current: state.scrollOffset,
+            visibleRows: gaugeArea.height, rowCount: entries.count)
+        GaugeView(entries: Array(entries.dropFirst(offset)), glyphs: glyphs).render(in: gaugeArea, into: &buffer)
     }
 }
