@@ -10,7 +10,11 @@ import Testing
         state.sessionName = "mlp-b"
         _ = Reducer.reduce(
             &state,
-            .presetsListed(names.map { PresetListing(name: $0, label: "\($0)  demo-mlp.onnx  95.00 %") }))
+            .presetsListed(
+                names.map { name in
+                    let model = name.hasPrefix("cnn") ? "demo-cnn.onnx" : "demo-mlp.onnx"
+                    return PresetListing(name: name, label: "\(name)  \(model)  95.00 %")
+                }))
         return state
     }
 

@@ -107,7 +107,10 @@ struct SizePane: Widget {
     var glyphs: GlyphSet
 
     func render(in area: Rect, into buffer: inout ScreenBuffer) {
-        let frame = Frame(title: "Size (C export)", glyphs: glyphs)
+        // The figures are the C export's (dense or bitmap per layer); the QDQ ONNX file keeps
+        // every code (int4/int8/int16, or float32 where ONNX cannot decode the scheme).
+        let qdq = state.quantized.map { "QDQ ONNX \(Formatting.bytes($0.qdqTensorBytes))" } ?? ""
+        let frame = Frame(title: "Size (C export)", info: qdq, glyphs: glyphs)
         frame.render(in: area, into: &buffer)
         let inner = frame.inner(of: area)
         guard !inner.isEmpty, let size = state.quantized?.size else { return }
