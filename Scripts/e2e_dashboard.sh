@@ -163,7 +163,7 @@ pane=e2e
 pane=flow
 rm -rf Sessions
 tmux -L "$socket" new-session -d -s flow -x 100 -y 30 "env TERM=tmux-256color LANG=C.UTF-8 '$binary'; echo \"[exit \$?]\"; sleep 30"
-wait_for "float     top-1  95.80 %"
+wait_for "float  top-1  95.80 %"
 tmux -L "$socket" send-keys -t flow 4 c
 wait_for "Layer settings · fc1"
 tmux -L "$socket" send-keys -t flow Down Down Down Right Right Right Right
@@ -177,11 +177,11 @@ wait_for_line 'fc2 .* 2:4 '
 tmux -L "$socket" send-keys -t flow t
 wait_for "largest |w| is"
 tmux -L "$socket" send-keys -t flow -l 0.05
-wait_for_line '\|w\| ≤ 0\.05 prunes [0-9.]+ % of fc2'
+wait_for_line '\|w\| ≤ 0\.05 prunes (≈ )?[0-9.]+ % of fc2'
 tmux -L "$socket" send-keys -t flow Escape '?'
 wait_for "Layer table columns"
 tmux -L "$socket" send-keys -t flow End
-wait_for "select the layer in that row"
+wait_for "select that row's layer"
 tmux -L "$socket" send-keys -t flow Escape
 tmux -L "$socket" resize-window -t flow -x 80 -y 24
 wait_for_line 'layer .* sparsity'
@@ -190,7 +190,7 @@ tmux -L "$socket" send-keys -t flow w
 wait_for "Save session preset"
 tmux -L "$socket" send-keys -t flow -l flow
 tmux -L "$socket" send-keys -t flow Enter
-wait_for_line 'saved .*Sessions/flow\.json'
+wait_for_line 'saved .*Sessions/flow\.json' 120  # waits for the exact result (MSE ranges are slow in debug builds)
 tmux -L "$socket" send-keys -t flow o
 wait_for "d delete"
 tmux -L "$socket" send-keys -t flow r C-u

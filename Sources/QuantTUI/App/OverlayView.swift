@@ -103,7 +103,7 @@ struct OverlayView: Widget {
         let mouse = HelpSection(
             title: "Mouse",
             entries: [
-                (keys: "click", description: "select the layer in that row"),
+                (keys: "click", description: "select that row's layer"),
                 (keys: "wheel", description: "previous / next layer"),
             ])
         let footer = isUnicode ? "↑↓ PgUp/PgDn scroll · Esc/? closes" : "Up/Down PgUp/PgDn scroll · Esc/? closes"

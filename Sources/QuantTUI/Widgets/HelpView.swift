@@ -67,12 +67,15 @@ public struct HelpView: Widget, Sendable {
     }
 
     /// Width of a help column: widest keys + 2 + widest description, or the widest title.
-    private var naturalColumnWidth: Int {
+    private var fullColumnWidth: Int {
         let keys = sections.flatMap(\.entries).map(\.keys.count).max() ?? 0
         let descriptions = sections.flatMap(\.entries).map(\.description.count).max() ?? 0
         let titles = sections.map(\.title.count).max() ?? 0
-        return min(max(keys + 2 + descriptions, titles, 1), HelpView.maximumColumnWidth)
+        return max(keys + 2 + descriptions, titles, 1)
     }
+
+    /// The full width, at most `maximumColumnWidth` (what decides how many columns fit).
+    private var naturalColumnWidth: Int { min(fullColumnWidth, HelpView.maximumColumnWidth) }
 
     /// The rows of a section: its title and entries.
     private func rowCount(ofSection index: Int) -> Int {
@@ -107,7 +110,9 @@ public struct HelpView: Widget, Sendable {
         if count == 1, sections.count > 1, shrunk >= HelpView.minimumColumnWidth {
             return (2, min(natural, shrunk))
         }
-        return (count, natural)
+        // Columns share what is left over, up to their full width (fewer descriptions cut).
+        let shared = (width - HelpView.columnGap * (count - 1)) / count
+        return (count, max(natural, min(fullColumnWidth, shared)))
     }
 
     /// The text rows of one column.
