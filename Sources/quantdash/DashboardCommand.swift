@@ -69,6 +69,7 @@ struct DashboardCommand: ParsableCommand {
         for layer in workbench.layers {
             let weights = graph.initializers[layer.weightName]?.storage ?? []
             state.maxMagnitudes[layer.name] = weights.reduce(0) { max($0, abs($1)) }
+            state.weightMagnitudes[layer.name] = WeightMagnitudes(weights)
         }
         let model = try modelChoice.reference()
         let data = try dataChoice.reference()

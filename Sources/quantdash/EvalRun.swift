@@ -76,6 +76,14 @@ enum EvalRun {
                 calibrationCount: workbench.calibration?.count),
             note: workbench.ioNote,
             plan: planPath,
+            warnings: planPath == nil
+                ? nil
+                : EvalSummary.entropyWarning(
+                    entropyLayers: quantized.layerReports.filter {
+                        $0.settings.activationBits != nil && $0.settings.calibration == .entropy
+                    }.map(\.layer.name),
+                    drop: (floatReport.top1 - report.top1) * 100
+                ).map { [$0] },
             accuracy: .init(report),
             floatAccuracy: planPath == nil ? nil : .init(floatReport),
             size: .init(

@@ -90,6 +90,9 @@ struct EvalSummary: Codable {
     /// Which of several model inputs or outputs is used (`Workbench.ioNote`), if there are several.
     var note: String?
     var plan: String?
+    /// Warnings about the plan (absent when none): entropy-calibrated layers in a plan that
+    /// costs top-1 (docs/plan-format.md's caveat).
+    var warnings: [String]?
     var accuracy: Accuracy
     var floatAccuracy: Accuracy?
     var size: Size
@@ -103,6 +106,23 @@ struct EvalSummary: Codable {
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Top-1 lost (in points) from which entropy-calibrated layers are named in a warning.
+    static let entropyWarningDrop = 0.5
+
+    /// The warning for a plan whose `entropyLayers` calibrate with entropy and whose held-out
+    /// top-1 is `drop` points below the float model's, or nil when it costs less.
+    static func entropyWarning(entropyLayers: [String], drop: Double) -> String? {
+        guard !entropyLayers.isEmpty, drop >= entropyWarningDrop else { return nil }
+        let names =
+            entropyLayers.count > 4
+            ? entropyLayers.prefix(4).joined(separator: ", ") + " and \(entropyLayers.count - 4) more"
+            : entropyLayers.joined(separator: ", ")
+        return String(
+            format: "top-1 is %.2f pt below float and %@ calibrate%@ activations with \"entropy\", which clips hard "
+                + "where a few values dominate (docs/plan-format.md); try \"minmax\" or \"mse\" for %@",
+            drop, Printable.text(names), entropyLayers.count == 1 ? "s" : "", entropyLayers.count == 1 ? "it" : "them")
     }
 
     /// The human-readable form.
@@ -129,6 +149,7 @@ struct EvalSummary: Codable {
         if let nonFinite = floatAccuracy?.nonFinite, plan != nil {
             lines.append("  warning: float model: \(nonFinite.summary(of: floatAccuracy?.count ?? 0))")
         }
+        for warning in warnings ?? [] { lines.append("  warning: \(warning)") }
         if let agreement = accuracy.agreement, plan != nil {
             lines.append("  agreement        \(percent(agreement))   (predictions equal to the float model's)")
         }

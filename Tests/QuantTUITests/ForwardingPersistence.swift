@@ -21,6 +21,10 @@ class ForwardingPersistence: DashboardPersistence {
     func restoreAutosave(layerNames: [String]) throws -> LoadedPreset {
         try real.restoreAutosave(layerNames: layerNames)
     }
+    func deletePreset(name: String) throws -> String { try real.deletePreset(name: name) }
+    func renamePreset(name: String, to newName: String) throws -> String {
+        try real.renamePreset(name: name, to: newName)
+    }
     func discardAutosave() { real.discardAutosave() }
     func discardOwnAutosave() { real.discardOwnAutosave() }
     func export(_ format: ExportFormat, path: String, overwrite: Bool, state: AppState) throws -> String {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Short labels for tables: the layer table of `quantdash eval --plan`, reports and the dashboard.
 extension LayerSettings {
     /// `"8"`, or `"float"` for float weights.
@@ -25,6 +27,73 @@ extension LayerSettings {
 
     /// `"8"`, or `"float"` for float activations.
     public var activationLabel: String { activationBits.map(String.init) ?? "float" }
+
+    /// `"minmax"`, `"p99.9"` or `"mse"`; `"—"` for float weights (or schemes that ignore it:
+    /// mean-std, k-means, binary, ternary pick their own levels).
+    public var rangeLabel: String {
+        guard bitWidth != nil, scheme.usesRangeMethod else { return "—" }
+        return range.label
+    }
+
+    /// `"even"` (round half to even) or `"stoch 7"` (stochastic, seed 7); `"—"` for float weights.
+    public var roundingLabel: String {
+        guard bitWidth != nil else { return "—" }
+        return rounding.label
+    }
+
+    /// `"8 minmax"`, `"4 entropy"`, or `"—"` for float activations.
+    public var activationCalibrationLabel: String {
+        activationBits.map { "\($0) \(calibration.rawValue)" } ?? "—"
+    }
+}
+
+extension Scheme {
+    /// One line for help screens: what the scheme stores.
+    public var summary: String {
+        switch self {
+        case .symmetric: "affine, zero point 0, narrow signed range"
+        case .symmetricFull: "affine, zero point 0, full signed range"
+        case .asymmetric: "affine with a zero point, unsigned codes"
+        case .powerOfTwo: "sign and a power-of-two magnitude"
+        case .meanStd: "uniform levels clipped at mean ± k·std"
+        case .kmeans: "2^b shared values (k-means codebook)"
+        case .fp8E4M3: "OCP FP8 E4M3, per-block scale"
+        case .fp8E5M2: "OCP FP8 E5M2, per-block scale"
+        case .nf4: "4-bit NormalFloat, per-group absmax"
+        case .binary: "sign(w) · mean |w|"
+        case .ternary: "{-a, 0, +a}, threshold 0.7 · mean |w|"
+        }
+    }
+
+    /// Whether the range method (min-max, percentile, MSE) changes what the scheme stores: the
+    /// affine, power-of-two, FP8 and NF4 schemes clip; the others pick their own levels.
+    public var usesRangeMethod: Bool {
+        switch self {
+        case .symmetric, .symmetricFull, .asymmetric, .powerOfTwo, .fp8E4M3, .fp8E5M2, .nf4: true
+        case .meanStd, .kmeans, .binary, .ternary: false
+        }
+    }
+}
+
+extension RangeMethod {
+    /// `"minmax"`, `"p99.9"` or `"mse"`.
+    public var label: String {
+        switch self {
+        case .minMax: "minmax"
+        case .percentile(let value): "p" + String(format: "%g", value)
+        case .mse: "mse"
+        }
+    }
+}
+
+extension Rounding {
+    /// `"even"` or `"stoch 7"`.
+    public var label: String {
+        switch self {
+        case .nearestEven: "even"
+        case .stochastic(let seed): "stoch \(seed)"
+        }
+    }
 }
 
 extension Granularity {

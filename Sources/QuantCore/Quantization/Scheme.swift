@@ -1,5 +1,6 @@
-/// How weight codes map to values. One case per format; `SchemeTraits` is the one table of
-/// their properties that size, export and the UI read.
+/// How weight codes map to values. One case per format; its properties (`allowedBitWidths`
+/// here, `summary` and `usesRangeMethod` in `LayerSettings+Labels.swift`) are what size,
+/// export and the UI read.
 public enum Scheme: String, Sendable, Codable, CaseIterable, Equatable {
     /// Affine, zero point 0, narrow signed range `[-(2^(b-1) - 1), 2^(b-1) - 1]` (TFLite, ONNX Runtime, TensorRT).
     case symmetric

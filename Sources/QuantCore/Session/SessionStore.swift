@@ -127,6 +127,30 @@ public struct SessionStore: Sendable {
         }
     }
 
+    /// Renames preset `name` to `newName` (the file name is the preset's name); never replaces
+    /// an existing preset.
+    ///
+    /// - Throws: `SessionError.invalidName`, `.notFound`, `.exists`, `.writeFailed`.
+    public func rename(named name: String, to newName: String) throws {
+        let url = try fileURL(forName: name)
+        let newURL = try fileURL(forName: newName)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw SessionError.notFound(file: url.relativePath, name: name)
+        }
+        // A hard link never replaces an existing file (EEXIST), unlike rename(2).
+        guard link(url.path, newURL.path) == 0 else {
+            if errno == EEXIST { throw SessionError.exists(file: newURL.relativePath, name: newName) }
+            throw SessionError.writeFailed(file: newURL.relativePath, reason: String(cString: strerror(errno)))
+        }
+        do {
+            try FileManager.default.removeItem(at: url)
+        } catch {
+            try? FileManager.default.removeItem(at: newURL)
+            throw SessionError.writeFailed(
+                file: url.relativePath, reason: PlanDecoding.oneLine(error.localizedDescription))
+        }
+    }
+
     /// Every saved preset, newest `updatedAt` first (ties by name); files that cannot be read are
     /// listed last, by name, with their error instead of results.
     ///

@@ -15,6 +15,9 @@ public struct LayerReport: Sendable, Equatable {
     public var size: SizeReport.LayerSize
     /// The band of weights pruned to zero, `−t…t`, for histograms.
     public var prunedBand: ClosedRange<Float>?
+    /// Bytes of the weight tensors a QDQ ONNX export stores for the layer (codes, scales, zero
+    /// points, or float32 weights where `DequantizeLinear` cannot reproduce them).
+    public var qdqWeightBytes = 0
 
     /// The weights inference uses: dequantized, or the float weights for a float layer.
     public var effectiveWeights: Tensor { quantized?.tensor ?? floatWeights }

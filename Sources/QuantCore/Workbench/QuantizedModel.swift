@@ -19,6 +19,15 @@ public struct QuantizedModel: Sendable, Equatable {
         layerReports.first { $0.layer.name == layerName }
     }
 
+    /// Bytes of the tensors a QDQ ONNX export stores: each layer's weight as its encoding (or
+    /// float32), float32 biases and every other initializer (protobuf framing and the activation
+    /// scales add a little more).
+    public var qdqTensorBytes: Int {
+        layerReports.reduce(size.otherInitializerBytes) {
+            $0 + $1.qdqWeightBytes + SizeModel.floatByteCount * $1.size.biasCount
+        }
+    }
+
     /// Whether running it gives exactly the float model's results.
     public var isFloat: Bool { weightOverrides.isEmpty && activationQuantization.isEmpty }
 }

@@ -162,7 +162,8 @@ public final class Workbench: @unchecked Sendable {
             return LayerReport(
                 layer: layer, settings: settings, floatWeights: weights, quantized: nil,
                 metrics: ErrorMetrics.fast(float: weights.storage, dequantized: weights.storage),
-                size: SizeModel.layerSize(layer, quantized: nil), prunedBand: nil)
+                size: SizeModel.layerSize(layer, quantized: nil), prunedBand: nil,
+                qdqWeightBytes: 4 * weights.storage.count)
         }
         let mask = settings.pruning.map {
             Pruner.mask(for: weights, outputChannelAxis: layer.outputChannelAxis, rule: $0)
@@ -175,7 +176,8 @@ public final class Workbench: @unchecked Sendable {
         return LayerReport(
             layer: layer, settings: settings, floatWeights: weights, quantized: quantized,
             metrics: ErrorMetrics.fast(float: weights.storage, dequantized: quantized.dequantized),
-            size: SizeModel.layerSize(layer, quantized: quantized), prunedBand: band)
+            size: SizeModel.layerSize(layer, quantized: quantized), prunedBand: band,
+            qdqWeightBytes: QDQWeightEncoding.storedBytes(of: quantized, weightCount: weights.storage.count))
     }
 
     /// Applies `plan` to every layer.

@@ -38,6 +38,8 @@ public enum Action: Sendable, Equatable {
     case setPruningThreshold(Float)
     /// Prune to a target sparsity (0…1).
     case setTargetSparsity(Double)
+    /// Set the named fields of the layer settings dialog (`LayerSettingField`) from `source`.
+    case applySettingFields([String], from: LayerSettings)
     /// Turn 8-bit activation quantization on or off.
     case toggleActivationQuantization
     /// Back to float weights and activations, no pruning.
@@ -58,6 +60,8 @@ public enum Action: Sendable, Equatable {
     case toggleHelp
     /// Show or hide the message log.
     case toggleMessageLog
+    /// Open the layer settings dialog (every plan field) for the edit targets.
+    case openLayerSettings
     /// Open the prompt for an exact pruning threshold.
     case openThresholdPrompt
     /// Open the prompt for a target sparsity.
@@ -96,6 +100,8 @@ public enum Action: Sendable, Equatable {
     case autosaveRestored(LoadedPreset)
     /// The autosave was written (`failure` nil) or could not be (`failure` says why).
     case autosaveFinished(failure: String?)
+    /// A preset was deleted or renamed (`renamed`: its new name); the list shows again.
+    case presetChanged(name: String, renamed: String?, message: String)
     /// A save or export finished; `message` says where.
     case saved(name: String?, message: String)
     /// Something failed; show it.
@@ -136,6 +142,10 @@ public enum Effect: Sendable, Equatable {
     case load(name: String)
     /// Restore the autosave.
     case restoreAutosave
+    /// Delete a saved preset (confirmed).
+    case deletePreset(String)
+    /// Rename a saved preset (confirmed; never replaces one).
+    case renamePreset(String, to: String)
     /// Delete the autosave of an earlier run offered at start.
     case discardAutosave
     /// Delete this dashboard's own autosave (explicit "quit without saving", or nothing unsaved).

@@ -6,6 +6,8 @@ public struct AppState: Sendable, Equatable {
     public var layers: [Layer]
     /// The largest |w| of each layer's float weights, by name (sets the pruning step sizes).
     public var maxMagnitudes: [String: Float] = [:]
+    /// A summary of each layer's |w|, by name, for the threshold prompt's live preview.
+    public var weightMagnitudes: [String: WeightMagnitudes] = [:]
     /// The plan being edited.
     public var plan: QuantPlan
     /// Index of the selected layer.

@@ -153,7 +153,8 @@ public final class DashboardApp {
         case .save(let name, _):
             guard hasExactResult || persistence == nil else { return waitForExact(effect, doing: "saving \(name)") }
             performSessionEffect(effect, late: late)
-        case .autosave, .listPresets, .load, .restoreAutosave, .discardAutosave, .discardOwnAutosave:
+        case .autosave, .listPresets, .load, .restoreAutosave, .discardAutosave, .discardOwnAutosave, .deletePreset,
+            .renamePreset:
             performSessionEffect(effect)
         case .export(let format, let path, let overwrite):
             guard let persistence else { return dispatch(.failed("export is not available")) }
@@ -233,6 +234,11 @@ public final class DashboardApp {
                 persistence.discardAutosave()
             case .discardOwnAutosave:
                 persistence.discardOwnAutosave()
+            case .deletePreset(let name):
+                dispatch(.presetChanged(name: name, renamed: nil, message: try persistence.deletePreset(name: name)))
+            case .renamePreset(let name, let newName):
+                let message = try persistence.renamePreset(name: name, to: newName)
+                dispatch(.presetChanged(name: name, renamed: newName, message: message))
             default:
                 break
             }

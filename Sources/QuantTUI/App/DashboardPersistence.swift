@@ -21,6 +21,10 @@ public protocol DashboardPersistence: AnyObject {
     func hasNewerAutosave() -> Bool
     /// The left autosave's state (its `name` is the preset it was based on, or empty).
     func restoreAutosave(layerNames: [String]) throws -> LoadedPreset
+    /// Deletes preset `name`; returns a message for the status bar.
+    func deletePreset(name: String) throws -> String
+    /// Renames preset `name` to `newName` (never replacing one); returns a message.
+    func renamePreset(name: String, to newName: String) throws -> String
     /// Deletes the left autosave offered at start (answered "discard").
     func discardAutosave()
     /// Deletes this dashboard's own autosave (quit without saving, or nothing left unsaved).

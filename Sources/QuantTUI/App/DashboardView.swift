@@ -86,9 +86,12 @@ public final class DashboardView: @unchecked Sendable {
     private func renderHistogram(_ state: AppState, glyphs: GlyphSet, in area: Rect, into buffer: inout ScreenBuffer) {
         guard let layer = state.selectedLayer else { return }
         let settings = state.plan.settings(for: layer.name)
-        let describe =
+        var describe =
             settings.bitWidth == nil
             ? "float" : "\(settings.bitWidthLabel)-bit \(settings.schemeLabel) \(settings.granularityLabel)"
+        if settings.rangeLabel != "—", settings.range != .minMax { describe += " \(settings.rangeLabel)" }
+        if case .stochastic = settings.rounding, settings.bitWidth != nil { describe += " \(settings.roundingLabel)" }
+        if settings.activationBits != nil { describe += " · act \(settings.activationCalibrationLabel)" }
         let scale = state.histogramScale == .log ? "log" : "linear"
         let frame = Frame(title: "Histogram · \(layer.name)", info: "\(describe) · \(scale)", glyphs: glyphs)
         frame.render(in: area, into: &buffer)

@@ -8,24 +8,108 @@ struct LayerTablePane: Widget {
     /// Unicode or ASCII.
     var glyphs: GlyphSet
 
-    /// Columns, most important first to go last when narrow (higher priority stays longer).
-    static let columns: [TableColumn] = [
-        TableColumn(title: "layer", width: .flexible(min: 8), priority: 100),
-        TableColumn(title: "op", width: .fixed(6), priority: 20),
-        TableColumn(title: "weight shape", width: .fixed(12), priority: 30),
-        TableColumn(title: "params", width: .fixed(9), alignment: .right, priority: 40),
-        TableColumn(title: "bits", width: .fixed(5), alignment: .right, priority: 95),
-        TableColumn(title: "scheme", width: .fixed(14), priority: 90),
-        TableColumn(title: "gran", width: .fixed(9), priority: 80),
-        TableColumn(title: "prune", width: .fixed(11), priority: 70),
-        TableColumn(title: "act", width: .fixed(5), alignment: .right, priority: 35),
-        TableColumn(title: "sparsity", width: .fixed(8), alignment: .right, priority: 72),
-        TableColumn(title: "SQNR dB", width: .fixed(8), alignment: .right, priority: 75),
-        TableColumn(title: "bytes", width: .fixed(10), alignment: .right, priority: 85),
+    /// What a cell is computed from: the layer, its settings and, once quantized, its report
+    /// (nil while the engine works on the current settings).
+    struct RowContext: Sendable {
+        var layer: Layer
+        var settings: LayerSettings
+        var report: LayerReport?
+    }
+
+    /// One column: its header and width rule, and how a row's cell reads.
+    struct Column: Sendable {
+        /// What the column shows (the help screen lists it).
+        var summary: String
+        var column: TableColumn
+        var cell: @Sendable (RowContext) -> String
+    }
+
+    /// The columns, left to right. When the table is narrow the lowest priority goes first:
+    /// at 80 columns layer, bits, scheme, gran, sparsity, SQNR and bytes stay.
+    static let columnTable: [Column] = [
+        Column(
+            summary: "layer name in the model",
+            column: TableColumn(title: "layer", width: .flexible(min: 8), priority: 100)
+        ) { $0.layer.name },
+        Column(
+            summary: "ONNX operator (Gemm, Conv, MatMul)",
+            column: TableColumn(title: "op", width: .fixed(6), priority: 20)
+        ) { $0.layer.opName },
+        Column(
+            summary: "shape of the weight tensor",
+            column: TableColumn(title: "weight shape", width: .fixed(12), priority: 30)
+        ) {
+            $0.layer.weightShape.map(String.init).joined(separator: "×")
+        },
+        Column(
+            summary: "number of weights",
+            column: TableColumn(title: "params", width: .fixed(9), alignment: .right, priority: 40)
+        ) {
+            Formatting.grouped($0.layer.parameterCount)
+        },
+        Column(
+            summary: "bits per weight, or float",
+            column: TableColumn(title: "bits", width: .fixed(5), alignment: .right, priority: 95)
+        ) {
+            $0.settings.bitWidthLabel
+        },
+        Column(
+            summary: "quantization scheme (see Schemes)",
+            column: TableColumn(title: "scheme", width: .fixed(14), priority: 90)
+        ) { $0.settings.schemeLabel },
+        Column(
+            summary: "scale per tensor, channel or group",
+            column: TableColumn(title: "gran", width: .fixed(9), priority: 80)
+        ) { $0.settings.granularityLabel },
+        Column(
+            summary: "clipping: minmax, pNN percentile, mse",
+            column: TableColumn(title: "range", width: .fixed(6), priority: 60)
+        ) { $0.settings.rangeLabel },
+        Column(
+            summary: "rounding: half-even or stochastic",
+            column: TableColumn(title: "round", width: .fixed(7), priority: 10)
+        ) { $0.settings.roundingLabel },
+        Column(
+            summary: "pruning rule: |w| ≤ t, N %, N:M",
+            column: TableColumn(title: "prune", width: .fixed(11), priority: 70)
+        ) { $0.settings.pruningLabel },
+        Column(
+            summary: "activation bits, or — for float",
+            column: TableColumn(title: "act", width: .fixed(5), alignment: .right, priority: 35)
+        ) {
+            $0.settings.activationBits.map(String.init) ?? "—"
+        },
+        Column(
+            summary: "activation range calibration", column: TableColumn(title: "calib", width: .fixed(10), priority: 5)
+        ) {
+            $0.settings.activationBits == nil ? "—" : $0.settings.calibration.rawValue
+        },
+        Column(
+            summary: "share of weights that are exactly 0",
+            column: TableColumn(title: "sparsity", width: .fixed(8), alignment: .right, priority: 72)
+        ) {
+            $0.report.map { String(format: "%.1f%%", $0.metrics.sparsity * 100) } ?? "…"
+        },
+        Column(
+            summary: "signal-to-quantization-noise ratio",
+            column: TableColumn(title: "SQNR dB", width: .fixed(8), alignment: .right, priority: 75)
+        ) {
+            guard let report = $0.report else { return "…" }
+            return report.metrics.sqnrDecibels.map { String(format: "%.1f", $0) } ?? "∞"
+        },
+        Column(
+            summary: "stored bytes (dense or bitmap)",
+            column: TableColumn(title: "bytes", width: .fixed(10), alignment: .right, priority: 85)
+        ) {
+            $0.report.map { Formatting.grouped($0.size.quantizedBytes) } ?? "…"
+        },
     ]
 
+    /// The table's column definitions.
+    static var columns: [TableColumn] { columnTable.map(\.column) }
+
     func render(in area: Rect, into buffer: inout ScreenBuffer) {
-        let marked = state.marked.isEmpty ? "" : " · \(state.marked.count) marked"
+        let marked = state.marked.isEmpty ? "" : " · \(state.marked.count) marked \(glyphs.marker)"
         let frame = Frame(
             title: "Layers", info: "\(state.layers.count) layers\(marked)", isFocused: true, glyphs: glyphs)
         frame.render(in: area, into: &buffer)
@@ -38,20 +122,8 @@ struct LayerTablePane: Widget {
         let rows = state.layers.map { layer -> [String] in
             let settings = state.plan.settings(for: layer.name)
             let report = state.quantized?.report(for: layer.name).flatMap { $0.settings == settings ? $0 : nil }
-            let sqnr: String
-            if let report {
-                sqnr = report.metrics.sqnrDecibels.map { String(format: "%.1f", $0) } ?? "∞"
-            } else {
-                sqnr = "…"
-            }
-            return [
-                layer.name, layer.opName, layer.weightShape.map(String.init).joined(separator: "×"),
-                Formatting.grouped(layer.parameterCount), settings.bitWidthLabel, settings.schemeLabel,
-                settings.granularityLabel, glyphs.text(settings.pruningLabel),
-                settings.activationLabel == "float" ? "—" : settings.activationLabel,
-                report.map { String(format: "%.1f%%", $0.metrics.sparsity * 100) } ?? "…", sqnr,
-                report.map { Formatting.grouped($0.size.quantizedBytes) } ?? "…",
-            ]
+            let context = RowContext(layer: layer, settings: settings, report: report)
+            return Self.columnTable.map { glyphs.text($0.cell(context)) }
         }
         let markedRows = Set(state.layers.indices.filter { state.marked.contains(state.layers[$0].name) })
         return TableView(

@@ -1,3 +1,4 @@
+import Foundation
 import QuantCore
 
 /// A dialog or overlay shown above the panes; while one is open, keys go to it.
@@ -12,6 +13,8 @@ public enum Overlay: Sendable, Equatable {
     case confirm(Confirmation)
     /// The message log: the last status messages in full.
     case messages
+    /// The layer settings dialog: every plan field of the edit targets.
+    case settings(SettingsForm)
 }
 
 /// A one-line text prompt and what its answer is for.
@@ -26,6 +29,8 @@ public struct Prompt: Sendable, Equatable {
         case targetSparsity
         /// The path to export to, in the given format.
         case exportPath(ExportFormat)
+        /// The new name of the saved preset with this name.
+        case renamePreset(String)
     }
 
     /// What the answer is for.
@@ -38,6 +43,9 @@ public struct Prompt: Sendable, Equatable {
     public var folder: String
     /// A hint under the explanation (the current value, what a value would give), if any.
     public var hint: String?
+    /// What the typed value would do (the threshold prompt: the sparsity it gives), updated
+    /// as the user types.
+    public var preview: String?
     /// Why the last Enter was refused; the prompt stays open showing it.
     public var error: String?
 
@@ -79,6 +87,7 @@ public struct Prompt: Sendable, Equatable {
         case .pruningThreshold: "Prune: |w| threshold"
         case .targetSparsity: "Prune: target sparsity"
         case .exportPath(let format): "Export \(format.title)"
+        case .renamePreset(let name): "Rename preset \(name)"
         }
     }
 
@@ -90,6 +99,7 @@ public struct Prompt: Sendable, Equatable {
         case .targetSparsity: "Percent of weights to prune, smallest |w| first (0-99, e.g. 50)"
         case .exportPath(.c): "Base path of NAME.h and NAME.c, relative to \(folder)"
         case .exportPath: "File to write, relative to \(folder)"
+        case .renamePreset: "New name (letters, digits, - _ .), as \(folder)/NAME.json"
         }
     }
 }
@@ -110,8 +120,26 @@ public struct Choice: Sendable, Equatable {
     public var values: [String]
     /// What is shown per option.
     public var labels: [String]
-    /// The highlighted option.
+    /// The highlighted option (an index into `values`).
     public var selected: Int = 0
+    /// Text the options are filtered by (case-insensitive, anywhere in the label).
+    public var filter = ""
+    /// Whether keys type into the filter (after `/`) rather than act on the list.
+    public var isFiltering = false
+
+    /// Indices of the options the filter lets through, in order.
+    public var visible: [Int] {
+        guard !filter.isEmpty else { return Array(values.indices) }
+        return labels.indices.filter { labels[$0].range(of: filter, options: .caseInsensitive) != nil }
+    }
+
+    /// Moves the highlight to the visible option `delta` rows away (or the first visible one).
+    mutating func move(by delta: Int) {
+        let shown = visible
+        guard !shown.isEmpty else { return }
+        let position = shown.firstIndex(of: selected).map { $0 + delta } ?? 0
+        selected = shown[min(max(position, 0), shown.count - 1)]
+    }
 
     /// Creates a choice.
     public init(_ purpose: Purpose, values: [String], labels: [String]) {
@@ -135,4 +163,8 @@ public enum Confirmation: Sendable, Equatable {
     case applyPresetOfOtherModel(LoadedPreset, model: String)
     /// Overwrite the existing file at this path with an export?
     case overwriteExport(ExportFormat, path: String)
+    /// Delete the saved preset of this name?
+    case deletePreset(String)
+    /// Rename the saved preset `name` to `newName`?
+    case renamePreset(String, to: String)
 }

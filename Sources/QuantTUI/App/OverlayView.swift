@@ -1,3 +1,6 @@
+import Foundation
+import QuantCore
+
 /// Draws the open overlay (help, prompt, list, question) centred over the panes.
 struct OverlayView: Widget {
     /// What to draw.
@@ -14,19 +17,13 @@ struct OverlayView: Widget {
     func render(in area: Rect, into buffer: inout ScreenBuffer) {
         switch overlay {
         case .help(let offset):
-            let sections = Keymap.standard.helpSections.map { section in
-                HelpSection(
-                    title: section.title,
-                    entries: section.entries.map {
-                        (keys: KeyNames.name($0.keys, isUnicode: isUnicode), description: $0.description)
-                    })
-            }
-            let help = HelpView(sections: sections, title: "Keys", glyphs: glyphs)
-            let clamped = min(offset, help.maximumScrollOffset(in: area))
-            HelpView(sections: sections, scrollOffset: clamped, title: "Keys", glyphs: glyphs).render(
-                in: area, into: &buffer)
+            var help = Self.help(isUnicode: isUnicode, glyphs: glyphs)
+            help.scrollOffset = min(offset, help.maximumScrollOffset(in: area))
+            help.render(in: area, into: &buffer)
         case .prompt(let prompt):
-            let lines = [prompt.explanation] + [prompt.hint, prompt.error.map { "! \($0)" }].compactMap { $0 }
+            let lines =
+                [prompt.explanation]
+                + [prompt.hint, prompt.preview.map(glyphs.text), prompt.error.map { "! \($0)" }].compactMap { $0 }
             DialogView(
                 title: prompt.title, lines: lines, input: prompt.text,
                 footer: prompt.isPrefilled
@@ -35,11 +32,24 @@ struct OverlayView: Widget {
                 glyphs: glyphs
             ).render(in: area, into: &buffer)
         case .choice(let choice):
-            let title = choice.purpose == .loadPreset ? "Load session preset" : "Export"
-            let explanation = choice.purpose == .loadPreset ? "newest first" : "format"
+            let isPresetList = choice.purpose == .loadPreset
+            let visible = choice.visible
+            var lines = [isPresetList ? Self.presetListHeader : "format"]
+            if choice.isFiltering || !choice.filter.isEmpty {
+                let cursor = choice.isFiltering ? String(glyphs.cursor) : ""
+                lines.insert("filter: \(choice.filter)\(cursor)  (\(visible.count) of \(choice.values.count))", at: 0)
+            }
+            let footer =
+                !isPresetList
+                ? "Enter choose · Esc cancel"
+                : choice.isFiltering
+                    ? "type to filter · Enter done · Esc clear"
+                    : "Enter load · / filter · d delete · r rename · Esc cancel"
             DialogView(
-                title: title, lines: [explanation], options: choice.labels, selectedOption: choice.selected,
-                footer: "Enter choose · Esc cancel", maximumWidth: 76, glyphs: glyphs
+                title: isPresetList ? "Load session preset (newest first)" : "Export",
+                lines: lines, options: visible.isEmpty ? ["(no preset matches)"] : visible.map { choice.labels[$0] },
+                selectedOption: visible.firstIndex(of: choice.selected), footer: footer, maximumWidth: 96,
+                glyphs: glyphs
             ).render(in: area, into: &buffer)
         case .messages:
             let shown = messages.suffix(max(area.height - 6, 1))
@@ -48,11 +58,62 @@ struct OverlayView: Widget {
                 lines: shown.isEmpty ? ["no messages yet"] : shown.map { ($0.isError ? "! " : "  ") + $0.text },
                 footer: "newest last · Esc closes", maximumWidth: 96, glyphs: glyphs
             ).render(in: area, into: &buffer)
+        case .settings(let form):
+            let layers =
+                form.targets.count == 1
+                ? form.targets[0] : "\(form.targets.count) marked: \(Reducer.brief(form.targets, limit: 3))"
+            let arrows = isUnicode ? "↑↓ field · ←→/Space value" : "Up/Down field · Left/Right/Space value"
+            DialogView(
+                title: "Layer settings · \(layers)", lines: form.explanation,
+                options: form.rows.map {
+                    glyphs == .ascii
+                        ? $0.replacingOccurrences(of: "‹", with: "<")
+                            .replacingOccurrences(of: "›", with: ">") : $0
+                },
+                selectedOption: form.selectedField,
+                footer: "\(arrows) · Enter apply (* changed) · Esc cancel", maximumWidth: 76, glyphs: glyphs
+            ).render(in: area, into: &buffer)
         case .confirm(let question):
             let (title, lines, footer) = Self.text(for: question, sessionName: sessionName)
             DialogView(title: title, lines: lines, footer: footer, glyphs: glyphs).render(in: area, into: &buffer)
         }
     }
+
+    /// The help screen: the keymap's sections, then the table's columns, the schemes and the mouse.
+    static func help(isUnicode: Bool, glyphs: GlyphSet) -> HelpView {
+        let keys = Keymap.standard.helpSections.map { section in
+            HelpSection(
+                title: section.title,
+                entries: section.entries.map {
+                    (keys: KeyNames.name($0.keys, isUnicode: isUnicode), description: $0.description)
+                })
+        }
+        let columns = HelpSection(
+            title: "Layer table columns",
+            entries: LayerTablePane.columnTable.map { (keys: $0.column.title, description: glyphs.text($0.summary)) })
+        let schemes = HelpSection(
+            title: "Schemes (s/S, c)",
+            entries: Scheme.allCases.map { scheme in
+                let widths = scheme.allowedBitWidths
+                let bits =
+                    widths.lowerBound == widths.upperBound
+                    ? "\(widths.lowerBound) bit" : "\(widths.lowerBound)-\(widths.upperBound) bits"
+                return (keys: scheme.rawValue, description: "\(bits): \(scheme.summary)")
+            })
+        let mouse = HelpSection(
+            title: "Mouse",
+            entries: [
+                (keys: "click", description: "select that row's layer"),
+                (keys: "wheel", description: "previous / next layer"),
+            ])
+        let footer = isUnicode ? "↑↓ PgUp/PgDn scroll · Esc/? closes" : "Up/Down PgUp/PgDn scroll · Esc/? closes"
+        return HelpView(sections: keys + [columns, schemes, mouse], title: "Help", footer: footer, glyphs: glyphs)
+    }
+
+    /// The column titles over the preset list (`SessionPersistence.listPresets` pads its labels alike).
+    static let presetListHeader =
+        "  " + "name".padding(toLength: 18, withPad: " ", startingAt: 0) + " "
+        + "model".padding(toLength: 18, withPad: " ", startingAt: 0) + " top-1    size  ratio  saved"
 
     static func text(for question: Confirmation, sessionName: String? = nil) -> (String, [String], String) {
         switch question {
@@ -99,6 +160,10 @@ struct OverlayView: Widget {
             )
         case .overwriteExport(_, let path):
             ("Overwrite?", ["\(path) exists. Overwrite it?"], "y overwrite · n cancel")
+        case .deletePreset(let name):
+            ("Delete?", ["Delete the saved preset '\(name)'? This cannot be undone."], "y delete · n keep")
+        case .renamePreset(let name, let newName):
+            ("Rename?", ["Rename the saved preset '\(name)' to '\(newName)'?"], "y rename · n cancel")
         }
     }
 }

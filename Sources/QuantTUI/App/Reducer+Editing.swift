@@ -112,6 +112,8 @@ extension Reducer {
                 return .failure(EditProblem(message: "sparsity must be at least 0 % and below 100 %"))
             }
             next.pruning = sparsity > 0 ? .sparsity(sparsity) : nil
+        case .applySettingFields(let fields, let source):
+            next = SettingsForm.applying(fields: fields, from: source, to: settings, chosenBitWidth: chosenBitWidth)
         case .toggleActivationQuantization:
             next.activationBits = settings.activationBits == nil ? 8 : nil
         case .resetToFloat:

@@ -7,11 +7,24 @@ extension Reducer {
         guard let overlay = state.overlay else { return [] }
         switch overlay {
         case .help(let offset):
-            switch key {
-            case .escape, .character("?"), .character("q"), .enter, .function(1): state.overlay = nil
-            case .down, .character("j"): state.overlay = .help(offset: offset + 1)
-            case .up, .character("k"): state.overlay = .help(offset: max(offset - 1, 0))
-            default: break
+            // Scrolling stops at the end of the content at this screen size (no dead presses back).
+            let screen = Rect(size: state.screenSize)
+            let maximum = OverlayView.help(isUnicode: true, glyphs: .unicode).maximumScrollOffset(in: screen)
+            let page = max(min(state.screenSize.height - 4, 40), 1)
+            let scrolled: Int? =
+                switch key {
+                case .down, .character("j"): offset + 1
+                case .up, .character("k"): offset - 1
+                case .pageDown, .character(" "): offset + page
+                case .pageUp: offset - page
+                case .home: 0
+                case .end: maximum
+                default: nil
+                }
+            if let scrolled {
+                state.overlay = .help(offset: min(max(scrolled, 0), maximum))
+            } else if [.escape, .character("?"), .character("q"), .enter, .function(1)].contains(key) {
+                state.overlay = nil
             }
         case .prompt(var prompt):
             switch key {
@@ -22,31 +35,60 @@ extension Reducer {
                 state.overlay = nil
                 return commit(&state, prompt)
             default:
-                if prompt.edit(with: key) { state.overlay = .prompt(prompt) }
+                if prompt.edit(with: key) {
+                    prompt.preview = preview(state, prompt)
+                    state.overlay = .prompt(prompt)
+                }
             }
-        case .choice(var choice):
-            switch key {
-            case .escape, .character("q"):
-                state.overlay = nil
-            case .up, .character("k"):
-                choice.selected = max(choice.selected - 1, 0)
-                state.overlay = .choice(choice)
-            case .down, .character("j"):
-                choice.selected = min(choice.selected + 1, max(choice.values.count - 1, 0))
-                state.overlay = .choice(choice)
-            case .enter:
-                state.overlay = nil
-                guard choice.values.indices.contains(choice.selected) else { return [] }
-                return pick(&state, choice.purpose, value: choice.values[choice.selected])
-            default:
-                break
-            }
+        case .choice(let choice):
+            return handleChoiceKey(&state, choice, key)
         case .confirm(let question):
             return answer(&state, question, key: key)
         case .messages:
             if [.escape, .character("m"), .character("q"), .enter].contains(key) { state.overlay = nil }
+        case .settings(var form):
+            switch key {
+            case .escape, .character("q"):
+                state.overlay = nil
+            case .up, .character("k"), .backTab: form.moveField(by: -1)
+            case .down, .character("j"), .tab: form.moveField(by: 1)
+            case .left, .character("h"): form.stepValue(by: -1)
+            case .right, .character("l"), .character(" "): form.stepValue(by: 1)
+            case .enter:
+                state.overlay = nil
+                guard !form.changedFields.isEmpty else {
+                    state.message = StatusMessage("layer settings: nothing changed")
+                    return []
+                }
+                let effects = edit(&state, .applySettingFields(form.changedFields, from: form.draft))
+                if state.message == nil, !effects.isEmpty {
+                    let changes = form.changedFields.compactMap { name in
+                        LayerSettingField.named(name).map { "\(name) \($0.value(form.draft))" }
+                    }
+                    state.message = StatusMessage("\(brief(form.targets)): " + changes.joined(separator: ", "))
+                }
+                return effects
+            default: break
+            }
+            if case .settings = state.overlay { state.overlay = .settings(form) }
         }
         return []
+    }
+
+    /// What the prompt's text would do, for prompts that can tell: the share of the selected
+    /// layer's weights a typed threshold prunes.
+    static func preview(_ state: AppState, _ prompt: Prompt) -> String? {
+        guard prompt.purpose == .pruningThreshold, let layer = state.selectedLayer,
+            let magnitudes = state.weightMagnitudes[layer.name]
+        else { return nil }
+        let text = prompt.text.trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty else { return nil }
+        guard let threshold = Float(text), threshold.isFinite, threshold >= 0 else {
+            return "'\(text)' is not a number yet"
+        }
+        let fraction = magnitudes.fractionPruned(atThreshold: threshold) * 100
+        let approximately = magnitudes.isExact ? "" : "≈ "
+        return "|w| ≤ \(text) prunes \(approximately)\(String(format: "%.1f", fraction)) % of \(layer.name)"
     }
 
     /// Acts on the text of a prompt confirmed with Enter; invalid text keeps the prompt open
@@ -78,7 +120,60 @@ extension Reducer {
         case .exportPath(let format):
             guard !text.isEmpty else { return refuse("an export needs a file path") }
             return [.export(format, path: text, overwrite: false)]
+        case .renamePreset(let name):
+            guard !text.isEmpty else { return refuse("a preset needs a name") }
+            if let problem = SessionStore.nameProblem(text) { return refuse("the name \(problem)") }
+            guard text != name else { return refuse("that is its name already") }
+            state.overlay = .confirm(.renamePreset(name, to: text))
+            return []
         }
+    }
+
+    /// Keys in a list: move, pick; in the preset list also `/` filter, `d` delete, `r` rename.
+    static func handleChoiceKey(_ state: inout AppState, _ choice: Choice, _ key: Key) -> [Effect] {
+        var choice = choice
+        defer { if case .choice = state.overlay { state.overlay = .choice(choice) } }
+        if choice.isFiltering {
+            switch key {
+            case .enter: choice.isFiltering = false
+            case .escape:
+                choice.isFiltering = false
+                choice.filter = ""
+            case .backspace, .delete: if !choice.filter.isEmpty { choice.filter.removeLast() }
+            case .control("u"): choice.filter = ""
+            case .character(let character): if choice.filter.count < 60 { choice.filter.append(character) }
+            case .up: choice.move(by: -1)
+            case .down: choice.move(by: 1)
+            default: break
+            }
+            choice.move(by: 0)
+            return []
+        }
+        let isPresetList = choice.purpose == .loadPreset
+        let highlighted = choice.visible.contains(choice.selected) ? choice.values[choice.selected] : nil
+        switch key {
+        case .escape, .character("q"):
+            state.overlay = nil
+        case .up, .character("k"):
+            choice.move(by: -1)
+        case .down, .character("j"):
+            choice.move(by: 1)
+        case .character("/") where isPresetList:
+            choice.isFiltering = true
+        case .character("d") where isPresetList:
+            guard let name = highlighted else { return [] }
+            state.overlay = .confirm(.deletePreset(name))
+        case .character("r") where isPresetList:
+            guard let name = highlighted else { return [] }
+            state.overlay = .prompt(Prompt(.renamePreset(name), text: name, folder: state.sessionsFolder))
+        case .enter:
+            state.overlay = nil
+            guard let value = highlighted else { return [] }
+            return pick(&state, choice.purpose, value: value)
+        default:
+            break
+        }
+        return []
     }
 
     /// Acts on the option picked in a list.
@@ -130,6 +225,14 @@ extension Reducer {
             return applyPresetOfOtherModel(&state, loaded, model: model)
         case .overwriteExport(let format, let path):
             return isYes ? [.export(format, path: path, overwrite: true)] : []
+        case .deletePreset(let name):
+            if isYes { return [.deletePreset(name)] }
+            state.message = StatusMessage("preset \(name) kept")
+            return [.listPresets]
+        case .renamePreset(let name, let newName):
+            if isYes { return [.renamePreset(name, to: newName)] }
+            state.message = StatusMessage("preset \(name) not renamed")
+            return [.listPresets]
         }
     }
 }

@@ -43,6 +43,14 @@ extension Reducer {
                 return []
             }
             state.overlay = .choice(Choice(.loadPreset, values: listings.map(\.name), labels: listings.map(\.label)))
+        case .presetChanged(let name, let renamed, let message):
+            state.message = StatusMessage(message)
+            if state.sessionName == name {
+                // This session's preset: follow a rename; after a delete nothing saved holds it.
+                state.sessionName = renamed
+                if renamed == nil { state.hasUnsavedChanges = true }
+            }
+            return [.listPresets]
         case .presetLoaded(let loaded):
             if let model = loaded.otherModel {
                 state.overlay = .confirm(.applyPresetOfOtherModel(loaded, model: model))

@@ -40,7 +40,7 @@ public enum Reducer {
             return edit(&state, .setScheme(schemes[(index + step) % schemes.count]))
         case .increaseBitWidth, .decreaseBitWidth, .setBitWidth, .setScheme, .cycleGranularity,
             .increasePruning, .decreasePruning, .setPruningThreshold, .setTargetSparsity,
-            .toggleActivationQuantization, .resetToFloat:
+            .toggleActivationQuantization, .resetToFloat, .applySettingFields:
             return edit(&state, action)
         case .toggleMark:
             if let name = state.selectedLayer?.name {
@@ -69,6 +69,14 @@ public enum Reducer {
             state.overlay = state.overlay == nil ? .help(offset: 0) : nil
         case .toggleMessageLog:
             state.overlay = state.overlay == nil ? .messages : nil
+        case .openLayerSettings:
+            let targets = state.editTargets
+            guard let first = targets.first else { return [] }
+            let source = state.selectedLayer.map(\.name).flatMap { targets.contains($0) ? $0 : nil } ?? first
+            state.overlay = .settings(
+                SettingsForm(
+                    targets: targets, draft: state.plan.settings(for: source),
+                    chosenBitWidth: state.chosenBitWidths[source]))
         case .openThresholdPrompt:
             state.overlay = .prompt(pruningPrompt(state, .pruningThreshold))
         case .openSparsityPrompt:
@@ -96,7 +104,7 @@ public enum Reducer {
 
         case .planApplied, .planFailed, .floatEvaluated, .evaluationProgress, .evaluationFinished,
             .evaluationFailed, .presetsListed, .presetLoaded, .autosaveRestored, .autosaveFinished, .saved, .failed,
-            .askToConfirm, .questionTooLate:
+            .askToConfirm, .questionTooLate, .presetChanged:
             return receive(&state, action)
         }
         return []
@@ -130,7 +138,9 @@ public enum Reducer {
         let hint = state.selectedLayer.flatMap { layer in
             state.maxMagnitudes[layer.name].map { "\(layer.name): largest |w| is \(String(format: "%.4g", $0))" }
         }
-        return Prompt(purpose, text: text, hint: hint)
+        var prompt = Prompt(purpose, text: text, hint: hint)
+        prompt.preview = preview(state, prompt)
+        return prompt
     }
 
     /// Whether the screen is below the dashboard's minimum size (it then shows only that).

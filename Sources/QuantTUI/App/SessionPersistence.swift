@@ -94,6 +94,17 @@ public final class SessionPersistence: DashboardPersistence {
         }
     }
 
+    public func deletePreset(name: String) throws -> String {
+        let url = try store.fileURL(forName: name)
+        try store.delete(named: name)
+        return "deleted preset \(name) (\(url.path))"
+    }
+
+    public func renamePreset(name: String, to newName: String) throws -> String {
+        try store.rename(named: name, to: newName)
+        return "renamed preset \(name) to \(newName) (\(try store.fileURL(forName: newName).path))"
+    }
+
     public func load(name: String, layerNames: [String]) throws -> LoadedPreset {
         let preset = try store.load(named: name)
         return applicable(preset, layerNames: layerNames)

@@ -109,6 +109,10 @@ public struct Keymap: Sendable, Equatable {
             hint: "gran"),
         KeyBinding(
             [.character("a")], .toggleActivationQuantization, "8-bit activations on/off", group: .editing, hint: "act"),
+        KeyBinding(
+            [.character("c"), .enter], .openLayerSettings,
+            "layer settings: scheme, bits, granularity, range, rounding, prune, activations, calibration",
+            group: .editing, hint: "settings"),
         KeyBinding([.character("f")], .resetToFloat, "reset to float", group: .editing, hint: "float"),
         KeyBinding([.character(" ")], .toggleMark, "mark / unmark layer", group: .editing, hint: "mark"),
         KeyBinding([.character("*")], .toggleMarkAll, "mark all / none", group: .editing),

@@ -51,6 +51,8 @@ public struct HelpView: Widget, Sendable {
     static let columnGap = 3
     /// The widest one help column grows.
     static let maximumColumnWidth = 40
+    /// The narrowest a column is cut to so that two fit side by side (80-column screens).
+    static let minimumColumnWidth = 30
 
     /// Creates the help overlay.
     public init(
@@ -65,12 +67,15 @@ public struct HelpView: Widget, Sendable {
     }
 
     /// Width of a help column: widest keys + 2 + widest description, or the widest title.
-    private var columnWidth: Int {
+    private var fullColumnWidth: Int {
         let keys = sections.flatMap(\.entries).map(\.keys.count).max() ?? 0
         let descriptions = sections.flatMap(\.entries).map(\.description.count).max() ?? 0
         let titles = sections.map(\.title.count).max() ?? 0
-        return min(max(keys + 2 + descriptions, titles, 1), HelpView.maximumColumnWidth)
+        return max(keys + 2 + descriptions, titles, 1)
     }
+
+    /// The full width, at most `maximumColumnWidth` (what decides how many columns fit).
+    private var naturalColumnWidth: Int { min(fullColumnWidth, HelpView.maximumColumnWidth) }
 
     /// The rows of a section: its title and entries.
     private func rowCount(ofSection index: Int) -> Int {
@@ -96,9 +101,18 @@ public struct HelpView: Widget, Sendable {
         return result
     }
 
-    /// How many help columns fit in `width` text columns.
-    private func columnCount(forWidth width: Int) -> Int {
-        max(min((width + HelpView.columnGap) / (columnWidth + HelpView.columnGap), sections.count), 1)
+    /// How many help columns fit in `width` text columns, and how wide each is: as many at full
+    /// width as fit, else two cut to at least `minimumColumnWidth` (descriptions end in `…`).
+    func columnLayout(forWidth width: Int) -> (count: Int, width: Int) {
+        let natural = naturalColumnWidth
+        let count = max(min((width + HelpView.columnGap) / (natural + HelpView.columnGap), sections.count), 1)
+        let shrunk = (width - HelpView.columnGap) / 2
+        if count == 1, sections.count > 1, shrunk >= HelpView.minimumColumnWidth {
+            return (2, min(natural, shrunk))
+        }
+        // Columns share what is left over, up to their full width (fewer descriptions cut).
+        let shared = (width - HelpView.columnGap * (count - 1)) / count
+        return (count, max(natural, min(fullColumnWidth, shared)))
     }
 
     /// The text rows of one column.
@@ -118,14 +132,14 @@ public struct HelpView: Widget, Sendable {
 
     /// Rows of content for a box whose text area is `width` wide.
     private func contentHeight(forWidth width: Int) -> Int {
-        columns(count: columnCount(forWidth: width)).map { rows(of: $0).count }.max() ?? 0
+        columns(count: columnLayout(forWidth: width).count).map { rows(of: $0).count }.max() ?? 0
     }
 
     /// Where the overlay goes on `screen`: centred, as big as its content, at most the screen
     /// less a margin of one cell.
     public func frame(in screen: Rect) -> Rect {
         let room = screen.inset(by: screen.width >= 20 && screen.height >= 8 ? 1 : 0)
-        let count = columnCount(forWidth: room.width - 4)
+        let (count, columnWidth) = columnLayout(forWidth: room.width - 4)
         let width = count * columnWidth + (count - 1) * HelpView.columnGap + 4
         let height = contentHeight(forWidth: width - 4) + 2
         return room.centered(Size(width: width, height: height))
@@ -154,7 +168,8 @@ public struct HelpView: Widget, Sendable {
         border.render(in: box, into: &buffer)
         let text = border.inner(of: box).inset(left: 1, right: 1)
         guard !text.isEmpty else { return }
-        let columns = columns(count: columnCount(forWidth: text.width))
+        let (count, columnWidth) = columnLayout(forWidth: text.width)
+        let columns = columns(count: count)
         for (number, column) in columns.enumerated() {
             let x = text.x + number * (columnWidth + HelpView.columnGap)
             let width = min(columnWidth, text.right - x)

@@ -75,6 +75,9 @@ public struct TableView: Widget, Sendable {
     /// Selected row style.
     public var selectedStyle: Style
 
+    /// How a marked row that is not selected is drawn.
+    static let markedStyle = Style(foreground: .yellow, attributes: .bold)
+
     /// Blank columns between adjacent columns.
     static let columnSpacing = 1
     /// Width of the marker column: the marker and a space.
@@ -192,12 +195,14 @@ public struct TableView: Widget, Sendable {
             let index = offset + line
             guard index < rows.count else { break }
             let isSelected = index == selectedRow
-            let style = isSelected ? selectedStyle : .plain
+            let isMarked = markedRows.contains(index)
+            // Marked rows stand out (bold, coloured) even when the cursor is elsewhere.
+            let style = isSelected ? selectedStyle : isMarked ? TableView.markedStyle : .plain
             let row = area.y + 1 + line
             if isSelected {
                 buffer.fill(Rect(x: area.x, y: row, width: area.width, height: 1), with: Cell(" ", style: style))
             }
-            let marker = markedRows.contains(index) ? glyphs.marker : " "
+            let marker = isMarked ? glyphs.marker : " "
             drawRow(rows[index], layout: layout, row: row, marker: marker, style: style, in: area, into: &buffer)
         }
     }

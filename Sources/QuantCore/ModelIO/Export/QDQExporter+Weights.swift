@@ -80,6 +80,30 @@ struct QDQWeightEncoding: Equatable {
     }
 }
 
+extension QDQWeightEncoding {
+    /// Bytes of the tensors the QDQ export stores for one layer's weight: codes, scales and zero
+    /// points when `DequantizeLinear` reproduces it, else `weightCount` float32 values (float
+    /// layers and the fallback for other schemes and groups).
+    static func storedBytes(of weights: QuantizedWeights?, weightCount: Int) -> Int {
+        guard let weights, let encoding = QDQWeightEncoding(weights) else { return 4 * weightCount }
+        return encoding.elementType.storedBytes(count: weights.codes.count) + 4 * encoding.scales.count
+            + encoding.elementType.storedBytes(count: encoding.zeroPoints.count)
+    }
+}
+
+extension ElementType {
+    /// Bytes `count` values take in an ONNX tensor's raw data (4-bit types two per byte).
+    func storedBytes(count: Int) -> Int {
+        switch self {
+        case .int4, .uint4: (count + 1) / 2
+        case .int8, .uint8, .bool: count
+        case .int16, .uint16: 2 * count
+        case .float32, .int32: 4 * count
+        case .int64, .float64: 8 * count
+        }
+    }
+}
+
 extension ActivationQuantization {
     /// The ONNX integer type of the codes: (u)int8 up to 8 bits, (u)int16 above.
     var onnxElementType: ElementType {

@@ -1,0 +1,90 @@
+import Foundation
+import QuantCore
+
+/// Stored size: float vs current bytes of the C export (each layer dense or bitmap, whichever is
+/// smaller), the compression ratio, the QDQ ONNX file's tensors, and each layer's share.
+///
+/// ```
+/// ┌─ Size (C export) ───────────────────┐
+/// │ float32 918.5 KiB → 233.5 KiB       │
+/// │ 3.93× smaller · QDQ ONNX 241.2 KiB  │
+/// │ every layer stored dense            │
+/// │ fc1 ████▎      100.0 KiB 43%        │
+/// ```
+/// A short pane (80×24) puts the ratio beside the sizes and the QDQ figure beside the storage,
+/// leaving rows for the bars, which scroll with the table's selection.
+struct SizePane: Widget {
+    /// The state shown.
+    var state: AppState
+    /// Unicode or ASCII.
+    var glyphs: GlyphSet
+
+    /// One row of text in parts with their own styles.
+    typealias Row = [(text: String, style: Style)]
+
+    func render(in area: Rect, into buffer: inout ScreenBuffer) {
+        let frame = Frame(title: "Size (C export)", glyphs: glyphs)
+        frame.render(in: area, into: &buffer)
+        let inner = frame.inner(of: area)
+        guard !inner.isEmpty, let model = state.quantized else { return }
+        let rows = Self.rows(model, isCompact: inner.height < 6, glyphs: glyphs)
+        let text = inner.inset(left: 1, right: 1)
+        for (offset, row) in rows.enumerated() {
+            var x = text.x
+            for part in row where x < text.right {
+                let shown = TextFitting.truncated(part.text, to: text.right - x, ellipsis: glyphs.ellipsis)
+                buffer.write(shown, column: x, row: text.y + offset, style: part.style, clip: text)
+                x += shown.count
+            }
+        }
+        let selected = state.selectedLayer?.name
+        let entries = model.size.layers.map { layer in
+            GaugeView.Entry(
+                name: layer.name, fraction: layer.share,
+                value: "\(Formatting.bytes(layer.quantizedBytes)) \(Int((layer.share * 100).rounded()))%",
+                style: layer.name == selected ? Style(foreground: .cyan, attributes: .bold) : Style(foreground: .cyan))
+        }
+        // Every layer's bar is reachable: the bars scroll with the table's selection.
+        let gaugeArea = Rect(
+            x: text.x, y: text.y + rows.count, width: text.width, height: max(text.height - rows.count, 0))
+        let offset = TableView.scrollOffset(
+            selected: entries.firstIndex { $0.name == selected } ?? 0, current: state.scrollOffset,
+            visibleRows: gaugeArea.height, rowCount: entries.count)
+        GaugeView(entries: Array(entries.dropFirst(offset)), glyphs: glyphs).render(in: gaugeArea, into: &buffer)
+    }
+
+    /// The text rows above the bars.
+    static func rows(_ model: QuantizedModel, isCompact: Bool, glyphs: GlyphSet) -> [Row] {
+        let size = model.size
+        let arrow = glyphs == .ascii ? "->" : "→"
+        let times = glyphs == .ascii ? "x" : "×"
+        let sizes = "\(Formatting.bytes(size.floatBytes)) \(arrow) \(Formatting.bytes(size.currentBytes))"
+        let isCompressed = size.currentBytes < size.floatBytes
+        let ratio = String(format: "%.2f", size.compressionRatio) + times
+        let qdq = "QDQ ONNX \(Formatting.bytes(model.qdqTensorBytes))"
+        let green = Style(foreground: .green, attributes: .bold)
+        // Which layers store an occupancy bitmap plus the non-zero codes instead of every code.
+        let sparse = size.layers.filter { $0.encoding == .sparse }.map(\.name)
+        let isAllSparse = !sparse.isEmpty && sparse.count == size.layers.count
+        if isCompact {
+            let storage =
+                sparse.isEmpty ? "dense" : isAllSparse ? "bitmap" : "bitmap: " + sparse.joined(separator: ", ")
+            return [
+                [(sizes, .bold)] + (isCompressed ? [(" " + ratio, green)] : []),
+                [("\(qdq) · \(storage)", .dim)],
+            ]
+        }
+        let storage =
+            sparse.isEmpty
+            ? "every layer stored dense"
+            : isAllSparse ? "every layer: bitmap + non-zeros" : "bitmap + non-zeros: " + sparse.joined(separator: ", ")
+        return [
+            [("float32 \(sizes)", .bold)],
+            [
+                (isCompressed ? "\(ratio) smaller" : "not compressed", isCompressed ? green : .plain),
+                (" · \(qdq)", .plain),
+            ],
+            [(storage, .dim)],
+        ]
+    }
+}
