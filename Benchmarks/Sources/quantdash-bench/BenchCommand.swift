@@ -86,6 +86,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "The ResNet-50 ONNX model for scale-memory (made by Benchmarks/peers/make_imagenet_models.py).")
     var scaleModel = "Benchmarks/.data/imagenet/resnet50.onnx"
 
+    @Option(help: "Held-out images for scale-latency (the issue's figure is at 1000).")
+    var scaleLatencyImages = 1000
+
     @Option(help: "Only these demo models for the engine figures (comma-separated): demo-mlp, demo-cnn.")
     var models: String?
 
@@ -157,7 +160,7 @@ struct BenchCommand: ParsableCommand {
         let scale = ScaleMemoryBenchmarks(
             modelPath: scaleModel, directory: resnetDirectory, binary: quantdash, threads: threads)
         if groups.contains("scale-memory") { ours += try scale.peakMemory() }
-        if groups.contains("scale-latency") { ours += try scale.latency(images: 1000) }
+        if groups.contains("scale-latency") { ours += try scale.latency(images: scaleLatencyImages) }
         let report = Report(ours: ours, peers: peers, threads: threads, gemmVariant: GEMM.kernelVariant)
         print(report.markdown())
         if let markdown { try report.markdown().write(toFile: markdown, atomically: true, encoding: .utf8) }

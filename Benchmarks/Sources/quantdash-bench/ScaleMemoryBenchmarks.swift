@@ -107,6 +107,10 @@ struct ScaleMemoryBenchmarks {
             latencies.append(Timing.nowMilliseconds() - start)
             usleep(50_000)
         }
+        log(
+            String(
+                format: "scale: key-to-frame median %.1f ms, max %.1f ms while evaluating", Timing.median(latencies),
+                latencies.max() ?? 0))
         var results = [
             Measurement(
                 benchmark: "scale-key-to-frame", subject: "resnet50", system: "quantdash",
