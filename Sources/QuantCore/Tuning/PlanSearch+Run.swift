@@ -146,6 +146,7 @@ extension PlanSearch {
         mutating func check(_ choice: [Int], step: String, isCancelled: () -> Bool) throws -> PlanEvaluation? {
             if let known = exact[choice] { return known }
             guard evaluations < limit else { return nil }
+            if isCancelled() { throw CancellationError() }
             let plan = search.plan(choice)
             let evaluation = try search.sensitivity.evaluate(plan, isCancelled: isCancelled)
             evaluations += 1
