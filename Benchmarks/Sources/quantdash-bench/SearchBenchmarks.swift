@@ -85,7 +85,8 @@ struct SearchBenchmarks {
         return Row(
             model: bundled.commandLineName, layers: search.layers.count,
             combinations: search.options.reduce(1) { $0 * $1.count }, searchBytes: best.evaluation.bytes,
-            optimumBytes: optimal.evaluation.bytes, searchSeconds: searchSeconds, sensitivitySeconds: sensitivitySeconds,
+            optimumBytes: optimal.evaluation.bytes, searchSeconds: searchSeconds,
+            sensitivitySeconds: sensitivitySeconds,
             searchEvaluations: found.evaluations, exhaustiveSeconds: exhaustiveSeconds,
             exhaustiveEvaluations: optimum.evaluations, searchValidationDrop: validationDrop(best.evaluation),
             optimumValidationDrop: validationDrop(optimal.evaluation), searchHeldOutDrop: try heldOutDrop(best.plan),
@@ -108,13 +109,17 @@ struct SearchBenchmarks {
         }
         for row in rows {
             let ratio = Double(row.searchBytes) / Double(row.optimumBytes)
-            let uniformCells = row.uniform.map { "\(size($0.bytes, row.floatBytes)), \(drops($0.validationDrop, $0.heldOutDrop))" }
+            let uniformCells = row.uniform.map {
+                "\(size($0.bytes, row.floatBytes)), \(drops($0.validationDrop, $0.heldOutDrop))"
+            }
             lines.append(
                 "| \(row.model) | \(row.layers) × \(row.combinations) plans | "
                     + "\(size(row.searchBytes, row.floatBytes)), \(drops(row.searchValidationDrop, row.searchHeldOutDrop)) | "
                     + "\(size(row.optimumBytes, row.floatBytes)), \(drops(row.optimumValidationDrop, nil)) | "
                     + String(format: "%.3f", ratio) + " | "
-                    + String(format: "%.2f s (%.2f s), %d evaluations", row.searchSeconds, row.sensitivitySeconds, row.searchEvaluations)
+                    + String(
+                        format: "%.2f s (%.2f s), %d evaluations", row.searchSeconds, row.sensitivitySeconds,
+                        row.searchEvaluations)
                     + " | " + String(format: "%.1f s, %d evaluations", row.exhaustiveSeconds, row.exhaustiveEvaluations)
                     + " | " + uniformCells.joined(separator: " | ") + " |")
         }

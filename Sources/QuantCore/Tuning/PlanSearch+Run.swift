@@ -62,10 +62,28 @@ extension PlanSearch {
         return SearchResult(best: state.best, evaluations: state.evaluations, hullSize: hull.count, wasCancelled: false)
     }
 
-    /// The hull plans to verify, most promising first: for a drop budget the smallest plan
+    /// The plans to verify, most promising first: for a drop budget the smallest hull plan
     /// predicted to meet it, the two smaller ones next to it (predictions are noisy), then larger
-    /// ones; for a size budget the three most accurate predicted plans that fit.
+    /// ones; for a size budget the three most accurate predicted hull plans that fit; then the
+    /// uniform plans predicted to meet the goal.
     func proposals(from hull: [[Int]], goal: SearchGoal) -> [[Int]] {
+        hullProposals(from: hull, goal: goal) + uniformChoices(meeting: goal)
+    }
+
+    /// Every layer at the same option (uniform 8-bit, uniform 4-bit, …) where it is predicted to
+    /// meet the goal: the plans a user tries first, so the search never ends below them.
+    func uniformChoices(meeting goal: SearchGoal) -> [[Int]] {
+        let count = options.map(\.count).min() ?? 0
+        return (0..<count).map { option in options.map { _ in option } }.filter { choice in
+            switch goal {
+            case .maxDrop(let points): predictedDrop(choice) <= allowedDrop(points: points)
+            case .targetBytes(let limit): predictedBytes(choice) <= limit
+            }
+        }
+    }
+
+    /// The hull plans worth verifying first (see `proposals`).
+    func hullProposals(from hull: [[Int]], goal: SearchGoal) -> [[Int]] {
         switch goal {
         case .maxDrop(let points):
             let allowed = allowedDrop(points: points)

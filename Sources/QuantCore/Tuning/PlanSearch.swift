@@ -35,7 +35,8 @@ public struct SearchProgress: Sendable {
 ///    samples, from the table) and its exact bytes.
 /// 2. Proposals: the Lagrangian relaxation `min Σ bytes + λ · Σ drop`, solved per layer for
 ///    every λ at which some layer's choice changes, gives the lower convex hull of predicted
-///    (size, drop); the hull plans that meet the goal as predicted, best first, are evaluated exactly.
+///    (size, drop); the hull plans that meet the goal as predicted, best first, and the uniform
+///    plans (every layer at one option) predicted to meet it are evaluated exactly.
 /// 3. Refinement: from the best verified plan, single-layer moves (and for a size goal, pairs
 ///    of one upgrade and one downgrade) ranked by predicted gain are evaluated exactly, the best
 ///    one meeting the goal is taken, until none helps or `maxEvaluations` is reached.

@@ -6,7 +6,9 @@ import Testing
 /// Sensitivity on the demo CNN: incremental results equal fresh evaluations, results are cached
 /// by plan, a cancelled analysis continues where it stopped, shards merge into the full table.
 @Suite struct SensitivityTests {
-    static func workbench(samples: Int = 200, cacheBytes: Int = Workbench.defaultActivationCacheBytes) throws
+    static func workbench(
+        samples: Int = 200, cacheBytes: Int = Workbench.defaultActivationCacheBytes
+    ) throws
         -> Workbench
     {
         let graph = try ONNXModel.load(contentsOf: try BundledModel.cnn.url)
@@ -40,7 +42,9 @@ import Testing
                 #expect(entry.figure.correctCount == report.correctCount, "\(row.name) \(entry.option)")
                 #expect(entry.figure.agreement == report.agreement)
                 #expect(entry.figure.bytes == (try fresh.apply(only)).size.currentBytes)
-                #expect(entry.figure.versusFloat.gained - entry.figure.versusFloat.lost == report.correctCount - floatCorrect)
+                #expect(
+                    entry.figure.versusFloat.gained - entry.figure.versusFloat.lost == report.correctCount
+                        - floatCorrect)
             }
             var allBut = plan
             allBut.layers[row.name] = .float
