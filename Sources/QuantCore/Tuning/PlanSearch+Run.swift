@@ -46,14 +46,19 @@ extension PlanSearch {
                 if case .targetBytes = goal { fallback = hull.first ?? allFloat }
                 _ = try state.check(fallback, step: "proposals", isCancelled: isCancelled)
             }
-            while let current = state.bestChoice, state.evaluations < maxEvaluations {
+            // Predicted drops are noisy and interact, so a round that finds nothing retries with
+            // more slack (moves predicted to lose a few samples more than allowed) before stopping.
+            let slacks = [0, 2 + noiseSlack(goal), 6 + 3 * noiseSlack(goal)]
+            var level = 0
+            while let current = state.bestChoice, state.evaluations < maxEvaluations, level < slacks.count {
                 let before = state.best?.evaluation
-                for move in moves(from: current, exactDrop: state.exactDrop(current), goal: goal, tried: state.tried)
-                    .prefix(PlanSearch.movesPerRound)
-                {
+                let candidates = moves(
+                    from: current, exactDrop: state.exactDrop(current), goal: goal, tried: state.tried,
+                    slack: slacks[level])
+                for move in candidates.prefix(PlanSearch.movesPerRound) {
                     _ = try state.check(move, step: "refining", isCancelled: isCancelled)
                 }
-                if state.best?.evaluation == before { break }
+                level = state.best?.evaluation == before ? level + 1 : 0
             }
         } catch is CancellationError {
             return SearchResult(
@@ -97,10 +102,16 @@ extension PlanSearch {
         }
     }
 
+    /// Samples of slack for a retry round: the allowed drop for a drop budget (at least 1), 1 for a size budget.
+    func noiseSlack(_ goal: SearchGoal) -> Int {
+        if case .maxDrop(let points) = goal { return max(1, allowedDrop(points: points)) }
+        return 1
+    }
+
     /// Neighbouring choices of `current`, best predicted first: every single-layer change and,
     /// on models with at most 200 options in all, every pair of changes, that is predicted to
-    /// meet the goal and improve on `current`.
-    func moves(from current: [Int], exactDrop: Int, goal: SearchGoal, tried: Set<[Int]>) -> [[Int]] {
+    /// meet the goal (within `slack` samples of drop) and improve on `current`.
+    func moves(from current: [Int], exactDrop: Int, goal: SearchGoal, tried: Set<[Int]>, slack: Int = 0) -> [[Int]] {
         var singles: [(layer: Int, option: Int)] = []
         for layer in options.indices {
             for option in options[layer].indices where option != current[layer] {
@@ -128,11 +139,17 @@ extension PlanSearch {
         switch goal {
         case .maxDrop(let points):
             let allowed = allowedDrop(points: points)
-            return candidates.filter { !tried.contains($0) && predictedBytes($0) < currentBytes && drop($0) <= allowed }
-                .sorted { (predictedBytes($0), drop($0)) < (predictedBytes($1), drop($1)) }
+            return candidates.filter {
+                !tried.contains($0) && predictedBytes($0) < currentBytes && drop($0) <= allowed + slack
+            }
+            .sorted {
+                (max(0, drop($0) - allowed), predictedBytes($0)) < (max(0, drop($1) - allowed), predictedBytes($1))
+            }
         case .targetBytes(let limit):
-            return candidates.filter { !tried.contains($0) && predictedBytes($0) <= limit && drop($0) < exactDrop }
-                .sorted { (drop($0), predictedBytes($0)) < (drop($1), predictedBytes($1)) }
+            return candidates.filter {
+                !tried.contains($0) && predictedBytes($0) <= limit && drop($0) < exactDrop + slack
+            }
+            .sorted { (drop($0), predictedBytes($0)) < (drop($1), predictedBytes($1)) }
         }
     }
 
