@@ -104,8 +104,8 @@ struct SearchBenchmarks {
             "\(Formatting.bytes(bytes)) (\(String(format: "%.1f", Double(floatBytes) / Double(bytes)))×)"
         }
         func drops(_ validation: Double, _ heldOut: Double?) -> String {
-            let held = heldOut.map { String(format: ", held-out −%.1f", $0) } ?? ""
-            return String(format: "validation −%.1f pt", validation) + held
+            let held = heldOut.map { String(format: ", held-out Δ %+.1f", -$0) } ?? ""
+            return String(format: "validation Δ %+.1f pt", -validation) + held
         }
         for row in rows {
             let ratio = Double(row.searchBytes) / Double(row.optimumBytes)
