@@ -46,7 +46,7 @@ struct BenchCommand: ParsableCommand {
 
     @Option(
         help: """
-            Only these groups (comma-separated): engine, layer-report, dashboard, resnet; \
+            Only these groups (comma-separated): engine, layer-report, dashboard, resnet; search (not in the default set: guided search against the exhaustive optimum on the demo models); \
             full-pass is the engine's full float passes alone (for profiling); scale (not in the \
             default set: it takes many minutes) is the whole float pass over ImageNet-size CNNs; \
             scale-memory (not in the default set either) is peak RSS of eval at 32/256/1000 \
@@ -103,6 +103,13 @@ struct BenchCommand: ParsableCommand {
         let fullPassRuns = quick ? 3 : self.fullPassRuns
         let groups = Set((only ?? "engine,layer-report,dashboard,resnet").split(separator: ",").map(String.init))
         let withResnet = !quick && !noResnet && groups.contains("resnet")
+        if groups.contains("search") {
+            let rows = try SearchBenchmarks(threads: threads).run()
+            let table = SearchBenchmarks.markdown(rows, maxDrop: 1)
+            print(table)
+            if let markdown { try table.write(toFile: markdown, atomically: true, encoding: .utf8) }
+            if groups.count == 1 { return }
+        }
         if groups.contains("scale") {
             let scale = try ImageNetBenchmarks(
                 models: scaleModels.split(separator: ",").map(String.init), directory: scaleDirectory,
