@@ -73,11 +73,12 @@ enum EvalRun {
             model: .init(name: model.name, path: model.url.path, parameters: graph.parameterCount),
             data: .init(
                 name: data.name, count: workbench.heldOut.count, classes: workbench.heldOut.classCount,
-                calibrationCount: workbench.calibration?.count),
+                labeled: workbench.heldOut.hasLabels, calibrationCount: workbench.calibration?.count),
             note: workbench.ioNote,
             plan: planPath,
-            accuracy: .init(report),
-            floatAccuracy: planPath == nil ? nil : .init(floatReport),
+            accuracy: report.hasLabels ? .init(report) : nil,
+            floatAccuracy: planPath == nil || !report.hasLabels ? nil : .init(floatReport),
+            fidelity: report.fidelity,
             size: .init(
                 floatBytes: quantized.size.floatBytes, bytes: quantized.size.currentBytes,
                 compressionRatio: quantized.size.compressionRatio),

@@ -31,7 +31,7 @@ struct ModelChoice {
     }
 }
 
-/// A labelled data set chosen on the command line: the bundled held-out digits or a file.
+/// A data set chosen on the command line: the bundled held-out digits or a file (labels optional).
 struct DataChoice {
     /// What the user typed (`demo`, or a path).
     var name: String
@@ -82,9 +82,10 @@ struct DataChoice {
                 name: heldOut.name, images: heldOut.images(in: 0..<limit),
                 labels: Array(heldOut.labels.prefix(limit)), classCount: heldOut.classCount)
         }
-        if try DataFileFormat(path: name) == .idx, labels == nil {
-            throw ValidationError("--data \(name) needs --labels LABELS.idx (IDX images and labels come in two files)")
-        }
+        // Labels are optional: without them evaluation reports fidelity to the float model.
+        // A labels array named with --y-name must exist, though.
+        var options = options
+        options.requiresLabels = options.labelsName != "y"
         return try DatasetLoader.load(path: name, options: options)
     }
 }

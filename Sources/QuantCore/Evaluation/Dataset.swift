@@ -24,6 +24,9 @@ public struct Dataset: Sendable, Equatable {
     public private(set) var sourceRange: Range<Int>
     /// The number of samples in the data set this one was cut from.
     public private(set) var sourceCount: Int
+    /// Whether the labels are real; `false` for data given without labels (every label is
+    /// then 0 and evaluation reports fidelity to the float model instead of accuracy).
+    public var hasLabels = true
 
     /// Creates a data set after checking that images and labels fit together.
     ///

@@ -23,7 +23,8 @@ public struct DatasetLoadOptions: Sendable, Equatable {
     public var csvHasHeader: Bool?
     /// The number of classes (e.g. the model's output width); `nil` means the largest label + 1.
     public var classCount: Int?
-    /// When `false`, a file without labels loads with every label 0 (calibration needs none).
+    /// When `false`, a file without labels loads with every label 0 and `hasLabels` false
+    /// (calibration needs none; evaluation then reports fidelity to the float model).
     public var requiresLabels = true
     /// `.npy` images with at least this many values are read a batch at a time instead of
     /// loaded whole (default 16 M values: 64 MiB as float32, about 100 ImageNet images).
@@ -96,7 +97,9 @@ public enum DatasetLoader {
         let labels = raw.labels.map { Array($0.prefix(rows)) } ?? [Int](repeating: 0, count: rows)
         if let layout = raw.streamable, rows * Tensor.elementCount(of: sampleShape) >= options.streamingThreshold {
             let samples = try StreamedSamples(path: path, layout: layout, rows: rows, transform: transform)
-            return try Dataset(name: path, samples: samples, labels: labels, classCount: options.classCount)
+            var dataset = try Dataset(name: path, samples: samples, labels: labels, classCount: options.classCount)
+            dataset.hasLabels = raw.labels != nil
+            return dataset
         }
         let perSample = Tensor.elementCount(of: sampleShape)
         var values = try raw.values(0..<rows * perSample)
@@ -114,8 +117,10 @@ public enum DatasetLoader {
                 detail: "value at index \(index) becomes \(values[index]) after --scale, --mean and --std; "
                     + "check those options")
         }
-        return try Dataset(
+        var dataset = try Dataset(
             name: path, images: Tensor(shape: [rows] + sampleShape, storage: values), labels: labels,
             classCount: options.classCount)
+        dataset.hasLabels = raw.labels != nil
+        return dataset
     }
 }

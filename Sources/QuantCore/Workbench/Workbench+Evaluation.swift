@@ -36,9 +36,12 @@ extension Workbench {
         }
         let dataset = isWholeSet ? heldOut : try heldOut.evenlySpaced(indices.count)
         let batches = try batchMetrics(
-            of: dataset, model: model, usesActivationCache: isWholeSet, progress: progress, isCancelled: isCancelled)
+            of: dataset, model: model, usesActivationCache: isWholeSet, fidelityIndices: indices,
+            keepsRows: measuresNeighbours(count: indices.count) ? .withinReferenceBudget : .never,
+            progress: progress, isCancelled: isCancelled)
         var report = try Evaluator(batchSize: batchSize).evaluate(
             dataset, reference: indices.map { reference.predictions[$0] }, batches: batches)
+        report = addingNeighbours(to: report, batches: batches, indices: indices)
         report.isExact = isWholeSet
         if var nonFinite = report.nonFinite {
             nonFinite.firstSample = indices[nonFinite.firstSample]
@@ -57,12 +60,20 @@ extension Workbench {
     ) throws -> EvalReport {
         if let cached = lock.withLock({ floatEvaluation }) { return cached }
         let batches = try batchMetrics(
-            of: heldOut, model: nil, usesActivationCache: true, progress: progress, isCancelled: isCancelled)
+            of: heldOut, model: nil, usesActivationCache: true, keepsRows: .withinReferenceBudget, progress: progress,
+            isCancelled: isCancelled)
         var report = try Evaluator(batchSize: batchSize).evaluate(heldOut, batches: batches)
         if let sample = report.nonFinite?.firstSample {
             report.nonFinite?.firstNode = firstNonFiniteNode(sample: sample, model: nil)
         }
-        lock.withLock { floatEvaluation = report }
+        // Kept only when every batch's outputs were (they all fit the budget together).
+        let outputs: [Float]? = batches.allSatisfy { $0.rows != nil } ? batches.flatMap { $0.rows ?? [] } : nil
+        // The float model's own outputs are the reference: they agree with themselves exactly.
+        report.fidelity = .identical(neighbours: outputs != nil && measuresNeighbours(count: heldOut.count))
+        lock.withLock {
+            floatEvaluation = report
+            floatOutputs = outputs
+        }
         return report
     }
 

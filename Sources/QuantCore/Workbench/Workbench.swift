@@ -39,6 +39,13 @@ public final class Workbench: @unchecked Sendable {
     var calibrators: [String: ActivationCalibrator]?
     /// The float model's held-out evaluation, once computed.
     var floatEvaluation: EvalReport?
+    /// The float model's raw outputs on the held-out set, `[N, ...]` flattened, when they fit
+    /// in `fidelityReferenceBytes` (fidelity then reads them instead of re-running the float model).
+    var floatOutputs: [Float]?
+    /// The most bytes of float outputs kept as the fidelity reference (default 64 MiB: 16 000
+    /// ImageNet logit rows). Larger outputs are recomputed batch by batch alongside each run,
+    /// so memory stays bounded at the cost of a second (float) pass.
+    public var fidelityReferenceBytes = 64 << 20
     /// The boundaries the cache keeps, for the budget they were chosen for.
     var cachePlanState: (budget: Int, plan: CachePlan)?
     /// The values a run from each layer boundary reads.
