@@ -8,6 +8,8 @@ struct ModelChoice {
     var name: String
     /// The file it resolves to.
     var url: URL
+    /// The output to evaluate (`--output`), moved first in the graph; `nil` for the first.
+    var output: String?
 
     /// Resolves `demo-mlp` / `demo-cnn` to the bundled files; anything else is a path.
     init(_ argument: String) throws {
@@ -21,7 +23,13 @@ struct ModelChoice {
 
     /// Reads the ONNX file into a graph.
     func load() throws -> Graph {
-        try ONNXModel.load(contentsOf: url)
+        let graph = try ONNXModel.load(contentsOf: url)
+        guard let output else { return graph }
+        guard let chosen = graph.choosingOutput(output) else {
+            let names = graph.outputs.map { "'\(Printable.name($0.name))'" }.joined(separator: ", ")
+            throw ValidationError("--output \(Printable.name(output)): \(name) has no such output (it has \(names))")
+        }
+        return chosen
     }
 
     /// The model as exports and sessions record it: the name typed, with the file's SHA-256.

@@ -123,13 +123,15 @@ public final class Workbench: @unchecked Sendable {
     /// one output, else e.g. `the model has 2 outputs (logits, features); evaluating the first, 'logits'`.
     public var ioNote: String? {
         var parts: [String] = []
-        for (values, kind, verb) in [(graph.inputs, "inputs", "feeding"), (graph.outputs, "outputs", "evaluating")]
-        where values.count > 1 {
+        for (values, kind, verb, option) in [
+            (graph.inputs, "inputs", "feeding", ""),
+            (graph.outputs, "outputs", "evaluating", " (--output NAME picks one)"),
+        ] where values.count > 1 {
             let names = values.prefix(4).map { Printable.name($0.name) }.joined(separator: ", ")
             let more = values.count > 4 ? ", …" : ""
             parts.append(
-                "the model has \(values.count) \(kind) (\(names)\(more)); \(verb) the first, "
-                    + "'\(Printable.name(values[0].name))'")
+                "the model has \(values.count) \(kind) (\(names)\(more)); \(verb) "
+                    + "'\(Printable.name(values[0].name))'\(option)")
         }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }
