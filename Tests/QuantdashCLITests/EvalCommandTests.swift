@@ -114,6 +114,15 @@ import Testing
         #expect(missing.standardError.contains("images.idx3-ubyte"))
     }
 
+    @Test func outputPicksAModelOutputByName() throws {
+        let result = try TestSupport.runQuantdash(["eval", "--output", "nope", "--limit", "5"])
+        #expect(result.status != 0)
+        #expect(result.standardError.contains("--output nope") && result.standardError.contains("has no such output"))
+        let chosen = try TestSupport.runQuantdash(["eval", "--output", "logits", "--limit", "5"])
+        #expect(chosen.status == 0, "stderr: \(chosen.standardError)")
+        #expect(chosen.standardOutput.contains("held-out top-1"))
+    }
+
     @Test func helpExplainsEveryOption() throws {
         let result = try TestSupport.runQuantdash(["eval", "--help"])
         #expect(result.status == 0)
