@@ -20,7 +20,7 @@ enum EvalRun {
     ) throws -> Inputs {
         let graph = try model.load()
         let heldOut = try data.load(for: graph)
-        let calibration = try data.calibrationSet(count: calibrationCount)
+        let calibration = try data.feeding(graph).calibrationSet(count: calibrationCount)
         let workbench = try Workbench(graph: graph, heldOut: heldOut, calibration: calibration)
         workbench.batchSize =
             batchSize ?? Workbench.recommendedBatchSize(sampleElementCount: heldOut.sampleElementCount, limit: 250)

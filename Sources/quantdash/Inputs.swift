@@ -76,9 +76,18 @@ struct DataChoice {
     /// Loads the data set (`demo`, or a file by its extension) for `graph`, whose output width
     /// (when fixed) is the class count, so a label the model cannot predict is an error.
     func load(for graph: Graph) throws -> Dataset {
-        var choice = self
+        var choice = self.feeding(graph)
         if let width = graph.classCount { choice.options.classCount = width }
         return try choice.load()
+    }
+
+    /// The choice reading, from a `.npz` archive, the model's first input by its name when the
+    /// archive has no `x`, and its other inputs by name (`input_ids`, `attention_mask`, …).
+    func feeding(_ graph: Graph) -> DataChoice {
+        var choice = self
+        choice.options.mainInputName = graph.inputs.first?.name
+        choice.options.otherInputNames = graph.inputs.dropFirst().map(\.name).filter { graph.initializers[$0] == nil }
+        return choice
     }
 
     /// Loads the data set (`demo`, or a file by its extension).

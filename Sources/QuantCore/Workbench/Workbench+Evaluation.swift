@@ -83,12 +83,12 @@ extension Workbench {
     public func firstNonFiniteNode(sample: Int, model: QuantizedModel?) -> String? {
         guard heldOut.count > 0 else { return nil }
         let index = min(max(sample, 0), heldOut.count - 1)
-        guard let images = try? heldOut.images(in: index..<(index + 1)) else { return nil }
-        if images.storage.contains(where: { !$0.isFinite }) { return "the input" }
+        guard let inputs = try? heldOut.inputs(in: index..<(index + 1), main: inputName) else { return nil }
+        if inputs.values.contains(where: { $0.storage.contains(where: { !$0.isFinite }) }) { return "the input" }
         let produced = Set(graph.nodes.flatMap(\.outputs).filter { !$0.isEmpty })
         guard
             let values = try? executor.run(
-                [inputName: images], weightOverrides: model?.weightOverrides ?? [:],
+                inputs, weightOverrides: model?.weightOverrides ?? [:],
                 activationQuantization: model?.activationQuantization ?? [:], keeping: produced)
         else { return nil }
         for (index, node) in graph.nodes.enumerated() {

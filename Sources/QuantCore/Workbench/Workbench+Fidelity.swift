@@ -27,9 +27,9 @@ extension Workbench {
     }
 
     /// The float model's raw output on held-out samples `indices`, shaped like `output`: read
-    /// from `stored` when kept, else computed by a float run on `images()`.
+    /// from `stored` when kept, else computed by a float run on `inputs()`.
     func floatReference(
-        indices: ArraySlice<Int>, stored: [Float]?, like output: Tensor, images: () throws -> Tensor,
+        indices: ArraySlice<Int>, stored: [Float]?, like output: Tensor, inputs: () throws -> [String: Tensor],
         isCancelled: (() -> Bool)?
     ) throws -> Tensor {
         let perSample = indices.isEmpty ? 0 : output.count / indices.count
@@ -39,7 +39,7 @@ extension Workbench {
             for index in indices { values += stored[(index * perSample)..<((index + 1) * perSample)] }
             return Tensor(shape: output.shape, storage: values)
         }
-        let outputs = try executor.run([inputName: try images()], keeping: [], isCancelled: isCancelled)
+        let outputs = try executor.run(try inputs(), keeping: [], isCancelled: isCancelled)
         guard let reference = outputs[outputName] else { throw GraphError.missingOutput(outputName) }
         guard reference.count == output.count else {
             throw EvaluationError.logitsShape(

@@ -57,7 +57,8 @@ extension Workbench {
         // Only the boundaries the cache plan keeps within the budget are cached, so memory is
         // bounded whatever the number of samples; entries after the start are replaced by this
         // run and dropped before it, so old and new never sit in memory together.
-        let cached = usesActivationCache ? try cachePlan().boundaries : []
+        // Other model inputs (a mask read deep in the graph) are not in the cached boundary values.
+        let cached = usesActivationCache && dataset.extraInputs.isEmpty ? try cachePlan().boundaries : []
         let start: (boundary: Int, batches: [[String: Tensor]])? =
             cached.isEmpty
             ? nil
@@ -97,7 +98,7 @@ extension Workbench {
                                 activationQuantization: activations, keeping: keeping, isCancelled: isStopping)
                         } else {
                             outputs = try executor.run(
-                                [inputName: dataset.images(in: ranges[index])], weightOverrides: overrides,
+                                dataset.inputs(in: ranges[index], main: inputName), weightOverrides: overrides,
                                 activationQuantization: activations, keeping: keeping, isCancelled: isStopping)
                         }
                         guard let raw = outputs[outputName] else { throw GraphError.missingOutput(outputName) }
@@ -107,7 +108,7 @@ extension Workbench {
                         if let fidelityIndices {
                             let reference = try floatReference(
                                 indices: fidelityIndices[range], stored: storedFloat, like: raw,
-                                images: { try dataset.images(in: range) }, isCancelled: isStopping)
+                                inputs: { try dataset.inputs(in: range, main: inputName) }, isCancelled: isStopping)
                             metrics.fidelity = FidelitySums(
                                 output: raw, reference: reference, logits: logits,
                                 referenceLogits: metricsLogits(reference, in: dataset))

@@ -120,11 +120,12 @@ public final class Workbench: @unchecked Sendable {
     }
 
     /// What the user should know about which model values are used: `nil` for one input and
-    /// one output, else e.g. `the model has 2 outputs (logits, features); evaluating the first, 'logits'`.
+    /// one output, else e.g. `the model has 2 outputs (logits, features); evaluating 'logits' (…)`.
     public var ioNote: String? {
         var parts: [String] = []
+        let byName = heldOut.extraInputs.keys.sorted().map { "'\(Printable.name($0))'" }.joined(separator: ", ")
         for (values, kind, verb, option) in [
-            (graph.inputs, "inputs", "feeding", ""),
+            (graph.inputs, "inputs", "feeding", byName.isEmpty ? "" : " from the samples and \(byName) by name"),
             (graph.outputs, "outputs", "evaluating", " (--output NAME picks one)"),
         ] where values.count > 1 {
             let names = values.prefix(4).map { Printable.name($0.name) }.joined(separator: ", ")
