@@ -5,6 +5,8 @@ Valid files hold the first 50 bundled held-out demo digits (Sources/QuantCore/Re
 written by NumPy itself so the Swift readers are checked against the real writer:
   heldout50.npz            x uint8 (50, 28, 28), y int64 (50,)       np.savez_compressed (deflated)
   heldout50-stored.npz     the same arrays, np.savez (stored)
+  two-inputs.npz           input_ids, attention_mask int64 (3, 5): a transformer's two inputs, no labels
+  two-inputs-short-mask.npz  the same with only 2 mask rows (refused)
   heldout50-x-f32.npy      float32 (50, 784), pixels / 255
   heldout50-y.npy          int64 (50,)
   heldout50.csv            header row p0..p783,label; 784 uint8 pixels then the label (last)
@@ -62,6 +64,10 @@ def main():
     y = read_idx("mnist-heldout-labels.idx1-ubyte")[:50].astype(np.int64)
     np.savez_compressed(os.path.join(VALID, "heldout50.npz"), x=x, y=y)
     np.savez(os.path.join(VALID, "heldout50-stored.npz"), x=x, y=y)
+    ids = np.array([[101, 7, 8, 9, 102], [101, 5, 102, 0, 0], [101, 3, 4, 102, 0]], dtype=np.int64)
+    mask = (ids != 0).astype(np.int64)
+    np.savez(os.path.join(VALID, "two-inputs.npz"), input_ids=ids, attention_mask=mask)
+    np.savez(os.path.join(VALID, "two-inputs-short-mask.npz"), input_ids=ids, attention_mask=mask[:2])
     np.save(os.path.join(VALID, "heldout50-x-f32.npy"), (x.reshape(50, 784) / np.float32(255)).astype(np.float32))
     np.save(os.path.join(VALID, "heldout50-y.npy"), y)
     with open(os.path.join(VALID, "heldout50.csv"), "w") as f:

@@ -56,7 +56,7 @@ struct DashboardCommand: ParsableCommand {
         let graph = try modelChoice.load()
         let workbench = try Workbench(
             graph: graph, heldOut: try dataChoice.load(for: graph),
-            calibration: try dataChoice.calibrationSet(count: inputs.calibrationCount))
+            calibration: try dataChoice.feeding(graph).calibrationSet(count: inputs.calibrationCount))
         workbench.batchSize = Workbench.recommendedBatchSize(
             sampleElementCount: workbench.heldOut.sampleElementCount, limit: 250)
         workbench.activationCacheBytes = cacheBudget.bytes

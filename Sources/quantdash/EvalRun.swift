@@ -20,7 +20,7 @@ enum EvalRun {
     ) throws -> Inputs {
         let graph = try model.load()
         let heldOut = try data.load(for: graph)
-        let calibration = try data.calibrationSet(count: calibrationCount)
+        let calibration = try data.feeding(graph).calibrationSet(count: calibrationCount)
         let workbench = try Workbench(graph: graph, heldOut: heldOut, calibration: calibration)
         workbench.batchSize =
             batchSize ?? Workbench.recommendedBatchSize(sampleElementCount: heldOut.sampleElementCount, limit: 250)
@@ -73,10 +73,10 @@ enum EvalRun {
             model: .init(name: model.name, path: model.url.path, parameters: graph.parameterCount),
             data: .init(
                 name: data.name, count: workbench.heldOut.count, classes: workbench.heldOut.classCount,
-                calibrationCount: workbench.calibration?.count),
+                labeled: workbench.heldOut.hasLabels, calibrationCount: workbench.calibration?.count),
             note: workbench.ioNote,
             plan: planPath,
-            warnings: planPath == nil
+            warnings: planPath == nil || !report.hasLabels
                 ? nil
                 : EvalSummary.entropyWarning(
                     entropyLayers: quantized.layerReports.filter {
@@ -84,8 +84,9 @@ enum EvalRun {
                     }.map(\.layer.name),
                     drop: (floatReport.top1 - report.top1) * 100
                 ).map { [$0] },
-            accuracy: .init(report),
-            floatAccuracy: planPath == nil ? nil : .init(floatReport),
+            accuracy: report.hasLabels ? .init(report) : nil,
+            floatAccuracy: planPath == nil || !report.hasLabels ? nil : .init(floatReport),
+            fidelity: report.fidelity,
             size: .init(
                 floatBytes: quantized.size.floatBytes, bytes: quantized.size.currentBytes,
                 compressionRatio: quantized.size.compressionRatio),

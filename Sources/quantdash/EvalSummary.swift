@@ -15,6 +15,8 @@ struct EvalSummary: Codable {
         var name: String
         var count: Int
         var classes: Int
+        /// Whether the data has labels (without them there is no `accuracy`, only `fidelity`).
+        var labeled: Bool
         var calibrationCount: Int?
     }
     /// Held-out accuracy figures.
@@ -93,8 +95,12 @@ struct EvalSummary: Codable {
     /// Warnings about the plan (absent when none): entropy-calibrated layers in a plan that
     /// costs top-1 (docs/plan-format.md's caveat).
     var warnings: [String]?
-    var accuracy: Accuracy
+    /// Held-out accuracy; absent for data without labels.
+    var accuracy: Accuracy?
     var floatAccuracy: Accuracy?
+    /// Fidelity of the evaluated model to the float model on the same samples (always measured;
+    /// the float model alone is identical to itself).
+    var fidelity: Fidelity?
     var size: Size
     var layers: [LayerRow]
 
@@ -128,10 +134,40 @@ struct EvalSummary: Codable {
     /// The human-readable form.
     func text() -> String {
         var lines: [String] = []
-        lines.append("\(model.name) on \(data.name): \(data.count) held-out images, \(data.classes) classes")
+        if data.labeled {
+            lines.append("\(model.name) on \(data.name): \(data.count) held-out images, \(data.classes) classes")
+        } else {
+            lines.append("\(model.name) on \(data.name): \(data.count) held-out samples without labels")
+        }
         if let note { lines.append("note: \(note)") }
         if let plan { lines.append("plan \(plan)") }
         lines.append("")
+        if let accuracy { lines += accuracyLines(accuracy) }
+        if let fidelity, plan != nil {
+            lines.append(
+                String(
+                    format: "  fidelity         top-1 agreement %.2f %%, mean KL %.4f", fidelity.agreement * 100,
+                    fidelity.kl))
+            lines.append(
+                String(
+                    format: "                   cosine %.5f, relative MSE %.3e", fidelity.cosine, fidelity.relativeMSE)
+                    + (fidelity.neighbours.map { String(format: ", nearest-neighbour agreement %.2f %%", $0 * 100) }
+                        ?? ""))
+        } else if accuracy == nil {
+            lines.append(
+                "  no labels: give --plan to measure fidelity (agreement, KL, cosine, relative MSE) to the float model")
+        }
+        lines.append(
+            "  size             \(Formatting.bytes(size.bytes))   (float32 \(Formatting.bytes(size.floatBytes)), \(String(format: "%.2f", size.compressionRatio))× smaller; \(Formatting.grouped(model.parameters)) parameters)"
+        )
+        lines.append("")
+        lines += layerTable()
+        return Printable.text(lines.joined(separator: "\n"))
+    }
+
+    /// The accuracy lines of the text form.
+    private func accuracyLines(_ accuracy: Accuracy) -> [String] {
+        var lines: [String] = []
         let interval = accuracy.top1Interval95.map { String(format: "%.1f", $0 * 100) }.joined(separator: "–")
         var top1Line =
             "  held-out top-1   \(percent(accuracy.top1))   (\(accuracy.correct)/\(accuracy.count); 95 % interval \(interval) %)"
@@ -153,12 +189,7 @@ struct EvalSummary: Codable {
         if let agreement = accuracy.agreement, plan != nil {
             lines.append("  agreement        \(percent(agreement))   (predictions equal to the float model's)")
         }
-        lines.append(
-            "  size             \(Formatting.bytes(size.bytes))   (float32 \(Formatting.bytes(size.floatBytes)), \(String(format: "%.2f", size.compressionRatio))× smaller; \(Formatting.grouped(model.parameters)) parameters)"
-        )
-        lines.append("")
-        lines += layerTable()
-        return Printable.text(lines.joined(separator: "\n"))
+        return lines
     }
 
     private func layerTable() -> [String] {

@@ -8,6 +8,8 @@ struct ModelChoice {
     var name: String
     /// The file it resolves to.
     var url: URL
+    /// The output to evaluate (`--output`), moved first in the graph; `nil` for the first.
+    var output: String?
 
     /// Resolves `demo-mlp` / `demo-cnn` to the bundled files; anything else is a path.
     init(_ argument: String) throws {
@@ -21,7 +23,13 @@ struct ModelChoice {
 
     /// Reads the ONNX file into a graph (progress on stderr when it takes more than a second).
     func load() throws -> Graph {
-        try ProgressPrinter.whileLoading { try ONNXModel.load(contentsOf: url, progress: $0) }
+        let graph = try ProgressPrinter.whileLoading { try ONNXModel.load(contentsOf: url, progress: $0) }
+        guard let output else { return graph }
+        guard let chosen = graph.choosingOutput(output) else {
+            let names = graph.outputs.map { "'\(Printable.name($0.name))'" }.joined(separator: ", ")
+            throw ValidationError("--output \(Printable.name(output)): \(name) has no such output (it has \(names))")
+        }
+        return chosen
     }
 
     /// The model as exports and sessions record it: the name typed, with the file's SHA-256.
@@ -31,7 +39,7 @@ struct ModelChoice {
     }
 }
 
-/// A labelled data set chosen on the command line: the bundled held-out digits or a file.
+/// A data set chosen on the command line: the bundled held-out digits or a file (labels optional).
 struct DataChoice {
     /// What the user typed (`demo`, or a path).
     var name: String
@@ -71,9 +79,18 @@ struct DataChoice {
     /// Loads the data set (`demo`, or a file by its extension) for `graph`, whose output width
     /// (when fixed) is the class count, so a label the model cannot predict is an error.
     func load(for graph: Graph) throws -> Dataset {
-        var choice = self
+        var choice = self.feeding(graph)
         if let width = graph.classCount { choice.options.classCount = width }
         return try choice.load()
+    }
+
+    /// The choice reading, from a `.npz` archive, the model's first input by its name when the
+    /// archive has no `x`, and its other inputs by name (`input_ids`, `attention_mask`, …).
+    func feeding(_ graph: Graph) -> DataChoice {
+        var choice = self
+        choice.options.mainInputName = graph.inputs.first?.name
+        choice.options.otherInputNames = graph.inputs.dropFirst().map(\.name).filter { graph.initializers[$0] == nil }
+        return choice
     }
 
     /// Loads the data set (`demo`, or a file by its extension).
@@ -85,9 +102,10 @@ struct DataChoice {
                 name: heldOut.name, images: heldOut.images(in: 0..<limit),
                 labels: Array(heldOut.labels.prefix(limit)), classCount: heldOut.classCount)
         }
-        if try DataFileFormat(path: name) == .idx, labels == nil {
-            throw ValidationError("--data \(name) needs --labels LABELS.idx (IDX images and labels come in two files)")
-        }
+        // Labels are optional: without them evaluation reports fidelity to the float model.
+        // A labels array named with --y-name must exist, though.
+        var options = options
+        options.requiresLabels = options.labelsName != "y"
         return try DatasetLoader.load(path: name, options: options)
     }
 }

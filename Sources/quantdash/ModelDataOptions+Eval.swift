@@ -6,6 +6,7 @@ extension ModelDataOptions {
     /// report's Reproduce line); options at their defaults are left out, `--plan` too.
     func evalArguments() -> [String] {
         var arguments = ["quantdash", "eval", "--model", model, "--data", data]
+        if let output { arguments += ["--output", output] }
         if let labels { arguments += ["--labels", labels] }
         if imagesName != "x" { arguments += ["--x-name", imagesName] }
         if labelsName != "y" { arguments += ["--y-name", labelsName] }

@@ -13,7 +13,14 @@ struct ModelDataOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The held-out data: demo (the bundled 1000 MNIST digits) or a .npz, .npy, .csv or IDX file.",
+            "The model output to evaluate, quantize against and export first, when it has several (default: its first).",
+            valueName: "name"))
+    var output: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The held-out data: demo (the bundled 1000 MNIST digits) or a .npz, .npy, .csv or IDX file; without labels, fidelity to the float model is reported.",
             valueName: "data"))
     var data = "demo"
 
@@ -97,7 +104,11 @@ struct ModelDataOptions: ParsableArguments {
     }
 
     /// The model chosen.
-    func modelChoice() throws -> ModelChoice { try ModelChoice(model) }
+    func modelChoice() throws -> ModelChoice {
+        var choice = try ModelChoice(model)
+        choice.output = output
+        return choice
+    }
 
     /// The data chosen.
     func dataChoice() throws -> DataChoice {

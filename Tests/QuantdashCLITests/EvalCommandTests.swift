@@ -101,10 +101,26 @@ import Testing
         #expect(result.standardError.contains(path.path))
     }
 
-    @Test func idxImagesWithoutLabelsAreRejected() throws {
-        let result = try TestSupport.runQuantdash(["eval", "--data", "images.idx3-ubyte"])
+    @Test func idxImagesWithoutLabelsReportFidelityInstead() throws {
+        // Labels are optional (issue 13.5): without them there is no accuracy, only fidelity.
+        let images = TestSupport.packageRoot.path + "/Sources/QuantCore/Resources/Demo/mnist-heldout-images.idx3-ubyte"
+        let result = try TestSupport.runQuantdash(["eval", "--data", images, "--limit", "20"])
+        #expect(result.status == 0, "stderr: \(result.standardError)")
+        #expect(result.standardOutput.contains("20 held-out samples without labels"))
+        #expect(!result.standardOutput.contains("held-out top-1"))
+        let missing = try TestSupport.runQuantdash(["eval", "--data", "images.idx3-ubyte"])
+        #expect(missing.status != 0)
+        #expect(missing.standardError.split(separator: "\n").count == 1)
+        #expect(missing.standardError.contains("images.idx3-ubyte"))
+    }
+
+    @Test func outputPicksAModelOutputByName() throws {
+        let result = try TestSupport.runQuantdash(["eval", "--output", "nope", "--limit", "5"])
         #expect(result.status != 0)
-        #expect(result.standardError.contains("--labels"))
+        #expect(result.standardError.contains("--output nope") && result.standardError.contains("has no such output"))
+        let chosen = try TestSupport.runQuantdash(["eval", "--output", "logits", "--limit", "5"])
+        #expect(chosen.status == 0, "stderr: \(chosen.standardError)")
+        #expect(chosen.standardOutput.contains("held-out top-1"))
     }
 
     @Test func helpExplainsEveryOption() throws {

@@ -24,6 +24,11 @@ public struct Dataset: Sendable, Equatable {
     public private(set) var sourceRange: Range<Int>
     /// The number of samples in the data set this one was cut from.
     public private(set) var sourceCount: Int
+    /// Whether the labels are real; `false` for data given without labels (every label is
+    /// then 0 and evaluation reports fidelity to the float model instead of accuracy).
+    public var hasLabels = true
+    /// Other model inputs fed by name, each `[N, ...]` in memory (`Dataset+Inputs.swift`).
+    public internal(set) var extraInputs: [String: Tensor] = [:]
 
     /// Creates a data set after checking that images and labels fit together.
     ///
@@ -158,6 +163,7 @@ public struct Dataset: Sendable, Equatable {
         var result = self
         result.name = name
         result.labels = indices.map { labels[$0] }
+        result.extraInputs = pickedExtraInputs(indices)
         result.sourceRange = 0..<indices.count
         result.sourceCount = indices.count
         switch storage {
@@ -204,6 +210,7 @@ public struct Dataset: Sendable, Equatable {
         case .streamed(let samples, let rows): result.storage = .streamed(samples, rows: rows.slice(lower..<upper))
         }
         result.labels = Array(labels[lower..<upper])
+        result.extraInputs = extraInputs.mapValues { $0.slice(rows: lower..<upper) }
         result.sourceRange = (sourceRange.lowerBound + lower)..<(sourceRange.lowerBound + upper)
         return result
     }

@@ -23,8 +23,15 @@ public struct DatasetLoadOptions: Sendable, Equatable {
     public var csvHasHeader: Bool?
     /// The number of classes (e.g. the model's output width); `nil` means the largest label + 1.
     public var classCount: Int?
-    /// When `false`, a file without labels loads with every label 0 (calibration needs none).
+    /// When `false`, a file without labels loads with every label 0 and `hasLabels` false
+    /// (calibration needs none; evaluation then reports fidelity to the float model).
     public var requiresLabels = true
+    /// The model's first input: read from a `.npz` archive under this name when it holds no
+    /// `imagesName` array (left at `x`), e.g. `input_ids`.
+    public var mainInputName: String?
+    /// The model's other inputs, read by name from a `.npz` archive when it holds them (e.g.
+    /// `attention_mask`); integer arrays become exact floats, as the executor holds integer tensors.
+    public var otherInputNames: [String] = []
     /// `.npy` images with at least this many values are read a batch at a time instead of
     /// loaded whole (default 16 M values: 64 MiB as float32, about 100 ImageNet images).
     public var streamingThreshold = 16 << 20
@@ -83,6 +90,12 @@ public enum DatasetLoader {
     /// - Throws: `ModelIOError` naming the file and field, line or byte at fault;
     ///   `EvaluationError` when images and labels do not fit together.
     public static func load(path: String, options: DatasetLoadOptions = .init()) throws -> Dataset {
+        var options = options
+        if options.imagesName == "x", let main = options.mainInputName, try DataFileFormat(path: path) == .npz,
+            try !NumPyArchive(contentsOf: URL(fileURLWithPath: path)).arrayNames.contains("x")
+        {
+            options.imagesName = main
+        }
         let raw = try RawData.read(path: path, options: options)
         guard raw.rowCount > 0 else {
             throw ModelIOError.malformed(
@@ -96,13 +109,47 @@ public enum DatasetLoader {
         let labels = raw.labels.map { Array($0.prefix(rows)) } ?? [Int](repeating: 0, count: rows)
         if let layout = raw.streamable, rows * Tensor.elementCount(of: sampleShape) >= options.streamingThreshold {
             let samples = try StreamedSamples(path: path, layout: layout, rows: rows, transform: transform)
-            return try Dataset(name: path, samples: samples, labels: labels, classCount: options.classCount)
+            var dataset = try Dataset(name: path, samples: samples, labels: labels, classCount: options.classCount)
+            dataset.hasLabels = raw.labels != nil
+            return dataset
         }
         let perSample = Tensor.elementCount(of: sampleShape)
         var values = try raw.values(0..<rows * perSample)
         try transform.applyChecked(to: &values, base: 0, perSample: perSample, path: path)
-        return try Dataset(
+        var dataset = try Dataset(
             name: path, images: Tensor(shape: [rows] + sampleShape, storage: values), labels: labels,
             classCount: options.classCount)
+        dataset.hasLabels = raw.labels != nil
+        if !options.otherInputNames.isEmpty, try DataFileFormat(path: path) == .npz {
+            try dataset.setExtraInputs(otherInputs(path: path, options: options, rows: rows))
+        }
+        return dataset
+    }
+
+    /// The arrays of `options.otherInputNames` in the `.npz` archive at `path`, first `rows` rows.
+    ///
+    /// - Throws: `ModelIOError` naming the file and the array that has the wrong number of rows
+    ///   or holds a value that is not finite.
+    static func otherInputs(path: String, options: DatasetLoadOptions, rows: Int) throws -> [String: Tensor] {
+        let archive = try NumPyArchive(contentsOf: URL(fileURLWithPath: path))
+        var inputs: [String: Tensor] = [:]
+        for name in options.otherInputNames {
+            // An input the archive lacks is left out: a run that needs it names it.
+            guard archive.arrayNames.contains(name) else { continue }
+            let array = try archive.array(named: name, rowLimit: options.limit)
+            guard array.shape.first == rows else {
+                throw ModelIOError.incompatible(
+                    path: "\(path) (\(name))",
+                    detail: "has shape \(NumPyHeader.format(array.shape)); it needs \(rows) rows like the samples")
+            }
+            let shape = [rows] + array.shape.dropFirst()
+            let values = array.floatValues(in: 0..<Tensor.elementCount(of: shape))
+            if let index = values.firstIndex(where: { !$0.isFinite }) {
+                throw ModelIOError.malformed(
+                    path: "\(path) (\(name))", detail: "value at index \(index) is not a finite number")
+            }
+            inputs[name] = Tensor(shape: shape, storage: values)
+        }
+        return inputs
     }
 }

@@ -23,6 +23,12 @@ public struct EvalReport: Codable, Sendable, Equatable {
     public var isExact: Bool
     /// The samples whose logits hold NaN or ±∞, or `nil` when every logit is finite.
     public var nonFinite: NonFiniteOutputs?
+    /// How closely the outputs follow the float model's on the same samples (`nil` when not
+    /// measured, e.g. by `Evaluator` alone; `Workbench` always measures it).
+    public var fidelity: Fidelity?
+    /// Whether the data set has labels; without them `top1`, `top5` and `meanNLL` mean nothing
+    /// (every label reads as 0) and `fidelity` is the result.
+    public var hasLabels = true
 
     /// Creates a report from its parts.
     public init(

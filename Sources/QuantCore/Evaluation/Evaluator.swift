@@ -121,6 +121,11 @@ public struct Evaluator: Sendable {
         public let nonFiniteCount: Int
         /// The first such sample, as an index into the data set.
         public let firstNonFinite: Int?
+        /// Fidelity sums against the float model's outputs on the same samples, when measured.
+        public var fidelity: FidelitySums?
+        /// The batch's raw output values, `[B, ...]` flattened, when kept (fidelity references
+        /// and nearest neighbours of small outputs).
+        var rows: [Float]?
     }
 
     /// The per-sample results of `logits` `[B, classes]` for the samples `range` of `dataset`;
@@ -169,6 +174,8 @@ public struct Evaluator: Sendable {
         var finiteCount = 0
         var nonFiniteCount = 0
         var firstNonFinite: Int?
+        /// The fidelity sums, while every batch has them.
+        var fidelity: FidelitySums? = FidelitySums()
 
         init(dataset: Dataset) {
             self.dataset = dataset
@@ -192,6 +199,7 @@ public struct Evaluator: Sendable {
             }
             nonFiniteCount += batch.nonFiniteCount
             if firstNonFinite == nil { firstNonFinite = batch.firstNonFinite }
+            if let sums = batch.fidelity { fidelity?.add(sums) } else { fidelity = nil }
         }
 
         /// The report, with agreement against `reference` when given.
@@ -211,6 +219,8 @@ public struct Evaluator: Sendable {
                 predictions: predictions,
                 top1Interval: EvaluationMetrics.wilsonInterval(successes: correctCount, trials: dataset.count),
                 isExact: dataset.isComplete)
+            report.hasLabels = dataset.hasLabels
+            if let fidelity, fidelity.count == dataset.count { report.fidelity = fidelity.fidelity() }
             if let firstNonFinite, nonFiniteCount > 0 {
                 report.nonFinite = NonFiniteOutputs(sampleCount: nonFiniteCount, firstSample: firstNonFinite)
             }

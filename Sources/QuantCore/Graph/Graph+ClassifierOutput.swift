@@ -11,6 +11,16 @@ public enum ClassifierOutputKind: String, Sendable, Equatable {
 }
 
 extension Graph {
+    /// The same graph with output `name` moved first, so evaluation, the dashboard and exports
+    /// use it (`--output NAME`); `nil` when the graph has no such output.
+    public func choosingOutput(_ name: String) -> Graph? {
+        guard let index = outputs.firstIndex(where: { $0.name == name }) else { return nil }
+        var graph = self
+        let chosen = graph.outputs.remove(at: index)
+        graph.outputs.insert(chosen, at: 0)
+        return graph
+    }
+
     /// Whether the first output is logits, probabilities or log-probabilities: the operator that
     /// produces it, looking through Identity, Dropout, Reshape, Flatten and Squeeze.
     public var classifierOutputKind: ClassifierOutputKind {

@@ -110,6 +110,8 @@ extension PlanResults: Codable {
         case compressionRatio
         /// Per-layer results.
         case layers
+        /// Fidelity to the float model.
+        case fidelity
     }
 
     /// Decodes and checks a results object.
@@ -155,6 +157,7 @@ extension PlanResults: Codable {
         } else {
             layers = []
         }
+        fidelity = try container.decodeIfPresent(CheckedFidelity.self, forKey: PlanKey(CodingKeys.fidelity))?.value
     }
 
     /// Writes the results; `agreement` when measured, `layers` when not empty.
@@ -170,6 +173,36 @@ extension PlanResults: Codable {
         try container.encode(floatBytes, forKey: .floatBytes)
         try container.encode(compressionRatio, forKey: .compressionRatio)
         if !layers.isEmpty { try container.encode(layers, forKey: .layers) }
+        try container.encodeIfPresent(fidelity, forKey: .fidelity)
+    }
+}
+
+/// A `fidelity` object read with the plan file's checks: known keys only, each value in range.
+private struct CheckedFidelity: Decodable {
+    /// The fidelity read.
+    let value: Fidelity
+
+    /// The fields of a fidelity object.
+    enum Keys: String, CodingKey, CaseIterable {
+        case agreement, kl, cosine, relativeMSE, neighbours
+    }
+
+    init(from decoder: Decoder) throws {
+        let path = PlanPath(decoder.codingPath)
+        let container = try PlanDecoding.object(decoder, path: path)
+        try PlanDecoding.rejectUnknownKeys(container, known: Keys.allCases.map(\.rawValue), path: path)
+        func number(_ key: Keys, _ range: ClosedRange<Double>, _ described: String) throws -> Double? {
+            try PlanDecoding.double(container, PlanKey(key), path: path, in: range, described: described)
+        }
+        func required(_ key: Keys, _ range: ClosedRange<Double>, _ described: String) throws -> Double {
+            try PlanDecoding.required(PlanKey(key), path: path) { _ in try number(key, range, described) }
+        }
+        let nonNegative = 0...Double.greatestFiniteMagnitude
+        value = Fidelity(
+            agreement: try required(.agreement, 0...1, "0…1"), kl: try required(.kl, nonNegative, "≥ 0"),
+            cosine: try required(.cosine, -1...1, "−1…1"),
+            relativeMSE: try required(.relativeMSE, nonNegative, "≥ 0"),
+            neighbours: try number(.neighbours, 0...1, "0…1"))
     }
 }
 

@@ -96,6 +96,8 @@ public struct PlanResults: Sendable, Equatable {
     public var compressionRatio: Double
     /// Per-layer bytes and SQNR, in model order (empty when not recorded).
     public var layers: [LayerResult]
+    /// Fidelity to the float model (JSON `fidelity`), when measured and finite.
+    public var fidelity: Fidelity?
 
     /// Creates results from their parts.
     public init(
@@ -128,5 +130,11 @@ public struct PlanResults: Sendable, Equatable {
                         name: $0.layer.name, bytes: $0.size.quantizedBytes,
                         sqnrDecibels: $0.metrics.sqnrDecibels.flatMap { $0.isFinite ? $0 : nil })
                 } : [])
+        // JSON holds no NaN or ∞: a fidelity with a non-finite value (no finite output) is left out.
+        if let fidelity = evaluation.fidelity,
+            [fidelity.agreement, fidelity.kl, fidelity.cosine, fidelity.relativeMSE].allSatisfy(\.isFinite)
+        {
+            self.fidelity = fidelity
+        }
     }
 }

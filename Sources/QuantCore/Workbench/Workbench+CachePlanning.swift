@@ -35,7 +35,7 @@ extension Workbench {
     /// the nodes before it, from one float run on the first held-out sample.
     private func sampleProfile() throws -> (bytesPerSample: [Int: Int], workBefore: [Int: Double]) {
         let outputs = Set(graph.nodes.flatMap(\.outputs).filter { !$0.isEmpty })
-        let values = try executor.run([inputName: heldOut.images(in: 0..<1)], keeping: outputs)
+        let values = try executor.run(heldOut.inputs(in: 0..<1, main: inputName), keeping: outputs)
         var workBefore: [Int: Double] = [:]
         var work = 0.0
         let boundarySet = Set(layerBoundaries)

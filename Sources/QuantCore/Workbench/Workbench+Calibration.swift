@@ -39,7 +39,7 @@ extension Workbench {
         for range in calibration.batchRanges(of: batchSize) {
             if isCancelled() { throw CancellationError() }
             defer { progress?(Double(range.upperBound) / Double(max(calibration.count, 1))) }
-            let outputs = try executor.run([inputName: calibration.images(in: range)], keeping: values)
+            let outputs = try executor.run(calibration.inputs(in: range, main: inputName), keeping: values)
             for value in values.sorted() {
                 guard let tensor = outputs[value] else { continue }
                 tensor.storage.withUnsafeBufferPointer { result[value]?.observe($0) }

@@ -32,7 +32,8 @@ extension Workbench {
         var finished: [Evaluator.BatchMetrics?] = Array(repeating: nil, count: batchCount)
         var prefix = 0
         let batches = try batchMetrics(
-            of: dataset, model: model, usesActivationCache: false, batchSize: size, progress: nil,
+            of: dataset, model: model, usesActivationCache: false, batchSize: size, fidelityIndices: order,
+            progress: nil,
             onBatch: { index, metrics in
                 finished[index] = metrics
                 let before = prefix

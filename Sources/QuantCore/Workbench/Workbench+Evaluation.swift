@@ -36,9 +36,12 @@ extension Workbench {
         }
         let dataset = isWholeSet ? heldOut : try heldOut.evenlySpaced(indices.count)
         let batches = try batchMetrics(
-            of: dataset, model: model, usesActivationCache: isWholeSet, progress: progress, isCancelled: isCancelled)
+            of: dataset, model: model, usesActivationCache: isWholeSet, fidelityIndices: indices,
+            keepsRows: measuresNeighbours(count: indices.count) ? .withinReferenceBudget : .never,
+            progress: progress, isCancelled: isCancelled)
         var report = try Evaluator(batchSize: batchSize).evaluate(
             dataset, reference: indices.map { reference.predictions[$0] }, batches: batches)
+        report = addingNeighbours(to: report, batches: batches, indices: indices)
         report.isExact = isWholeSet
         if var nonFinite = report.nonFinite {
             nonFinite.firstSample = indices[nonFinite.firstSample]
@@ -57,12 +60,20 @@ extension Workbench {
     ) throws -> EvalReport {
         if let cached = lock.withLock({ floatEvaluation }) { return cached }
         let batches = try batchMetrics(
-            of: heldOut, model: nil, usesActivationCache: true, progress: progress, isCancelled: isCancelled)
+            of: heldOut, model: nil, usesActivationCache: true, keepsRows: .withinReferenceBudget, progress: progress,
+            isCancelled: isCancelled)
         var report = try Evaluator(batchSize: batchSize).evaluate(heldOut, batches: batches)
         if let sample = report.nonFinite?.firstSample {
             report.nonFinite?.firstNode = firstNonFiniteNode(sample: sample, model: nil)
         }
-        lock.withLock { floatEvaluation = report }
+        // Kept only when every batch's outputs were (they all fit the budget together).
+        let outputs: [Float]? = batches.allSatisfy { $0.rows != nil } ? batches.flatMap { $0.rows ?? [] } : nil
+        // The float model's own outputs are the reference: they agree with themselves exactly.
+        report.fidelity = .identical(neighbours: outputs != nil && measuresNeighbours(count: heldOut.count))
+        lock.withLock {
+            floatEvaluation = report
+            floatOutputs = outputs
+        }
         return report
     }
 
@@ -72,12 +83,12 @@ extension Workbench {
     public func firstNonFiniteNode(sample: Int, model: QuantizedModel?) -> String? {
         guard heldOut.count > 0 else { return nil }
         let index = min(max(sample, 0), heldOut.count - 1)
-        guard let images = try? heldOut.images(in: index..<(index + 1)) else { return nil }
-        if images.storage.contains(where: { !$0.isFinite }) { return "the input" }
+        guard let inputs = try? heldOut.inputs(in: index..<(index + 1), main: inputName) else { return nil }
+        if inputs.values.contains(where: { $0.storage.contains(where: { !$0.isFinite }) }) { return "the input" }
         let produced = Set(graph.nodes.flatMap(\.outputs).filter { !$0.isEmpty })
         guard
             let values = try? executor.run(
-                [inputName: images], weightOverrides: model?.weightOverrides ?? [:],
+                inputs, weightOverrides: model?.weightOverrides ?? [:],
                 activationQuantization: model?.activationQuantization ?? [:], keeping: produced)
         else { return nil }
         for (index, node) in graph.nodes.enumerated() {

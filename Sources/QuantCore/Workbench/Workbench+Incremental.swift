@@ -37,8 +37,13 @@ extension Workbench {
     ///   - isCancelled: checked before each batch and between graph nodes; a cancelled run
     ///     caches nothing.
     /// - Throws: `CancellationError`; `GraphError` from a run.
+    ///   - fidelityIndices: the held-out sample each sample of `dataset` is; when given, each
+    ///     batch's fidelity to the float model is measured (`Workbench+Fidelity`).
+    ///   - keepsRows: keep each batch's raw output in its metrics (`rows`): `.always`, or
+    ///     `.withinReferenceBudget` (the float pass: only when all of them fit the budget).
     func batchMetrics(
         of dataset: Dataset, model: QuantizedModel?, usesActivationCache: Bool, batchSize: Int? = nil,
+        fidelityIndices: [Int]? = nil, keepsRows: RowKeeping = .never,
         progress: ((Double) -> Void)?, onBatch: ((Int, Evaluator.BatchMetrics) -> Void)? = nil,
         isCancelled: () -> Bool
     ) throws -> [Evaluator.BatchMetrics] {
@@ -52,7 +57,8 @@ extension Workbench {
         // Only the boundaries the cache plan keeps within the budget are cached, so memory is
         // bounded whatever the number of samples; entries after the start are replaced by this
         // run and dropped before it, so old and new never sit in memory together.
-        let cached = usesActivationCache ? try cachePlan().boundaries : []
+        // Other model inputs (a mask read deep in the graph) are not in the cached boundary values.
+        let cached = usesActivationCache && dataset.extraInputs.isEmpty ? try cachePlan().boundaries : []
         let start: (boundary: Int, batches: [[String: Tensor]])? =
             cached.isEmpty
             ? nil
@@ -68,6 +74,7 @@ extension Workbench {
         let keeping = required.values.reduce(into: Set<String>()) { $0.formUnion($1) }
         let overrides = model?.weightOverrides ?? [:]
         let activations = model?.activationQuantization ?? [:]
+        let storedFloat = fidelityIndices == nil ? nil : lock.withLock { floatOutputs }
 
         // The callbacks run on worker threads but never at the same time (ParallelBatches' lock).
         let workerCount = max(1, min(threadCount, ranges.count))
@@ -91,12 +98,29 @@ extension Workbench {
                                 activationQuantization: activations, keeping: keeping, isCancelled: isStopping)
                         } else {
                             outputs = try executor.run(
-                                [inputName: dataset.images(in: ranges[index])], weightOverrides: overrides,
+                                dataset.inputs(in: ranges[index], main: inputName), weightOverrides: overrides,
                                 activationQuantization: activations, keeping: keeping, isCancelled: isStopping)
                         }
-                        guard let logits = outputs[outputName] else { throw GraphError.missingOutput(outputName) }
-                        let metrics = try Evaluator.metrics(
-                            of: executor.graph.classifierLogits(logits), for: ranges[index], in: dataset)
+                        guard let raw = outputs[outputName] else { throw GraphError.missingOutput(outputName) }
+                        let range = ranges[index]
+                        let logits = metricsLogits(raw, in: dataset)
+                        var metrics = try Evaluator.metrics(of: logits, for: range, in: dataset)
+                        if let fidelityIndices {
+                            let reference = try floatReference(
+                                indices: fidelityIndices[range], stored: storedFloat, like: raw,
+                                inputs: { try dataset.inputs(in: range, main: inputName) }, isCancelled: isStopping)
+                            metrics.fidelity = FidelitySums(
+                                output: raw, reference: reference, logits: logits,
+                                referenceLogits: metricsLogits(reference, in: dataset))
+                        }
+                        switch keepsRows {
+                        case .never: break
+                        case .always: metrics.rows = raw.storage
+                        case .withinReferenceBudget:
+                            if keepsFloatOutputs(perSample: raw.count / max(range.count, 1)) {
+                                metrics.rows = raw.storage
+                            }
+                        }
                         results.finish(
                             index, metrics: metrics, values: outputs, progress: callbacks.progress,
                             onBatch: callbacks.onBatch)
@@ -142,6 +166,16 @@ extension Workbench {
 
     /// Bytes of activations currently cached.
     public var cachedActivationBytes: Int { lock.withLock { activationCache.byteCount } }
+}
+
+/// Which batches keep their raw outputs in their metrics.
+enum RowKeeping {
+    /// None.
+    case never
+    /// Every batch.
+    case always
+    /// Every batch when the whole held-out set's outputs fit `fidelityReferenceBytes`.
+    case withinReferenceBudget
 }
 
 /// A caller's callbacks, handed to worker threads; `ParallelBatches` calls them under its lock,

@@ -39,6 +39,13 @@ public final class Workbench: @unchecked Sendable {
     var calibrators: [String: ActivationCalibrator]?
     /// The float model's held-out evaluation, once computed.
     var floatEvaluation: EvalReport?
+    /// The float model's raw outputs on the held-out set, `[N, ...]` flattened, when they fit
+    /// in `fidelityReferenceBytes` (fidelity then reads them instead of re-running the float model).
+    var floatOutputs: [Float]?
+    /// The most bytes of float outputs kept as the fidelity reference (default 64 MiB: 16 000
+    /// ImageNet logit rows). Larger outputs are recomputed batch by batch alongside each run,
+    /// so memory stays bounded at the cost of a second (float) pass.
+    public var fidelityReferenceBytes = 64 << 20
     /// The boundaries the cache keeps, for the budget they were chosen for.
     var cachePlanState: (budget: Int, plan: CachePlan)?
     /// The values a run from each layer boundary reads.
@@ -113,16 +120,19 @@ public final class Workbench: @unchecked Sendable {
     }
 
     /// What the user should know about which model values are used: `nil` for one input and
-    /// one output, else e.g. `the model has 2 outputs (logits, features); evaluating the first, 'logits'`.
+    /// one output, else e.g. `the model has 2 outputs (logits, features); evaluating 'logits' (…)`.
     public var ioNote: String? {
         var parts: [String] = []
-        for (values, kind, verb) in [(graph.inputs, "inputs", "feeding"), (graph.outputs, "outputs", "evaluating")]
-        where values.count > 1 {
+        let byName = heldOut.extraInputs.keys.sorted().map { "'\(Printable.name($0))'" }.joined(separator: ", ")
+        for (values, kind, verb, option) in [
+            (graph.inputs, "inputs", "feeding", byName.isEmpty ? "" : " from the samples and \(byName) by name"),
+            (graph.outputs, "outputs", "evaluating", " (--output NAME picks one)"),
+        ] where values.count > 1 {
             let names = values.prefix(4).map { Printable.name($0.name) }.joined(separator: ", ")
             let more = values.count > 4 ? ", …" : ""
             parts.append(
-                "the model has \(values.count) \(kind) (\(names)\(more)); \(verb) the first, "
-                    + "'\(Printable.name(values[0].name))'")
+                "the model has \(values.count) \(kind) (\(names)\(more)); \(verb) "
+                    + "'\(Printable.name(values[0].name))'\(option)")
         }
         return parts.isEmpty ? nil : parts.joined(separator: "; ")
     }

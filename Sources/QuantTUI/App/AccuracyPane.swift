@@ -3,6 +3,8 @@ import QuantCore
 
 /// Held-out accuracy: float baseline, the current plan (estimate, then exact), delta, top-5,
 /// NLL, agreement with float, progress, and a sparkline of every plan evaluated this session.
+/// For data without labels it is a fidelity pane: agreement, KL, cosine, relative MSE and
+/// nearest-neighbour agreement of the plan's outputs with the float model's.
 struct AccuracyPane: Widget {
     /// The state shown.
     var state: AppState
@@ -21,7 +23,8 @@ struct AccuracyPane: Widget {
         } else if evaluation.exact != nil {
             info = "exact"
         }
-        let frame = Frame(title: "Accuracy (held-out)", info: info, glyphs: glyphs)
+        let isFidelity = Self.showsFidelity(state)
+        let frame = Frame(title: isFidelity ? "Fidelity (vs float)" : "Accuracy (held-out)", info: info, glyphs: glyphs)
         frame.render(in: area, into: &buffer)
         let inner = frame.inner(of: area)
         guard !inner.isEmpty else { return }
@@ -34,7 +37,8 @@ struct AccuracyPane: Widget {
             buffer.write(text, column: inner.x + 1, row: inner.y + offset, style: line.1, clip: inner)
         }
         let historyRow = inner.y + lines.count + 1
-        if !state.accuracyHistory.isEmpty, historyRow < inner.bottom {
+        // The history is of top-1 accuracy, which data without labels does not have.
+        if !isFidelity, !state.accuracyHistory.isEmpty, historyRow < inner.bottom {
             let label = "history "
             buffer.write(label, column: inner.x + 1, row: historyRow, style: .dim, clip: inner)
             let sparkArea = Rect(
@@ -48,6 +52,7 @@ struct AccuracyPane: Widget {
 extension AccuracyPane {
     /// The pane's text lines; `isCompact` fits them in about 30 columns (an 80-column screen).
     static func lines(for state: AppState, isCompact: Bool) -> [(String, Style)] {
+        if showsFidelity(state) { return fidelityLines(for: state, isCompact: isCompact) }
         let evaluation = state.evaluation
         var lines: [(String, Style)] = []
         let pad = isCompact ? "" : "          "
@@ -77,7 +82,9 @@ extension AccuracyPane {
             }
             lines.append((pad + String(format: "top-5 %6.2f %%  NLL %.4f", exact.top5 * 100, exact.meanNLL), .plain))
             if let agreement = exact.agreement {
-                lines.append((pad + String(format: "agrees with float %.1f %%", agreement * 100), .plain))
+                var text = pad + String(format: "agrees with float %.1f %%", agreement * 100)
+                if let kl = exact.fidelity?.kl, !isCompact { text += String(format: "  KL %.4f", kl) }
+                lines.append((text, .plain))
             }
         } else {
             lines.append(("current   evaluating…", .dim))
@@ -91,6 +98,44 @@ extension AccuracyPane {
                     format: "estimate  top-1 ≈ %.1f %% ± %.1f  (%d images, 95 %% interval)", estimate.top1 * 100,
                     halfWidth, estimate.count)
             lines.append((text, Style(foreground: .yellow)))
+        }
+        if let error = evaluation.error {
+            lines.append(("evaluation failed: \(error)", Style(foreground: .red, attributes: .bold)))
+        }
+        return lines
+    }
+
+    /// Whether the pane shows fidelity: the held-out data has no labels.
+    static func showsFidelity(_ state: AppState) -> Bool {
+        state.floatAccuracy.map { !$0.hasLabels } ?? false
+    }
+
+    /// The fidelity pane's lines: the current plan's outputs against the float model's.
+    static func fidelityLines(for state: AppState, isCompact: Bool) -> [(String, Style)] {
+        let evaluation = state.evaluation
+        var lines: [(String, Style)] = []
+        let count = state.floatAccuracy?.count ?? 0
+        lines.append(
+            (isCompact ? "no labels: vs float" : "no labels: outputs vs the float model's (\(count) samples)", .dim))
+        if let exact = evaluation.exact ?? evaluation.lastExact, let fidelity = exact.fidelity {
+            let isCurrent = evaluation.exact != nil
+            let style: Style = isCurrent ? .bold : .dim
+            let status = isCurrent ? "exact" : "(previous plan)"
+            lines.append((String(format: "agreement %6.2f %%  ", fidelity.agreement * 100) + status, style))
+            lines.append((String(format: "KL %.4f  cosine %.5f", fidelity.kl, fidelity.cosine), .plain))
+            var last = String(format: "rel. MSE %.2e", fidelity.relativeMSE)
+            if let neighbours = fidelity.neighbours { last += String(format: "  neighbours %.1f %%", neighbours * 100) }
+            lines.append((last, .plain))
+        } else {
+            lines.append(("current   evaluating…", .dim))
+        }
+        if let estimate = evaluation.estimate, evaluation.exact == nil, let fidelity = estimate.fidelity {
+            lines.append(
+                (
+                    String(
+                        format: "estimate  agreement ≈ %.1f %%  cosine ≈ %.4f (%d)", fidelity.agreement * 100,
+                        fidelity.cosine, estimate.count), Style(foreground: .yellow)
+                ))
         }
         if let error = evaluation.error {
             lines.append(("evaluation failed: \(error)", Style(foreground: .red, attributes: .bold)))

@@ -54,6 +54,8 @@ import Testing
 
             Agreement with the float model: 98.90 % of predictions. Quantized top-1 95 % interval: 94.6–97.0 % (960/1000).
 
+            Fidelity to the float model: agreement 98.90 %, KL 0.0062, cosine 0.99755, rel. MSE 1.22e-02.
+
             ### Size
 
             | | bytes |

@@ -18,8 +18,19 @@ import Testing
         let data = try Dataset(
             name: "d", images: Tensor(shape: [2, 4], storage: [1, 2, 3, 4, 4, 3, 2, 1]), labels: [3, 0], classCount: 4)
         let workbench = try Workbench(graph: graph, heldOut: data, calibration: nil)
-        #expect(workbench.ioNote == "the model has 2 outputs (logits, features); evaluating the first, 'logits'")
+        #expect(
+            workbench.ioNote
+                == "the model has 2 outputs (logits, features); evaluating 'logits' (--output NAME picks one)")
         #expect(try workbench.floatReport().top1 == 1)
+        // Choosing the other output evaluates it: Sigmoid keeps the argmax of each row.
+        let chosen = try #require(graph.choosingOutput("features"))
+        #expect(chosen.outputs.map(\.name) == ["features", "logits"])
+        #expect(graph.choosingOutput("nope") == nil)
+        let other = try Workbench(graph: chosen, heldOut: data, calibration: nil)
+        #expect(other.ioNote?.hasSuffix("evaluating 'features' (--output NAME picks one)") == true)
+        let sigmoid = try other.logits(for: data.images)
+        #expect(sigmoid.storage.allSatisfy { $0 > 0 && $0 < 1 })
+        #expect(try other.floatReport().top1 == 1)
         #expect(try NumericEdgeCaseTests.workbench().ioNote == nil)
     }
 }

@@ -33,7 +33,7 @@ import Testing
         (
             "results-unknown-field.json",
             "results.top3: unknown field (known fields: top1, top5, nll, agreement, count, isExact, sizeBytes, "
-                + "floatBytes, compressionRatio, layers)"
+                + "floatBytes, compressionRatio, layers, fidelity)"
         ),
         ("bad-layer-result.json", "results.layers[1].bytes: -1 is out of range (a whole number ≥ 0)"),
         ("bad-sha256.json", #"data.sha256: expected a SHA-256 digest (64 lowercase hex digits), found "ABC""#),

@@ -113,6 +113,7 @@ public enum ReportExporter {
     private static func accuracySection(_ content: Content) -> [String] {
         let float = content.floatEvaluation
         let quantized = content.evaluation
+        guard quantized.hasLabels else { return fidelitySection(quantized) }
         var lines = [
             "### Held-out accuracy", "",
             "| metric | float | quantized | Δ |",
@@ -132,6 +133,31 @@ public enum ReportExporter {
             "Quantized top-1 95 % interval: \(fixed(interval.lowerBound * 100, 1))–\(fixed(interval.upperBound * 100, 1)) % "
                 + "(\(quantized.correctCount)/\(quantized.count)).")
         lines.append(notes.joined(separator: " "))
+        if let fidelity = quantized.fidelity {
+            lines += ["", "Fidelity to the float model: \(fidelity.summary)."]
+        }
+        return lines + [""]
+    }
+
+    /// `### Fidelity to the float model` (data without labels): agreement, KL, cosine, relative
+    /// MSE and, when measured, nearest-neighbour agreement.
+    private static func fidelitySection(_ quantized: EvalReport) -> [String] {
+        var lines = [
+            "### Fidelity to the float model", "", "No labels: the outputs are compared with the float model's.",
+        ]
+        if let fidelity = quantized.fidelity {
+            lines += [
+                "", "| metric | value |", "|---|---:|",
+                "| top-1 agreement | \(percent(fidelity.agreement)) |",
+                "| mean KL (nats) | \(fixed(fidelity.kl, 4)) |",
+                "| cosine similarity | \(fixed(fidelity.cosine, 5)) |",
+                "| relative MSE | \(String(format: "%.3e", fidelity.relativeMSE)) |",
+            ]
+            if let neighbours = fidelity.neighbours {
+                lines.append("| nearest-neighbour agreement | \(percent(neighbours)) |")
+            }
+        }
+        lines.append("(\(quantized.count) samples.)")
         return lines + [""]
     }
 
