@@ -23,7 +23,8 @@ struct EvalSummary: Codable {
     struct Accuracy: Codable {
         var top1: Double
         var top5: Double
-        var nll: Double
+        /// Absent when no sample's output was finite.
+        var nll: Double?
         var agreement: Double?
         var correct: Int
         var count: Int
@@ -34,7 +35,7 @@ struct EvalSummary: Codable {
         init(_ report: EvalReport) {
             top1 = report.top1
             top5 = report.top5
-            nll = report.meanNLL
+            nll = report.finiteMeanNLL
             agreement = report.agreement
             correct = report.correctCount
             count = report.count
@@ -178,7 +179,9 @@ struct EvalSummary: Codable {
         }
         lines.append(top1Line)
         lines.append("  held-out top-5   \(percent(accuracy.top5))")
-        lines.append("  mean NLL         \(String(format: "%.4f", accuracy.nll))")
+        lines.append(
+            "  mean NLL         "
+                + (accuracy.nll.map { String(format: "%.4f", $0) } ?? "— (no sample's output is finite)"))
         if let nonFinite = accuracy.nonFinite {
             lines.append("  warning: \(nonFinite.summary(of: accuracy.count)); NLL averages the other samples")
         }

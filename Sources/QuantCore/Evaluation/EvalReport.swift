@@ -5,8 +5,10 @@ public struct EvalReport: Codable, Sendable, Equatable {
     /// Share of samples whose label is among the 5 highest logits, 0…1 (1 with ≤ 5 classes).
     public var top5: Double
     /// Mean cross-entropy `−log softmax(logits)[label]` in nats, over the samples whose logits
-    /// are all finite (0 when none are; `nonFinite` then counts every sample).
+    /// are all finite (0 when none are; `nonFinite` then counts every sample: see `finiteMeanNLL`).
     public var meanNLL: Double
+    /// `meanNLL`, or `nil` when no sample's output was finite (then there is no mean to show).
+    public var finiteMeanNLL: Double? { (nonFinite?.sampleCount ?? 0) < count ? meanNLL : nil }
     /// Share of predictions equal to the reference predictions (e.g. the float model's), or `nil`.
     public var agreement: Double?
     /// The number of samples evaluated.

@@ -130,10 +130,12 @@ extension PlanResults: Codable {
         }
         top1 = try required(.top1, fraction)
         top5 = try required(.top5, fraction)
-        meanNLL = try required(.meanNLL) {
+        // Left out when no sample's output was finite (then there is no mean).
+        meanNLL =
             try PlanDecoding.double(
-                container, PlanKey($0), path: path, in: 0...Double.greatestFiniteMagnitude, described: "≥ 0")
-        }
+                container, PlanKey(CodingKeys.meanNLL), path: path, in: 0...Double.greatestFiniteMagnitude,
+                described: "≥ 0")
+            ?? .nan
         agreement = try fraction(.agreement)
         self.count = try required(.count, count)
         isExact = try required(.isExact) { try PlanDecoding.bool(container, PlanKey($0), path: path) }
@@ -165,7 +167,7 @@ extension PlanResults: Codable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(top1, forKey: .top1)
         try container.encode(top5, forKey: .top5)
-        try container.encode(meanNLL, forKey: .meanNLL)
+        if meanNLL.isFinite { try container.encode(meanNLL, forKey: .meanNLL) }
         try container.encodeIfPresent(agreement, forKey: .agreement)
         try container.encode(count, forKey: .count)
         try container.encode(isExact, forKey: .isExact)

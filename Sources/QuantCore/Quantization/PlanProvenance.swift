@@ -80,7 +80,8 @@ public struct PlanResults: Sendable, Equatable {
     public var top1: Double
     /// Held-out top-5 accuracy, 0…1.
     public var top5: Double
-    /// Mean negative log-likelihood in nats (JSON `nll`).
+    /// Mean negative log-likelihood in nats (JSON `nll`); NaN, and left out of the JSON, when no
+    /// sample's output was finite.
     public var meanNLL: Double
     /// Share of predictions equal to the float model's, 0…1, when measured.
     public var agreement: Double?
@@ -120,7 +121,7 @@ public struct PlanResults: Sendable, Equatable {
     /// `includingLayers`, every layer's bytes and SQNR.
     public init(evaluation: EvalReport, model: QuantizedModel, includingLayers: Bool = true) {
         self.init(
-            top1: evaluation.top1, top5: evaluation.top5, meanNLL: evaluation.meanNLL,
+            top1: evaluation.top1, top5: evaluation.top5, meanNLL: evaluation.finiteMeanNLL ?? .nan,
             agreement: evaluation.agreement, count: evaluation.count, isExact: evaluation.isExact,
             sizeBytes: model.size.currentBytes, floatBytes: model.size.floatBytes,
             compressionRatio: model.size.compressionRatio,

@@ -80,7 +80,11 @@ extension AccuracyPane {
                         isCurrent ? .bold : .dim
                     ))
             }
-            lines.append((pad + String(format: "top-5 %6.2f %%  NLL %.4f", exact.top5 * 100, exact.meanNLL), .plain))
+            lines.append(
+                (
+                    pad + String(format: "top-5 %6.2f %%  NLL ", exact.top5 * 100)
+                        + (exact.finiteMeanNLL.map { String(format: "%.4f", $0) } ?? "—"), .plain
+                ))
             if let agreement = exact.agreement {
                 var text = pad + String(format: "agrees with float %.1f %%", agreement * 100)
                 if let kl = exact.fidelity?.kl, !isCompact { text += String(format: "  KL %.4f", kl) }

@@ -50,6 +50,8 @@ import Testing
         let node = graph.nodes[last.nodeIndex]
         #expect(nonFinite.firstNode == "\(node.name) (\(node.op.onnxName))")
         #expect(report.meanNLL == 0)  // no sample has finite logits
+        #expect(report.finiteMeanNLL == nil)
+        #expect(PlanResults(evaluation: report, model: try workbench.apply(QuantPlan())).meanNLL.isNaN)
         #expect(nonFinite.summary(of: 50).contains("for 50 of 50 samples"))
         _ = try JSONEncoder().encode(report)
         // A quantized evaluation of the same model reports it too.

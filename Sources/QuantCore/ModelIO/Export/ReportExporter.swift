@@ -270,10 +270,13 @@ public enum ReportExporter {
     private static func points(_ difference: Double) -> String { signed(difference * 100, 2) + " pt" }
 
     /// `value` with `digits` decimals.
-    private static func fixed(_ value: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", value) }
+    private static func fixed(_ value: Double, _ digits: Int) -> String {
+        value.isFinite ? String(format: "%.\(digits)f", value) : "—"
+    }
 
     /// `value` with `digits` decimals and a sign; zero is `"±0.00"`, minus is U+2212.
     private static func signed(_ value: Double, _ digits: Int) -> String {
+        guard value.isFinite else { return "—" }
         let magnitude = fixed(abs(value), digits)
         if Double(magnitude) == 0 { return "±" + magnitude }
         return (value < 0 ? "−" : "+") + magnitude
