@@ -26,11 +26,19 @@ struct LayerTablePane: Widget {
 
     /// The columns, left to right. When the table is narrow the lowest priority goes first:
     /// at 80 columns layer, bits, scheme, gran, sparsity, SQNR and bytes stay.
+    /// `name` without a last `/OP` part when it names the layer's operator and more is left
+    /// (PyTorch exports name nodes `/layer1/layer1.0/conv1/Conv`; the op has its own column).
+    static func shortName(_ name: String, op: String) -> String {
+        let suffix = "/" + op
+        guard name.hasSuffix(suffix), name.count > suffix.count + 1 else { return name }
+        return String(name.dropLast(suffix.count))
+    }
+
     static let columnTable: [Column] = [
         Column(
-            summary: "layer name in the model",
-            column: TableColumn(title: "layer", width: .flexible(min: 8), priority: 100)
-        ) { $0.layer.name },
+            summary: "layer name in the model (a long one keeps its end; a last /Op part is left out)",
+            column: TableColumn(title: "layer", width: .flexible(min: 8), priority: 100, keepsEnd: true)
+        ) { shortName($0.layer.name, op: $0.layer.opName) },
         Column(
             summary: "ONNX operator (Gemm, Conv, MatMul)",
             column: TableColumn(title: "op", width: .fixed(6), priority: 20)

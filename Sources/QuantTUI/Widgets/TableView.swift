@@ -32,13 +32,19 @@ public struct TableColumn: Sendable, Equatable {
     public var alignment: Alignment
     /// Columns with the lowest priority are dropped first when the table is too narrow.
     public var priority: Int
+    /// Whether a cell too long for the column keeps its end (`…layer1.0/conv1`: path-like names,
+    /// whose last parts tell rows apart) instead of its start.
+    public var keepsEnd: Bool
 
     /// Creates a column.
-    public init(title: String, width: Width, alignment: Alignment = .left, priority: Int = 0) {
+    public init(
+        title: String, width: Width, alignment: Alignment = .left, priority: Int = 0, keepsEnd: Bool = false
+    ) {
         self.title = title
         self.width = width
         self.alignment = alignment
         self.priority = priority
+        self.keepsEnd = keepsEnd
     }
 }
 
@@ -216,7 +222,10 @@ public struct TableView: Widget, Sendable {
             buffer.put(marker, column: area.x, row: row, style: style, in: area)
         }
         for (column, x, width) in layout {
-            let text = column < cells.count ? cells[column] : ""
+            var text = column < cells.count ? cells[column] : ""
+            if columns[column].keepsEnd, text.count > width, width > 1 {
+                text = String(glyphs.ellipsis) + String(text.suffix(width - 1))
+            }
             let alignment: TextAlignment = columns[column].alignment == .right ? .right : .left
             let fitted = TextFitting.fitted(text, to: width, alignment: alignment, ellipsis: glyphs.ellipsis)
             buffer.write(fitted, column: area.x + x, row: row, style: style, in: area)
