@@ -38,9 +38,13 @@ enum TextFitting {
     }
 
     /// Splits `text` into lines of at most `width` columns at spaces; words longer than a line
-    /// are cut hard. An empty text is one empty line.
+    /// are cut hard. A text that fits is one line, spacing kept; an empty text is one empty line.
     static func wrapped(_ text: String, width: Int) -> [String] {
         guard width > 0 else { return [] }
+        // A line that fits keeps its spacing (column headers over lists).
+        if text.count <= width, text.contains(where: { $0 != " " }) {
+            return [text]
+        }
         var lines: [String] = []
         var current = ""
         for word in text.split(separator: " ", omittingEmptySubsequences: true) {
