@@ -36,6 +36,9 @@ extension PlanSearch {
         var state = State(search: self, goal: goal, limit: maxEvaluations, progress: progress)
         let hull = hull()
         do {
+            if case .maxDrop = goal {
+                try bisect(hull, state: &state, isCancelled: isCancelled)
+            }
             for choice in proposals(from: hull, goal: goal) {
                 _ = try state.check(choice, step: "proposals", isCancelled: isCancelled)
             }
@@ -50,11 +53,28 @@ extension PlanSearch {
             // more slack (moves predicted to lose a few samples more than allowed) before stopping.
             let slacks = [0, 2 + noiseSlack(goal), 6 + 3 * noiseSlack(goal)]
             var level = 0
-            while let current = state.bestChoice, state.evaluations < maxEvaluations, level < slacks.count {
+            while let start = state.bestChoice, state.evaluations < maxEvaluations, level < slacks.count {
                 let before = state.best?.evaluation
+                if case .maxDrop = goal {
+                    // Probe: the single-layer moves that make the plan smaller, measured in the
+                    // context of the current plan, so the pairs below are predicted from
+                    // conditional drops rather than drops against float.
+                    for move in smallerSingles(from: start).prefix(2 * PlanSearch.movesPerRound) {
+                        _ = try state.check(move, step: "refining", isCancelled: isCancelled)
+                    }
+                }
+                guard let current = state.bestChoice else { break }
+                let exactDrop = state.exactDrop(current)
                 let candidates = moves(
-                    from: current, exactDrop: state.exactDrop(current), goal: goal, tried: state.tried,
-                    slack: slacks[level])
+                    from: current, exactDrop: exactDrop, goal: goal, tried: state.tried, slack: slacks[level],
+                    delta: { layer, option in
+                        var single = current
+                        single[layer] = option
+                        if let known = state.exact[single] {
+                            return state.search.table.float.correctCount - known.correctCount - exactDrop
+                        }
+                        return self.drops[layer][option] - self.drops[layer][current[layer]]
+                    })
                 for move in candidates.prefix(PlanSearch.movesPerRound) {
                     _ = try state.check(move, step: "refining", isCancelled: isCancelled)
                 }
@@ -65,6 +85,25 @@ extension PlanSearch {
                 best: state.best, evaluations: state.evaluations, hullSize: hull.count, wasCancelled: true)
         }
         return SearchResult(best: state.best, evaluations: state.evaluations, hullSize: hull.count, wasCancelled: false)
+    }
+
+    /// Finds, by exact evaluation, the smallest plan on the predicted hull that meets a drop
+    /// budget, bisecting on the assumption that the exact drop shrinks along the hull as the
+    /// predicted one does. Single-layer drops do not add up (several layers quantized together
+    /// often lose less than the sum of their drops), so the hull plan predicted to fit is often
+    /// far larger than needed; bisection finds the real boundary in about log₂(hull) evaluations.
+    func bisect(_ hull: [[Int]], state: inout State, isCancelled: () -> Bool) throws {
+        guard !hull.isEmpty else { return }
+        // `high`: a hull index known to meet the goal (hull.count: none known, float meets it).
+        var low = 0
+        var high = hull.count
+        while low < high {
+            let middle = (low + high) / 2
+            guard let evaluation = try state.check(hull[middle], step: "proposals", isCancelled: isCancelled) else {
+                return
+            }
+            if meets(state.goal, evaluation) { high = middle } else { low = middle + 1 }
+        }
     }
 
     /// The plans to verify, most promising first: for a drop budget the smallest hull plan
@@ -111,7 +150,10 @@ extension PlanSearch {
     /// Neighbouring choices of `current`, best predicted first: every single-layer change and,
     /// on models with at most 200 options in all, every pair of changes, that is predicted to
     /// meet the goal (within `slack` samples of drop) and improve on `current`.
-    func moves(from current: [Int], exactDrop: Int, goal: SearchGoal, tried: Set<[Int]>, slack: Int = 0) -> [[Int]] {
+    func moves(
+        from current: [Int], exactDrop: Int, goal: SearchGoal, tried: Set<[Int]>, slack: Int = 0,
+        delta: ((_ layer: Int, _ option: Int) -> Int)? = nil
+    ) -> [[Int]] {
         var singles: [(layer: Int, option: Int)] = []
         for layer in options.indices {
             for option in options[layer].indices where option != current[layer] {
@@ -134,8 +176,10 @@ extension PlanSearch {
             }
         }
         let currentBytes = predictedBytes(current)
-        let currentDrop = predictedDrop(current)
-        func drop(_ choice: [Int]) -> Int { exactDrop + predictedDrop(choice) - currentDrop }
+        let change = delta ?? { layer, option in self.drops[layer][option] - self.drops[layer][current[layer]] }
+        func drop(_ choice: [Int]) -> Int {
+            choice.indices.reduce(exactDrop) { $0 + (choice[$1] == current[$1] ? 0 : change($1, choice[$1])) }
+        }
         switch goal {
         case .maxDrop(let points):
             let allowed = allowedDrop(points: points)
@@ -151,6 +195,22 @@ extension PlanSearch {
             }
             .sorted { (drop($0), predictedBytes($0)) < (drop($1), predictedBytes($1)) }
         }
+    }
+
+    /// Every single-layer change of `current` that makes the plan smaller, least predicted
+    /// drop per byte saved first.
+    func smallerSingles(from current: [Int]) -> [[Int]] {
+        var result: [(choice: [Int], cost: Double)] = []
+        for layer in options.indices {
+            for option in options[layer].indices where bytes[layer][option] < bytes[layer][current[layer]] {
+                var choice = current
+                choice[layer] = option
+                let saved = Double(bytes[layer][current[layer]] - bytes[layer][option])
+                let drop = Double(max(0, drops[layer][option] - drops[layer][current[layer]]))
+                result.append((choice, drop / saved))
+            }
+        }
+        return result.sorted { $0.cost < $1.cost }.map(\.choice)
     }
 
     /// The search's bookkeeping: every choice tried, its exact figures, the best so far.
