@@ -76,7 +76,10 @@ struct SensitivityCommand: ParsableCommand {
             defer { progress.finish() }
             table = try setup.tuning.run(
                 menu: try tuning.tuningMenu(defaultSparsities: []), plan: plan, shard: try shard.map(parseShard),
-                progress: { progress.report($0.summary, fraction: Double($0.done) / Double(max($0.total, 1))) })
+                progress: {
+                    progress.report(
+                        $0.summary, fraction: (Double($0.done) + ($0.running ?? 0)) / Double(max($0.total, 1)))
+                })
         }
         let data = try table.encoded()
         if let out {

@@ -25,12 +25,17 @@ public struct SensitivityProgress: Sendable, Equatable {
     public var current: String
     /// Seconds since the analysis started.
     public var elapsedSeconds: Double
+    /// Fraction of the running evaluation done (its samples), while one runs; `nil` between evaluations.
+    public var running: Double? = nil
 
-    /// `sensitivity 12/40 · fc2 at 4-bit · 3 s left`.
+    /// `sensitivity 12/40 · fc2 at 4-bit · 3 s left`, or while an evaluation runs
+    /// `sensitivity 12/40 · float 40 % · 9 s left`.
     public var summary: String {
         var line = "sensitivity \(done)/\(total) · \(current)"
-        if done > 0, done < total {
-            let left = elapsedSeconds / Double(done) * Double(total - done)
+        if let running { line += " \(Int((running * 100).rounded(.down))) %" }
+        let finished = Double(done) + (running ?? 0)
+        if finished > 0, done < total {
+            let left = elapsedSeconds / finished * (Double(total) - finished)
             line += " · \(Int(left.rounded(.up))) s left"
         }
         return line
@@ -87,12 +92,18 @@ public final class Sensitivity: @unchecked Sendable {
     /// `plan` evaluated exactly on the held-out set (cached).
     ///
     /// - Throws: `CancellationError`; `PlanError`, `QuantizationError`, `GraphError` from the workbench.
-    public func evaluate(_ plan: QuantPlan, isCancelled: () -> Bool = { false }) throws -> PlanEvaluation {
+    ///
+    /// - Parameter progress: fraction of the held-out samples done, after each batch (the float
+    ///   baseline's first, when it is not computed yet).
+    public func evaluate(
+        _ plan: QuantPlan, progress: ((Double) -> Void)? = nil, isCancelled: () -> Bool = { false }
+    ) throws -> PlanEvaluation {
         let key = key(plan)
         if let cached = lock.withLock({ cache[key] }) { return cached }
         if isCancelled() { throw CancellationError() }
         let model = try workbench.apply(plan)
-        let report = try workbench.evaluate(model, isCancelled: isCancelled)
+        if model.isFloat { _ = try workbench.floatReport(progress: progress, isCancelled: isCancelled) }
+        let report = try workbench.evaluate(model, progress: model.isFloat ? nil : progress, isCancelled: isCancelled)
         let labels = workbench.heldOut.labels
         let correct = zip(report.predictions, labels).map { $0 == $1 }
         let evaluation = PlanEvaluation(
@@ -150,7 +161,17 @@ public final class Sensitivity: @unchecked Sendable {
                 SensitivityProgress(
                     done: done, total: total, current: what, elapsedSeconds: Date().timeIntervalSince(start)))
         }
-        let floatEvaluation = try evaluate(QuantPlan(), isCancelled: isCancelled)
+        // Within one evaluation (a float baseline of a big model takes minutes): its samples done.
+        func running(_ what: String) -> ((Double) -> Void)? {
+            guard let progress else { return nil }
+            return { fraction in
+                progress(
+                    SensitivityProgress(
+                        done: done, total: total, current: what, elapsedSeconds: Date().timeIntervalSince(start),
+                        running: fraction))
+            }
+        }
+        let floatEvaluation = try evaluate(QuantPlan(), progress: running("float"), isCancelled: isCancelled)
         step("float")
         let floatCorrect = floatEvaluation.correct
         // Only this layer: last layer first, so every run starts at its own layer's boundary.
@@ -159,7 +180,8 @@ public final class Sensitivity: @unchecked Sendable {
             for option in menu {
                 let settings = settings(option, layer: layer.name, plan: plan)
                 let evaluation = try evaluate(
-                    self.plan(QuantPlan(), setting: layer.name, to: settings), isCancelled: isCancelled)
+                    self.plan(QuantPlan(), setting: layer.name, to: settings),
+                    progress: running("\(layer.name) at \(option)"), isCancelled: isCancelled)
                 let report = try workbench.layerReport(for: layer.name, settings: settings)
                 entries[layer.name, default: []].append(
                     SensitivityTable.Entry(
@@ -170,7 +192,7 @@ public final class Sensitivity: @unchecked Sendable {
             }
         }
         // All but this one: the plan first (its boundaries fill the cache), then last to first.
-        let current = try evaluate(plan, isCancelled: isCancelled)
+        let current = try evaluate(plan, progress: running("current plan"), isCancelled: isCancelled)
         step("current plan")
         var rows: [SensitivityTable.Row] = []
         for layer in chosen.reversed() {
@@ -178,7 +200,8 @@ public final class Sensitivity: @unchecked Sendable {
                 isFloatPlan
                 ? floatEvaluation
                 : try evaluate(
-                    self.plan(plan, setting: layer.name, to: .float), isCancelled: isCancelled)
+                    self.plan(plan, setting: layer.name, to: .float), progress: running("all but \(layer.name)"),
+                    isCancelled: isCancelled)
             if !isFloatPlan { step("all but \(layer.name)") }
             let report = try workbench.layerReport(for: layer.name, settings: plan.settings(for: layer.name))
             let health = LayerHealth.rmseOverScale(report)

@@ -70,7 +70,12 @@ import Testing
         let layerCount = table.layers.count
         // float + every layer at every option; the float plan's "all but" figures are float's.
         #expect(analysis.evaluationsRun == 1 + layerCount * Self.menu.count)
-        #expect(steps.map(\.done) == Array(1...steps.count) && steps.last?.done == steps.last?.total)
+        let finished = steps.filter { $0.running == nil }
+        #expect(finished.map(\.done) == Array(1...finished.count) && finished.last?.done == finished.last?.total)
+        // Between them, the evaluations that ran report their samples done (batches of 50 of 200).
+        let running = steps.compactMap(\.running)
+        #expect(!running.isEmpty && running.allSatisfy { $0 > 0 && $0 <= 1 })
+        #expect(steps.first { $0.running != nil }.map { $0.summary.contains(" % · ") } == true)
         // A new plan re-uses every only-this-layer result: only the plan and its all-but runs are new.
         let before = analysis.evaluationsRun
         let plan = QuantPlan(defaults: LayerSettings(bitWidth: 8))
@@ -78,6 +83,17 @@ import Testing
         #expect(analysis.evaluationsRun == before + 1 + layerCount)
         _ = try analysis.run(menu: Self.menu, plan: plan)
         #expect(analysis.evaluationsRun == before + 1 + layerCount)
+    }
+
+    @Test func theFloatBaselineReportsItsProgressBeforeTheFirstStep() throws {
+        let analysis = Self.sensitivity(try Self.workbench())
+        var steps: [SensitivityProgress] = []
+        _ = try analysis.run(menu: Self.menu, plan: QuantPlan(), progress: { steps.append($0) })
+        let beforeFirstStep = steps.prefix { $0.done == 0 }
+        // 200 samples in batches of 50: four batches of the float pass, each reported as it ends.
+        #expect(beforeFirstStep.map(\.current) == ["float", "float", "float", "float"])
+        #expect(beforeFirstStep.compactMap(\.running) == [0.25, 0.5, 0.75, 1])
+        #expect(beforeFirstStep.first?.summary.hasPrefix("sensitivity 0/") == true)
     }
 
     @Test func shardsMergeIntoTheFullTable() throws {
