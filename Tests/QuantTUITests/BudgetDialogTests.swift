@@ -54,7 +54,7 @@ import Testing
         // Colours: the cells of the verdicts.
         let accuracyColumn = try #require(lines[accuracyRow].range(of: "budget    drop")).lowerBound
         let column = lines[accuracyRow].distance(from: lines[accuracyRow].startIndex, to: accuracyColumn)
-        #expect(backend.screen.cell(column: column, row: accuracyRow).style.foreground == (isOver ? .red : .green))
+        #expect(backend.screen[column, accuracyRow].style.foreground == (isOver ? Color.red : Color.green))
 
         // A size budget the plan misses turns red; a bad line keeps the dialog open with the reason.
         DashboardAppTests.press([.character("b"), .control("u")] + Self.type("2x 3bpw") + [.enter], app)
