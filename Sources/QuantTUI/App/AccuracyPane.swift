@@ -109,10 +109,10 @@ extension AccuracyPane {
                 let text = DeltaFigures.text(paired)
                 let verdict = paired.isSignificant ? "" : isCompact ? " noise" : "  within noise"
                 let noisy: Style = isCurrent ? Style(foreground: .yellow) : .dim
-                lines.append(((isCompact ? "       " : pad) + text + verdict, paired.isSignificant ? style : noisy))
+                lines.append(((isCompact ? "" : "    ") + text + verdict, paired.isSignificant ? style : noisy))
             } else if let float = state.floatAccuracy {
                 let delta = String(format: "Δ %+.1f pt", (exact.top1 - float.top1) * 100)
-                lines.append(((isCompact ? "       " : pad) + delta + " (no interval)", style))
+                lines.append(((isCompact ? "" : "    ") + delta + " (no interval)", style))
             }
             lines.append(
                 (
@@ -139,7 +139,7 @@ extension AccuracyPane {
         }
         if let budget = DeltaFigures.accuracyBudgetLine(state, report: evaluation.exact ?? evaluation.lastExact) {
             lines.append(
-                isCompact ? (budget.0.replacingOccurrences(of: "budget    ", with: "budget "), budget.1) : budget)
+                isCompact ? (budget.0.replacingOccurrences(of: "budget    ", with: ""), budget.1) : budget)
         }
         if let error = evaluation.error {
             lines.append(("evaluation failed: \(error)", Style(foreground: .red, attributes: .bold)))
