@@ -27,6 +27,8 @@ extension SessionPreset: Codable {
         case basedOn
         /// View state.
         case view
+        /// The budgets, as one line (`Budgets.text`).
+        case budgets
     }
 
     /// Decodes and checks a session file; see `SessionPreset`.
@@ -71,9 +73,20 @@ extension SessionPreset: Codable {
         let basedOn = try presetName(.basedOn)
         let viewKey = PlanKey(CodingKeys.view)
         let view = container.contains(viewKey) ? try container.decode(ViewState.self, forKey: viewKey) : nil
+        let budgetsKey = PlanKey(CodingKeys.budgets)
+        var budgets: Budgets?
+        if let line = try PlanDecoding.string(container, budgetsKey, path: path, expected: "budgets such as \"1pt 8x\"")
+        {
+            do {
+                budgets = try Budgets(parsing: line)
+            } catch {
+                throw PlanError.invalidField(
+                    file: "", path: path.appending(CodingKeys.budgets.rawValue).description, problem: "\(error)")
+            }
+        }
         self.init(
             name: name, model: model, data: data, plan: plan, notes: notes, results: results, createdAt: createdAt,
-            updatedAt: updatedAt, basedOn: basedOn, view: view)
+            updatedAt: updatedAt, basedOn: basedOn, view: view, budgets: budgets)
     }
 
     /// Writes the session file's fields; `results`, `basedOn` and `view` only when set.
@@ -90,6 +103,7 @@ extension SessionPreset: Codable {
         try container.encode(Timestamp.string(from: updatedAt), forKey: .updatedAt)
         try container.encodeIfPresent(basedOn, forKey: .basedOn)
         try container.encodeIfPresent(view, forKey: .view)
+        if let budgets, !budgets.isEmpty { try container.encode(budgets.text, forKey: .budgets) }
     }
 }
 

@@ -49,12 +49,14 @@ public struct SessionPreset: Sendable, Equatable {
     public var basedOn: String?
     /// View state to restore, if any.
     public var view: ViewState?
+    /// The accuracy and size budgets set in the dashboard, if any (`"budgets": "1pt 8x"`, see `Budgets`).
+    public var budgets: Budgets?
 
     /// Creates a preset.
     public init(
         name: String, model: FileReference, data: FileReference, plan: QuantPlan, notes: String = "",
         results: PlanResults? = nil, createdAt: Date, updatedAt: Date, basedOn: String? = nil,
-        view: ViewState? = nil
+        view: ViewState? = nil, budgets: Budgets? = nil
     ) {
         self.name = name
         self.model = model
@@ -66,6 +68,7 @@ public struct SessionPreset: Sendable, Equatable {
         self.updatedAt = updatedAt
         self.basedOn = basedOn
         self.view = view
+        self.budgets = budgets
     }
 }
 

@@ -255,7 +255,10 @@ extension PlanSearch {
                     evaluation: evaluation)
                 bestChoice = choice
             }
-            progress?(SearchProgress(evaluations: evaluations, best: best, step: step))
+            let latest = SearchCandidate(
+                choices: choice.enumerated().map { search.options[$0.offset][$0.element] }, plan: plan,
+                evaluation: evaluation)
+            progress?(SearchProgress(evaluations: evaluations, best: best, step: step, latest: latest))
             return evaluation
         }
     }

@@ -26,6 +26,8 @@ public struct SearchProgress: Sendable {
     public var best: SearchCandidate?
     /// The step running: `proposals`, `refining`.
     public var step: String
+    /// The plan just evaluated (whether or not it meets the goal), for callers that chart them.
+    public var latest: SearchCandidate? = nil
 }
 
 /// Guided search (issue 14): proposes plans from a sensitivity table, assuming a layer's Δ

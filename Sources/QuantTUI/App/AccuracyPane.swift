@@ -33,18 +33,46 @@ struct AccuracyPane: Widget {
             let text =
                 glyphs == .ascii
                 ? line.0.replacingOccurrences(of: "Δ", with: "d").replacingOccurrences(of: "≈", with: "~")
-                    .replacingOccurrences(of: "±", with: "+-").replacingOccurrences(of: "…", with: "...") : line.0
+                    .replacingOccurrences(of: "±", with: "+-").replacingOccurrences(of: "≤", with: "<=")
+                    .replacingOccurrences(of: "≥", with: ">=").replacingOccurrences(of: "…", with: "...") : line.0
             buffer.write(text, column: inner.x + 1, row: inner.y + offset, style: line.1, clip: inner)
         }
         let historyRow = inner.y + lines.count + 1
         // The history is of top-1 accuracy, which data without labels does not have.
         if !isFidelity, !state.accuracyHistory.isEmpty, historyRow < inner.bottom {
-            let label = "history "
-            buffer.write(label, column: inner.x + 1, row: historyRow, style: .dim, clip: inner)
-            let sparkArea = Rect(
-                x: inner.x + 1 + label.count, y: historyRow, width: inner.width - label.count - 2,
-                height: max(min(inner.bottom - historyRow, 2), 1))
-            SparklineView(values: state.accuracyHistory, glyphs: glyphs).render(in: sparkArea, into: &buffer)
+            let height = max(min(inner.bottom - historyRow, 2), 1)
+            Self.renderHistory(
+                state, in: Rect(x: inner.x + 1, y: historyRow, width: inner.width - 2, height: height), glyphs: glyphs,
+                into: &buffer)
+        }
+    }
+
+    /// The accuracy history with axes: its top and bottom values as labels at the left, the
+    /// float model's line (`┈`) where no bar covers it, one bar per plan evaluated.
+    static func renderHistory(_ state: AppState, in area: Rect, glyphs: GlyphSet, into buffer: inout ScreenBuffer) {
+        let labelWidth = 6
+        guard area.width > labelWidth + 4 else { return }
+        let chart = Rect(x: area.x + labelWidth, y: area.y, width: area.width - labelWidth, height: area.height)
+        let values = Array(state.accuracyHistory.suffix(chart.width)).filter(\.isFinite)
+        guard var low = values.min(), var high = values.max() else { return }
+        let float = DeltaFigures.historyLines(state).float
+        if let float {
+            low = min(low, float)
+            high = max(high, float)
+        }
+        if area.height >= 2 {
+            buffer.write(String(format: "%5.1f", high * 100), column: area.x, row: area.y, style: .dim, clip: area)
+            buffer.write(
+                String(format: "%5.1f", low * 100), column: area.x, row: area.bottom - 1, style: .dim, clip: area)
+        } else {
+            buffer.write(String(format: "%5.1f", low * 100), column: area.x, row: area.y, style: .dim, clip: area)
+        }
+        SparklineView(values: values, range: low...high, glyphs: glyphs).render(in: chart, into: &buffer)
+        guard let float, high > low else { return }
+        let level = Int(((float - low) / (high - low) * Double(chart.height - 1)).rounded())
+        let y = chart.bottom - 1 - min(max(level, 0), chart.height - 1)
+        for x in chart.x..<chart.right where buffer[x, y].symbol == " " {
+            buffer.put(glyphs == .ascii ? "." : "┈", column: x, row: y, style: Style(foreground: .blue), in: chart)
         }
     }
 }
@@ -68,17 +96,23 @@ extension AccuracyPane {
         }
         if let exact = evaluation.exact ?? evaluation.lastExact {
             let isCurrent = evaluation.exact != nil
-            let delta = state.floatAccuracy.map { String(format: "Δ %+.2f pt", (exact.top1 - $0.top1) * 100) } ?? ""
             let status = isCurrent ? "exact" : "(previous plan)"
-            if isCompact {
-                lines.append((String(format: "now    top-1 %6.2f %%", exact.top1 * 100), isCurrent ? .bold : .dim))
-                lines.append(("       \(delta) \(status)", isCurrent ? .bold : .dim))
-            } else {
-                lines.append(
-                    (
-                        String(format: "current   top-1 %6.2f %%  ", exact.top1 * 100) + "\(delta)  \(status)",
-                        isCurrent ? .bold : .dim
-                    ))
+            let style: Style = isCurrent ? .bold : .dim
+            lines.append(
+                (
+                    String(
+                        format: isCompact ? "now    top-1 %6.2f %%  " : "current   top-1 %6.2f %%  ", exact.top1 * 100)
+                        + status, style
+                ))
+            // Δ with its paired 95 % interval: a change within noise is said to be one.
+            if let paired = DeltaFigures.paired(float: state.floatAccuracy, plan: exact, labels: state.heldOutLabels) {
+                let text = DeltaFigures.text(paired)
+                let verdict = paired.isSignificant ? "" : isCompact ? " noise" : "  within noise"
+                let noisy: Style = isCurrent ? Style(foreground: .yellow) : .dim
+                lines.append(((isCompact ? "" : "    ") + text + verdict, paired.isSignificant ? style : noisy))
+            } else if let float = state.floatAccuracy {
+                let delta = String(format: "Δ %+.1f pt", (exact.top1 - float.top1) * 100)
+                lines.append(((isCompact ? "" : "    ") + delta + " (no interval)", style))
             }
             lines.append(
                 (
@@ -103,6 +137,10 @@ extension AccuracyPane {
                     halfWidth, estimate.count)
             lines.append((text, Style(foreground: .yellow)))
         }
+        if let budget = DeltaFigures.accuracyBudgetLine(state, report: evaluation.exact ?? evaluation.lastExact) {
+            lines.append(
+                isCompact ? (budget.0.replacingOccurrences(of: "budget    ", with: ""), budget.1) : budget)
+        }
         if let error = evaluation.error {
             lines.append(("evaluation failed: \(error)", Style(foreground: .red, attributes: .bold)))
         }
@@ -125,13 +163,21 @@ extension AccuracyPane {
             let isCurrent = evaluation.exact != nil
             let style: Style = isCurrent ? .bold : .dim
             let status = isCurrent ? "exact" : "(previous plan)"
-            lines.append((String(format: "agreement %6.2f %%  ", fidelity.agreement * 100) + status, style))
+            let interval = DeltaFigures.agreementInterval(agreement: fidelity.agreement, count: exact.count)
+            lines.append(
+                (
+                    String(format: "agreement %6.2f %% ", fidelity.agreement * 100)
+                        + DeltaFigures.percentInterval(interval) + " " + status, style
+                ))
             lines.append((String(format: "KL %.4f  cosine %.5f", fidelity.kl, fidelity.cosine), .plain))
             var last = String(format: "rel. MSE %.2e", fidelity.relativeMSE)
             if let neighbours = fidelity.neighbours { last += String(format: "  neighbours %.1f %%", neighbours * 100) }
             lines.append((last, .plain))
         } else {
             lines.append(("current   evaluating…", .dim))
+        }
+        if let budget = DeltaFigures.accuracyBudgetLine(state, report: evaluation.exact ?? evaluation.lastExact) {
+            lines.append(budget)
         }
         if let estimate = evaluation.estimate, evaluation.exact == nil, let fidelity = estimate.fidelity {
             lines.append(

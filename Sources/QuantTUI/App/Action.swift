@@ -72,6 +72,12 @@ public enum Action: Sendable, Equatable {
     case openLoadDialog
     /// Open the export dialog.
     case openExportDialog
+    /// Open the budgets dialog (accuracy and size budgets).
+    case openBudgetDialog
+    /// Fit to a budget: choose the goal, or show the running search.
+    case openSearch
+    /// Show or hide the Pareto view of every plan evaluated this session.
+    case togglePareto
     /// Quit (asks first when there are unsaved changes).
     case requestQuit
     /// A key typed while an overlay is open.
@@ -106,6 +112,8 @@ public enum Action: Sendable, Equatable {
     case saved(name: String?, message: String)
     /// Something failed; show it.
     case failed(String)
+    /// The background search reported.
+    case searchUpdated(SearchStatus)
     /// Ask the user a yes/no question (restore autosave, overwrite a file).
     case askToConfirm(Confirmation)
     /// A save or export that waited for its plan's exact result needs an answer after all (the
@@ -152,6 +160,10 @@ public enum Effect: Sendable, Equatable {
     case discardOwnAutosave
     /// Export the current plan.
     case export(ExportFormat, path: String, overwrite: Bool)
+    /// Start a guided search for `goal` from the current plan (cancelling a running one).
+    case startSearch(SearchGoal)
+    /// Cancel the running search (its best plan so far is kept).
+    case cancelSearch
     /// Leave the dashboard.
     case quit
 }

@@ -31,6 +31,16 @@ public struct AppState: Sendable, Equatable {
     public var evaluation = EvaluationState()
     /// Held-out top-1 of every plan evaluated exactly this session, oldest first.
     public var accuracyHistory: [Double] = []
+    /// The held-out labels, in order (the float and the plan's predictions compared per sample
+    /// give the paired interval of Δ); empty when unknown.
+    public var heldOutLabels: [Int] = []
+    /// The accuracy and size budgets (`b`), drawn by the accuracy and size panes.
+    public var budgets = Budgets()
+    /// The running or last guided search (`F`), as it last reported.
+    public var search: SearchStatus?
+    /// Every plan evaluated this session, yours (held-out) and the search's (validation), for
+    /// the Pareto view (`P`).
+    public var planPoints: [PlanPoint] = []
     /// Linear or logarithmic histogram counts.
     public var histogramScale: HistogramScale = .linear
     /// A dialog or overlay on top of the panes.
@@ -77,6 +87,9 @@ public struct AppState: Sendable, Equatable {
     public var selectedSettings: LayerSettings? {
         selectedLayer.map { plan.settings(for: $0.name) }
     }
+
+    /// Weights and biases of every layer (what bits per weight are counted over).
+    public var parameterCount: Int { layers.reduce(0) { $0 + $1.weightCount + $1.biasCount } }
 
     /// The layers an edit applies to: the marked ones, or the selected one when none is marked.
     public var editTargets: [String] {

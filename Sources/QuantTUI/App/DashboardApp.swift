@@ -18,6 +18,8 @@ public final class DashboardApp {
 
     private let terminal: Terminal
     private let engine: Engine
+    /// The guided search (`F`), below the engine's plan work.
+    private let searchRunner: SearchRunner
     /// Saves and exports waiting for the exact result of the plan generation they were asked for.
     private var waitingForExact: [(effect: Effect, generation: Int)] = []
     private let persistence: DashboardPersistence?
@@ -33,10 +35,14 @@ public final class DashboardApp {
         self.workbench = workbench
         self.terminal = Terminal(backend: backend)
         self.engine = Engine(workbench: workbench, estimateSize: estimateSize)
+        self.searchRunner = SearchRunner(engine: engine)
         self.persistence = persistence
         self.keymap = keymap
         var initial = state
         initial.screenSize = backend.size
+        if initial.heldOutLabels.isEmpty, workbench.heldOut.hasLabels {
+            initial.heldOutLabels = workbench.heldOut.labels
+        }
         self.state = initial
     }
 
@@ -57,8 +63,10 @@ public final class DashboardApp {
         while !state.shouldQuit {
             step(pollMilliseconds: pollMilliseconds)
         }
+        searchRunner.cancel()
         engine.shutDown()
         engine.waitUntilIdle()
+        searchRunner.waitUntilIdle()
     }
 
     /// One turn of the loop: draw if needed, wait for one event, fold in engine results.
@@ -76,6 +84,9 @@ public final class DashboardApp {
     private func drainEngine() {
         for event in engine.drain() {
             dispatch(DashboardApp.action(for: event))
+        }
+        for status in searchRunner.drain() {
+            dispatch(.searchUpdated(status))
         }
         guard !waitingForExact.isEmpty else { return }
         // A save or export is for the plan it was asked for: a newer plan drops it (no dialog pops
@@ -141,6 +152,12 @@ public final class DashboardApp {
         drainEngine()
     }
 
+    /// Waits for the running search to end and folds in its statuses and the evaluations (tests).
+    public func settleSearch() {
+        searchRunner.waitUntilIdle()
+        settle()
+    }
+
     private func apply(_ effects: [Effect]) {
         for effect in effects { perform(effect) }
     }
@@ -167,6 +184,10 @@ public final class DashboardApp {
             } catch {
                 dispatch(.failed(DashboardApp.describe(error)))
             }
+        case .startSearch(let goal):
+            searchRunner.start(goal, plan: state.plan)
+        case .cancelSearch:
+            searchRunner.cancel()
         case .quit:
             state.shouldQuit = true
         }

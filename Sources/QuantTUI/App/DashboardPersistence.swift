@@ -59,12 +59,15 @@ public struct LoadedPreset: Sendable, Equatable {
     public var otherModel: String?
     /// The layers of this model its plan has entries for.
     public var matchedLayers: [String]
+    /// The budgets saved with it (this model's presets only).
+    public var budgets: Budgets?
 
     /// Creates a loaded preset.
     public init(
         name: String, plan: QuantPlan, warning: String? = nil, selectedLayer: String? = nil,
-        otherModel: String? = nil, matchedLayers: [String] = []
+        otherModel: String? = nil, matchedLayers: [String] = [], budgets: Budgets? = nil
     ) {
+        self.budgets = budgets
         self.name = name
         self.plan = plan
         self.warning = warning

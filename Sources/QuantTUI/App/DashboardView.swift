@@ -40,7 +40,11 @@ public final class DashboardView: @unchecked Sendable {
             message: statusMessage(state).map { glyphs.text($0.text) }, isError: statusMessage(state)?.isError ?? false,
             glyphs: glyphs
         ).render(in: layout.status, into: &buffer)
-        if let overlay = state.overlay {
+        if case .pareto(let selected) = state.overlay {
+            ParetoPane(state: state, selected: selected, glyphs: glyphs).render(in: screen, into: &buffer)
+        } else if state.overlay == .search {
+            SearchView.dialog(state, glyphs: glyphs).render(in: screen, into: &buffer)
+        } else if let overlay = state.overlay {
             OverlayView(
                 overlay: overlay, glyphs: glyphs, isUnicode: capabilities.isUnicode, sessionName: state.sessionName,
                 messages: state.messageLog

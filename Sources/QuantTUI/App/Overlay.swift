@@ -15,6 +15,10 @@ public enum Overlay: Sendable, Equatable {
     case messages
     /// The layer settings dialog: every plan field of the edit targets.
     case settings(SettingsForm)
+    /// The guided search: progress, the best plan so far, apply or cancel.
+    case search
+    /// Every plan evaluated this session, size against accuracy; `selected` indexes `planPoints`.
+    case pareto(selected: Int)
 }
 
 /// A one-line text prompt and what its answer is for.
@@ -31,6 +35,8 @@ public struct Prompt: Sendable, Equatable {
         case exportPath(ExportFormat)
         /// The new name of the saved preset with this name.
         case renamePreset(String)
+        /// The accuracy and size budgets, as one line (`Budgets`).
+        case budgets
     }
 
     /// What the answer is for.
@@ -88,6 +94,7 @@ public struct Prompt: Sendable, Equatable {
         case .targetSparsity: "Prune: target sparsity"
         case .exportPath(let format): "Export \(format.title)"
         case .renamePreset(let name): "Rename preset \(name)"
+        case .budgets: "Budgets"
         }
     }
 
@@ -100,6 +107,7 @@ public struct Prompt: Sendable, Equatable {
         case .exportPath(.c): "Base path of NAME.h and NAME.c, relative to \(folder)"
         case .exportPath: "File to write, relative to \(folder)"
         case .renamePreset: "New name (letters, digits, - _ .), as \(folder)/NAME.json"
+        case .budgets: "Max drop 1pt or min agreement 99%; size 40KiB, 8x or 3.5bpw (empty: none)"
         }
     }
 }
@@ -112,6 +120,8 @@ public struct Choice: Sendable, Equatable {
         case loadPreset
         /// Export in the chosen format.
         case exportFormat
+        /// Start a search for the chosen budget (`accuracy`, `size`).
+        case searchGoal
     }
 
     /// What picking does.

@@ -33,8 +33,12 @@ struct OverlayView: Widget {
             ).render(in: area, into: &buffer)
         case .choice(let choice):
             let isPresetList = choice.purpose == .loadPreset
+            let isSearch = choice.purpose == .searchGoal
             let visible = choice.visible
-            var lines = [isPresetList ? Self.presetListHeader : "format"]
+            var lines = [
+                isPresetList
+                    ? Self.presetListHeader : isSearch ? "tuned on the even-numbered held-out samples" : "format"
+            ]
             if choice.isFiltering || !choice.filter.isEmpty {
                 let cursor = choice.isFiltering ? String(glyphs.cursor) : ""
                 lines.insert("filter: \(choice.filter)\(cursor)  (\(visible.count) of \(choice.values.count))", at: 0)
@@ -46,7 +50,7 @@ struct OverlayView: Widget {
                     ? "type to filter · Enter done · Esc clear"
                     : "Enter load · / filter · d delete · r rename · Esc cancel"
             DialogView(
-                title: isPresetList ? "Load session preset (newest first)" : "Export",
+                title: isPresetList ? "Load session preset (newest first)" : isSearch ? "Fit to a budget" : "Export",
                 lines: lines, options: visible.isEmpty ? ["(no preset matches)"] : visible.map { choice.labels[$0] },
                 selectedOption: visible.firstIndex(of: choice.selected), footer: footer, maximumWidth: 96,
                 glyphs: glyphs
@@ -73,6 +77,8 @@ struct OverlayView: Widget {
                 selectedOption: form.selectedField,
                 footer: "\(arrows) · Enter apply (* changed) · Esc cancel", maximumWidth: 76, glyphs: glyphs
             ).render(in: area, into: &buffer)
+        case .search, .pareto:
+            break  // drawn by `DashboardView` from the state (`SearchView`, `ParetoPane`)
         case .confirm(let question):
             let (title, lines, footer) = Self.text(for: question, sessionName: sessionName)
             DialogView(title: title, lines: lines, footer: footer, glyphs: glyphs).render(in: area, into: &buffer)

@@ -44,6 +44,10 @@ extension Reducer {
             return handleChoiceKey(&state, choice, key)
         case .confirm(let question):
             return answer(&state, question, key: key)
+        case .search:
+            return handleSearchKey(&state, key)
+        case .pareto(let selected):
+            return handleParetoKey(&state, selected: selected, key)
         case .messages:
             if [.escape, .character("m"), .character("q"), .enter].contains(key) { state.overlay = nil }
         case .settings(var form):
@@ -126,6 +130,20 @@ extension Reducer {
             guard text != name else { return refuse("that is its name already") }
             state.overlay = .confirm(.renamePreset(name, to: text))
             return []
+        case .budgets:
+            do {
+                state.budgets = try Budgets(parsing: text)
+            } catch {
+                return refuse("\(error)")
+            }
+            state.hasUnsavedChanges = true
+            state.message = StatusMessage(
+                state.budgets.isEmpty
+                    ? "budgets cleared"
+                    : "budgets: "
+                        + [state.budgets.accuracyLabel, state.budgets.sizeLabel].compactMap { $0 }.joined(
+                            separator: ", "))
+            return [.autosave]
         }
     }
 
@@ -188,6 +206,8 @@ extension Reducer {
             state.overlay = .prompt(
                 Prompt(.exportPath(format), text: format.defaultFileName(base: base), folder: state.workingFolder))
             return []
+        case .searchGoal:
+            return startSearch(&state, budget: value)
         }
     }
 

@@ -29,6 +29,7 @@ extension Reducer {
                 state.evaluation.progress = nil
                 state.evaluation.progressDetail = nil
                 state.accuracyHistory.append(report.top1)
+                recordPoint(&state, report)
             } else {
                 state.evaluation.estimate = report
             }
@@ -119,6 +120,7 @@ extension Reducer {
         state.plan = loaded.plan
         state.sessionName = loaded.name
         state.hasUnsavedChanges = false
+        if let budgets = loaded.budgets { state.budgets = budgets }
         if let name = loaded.selectedLayer, let index = state.layers.firstIndex(where: { $0.name == name }) {
             select(&state, index)
         }
@@ -131,6 +133,7 @@ extension Reducer {
         state.undoStack.append(state.plan)
         state.redoStack.removeAll()
         let effects = replacePlan(&state, with: loaded.plan)
+        if let budgets = loaded.budgets { state.budgets = budgets }
         if let name = loaded.selectedLayer, let index = state.layers.firstIndex(where: { $0.name == name }) {
             select(&state, index)
         }

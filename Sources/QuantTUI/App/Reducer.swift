@@ -89,6 +89,14 @@ public enum Reducer {
             let formats = ExportFormat.allCases
             state.overlay = .choice(
                 Choice(.exportFormat, values: formats.map(\.rawValue), labels: formats.map(\.title)))
+        case .openBudgetDialog:
+            var prompt = Prompt(.budgets, text: state.budgets.text, hint: "e.g. 1pt 8x · 99% 3.5bpw · 0.5pt 40KiB")
+            prompt.isPrefilled = false
+            state.overlay = .prompt(prompt)
+        case .openSearch:
+            return openSearch(&state)
+        case .togglePareto:
+            state.overlay = state.overlay == nil ? .pareto(selected: currentPointIndex(state) ?? 0) : nil
         case .requestQuit:
             if state.hasUnsavedChanges {
                 state.overlay = .confirm(.quitWithUnsavedChanges)
@@ -106,6 +114,8 @@ public enum Reducer {
             .evaluationFailed, .presetsListed, .presetLoaded, .autosaveRestored, .autosaveFinished, .saved, .failed,
             .askToConfirm, .questionTooLate, .presetChanged:
             return receive(&state, action)
+        case .searchUpdated(let status):
+            receiveSearch(&state, status)
         }
         return []
     }

@@ -166,7 +166,8 @@ public final class SessionPersistence: DashboardPersistence {
         // (DashboardApp waits for it); the autosave, written on every change, records none.
         return SessionPreset(
             name: name, model: model, data: data, plan: state.plan, results: results, createdAt: date,
-            updatedAt: date, basedOn: basedOn, view: .init(selectedLayer: state.selectedLayer?.name))
+            updatedAt: date, basedOn: basedOn, view: .init(selectedLayer: state.selectedLayer?.name),
+            budgets: state.budgets.isEmpty ? nil : state.budgets)
     }
 
     /// Whether a preset recording `reference` was made for this dashboard's model: the same
@@ -188,6 +189,7 @@ public final class SessionPersistence: DashboardPersistence {
         var selected = preset.view?.selectedLayer
         if let name = selected, !layerNames.contains(name) { selected = nil }
         return LoadedPreset(
-            name: preset.name, plan: plan, warning: warning, selectedLayer: selected, matchedLayers: matched)
+            name: preset.name, plan: plan, warning: warning, selectedLayer: selected, matchedLayers: matched,
+            budgets: preset.budgets)
     }
 }

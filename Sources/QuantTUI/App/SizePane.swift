@@ -27,7 +27,16 @@ struct SizePane: Widget {
         frame.render(in: area, into: &buffer)
         let inner = frame.inner(of: area)
         guard !inner.isEmpty, let model = state.quantized else { return }
-        let rows = Self.rows(model, isCompact: inner.height < 6, glyphs: glyphs)
+        var rows = Self.rows(model, isCompact: inner.height < 6, glyphs: glyphs)
+        if let budget = Self.budgetRow(state, model: model, glyphs: glyphs) {
+            // The budget replaces the storage line in a short pane, else goes under the ratio.
+            if inner.height < 6 {
+                rows[rows.count - 1] = budget.row
+            } else {
+                rows.insert(budget.row, at: 2)
+            }
+            rows[0] = rows[0].map { ($0.text, Style(foreground: budget.isWithin ? .green : .red, attributes: .bold)) }
+        }
         let text = inner.inset(left: 1, right: 1)
         for (offset, row) in rows.enumerated() {
             var x = text.x
@@ -51,6 +60,27 @@ struct SizePane: Widget {
             selected: entries.firstIndex { $0.name == selected } ?? 0, current: state.scrollOffset,
             visibleRows: gaugeArea.height, rowCount: entries.count)
         GaugeView(entries: Array(entries.dropFirst(offset)), glyphs: glyphs).render(in: gaugeArea, into: &buffer)
+    }
+
+    /// The size budget's row (`budget ≤ 40.0 KiB: within`, green, or `…: over by 3.1 KiB`, red)
+    /// and whether the plan is within it, or `nil` without a size budget.
+    static func budgetRow(_ state: AppState, model: QuantizedModel, glyphs: GlyphSet) -> (row: Row, isWithin: Bool)? {
+        let size = model.size
+        guard let label = state.budgets.sizeLabel,
+            let limit = state.budgets.byteLimit(floatBytes: size.floatBytes, parameters: state.parameterCount)
+        else { return nil }
+        let isWithin = size.currentBytes <= limit
+        let verdict =
+            isWithin ? "within" : "over by \(Formatting.bytes(size.currentBytes - limit))"
+        var text = "budget \(label): \(verdict)"
+        if case .bitsPerWeight = state.budgets.size, state.parameterCount > 0 {
+            text += String(format: " (now %.2f bpw)", Double(size.currentBytes) * 8 / Double(state.parameterCount))
+        }
+        if glyphs == .ascii {
+            text = text.replacingOccurrences(of: "≤", with: "<=").replacingOccurrences(of: "≥", with: ">=")
+                .replacingOccurrences(of: "×", with: "x")
+        }
+        return ([(text, Style(foreground: isWithin ? .green : .red, attributes: .bold))], isWithin)
     }
 
     /// The text rows above the bars.

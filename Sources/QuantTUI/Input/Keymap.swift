@@ -126,6 +126,14 @@ public struct Keymap: Sendable, Equatable {
         KeyBinding([.character("{")], .decreasePruning(isCoarse: true), "prune less (coarse step)", group: .pruning),
         KeyBinding([.character("t")], .openThresholdPrompt, "type an exact |w| threshold", group: .pruning),
         KeyBinding([.character("p")], .openSparsityPrompt, "type a target sparsity %", group: .pruning),
+        KeyBinding(
+            [.character("b")], .openBudgetDialog, "budgets: accuracy (1pt, 99%) and size (40KiB, 8x, 3.5bpw)",
+            group: .session, hint: "budget"),
+        KeyBinding(
+            [.character("F")], .openSearch, "fit to the accuracy or size budget (guided search)", group: .session,
+            hint: "fit"),
+        KeyBinding(
+            [.character("P")], .togglePareto, "Pareto view: every plan evaluated, size vs accuracy", group: .session),
         KeyBinding([.character("m")], .toggleMessageLog, "message log (last messages in full)", group: .session),
         KeyBinding([.character("l")], .toggleHistogramScale, "histogram linear / log", group: .session),
         KeyBinding(
