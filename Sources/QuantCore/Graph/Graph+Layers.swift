@@ -1,4 +1,4 @@
-/// A quantizable layer: a Conv, Gemm or MatMul node whose weight is an initializer.
+/// A quantizable layer: a Conv, ConvTranspose, Gemm or MatMul node whose weight is an initializer.
 ///
 /// Plans, reports and the dashboard refer to layers by `name`: the ONNX node name, or the
 /// weight initializer's name where the node has none.
@@ -13,9 +13,11 @@ public struct Layer: Sendable, Equatable, Identifiable {
     public var weightName: String
     /// Name of the bias initializer, if any.
     public var biasName: String?
-    /// Weight shape: Conv `[out, in/group, kH, kW]`, Gemm `[out, in]` (transB) or `[in, out]`, MatMul `[in, out]`.
+    /// Weight shape: Conv `[out, in/group, kH, kW]`, ConvTranspose `[in, out/group, kH, kW]`, Gemm `[out, in]`
+    /// (transB) or `[in, out]`, MatMul `[in, out]`.
     public var weightShape: [Int]
-    /// The axis of the weight that indexes output channels (0 for Conv and transB Gemm, 1 for MatMul).
+    /// The axis of the weight that indexes output channels (0 for Conv and transB Gemm, 1 for MatMul
+    /// and ConvTranspose).
     public var outputChannelAxis: Int
     /// Number of weights (bias excluded).
     public var weightCount: Int
@@ -62,6 +64,12 @@ extension Graph {
                 }
             case .gemm(let attributes):
                 outputAxis = attributes.transposeB ? 0 : 1
+                if node.inputs.count > 2, !node.inputs[2].isEmpty, initializers[node.inputs[2]] != nil {
+                    biasName = node.inputs[2]
+                }
+            case .convTranspose:
+                // W is [in, out/group, k…]: output channels along axis 1.
+                outputAxis = 1
                 if node.inputs.count > 2, !node.inputs[2].isEmpty, initializers[node.inputs[2]] != nil {
                     biasName = node.inputs[2]
                 }

@@ -26,6 +26,11 @@ extension GraphExecutor {
         case .where, .range: 3...3
         case .slice: 3...5
         case .split: 1...2
+        case .convTranspose: 2...3
+        case .resize: 1...4
+        case .instanceNormalization, .groupNormalization: 3...3
+        case .topK: 2...2
+        case .einsum: 1...2
         }
     }
 
@@ -45,7 +50,7 @@ extension GraphExecutor {
         }
         var requiredCount = arity.lowerBound
         switch node.op {
-        case .concat, .variadic: requiredCount = node.inputs.count  // every input is required
+        case .concat, .variadic, .einsum: requiredCount = node.inputs.count  // every input is required
         default: break
         }
         for position in 0..<requiredCount where node.inputs[position].isEmpty {
@@ -63,7 +68,9 @@ extension GraphExecutor {
             throw invalid("has \(node.outputs.count) outputs, expects at most 2")
         case .layerNormalization where node.outputs.count > 3:
             throw invalid("has \(node.outputs.count) outputs, expects at most 3")
-        case .dropout, .maxPool, .batchNormalization, .layerNormalization, .split:
+        case .topK where node.outputs.count > 2:
+            throw invalid("has \(node.outputs.count) outputs, expects at most 2")
+        case .dropout, .maxPool, .batchNormalization, .layerNormalization, .split, .topK:
             break
         default:
             guard extraOutputs.isEmpty else { throw invalid("has \(node.outputs.count) outputs, expects 1") }
@@ -102,6 +109,11 @@ extension GraphExecutor {
             }
         case .reduceMean(let axes, _):
             guard Set(axes).count == axes.count else { throw invalid("axes \(axes) lists an axis twice") }
+        case .einsum(let equation) where equation.operands.count != node.inputs.count:
+            throw invalid(
+                "equation '\(equation.text)' has \(equation.operands.count) operands, the node \(node.inputs.count)")
+        case .resize where node.inputs.count < 3 || node.inputs[2...].allSatisfy(\.isEmpty):
+            throw invalid("needs scales (input 2) or sizes (input 3)")
         default:
             break
         }

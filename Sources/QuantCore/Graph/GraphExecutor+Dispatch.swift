@@ -173,7 +173,8 @@ extension GraphExecutor {
             ]
         case .unary, .binary, .variadic, .reduce, .localResponseNormalization, .layerNormalization, .constantOfShape,
             .cast, .expand, .where, .range, .slice, .gatherElements, .tile, .split, .size, .argExtreme, .hardSigmoid,
-            .hardSwish, .gelu, .cumulativeSum:
+            .hardSwish, .gelu, .cumulativeSum, .convTranspose, .resize, .instanceNormalization, .groupNormalization,
+            .topK, .einsum:
             return try evaluateFamily(node, state: &state)
         }
     }

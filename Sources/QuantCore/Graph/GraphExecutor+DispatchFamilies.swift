@@ -102,6 +102,35 @@ extension GraphExecutor {
             return [
                 try Ops.cumulativeSum(input(0), axis: Int(axis), exclusive: exclusive, reverse: reverse, node: name)
             ]
+        case .convTranspose(let attributes):
+            return [
+                try Ops.convTranspose(
+                    input(0), weight: input(1), bias: optionalInput(2), attributes: attributes, node: name)
+            ]
+        case .resize(let attributes):
+            // Input 1 (roi) only matters for tf_crop_and_resize, which the reader refuses.
+            let x = try input(0)
+            let scales = try optionalInput(2).map(\.storage)
+            let target = try Ops.resizeTarget(
+                x.shape, scales: scales, sizes: integers(3, "sizes"), attributes: attributes, node: name)
+            return [Ops.resize(x, extents: target.extents, scales: target.scales, attributes: attributes)]
+        case .instanceNormalization(let epsilon):
+            return [
+                try Ops.instanceNormalization(input(0), scale: input(1), bias: input(2), epsilon: epsilon, node: name)
+            ]
+        case .groupNormalization(let groups, let epsilon, let perChannelAffine):
+            return [
+                try Ops.groupNormalization(
+                    input(0), scale: input(1), bias: input(2), groups: groups, epsilon: epsilon,
+                    perChannelAffine: perChannelAffine, node: name)
+            ]
+        case .topK(let axis, let largest, _):
+            guard let k = try integers(1, "K"), k.count == 1 else {
+                throw GraphError.shapeMismatch(node: name, op: op, detail: "K must hold one integer")
+            }
+            return try Ops.topK(input(0), k: k[0], axis: axis, largest: largest, node: name)
+        case .einsum(let equation):
+            return [try Ops.einsum(node.inputs.indices.map { try input($0) }, equation: equation, node: name)]
         default:
             throw GraphError.unsupported(node: name, op: op, detail: "not an operator of this table")
         }

@@ -142,6 +142,21 @@ public enum Operator: Sendable, Equatable {
     case gelu(tanhApproximation: Bool)
     /// Running sum along the axis in input 1.
     case cumulativeSum(exclusive: Bool, reverse: Bool)
+    /// Transposed convolution (1-D and 2-D): X `[N, C, …]`, W `[C, M/group, k…]`, optional B `[M]`.
+    case convTranspose(ConvTransposeAttributes)
+    /// Resize (and the older Upsample) by nearest or linear interpolation; inputs X, roi
+    /// (ignored: no `tf_crop_and_resize`), scales, sizes.
+    case resize(ResizeAttributes)
+    /// Each `[n, c]` plane normalized to mean 0, variance 1, then `· scale[c] + B[c]`.
+    case instanceNormalization(epsilon: Float)
+    /// Channels split into `groups`; each `[n, group]` normalized over its channels and positions,
+    /// then `· scale + bias`, per channel (`perChannelAffine`, opset 21) or per group (opset 18).
+    case groupNormalization(groups: Int, epsilon: Float, perChannelAffine: Bool)
+    /// The `k` (input 1) largest (or smallest) values along `axis` and their int64 indices;
+    /// equal values keep the lower index first.
+    case topK(axis: Int, largest: Bool, sorted: Bool)
+    /// Einstein summation over one or two operands; `EinsumEquation` lists the forms supported.
+    case einsum(EinsumEquation)
 
     /// The ONNX `op_type` string.
     public var onnxName: String {
@@ -205,6 +220,12 @@ public enum Operator: Sendable, Equatable {
         case .hardSwish: "HardSwish"
         case .gelu: "Gelu"
         case .cumulativeSum: "CumSum"
+        case .convTranspose: "ConvTranspose"
+        case .resize: "Resize"
+        case .instanceNormalization: "InstanceNormalization"
+        case .groupNormalization: "GroupNormalization"
+        case .topK: "TopK"
+        case .einsum: "Einsum"
         }
     }
 
@@ -216,7 +237,7 @@ public enum Operator: Sendable, Equatable {
     /// Whether the operator has a weight tensor that quantization applies to.
     public var hasQuantizableWeight: Bool {
         switch self {
-        case .gemm, .matMul, .conv: true
+        case .gemm, .matMul, .conv, .convTranspose: true
         default: false
         }
     }

@@ -43,10 +43,11 @@ enum ONNXBackendCase {
     /// Loads the case in `folder`, feeds `input_i.pb` to the i-th graph input, runs it and
     /// compares every output with `output_i.pb`.
     ///
+    /// - Parameter atol: the absolute tolerance (ONNX's runner's by default).
     /// - Returns: the number of outputs compared.
     /// - Throws: the reader's or executor's error (the case is not supported), or `Mismatch`.
     @discardableResult
-    static func run(_ folder: URL) throws -> Int {
+    static func run(_ folder: URL, atol: Float = absoluteTolerance) throws -> Int {
         let graph = try ONNXModel.load(contentsOf: folder.appendingPathComponent("model.onnx"))
         let executor = try GraphExecutor(graph: graph)
         let data = folder.appendingPathComponent("test_data_set_0")
@@ -62,7 +63,7 @@ enum ONNXBackendCase {
             guard actual.shape == expected.shape else {
                 throw Mismatch(output: output.name, detail: "shape \(actual.shape), expected \(expected.shape)")
             }
-            if let detail = firstDifference(actual.storage, expected.storage) {
+            if let detail = firstDifference(actual.storage, expected.storage, atol: atol) {
                 throw Mismatch(output: output.name, detail: detail)
             }
         }

@@ -15,7 +15,7 @@ import Testing
     static let cases = ONNXBackendCase.caseNames(in: ONNXBackendCase.fixtures)
 
     /// How many cases the fixture folder holds (update together with the README's survey).
-    static let expectedCaseCount = 823
+    static let expectedCaseCount = 875
 
     @Test(arguments: cases)
     func caseReproducesONNXOutputs(_ name: String) throws {

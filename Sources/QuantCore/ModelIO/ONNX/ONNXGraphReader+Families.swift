@@ -122,7 +122,7 @@ extension ONNXGraphReader {
             node.op = .cumulativeSum(
                 exclusive: try attributes.flag("exclusive") ?? false, reverse: try attributes.flag("reverse") ?? false)
         default:
-            return false
+            return try readResamplingOperator(opType, &node, attributes: attributes, display: display)
         }
         return true
     }

@@ -43,6 +43,36 @@ extension ONNXGraphWriter {
         case .gelu(let tanhApproximation): return tanhApproximation ? [.string("approximate", "tanh")] : []
         case .cumulativeSum(let exclusive, let reverse):
             return [.int("exclusive", exclusive ? 1 : 0), .int("reverse", reverse ? 1 : 0)]
+        case .convTranspose(let conv):
+            var attributes: [Onnx_AttributeProto] = [.int("group", conv.group)]
+            for (name, values) in [
+                ("kernel_shape", conv.kernelShape), ("strides", conv.strides), ("pads", conv.pads),
+                ("dilations", conv.dilations), ("output_padding", conv.outputPadding),
+                ("output_shape", conv.outputShape),
+            ] where !values.isEmpty {
+                attributes.append(.ints(name, values))
+            }
+            if conv.autoPad != .notSet { attributes.append(.string("auto_pad", conv.autoPad.rawValue)) }
+            return attributes
+        case .resize(let resize):
+            // Resize-10/Upsample rounding is written as floor (the same whenever the axis grows).
+            let nearest = resize.nearestMode == .legacy ? "floor" : resize.nearestMode.rawValue
+            var attributes: [Onnx_AttributeProto] = [
+                .string("mode", resize.mode.rawValue),
+                .string("coordinate_transformation_mode", resize.coordinateTransformation.rawValue),
+                .string("nearest_mode", nearest),
+            ]
+            if !resize.axes.isEmpty { attributes.append(.ints("axes", resize.axes)) }
+            if resize.aspectRatioPolicy != .stretch {
+                attributes.append(.string("keep_aspect_ratio_policy", resize.aspectRatioPolicy.rawValue))
+            }
+            return attributes
+        case .instanceNormalization(let epsilon): return [.float("epsilon", epsilon)]
+        case .groupNormalization(let groups, let epsilon, _):
+            return [.int("num_groups", groups), .float("epsilon", epsilon)]
+        case .topK(let axis, let largest, let sorted):
+            return [.int("axis", axis), .int("largest", largest ? 1 : 0), .int("sorted", sorted ? 1 : 0)]
+        case .einsum(let equation): return [.string("equation", equation.text)]
         default: return []
         }
     }

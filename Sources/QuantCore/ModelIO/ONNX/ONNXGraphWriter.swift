@@ -84,6 +84,14 @@ struct ONNXGraphWriter {
             case .layerNormalization: opset = max(opset, 17)
             case .split where node.inputs.count < 2: opset = max(opset, 18)
             case .gelu: opset = max(opset, 20)
+            case .resize(let attributes):
+                // Axes and keep_aspect_ratio_policy came in 18, half_pixel_symmetric in 19.
+                if attributes.coordinateTransformation == .halfPixelSymmetric {
+                    opset = max(opset, 19)
+                } else if !attributes.axes.isEmpty || attributes.aspectRatioPolicy != .stretch {
+                    opset = max(opset, 18)
+                }
+            case .groupNormalization(_, _, let perChannelAffine): opset = max(opset, perChannelAffine ? 21 : 18)
             case .quantizeLinear(_, let type) where ![.int8, .uint8].contains(type): opset = max(opset, 21)
             case .dequantizeLinear:
                 // 4- and 16-bit codes need opset 21; the codes' type is that of the initializer read.
@@ -224,7 +232,8 @@ struct ONNXGraphWriter {
             break
         case .unary, .binary, .variadic, .reduce, .localResponseNormalization, .layerNormalization, .constantOfShape,
             .cast, .expand, .where, .range, .slice, .gatherElements, .tile, .split, .size, .argExtreme, .hardSigmoid,
-            .hardSwish, .gelu, .cumulativeSum:
+            .hardSwish, .gelu, .cumulativeSum, .convTranspose, .resize, .instanceNormalization, .groupNormalization,
+            .topK, .einsum:
             attributes = try familyAttributes(node, proto: &proto)
         }
         proto.attribute = attributes

@@ -49,8 +49,10 @@ enum ONNXRankInference {
                 .flattenedLogSoftmax, .prelu, .softplus, .elu, .selu, .transpose, .pad, .identity,
                 .dropout, .quantizeLinear, .dequantizeLinear, .unary, .localResponseNormalization,
                 .layerNormalization, .cast, .gatherElements, .tile, .hardSigmoid, .hardSwish, .gelu, .cumulativeSum,
-                .slice, .split:
+                .slice, .split, .convTranspose, .resize, .instanceNormalization, .groupNormalization, .topK:
                 rank = first
+            case .einsum(let equation):
+                rank = equation.output.contains(EinsumEquation.ellipsis) ? nil : equation.output.count
             case .binary, .variadic, .where:
                 rank = operands.contains { $0 == nil } ? nil : operands.compactMap { $0 }.max()
             case .reduce(_, let axes, let keepDims):
