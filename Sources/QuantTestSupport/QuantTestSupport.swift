@@ -62,9 +62,15 @@ extension TestSupport {
     }
 
     /// Runs `quantdash` with `arguments` and waits for it to finish.
+    ///
+    /// Progress lines are held back for an hour (`QUANTDASH_PROGRESS_AFTER`) unless `environment`
+    /// sets it: tests compare stderr exactly, and on a loaded machine even loading the demo model
+    /// can take the second after which progress would show.
     public static func runQuantdash(_ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult
     {
-        try run(productsDirectory.appendingPathComponent("quantdash").path, arguments, environment: environment)
+        var environment = environment ?? ProcessInfo.processInfo.environment
+        if environment["QUANTDASH_PROGRESS_AFTER"] == nil { environment["QUANTDASH_PROGRESS_AFTER"] = "3600" }
+        return try run(productsDirectory.appendingPathComponent("quantdash").path, arguments, environment: environment)
     }
 
     /// Runs the program at `path` with `arguments` (standard input empty) and waits for it.

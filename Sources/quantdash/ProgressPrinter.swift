@@ -13,8 +13,13 @@ final class ProgressPrinter: @unchecked Sendable {
     private var isBarShown = false
     private let created = Engine.now()
 
+    /// Seconds of work before progress shows: 1, or `QUANTDASH_PROGRESS_AFTER` from the environment.
+    static var defaultDelay: Double {
+        ProcessInfo.processInfo.environment["QUANTDASH_PROGRESS_AFTER"].flatMap(Double.init).map { max(0, $0) } ?? 1
+    }
+
     /// A printer that starts after `delay` seconds of work.
-    init(delay: Double = 1, isTerminal: Bool = isatty(STDERR_FILENO) == 1) {
+    init(delay: Double = ProgressPrinter.defaultDelay, isTerminal: Bool = isatty(STDERR_FILENO) == 1) {
         self.delay = delay
         self.isTerminal = isTerminal
     }

@@ -172,7 +172,7 @@ final class TuningProgress: @unchecked Sendable {
     func report(_ line: String, fraction: Double) {
         lock.withLock {
             let now = Date().timeIntervalSince(start)
-            guard now >= 1 else { return }
+            guard now >= ProgressPrinter.defaultDelay else { return }
             if isTerminal {
                 QuantdashCommand.writeToStandardError("\r\u{1B}[K" + Printable.text(line))
                 isShown = true
