@@ -106,6 +106,8 @@ public enum Reducer {
             .evaluationFailed, .presetsListed, .presetLoaded, .autosaveRestored, .autosaveFinished, .saved, .failed,
             .askToConfirm, .questionTooLate, .presetChanged:
             return receive(&state, action)
+        case .sensitivity(let event):
+            state.sensitivity.fold(event, currentGeneration: state.evaluation.generation)
         }
         return []
     }
