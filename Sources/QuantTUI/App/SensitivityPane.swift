@@ -83,11 +83,17 @@ struct SensitivityPane: Widget {
                 ?? "sensitivity"
             lines.append(("measuring this layer… (\(progress))", 1, .dim))
         }
-        if sensitivity.generation == generation, let without = sensitivity.allButThis[layer] {
+        let isPlannedFloat = state.plan.settings(for: layer) == .float
+        if case .some(.some(let health)) = sensitivity.health(of: layer, generation: generation, plan: state.plan) {
+            let verdict =
+                LayerHealth.isSuspect(health) ? "suspect: clipped or too coarse" : "ideal 0.289, > 0.7 suspect"
+            lines.append(("RMSE/scale " + String(format: "%.2f", health) + " (\(verdict))", 7, .plain))
+        }
+        if !isPlannedFloat, sensitivity.generation == generation, let without = sensitivity.allButThis[layer] {
             let delta = SensitivityState.points(without.versusPlan.delta * 100)
             lines.append(("this one float, rest as planned: \(delta) vs plan", 5, .plain))
         }
-        if let diagnosis = sensitivity.diagnosis(generation: generation) {
+        if let diagnosis = sensitivity.diagnosis(generation: generation, plan: state.plan) {
             lines.append((diagnosis, 4, .plain))
         }
         return lines

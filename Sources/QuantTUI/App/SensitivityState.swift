@@ -119,8 +119,9 @@ public struct SensitivityState: Sendable, Equatable {
     }
 
     /// The one-line weight-only vs activation-only diagnosis for the plan of `generation`.
-    public func diagnosis(generation: Int) -> String? {
-        guard self.generation == generation, let plan else { return nil }
+    public func diagnosis(generation: Int, plan current: QuantPlan) -> String? {
+        guard self.generation == generation, let plan, current.layers.values.contains(where: { $0 != .float })
+        else { return nil }
         guard let weights = plan.weightsOnly, let activations = plan.activationsOnly else {
             return "plan \(Self.points(plan.current.deltaPoints)) vs float"
         }
