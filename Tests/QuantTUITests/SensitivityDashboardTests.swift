@@ -69,7 +69,10 @@ import Testing
         #expect(lines[4].contains(" \(shown) "))
         let screen = lines.joined(separator: "\n")
         #expect(screen.contains("Sensitivity · fc1"))
-        #expect(screen.contains("bits        8"))
+        // The widths row lists the menu in order.
+        let widths = try #require(lines.first { $0.contains("│ bits ") })
+        let tokens = widths.split(separator: " ").map(String.init)
+        #expect(tokens.contains { $0 == "bits" } && tokens.filter { Int($0) != nil } == ["8", "6", "4", "3", "2"])
         #expect(screen.contains("Δ pt"))
     }
 
