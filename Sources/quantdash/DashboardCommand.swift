@@ -37,6 +37,12 @@ struct DashboardCommand: ParsableCommand {
                 + "default: an eighth of physical memory, at most 4G).", valueName: "size"))
     var cacheBudget = ByteSize(bytes: Workbench.defaultActivationCacheBytes)
 
+    @Flag(
+        name: .customLong("no-sensitivity"),
+        help: "Do not measure per-layer sensitivity in the background (it runs only while the plan's own work is done)."
+    )
+    var noSensitivity = false
+
     func run() throws {
         let isSupervised = TerminalSupervisor.isSupervisedChild()
         if !isSupervised, let outcome = TerminalSupervisor.runSupervisedChild(arguments: CommandLine.arguments) {
@@ -95,7 +101,16 @@ struct DashboardCommand: ParsableCommand {
         } catch {
             throw CLIError(message: error.description)
         }
-        let app = DashboardApp(workbench: workbench, backend: backend, state: state, persistence: persistence)
+        var sensitivity: Sensitivity?
+        if !noSensitivity {
+            // Its own workbench: the analysis's activation cache must not evict the plan's.
+            let analysis = try Workbench(graph: graph, heldOut: workbench.heldOut, calibration: workbench.calibration)
+            analysis.batchSize = workbench.batchSize
+            analysis.activationCacheBytes = cacheBudget.bytes
+            sensitivity = Sensitivity(workbench: analysis, modelSHA256: model.sha256, dataSHA256: data.sha256)
+        }
+        let app = DashboardApp(
+            workbench: workbench, backend: backend, state: state, persistence: persistence, sensitivity: sensitivity)
         app.run()
         backend.stop()
     }

@@ -61,6 +61,12 @@ public final class Engine: @unchecked Sendable {
     private var lastExactSeconds: Double?
     /// A clock in seconds (injected by tests).
     private let now: @Sendable () -> Double
+    /// The background sensitivity analysis, once started (`startSensitivity`).
+    var sensitivityWorker: SensitivityWorker? {
+        get { condition.withLock { worker } }
+        set { condition.withLock { worker = newValue } }
+    }
+    private var worker: SensitivityWorker?
 
     /// An engine over `workbench`.
     ///
@@ -107,6 +113,7 @@ public final class Engine: @unchecked Sendable {
             condition.broadcast()
         }
         quantizeQueue.async { [self] in apply(plan, generation: generation) }
+        sensitivityWorker?.planChanged(plan, generation: generation)
     }
 
     /// Submits `plan` as the next generation and returns that generation.
@@ -126,6 +133,7 @@ public final class Engine: @unchecked Sendable {
             isFloatRequested = false
             condition.broadcast()
         }
+        sensitivityWorker?.shutDown()
     }
 
     // MARK: Reading results
@@ -354,6 +362,14 @@ public final class Engine: @unchecked Sendable {
                 snapshot?.progress = nil
                 post(.evaluationFailed(generation: generation, message: "\(error)"))
             }
+        }
+    }
+
+    /// Queues `events` for `drain()` (the background sensitivity's results), unless shut down.
+    func publish(_ events: [EngineEvent]) {
+        condition.withLock {
+            guard !isShutDown else { return }
+            for event in events { post(event) }
         }
     }
 

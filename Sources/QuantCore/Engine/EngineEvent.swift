@@ -84,4 +84,26 @@ public enum EngineEvent: Sendable, Equatable {
     case evaluated(generation: Int, EvalReport)
     /// Evaluating plan `generation` failed.
     case evaluationFailed(generation: Int, message: String)
+    /// Background sensitivity (lowest priority, see `Engine.startSensitivity`).
+    case sensitivity(SensitivityEvent)
+}
+
+/// A result of the background sensitivity analysis. Only-this-layer results depend on the
+/// plan only through the layer's own scheme (`settings` says what each option gave it); every
+/// other result belongs to the plan of `generation`.
+public enum SensitivityEvent: Sendable, Equatable {
+    /// Layer `layer` alone at each menu option (everything else float), in menu order.
+    case onlyThis(layer: String, entries: [SensitivityTable.Entry], settings: [LayerSettings])
+    /// RMSE/scale per layer at the plan's settings (`LayerHealth`; affine layers only).
+    case health(generation: Int, [String: Double])
+    /// The float model and the plan, and the plan with only its weight settings (activations
+    /// float) and with only its activation settings (weights float); `nil` when the plan has
+    /// no activation quantization (the plan is its own weights-only model) or no weight change.
+    case plan(
+        generation: Int, float: SensitivityTable.Figure, current: SensitivityTable.Figure,
+        weightsOnly: SensitivityTable.Figure?, activationsOnly: SensitivityTable.Figure?)
+    /// Every other layer as planned, `layer` float; `versusPlan` compares it with the plan.
+    case allButThis(generation: Int, layer: String, figure: SensitivityTable.Figure, versusPlan: PairedDifference)
+    /// The analysis of plan `generation` stopped on an error.
+    case failed(generation: Int, message: String)
 }

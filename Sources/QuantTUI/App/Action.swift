@@ -92,6 +92,8 @@ public enum Action: Sendable, Equatable {
     case planFailed(String)
     /// The float model's held-out accuracy.
     case floatEvaluated(EvalReport)
+    /// A result of the background sensitivity analysis.
+    case sensitivity(SensitivityEvent)
     /// Progress of the evaluation of plan `generation` (-1: the float baseline).
     case evaluationProgress(generation: Int, progress: EngineProgress)
     /// A quick estimate (subset) or the exact result for plan `generation`.

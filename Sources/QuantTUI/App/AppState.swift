@@ -29,6 +29,8 @@ public struct AppState: Sendable, Equatable {
     public var floatAccuracy: EvalReport?
     /// The evaluation state of the current plan.
     public var evaluation = EvaluationState()
+    /// The background sensitivity analysis's results (issue 14).
+    public var sensitivity = SensitivityState()
     /// Held-out top-1 of every plan evaluated exactly this session, oldest first.
     public var accuracyHistory: [Double] = []
     /// The held-out labels, in order (the float and the plan's predictions compared per sample

@@ -30,11 +30,12 @@ public final class DashboardApp {
     /// A dashboard over `workbench`, drawing through `backend`.
     public init(
         workbench: Workbench, backend: TerminalBackend, state: AppState, persistence: DashboardPersistence?,
-        keymap: Keymap = .standard, estimateSize: Int = 200
+        keymap: Keymap = .standard, estimateSize: Int = 200, sensitivity: Sensitivity? = nil
     ) {
         self.workbench = workbench
         self.terminal = Terminal(backend: backend)
-        self.engine = Engine(workbench: workbench, estimateSize: estimateSize)
+        let engine = Engine(workbench: workbench, estimateSize: estimateSize)
+        self.engine = engine
         self.searchRunner = SearchRunner(engine: engine)
         self.persistence = persistence
         self.keymap = keymap
@@ -42,6 +43,12 @@ public final class DashboardApp {
         initial.screenSize = backend.size
         if initial.heldOutLabels.isEmpty, workbench.heldOut.hasLabels {
             initial.heldOutLabels = workbench.heldOut.labels
+        }
+        if let sensitivity {
+            // Lowest priority, on its own workbench: plan results always come first.
+            initial.sensitivity.isEnabled = true
+            initial.sensitivity.menu = TuningMenu.standard.options
+            engine.startSensitivity(sensitivity, menu: initial.sensitivity.menu)
         }
         self.state = initial
     }
@@ -67,6 +74,7 @@ public final class DashboardApp {
         engine.shutDown()
         engine.waitUntilIdle()
         searchRunner.waitUntilIdle()
+        engine.waitUntilSensitivityIdle()
     }
 
     /// One turn of the loop: draw if needed, wait for one event, fold in engine results.
@@ -110,6 +118,7 @@ public final class DashboardApp {
         case .applied(_, let model): .planApplied(model)
         case .applyFailed(_, let message): .planFailed(message)
         case .floatEvaluated(let report): .floatEvaluated(report)
+        case .sensitivity(let event): .sensitivity(event)
         case .progress(let generation, let progress): .evaluationProgress(generation: generation, progress: progress)
         case .evaluated(let generation, let report): .evaluationFinished(generation: generation, report: report)
         case .evaluationFailed(let generation, let message):
@@ -156,6 +165,13 @@ public final class DashboardApp {
     public func settleSearch() {
         searchRunner.waitUntilIdle()
         settle()
+    }
+
+    /// Waits for the background sensitivity analysis as well and folds its results in (tests).
+    public func settleSensitivity() {
+        engine.waitUntilIdle()
+        engine.waitUntilSensitivityIdle()
+        drainEngine()
     }
 
     private func apply(_ effects: [Effect]) {

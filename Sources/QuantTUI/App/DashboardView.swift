@@ -29,7 +29,15 @@ public final class DashboardView: @unchecked Sendable {
         let layout = DashboardLayout(screen: screen.size, layerCount: state.layers.count)
         renderTitle(state, in: layout.title, into: &buffer)
         LayerTablePane(state: state, glyphs: glyphs).render(in: layout.table, into: &buffer)
-        renderHistogram(state, glyphs: glyphs, in: layout.histogram, into: &buffer)
+        var histogramArea = layout.histogram
+        if state.sensitivity.isEnabled {
+            // The selected layer's sensitivity under its histogram: at most half of it.
+            let height = min(SensitivityPane.preferredHeight, histogramArea.height / 2)
+            let (top, bottom) = histogramArea.splitBottom(height)
+            histogramArea = top
+            SensitivityPane(state: state, glyphs: glyphs).render(in: bottom, into: &buffer)
+        }
+        renderHistogram(state, glyphs: glyphs, in: histogramArea, into: &buffer)
         AccuracyPane(state: state, glyphs: glyphs).render(in: layout.accuracy, into: &buffer)
         SizePane(state: state, glyphs: glyphs).render(in: layout.size, into: &buffer)
         StatusBarView(

@@ -14,6 +14,10 @@ struct LayerTablePane: Widget {
         var layer: Layer
         var settings: LayerSettings
         var report: LayerReport?
+        /// Only this layer at the sensitivity menu's options, once measured for these settings.
+        var sensitivity: [SensitivityTable.Entry]?
+        /// RMSE/scale at these settings: `.some(nil)` when the layer has none, `nil` while unknown.
+        var health: Double??
     }
 
     /// One column: its header and width rule, and how a row's cell reads.
@@ -21,6 +25,8 @@ struct LayerTablePane: Widget {
         /// What the column shows (the help screen lists it).
         var summary: String
         var column: TableColumn
+        /// Shown only when the session runs a sensitivity analysis.
+        var needsAnalysis = false
         var cell: @Sendable (RowContext) -> String
     }
 
@@ -106,6 +112,22 @@ struct LayerTablePane: Widget {
             return report.metrics.sqnrDecibels.map { String(format: "%.1f", $0) } ?? "∞"
         },
         Column(
+            summary: "Δ top-1 (points) with only this layer at 4 bits of its scheme (the pane below has every width)",
+            column: TableColumn(title: "Δ4b pt", width: .fixed(6), alignment: .right, priority: 78),
+            needsAnalysis: true
+        ) {
+            $0.sensitivity.map(SensitivityState.compactFigure) ?? "…"
+        },
+        Column(
+            summary: "RMSE/scale of the weights (uniform rounding: 0.289; ! above 0.7: clipped or too coarse)",
+            column: TableColumn(title: "rmse/s", width: .fixed(6), alignment: .right, priority: 45),
+            needsAnalysis: true
+        ) {
+            guard let health = $0.health else { return "…" }
+            guard let value = health else { return "—" }
+            return String(format: "%.2f", value) + (LayerHealth.isSuspect(value) ? "!" : "")
+        },
+        Column(
             summary: "stored bytes (dense or bitmap)",
             column: TableColumn(title: "bytes", width: .fixed(10), alignment: .right, priority: 85)
         ) {
@@ -113,13 +135,18 @@ struct LayerTablePane: Widget {
         },
     ]
 
-    /// The table's column definitions.
-    static var columns: [TableColumn] { columnTable.map(\.column) }
+    /// The columns shown: the sensitivity ones only when the session runs an analysis.
+    static func shownColumns(isAnalysed: Bool) -> [Column] {
+        columnTable.filter { isAnalysed || !$0.needsAnalysis }
+    }
 
     func render(in area: Rect, into buffer: inout ScreenBuffer) {
         let marked = state.marked.isEmpty ? "" : " · \(state.marked.count) marked \(glyphs.marker)"
+        let progress = state.sensitivity.progress(
+            state.layers.map(\.name), plan: state.plan, generation: state.evaluation.generation)
         let frame = Frame(
-            title: "Layers", info: "\(state.layers.count) layers\(marked)", isFocused: true, glyphs: glyphs)
+            title: "Layers", info: "\(state.layers.count) layers\(marked)\(progress.map { " · \($0)" } ?? "")",
+            isFocused: true, glyphs: glyphs)
         frame.render(in: area, into: &buffer)
         let inner = frame.inner(of: area)
         table(width: inner.width).render(in: inner, into: &buffer)
@@ -127,15 +154,20 @@ struct LayerTablePane: Widget {
 
     /// The table widget for the current state.
     func table(width: Int) -> TableView {
+        let shown = Self.shownColumns(isAnalysed: state.sensitivity.isEnabled)
         let rows = state.layers.map { layer -> [String] in
             let settings = state.plan.settings(for: layer.name)
             let report = state.quantized?.report(for: layer.name).flatMap { $0.settings == settings ? $0 : nil }
-            let context = RowContext(layer: layer, settings: settings, report: report)
-            return Self.columnTable.map { glyphs.text($0.cell(context)) }
+            let sensitivity = state.sensitivity
+            let context = RowContext(
+                layer: layer, settings: settings, report: report,
+                sensitivity: sensitivity.entries(for: layer.name, plan: state.plan),
+                health: sensitivity.health(of: layer.name, generation: state.evaluation.generation, plan: state.plan))
+            return shown.map { glyphs.text($0.cell(context)) }
         }
         let markedRows = Set(state.layers.indices.filter { state.marked.contains(state.layers[$0].name) })
         return TableView(
-            columns: Self.columns, rows: rows, selectedRow: state.layers.isEmpty ? nil : state.selectedIndex,
+            columns: shown.map(\.column), rows: rows, selectedRow: state.layers.isEmpty ? nil : state.selectedIndex,
             markedRows: markedRows, scrollOffset: state.scrollOffset,
             emptyMessage: "the model has no quantizable layers",
             glyphs: glyphs)

@@ -116,6 +116,8 @@ public enum Reducer {
             return receive(&state, action)
         case .searchUpdated(let status):
             receiveSearch(&state, status)
+        case .sensitivity(let event):
+            state.sensitivity.fold(event, currentGeneration: state.evaluation.generation)
         }
         return []
     }
