@@ -53,7 +53,7 @@ struct EvalCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Also write the float model's first output on every held-out sample to a .npy file (float32, batch first).",
+            "Also write the model's first output (quantized when --plan is given) on every held-out sample to a .npy file (float32, batch first).",
             valueName: "path"))
     var saveOutputs: String?
 
@@ -68,7 +68,9 @@ struct EvalCommand: ParsableCommand {
             model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
             batchSize: batchSize, cacheBudget: cacheBudget.bytes)
         if let saveOutputs {
-            try EvalOutputs.save(model: modelChoice, data: dataChoice, batchSize: batchSize ?? 16, to: saveOutputs)
+            try EvalOutputs.save(
+                model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
+                batchSize: batchSize ?? 16, to: saveOutputs)
         }
         if json {
             print(try summary.jsonString())

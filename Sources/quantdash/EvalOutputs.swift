@@ -2,21 +2,39 @@ import ArgumentParser
 import Foundation
 import QuantCore
 
-/// `quantdash eval --save-outputs FILE.npy`: the float model's first output on every held-out
-/// sample, as the graph produces it (batch first), for comparison with another runtime.
+/// `quantdash eval --save-outputs FILE.npy`: the model's first output on every held-out sample,
+/// as the graph produces it (batch first), for comparison with another runtime: the float model,
+/// or with `--plan` the quantized one (weights and activations as evaluation runs them). Every
+/// model input is fed (`input_ids` and `attention_mask` from a `.npz` alike).
 enum EvalOutputs {
-    /// Runs the float model on `data` in batches of `batchSize` and writes its first output to `path`.
-    static func save(model: ModelChoice, data: DataChoice, batchSize: Int, to path: String) throws {
-        let graph = try model.load()
-        let dataset = try data.load(for: graph)
+    /// Runs the model on `data` in batches of `batchSize` and writes its first output to `path`.
+    static func save(
+        model: ModelChoice, data: DataChoice, planPath: String?, calibrationCount: Int, batchSize: Int,
+        to path: String
+    ) throws {
+        let prepared = try EvalRun.prepare(
+            model: model, data: data, calibrationCount: calibrationCount, batchSize: batchSize)
+        let (graph, workbench) = (prepared.graph, prepared.workbench)
+        let dataset = workbench.heldOut
         guard let input = graph.inputs.first, let output = graph.outputs.first else {
             throw ValidationError("--save-outputs: the model has no input or no output")
+        }
+        var quantized: QuantizedModel? = nil
+        if let planPath {
+            let plan = try EvalRun.loadPlan(planPath: planPath, layerNames: workbench.layerNames)
+            do {
+                quantized = try workbench.apply(plan)
+            } catch let error as PlanError {
+                throw error.inFile(planPath)
+            }
         }
         let executor = try GraphExecutor(graph: graph)
         var batches: [Tensor] = []
         for start in stride(from: 0, to: dataset.count, by: batchSize) {
             let range = start..<min(start + batchSize, dataset.count)
-            let outputs = try executor.run([input.name: dataset.subset(range).images])
+            let outputs = try executor.run(
+                dataset.inputs(in: range, main: input.name), weightOverrides: quantized?.weightOverrides ?? [:],
+                activationQuantization: quantized?.activationQuantization ?? [:])
             guard let tensor = outputs[output.name] else { throw GraphError.missingOutput(output.name) }
             batches.append(tensor)
         }

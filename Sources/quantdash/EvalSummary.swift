@@ -146,9 +146,8 @@ struct EvalSummary: Codable {
         if let accuracy { lines += accuracyLines(accuracy) }
         if let fidelity, plan != nil {
             lines.append(
-                String(
-                    format: "  fidelity         top-1 agreement %.2f %%, mean KL %.4f", fidelity.agreement * 100,
-                    fidelity.kl))
+                String(format: "  fidelity         top-1 agreement %.2f %%", fidelity.agreement * 100)
+                    + (fidelity.kl.map { String(format: ", mean KL %.4f", $0) } ?? ""))
             lines.append(
                 String(
                     format: "                   cosine %.5f, relative MSE %.3e", fidelity.cosine, fidelity.relativeMSE)

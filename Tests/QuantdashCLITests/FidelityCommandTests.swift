@@ -45,7 +45,7 @@ import Testing
         #expect(unlabeled.accuracy == nil, "no labels: no accuracy figures")
         let fidelity = try #require(unlabeled.fidelity)
         #expect(fidelity.agreement > 0.5 && fidelity.agreement <= 1)
-        #expect(fidelity.kl >= 0 && fidelity.cosine > 0.5 && fidelity.cosine <= 1 && fidelity.relativeMSE > 0)
+        #expect((fidelity.kl ?? -1) >= 0 && fidelity.cosine > 0.5 && fidelity.cosine <= 1 && fidelity.relativeMSE > 0)
         #expect(fidelity.neighbours != nil, "outputs without labels get nearest-neighbour agreement")
         let (labeled, _) = try eval([
             "--json", "--data", images, "--labels", Self.fixtures + "heldout50-y.npy", "--plan", plan,

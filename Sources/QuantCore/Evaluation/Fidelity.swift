@@ -5,8 +5,10 @@ import Foundation
 /// needs no labels.
 ///
 /// - `agreement`: share of samples whose top-1 class (argmax of the output) is the float model's.
-/// - `kl`: mean KL(float ‖ quantized) of the softmax of the outputs, in nats (for classifiers;
-///   a Softmax output's probabilities are used as they are).
+/// - `kl`: mean KL(float ‖ quantized) of the class distributions, in nats: the softmax of
+///   logits, a Softmax output's probabilities as they are, a LogSoftmax output's exponentials.
+///   Only for outputs that are classes (`Workbench.outputsAreClasses`); `nil` for embeddings
+///   and other outputs, where a distribution over output values means nothing.
 /// - `cosine`: mean per-sample cosine similarity of the output vectors (1 for two zero vectors).
 /// - `relativeMSE`: Σ(quantized − float)² / Σ float² over every output value.
 /// - `neighbours`: share of samples whose nearest neighbour (cosine) among the other evaluated
@@ -17,13 +19,13 @@ import Foundation
 /// `relativeMSE`; with none left those are NaN.
 public struct Fidelity: Codable, Sendable, Equatable {
     public var agreement: Double
-    public var kl: Double
+    public var kl: Double?
     public var cosine: Double
     public var relativeMSE: Double
     public var neighbours: Double?
 
     /// Creates a fidelity record from its values.
-    public init(agreement: Double, kl: Double, cosine: Double, relativeMSE: Double, neighbours: Double? = nil) {
+    public init(agreement: Double, kl: Double?, cosine: Double, relativeMSE: Double, neighbours: Double? = nil) {
         self.agreement = agreement
         self.kl = kl
         self.cosine = cosine
@@ -31,15 +33,17 @@ public struct Fidelity: Codable, Sendable, Equatable {
         self.neighbours = neighbours
     }
 
-    /// The float model compared with itself.
-    public static func identical(neighbours: Bool) -> Fidelity {
-        Fidelity(agreement: 1, kl: 0, cosine: 1, relativeMSE: 0, neighbours: neighbours ? 1 : nil)
+    /// The float model compared with itself (`classes`: whether `kl` is measured).
+    public static func identical(neighbours: Bool, classes: Bool = true) -> Fidelity {
+        Fidelity(agreement: 1, kl: classes ? 0 : nil, cosine: 1, relativeMSE: 0, neighbours: neighbours ? 1 : nil)
     }
 
-    /// `agreement 98.40 %, KL 0.0123, cosine 0.99871, rel. MSE 2.1e-03, neighbours 97.0 %`.
+    /// `agreement 98.40 %, KL 0.0123, cosine 0.99871, rel. MSE 2.1e-03, neighbours 97.0 %`
+    /// (no KL for outputs that are not classes).
     public var summary: String {
-        var text = String(
-            format: "agreement %.2f %%, KL %.4f, cosine %.5f, rel. MSE %.2e", agreement * 100, kl, cosine, relativeMSE)
+        var text = String(format: "agreement %.2f %%", agreement * 100)
+        if let kl { text += String(format: ", KL %.4f", kl) }
+        text += String(format: ", cosine %.5f, rel. MSE %.2e", cosine, relativeMSE)
         if let neighbours { text += String(format: ", neighbours %.1f %%", neighbours * 100) }
         return text
     }
@@ -56,6 +60,8 @@ public struct FidelitySums: Sendable, Equatable {
     public var finiteCount = 0
     /// Σ KL(float ‖ quantized).
     public var klSum = 0.0
+    /// Whether the outputs are classes, so the KL means something (false when any batch's are not).
+    public var measuresKL = true
     /// Σ cosine similarity.
     public var cosineSum = 0.0
     /// Σ (quantized − float)².
@@ -70,9 +76,11 @@ public struct FidelitySums: Sendable, Equatable {
     public static let maximumNeighbourSamples = 4096
 
     /// The sums of one batch: `output` and `reference` are `[B, ...]` raw outputs (compared
-    /// value by value), `logits` and `referenceLogits` `[B, classes]` (softmax for the KL,
-    /// argmax for agreement).
-    public init(output: Tensor, reference: Tensor, logits: Tensor, referenceLogits: Tensor) {
+    /// value by value), `logits` and `referenceLogits` `[B, classes]` as `Graph.classifierLogits`
+    /// reads them (log-probabilities for a Softmax output; softmax for the KL, argmax for
+    /// agreement). `classes: false` (an embedding, a regression) leaves the KL out.
+    public init(output: Tensor, reference: Tensor, logits: Tensor, referenceLogits: Tensor, classes: Bool = true) {
+        measuresKL = classes
         let rows = output.shape.first ?? 0
         guard rows > 0, output.count == reference.count, logits.count == referenceLogits.count else { return }
         let width = output.count / rows
@@ -104,12 +112,14 @@ public struct FidelitySums: Sendable, Equatable {
             }
             squaredError += error
             referenceSquared += refSquared
-            klSum += FidelitySums.kl(reference: referenceRow, output: rowLogits)
+            if measuresKL { klSum += FidelitySums.kl(reference: referenceRow, output: rowLogits) }
         }
     }
 
     /// KL(softmax(reference) ‖ softmax(output)) in nats, ≥ 0; a class the float model gives
-    /// probability 0 contributes nothing.
+    /// probability 0 contributes nothing. Log-probabilities (a Softmax output read by
+    /// `Graph.classifierLogits`, a LogSoftmax output) are their own log-softmax, so their
+    /// probabilities are used as they are.
     static func kl(reference: ArraySlice<Float>, output: ArraySlice<Float>) -> Double {
         let p = EvaluationMetrics.logSoftmax(reference)
         let q = EvaluationMetrics.logSoftmax(output)
@@ -126,6 +136,7 @@ public struct FidelitySums: Sendable, Equatable {
         agreeing += other.agreeing
         finiteCount += other.finiteCount
         klSum += other.klSum
+        measuresKL = measuresKL && other.measuresKL
         cosineSum += other.cosineSum
         squaredError += other.squaredError
         referenceSquared += other.referenceSquared
@@ -136,7 +147,7 @@ public struct FidelitySums: Sendable, Equatable {
         let finite = Double(finiteCount)
         return Fidelity(
             agreement: count > 0 ? Double(agreeing) / Double(count) : 0,
-            kl: finiteCount > 0 ? klSum / finite : .nan,
+            kl: measuresKL ? (finiteCount > 0 ? klSum / finite : .nan) : nil,
             cosine: finiteCount > 0 ? cosineSum / finite : .nan,
             relativeMSE: finiteCount == 0
                 ? .nan : referenceSquared > 0 ? squaredError / referenceSquared : (squaredError == 0 ? 0 : .infinity),

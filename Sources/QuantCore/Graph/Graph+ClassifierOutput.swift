@@ -24,18 +24,38 @@ extension Graph {
     /// Whether the first output is logits, probabilities or log-probabilities: the operator that
     /// produces it, looking through Identity, Dropout, Reshape, Flatten and Squeeze.
     public var classifierOutputKind: ClassifierOutputKind {
-        guard var value = outputs.first?.name else { return .logits }
+        switch outputProducer {
+        case .softmax, .flattenedSoftmax: .probabilities
+        case .logSoftmax, .flattenedLogSoftmax: .logProbabilities
+        default: .logits
+        }
+    }
+
+    /// Whether the first output reads as classes even without labels: a Softmax or LogSoftmax,
+    /// or a Gemm (a linear classifier head, as PyTorch exports `Linear` on `[N, features]`)
+    /// produces it, and it has at least 2 values per sample. Otherwise (a mean-pooled or
+    /// normalised embedding, a LayerNormalization, a Tanh pooler…) it is read as a vector.
+    public var outputLooksLikeClasses: Bool {
+        guard (classCount ?? 2) >= 2 else { return false }
+        switch outputProducer {
+        case .softmax, .flattenedSoftmax, .logSoftmax, .flattenedLogSoftmax, .gemm: return true
+        default: return false
+        }
+    }
+
+    /// The operator producing the first output, looking through Identity, Dropout, Reshape,
+    /// Flatten and Squeeze; `nil` for a graph input or initializer.
+    private var outputProducer: Operator? {
+        guard var value = outputs.first?.name else { return nil }
         while let node = nodes.last(where: { $0.outputs.first == value }) {
             switch node.op {
-            case .softmax, .flattenedSoftmax: return .probabilities
-            case .logSoftmax, .flattenedLogSoftmax: return .logProbabilities
             case .identity, .dropout, .reshape, .flatten, .squeeze:
-                guard let input = node.inputs.first else { return .logits }
+                guard let input = node.inputs.first else { return node.op }
                 value = input
-            default: return .logits
+            default: return node.op
             }
         }
-        return .logits
+        return nil
     }
 
     /// The number of classes of the first output: its last extent once trailing extents of 1

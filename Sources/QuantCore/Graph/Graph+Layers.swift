@@ -1,4 +1,5 @@
-/// A quantizable layer: a Conv, ConvTranspose, Gemm or MatMul node whose weight is an initializer.
+/// A quantizable layer: a Conv, ConvTranspose, Gemm or MatMul node whose weight is an initializer,
+/// or a Gather over a constant float table (an embedding: one row per token).
 ///
 /// Plans, reports and the dashboard refer to layers by `name`: the ONNX node name, or the
 /// weight initializer's name where the node has none.
@@ -7,18 +8,20 @@ public struct Layer: Sendable, Equatable, Identifiable {
     public var name: String
     /// Index of the node in `Graph.nodes`.
     public var nodeIndex: Int
-    /// The ONNX operator name (`Conv`, `Gemm`, `MatMul`).
+    /// The ONNX operator name (`Conv`, `Gemm`, `MatMul`, `Gather`).
     public var opName: String
     /// Name of the weight initializer.
     public var weightName: String
     /// Name of the bias initializer, if any.
     public var biasName: String?
     /// Weight shape: Conv `[out, in/group, kH, kW]`, ConvTranspose `[in, out/group, kH, kW]`, Gemm `[out, in]`
-    /// (transB) or `[in, out]`, MatMul `[in, out]`.
+    /// (transB) or `[in, out]`, MatMul `[in, out]`, Gather `[rows, width]` (rows = vocabulary).
     public var weightShape: [Int]
-    /// The axis of the weight that indexes output channels (0 for Conv and transB Gemm, 1 for MatMul
-    /// and ConvTranspose).
+    /// The axis of the weight that indexes output channels (0 for Conv, transB Gemm and Gather: one
+    /// scale per table row; 1 for MatMul and ConvTranspose).
     public var outputChannelAxis: Int
+    /// Which input of the node reads the weight: 1 (Conv, Gemm, MatMul), 0 (Gather's table).
+    public var weightInputIndex: Int
     /// Number of weights (bias excluded).
     public var weightCount: Int
     /// Number of bias values.
@@ -27,7 +30,7 @@ public struct Layer: Sendable, Equatable, Identifiable {
     /// Creates a layer description (normally read off a graph with `Graph.layers`).
     public init(
         name: String, nodeIndex: Int, opName: String, weightName: String, biasName: String?, weightShape: [Int],
-        outputChannelAxis: Int, weightCount: Int, biasCount: Int
+        outputChannelAxis: Int, weightCount: Int, biasCount: Int, weightInputIndex: Int = 1
     ) {
         self.name = name
         self.nodeIndex = nodeIndex
@@ -38,6 +41,7 @@ public struct Layer: Sendable, Equatable, Identifiable {
         self.outputChannelAxis = outputChannelAxis
         self.weightCount = weightCount
         self.biasCount = biasCount
+        self.weightInputIndex = weightInputIndex
     }
 
     /// The layer's identity is its name.
@@ -52,6 +56,10 @@ extension Graph {
     public var layers: [Layer] {
         var result: [Layer] = []
         for (index, node) in nodes.enumerated() {
+            if case .gather(let axis) = node.op {
+                if let layer = embeddingLayer(node, at: index, axis: axis) { result.append(layer) }
+                continue
+            }
             guard node.op.hasQuantizableWeight, node.inputs.count >= 2 else { continue }
             let weightName = node.inputs[1]
             guard let weight = initializers[weightName] else { continue }

@@ -201,7 +201,7 @@ private struct CheckedFidelity: Decodable {
         }
         let nonNegative = 0...Double.greatestFiniteMagnitude
         value = Fidelity(
-            agreement: try required(.agreement, 0...1, "0…1"), kl: try required(.kl, nonNegative, "≥ 0"),
+            agreement: try required(.agreement, 0...1, "0…1"), kl: try number(.kl, nonNegative, "≥ 0"),
             cosine: try required(.cosine, -1...1, "−1…1"),
             relativeMSE: try required(.relativeMSE, nonNegative, "≥ 0"),
             neighbours: try number(.neighbours, 0...1, "0…1"))

@@ -133,7 +133,7 @@ public struct PlanResults: Sendable, Equatable {
                 } : [])
         // JSON holds no NaN or ∞: a fidelity with a non-finite value (no finite output) is left out.
         if let fidelity = evaluation.fidelity,
-            [fidelity.agreement, fidelity.kl, fidelity.cosine, fidelity.relativeMSE].allSatisfy(\.isFinite)
+            [fidelity.agreement, fidelity.kl ?? 0, fidelity.cosine, fidelity.relativeMSE].allSatisfy(\.isFinite)
         {
             self.fidelity = fidelity
         }

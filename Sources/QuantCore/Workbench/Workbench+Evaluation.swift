@@ -69,7 +69,9 @@ extension Workbench {
         // Kept only when every batch's outputs were (they all fit the budget together).
         let outputs: [Float]? = batches.allSatisfy { $0.rows != nil } ? batches.flatMap { $0.rows ?? [] } : nil
         // The float model's own outputs are the reference: they agree with themselves exactly.
-        report.fidelity = .identical(neighbours: outputs != nil && measuresNeighbours(count: heldOut.count))
+        report.fidelity = .identical(
+            neighbours: outputs != nil && measuresNeighbours(count: heldOut.count),
+            classes: outputsAreClasses(in: heldOut))
         lock.withLock {
             floatEvaluation = report
             floatOutputs = outputs

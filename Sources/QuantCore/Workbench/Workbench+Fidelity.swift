@@ -13,6 +13,14 @@ extension Workbench {
         return logits.reshaped([rows, logits.count / rows])
     }
 
+    /// Whether `dataset`'s outputs are classes, so a KL between class distributions means
+    /// something: the data has labels, or the graph's output looks like classes
+    /// (`Graph.outputLooksLikeClasses`: a Softmax, LogSoftmax or Gemm end). Embeddings and
+    /// other vectors get no KL; cosine, relative MSE and neighbours describe them.
+    func outputsAreClasses(in dataset: Dataset) -> Bool {
+        dataset.hasLabels || graph.outputLooksLikeClasses
+    }
+
     /// Whether the float pass keeps its outputs as the reference: `perSample` values for each
     /// of the held-out samples fit in `fidelityReferenceBytes`.
     func keepsFloatOutputs(perSample: Int) -> Bool {

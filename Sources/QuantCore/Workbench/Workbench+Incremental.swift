@@ -111,7 +111,8 @@ extension Workbench {
                                 inputs: { try dataset.inputs(in: range, main: inputName) }, isCancelled: isStopping)
                             metrics.fidelity = FidelitySums(
                                 output: raw, reference: reference, logits: logits,
-                                referenceLogits: metricsLogits(reference, in: dataset))
+                                referenceLogits: metricsLogits(reference, in: dataset),
+                                classes: outputsAreClasses(in: dataset))
                         }
                         switch keepsRows {
                         case .never: break

@@ -169,7 +169,8 @@ extension AccuracyPane {
                     String(format: "agreement %6.2f %% ", fidelity.agreement * 100)
                         + DeltaFigures.percentInterval(interval) + " " + status, style
                 ))
-            lines.append((String(format: "KL %.4f  cosine %.5f", fidelity.kl, fidelity.cosine), .plain))
+            let kl = fidelity.kl.map { String(format: "KL %.4f  ", $0) } ?? ""
+            lines.append((kl + String(format: "cosine %.5f", fidelity.cosine), .plain))
             var last = String(format: "rel. MSE %.2e", fidelity.relativeMSE)
             if let neighbours = fidelity.neighbours { last += String(format: "  neighbours %.1f %%", neighbours * 100) }
             lines.append((last, .plain))

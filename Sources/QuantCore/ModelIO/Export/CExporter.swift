@@ -62,6 +62,12 @@ public enum CExporter {
         var covered = Set<String>()
         let layerIdentifiers = uniqueIdentifiers(graph.layers.map(\.name))
         for layer in graph.layers {
+            guard layer.weightInputIndex == 1 else {
+                throw ModelIOError.incompatible(
+                    path: path,
+                    detail: "C export: layer \(Printable.name(layer.name)) is a \(layer.opName) over a weight table "
+                        + "(an embedding), which the C export does not support; use the QDQ ONNX export")
+            }
             guard let float = graph.initializers[layer.weightName] else { continue }
             let prefix = "\(name)_\(layerIdentifiers[layer.name] ?? identifier(layer.name))"
             let encoded = try encodeWeights(

@@ -43,7 +43,7 @@ struct QDQGraphBuilder {
             Node(
                 name: freshName("\(layer.name)_weight_dequantize"), op: .dequantizeLinear(axis: encoding.axis),
                 inputs: [codesName, scaleName, zeroPointName], outputs: [output]))
-        graph.nodes[layer.nodeIndex].inputs[1] = output
+        graph.nodes[layer.nodeIndex].inputs[layer.weightInputIndex] = output
         readCount[base, default: 1] -= 1
         let stillRead = readCount[base, default: 0] > 0 || graph.outputs.contains { $0.name == base }
         if !stillRead {

@@ -139,8 +139,8 @@ public enum ReportExporter {
         return lines + [""]
     }
 
-    /// `### Fidelity to the float model` (data without labels): agreement, KL, cosine, relative
-    /// MSE and, when measured, nearest-neighbour agreement.
+    /// `### Fidelity to the float model` (data without labels): agreement, KL (outputs that are
+    /// classes), cosine, relative MSE and, when measured, nearest-neighbour agreement.
     private static func fidelitySection(_ quantized: EvalReport) -> [String] {
         var lines = [
             "### Fidelity to the float model", "", "No labels: the outputs are compared with the float model's.",
@@ -149,7 +149,9 @@ public enum ReportExporter {
             lines += [
                 "", "| metric | value |", "|---|---:|",
                 "| top-1 agreement | \(percent(fidelity.agreement)) |",
-                "| mean KL (nats) | \(fixed(fidelity.kl, 4)) |",
+            ]
+            if let kl = fidelity.kl { lines.append("| mean KL (nats) | \(fixed(kl, 4)) |") }
+            lines += [
                 "| cosine similarity | \(fixed(fidelity.cosine, 5)) |",
                 "| relative MSE | \(String(format: "%.3e", fidelity.relativeMSE)) |",
             ]
