@@ -3,8 +3,8 @@
 # keys, survives resizes, quits cleanly with the terminal restored, survives `kill -9` (the
 # supervising parent restores the terminal and says what the autosave holds; the restart offers
 # it), forwards SIGTERM, keeps presets with their model (--session, o on another model's
-# preset), discards the autosave on an explicit "quit without saving", and refuses unusable
-# terminals.
+# preset), discards the autosave on an explicit "quit without saving", ends on a hang-up, and
+# refuses unusable terminals.
 # Usage: Scripts/e2e_dashboard.sh [path/to/quantdash]
 set -euo pipefail
 binary=${1:-.build/release/quantdash}
@@ -212,6 +212,26 @@ wait_for "[exit 0]"
 echo "e2e: layer settings dialog, threshold preview, help pages, 80x24 table and size bars, preset rename and delete"
 pane=e2e
 
+# A hang-up (the tmux session closed under the dashboard) ends it: Linux sends SIGHUP only to the
+# session leader, the supervisor, which forwards it; nothing may keep polling the dead terminal.
+pane=hup
+tmux -L "$socket" new-session -d -s hup -x 100 -y 30 "env TERM=tmux-256color LANG=C.UTF-8 '$binary'"
+wait_for "float  top-1  95.80 %"
+hup_supervisor=$(tmux -L "$socket" display -p -t hup '#{pane_pid}')
+hup_child=$(pgrep -P "$hup_supervisor" -x quantdash) || fail "no dashboard under the supervisor"
+tmux -L "$socket" kill-session -t hup
+for _ in $(seq 100); do
+    kill -0 "$hup_supervisor" 2>/dev/null || kill -0 "$hup_child" 2>/dev/null || break
+    sleep 0.1
+done
+if kill -0 "$hup_supervisor" 2>/dev/null || kill -0 "$hup_child" 2>/dev/null; then
+    kill -9 "$hup_supervisor" "$hup_child" 2>/dev/null || true
+    echo "e2e: FAIL: the dashboard outlived its terminal's hang-up by 10 s"
+    exit 1
+fi
+echo "e2e: a hang-up ends the dashboard and its supervisor"
+pane=e2e
+
 for term in dumb nonexistent; do
     out=$(TERM=$term script -qec "$binary" /dev/null 2>&1 || true)
     echo "$out" | grep -q "terminal \"$term\"" || { echo "e2e: FAIL: TERM=$term gave: $out"; exit 1; }
@@ -219,4 +239,4 @@ done
 out=$(env -u TERM script -qec "$binary" /dev/null 2>&1 || true)
 echo "$out" | grep -qi "TERM" || { echo "e2e: FAIL: unset TERM gave: $out"; exit 1; }
 echo "e2e: unusable terminals are refused with one line"
-echo "e2e: 5 passed, 0 failed"
+echo "e2e: 6 passed, 0 failed"
