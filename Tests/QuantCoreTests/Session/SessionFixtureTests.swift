@@ -24,7 +24,7 @@ import Testing
         (
             "unknown-field.json",
             "colour: unknown field (known fields: version, name, model, data, plan, notes, results, createdAt, "
-                + "updatedAt, basedOn, view)"
+                + "updatedAt, basedOn, view, budgets)"
         ),
         ("missing-field.json", "model: missing (required)"),
         ("null-field.json", "notes: expected text, found null"),
