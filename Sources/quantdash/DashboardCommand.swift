@@ -86,6 +86,19 @@ struct DashboardCommand: ParsableCommand {
         let persistence = SessionPersistence(
             store: SessionStore(folder: folder, autosaveSlot: slot), model: model, data: data, workbench: workbench,
             evalArguments: inputs.evalArguments())
+        var sensitivity: Sensitivity?
+        if !noSensitivity {
+            // Its own workbench: the analysis's activation cache must not evict the plan's.
+            let analysis = try Workbench(graph: graph, heldOut: workbench.heldOut, calibration: workbench.calibration)
+            analysis.batchSize = workbench.batchSize
+            analysis.activationCacheBytes = cacheBudget.bytes
+            // The samples as loaded: the file, its loading options and the calibration set
+            // (a preset's saved results are restored only for the same ones).
+            let samples = FileDigest.sha256(
+                of: Data("\(data.sha256)\n\(dataChoice.options)\ncalibration \(inputs.calibrationCount)".utf8))
+            sensitivity = Sensitivity(workbench: analysis, modelSHA256: model.sha256, dataSHA256: samples)
+        }
+        persistence.sensitivity = sensitivity
         if let session {
             let loaded = try persistence.load(name: session, layerNames: workbench.layerNames)
             if let other = loaded.otherModel {
@@ -100,14 +113,6 @@ struct DashboardCommand: ParsableCommand {
             backend = try NcursesBackend.start()
         } catch {
             throw CLIError(message: error.description)
-        }
-        var sensitivity: Sensitivity?
-        if !noSensitivity {
-            // Its own workbench: the analysis's activation cache must not evict the plan's.
-            let analysis = try Workbench(graph: graph, heldOut: workbench.heldOut, calibration: workbench.calibration)
-            analysis.batchSize = workbench.batchSize
-            analysis.activationCacheBytes = cacheBudget.bytes
-            sensitivity = Sensitivity(workbench: analysis, modelSHA256: model.sha256, dataSHA256: data.sha256)
         }
         let app = DashboardApp(
             workbench: workbench, backend: backend, state: state, persistence: persistence, sensitivity: sensitivity)

@@ -158,4 +158,49 @@ import Testing
         #expect(screen.contains("Histogram · fc1"))
         #expect(lines[2].contains("Δ4b pt"))
     }
+
+    /// A dashboard with presets in `folder` and its own analysis (fresh: nothing measured yet).
+    static func savingApp(
+        folder: URL, session: String? = nil
+    ) throws -> (DashboardApp, Sensitivity, SessionPersistence) {
+        let workbench = try workbench()
+        let sensitivity = Sensitivity(workbench: try Self.workbench(), modelSHA256: "model", dataSHA256: "data")
+        let persistence = SessionPersistence(
+            store: SessionStore(folder: folder), model: try FileReference.bundled(.mlp),
+            data: try FileReference.demoHeldOut(), workbench: workbench)
+        persistence.sensitivity = sensitivity
+        var state = AppState(layers: workbench.layers, modelName: "demo-mlp", dataName: "demo")
+        if let session { Reducer.open(&state, try persistence.load(name: session, layerNames: workbench.layerNames)) }
+        let app = DashboardApp(
+            workbench: workbench, backend: RecordingBackend(size: Size(width: 120, height: 40)), state: state,
+            persistence: persistence, sensitivity: sensitivity)
+        app.start()
+        app.settle()
+        app.settleSensitivity()
+        app.render()
+        return (app, sensitivity, persistence)
+    }
+
+    @Test func aReopenedPresetHasItsSensitivityAtOnce() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (first, measured, persistence) = try Self.savingApp(folder: folder)
+        Self.press([.character("4")], first)
+        first.settle()
+        first.settleSensitivity()
+        #expect(measured.evaluationsRun > 0)
+        _ = try persistence.save(name: "tuned", overwrite: .never, state: first.state)
+        let file = try String(contentsOf: folder.appendingPathComponent("tuned.json"), encoding: .utf8)
+        #expect(file.contains("\"sensitivity\""))
+
+        let (reopened, restored, _) = try Self.savingApp(folder: folder, session: "tuned")
+        #expect(restored.evaluationsRun == 0)
+        #expect(restored.cachedCount == measured.cachedCount)
+        let before = first.state.sensitivity
+        let after = reopened.state.sensitivity
+        #expect(after.onlyThis == before.onlyThis && !after.onlyThis.isEmpty)
+        #expect(after.allButThis == before.allButThis && after.allButThis.count == first.state.layers.count)
+        #expect(after.plan == before.plan)
+        #expect(reopened.state.plan == first.state.plan)
+    }
 }

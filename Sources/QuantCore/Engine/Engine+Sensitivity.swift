@@ -100,7 +100,10 @@ final class SensitivityWorker: @unchecked Sendable {
     }
 
     /// `plan` evaluated exactly (cached), after any plan work, again when plan work interrupts it.
+    /// A cached result (measured earlier or restored from a preset) comes back at once, even
+    /// while plan work runs.
     private func measure(_ plan: QuantPlan) throws -> PlanEvaluation {
+        if let cached = sensitivity.cached(plan) { return cached }
         while true {
             engine?.waitUntilIdle()
             if isStale { throw CancellationError() }
@@ -115,7 +118,8 @@ final class SensitivityWorker: @unchecked Sendable {
     private func analyse(_ plan: QuantPlan, generation: Int) throws {
         let workbench = sensitivity.workbench
         let layers = workbench.layers
-        engine?.waitUntilIdle()
+        // Restored from a preset: show it at once; otherwise plan work goes first.
+        if sensitivity.cached(QuantPlan()) == nil { engine?.waitUntilIdle() }
         if isStale { throw CancellationError() }
         var health: [String: Double] = [:]
         for layer in layers where !plan.settings(for: layer.name).isFloat {

@@ -29,6 +29,8 @@ extension SessionPreset: Codable {
         case view
         /// The budgets, as one line (`Budgets.text`).
         case budgets
+        /// The sensitivity analysis's evaluations (`SavedSensitivity`).
+        case sensitivity
     }
 
     /// Decodes and checks a session file; see `SessionPreset`.
@@ -84,9 +86,13 @@ extension SessionPreset: Codable {
                     file: "", path: path.appending(CodingKeys.budgets.rawValue).description, problem: "\(error)")
             }
         }
+        let sensitivityKey = PlanKey(CodingKeys.sensitivity)
+        let sensitivity =
+            container.contains(sensitivityKey)
+            ? try container.decode(SavedSensitivity.self, forKey: sensitivityKey) : nil
         self.init(
             name: name, model: model, data: data, plan: plan, notes: notes, results: results, createdAt: createdAt,
-            updatedAt: updatedAt, basedOn: basedOn, view: view, budgets: budgets)
+            updatedAt: updatedAt, basedOn: basedOn, view: view, budgets: budgets, sensitivity: sensitivity)
     }
 
     /// Writes the session file's fields; `results`, `basedOn` and `view` only when set.
@@ -104,6 +110,7 @@ extension SessionPreset: Codable {
         try container.encodeIfPresent(basedOn, forKey: .basedOn)
         try container.encodeIfPresent(view, forKey: .view)
         if let budgets, !budgets.isEmpty { try container.encode(budgets.text, forKey: .budgets) }
+        try container.encodeIfPresent(sensitivity, forKey: .sensitivity)
     }
 }
 

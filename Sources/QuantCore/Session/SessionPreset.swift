@@ -51,13 +51,16 @@ public struct SessionPreset: Sendable, Equatable {
     public var view: ViewState?
     /// The accuracy and size budgets set in the dashboard, if any (`"budgets": "1pt 8x"`, see `Budgets`).
     public var budgets: Budgets?
+    /// The sensitivity analysis measured for this model and data (`"sensitivity"`), if any.
+    public var sensitivity: SavedSensitivity?
 
     /// Creates a preset.
     public init(
         name: String, model: FileReference, data: FileReference, plan: QuantPlan, notes: String = "",
         results: PlanResults? = nil, createdAt: Date, updatedAt: Date, basedOn: String? = nil,
-        view: ViewState? = nil, budgets: Budgets? = nil
+        view: ViewState? = nil, budgets: Budgets? = nil, sensitivity: SavedSensitivity? = nil
     ) {
+        self.sensitivity = sensitivity
         self.name = name
         self.model = model
         self.data = data

@@ -89,6 +89,26 @@ public final class Sensitivity: @unchecked Sendable {
         return Key(model: modelSHA256, data: dataSHA256, layers: layers)
     }
 
+    /// `plan`'s evaluation if it is cached (measured or restored), without measuring it.
+    public func cached(_ plan: QuantPlan) -> PlanEvaluation? {
+        let key = key(plan)
+        return lock.withLock { cache[key] }
+    }
+
+    /// Every cached evaluation, by the settings of its non-float layers (`SavedSensitivity`).
+    func cachedEvaluations() -> [(layers: [String: LayerSettings], evaluation: PlanEvaluation)] {
+        lock.withLock { cache.map { ($0.key.layers, $0.value) } }
+    }
+
+    /// Adds evaluations measured earlier on this model and data (`SavedSensitivity`).
+    func insertCached(_ evaluations: [[String: LayerSettings]: PlanEvaluation]) {
+        lock.withLock {
+            for (layers, evaluation) in evaluations {
+                cache[Key(model: modelSHA256, data: dataSHA256, layers: layers)] = evaluation
+            }
+        }
+    }
+
     /// `plan` evaluated exactly on the held-out set (cached).
     ///
     /// - Throws: `CancellationError`; `PlanError`, `QuantizationError`, `GraphError` from the workbench.

@@ -18,6 +18,9 @@ public final class SessionPersistence: DashboardPersistence {
     /// The `quantdash eval` arguments that load this model and data as the dashboard did
     /// (the report's Reproduce line).
     public let evalArguments: [String]
+    /// The background sensitivity analysis, when one runs: presets save what it measured and
+    /// loading one of this model's presets gives it back (`SavedSensitivity`).
+    public var sensitivity: Sensitivity?
     private let now: () -> Date
     /// The left autosave offered at start, until restored or discarded.
     private var offered: LeftAutosave?
@@ -167,7 +170,14 @@ public final class SessionPersistence: DashboardPersistence {
         return SessionPreset(
             name: name, model: model, data: data, plan: state.plan, results: results, createdAt: date,
             updatedAt: date, basedOn: basedOn, view: .init(selectedLayer: state.selectedLayer?.name),
-            budgets: state.budgets.isEmpty ? nil : state.budgets)
+            budgets: state.budgets.isEmpty ? nil : state.budgets,
+            sensitivity: withResults ? savedSensitivity(plan: state.plan) : nil)
+    }
+
+    /// What the analysis has measured, relative to `plan` (nothing when it has measured nothing).
+    private func savedSensitivity(plan: QuantPlan) -> SavedSensitivity? {
+        guard let saved = sensitivity?.saved(relativeTo: plan), !saved.records.isEmpty else { return nil }
+        return saved
     }
 
     /// Whether a preset recording `reference` was made for this dashboard's model: the same
@@ -184,6 +194,8 @@ public final class SessionPersistence: DashboardPersistence {
             return LoadedPreset(
                 name: preset.name, plan: plan, otherModel: preset.model.path, matchedLayers: matched)
         }
+        // Its sensitivity results are exact for this model file and data only (checked by digest).
+        if let saved = preset.sensitivity { sensitivity?.restore(saved, plan: preset.plan) }
         let compatibility = preset.compatibility(with: model.sha256, dataSHA: data.sha256, layerNames: layerNames)
         let warning = compatibility.warnings.isEmpty ? nil : compatibility.warnings.joined(separator: "; ")
         var selected = preset.view?.selectedLayer
