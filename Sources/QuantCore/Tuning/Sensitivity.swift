@@ -27,15 +27,22 @@ public struct SensitivityProgress: Sendable, Equatable {
     public var elapsedSeconds: Double
     /// Fraction of the running evaluation done (its samples), while one runs; `nil` between evaluations.
     public var running: Double? = nil
+    /// The work finished (in whole float passes: an evaluation re-running the last half of the
+    /// graph counts one half), the running evaluation's share included; 0 when not known.
+    public var workDone: Double = 0
+    /// The work of the whole analysis, in whole float passes; 0 when not known.
+    public var workTotal: Double = 0
 
     /// `sensitivity 12/40 · fc2 at 4-bit · 3 s left`, or while an evaluation runs
     /// `sensitivity 12/40 · float 40 % · 9 s left`.
     public var summary: String {
         var line = "sensitivity \(done)/\(total) · \(current)"
         if let running { line += " \(Int((running * 100).rounded(.down))) %" }
-        let finished = Double(done) + (running ?? 0)
+        // Weighed by work when known: later evaluations (earlier layers) re-run more of the graph.
+        let (finished, all) =
+            workTotal > 0 ? (workDone, workTotal) : (Double(done) + (running ?? 0), Double(total))
         if finished > 0, done < total {
-            let left = elapsedSeconds / finished * (Double(total) - finished)
+            let left = elapsedSeconds / finished * max(all - finished, 0)
             line += " · \(Int(left.rounded(.up))) s left"
         }
         return line
@@ -175,24 +182,39 @@ public final class Sensitivity: @unchecked Sendable {
         let isFloatPlan = key(plan).layers.isEmpty
         let total = 2 + chosen.count * (menu.count + (isFloatPlan ? 0 : 1))
         var done = 0
-        func step(_ what: String) {
+        // Work in float passes: each evaluation re-runs the graph from its changed layer on.
+        let shares = progress == nil ? [:] : ((try? workbench.rerunShares()) ?? [:])
+        func share(_ name: String) -> Double { shares[name] ?? 1 }
+        let firstChanged = workbench.layers.first { plan.settings(for: $0.name) != .float }?.name
+        let workTotal =
+            shares.isEmpty
+            ? 0
+            : 1 + (firstChanged.map(share) ?? 0)
+                + chosen.reduce(0) {
+                    $0 + share($1.name) * Double(menu.count) + (isFloatPlan ? 0 : share($1.name))
+                }
+        var workDone = 0.0
+        func step(_ what: String, work: Double) {
             done += 1
+            workDone += work
             progress?(
                 SensitivityProgress(
-                    done: done, total: total, current: what, elapsedSeconds: Date().timeIntervalSince(start)))
+                    done: done, total: total, current: what, elapsedSeconds: Date().timeIntervalSince(start),
+                    workDone: workDone, workTotal: workTotal))
         }
         // Within one evaluation (a float baseline of a big model takes minutes): its samples done.
-        func running(_ what: String) -> ((Double) -> Void)? {
+        func running(_ what: String, work: Double) -> ((Double) -> Void)? {
             guard let progress else { return nil }
             return { fraction in
                 progress(
                     SensitivityProgress(
                         done: done, total: total, current: what, elapsedSeconds: Date().timeIntervalSince(start),
-                        running: fraction))
+                        running: fraction, workDone: workDone + fraction * work, workTotal: workTotal))
             }
         }
-        let floatEvaluation = try evaluate(QuantPlan(), progress: running("float"), isCancelled: isCancelled)
-        step("float")
+        let floatEvaluation = try evaluate(
+            QuantPlan(), progress: running("float", work: 1), isCancelled: isCancelled)
+        step("float", work: 1)
         let floatCorrect = floatEvaluation.correct
         // Only this layer: last layer first, so every run starts at its own layer's boundary.
         var entries: [String: [SensitivityTable.Entry]] = [:]
@@ -201,28 +223,31 @@ public final class Sensitivity: @unchecked Sendable {
                 let settings = settings(option, layer: layer.name, plan: plan)
                 let evaluation = try evaluate(
                     self.plan(QuantPlan(), setting: layer.name, to: settings),
-                    progress: running("\(layer.name) at \(option)"), isCancelled: isCancelled)
+                    progress: running("\(layer.name) at \(option)", work: share(layer.name)),
+                    isCancelled: isCancelled)
                 let report = try workbench.layerReport(for: layer.name, settings: settings)
                 entries[layer.name, default: []].append(
                     SensitivityTable.Entry(
                         option: option, settings: Workbench.brief(settings), layerBytes: report.size.quantizedBytes,
                         rmseOverScale: LayerHealth.rmseOverScale(report),
                         figure: .init(evaluation, floatCorrect: floatCorrect)))
-                step("\(layer.name) at \(option)")
+                step("\(layer.name) at \(option)", work: share(layer.name))
             }
         }
         // All but this one: the plan first (its boundaries fill the cache), then last to first.
-        let current = try evaluate(plan, progress: running("current plan"), isCancelled: isCancelled)
-        step("current plan")
+        let planWork = firstChanged.map(share) ?? 0
+        let current = try evaluate(
+            plan, progress: running("current plan", work: planWork), isCancelled: isCancelled)
+        step("current plan", work: planWork)
         var rows: [SensitivityTable.Row] = []
         for layer in chosen.reversed() {
             let without =
                 isFloatPlan
                 ? floatEvaluation
                 : try evaluate(
-                    self.plan(plan, setting: layer.name, to: .float), progress: running("all but \(layer.name)"),
-                    isCancelled: isCancelled)
-            if !isFloatPlan { step("all but \(layer.name)") }
+                    self.plan(plan, setting: layer.name, to: .float),
+                    progress: running("all but \(layer.name)", work: share(layer.name)), isCancelled: isCancelled)
+            if !isFloatPlan { step("all but \(layer.name)", work: share(layer.name)) }
             let report = try workbench.layerReport(for: layer.name, settings: plan.settings(for: layer.name))
             let health = LayerHealth.rmseOverScale(report)
             rows.append(

@@ -52,6 +52,27 @@ extension Workbench {
         return (bytesPerSample, workBefore)
     }
 
+    /// Per layer, the share of a whole pass's work (multiply-adds, from one float run on the
+    /// first held-out sample) from the layer's node to the end: what a change to that layer
+    /// re-runs when the boundary before it is cached. Progress estimates weigh evaluations by it.
+    ///
+    /// - Throws: `GraphError` when the sample run fails.
+    public func rerunShares() throws -> [String: Double] {
+        guard heldOut.count > 0 else { return [:] }
+        let outputs = Set(graph.nodes.flatMap(\.outputs).filter { !$0.isEmpty })
+        let values = try executor.run(heldOut.inputs(in: 0..<1, main: inputName), keeping: outputs)
+        var workBefore: [Double] = []
+        var work = 0.0
+        for node in graph.nodes {
+            workBefore.append(work)
+            work += Workbench.work(of: node, outputs: node.outputs.compactMap { values[$0] }, graph: graph)
+        }
+        guard work > 0 else { return [:] }
+        return Dictionary(
+            layers.map { ($0.name, max(0, work - workBefore[min($0.nodeIndex, workBefore.count - 1)]) / work) },
+            uniquingKeysWith: { a, _ in a })
+    }
+
     /// Multiply-adds (or element operations) of `node` for one sample: output elements times
     /// the reduction length of its weight when it has one (Conv, Gemm, MatMul).
     static func work(of node: Node, outputs: [Tensor], graph: Graph) -> Double {
