@@ -32,13 +32,18 @@ extension Graph {
     }
 
     /// Whether the first output reads as classes even without labels: a Softmax or LogSoftmax,
-    /// or a Gemm (a linear classifier head, as PyTorch exports `Linear` on `[N, features]`)
-    /// produces it, and it has at least 2 values per sample. Otherwise (a mean-pooled or
-    /// normalised embedding, a LayerNormalization, a Tanh pooler…) it is read as a vector.
+    /// a Gemm (a linear classifier head, as PyTorch exports `Linear` on `[N, features]`), or a
+    /// Conv whose output is `[N, C, 1, 1]` (a 1×1 convolution on pooled features, as the model
+    /// zoo's DenseNet-121 ends) produces it, and it has at least 2 values per sample. Otherwise
+    /// (a mean-pooled or normalised embedding, a LayerNormalization, a Tanh pooler, a feature
+    /// map…) it is read as a vector.
     public var outputLooksLikeClasses: Bool {
         guard (classCount ?? 2) >= 2 else { return false }
         switch outputProducer {
         case .softmax, .flattenedSoftmax, .logSoftmax, .flattenedLogSoftmax, .gemm: return true
+        case .conv:
+            guard let shape = outputs.first?.shape, shape.count > 2 else { return false }
+            return shape.dropFirst(2).allSatisfy { $0 == 1 }
         default: return false
         }
     }

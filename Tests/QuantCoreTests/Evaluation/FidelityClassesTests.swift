@@ -101,6 +101,25 @@ import Testing
         #expect(!Self.graph(end: .tanh).outputLooksLikeClasses && Self.graph(end: nil).outputLooksLikeClasses)
     }
 
+    /// A graph ending in a Conv whose output has extents `spatial` after its channels.
+    static func convHead(spatial: [Int]) -> Graph {
+        let weight = Tensor(shape: [5, 4, 1, 1], storage: (0..<20).map { Float($0) / 20 })
+        return Graph(
+            name: "head", inputs: [ValueInfo(name: "x", shape: [nil, 4] + spatial)],
+            outputs: [ValueInfo(name: "y", shape: [nil, 5] + spatial)], initializers: ["w": weight],
+            nodes: [
+                Node(
+                    name: "fc", op: .conv(ConvAttributes(kernelShape: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0])),
+                    inputs: ["x", "w"], outputs: ["y"])
+            ])
+    }
+
+    @Test func aOneByOneConvHeadOnPooledFeaturesIsClassesAFeatureMapIsNot() {
+        // The model zoo's DenseNet-121 ends GlobalAveragePool → Conv with output [1, 1000, 1, 1].
+        #expect(Self.convHead(spatial: [1, 1]).outputLooksLikeClasses)
+        #expect(!Self.convHead(spatial: [7, 7]).outputLooksLikeClasses)
+    }
+
     /// Each row of `tensor` put through a softmax.
     static func softmaxRows(_ tensor: Tensor) -> [Float] {
         let rows = tensor.shape[0], width = tensor.count / rows
