@@ -11,7 +11,7 @@ import Foundation
 /// (`Sensitivity.restore(_:plan:)`), so a stale record can never show.
 public struct SavedSensitivity: Sendable, Equatable, Codable {
     /// What a record's plan is written relative to.
-    public enum Base: String, Sendable, Equatable, Codable {
+    public enum Base: String, Sendable, Equatable, Codable, CaseIterable {
         /// Every layer float.
         case float
         /// The preset's plan.
@@ -30,6 +30,68 @@ public struct SavedSensitivity: Sendable, Equatable, Codable {
         public var agreement: Double
         /// The model's stored size in bytes.
         public var bytes: Int
+
+        /// Creates a record.
+        public init(base: Base, changes: QuantPlan, correct: String, agreement: Double, bytes: Int) {
+            self.base = base
+            self.changes = changes
+            self.correct = correct
+            self.agreement = agreement
+            self.bytes = bytes
+        }
+
+        /// The fields of a record.
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case base, changes, correct, agreement, bytes
+        }
+
+        /// Strict reading: every field required, unknown fields and wrong values named by path.
+        public init(from decoder: Decoder) throws {
+            let path = PlanPath(decoder.codingPath)
+            let container = try PlanDecoding.object(decoder, path: path)
+            try PlanDecoding.rejectUnknownKeys(container, known: CodingKeys.allCases.map(\.rawValue), path: path)
+            func key(_ key: CodingKeys) -> PlanKey { PlanKey(key) }
+            base = try PlanDecoding.required(key(.base), path: path) {
+                try PlanDecoding.name(container, $0, path: path, what: "base")
+            }
+            changes = try PlanDecoding.required(key(.changes), path: path) {
+                container.contains($0) ? try container.decode(QuantPlan.self, forKey: $0) : nil
+            }
+            correct = try PlanDecoding.required(key(.correct), path: path) {
+                try PlanDecoding.string(container, $0, path: path, expected: "base64 bits")
+            }
+            agreement = try PlanDecoding.required(key(.agreement), path: path) {
+                try PlanDecoding.double(container, $0, path: path, in: 0...1, described: "0…1")
+            }
+            bytes = try PlanDecoding.required(key(.bytes), path: path) {
+                try PlanDecoding.int(container, $0, path: path, atLeast: 0)
+            }
+        }
+    }
+
+    /// The fields of the `"sensitivity"` object.
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case modelSHA256, dataSHA256, sampleCount, records
+    }
+
+    /// Strict reading, as the rest of a session file.
+    public init(from decoder: Decoder) throws {
+        let path = PlanPath(decoder.codingPath)
+        let container = try PlanDecoding.object(decoder, path: path)
+        try PlanDecoding.rejectUnknownKeys(container, known: CodingKeys.allCases.map(\.rawValue), path: path)
+        func key(_ key: CodingKeys) -> PlanKey { PlanKey(key) }
+        modelSHA256 = try PlanDecoding.required(key(.modelSHA256), path: path) {
+            try PlanDecoding.nonEmptyString(container, $0, path: path, expected: "a digest")
+        }
+        dataSHA256 = try PlanDecoding.required(key(.dataSHA256), path: path) {
+            try PlanDecoding.nonEmptyString(container, $0, path: path, expected: "a digest")
+        }
+        sampleCount = try PlanDecoding.required(key(.sampleCount), path: path) {
+            try PlanDecoding.int(container, $0, path: path, atLeast: 0)
+        }
+        records = try PlanDecoding.required(key(.records), path: path) {
+            container.contains($0) ? try container.decode([Record].self, forKey: $0) : nil
+        }
     }
 
     /// SHA-256 of the model file analysed.

@@ -10,6 +10,9 @@ import Testing
     static let folder = TestSupport.packageRoot.appendingPathComponent("Tests/Fixtures/invalid/sessions")
 
     static let expected: [(file: String, message: String)] = [
+        ("sensitivity-bad-base.json", "sensitivity.records[0].base: unknown base \"nonsense\" (one of float, plan)"),
+        ("sensitivity-out-of-range.json", "sensitivity.records[1].agreement: 1.5 is out of range (0…1)"),
+        ("sensitivity-missing-field.json", "sensitivity.sampleCount: missing (required)"),
         ("truncated.json", "not a valid session: invalid JSON (unexpected end of file during JSON parse)"),
         (
             "deep-nesting.json",
@@ -24,7 +27,7 @@ import Testing
         (
             "unknown-field.json",
             "colour: unknown field (known fields: version, name, model, data, plan, notes, results, createdAt, "
-                + "updatedAt, basedOn, view, budgets)"
+                + "updatedAt, basedOn, view, budgets, sensitivity)"
         ),
         ("missing-field.json", "model: missing (required)"),
         ("null-field.json", "notes: expected text, found null"),
