@@ -67,6 +67,19 @@ import Testing
         #expect(over?.contains("over by") == true, "\(backend.screen.lines.joined(separator: "\n"))")
     }
 
+    @Test func theSizeVerdictStaysWholeAt80x24() throws {
+        let (app, backend) = try DashboardAppTests.app(size: Size(width: 80, height: 24))
+        DashboardAppTests.press([.character("4"), .character("b")] + Self.type("1pt 8x") + [.enter], app)
+        let model = try #require(app.state.quantized)
+        let limit = try #require(app.state.budgets.byteLimit(floatBytes: model.size.floatBytes, parameters: 0))
+        let excess = Formatting.bytes(model.size.currentBytes - limit)
+        let lines = backend.screen.lines
+        // Words go before the figure: the row says by how much the plan is over, uncut.
+        let row = try #require(lines.first { $0.contains("≥ 8×") }, "\(lines.joined(separator: "\n"))")
+        #expect(row.contains("over \(excess)") || row.contains("over by \(excess)"), "\(row)")
+        #expect(lines.allSatisfy { $0.count <= 80 })
+    }
+
     @Test func presetsKeepTheBudgets() throws {
         let folder = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }

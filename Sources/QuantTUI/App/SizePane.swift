@@ -28,7 +28,7 @@ struct SizePane: Widget {
         let inner = frame.inner(of: area)
         guard !inner.isEmpty, let model = state.quantized else { return }
         var rows = Self.rows(model, isCompact: inner.height < 6, glyphs: glyphs)
-        if let budget = Self.budgetRow(state, model: model, glyphs: glyphs) {
+        if let budget = Self.budgetRow(state, model: model, glyphs: glyphs, width: max(inner.width - 2, 1)) {
             // The budget replaces the storage line in a short pane, else goes under the ratio.
             if inner.height < 6 {
                 rows[rows.count - 1] = budget.row
@@ -63,23 +63,33 @@ struct SizePane: Widget {
     }
 
     /// The size budget's row (`budget ≤ 40.0 KiB: within`, green, or `…: over by 3.1 KiB`, red)
-    /// and whether the plan is within it, or `nil` without a size budget.
-    static func budgetRow(_ state: AppState, model: QuantizedModel, glyphs: GlyphSet) -> (row: Row, isWithin: Bool)? {
+    /// and whether the plan is within it, or `nil` without a size budget. In a narrow pane the
+    /// row drops words (`budget ≥ 8×: over 118.7 KiB`) before it is cut, so the verdict stays readable.
+    static func budgetRow(
+        _ state: AppState, model: QuantizedModel, glyphs: GlyphSet, width: Int = .max
+    ) -> (row: Row, isWithin: Bool)? {
         let size = model.size
         guard let label = state.budgets.sizeLabel,
             let limit = state.budgets.byteLimit(floatBytes: size.floatBytes, parameters: state.parameterCount)
         else { return nil }
         let isWithin = size.currentBytes <= limit
-        let verdict =
-            isWithin ? "within" : "over by \(Formatting.bytes(size.currentBytes - limit))"
-        var text = "budget \(label): \(verdict)"
+        let excess = Formatting.bytes(size.currentBytes - limit)
+        var now = ""
         if case .bitsPerWeight = state.budgets.size, state.parameterCount > 0 {
-            text += String(format: " (now %.2f bpw)", Double(size.currentBytes) * 8 / Double(state.parameterCount))
+            now = String(format: " (now %.2f bpw)", Double(size.currentBytes) * 8 / Double(state.parameterCount))
         }
-        if glyphs == .ascii {
-            text = text.replacingOccurrences(of: "≤", with: "<=").replacingOccurrences(of: "≥", with: ">=")
-                .replacingOccurrences(of: "×", with: "x")
+        let verdict = isWithin ? "within" : "over by \(excess)"
+        let short = label.replacingOccurrences(of: " smaller", with: "")
+        let candidates = [
+            "budget \(label): \(verdict)\(now)", "\(label): \(verdict)\(now)", "\(label): \(verdict)",
+            "budget \(short): \(isWithin ? "within" : "over \(excess)")",
+            "\(short): \(isWithin ? "within" : "over \(excess)")",
+        ].map { text in
+            glyphs == .ascii
+                ? text.replacingOccurrences(of: "≤", with: "<=").replacingOccurrences(of: "≥", with: ">=")
+                    .replacingOccurrences(of: "×", with: "x") : text
         }
+        let text = candidates.first { $0.count <= width } ?? candidates[candidates.count - 1]
         return ([(text, Style(foreground: isWithin ? .green : .red, attributes: .bold))], isWithin)
     }
 
