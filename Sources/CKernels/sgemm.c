@@ -530,6 +530,55 @@ __attribute__((target("avx512f"))) static void pack_conv_avx512(
         out += kc * 32;
     }
 }
+
+// Rows pc ..< pc+kc, positions jc ..< jc+nc of the unfolded image, in pack_b's 16-wide panels:
+// the AVX2 form of pack_conv_avx512. A 16-position panel uses half of its 32-position mask;
+// AVX masked loads (vmaskmovps) read nothing under a clear lane, and a panel whose 16 reads are
+// all inside the image is two plain loads.
+__attribute__((target("avx2,fma"))) static void pack_conv_avx2(
+    const float *image, ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h, ptrdiff_t kernel_w, ptrdiff_t pad_top,
+    ptrdiff_t pad_left, ptrdiff_t dilation_h, ptrdiff_t dilation_w, const uint32_t *masks, ptrdiff_t pc, ptrdiff_t kc,
+    ptrdiff_t jc, ptrdiff_t nc, float *restrict out) {
+    const ptrdiff_t taps = kernel_h * kernel_w, plane = height * width;
+    const uintptr_t base = (uintptr_t)image;
+    const __m256i lanes = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+    const ptrdiff_t first_channel = pc / taps, first_tap = pc % taps;
+    for (ptrdiff_t jp = 0; jp < nc; jp += 16) {
+        const ptrdiff_t p0 = jc + jp;  // a multiple of 16 (NC is), so a panel is one half of a mask
+        const uint32_t *panel_masks = masks + (p0 / 32) * taps;
+        const int shift = (int)(p0 % 32);
+        ptrdiff_t channel = first_channel, tap = first_tap, i = first_tap / kernel_w, j = first_tap % kernel_w;
+        for (ptrdiff_t kk = 0; kk < kc; ++kk) {
+            const uint32_t mask = (panel_masks[tap] >> shift) & 0xFFFF;
+            const ptrdiff_t offset =
+                channel * plane + p0 + (i * dilation_h - pad_top) * width + (j * dilation_w - pad_left);
+            // An address computed as an integer: it may lie outside the image where the mask is clear.
+            const float *source = (const float *)(base + (uintptr_t)(offset * (ptrdiff_t)sizeof(float)));
+            if (mask == 0xFFFF) {
+                _mm256_store_ps(out + kk * 16, _mm256_loadu_ps(source));
+                _mm256_store_ps(out + kk * 16 + 8, _mm256_loadu_ps(source + 8));
+            } else if (mask == 0) {
+                _mm256_store_ps(out + kk * 16, _mm256_setzero_ps());
+                _mm256_store_ps(out + kk * 16 + 8, _mm256_setzero_ps());
+            } else {
+                const __m256i low = _mm256_set1_epi32((int)(mask & 0xFF)), high = _mm256_set1_epi32((int)(mask >> 8));
+                const __m256i select_low = _mm256_cmpeq_epi32(_mm256_and_si256(low, lanes), lanes);
+                const __m256i select_high = _mm256_cmpeq_epi32(_mm256_and_si256(high, lanes), lanes);
+                _mm256_store_ps(out + kk * 16, _mm256_maskload_ps(source, select_low));
+                _mm256_store_ps(out + kk * 16 + 8, _mm256_maskload_ps(source + 8, select_high));
+            }
+            if (++j == kernel_w) {
+                j = 0;
+                if (++i == kernel_h) i = 0;
+            }
+            if (++tap == taps) {
+                tap = 0;
+                ++channel;
+            }
+        }
+        out += kc * 16;
+    }
+}
 #endif
 
 int ck_sgemm_conv(ptrdiff_t m, const float *a, ptrdiff_t lda, const float *image, ptrdiff_t channels,
@@ -539,12 +588,13 @@ int ck_sgemm_conv(ptrdiff_t m, const float *a, ptrdiff_t lda, const float *image
                   ptrdiff_t ldc) {
 #if CK_X86_64
     const variant *v = current_variant();
-    if (v != &avx512_variant || !conv_fusable(width, stride_h, stride_w, out_w)) return 0;
+    const int wide = v == &avx512_variant;
+    if ((!wide && v != &avx2_variant) || !conv_fusable(width, stride_h, stride_w, out_w)) return 0;
     const ptrdiff_t n = out_h * out_w, k = channels * kernel_h * kernel_w;
     if (m <= 0 || n <= 0 || k <= 0) return 1;
-    const ptrdiff_t ncMax = n < NC ? round_up(n, 32) : NC;
+    const ptrdiff_t ncMax = n < NC ? round_up(n, v->nr) : NC;
     const ptrdiff_t kcMax = slice_depth(k);
-    const ptrdiff_t mcMax = m < MC ? round_up(m, 12) : MC;
+    const ptrdiff_t mcMax = m < MC ? round_up(m, v->mr) : MC;
     float *packed_b = reserve(&buffer_b, &capacity_b, (size_t)(ncMax * kcMax));
     float *packed_a = reserve(&buffer_a, &capacity_a, (size_t)(mcMax * kcMax));
     if (!packed_a || !packed_b) abort();
@@ -552,8 +602,13 @@ int ck_sgemm_conv(ptrdiff_t m, const float *a, ptrdiff_t lda, const float *image
         const ptrdiff_t nc = (n - jc) < NC ? (n - jc) : NC;
         for (ptrdiff_t pc = 0; pc < k; pc += kcMax) {
             const ptrdiff_t kc = (k - pc) < kcMax ? (k - pc) : kcMax;
-            pack_conv_avx512(image, height, width, kernel_h, kernel_w, pad_top, pad_left, dilation_h, dilation_w, masks,
-                             pc, kc, jc, nc, packed_b);
+            if (wide) {
+                pack_conv_avx512(image, height, width, kernel_h, kernel_w, pad_top, pad_left, dilation_h, dilation_w,
+                                 masks, pc, kc, jc, nc, packed_b);
+            } else {
+                pack_conv_avx2(image, height, width, kernel_h, kernel_w, pad_top, pad_left, dilation_h, dilation_w,
+                               masks, pc, kc, jc, nc, packed_b);
+            }
             for (ptrdiff_t ic = 0; ic < m; ic += MC) {
                 const ptrdiff_t mc = (m - ic) < MC ? (m - ic) : MC;
                 multiply_block(v, 0, 1.0f, a, lda, ic, mc, pc, kc, packed_b, jc, nc, c, ldc, packed_a);

@@ -56,7 +56,7 @@ void ck_conv_masks(ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h, ptrdif
 
 /// C[m × out_h·out_w] += A[m × channels·kernel_h·kernel_w] (row-major, lda) · im2col(image), the
 /// unfolding fused into the packing of B (no column matrix is written). Applies to stride 1 with
-/// out_w == width on the avx512 variant; returns 1 when done, 0 (having done nothing) otherwise,
+/// out_w == width on the avx512 and avx2-fma variants; returns 1 when done, 0 (having done nothing) otherwise,
 /// and then the caller runs ck_im2col and ck_sgemm, which give the same result bit for bit.
 int ck_sgemm_conv(ptrdiff_t m, const float *a, ptrdiff_t lda, const float *image, ptrdiff_t channels,
                   ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h, ptrdiff_t kernel_w, ptrdiff_t stride_h,

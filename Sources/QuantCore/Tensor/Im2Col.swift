@@ -110,8 +110,8 @@ public enum Im2Col {
     /// bit what `unfoldFast` then `GEMM.multiply` give.
     ///
     /// - Parameter masks: `fusedMasks(geometry:)` of the same geometry.
-    /// - Returns: `false`, having done nothing, where the fused path does not run (another GEMM
-    ///   variant than AVX-512 on this thread, or a geometry `fusedMasks` refuses).
+    /// - Returns: `false`, having done nothing, where the fused path does not run (the portable
+    ///   GEMM variant on this thread, or a geometry `fusedMasks` refuses).
     public static func multiplyUnfolded(
         m: Int, weights: UnsafePointer<Float>, image: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
         masks: [UInt32], c: UnsafeMutablePointer<Float>
