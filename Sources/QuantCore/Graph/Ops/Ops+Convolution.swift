@@ -1,5 +1,6 @@
 /// Conv (1-D and 2-D, groups, depthwise, dilations, auto_pad, optional bias) via im2col + GEMM,
-/// depthwise ones (one input channel per group) by a direct kernel.
+/// depthwise ones (one input channel per group) by a direct kernel, small output planes with the
+/// images of a batch gathered into one GEMM (`Ops+ConvolutionGathered.swift`).
 extension Ops {
     /// The checked shapes of one convolution, shared by the fast path and the reference.
     struct ConvolutionProblem: Sendable, Equatable {
@@ -103,6 +104,20 @@ extension Ops {
         let masks = isPointwise ? nil : Im2Col.fusedMasks(geometry: geometry)
         var columns: [Float] = []  // [K, P]
         let biasValues = bias?.storage ?? []
+        if problem.group == 1, k > 0, gathersImages(positions: positions, batch: problem.batch) {
+            return x.storage.withUnsafeBufferPointer { bufferX in
+                weight.storage.withUnsafeBufferPointer { bufferW in
+                    makeTensor(shape: problem.outputShape) { output in
+                        guard let out = output.baseAddress, let image = bufferX.baseAddress,
+                            let weights = bufferW.baseAddress
+                        else { return }
+                        convolveGatheringImages(
+                            image: image, weights: weights, bias: biasValues, problem: problem, geometry: geometry,
+                            isPointwise: isPointwise, out: out)
+                    }
+                }
+            }
+        }
         return x.storage.withUnsafeBufferPointer { bufferX in
             weight.storage.withUnsafeBufferPointer { bufferW in
                 makeTensor(shape: problem.outputShape) { output in
