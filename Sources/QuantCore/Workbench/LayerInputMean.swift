@@ -27,9 +27,14 @@ struct LayerInputMean: Sendable, Equatable {
     /// Rows or positions observed.
     var count: Int = 0
 
+    /// The operators bias correction serves (ONNX names), the ones `kind(of:in:)` handles.
+    static let operators: Set<String> = ["Conv", "Gemm", "MatMul"]
+
     /// The statistic `layer` needs, or nil when its operator is not one bias correction serves.
     static func kind(of layer: Layer, in graph: Graph) -> Kind? {
-        guard layer.weightInputIndex == 1, layer.nodeIndex < graph.nodes.count else { return nil }
+        guard Layer.canCorrectBias(opName: layer.opName), layer.weightInputIndex == 1,
+            layer.nodeIndex < graph.nodes.count
+        else { return nil }
         switch graph.nodes[layer.nodeIndex].op {
         case .gemm(let attributes):
             return .gemm(

@@ -10,16 +10,29 @@ import Foundation
 /// statistic per layer that makes `E[ΔW·x]` a dot product. The statistics are gathered in one
 /// float pass, the first time a plan asks for a correction. `apply` writes each corrected bias
 /// into `QuantizedModel.weightOverrides`, so evaluation, the dashboard and every export carry it.
+extension Layer {
+    /// Whether layers of this ONNX operator can have their bias corrected.
+    static func canCorrectBias(opName: String) -> Bool { LayerInputMean.operators.contains(opName) }
+
+    /// Why the layer cannot have its bias corrected, as far as the layer itself tells (operator,
+    /// weight rank, a constant bias), or nil; `Workbench.biasCorrectionProblem` checks the rest.
+    public var biasCorrectionProblem: String? {
+        guard Layer.canCorrectBias(opName: opName), weightInputIndex == 1, opName != "MatMul" || weightShape.count == 2
+        else {
+            return "a \(opName) layer cannot be bias-corrected (Conv, Gemm and MatMul with a 2-D weight can)"
+        }
+        return biasName == nil ? "the layer has no constant bias to correct" : nil
+    }
+}
+
 extension Workbench {
     /// Why `layer` cannot have its bias corrected, or nil when it can. Bias correction changes an
     /// existing constant bias: Conv/Gemm bias, or the constant of the Add after a MatMul.
     public func biasCorrectionProblem(for layer: Layer) -> String? {
-        guard LayerInputMean.kind(of: layer, in: graph) != nil else {
-            return "a \(layer.opName) layer cannot be bias-corrected (Conv, Gemm and MatMul with a 2-D weight can)"
-        }
-        guard let biasName = layer.biasName, let bias = graph.initializers[biasName] else {
-            return "the layer has no constant bias to correct"
-        }
+        if let problem = layer.biasCorrectionProblem { return problem }
+        guard LayerInputMean.kind(of: layer, in: graph) != nil, let biasName = layer.biasName,
+            let bias = graph.initializers[biasName]
+        else { return "the layer has no constant bias to correct" }
         let channels = layer.weightShape[layer.outputChannelAxis]
         guard bias.count == channels else {
             return "its bias '\(Printable.name(biasName))' has \(bias.count) values, not one per output channel "
@@ -31,6 +44,18 @@ extension Workbench {
             return "its Gemm has beta 0, so the bias is ignored"
         }
         return nil
+    }
+
+    /// `plan` with an entry for every layer and `biasCorrection` on wherever the weights are
+    /// quantized or pruned and the bias can be corrected (`eval`/`export --bias-correction`).
+    public func withBiasCorrection(_ plan: QuantPlan) -> QuantPlan {
+        var result = plan.normalized(for: layers)
+        for layer in layers where biasCorrectionProblem(for: layer) == nil {
+            guard var settings = result.layers[layer.name], !settings.isFloat else { continue }
+            settings.biasCorrection = true
+            result.layers[layer.name] = settings
+        }
+        return result
     }
 
     /// Whether applying `plan` needs layer input statistics that are not gathered yet.
