@@ -18,6 +18,7 @@ struct EvalCommand: ParsableCommand {
               quantdash eval
               quantdash eval --model demo-cnn --json
               quantdash eval --model demo-cnn --plan plan.json
+              quantdash eval --model demo-cnn --plan plan.json --bias-correction
               quantdash eval --model model.onnx --data t10k-images.idx3-ubyte --labels t10k-labels.idx1-ubyte
               quantdash eval --model model.onnx --data heldout.npz --calibration train.npz --mean 0.1307 --std 0.3081
               quantdash eval --model model.onnx --data x.npy --labels y.npy --limit 500
@@ -47,6 +48,11 @@ struct EvalCommand: ParsableCommand {
                 + "memory then stays the same whatever the number of images).", valueName: "size"))
     var cacheBudget = ByteSize(bytes: 0)
 
+    @Flag(
+        name: .long,
+        help: "Correct the bias of every quantized layer that has one (as \"biasCorrection\": true in the plan).")
+    var biasCorrection = false
+
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
@@ -59,6 +65,9 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if biasCorrection, plan == nil {
+            throw ValidationError("--bias-correction needs --plan (it corrects the biases of quantized layers)")
+        }
     }
 
     func run() throws {
@@ -66,11 +75,11 @@ struct EvalCommand: ParsableCommand {
         let dataChoice = try inputs.dataChoice()
         let summary = try EvalRun.run(
             model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
-            batchSize: batchSize, cacheBudget: cacheBudget.bytes)
+            batchSize: batchSize, cacheBudget: cacheBudget.bytes, biasCorrection: biasCorrection)
         if let saveOutputs {
             try EvalOutputs.save(
                 model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
-                batchSize: batchSize ?? 16, to: saveOutputs)
+                batchSize: batchSize ?? 16, biasCorrection: biasCorrection, to: saveOutputs)
         }
         if json {
             print(try summary.jsonString())

@@ -10,7 +10,7 @@ enum EvalOutputs {
     /// Runs the model on `data` in batches of `batchSize` and writes its first output to `path`.
     static func save(
         model: ModelChoice, data: DataChoice, planPath: String?, calibrationCount: Int, batchSize: Int,
-        to path: String
+        biasCorrection: Bool = false, to path: String
     ) throws {
         let prepared = try EvalRun.prepare(
             model: model, data: data, calibrationCount: calibrationCount, batchSize: batchSize)
@@ -21,7 +21,8 @@ enum EvalOutputs {
         }
         var quantized: QuantizedModel? = nil
         if let planPath {
-            let plan = try EvalRun.loadPlan(planPath: planPath, layerNames: workbench.layerNames)
+            var plan = try EvalRun.loadPlan(planPath: planPath, layerNames: workbench.layerNames)
+            if biasCorrection { plan = workbench.withBiasCorrection(plan) }
             do {
                 quantized = try workbench.apply(plan)
             } catch let error as PlanError {

@@ -67,6 +67,8 @@ struct EvalSummary: Codable {
         var maxAbsError: Double
         var bytes: Int
         var encoding: String
+        /// `true` when the layer's bias is corrected (absent otherwise).
+        var biasCorrection: Bool?
 
         init(_ report: LayerReport, activationBits: Int?) {
             name = report.layer.name
@@ -85,6 +87,7 @@ struct EvalSummary: Codable {
             maxAbsError = report.metrics.maxAbsoluteError
             bytes = report.size.quantizedBytes
             encoding = report.size.encoding.rawValue
+            biasCorrection = report.settings.biasCorrection && !report.settings.isFloat ? true : nil
         }
     }
 
@@ -207,7 +210,8 @@ struct EvalSummary: Codable {
             ]
             if isQuantized {
                 cells += [
-                    row.bits, row.scheme, row.granularity, row.prune, row.activationBits.map(String.init) ?? "float",
+                    row.bits + (row.biasCorrection == true ? "+bc" : ""), row.scheme, row.granularity, row.prune,
+                    row.activationBits.map(String.init) ?? "float",
                     String(format: "%.1f %%", row.sparsity * 100),
                     row.sqnrDecibels.map { String(format: "%.1f", $0) } ?? "∞",
                     String(format: "%.5f", row.cosine), Formatting.grouped(row.bytes),

@@ -35,10 +35,15 @@ struct ExportCommand: ParsableCommand {
             --format report writes Markdown for a pull request: model/data SHA-256, the plan, \
             float vs quantized accuracy, size, a per-layer table and the command to reproduce it.
 
+            --bias-correction turns on "biasCorrection" for every quantized layer with a bias: \
+            the bias absorbs the mean output error of the quantized weights on the calibration \
+            set, and every format writes the corrected bias.
+
             Examples:
               quantdash export --plan plan.json --format config --out mlp-4bit.json
               quantdash export --plan plan.json --format report --out report.md
               quantdash export --plan plan.json --format onnx --out mlp-4bit.onnx
+              quantdash export --plan plan.json --bias-correction --format onnx --out mlp-4bit-bc.onnx
               quantdash export --plan plan.json --format c --out firmware/mlp4
             """
     )
@@ -55,6 +60,11 @@ struct ExportCommand: ParsableCommand {
     var out: String
 
     @OptionGroup var inputs: ModelDataOptions
+
+    @Flag(
+        name: .long,
+        help: "Correct the bias of every quantized layer that has one (as \"biasCorrection\": true in the plan).")
+    var biasCorrection = false
 
     @Flag(name: .long, help: "Overwrite --out if it exists.")
     var force = false
@@ -84,10 +94,13 @@ struct ExportCommand: ParsableCommand {
         let prepared = try EvalRun.prepare(
             model: modelChoice, data: dataChoice, calibrationCount: inputs.calibrationCount,
             batchSize: nil)
-        let quantPlan = try EvalRun.loadPlan(planPath: plan, layerNames: prepared.workbench.layerNames)
+        var quantPlan = try EvalRun.loadPlan(planPath: plan, layerNames: prepared.workbench.layerNames)
+        if biasCorrection { quantPlan = prepared.workbench.withBiasCorrection(quantPlan) }
+        // With --bias-correction the plan file is not the plan exported: the report embeds it.
         let request = ExportRequest(
             format: format, plan: quantPlan, path: out, overwrite: force, model: model,
-            data: try dataChoice.reference(), evalArguments: inputs.evalArguments(), planPath: plan)
+            data: try dataChoice.reference(), evalArguments: inputs.evalArguments(),
+            planPath: biasCorrection ? nil : plan)
         let result = try Exporter.export(request, using: prepared.workbench)
         print(summary(of: result, layerCount: prepared.workbench.layers.count))
     }

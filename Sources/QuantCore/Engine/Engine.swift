@@ -221,10 +221,12 @@ public final class Engine: @unchecked Sendable {
         defer { condition.withLock { isApplying = false } }
         do {
             if workbench.needsCalibration(for: plan) {
-                // Activation statistics are gathered once (seconds on a big model): with progress.
+                // Activation statistics and bias-correction input means are gathered once
+                // (seconds on a big model): with progress.
                 let start = now()
                 let total = workbench.calibration?.count ?? 0
-                try workbench.activationStatistics(
+                try workbench.calibrate(
+                    for: plan,
                     progress: { [self] fraction in
                         let progress = EngineProgress(
                             phase: .calibrating, done: Int((fraction * Double(total)).rounded()), total: total,

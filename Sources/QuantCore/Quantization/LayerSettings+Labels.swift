@@ -5,6 +5,13 @@ extension LayerSettings {
     /// `"8"`, or `"float"` for float weights.
     public var bitWidthLabel: String { bitWidth.map(String.init) ?? "float" }
 
+    /// `bitWidthLabel` with `+bc` when the bias is corrected (`"4+bc"`, `"fp+bc"` for pruned
+    /// float weights): at most 5 characters, the layer table's bits column.
+    public var bitWidthLabelWithCorrections: String {
+        guard biasCorrection, !isFloat else { return bitWidthLabel }
+        return (bitWidth.map(String.init) ?? "fp") + "+bc"
+    }
+
     /// The scheme's plan-file name, or `"—"` for float weights.
     public var schemeLabel: String { bitWidth == nil ? "—" : scheme.rawValue }
 

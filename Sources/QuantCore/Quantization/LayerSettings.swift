@@ -19,12 +19,15 @@ public struct LayerSettings: Sendable, Equatable, Hashable {
     public var activationBits: Int?
     /// How activation ranges are calibrated when `activationBits` is set.
     public var calibration: CalibrationMethod
+    /// Whether the layer's bias absorbs the mean output error its quantized (or pruned) weights
+    /// cause on the calibration inputs (empirical bias correction; see `Workbench+BiasCorrection`).
+    public var biasCorrection: Bool
 
     /// Creates settings; the defaults are float weights, symmetric per-channel when quantized.
     public init(
         bitWidth: Int? = nil, scheme: Scheme = .symmetric, granularity: Granularity = .channel,
         range: RangeMethod = .minMax, rounding: Rounding = .nearestEven, pruning: PruningRule? = nil,
-        activationBits: Int? = nil, calibration: CalibrationMethod = .minmax
+        activationBits: Int? = nil, calibration: CalibrationMethod = .minmax, biasCorrection: Bool = false
     ) {
         self.bitWidth = bitWidth
         self.scheme = scheme
@@ -34,6 +37,7 @@ public struct LayerSettings: Sendable, Equatable, Hashable {
         self.pruning = pruning
         self.activationBits = activationBits
         self.calibration = calibration
+        self.biasCorrection = biasCorrection
     }
 
     /// Float weights, float activations, no pruning.

@@ -36,6 +36,7 @@ extension PlanEntry {
         case .bits(let value)?: settings.activationBits = value
         }
         if let calibration { settings.calibration = calibration }
+        if let biasCorrection { settings.biasCorrection = biasCorrection }
 
         if let bitWidth = settings.bitWidth, !settings.scheme.allowedBitWidths.contains(bitWidth) {
             let allowed = PlanEntry.describe(settings.scheme.allowedBitWidths)
@@ -97,6 +98,8 @@ extension PlanEntry {
             activationBits = settings.activationBits.map(BitWidth.bits) ?? .float
         }
         if settings.calibration != base?.calibration { calibration = settings.calibration }
+        // Written only when on or changed, so plans without it read and write as before.
+        if settings.biasCorrection != (base?.biasCorrection ?? false) { biasCorrection = settings.biasCorrection }
     }
 
     // MARK: Companion fields

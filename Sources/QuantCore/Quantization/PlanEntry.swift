@@ -13,6 +13,7 @@ import Foundation
 /// | `prune`          | `{ "threshold": t ≥ 0 }`, `{ "sparsity": 0 ≤ s < 1 }`, `{ "pattern": "N:M" }`, `"none"` |
 /// | `activationBits` | 1…16 or `"float"`                                              |
 /// | `calibration`    | `minmax`, `percentile`, `entropy`, `mse`                       |
+/// | `biasCorrection` | `true` or `false` (absorb the weights' mean output error)      |
 struct PlanEntry: Codable, Equatable {
     /// A weight or activation bit width, or float.
     enum BitWidth: Equatable {
@@ -82,6 +83,8 @@ struct PlanEntry: Codable, Equatable {
         case activationBits
         /// Calibration method name.
         case calibration
+        /// Bias correction on or off.
+        case biasCorrection
 
         /// The field as a key of the JSON object.
         var key: PlanKey { .named(rawValue) }
@@ -122,6 +125,8 @@ struct PlanEntry: Codable, Equatable {
     var activationBits: BitWidth?
     /// `calibration`, if given.
     var calibration: CalibrationMethod?
+    /// `biasCorrection`, if given.
+    var biasCorrection: Bool?
 
     /// An entry with no fields (inherits everything).
     init() {}
@@ -153,6 +158,7 @@ struct PlanEntry: Codable, Equatable {
         activationBits = try PlanEntry.bitWidth(container, .activationBits, path: path)
         calibration = try PlanDecoding.name(
             container, Field.calibration.key, path: path, what: "calibration method")
+        biasCorrection = try PlanDecoding.bool(container, Field.biasCorrection.key, path: path)
     }
 
     /// Writes the fields that are set.
@@ -179,6 +185,7 @@ struct PlanEntry: Codable, Equatable {
         }
         if let activationBits { try PlanEntry.encode(activationBits, in: &container, forKey: Field.activationBits.key) }
         try container.encodeIfPresent(calibration?.rawValue, forKey: Field.calibration.key)
+        try container.encodeIfPresent(biasCorrection, forKey: Field.biasCorrection.key)
     }
 
     private static func encode(

@@ -7,7 +7,8 @@ public struct QuantizedModel: Sendable, Equatable {
     public var plan: QuantPlan
     /// One report per layer, in graph order.
     public var layerReports: [LayerReport]
-    /// Dequantized weights by initializer name, for layers that are not plain float.
+    /// Dequantized weights by initializer name, for layers that are not plain float, and the
+    /// corrected biases of layers with `biasCorrection` (exports write these bias values).
     public var weightOverrides: [String: Tensor]
     /// Fake-quantization applied to node outputs, by value name.
     public var activationQuantization: [String: ActivationQuantization]

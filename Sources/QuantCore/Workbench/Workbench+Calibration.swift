@@ -16,10 +16,31 @@ extension Workbench {
         return try calibrator.quantization(method: method, bitWidth: bitWidth)
     }
 
-    /// Whether applying `plan` needs activation statistics that are not gathered yet.
+    /// Whether applying `plan` needs activation statistics or (for bias correction) layer input
+    /// means that are not gathered yet.
     public func needsCalibration(for plan: QuantPlan) -> Bool {
+        if needsInputMeans(for: plan) { return true }
         guard calibration != nil, lock.withLock({ calibrators == nil }) else { return false }
         return layers.contains { plan.settings(for: $0.name).activationBits != nil }
+    }
+
+    /// Gathers what applying `plan` needs from the calibration set and is not gathered yet:
+    /// activation statistics and layer input means, one float pass each, `progress` over both.
+    public func calibrate(
+        for plan: QuantPlan, progress: ((Double) -> Void)? = nil, isCancelled: () -> Bool = { false }
+    ) throws {
+        let needsMeans = needsInputMeans(for: plan)
+        let needsStatistics =
+            lock.withLock({ calibrators == nil })
+            && layers.contains { plan.settings(for: $0.name).activationBits != nil }
+        let passes = Double((needsMeans ? 1 : 0) + (needsStatistics ? 1 : 0))
+        if needsStatistics {
+            try activationStatistics(progress: { progress?($0 / passes) }, isCancelled: isCancelled)
+        }
+        if needsMeans {
+            let done = needsStatistics ? 1.0 : 0.0
+            try layerInputMeans(progress: { progress?((done + $0) / passes) }, isCancelled: isCancelled)
+        }
     }
 
     /// Statistics of every layer output over the calibration set (computed once).

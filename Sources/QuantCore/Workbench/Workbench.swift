@@ -37,6 +37,8 @@ public final class Workbench: @unchecked Sendable {
     var activationCache = ActivationCache(capacityBytes: Workbench.defaultActivationCacheBytes)
     /// Activation statistics per layer output, once gathered.
     var calibrators: [String: ActivationCalibrator]?
+    /// Mean calibration inputs per layer, for bias correction, once gathered.
+    var inputMeans: [String: LayerInputMean]?
     /// The float model's held-out evaluation, once computed.
     var floatEvaluation: EvalReport?
     /// The float model's raw outputs on the held-out set, `[N, ...]` flattened, when they fit
@@ -209,6 +211,9 @@ public final class Workbench: @unchecked Sendable {
             if let quantized = report.quantized {
                 overrides[layer.weightName] = quantized.tensor
                 quantizedByLayer[layer.name] = quantized
+                if settings.biasCorrection, let corrected = try correctedBias(for: report) {
+                    overrides[corrected.name] = corrected.bias
+                }
             }
             if let bits = settings.activationBits, let output = graph.nodes[layer.nodeIndex].outputs.first {
                 activations[output] = try activationQuantization(

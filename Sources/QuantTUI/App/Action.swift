@@ -42,6 +42,8 @@ public enum Action: Sendable, Equatable {
     case applySettingFields([String], from: LayerSettings)
     /// Turn 8-bit activation quantization on or off.
     case toggleActivationQuantization
+    /// Turn bias correction on or off.
+    case toggleBiasCorrection
     /// Back to float weights and activations, no pruning.
     case resetToFloat
     /// Mark or unmark the selected layer.

@@ -104,6 +104,7 @@ public final class DashboardView: @unchecked Sendable {
         if settings.rangeLabel != "—", settings.range != .minMax { describe += " \(settings.rangeLabel)" }
         if case .stochastic = settings.rounding, settings.bitWidth != nil { describe += " \(settings.roundingLabel)" }
         if settings.activationBits != nil { describe += " · act \(settings.activationCalibrationLabel)" }
+        if settings.biasCorrection, !settings.isFloat { describe += " · bias corrected" }
         let scale = state.histogramScale == .log ? "log" : "linear"
         let frame = Frame(title: "Histogram · \(layer.name)", info: "\(describe) · \(scale)", glyphs: glyphs)
         frame.render(in: area, into: &buffer)

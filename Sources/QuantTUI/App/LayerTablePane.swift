@@ -62,10 +62,10 @@ struct LayerTablePane: Widget {
             Formatting.grouped($0.layer.parameterCount)
         },
         Column(
-            summary: "bits per weight, or float",
+            summary: "bits per weight, or float; +bc: bias corrected (B)",
             column: TableColumn(title: "bits", width: .fixed(5), alignment: .right, priority: 95)
         ) {
-            $0.settings.bitWidthLabel
+            $0.settings.bitWidthLabelWithCorrections
         },
         Column(
             summary: "quantization scheme (see Schemes)",

@@ -15,6 +15,12 @@ extension Reducer {
         var problems: [String] = []
         for name in targets {
             let current = plan.settings(for: name)
+            if action == .toggleBiasCorrection, !current.biasCorrection,
+                let problem = state.layers.first(where: { $0.name == name })?.biasCorrectionProblem
+            {
+                problems.append("\(name): \(problem)")
+                continue
+            }
             if let bits = current.bitWidth, current.scheme.allowedBitWidths.count > 1 {
                 state.chosenBitWidths[name] = bits
             }
@@ -116,6 +122,11 @@ extension Reducer {
             next = SettingsForm.applying(fields: fields, from: source, to: settings, chosenBitWidth: chosenBitWidth)
         case .toggleActivationQuantization:
             next.activationBits = settings.activationBits == nil ? 8 : nil
+        case .toggleBiasCorrection:
+            guard !settings.isFloat || settings.biasCorrection else {
+                return .failure(EditProblem(message: "bias correction needs quantized or pruned weights"))
+            }
+            next.biasCorrection.toggle()
         case .resetToFloat:
             next = .float
         default:

@@ -40,7 +40,7 @@ public enum Reducer {
             return edit(&state, .setScheme(schemes[(index + step) % schemes.count]))
         case .increaseBitWidth, .decreaseBitWidth, .setBitWidth, .setScheme, .cycleGranularity,
             .increasePruning, .decreasePruning, .setPruningThreshold, .setTargetSparsity,
-            .toggleActivationQuantization, .resetToFloat, .applySettingFields:
+            .toggleActivationQuantization, .toggleBiasCorrection, .resetToFloat, .applySettingFields:
             return edit(&state, action)
         case .toggleMark:
             if let name = state.selectedLayer?.name {

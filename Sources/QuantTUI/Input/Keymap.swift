@@ -110,6 +110,10 @@ public struct Keymap: Sendable, Equatable {
         KeyBinding(
             [.character("a")], .toggleActivationQuantization, "8-bit activations on/off", group: .editing, hint: "act"),
         KeyBinding(
+            [.character("B")], .toggleBiasCorrection,
+            "bias correction on/off (the bias absorbs the weights' mean output error; bits shows +bc)",
+            group: .editing),
+        KeyBinding(
             [.character("c"), .enter], .openLayerSettings,
             "layer settings: scheme, bits, granularity, range, rounding, prune, activations, calibration",
             group: .editing, hint: "settings"),

@@ -75,7 +75,8 @@ public enum CExporter {
             )
             arrays += encoded.arrays
             var biasArray: String? = nil
-            if let biasName = layer.biasName, let bias = graph.initializers[biasName] {
+            if let biasName = layer.biasName, let bias = model.weightOverrides[biasName] ?? graph.initializers[biasName]
+            {
                 biasArray = "\(prefix)_bias"
                 arrays.append(
                     CArray(name: "\(prefix)_bias", comment: "[\(bias.count)] float32 bias", floats: bias.storage))

@@ -59,6 +59,9 @@ public enum QDQExporter {
         var fallbacks: [String] = []
         var storage: [String] = []
         for report in quantized.layerReports {
+            if let biasName = report.layer.biasName, let corrected = quantized.weightOverrides[biasName] {
+                builder.graph.initializers[biasName] = corrected  // bias correction
+            }
             guard let weights = report.quantized else {
                 storage.append("\(report.layer.name)=float")
                 continue

@@ -190,7 +190,7 @@ public enum ReportExporter {
             let metrics = report.metrics
             let cells = [
                 code(report.layer.name), inline(report.layer.opName),
-                report.layer.weightShape.map(String.init).joined(separator: "×"), settings.bitWidthLabel,
+                report.layer.weightShape.map(String.init).joined(separator: "×"), settings.bitWidthLabelWithCorrections,
                 settings.schemeLabel, settings.granularityLabel, settings.pruningLabel, settings.activationLabel,
                 percent(metrics.sparsity, digits: 1),
                 metrics.sqnrDecibels.flatMap { $0.isFinite ? fixed($0, 1) : nil } ?? "∞",
