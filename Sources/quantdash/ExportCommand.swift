@@ -32,6 +32,12 @@ struct ExportCommand: ParsableCommand {
             stored as dequantized floats and listed in the metadata key \
             quantdash.float_fallback_layers.
 
+            --format tflite writes a TensorFlow Lite model: float32 with the plan's weights \
+            dequantized (it predicts what eval --plan reports) and quantized activations as \
+            QUANTIZE/DEQUANTIZE pairs; full-integer int8 is not written yet. The input keeps the \
+            ONNX model's shape and NCHW order (the same data eval reads). Operators TFLite \
+            export cannot express are refused, naming the operator, and nothing is written.
+
             --format report writes Markdown for a pull request: model/data SHA-256, the plan, \
             float vs quantized accuracy, size, a per-layer table and the command to reproduce it.
 
@@ -45,6 +51,7 @@ struct ExportCommand: ParsableCommand {
               quantdash export --plan plan.json --format onnx --out mlp-4bit.onnx
               quantdash export --plan plan.json --bias-correction --format onnx --out mlp-4bit-bc.onnx
               quantdash export --plan plan.json --format c --out firmware/mlp4
+              quantdash export --plan plan.json --format tflite --out mlp-4bit.tflite
             """
     )
 
@@ -53,7 +60,7 @@ struct ExportCommand: ParsableCommand {
         help: ArgumentHelp("The quantization plan (JSON, see docs/plan-format.md).", valueName: "path"))
     var plan: String
 
-    @Option(name: .long, help: ArgumentHelp("What to write: config, onnx, c or report.", valueName: "format"))
+    @Option(name: .long, help: ArgumentHelp("What to write: config, onnx, c, report or tflite.", valueName: "format"))
     var format: ExportFormat
 
     @Option(name: .long, help: ArgumentHelp("Where to write the export.", valueName: "path"))
@@ -127,6 +134,11 @@ struct ExportCommand: ParsableCommand {
         case .report(let text):
             let lineCount = text.split(separator: "\n", omittingEmptySubsequences: false).count - 1
             return "wrote \(out): Markdown report (\(lineCount) lines) for \(layerCount) layers of \(inputs.model)"
+        case .tflite(let export):
+            let activations = export.fakeQuantizedActivations.count
+            return "wrote \(out): TFLite model of \(inputs.model), \(export.format.rawValue), "
+                + "\(export.model.operators.count) operators, \(export.byteCount) bytes"
+                + (activations == 0 ? "" : "; \(activations) activations quantize-dequantized")
         }
     }
 }

@@ -172,8 +172,8 @@ import Testing
     }
 
     @Test func anUnknownFormatIsRefused() throws {
-        let result = try TestSupport.runQuantdash(["export", "--plan", "p.json", "--format", "tflite", "--out", "x"])
+        let result = try TestSupport.runQuantdash(["export", "--plan", "p.json", "--format", "coreml", "--out", "x"])
         #expect(result.status != 0)
-        #expect(result.standardError.contains("tflite"))
+        #expect(result.standardError.contains("coreml"))
     }
 }

@@ -30,7 +30,7 @@ import Testing
         for part in parts { #expect(result.standardError.contains(part), "stderr: \(result.standardError)") }
     }
 
-    @Test(arguments: ["config", "c", "onnx", "report"])
+    @Test(arguments: ["config", "c", "onnx", "report", "tflite"])
     func aFIFOAsOutIsRefusedAndKept(format: String) throws {
         try withFolder { folder in
             let plan = try writePlan(#"{ "version": 1, "default": { "bits": 8 } }"#, in: folder)

@@ -11,6 +11,8 @@ public enum ExportFormat: String, Sendable, Equatable, CaseIterable {
     case c
     /// A Markdown report for a pull request.
     case report
+    /// A TensorFlow Lite flatbuffer (`.tflite`).
+    case tflite
 
     /// Shown in dialogs.
     public var title: String {
@@ -19,6 +21,7 @@ public enum ExportFormat: String, Sendable, Equatable, CaseIterable {
         case .onnx: "quantized ONNX model (QDQ)"
         case .c: "C99 header + source for microcontrollers"
         case .report: "Markdown report"
+        case .tflite: "TensorFlow Lite model (.tflite)"
         }
     }
 
@@ -29,6 +32,7 @@ public enum ExportFormat: String, Sendable, Equatable, CaseIterable {
         case .onnx: ".onnx"
         case .c: ""
         case .report: ".md"
+        case .tflite: ".tflite"
         }
     }
 
@@ -40,6 +44,7 @@ public enum ExportFormat: String, Sendable, Equatable, CaseIterable {
         case .onnx: return "\(stem)-quantized.onnx"
         case .c: return CExporter.identifier(stem)
         case .report: return "\(stem)-report.md"
+        case .tflite: return "\(stem)-quantized.tflite"
         }
     }
 }
@@ -102,6 +107,8 @@ public struct ExportResult: Sendable {
         case c(CExport)
         /// The Markdown written.
         case report(String)
+        /// The TensorFlow Lite model written.
+        case tflite(TFLiteExport)
     }
 }
 
@@ -172,6 +179,11 @@ public enum Exporter {
                 reproduceCommand: try reproduceCommand(request), to: url, overwrite: request.overwrite,
                 generatedAt: request.exportedAt)
             return ExportResult(files: target.files, details: .report(text))
+        case .tflite:
+            let export = try TFLiteExporter.export(
+                request.plan, using: workbench, model: request.model, data: request.data, to: url,
+                overwrite: request.overwrite)
+            return ExportResult(files: target.files, details: .tflite(export))
         }
     }
 

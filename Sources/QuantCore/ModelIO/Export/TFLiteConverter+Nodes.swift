@@ -1,0 +1,218 @@
+import Foundation
+
+extension TFLiteConverter {
+    /// Converts one ONNX node (see `TFLiteExporter` for what is supported).
+    mutating func convert(_ node: Node, index: Int) throws {
+        guard let input = node.inputs.first, let output = node.outputs.first else { return }
+        let label = "\(node.op.onnxName) \(Printable.name(node.name.isEmpty ? output : node.name))"
+        switch node.op {
+        case .identity, .dropout:
+            guard let value = values[input] else { throw unsupported("\(label) reads \(input), never computed") }
+            values[output] = value
+        case .relu:
+            try elementwise(.relu, node: node)
+        case .clip(let low, let high) where node.inputs.count == 1 && low == 0 && high == 6:
+            try elementwise(.relu6, node: node)
+        case .flatten, .reshape:
+            try reshape(node, label: label)
+        case .softmax(let axis), .flattenedSoftmax(let axis):
+            let rank = shapes[input]?.count ?? 0
+            guard axis == -1 || axis == rank - 1 else {
+                throw unsupported("\(label) must normalize the last axis (axis \(axis) of rank \(rank))")
+            }
+            let source = try tensor(input, in: .plain)
+            let out = addActivation(output, shape: shapes[output] ?? [])
+            add(.softmax, inputs: [source], outputs: [out], options: .softmax(beta: 1))
+            values[output] = Value(tensor: out, shape: shapes[output] ?? [], layout: .plain)
+        case .conv(let attributes):
+            try conv(node, attributes: attributes, index: index, label: label)
+        case .gemm(let attributes):
+            try fullyConnected(node, attributes: attributes, index: index, label: label)
+        case .matMul:
+            try fullyConnected(node, attributes: GemmAttributes(), index: index, label: label)
+        case .maxPool(let attributes):
+            try pool(.maxPool2D, node: node, attributes: attributes, label: label)
+        case .averagePool(let attributes):
+            try pool(.averagePool2D, node: node, attributes: attributes, label: label)
+        default:
+            throw unsupported("operator \(node.op.onnxName) (node \(Printable.name(node.name))) is not supported")
+        }
+    }
+
+    /// An element-wise operator keeps its input's layout.
+    private mutating func elementwise(_ kind: TFLiteOperatorKind, node: Node) throws {
+        guard let input = node.inputs.first, let output = node.outputs.first, let value = values[input] else { return }
+        let out = addActivation(output, shape: value.shape, layout: value.layout)
+        add(kind, inputs: [value.tensor], outputs: [out])
+        values[output] = Value(tensor: out, shape: value.shape, layout: value.layout)
+    }
+
+    /// Flatten and Reshape: RESHAPE of the plain (ONNX-ordered) value to the shape ONNX computes.
+    private mutating func reshape(_ node: Node, label: String) throws {
+        guard let input = node.inputs.first, let output = node.outputs.first, let value = values[input],
+            let target = shapes[output]
+        else { throw unsupported("\(label): the shapes are unknown") }
+        let source: Int32
+        if value.layout == .nhwc, value.shape.count == 4, value.shape[1] == 1 || value.shape[2] * value.shape[3] == 1 {
+            source = value.tensor  // same memory order in both layouts
+        } else {
+            source = try tensor(input, in: .plain)
+        }
+        if node.inputs.count > 1, graph.initializers[node.inputs[1]] == nil {
+            throw unsupported("\(label) needs a constant shape")
+        }
+        let shape = reshapeTarget(target)
+        let shapeTensor = addConstant("\(output)/shape", shape: [shape.count], ints: shape)
+        let out = addActivation(output, shape: target)
+        add(.reshape, inputs: [source, shapeTensor], outputs: [out], options: .reshape(newShape: shape))
+        values[output] = Value(tensor: out, shape: target, layout: .plain)
+    }
+
+    /// The weight a layer runs with: the plan's dequantized weights, or the float ones.
+    private func weight(_ name: String, label: String) throws -> Tensor {
+        guard let tensor = quantized.weightOverrides[name] ?? graph.initializers[name] else {
+            throw unsupported("\(label) needs a constant weight (\(name) is computed)")
+        }
+        return tensor
+    }
+
+    /// The constant bias of length `count` (zeros without one), times `beta`.
+    private func bias(_ node: Node, count: Int, beta: Float, label: String) throws -> [Float] {
+        guard node.inputs.count > 2, !node.inputs[2].isEmpty else { return [Float](repeating: 0, count: count) }
+        guard let bias = graph.initializers[node.inputs[2]] else { throw unsupported("\(label) has a computed bias") }
+        if bias.count == count { return bias.storage.map { $0 * beta } }
+        if bias.count == 1 { return [Float](repeating: bias.storage[0] * beta, count: count) }
+        throw unsupported("\(label) has a bias of shape \(bias.shape), not [\(count)]")
+    }
+
+    /// Where a fused Relu applies, its output name replaces the node's and RELU is fused.
+    private func fusedOutput(_ node: Node, index: Int) -> (name: String, activation: TFLiteSchema.Activation) {
+        if let fused = fusedRelu[index] { return (fused.output, .relu) }
+        return (node.outputs.first ?? "", .none)
+    }
+
+    /// Gemm (Y = α·A·op(B) + β·C) and MatMul with a constant weight as FULLY_CONNECTED.
+    private mutating func fullyConnected(_ node: Node, attributes: GemmAttributes, index: Int, label: String) throws {
+        guard let input = node.inputs.first, node.inputs.count > 1, let inShape = shapes[input] else { return }
+        guard !attributes.transposeA, inShape.count == 2 else {
+            throw unsupported("\(label) must read a 2-D input that is not transposed (got rank \(inShape.count))")
+        }
+        let w = try weight(node.inputs[1], label: label)
+        guard w.rank == 2 else { throw unsupported("\(label) needs a 2-D weight (got \(w.shape))") }
+        // TFLite wants [out, in]: ONNX's transB layout.
+        let (outCount, inCount) = attributes.transposeB ? (w.shape[0], w.shape[1]) : (w.shape[1], w.shape[0])
+        var rows = [Float](repeating: 0, count: outCount * inCount)
+        for o in 0..<outCount {
+            for i in 0..<inCount {
+                let value = attributes.transposeB ? w.storage[o * inCount + i] : w.storage[i * outCount + o]
+                rows[o * inCount + i] = value * attributes.alpha
+            }
+        }
+        let biasValues = try bias(node, count: outCount, beta: attributes.beta, label: label)
+        let source = try tensor(input, in: .plain)
+        let weightTensor = addConstant(node.inputs[1], shape: [outCount, inCount], floats: rows)
+        let biasTensor = addConstant("\(node.inputs[1])/bias", shape: [outCount], floats: biasValues)
+        let (name, activation) = fusedOutput(node, index: index)
+        let shape = shapes[name] ?? [inShape[0], outCount]
+        let out = addActivation(name, shape: shape)
+        add(
+            .fullyConnected, inputs: [source, weightTensor, biasTensor], outputs: [out],
+            options: .fullyConnected(activation: activation))
+        values[name] = Value(tensor: out, shape: shape, layout: .plain)
+    }
+
+    /// TFLite's padding for a window: VALID (none), SAME (TensorFlow's, extra at the end), or
+    /// explicit pads `[top, left, bottom, right]` it cannot express.
+    private func padding(
+        _ window: SlidingWindow, extents: [Int], kernel: [Int], strides: [Int], dilations: [Int], label: String
+    ) throws -> (TFLiteSchema.Padding, explicit: [Int]?) {
+        if window.axes.allSatisfy({ $0.padBegin == 0 && $0.padEnd == 0 }) { return (.valid, nil) }
+        let same = try SlidingWindow(
+            inputExtents: extents, kernel: kernel, strides: strides, pads: [], dilations: dilations,
+            autoPad: .sameUpper, node: label, op: "")
+        if same == window { return (.same, nil) }
+        return (.valid, window.axes.map(\.padBegin) + window.axes.map(\.padEnd))
+    }
+
+    /// Conv 2-D (group 1) as CONV_2D with an OHWI filter; pads TFLite cannot express become a PAD.
+    private mutating func conv(_ node: Node, attributes: ConvAttributes, index: Int, label: String) throws {
+        guard let input = node.inputs.first, node.inputs.count > 1, let inShape = shapes[input], inShape.count == 4
+        else { throw unsupported("\(label) must be 2-D (a 4-D input)") }
+        let w = try weight(node.inputs[1], label: label)
+        guard attributes.group == 1, w.rank == 4 else {
+            throw unsupported("\(label) has group \(attributes.group); only group 1 (not depthwise) is supported")
+        }
+        guard attributes.dilations.allSatisfy({ $0 == 1 }) else { throw unsupported("\(label) is dilated") }
+        let (outC, inC, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+        let strides = attributes.strides.isEmpty ? [1, 1] : attributes.strides
+        let window = try SlidingWindow(
+            inputExtents: [inShape[2], inShape[3]], kernel: [kh, kw], strides: strides, pads: attributes.pads,
+            dilations: [], autoPad: attributes.autoPad, node: label, op: "Conv")
+        let (padding, explicit) = try self.padding(
+            window, extents: [inShape[2], inShape[3]], kernel: [kh, kw], strides: strides, dilations: [], label: label)
+        var filter = [Float](repeating: 0, count: w.count)
+        for o in 0..<outC {
+            for c in 0..<inC {
+                for y in 0..<kh {
+                    for x in 0..<kw {
+                        filter[((o * kh + y) * kw + x) * inC + c] = w.storage[((o * inC + c) * kh + y) * kw + x]
+                    }
+                }
+            }
+        }
+        var source = try tensor(input, in: .nhwc)
+        if let explicit {
+            let pads: [Int32] = [0, 0, explicit[0], explicit[2], explicit[1], explicit[3], 0, 0].map { Int32($0) }
+            let padsTensor = addConstant("\(input)/pads", shape: [4, 2], ints: pads)
+            let padded = [
+                inShape[0], inShape[1], inShape[2] + explicit[0] + explicit[2], inShape[3] + explicit[1] + explicit[3],
+            ]
+            let out = addActivation("\(input)/padded", shape: padded, layout: .nhwc)
+            add(.pad, inputs: [source, padsTensor], outputs: [out])
+            source = out
+        }
+        let filterTensor = addConstant(node.inputs[1], shape: [outC, kh, kw, inC], floats: filter)
+        let biasTensor = addConstant(
+            "\(node.inputs[1])/bias", shape: [outC], floats: try bias(node, count: outC, beta: 1, label: label))
+        let (name, activation) = fusedOutput(node, index: index)
+        let shape = shapes[name] ?? []
+        let out = addActivation(name, shape: shape, layout: .nhwc)
+        add(
+            .conv2D, inputs: [source, filterTensor, biasTensor], outputs: [out],
+            options: .conv2D(
+                padding: padding, strideW: Int32(strides[1]), strideH: Int32(strides[0]), activation: activation))
+        values[name] = Value(tensor: out, shape: shape, layout: .nhwc)
+    }
+
+    /// MaxPool / AveragePool 2-D as MAX_POOL_2D / AVERAGE_POOL_2D (VALID or TensorFlow SAME padding).
+    private mutating func pool(
+        _ kind: TFLiteOperatorKind, node: Node, attributes: PoolAttributes, label: String
+    ) throws {
+        guard let input = node.inputs.first, let output = node.outputs.first, let inShape = shapes[input],
+            inShape.count == 4, attributes.kernelShape.count == 2
+        else { throw unsupported("\(label) must be 2-D (a 4-D input)") }
+        guard !attributes.ceilMode, attributes.dilations.allSatisfy({ $0 == 1 }) else {
+            throw unsupported("\(label) uses ceil_mode or dilation")
+        }
+        let strides = attributes.strides.isEmpty ? [1, 1] : attributes.strides
+        let extents = [inShape[2], inShape[3]]
+        let window = try SlidingWindow(
+            inputExtents: extents, kernel: attributes.kernelShape, strides: strides, pads: attributes.pads,
+            dilations: [], autoPad: attributes.autoPad, node: label, op: node.op.onnxName)
+        let (padding, explicit) = try self.padding(
+            window, extents: extents, kernel: attributes.kernelShape, strides: strides, dilations: [], label: label)
+        guard explicit == nil, padding == .valid || kind == .maxPool2D || !attributes.countIncludePad else {
+            throw unsupported("\(label) has padding TFLite pooling cannot express (only none or TensorFlow's SAME)")
+        }
+        let source = try tensor(input, in: .nhwc)
+        let shape = shapes[output] ?? []
+        let out = addActivation(output, shape: shape, layout: .nhwc)
+        add(
+            kind, inputs: [source], outputs: [out],
+            options: .pool2D(
+                padding: padding, strideW: Int32(strides[1]), strideH: Int32(strides[0]),
+                filterWidth: Int32(attributes.kernelShape[1]), filterHeight: Int32(attributes.kernelShape[0]),
+                activation: .none))
+        values[output] = Value(tensor: out, shape: shape, layout: .nhwc)
+    }
+}
