@@ -5,8 +5,13 @@ extension LayerSettings {
     /// `"8"`, or `"float"` for float weights.
     public var bitWidthLabel: String { bitWidth.map(String.init) ?? "float" }
 
-    /// The scheme's plan-file name, or `"—"` for float weights.
-    public var schemeLabel: String { bitWidth == nil ? "—" : scheme.rawValue }
+    /// The scheme's plan-file name, or `"—"` for float weights; fixed point adds its fraction
+    /// bits: `"fixed-point n=6"`, or `"fixed-point n=auto"` for the data-derived default.
+    public var schemeLabel: String {
+        guard bitWidth != nil else { return "—" }
+        guard scheme.usesFractionBits else { return scheme.rawValue }
+        return scheme.rawValue + " n=" + (fractionBits.map(String.init) ?? "auto")
+    }
 
     /// `"tensor"`, `"channel"` or `"group 64"`; `"layer"` for k-means (one codebook per layer,
     /// whatever the granularity); `"—"` for float weights.
@@ -62,15 +67,17 @@ extension Scheme {
         case .nf4: "4-bit NormalFloat, per-group absmax"
         case .binary: "sign(w) · mean |w|"
         case .ternary: "{-a, 0, +a}, threshold 0.7 · mean |w|"
+        case .fixedPoint: "Qm.n: signed codes · 2^-n, n set (n/N) or fitted"
         }
     }
 
     /// Whether the range method (min-max, percentile, MSE) changes what the scheme stores: the
-    /// affine, power-of-two, FP8 and NF4 schemes clip; the others pick their own levels.
+    /// affine, power-of-two, FP8 and NF4 schemes clip; the others pick their own levels (fixed
+    /// point its step: `fractionBits`).
     public var usesRangeMethod: Bool {
         switch self {
         case .symmetric, .symmetricFull, .asymmetric, .powerOfTwo, .fp8E4M3, .fp8E5M2, .nf4: true
-        case .meanStd, .kmeans, .binary, .ternary: false
+        case .meanStd, .kmeans, .binary, .ternary, .fixedPoint: false
         }
     }
 }

@@ -19,12 +19,15 @@ public struct LayerSettings: Sendable, Equatable, Hashable {
     public var activationBits: Int?
     /// How activation ranges are calibrated when `activationBits` is set.
     public var calibration: CalibrationMethod
+    /// Fraction bits `n` of the fixed-point scheme (step `2^-n`), or `nil` for its data-derived
+    /// default (`FixedPointQuantizer`); always `nil` for other schemes.
+    public var fractionBits: Int?
 
     /// Creates settings; the defaults are float weights, symmetric per-channel when quantized.
     public init(
         bitWidth: Int? = nil, scheme: Scheme = .symmetric, granularity: Granularity = .channel,
         range: RangeMethod = .minMax, rounding: Rounding = .nearestEven, pruning: PruningRule? = nil,
-        activationBits: Int? = nil, calibration: CalibrationMethod = .minmax
+        activationBits: Int? = nil, calibration: CalibrationMethod = .minmax, fractionBits: Int? = nil
     ) {
         self.bitWidth = bitWidth
         self.scheme = scheme
@@ -34,6 +37,7 @@ public struct LayerSettings: Sendable, Equatable, Hashable {
         self.pruning = pruning
         self.activationBits = activationBits
         self.calibration = calibration
+        self.fractionBits = fractionBits
     }
 
     /// Float weights, float activations, no pruning.

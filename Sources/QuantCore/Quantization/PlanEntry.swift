@@ -13,12 +13,21 @@ import Foundation
 /// | `prune`          | `{ "threshold": t ≥ 0 }`, `{ "sparsity": 0 ≤ s < 1 }`, `{ "pattern": "N:M" }`, `"none"` |
 /// | `activationBits` | 1…16 or `"float"`                                              |
 /// | `calibration`    | `minmax`, `percentile`, `entropy`, `mse`                       |
+/// | `fractionBits`   | −32…64 or `"auto"`; only with scheme `fixed-point` (step 2^-n)  |
 struct PlanEntry: Codable, Equatable {
     /// A weight or activation bit width, or float.
     enum BitWidth: Equatable {
         /// Not quantized.
         case float
         /// Quantized with this many bits.
+        case bits(Int)
+    }
+
+    /// Fixed-point fraction bits: the data-derived default, or a set `n`.
+    enum FractionBits: Equatable {
+        /// `"auto"`: the largest `n` that fits each block's `max |w|`.
+        case auto
+        /// `n` fraction bits (step `2^-n`).
         case bits(Int)
     }
 
@@ -82,6 +91,8 @@ struct PlanEntry: Codable, Equatable {
         case activationBits
         /// Calibration method name.
         case calibration
+        /// Fixed-point fraction bits or `"auto"`.
+        case fractionBits
 
         /// The field as a key of the JSON object.
         var key: PlanKey { .named(rawValue) }
@@ -122,6 +133,8 @@ struct PlanEntry: Codable, Equatable {
     var activationBits: BitWidth?
     /// `calibration`, if given.
     var calibration: CalibrationMethod?
+    /// `fractionBits`, if given.
+    var fractionBits: FractionBits?
 
     /// An entry with no fields (inherits everything).
     init() {}
@@ -153,6 +166,7 @@ struct PlanEntry: Codable, Equatable {
         activationBits = try PlanEntry.bitWidth(container, .activationBits, path: path)
         calibration = try PlanDecoding.name(
             container, Field.calibration.key, path: path, what: "calibration method")
+        fractionBits = try PlanEntry.fractionBits(container, path: path)
     }
 
     /// Writes the fields that are set.
@@ -179,6 +193,37 @@ struct PlanEntry: Codable, Equatable {
         }
         if let activationBits { try PlanEntry.encode(activationBits, in: &container, forKey: Field.activationBits.key) }
         try container.encodeIfPresent(calibration?.rawValue, forKey: Field.calibration.key)
+        switch fractionBits {
+        case nil: break
+        case .auto?: try container.encode("auto", forKey: Field.fractionBits.key)
+        case .bits(let n)?: try container.encode(n, forKey: Field.fractionBits.key)
+        }
+    }
+
+    /// Reads `fractionBits`: a whole number in `FixedPointQuantizer.fractionBitsRange` or `"auto"`.
+    private static func fractionBits(
+        _ container: KeyedDecodingContainer<PlanKey>, path: PlanPath
+    ) throws -> FractionBits? {
+        let key = Field.fractionBits.key
+        guard container.contains(key) else { return nil }
+        let fieldPath = path.appending(key.stringValue)
+        let range = FixedPointQuantizer.fractionBitsRange
+        let expected = "\(range.lowerBound)…\(range.upperBound) or \"auto\""
+        if let n = try? container.decode(Int.self, forKey: key) {
+            try checkFractionBits(n, path: path)
+            return .bits(n)
+        }
+        if let text = try? container.decode(String.self, forKey: key) {
+            guard text == "auto" else {
+                throw invalid(fieldPath, "\"\(text)\" is not a number of fraction bits (\(expected))")
+            }
+            return .auto
+        }
+        if let number = try? container.decode(Double.self, forKey: key) {
+            let problem = number.rounded() == number ? "is out of range" : "is not a whole number"
+            throw invalid(fieldPath, "\(number) \(problem) (\(expected))")
+        }
+        throw PlanDecoding.wrongValue(container, key, path: path, expected: "fraction bits (\(expected))")
     }
 
     private static func encode(
