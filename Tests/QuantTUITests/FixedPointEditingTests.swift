@@ -22,7 +22,7 @@ import Testing
         var state = Self.fixedPointState()
         let settings = state.plan.settings(for: "fc1")
         #expect(settings.bitWidth == 8 && settings.fractionBits == nil)
-        #expect(settings.schemeLabel == "fixed-point n=auto")
+        #expect(settings.schemeLabel == "fixed n=auto")
         // max |w| 0.5 at 8 bits: 0.5 · 2^8 = 128 > 127, 0.5 · 2^7 = 64 fits → default n = 7.
         let start = FixedPointQuantizer.defaultFractionBits(maxMagnitude: 0.5, bitWidth: 8)
         #expect(start == 7)
@@ -30,7 +30,7 @@ import Testing
         #expect(state.plan.settings(for: "fc1").fractionBits == start + 1)
         Self.press([.character("N"), .character("N"), .character("N")], &state)
         #expect(state.plan.settings(for: "fc1").fractionBits == start - 2)
-        #expect(state.plan.settings(for: "fc1").schemeLabel == "fixed-point n=\(start - 2)")
+        #expect(state.plan.settings(for: "fc1").schemeLabel == "fixed n=\(start - 2)")
         // Other layers are untouched; undo goes back one step.
         #expect(state.plan.settings(for: "fc2").fractionBits == nil)
         Self.press([.character("u")], &state)

@@ -5,12 +5,13 @@ extension LayerSettings {
     /// `"8"`, or `"float"` for float weights.
     public var bitWidthLabel: String { bitWidth.map(String.init) ?? "float" }
 
-    /// The scheme's plan-file name, or `"—"` for float weights; fixed point adds its fraction
-    /// bits: `"fixed-point n=6"`, or `"fixed-point n=auto"` for the data-derived default.
+    /// The scheme's plan-file name, or `"—"` for float weights; fixed point shows its fraction
+    /// bits instead, `"fixed n=6"`, or `"fixed n=auto"` for the data-derived default (short enough
+    /// for the dashboard's 14-column scheme cell).
     public var schemeLabel: String {
         guard bitWidth != nil else { return "—" }
         guard scheme.usesFractionBits else { return scheme.rawValue }
-        return scheme.rawValue + " n=" + (fractionBits.map(String.init) ?? "auto")
+        return "fixed n=" + (fractionBits.map(String.init) ?? "auto")
     }
 
     /// `"tensor"`, `"channel"` or `"group 64"`; `"layer"` for k-means (one codebook per layer,

@@ -113,8 +113,8 @@ import Testing
         #expect(text.contains(#""fractionBits":"auto""#) && text.contains(#""fractionBits":-2"#))
         let decoded = try QuantPlan.decoded(from: data, file: "plan.json")
         #expect(decoded == plan)
-        #expect(decoded.settings(for: "fc1").schemeLabel == "fixed-point n=auto")
-        #expect(decoded.settings(for: "fc3").schemeLabel == "fixed-point n=-2")
+        #expect(decoded.settings(for: "fc1").schemeLabel == "fixed n=auto")
+        #expect(decoded.settings(for: "fc3").schemeLabel == "fixed n=-2")
         #expect(decoded.settings(for: "fc9").fractionBits == 6)
     }
 
