@@ -90,7 +90,8 @@ enum EvalRun {
             fidelity: report.fidelity,
             size: .init(
                 floatBytes: quantized.size.floatBytes, bytes: quantized.size.currentBytes,
-                compressionRatio: quantized.size.compressionRatio),
+                compressionRatio: quantized.size.compressionRatio, meanValueBits: quantized.size.meanValueBitWidth,
+                precisionLoss: quantized.size.precisionLoss),
             layers: quantized.layerReports.map { EvalSummary.LayerRow($0, activationBits: $0.settings.activationBits) })
     }
 }

@@ -48,6 +48,10 @@ struct EvalSummary: Codable {
         var floatBytes: Int
         var bytes: Int
         var compressionRatio: Double
+        /// The mean stored bits `b` per layer weight value (32 for float layers).
+        var meanValueBits: Double
+        /// The precision loss `δ = 1 − b/32` (`SizeReport.precisionLoss`).
+        var precisionLoss: Double
     }
     /// One quantizable layer with its settings, error metrics and stored size.
     struct LayerRow: Codable {
@@ -163,9 +167,15 @@ struct EvalSummary: Codable {
         lines.append(
             "  size             \(Formatting.bytes(size.bytes))   (float32 \(Formatting.bytes(size.floatBytes)), \(String(format: "%.2f", size.compressionRatio))× smaller; \(Formatting.grouped(model.parameters)) parameters)"
         )
+        lines.append("  precision loss   \(Self.precisionLossText(size))   (b = mean stored bits per weight value)")
         lines.append("")
         lines += layerTable()
         return Printable.text(lines.joined(separator: "\n"))
+    }
+
+    /// `"δ = 1 − 8/32 = 75.0 %"`, as `SizeReport.precisionLossLabel` writes it.
+    static func precisionLossText(_ size: Size) -> String {
+        SizeReport.precisionLossLabel(meanValueBitWidth: size.meanValueBits)
     }
 
     /// The accuracy lines of the text form.

@@ -21,6 +21,10 @@ struct SearchSummary: Encodable {
     var bytes: Int
     var floatBytes: Int
     var compressionRatio: Double
+    /// The precision loss `δ = 1 − b/32`, `b` the mean stored bits per weight value.
+    var precisionLoss: Double
+    /// `precisionLoss` as `"δ = 1 − 4/32 = 87.5 %"`.
+    var precisionLossLabel: String
     var layers: [String: String]
     var validation: Figures
     var heldOut: Figures
@@ -63,7 +67,8 @@ struct SearchSummary: Encodable {
         for (name, option) in zip(search(table), best.choices) { layers[name] = "\(option)" }
         return SearchSummary(
             goal: goalText, tunedOn: setup.samplesNote, plan: plan, planPath: out, bytes: model.size.currentBytes,
-            floatBytes: model.size.floatBytes, compressionRatio: model.size.compressionRatio, layers: layers,
+            floatBytes: model.size.floatBytes, compressionRatio: model.size.compressionRatio,
+            precisionLoss: model.size.precisionLoss, precisionLossLabel: model.size.precisionLossLabel, layers: layers,
             validation: validation, heldOut: heldOut, unseenHalf: unseen, evaluations: result.evaluations,
             hullPlans: result.hullSize, seconds: seconds)
     }
@@ -86,7 +91,8 @@ struct SearchSummary: Encodable {
         var lines = [
             "\(goal), tuned on \(tunedOn)",
             "plan: \(Formatting.bytes(bytes)) (float \(Formatting.bytes(floatBytes)), "
-                + String(format: "%.2f", compressionRatio) + "× smaller), written to \(planPath)",
+                + String(format: "%.2f", compressionRatio) + "× smaller, precision loss \(precisionLossLabel)), "
+                + "written to \(planPath)",
         ]
         for (name, option) in layers.sorted(by: { $0.key < $1.key }) {
             lines.append("  \(Printable.name(name)): \(option)")

@@ -19,14 +19,14 @@ import Testing
         (
             "unknown-field.json",
             "default.bitz: unknown field (known fields: bits, scheme, granularity, groupSize, range, "
-                + "percentile, rounding, seed, prune, activationBits, calibration, biasCorrection)"
+                + "percentile, rounding, seed, prune, activationBits, calibration, biasCorrection, fractionBits)"
         ),
         ("bits-out-of-range.json", #"default.bits: 17 is out of range (1…16 or "float")"#),
         ("huge-bits.json", #"default.bits: expected a bit width (1…16 or "float"), found an unreadable value"#),
         (
             "unknown-scheme.json",
             #"default.scheme: unknown scheme "int3" (one of symmetric, symmetric-full, asymmetric, power-of-two, "#
-                + "mean-std, kmeans, fp8-e4m3, fp8-e5m2, nf4, binary, ternary)"
+                + "mean-std, kmeans, fp8-e4m3, fp8-e5m2, nf4, binary, ternary, fixed-point)"
         ),
         ("negative-threshold.json", "default.prune.threshold: -1.0 is out of range (a threshold on |w| is ≥ 0)"),
         ("binary-with-8-bits.json", "default.bits: 8 bits is not allowed by scheme binary (allowed: 1)"),

@@ -59,10 +59,10 @@ import Testing
     // MARK: Sparsity
 
     @Test(arguments: [0.0, 0.1, 0.29, 0.5, 0.75, 0.9, 0.999], [1, 7, 100, 1000])
-    func sparsityPrunesExactlyFloorOfSTimesN(sparsity: Double, count: Int) {
+    func sparsityPrunesExactlyRoundOfSTimesN(sparsity: Double, count: Int) {
         let values = Self.weights(count: count, seed: UInt64(count))
         let mask = Pruner.mask(for: Self.row(values), outputChannelAxis: 0, rule: .sparsity(sparsity))
-        let expectedCount = Int((sparsity * Double(count) + 1e-9).rounded(.down))
+        let expectedCount = Int((sparsity * Double(count)).rounded(.toNearestOrEven))
         #expect(mask.filter { $0 }.count == expectedCount)
         // Every pruned magnitude is at most every kept one.
         let pruned = values.indices.filter { mask[$0] }.map { abs(values[$0]) }
@@ -75,7 +75,12 @@ import Testing
     @Test func decimalSparsityLandsOnTheCountItNames() {
         #expect(Pruner.prunedCount(forSparsity: 0.29, of: 100) == 29)
         #expect(Pruner.prunedCount(forSparsity: 0.7, of: 10) == 7)
-        #expect(Pruner.prunedCount(forSparsity: 0.5, of: 7) == 3)
+        #expect(Pruner.prunedCount(forSparsity: 0.8, of: 72) == 58)  // 57.6: torch rounds, ⌊⌋ gave 57
+        // Exact halves go to even, as Python's round: 3.5 → 4, 2.5 → 2, 0.5 → 0.
+        #expect(Pruner.prunedCount(forSparsity: 0.5, of: 7) == 4)
+        #expect(Pruner.prunedCount(forSparsity: 0.5, of: 5) == 2)
+        #expect(Pruner.prunedCount(forSparsity: 0.5, of: 1) == 0)
+        #expect(Pruner.prunedCount(forSparsity: 0.25, of: 6) == 2)
         #expect(Pruner.prunedCount(forSparsity: -1, of: 7) == 0)
         #expect(Pruner.prunedCount(forSparsity: 1, of: 7) == 7)
     }
@@ -112,9 +117,13 @@ import Testing
     @Test func matchingThresholdIsTheLargestPrunedMagnitude() {
         let weights = Self.row([0.4, -0.1, 0.1, 0.0])
         #expect(Pruner.threshold(forSparsity: 0.5, of: weights) == 0.1)
-        #expect(Pruner.threshold(forSparsity: 0.2, of: weights) == nil)
+        // round(0.1 · 4) = 0 prunes nothing; round(0.2 · 4) = 1 prunes the 0.0.
+        #expect(Pruner.threshold(forSparsity: 0.1, of: weights) == nil)
+        #expect(Pruner.threshold(forSparsity: 0.2, of: weights) == 0)
         #expect(Pruner.threshold(forSparsity: 0.75, of: weights) == 0.1)
-        #expect(Pruner.threshold(forSparsity: 0.9, of: weights) == 0.1)
+        // round(0.8 · 4) = 3; round(0.9 · 4) = 4 prunes all, up to 0.4.
+        #expect(Pruner.threshold(forSparsity: 0.8, of: weights) == 0.1)
+        #expect(Pruner.threshold(forSparsity: 0.9, of: weights) == 0.4)
     }
 
     @Test(arguments: [0.3, 0.6, 0.95])

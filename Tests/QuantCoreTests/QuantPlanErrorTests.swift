@@ -25,7 +25,7 @@ import Testing
         (
             layer(#"{ "bitz": 4 }"#),
             "plan.json: layers.fc1.bitz: unknown field (known fields: bits, scheme, granularity, groupSize, "
-                + "range, percentile, rounding, seed, prune, activationBits, calibration, biasCorrection)"
+                + "range, percentile, rounding, seed, prune, activationBits, calibration, biasCorrection, fractionBits)"
         ),
         (
             layer(#"{ "prune": { "threshold": 0.1, "ratio": 2 } }"#),
@@ -64,7 +64,7 @@ import Testing
         (
             layer(#"{ "scheme": "int4" }"#),
             #"plan.json: layers.fc1.scheme: unknown scheme "int4" (one of symmetric, symmetric-full, asymmetric, "#
-                + "power-of-two, mean-std, kmeans, fp8-e4m3, fp8-e5m2, nf4, binary, ternary)"
+                + "power-of-two, mean-std, kmeans, fp8-e4m3, fp8-e5m2, nf4, binary, ternary, fixed-point)"
         ),
         (
             layer(#"{ "granularity": "row" }"#),

@@ -150,6 +150,24 @@ import Testing
         #expect(report.compressionRatio == 4376.0 / 916.0)
         let shares = report.layers.map(\.share).reduce(0, +) + Double(report.otherInitializerBytes) / 916
         #expect(abs(shares - 1) < 1e-12)
+        // δ = 1 − b/32 with b the weight-weighted mean width: 72 float weights (32) and 1000 at 4 bits.
+        let meanBits = Double(72 * 32 + 1000 * 4) / 1072
+        #expect(abs(report.meanValueBitWidth - meanBits) < 1e-12)
+        #expect(abs(report.precisionLoss - (1 - meanBits / 32)) < 1e-12)
+        #expect(report.precisionLossLabel == "δ = 1 − 5.88/32 = 81.6 %")
+    }
+
+    @Test func precisionLossIsOneMinusBitsOver32() {
+        for bits in [1, 2, 4, 8, 16] {
+            let fc = Self.layer("fc", shape: [10, 100], bias: 0)
+            let report = SizeModel.report(
+                layers: [fc], quantized: ["fc": Self.quantized(count: 1000, bitWidth: bits, scales: 10)],
+                allInitializers: [:])
+            #expect(report.meanValueBitWidth == Double(bits))
+            #expect(report.precisionLoss == 1 - Double(bits) / 32)
+            let percent = String(format: "%.1f", 100 - Double(bits) * 3.125)
+            #expect(report.precisionLossLabel == "δ = 1 − \(bits)/32 = \(percent) %")
+        }
     }
 
     @Test func allFloatModelHasRatioOne() {
@@ -158,6 +176,7 @@ import Testing
             layers: [fc], quantized: [:],
             allInitializers: ["fc.weight": Tensor.zeros([2, 3]), "fc.bias": Tensor.zeros([2])])
         #expect(report.floatBytes == 32 && report.currentBytes == 32 && report.compressionRatio == 1)
+        #expect(report.precisionLoss == 0 && report.precisionLossLabel == "δ = 1 − 32/32 = 0.0 %")
         let empty = SizeModel.report(layers: [], quantized: [:], allInitializers: [:])
         #expect(empty.compressionRatio == 1 && empty.currentBytes == 0)
     }

@@ -13,7 +13,10 @@ import Testing
         let screen = backend.screen.lines.joined(separator: "\n")
         let model = try #require(app.state.quantized)
         #expect(screen.contains("Size (C export)"))
-        #expect(screen.contains("smaller · QDQ ONNX \(Formatting.bytes(model.qdqTensorBytes))"), "\(screen)")
+        #expect(screen.contains("QDQ ONNX \(Formatting.bytes(model.qdqTensorBytes))"), "\(screen)")
+        // The precision loss δ = 1 − b/32 next to the ratio, from the plan's mean stored bits.
+        let delta = String(format: "δ %.1f %%", (1 - model.size.meanValueBitWidth / 32) * 100)
+        #expect(screen.contains("smaller · \(delta)"), "\(screen)")
         // fc1's 4-bit codes are int4 in the ONNX file, the other layers float32.
         #expect(model.qdqTensorBytes < model.size.floatBytes)
     }

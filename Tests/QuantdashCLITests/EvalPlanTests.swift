@@ -92,6 +92,8 @@ import Testing
             #expect(result.standardOutput.contains("agreement"))
             #expect(result.standardOutput.contains("SQNR dB"))
             #expect(result.standardOutput.contains("× smaller"))
+            // Every layer at 4 bits: δ = 1 − 4/32.
+            #expect(result.standardOutput.contains("precision loss   δ = 1 − 4/32 = 87.5 %"))
         }
     }
 

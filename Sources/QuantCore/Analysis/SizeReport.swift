@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the exported model weighs: per layer and in total (computed by `SizeModel`).
 public struct SizeReport: Sendable, Equatable, Codable {
     /// How a layer's weights are stored.
@@ -78,6 +80,28 @@ public struct SizeReport: Sendable, Equatable, Codable {
     /// `floatBytes / currentBytes` (1 for an empty model).
     public var compressionRatio: Double {
         currentBytes > 0 ? Double(floatBytes) / Double(currentBytes) : 1
+    }
+
+    /// The mean stored width `b` of a layer weight value, weighted by each layer's weight count:
+    /// the code width of quantized layers, 32 for float ones (32 for a model without layers).
+    public var meanValueBitWidth: Double {
+        let weights = layers.reduce(0) { $0 + $1.weightCount }
+        guard weights > 0 else { return 32 }
+        return layers.reduce(0.0) { $0 + Double($1.weightCount * $1.valueBitWidth) } / Double(weights)
+    }
+
+    /// The seeds' precision loss `δ = 1 − b/32` with `b` the mean value width (`meanValueBitWidth`):
+    /// 0 for float32, 0.75 at 8 bits, 0.875 at 4. Unlike the compression ratio it ignores scales,
+    /// bitmaps, biases and pruning: it measures the precision of each value, not the bytes.
+    public var precisionLoss: Double { 1 - meanValueBitWidth / 32 }
+
+    /// `"δ = 1 − 8/32 = 75.0 %"`, or with a mixed plan's mean width `"δ = 1 − 5.33/32 = 83.3 %"`.
+    public var precisionLossLabel: String { Self.precisionLossLabel(meanValueBitWidth: meanValueBitWidth) }
+
+    /// `precisionLossLabel` for a given mean value width `b`.
+    public static func precisionLossLabel(meanValueBitWidth bits: Double) -> String {
+        let width = bits == bits.rounded() ? String(Int(bits)) : String(format: "%.2f", bits)
+        return "δ = 1 − \(width)/32 = " + String(format: "%.1f %%", (1 - bits / 32) * 100)
     }
 
     /// The size record of the layer named `name`, if any.

@@ -1,9 +1,15 @@
-/// Target-sparsity pruning: exactly `k = ⌊s · n⌋` weights are pruned, the smallest `|w|` first.
+/// Target-sparsity pruning: exactly `k = round(s · n)` weights are pruned, the smallest `|w|`
+/// first, as `torch.nn.utils.prune.l1_unstructured(module, name, amount=s)` does.
 ///
-/// Weights are ordered by `(|w|, flat index)`, so equal magnitudes are pruned lower index first
-/// and the result is deterministic. `⌊s · n⌋` is computed as `⌊s · n + 1e-9⌋` so that decimal
-/// sparsities land on the count they name (`0.29 · 100` is 28.999… in binary). A sparsity below
-/// 0 prunes nothing, one of 1 or more prunes everything. NaN weights sort last.
+/// `round` is PyTorch's (Python's `round` of the float64 product `s · n`): to nearest, halves to
+/// even, so `0.5 · 7 = 3.5` prunes 4 and `0.5 · 5 = 2.5` prunes 2, and `0.29 · 100`
+/// (28.999… in binary) prunes 29. Weights are ordered by `(|w|, flat index)`, so equal
+/// magnitudes are pruned lower index first and the result is deterministic. PyTorch picks among
+/// equal magnitudes at the boundary by its `topk` selection algorithm (no documented order), so
+/// the two agree on the count always and on the mask whenever the `k`-th and `(k+1)`-th
+/// smallest magnitudes differ (`Tests/QuantCoreTests/Pruning/PruningOracleTests.swift`, fixtures
+/// from `Scripts/generate_pruning_oracles.py`). A sparsity below 0 prunes nothing, one of 1 or
+/// more prunes everything. NaN weights sort last.
 ///
 /// Example, `[0.4, -0.1, 0.1, 0.0]`, sparsity 0.5: k = 2, order 0.0 (3), 0.1 (1), 0.1 (2), 0.4 (0)
 /// → prune indices 3 and 1 → `[F, T, F, T]`; the matching threshold is 0.1, which as a threshold
@@ -13,7 +19,7 @@ extension Pruner {
     public static func prunedCount(forSparsity sparsity: Double, of count: Int) -> Int {
         guard sparsity > 0, count > 0 else { return 0 }
         guard sparsity < 1 else { return count }
-        return min(count, Int((sparsity * Double(count) + 1e-9).rounded(.down)))
+        return min(count, Int((sparsity * Double(count)).rounded(.toNearestOrEven)))
     }
 
     /// The threshold that matches a sparsity: the largest `|w|` the sparsity rule prunes.
@@ -27,7 +33,7 @@ extension Pruner {
         return abs(weights.storage[order[count - 1]])
     }
 
-    /// The mask pruning exactly `⌊sparsity · n⌋` smallest-magnitude weights.
+    /// The mask pruning exactly `round(sparsity · n)` smallest-magnitude weights.
     static func sparsityMask(for weights: [Float], sparsity: Double) -> [Bool] {
         var mask = [Bool](repeating: false, count: weights.count)
         let count = prunedCount(forSparsity: sparsity, of: weights.count)

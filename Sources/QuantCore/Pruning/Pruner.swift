@@ -6,7 +6,7 @@
 /// | rule | file | prunes |
 /// | --- | --- | --- |
 /// | `.threshold(t)` | `Pruner+Threshold.swift` | every weight with `|w| ≤ t` (so `t = 0` prunes exact zeros only) |
-/// | `.sparsity(s)` | `Pruner+Sparsity.swift` | exactly `⌊s · n⌋` weights, smallest `|w|` first, ties by lower index |
+/// | `.sparsity(s)` | `Pruner+Sparsity.swift` | exactly `round(s · n)` weights (halves to even, as PyTorch), smallest `|w|` first, ties by lower index |
 /// | `.pattern(N, M)` | `Pruner+Pattern.swift` | all but the `N` largest `|w|` of every `M` consecutive weights of a row |
 ///
 /// Worked example, weights `[0.5, 0.4, 0.0, 0.3, -0.2, 0.1]` as one row:

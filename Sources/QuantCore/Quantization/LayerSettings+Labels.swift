@@ -12,8 +12,14 @@ extension LayerSettings {
         return (bitWidth.map(String.init) ?? "fp") + "+bc"
     }
 
-    /// The scheme's plan-file name, or `"—"` for float weights.
-    public var schemeLabel: String { bitWidth == nil ? "—" : scheme.rawValue }
+    /// The scheme's plan-file name, or `"—"` for float weights; fixed point shows its fraction
+    /// bits instead, `"fixed n=6"`, or `"fixed n=auto"` for the data-derived default (short enough
+    /// for the dashboard's 14-column scheme cell).
+    public var schemeLabel: String {
+        guard bitWidth != nil else { return "—" }
+        guard scheme.usesFractionBits else { return scheme.rawValue }
+        return "fixed n=" + (fractionBits.map(String.init) ?? "auto")
+    }
 
     /// `"tensor"`, `"channel"` or `"group 64"`; `"layer"` for k-means (one codebook per layer,
     /// whatever the granularity); `"—"` for float weights.
@@ -69,15 +75,17 @@ extension Scheme {
         case .nf4: "4-bit NormalFloat, per-group absmax"
         case .binary: "sign(w) · mean |w|"
         case .ternary: "{-a, 0, +a}, threshold 0.7 · mean |w|"
+        case .fixedPoint: "Qm.n: signed codes · 2^-n, n set (n/N) or fitted"
         }
     }
 
     /// Whether the range method (min-max, percentile, MSE) changes what the scheme stores: the
-    /// affine, power-of-two, FP8 and NF4 schemes clip; the others pick their own levels.
+    /// affine, power-of-two, FP8 and NF4 schemes clip; the others pick their own levels (fixed
+    /// point its step: `fractionBits`).
     public var usesRangeMethod: Bool {
         switch self {
         case .symmetric, .symmetricFull, .asymmetric, .powerOfTwo, .fp8E4M3, .fp8E5M2, .nf4: true
-        case .meanStd, .kmeans, .binary, .ternary: false
+        case .meanStd, .kmeans, .binary, .ternary, .fixedPoint: false
         }
     }
 }

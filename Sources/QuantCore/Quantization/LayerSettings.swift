@@ -22,12 +22,16 @@ public struct LayerSettings: Sendable, Equatable, Hashable {
     /// Whether the layer's bias absorbs the mean output error its quantized (or pruned) weights
     /// cause on the calibration inputs (empirical bias correction; see `Workbench+BiasCorrection`).
     public var biasCorrection: Bool
+    /// Fraction bits `n` of the fixed-point scheme (step `2^-n`), or `nil` for its data-derived
+    /// default (`FixedPointQuantizer`); always `nil` for other schemes.
+    public var fractionBits: Int?
 
     /// Creates settings; the defaults are float weights, symmetric per-channel when quantized.
     public init(
         bitWidth: Int? = nil, scheme: Scheme = .symmetric, granularity: Granularity = .channel,
         range: RangeMethod = .minMax, rounding: Rounding = .nearestEven, pruning: PruningRule? = nil,
-        activationBits: Int? = nil, calibration: CalibrationMethod = .minmax, biasCorrection: Bool = false
+        activationBits: Int? = nil, calibration: CalibrationMethod = .minmax, biasCorrection: Bool = false,
+        fractionBits: Int? = nil
     ) {
         self.bitWidth = bitWidth
         self.scheme = scheme
@@ -38,6 +42,7 @@ public struct LayerSettings: Sendable, Equatable, Hashable {
         self.activationBits = activationBits
         self.calibration = calibration
         self.biasCorrection = biasCorrection
+        self.fractionBits = fractionBits
     }
 
     /// Float weights, float activations, no pruning.

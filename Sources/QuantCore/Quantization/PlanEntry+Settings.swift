@@ -5,7 +5,9 @@
 /// defaults for `"default"`, the decoded `"default"` for a layer). Companion fields follow their
 /// case: `groupSize` alone changes the group size of an inherited `group` granularity, and
 /// `"granularity": "group"` alone keeps an inherited group size; the same holds for
-/// `percentile` with `range` and `seed` with `rounding`.
+/// `percentile` with `range` and `seed` with `rounding`. `fractionBits` belongs to scheme
+/// `fixed-point`: given with another resulting scheme it is an error, and a layer that changes the
+/// scheme away from fixed point drops the inherited value.
 extension PlanEntry {
     /// The bit widths a plan accepts for weights and activations.
     static let bitWidthRange = 1...16
@@ -37,6 +39,19 @@ extension PlanEntry {
         }
         if let calibration { settings.calibration = calibration }
         if let biasCorrection { settings.biasCorrection = biasCorrection }
+        switch fractionBits {
+        case nil: break
+        case .auto?: settings.fractionBits = nil
+        case .bits(let n)?: settings.fractionBits = n
+        }
+        if !settings.scheme.usesFractionBits {
+            if fractionBits != nil {
+                throw PlanEntry.invalid(
+                    path.appending(Field.fractionBits.rawValue),
+                    "only used with scheme \"fixed-point\" (the scheme here is \(settings.scheme.rawValue))")
+            }
+            settings.fractionBits = nil
+        }
 
         if let bitWidth = settings.bitWidth, !settings.scheme.allowedBitWidths.contains(bitWidth) {
             let allowed = PlanEntry.describe(settings.scheme.allowedBitWidths)
@@ -100,6 +115,11 @@ extension PlanEntry {
         if settings.calibration != base?.calibration { calibration = settings.calibration }
         // Written only when on or changed, so plans without it read and write as before.
         if settings.biasCorrection != (base?.biasCorrection ?? false) { biasCorrection = settings.biasCorrection }
+        if settings.scheme.usesFractionBits,
+            base == nil || settings.fractionBits != base?.fractionBits || base?.scheme.usesFractionBits != true
+        {
+            fractionBits = settings.fractionBits.map(FractionBits.bits) ?? .auto
+        }
     }
 
     // MARK: Companion fields
@@ -191,6 +211,24 @@ extension PlanEntry {
         if let rule = settings.pruning { try checkPruning(rule, path: path) }
         if let bits = settings.activationBits {
             try checkBitWidth(bits, path: path.appending(Field.activationBits.rawValue))
+        }
+        if let n = settings.fractionBits {
+            try checkFractionBits(n, path: path)
+            guard settings.scheme.usesFractionBits else {
+                throw invalid(
+                    path.appending(Field.fractionBits.rawValue),
+                    "only used with scheme \"fixed-point\" (the scheme here is \(settings.scheme.rawValue))")
+            }
+        }
+    }
+
+    /// Fraction bits are in `FixedPointQuantizer.fractionBitsRange`.
+    static func checkFractionBits(_ n: Int, path: PlanPath) throws {
+        let range = FixedPointQuantizer.fractionBitsRange
+        guard range.contains(n) else {
+            throw invalid(
+                path.appending(Field.fractionBits.rawValue),
+                "\(n) is out of range (\(range.lowerBound)…\(range.upperBound) or \"auto\")")
         }
     }
 

@@ -14,12 +14,21 @@ import Foundation
 /// | `activationBits` | 1…16 or `"float"`                                              |
 /// | `calibration`    | `minmax`, `percentile`, `entropy`, `mse`                       |
 /// | `biasCorrection` | `true` or `false` (absorb the weights' mean output error)      |
+/// | `fractionBits`   | −32…64 or `"auto"`; only with scheme `fixed-point` (step 2^-n)  |
 struct PlanEntry: Codable, Equatable {
     /// A weight or activation bit width, or float.
     enum BitWidth: Equatable {
         /// Not quantized.
         case float
         /// Quantized with this many bits.
+        case bits(Int)
+    }
+
+    /// Fixed-point fraction bits: the data-derived default, or a set `n`.
+    enum FractionBits: Equatable {
+        /// `"auto"`: the largest `n` that fits each block's `max |w|`.
+        case auto
+        /// `n` fraction bits (step `2^-n`).
         case bits(Int)
     }
 
@@ -85,6 +94,8 @@ struct PlanEntry: Codable, Equatable {
         case calibration
         /// Bias correction on or off.
         case biasCorrection
+        /// Fixed-point fraction bits or `"auto"`.
+        case fractionBits
 
         /// The field as a key of the JSON object.
         var key: PlanKey { .named(rawValue) }
@@ -127,6 +138,8 @@ struct PlanEntry: Codable, Equatable {
     var calibration: CalibrationMethod?
     /// `biasCorrection`, if given.
     var biasCorrection: Bool?
+    /// `fractionBits`, if given.
+    var fractionBits: FractionBits?
 
     /// An entry with no fields (inherits everything).
     init() {}
@@ -159,6 +172,7 @@ struct PlanEntry: Codable, Equatable {
         calibration = try PlanDecoding.name(
             container, Field.calibration.key, path: path, what: "calibration method")
         biasCorrection = try PlanDecoding.bool(container, Field.biasCorrection.key, path: path)
+        fractionBits = try PlanEntry.fractionBits(container, path: path)
     }
 
     /// Writes the fields that are set.
@@ -186,6 +200,37 @@ struct PlanEntry: Codable, Equatable {
         if let activationBits { try PlanEntry.encode(activationBits, in: &container, forKey: Field.activationBits.key) }
         try container.encodeIfPresent(calibration?.rawValue, forKey: Field.calibration.key)
         try container.encodeIfPresent(biasCorrection, forKey: Field.biasCorrection.key)
+        switch fractionBits {
+        case nil: break
+        case .auto?: try container.encode("auto", forKey: Field.fractionBits.key)
+        case .bits(let n)?: try container.encode(n, forKey: Field.fractionBits.key)
+        }
+    }
+
+    /// Reads `fractionBits`: a whole number in `FixedPointQuantizer.fractionBitsRange` or `"auto"`.
+    private static func fractionBits(
+        _ container: KeyedDecodingContainer<PlanKey>, path: PlanPath
+    ) throws -> FractionBits? {
+        let key = Field.fractionBits.key
+        guard container.contains(key) else { return nil }
+        let fieldPath = path.appending(key.stringValue)
+        let range = FixedPointQuantizer.fractionBitsRange
+        let expected = "\(range.lowerBound)…\(range.upperBound) or \"auto\""
+        if let n = try? container.decode(Int.self, forKey: key) {
+            try checkFractionBits(n, path: path)
+            return .bits(n)
+        }
+        if let text = try? container.decode(String.self, forKey: key) {
+            guard text == "auto" else {
+                throw invalid(fieldPath, "\"\(text)\" is not a number of fraction bits (\(expected))")
+            }
+            return .auto
+        }
+        if let number = try? container.decode(Double.self, forKey: key) {
+            let problem = number.rounded() == number ? "is out of range" : "is not a whole number"
+            throw invalid(fieldPath, "\(number) \(problem) (\(expected))")
+        }
+        throw PlanDecoding.wrongValue(container, key, path: path, expected: "fraction bits (\(expected))")
     }
 
     private static func encode(

@@ -20,6 +20,8 @@ public enum QuantizationError: Error, Equatable, Sendable, CustomStringConvertib
     case noCalibrationData
     /// A quantized-weights record whose codes, scales or codebook do not fit together.
     case malformedQuantizedWeights(detail: String)
+    /// Fixed-point fraction bits outside `FixedPointQuantizer.fractionBitsRange`.
+    case invalidFractionBits(Int)
 
     /// One line for the user.
     public var description: String {
@@ -39,6 +41,9 @@ public enum QuantizationError: Error, Equatable, Sendable, CustomStringConvertib
         case .invalidBinCount(let count): "a histogram needs at least 1 bin, got \(count)"
         case .noCalibrationData: "no finite activation values were observed, so no range can be calibrated"
         case .malformedQuantizedWeights(let detail): "quantized weights are inconsistent: \(detail)"
+        case .invalidFractionBits(let n):
+            "fixed-point fraction bits must be in \(FixedPointQuantizer.fractionBitsRange.lowerBound)…"
+                + "\(FixedPointQuantizer.fractionBitsRange.upperBound), got \(n)"
         }
     }
 }

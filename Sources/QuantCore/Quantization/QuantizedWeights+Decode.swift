@@ -35,7 +35,7 @@ extension QuantizedWeights {
             let block = layout.blockIndex(ofElement: i)
             let scale = scales[block], code = codes[i]
             switch scheme {
-            case .symmetric, .symmetricFull, .asymmetric, .meanStd:
+            case .symmetric, .symmetricFull, .asymmetric, .meanStd, .fixedPoint:
                 let zeroPoint = hasZeroPoint ? zeroPoints[block] : 0
                 values[i] = Float(Int64(code) - Int64(zeroPoint)) * scale
             case .powerOfTwo: values[i] = PowerOfTwoQuantizer.dequantize(code, scale: scale, bitWidth: bitWidth)

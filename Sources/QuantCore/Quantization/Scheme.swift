@@ -24,11 +24,14 @@ public enum Scheme: String, Sendable, Codable, CaseIterable, Equatable {
     case binary
     /// Ternary weight networks: `{-α, 0, +α}` with threshold `0.7 · mean|w|` (TWN).
     case ternary
+    /// Fixed point Qm.n: signed `b`-bit codes times `2^-n`, `n` fraction bits set by the user
+    /// (`LayerSettings.fractionBits`) or, when not set, the largest that fits `max |w|`.
+    case fixedPoint = "fixed-point"
 
     /// The bit widths this scheme can store; affine-like schemes take any width in 2…16 (1 for some).
     public var allowedBitWidths: ClosedRange<Int> {
         switch self {
-        case .symmetric, .symmetricFull: 2...16
+        case .symmetric, .symmetricFull, .fixedPoint: 2...16
         case .asymmetric: 1...16
         case .powerOfTwo: 2...8
         case .meanStd: 2...16
@@ -54,10 +57,17 @@ public enum Scheme: String, Sendable, Codable, CaseIterable, Equatable {
     /// Whether the scheme is affine, i.e. exactly expressible as ONNX `DequantizeLinear`.
     public var isAffine: Bool {
         switch self {
-        case .symmetric, .symmetricFull, .asymmetric, .meanStd: true
+        case .symmetric, .symmetricFull, .asymmetric, .meanStd, .fixedPoint: true
         default: false
         }
     }
+
+    /// Whether codes are signed two's-complement integers with zero point 0 (a signed ONNX type,
+    /// the C decoder's `affine signed` kind).
+    public var hasSignedCodes: Bool { self == .symmetric || self == .symmetricFull || self == .fixedPoint }
+
+    /// Whether the scheme reads `LayerSettings.fractionBits` (the step `2^-n` is set, not derived).
+    public var usesFractionBits: Bool { self == .fixedPoint }
 
     /// Whether a dense code can stand for an exact 0. Binary codes are only ±α, so a pruned binary
     /// layer must be stored sparse (occupancy bitmap + codes of the non-zeros). k-means reserves

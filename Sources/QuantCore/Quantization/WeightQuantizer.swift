@@ -12,6 +12,7 @@
 /// | mean-std | yes | no (μ ± 3σ) | yes |
 /// | power-of-two, fp8-e4m3, fp8-e5m2, nf4 | yes | yes (clips `max |w|`) | no |
 /// | binary, ternary | yes | no | no |
+/// | fixed-point (reads `fractionBits`) | yes (per-block default `n`) | no | yes |
 /// | kmeans | no (one codebook per layer) | no | no |
 ///
 /// Stochastic rounding draws one `u` per weight from `SplitMix64(seed)` in flat (row-major)
@@ -87,6 +88,11 @@ public enum WeightQuantizer {
         if case .percentile(let p) = settings.range, !(p > 0 && p <= 100) {
             throw QuantizationError.invalidPercentile(p)
         }
+        if settings.scheme.usesFractionBits, let n = settings.fractionBits,
+            !FixedPointQuantizer.fractionBitsRange.contains(n)
+        {
+            throw QuantizationError.invalidFractionBits(n)
+        }
     }
 
     /// The code a pruned weight stores: the one that decodes to exactly 0.
@@ -134,6 +140,8 @@ public enum WeightQuantizer {
             case .nf4: NF4Quantizer.quantizeBlock(block, range: settings.range)
             case .binary: BinaryQuantizer.quantizeBlock(block)
             case .ternary: TernaryQuantizer.quantizeBlock(block)
+            case .fixedPoint:
+                FixedPointQuantizer.quantizeBlock(block, bitWidth: bitWidth, fractionBits: settings.fractionBits)
             case .kmeans: BlockParameters(scale: 1)  // handled above
             }
         }

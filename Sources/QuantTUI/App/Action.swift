@@ -28,6 +28,10 @@ public enum Action: Sendable, Equatable {
     case cycleSchemeBackward
     /// Set one scheme, keeping each layer's bit width where the scheme allows it.
     case setScheme(Scheme)
+    /// Fixed point: one more fraction bit, a step half as large (from the data-derived default).
+    case increaseFractionBits
+    /// Fixed point: one fraction bit fewer, a step twice as large.
+    case decreaseFractionBits
     /// Next granularity (tensor → channel → group 32 → group 128 → tensor).
     case cycleGranularity
     /// Raise the pruning threshold by one step (`isCoarse`: ten steps).

@@ -89,6 +89,21 @@ extension Reducer {
             // The width the user chose comes back when a fixed-width scheme gives way.
             next.scheme = scheme
             next.bitWidth = clamp(chosenBitWidth ?? settings.bitWidth ?? 8, to: scheme.allowedBitWidths)
+        case .increaseFractionBits, .decreaseFractionBits:
+            guard settings.scheme.usesFractionBits, let bits = settings.bitWidth else {
+                return .failure(EditProblem(message: "fraction bits set the fixed-point step (s picks fixed-point)"))
+            }
+            // From the data-derived default: the layer's own (its largest |w|), the per-tensor value.
+            let current =
+                settings.fractionBits
+                ?? FixedPointQuantizer.defaultFractionBits(maxMagnitude: maxMagnitude, bitWidth: bits)
+            let wanted = current + (action == .increaseFractionBits ? 1 : -1)
+            let range = FixedPointQuantizer.fractionBitsRange
+            guard range.contains(wanted) else {
+                return .failure(
+                    EditProblem(message: "fraction bits go from \(range.lowerBound) to \(range.upperBound)"))
+            }
+            next.fractionBits = wanted
         case .cycleGranularity:
             if case .group(let size) = settings.granularity, !granularityCycle.contains(settings.granularity) {
                 // A group size from a preset (e.g. 256) goes on to the next larger one in the cycle.
@@ -132,6 +147,8 @@ extension Reducer {
         default:
             break
         }
+        // Fraction bits belong to fixed point: any edit that leaves the scheme drops them.
+        if !next.scheme.usesFractionBits { next.fractionBits = nil }
         return .success(next)
     }
 

@@ -39,6 +39,7 @@ public enum Reducer {
             let step = action == .cycleScheme ? 1 : schemes.count - 1
             return edit(&state, .setScheme(schemes[(index + step) % schemes.count]))
         case .increaseBitWidth, .decreaseBitWidth, .setBitWidth, .setScheme, .cycleGranularity,
+            .increaseFractionBits, .decreaseFractionBits,
             .increasePruning, .decreasePruning, .setPruningThreshold, .setTargetSparsity,
             .toggleActivationQuantization, .toggleBiasCorrection, .resetToFloat, .applySettingFields:
             return edit(&state, action)

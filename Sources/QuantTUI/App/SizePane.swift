@@ -2,16 +2,19 @@ import Foundation
 import QuantCore
 
 /// Stored size: float vs current bytes of the C export (each layer dense or bitmap, whichever is
-/// smaller), the compression ratio, the QDQ ONNX file's tensors, and each layer's share.
+/// smaller), the compression ratio with the precision loss δ = 1 − b/32 (`SizeReport.precisionLoss`),
+/// the QDQ ONNX file's tensors, and each layer's share. δ is `1 − b/32`, `b` the mean stored bits
+/// per weight value (`delta` with ASCII glyphs).
 ///
 /// ```
 /// ┌─ Size (C export) ───────────────────┐
 /// │ float32 918.5 KiB → 233.5 KiB       │
-/// │ 3.93× smaller · QDQ ONNX 241.2 KiB  │
+/// │ 3.93× smaller · δ 75.0 %            │
+/// │ QDQ ONNX 241.2 KiB                  │
 /// │ every layer stored dense            │
 /// │ fc1 ████▎      100.0 KiB 43%        │
 /// ```
-/// A short pane (80×24) puts the ratio beside the sizes and the QDQ figure beside the storage,
+/// A short pane (80×24) puts the ratio and δ beside the sizes and the QDQ figure beside the storage,
 /// leaving rows for the bars, which scroll with the table's selection.
 struct SizePane: Widget {
     /// The state shown.
@@ -101,6 +104,8 @@ struct SizePane: Widget {
         let sizes = "\(Formatting.bytes(size.floatBytes)) \(arrow) \(Formatting.bytes(size.currentBytes))"
         let isCompressed = size.currentBytes < size.floatBytes
         let ratio = String(format: "%.2f", size.compressionRatio) + times
+        // The precision loss δ = 1 − b/32 beside the ratio (b: the mean stored bits per weight value).
+        let delta = (glyphs == .ascii ? "delta " : "δ ") + String(format: "%.1f %%", size.precisionLoss * 100)
         let qdq = "QDQ ONNX \(Formatting.bytes(model.qdqTensorBytes))"
         let green = Style(foreground: .green, attributes: .bold)
         // Which layers store an occupancy bitmap plus the non-zero codes instead of every code.
@@ -110,7 +115,7 @@ struct SizePane: Widget {
             let storage =
                 sparse.isEmpty ? "dense" : isAllSparse ? "bitmap" : "bitmap: " + sparse.joined(separator: ", ")
             return [
-                [(sizes, .bold)] + (isCompressed ? [(" " + ratio, green)] : []),
+                [(sizes, .bold)] + (isCompressed ? [(" " + ratio, green), (" " + delta, .plain)] : []),
                 [("\(qdq) · \(storage)", .dim)],
             ]
         }
@@ -122,8 +127,9 @@ struct SizePane: Widget {
             [("float32 \(sizes)", .bold)],
             [
                 (isCompressed ? "\(ratio) smaller" : "not compressed", isCompressed ? green : .plain),
-                (" · \(qdq)", .plain),
+                (" · \(delta)", .plain),
             ],
+            [(qdq, .plain)],
             [(storage, .dim)],
         ]
     }

@@ -105,6 +105,9 @@ public struct Keymap: Sendable, Equatable {
         KeyBinding([.character("s")], .cycleScheme, "next scheme (bit width kept)", group: .editing, hint: "scheme"),
         KeyBinding([.character("S")], .cycleSchemeBackward, "previous scheme", group: .editing),
         KeyBinding(
+            [.character("n")], .increaseFractionBits, "fixed-point: one more fraction bit (step / 2)", group: .editing),
+        KeyBinding([.character("N")], .decreaseFractionBits, "fixed-point: one fraction bit fewer", group: .editing),
+        KeyBinding(
             [.character("g")], .cycleGranularity, "next granularity (tensor, channel, group)", group: .editing,
             hint: "gran"),
         KeyBinding(

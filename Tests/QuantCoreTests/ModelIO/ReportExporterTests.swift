@@ -63,6 +63,7 @@ import Testing
             | float32 | 940,584 |
             | quantized | 137,040 |
             | ratio | 6.86× smaller |
+            | precision loss | δ = 1 − 4.58/32 = 85.7 % |
 
             ### Layers
 

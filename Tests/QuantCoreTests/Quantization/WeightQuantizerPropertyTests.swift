@@ -14,6 +14,7 @@ import Testing
                 bitWidth: bitWidth)...PowerOfTwoQuantizer.maxMagnitudeCode(bitWidth: bitWidth)
         case .fp8E4M3, .fp8E5M2, .kmeans, .nf4: 0...((Int32(1) << bitWidth) - 1)
         case .binary, .ternary: -1...1
+        case .fixedPoint: FixedPointQuantizer.codeRange(bitWidth: bitWidth)
         }
     }
 
@@ -134,12 +135,17 @@ import Testing
                 #expect(result.dequantized.allSatisfy { $0.isFinite } && result.scales.allSatisfy { $0.isFinite })
                 if value == 0 {
                     #expect(result.dequantized.allSatisfy { $0 == 0 })
-                    if scheme.isAffine { #expect(result.scales.allSatisfy { $0 == 1 }) }
+                    // Fixed point keeps a step 2^-n: the default n for an all-zero block is b − 1.
+                    let zeroScale = scheme == .fixedPoint ? FixedPointQuantizer.step(fractionBits: bits - 1) : 1
+                    if scheme.isAffine { #expect(result.scales.allSatisfy { $0 == zeroScale }) }
                 }
                 // A single value (or a constant block) is its own range, so every scheme reproduces it,
                 // except symmetric-full, which maps ±max to ±127.5 steps (8 bits), rounded to −128 and
-                // saturated to 127: half a step off at both ends.
-                let tolerance = scheme == .symmetricFull ? abs(value) / 200 : 1e-6 * abs(value)
+                // saturated to 127: half a step off at both ends; and fixed point, whose step 2^-n is
+                // not the value's range: within half a step.
+                let tolerance =
+                    scheme == .symmetricFull
+                    ? abs(value) / 200 : scheme == .fixedPoint ? (result.scales.first ?? 1) / 2 : 1e-6 * abs(value)
                 #expect(result.dequantized.allSatisfy { abs($0 - value) <= tolerance }, "\(scheme) \(value)")
             }
         }

@@ -43,7 +43,7 @@ import Testing
     @Test func theSchemesThatTakeOneOrSixteenBits() {
         // The plan format and the quantizer refuse the others (tested where they are defined).
         #expect(Self.oneBitSchemes == [.asymmetric, .kmeans, .binary])
-        #expect(Self.sixteenBitSchemes == [.symmetric, .symmetricFull, .asymmetric, .meanStd])
+        #expect(Self.sixteenBitSchemes == [.symmetric, .symmetricFull, .asymmetric, .meanStd, .fixedPoint])
     }
 
     @Test(arguments: oneBitSchemes)

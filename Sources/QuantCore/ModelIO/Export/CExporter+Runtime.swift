@@ -3,7 +3,8 @@ extension CExporter {
     enum DecodeKind: Int {
         /// float32 values (a layer left float, dense or sparse).
         case float = 0
-        /// `(q − 0) · scale`, `q` a signed `b`-bit two's-complement code (symmetric, symmetric-full).
+        /// `(q − 0) · scale`, `q` a signed `b`-bit two's-complement code (symmetric, symmetric-full,
+        /// fixed-point with scale `2^-n`).
         case affineSigned = 1
         /// `(q − zeroPoint) · scale`, `q` and the zero point unsigned (asymmetric, mean-std).
         case affineZeroPoint = 2
@@ -26,7 +27,7 @@ extension CExporter {
     /// The decoder tag for `scheme`.
     static func decodeKind(for scheme: Scheme) -> DecodeKind {
         switch scheme {
-        case .symmetric, .symmetricFull: .affineSigned
+        case .symmetric, .symmetricFull, .fixedPoint: .affineSigned
         case .asymmetric, .meanStd: .affineZeroPoint
         case .kmeans: .codebook
         case .nf4: .nf4

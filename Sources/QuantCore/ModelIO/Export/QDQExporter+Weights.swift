@@ -19,7 +19,7 @@ struct QDQWeightEncoding: Equatable {
     /// Codes of up to 4 bits are stored in int4/uint4 (packed two per byte, opset 21), 5–8 bits
     /// in int8/uint8, 9–16 bits in int16/uint16 (opset 21): the narrowest type holding every
     /// code and zero point. Symmetric schemes (and any with a negative code) use signed types,
-    /// the rest unsigned.
+    /// the rest unsigned. Fixed point is `DequantizeLinear(q, 2^-n, 0)` with signed codes.
     init?(_ weights: QuantizedWeights) {
         guard weights.settings.scheme.isAffine, weights.codebook.isEmpty, !weights.scales.isEmpty,
             weights.codes.count == weights.dequantized.count, weights.bitWidth <= 16
@@ -43,7 +43,7 @@ struct QDQWeightEncoding: Equatable {
         }
         let all = weights.codes + zeroPoints
         guard let lowest = all.min(), let highest = all.max() else { return nil }
-        let isSigned = lowest < 0 || [.symmetric, .symmetricFull].contains(weights.settings.scheme)
+        let isSigned = lowest < 0 || weights.settings.scheme.hasSignedCodes
         let candidates: [(ElementType, ClosedRange<Int32>)] =
             isSigned
             ? [(.int4, -8...7), (.int8, -128...127), (.int16, -32768...32767)]

@@ -163,7 +163,7 @@ public enum ReportExporter {
         return lines + [""]
     }
 
-    /// `### Size`: float32 bytes, quantized bytes and the ratio.
+    /// `### Size`: float32 bytes, quantized bytes, the ratio and the precision loss δ = 1 − b/32.
     private static func sizeSection(_ size: SizeReport) -> [String] {
         [
             "### Size", "",
@@ -172,6 +172,7 @@ public enum ReportExporter {
             "| float32 | \(Formatting.grouped(size.floatBytes)) |",
             "| quantized | \(Formatting.grouped(size.currentBytes)) |",
             "| ratio | \(fixed(size.compressionRatio, 2))× smaller |",
+            "| precision loss | \(size.precisionLossLabel) |",
             "",
         ]
     }
