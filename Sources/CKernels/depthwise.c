@@ -187,7 +187,8 @@ static _Thread_local size_t scratch_capacity = 0;
 int ck_depthwise_conv(const float *image, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width, const float *weights,
                       ptrdiff_t multiplier, ptrdiff_t kernel_h, ptrdiff_t kernel_w, ptrdiff_t stride_h,
                       ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left, ptrdiff_t dilation_h,
-                      ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, float *out) {
+                      ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, float *out, const float *plane_init,
+                      const float *clamp) {
     if (channels <= 0 || multiplier <= 0 || out_h <= 0 || out_w <= 0) return 1;  // nothing to add
     if (height <= 0 || width <= 0 || kernel_h <= 0 || kernel_w <= 0 || kernel_h * kernel_w > MAX_TAPS ||
         stride_h <= 0 || stride_w <= 0 || dilation_h <= 0 || dilation_w <= 0 || pad_top < 0 || pad_left < 0) {
@@ -218,7 +219,20 @@ int ck_depthwise_conv(const float *image, ptrdiff_t channels, ptrdiff_t height, 
         fill_scratch(image + c * height * width, height, width, pad_top, pad_left, &l, scratch_buffer);
         for (ptrdiff_t m = 0; m < multiplier; ++m) {
             const ptrdiff_t output = c * multiplier + m;
-            plane(scratch_buffer, &l, weights + output * taps, out + output * plane_size);
+            float *destination = out + output * plane_size;
+            if (plane_init) {
+                for (ptrdiff_t p = 0; p < plane_size; ++p) destination[p] = plane_init[output];
+            }
+            plane(scratch_buffer, &l, weights + output * taps, destination);
+            if (clamp) {
+                const float low = clamp[0], high = clamp[1];
+                for (ptrdiff_t p = 0; p < plane_size; ++p) {
+                    float value = destination[p];
+                    value = value < low ? low : value;
+                    value = value > high ? high : value;
+                    destination[p] = value;
+                }
+            }
         }
     }
     return 1;

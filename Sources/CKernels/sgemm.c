@@ -339,6 +339,44 @@ static ptrdiff_t slice_depth(ptrdiff_t k) {
     return (k + slices - 1) / slices;
 }
 
+// What happens to C around the products of one K slice (both NULL: plain C += A·B).
+// row_init (first slice only): each tile of C starts from its row's value instead of its
+// contents, so a convolution's bias is written where the tile is hot, not by a pass over C
+// beforehand; same values, same order as filling C with the bias first. clamp (last slice
+// only): {low, high} applied to each finished tile (a fused ReLU / ReLU6 / Clip), with Clip's
+// rule: v < low ? low : v, then v > high ? high : v (NaN stays NaN; low > high gives high).
+typedef struct {
+    const float *row_init;  // indexed by C's absolute row
+    const float *clamp;
+} epilogue;
+
+static void init_tile(float *c, ptrdiff_t ldc, const float *values, int rows, int columns) {
+    for (int r = 0; r < rows; ++r) {
+        const float value = values[r];
+        for (int j = 0; j < columns; ++j) c[r * ldc + j] = value;
+    }
+}
+
+static void clamp_tile(float *c, ptrdiff_t ldc, const float *bounds, int rows, int columns) {
+    const float low = bounds[0], high = bounds[1];
+    for (int r = 0; r < rows; ++r) {
+        for (int j = 0; j < columns; ++j) {
+            float value = c[r * ldc + j];
+            value = value < low ? low : value;
+            value = value > high ? high : value;
+            c[r * ldc + j] = value;
+        }
+    }
+}
+
+// One micro-kernel call with the epilogue around it.
+static inline void tile(const variant *v, epilogue e, ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k,
+                        const float *pb, float *c, ptrdiff_t ldc, ptrdiff_t row, int rows, int columns) {
+    if (e.row_init) init_tile(c, ldc, e.row_init + row, rows, columns);
+    v->kernel(kc, a, a_row, a_k, pb, c, ldc, rows, columns);
+    if (e.clamp) clamp_tile(c, ldc, e.clamp, rows, columns);
+}
+
 // C[ic ..< ic+mc, jc ..< jc+nc] += op(A)[ic ..< ic+mc, pc ..< pc+kc] · (packed B block).
 //
 // A is read in place when it is row-major and alpha is 1 (full MR-row panels; a partial last
@@ -346,7 +384,7 @@ static ptrdiff_t slice_depth(ptrdiff_t k) {
 // order either way.
 static void multiply_block(const variant *v, int trans_a, float alpha, const float *a, ptrdiff_t lda, ptrdiff_t ic,
                            ptrdiff_t mc, ptrdiff_t pc, ptrdiff_t kc, const float *packed_b, ptrdiff_t jc, ptrdiff_t nc,
-                           float *c, ptrdiff_t ldc, float *packed_a) {
+                           float *c, ptrdiff_t ldc, float *packed_a, epilogue e) {
     const int mr = v->mr, nr = v->nr;
     const int in_place = !trans_a && alpha == 1.0f;
     if (in_place) {
@@ -355,12 +393,12 @@ static void multiply_block(const variant *v, int trans_a, float alpha, const flo
         for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
             const int columns = (nc - jr) < nr ? (int)(nc - jr) : nr;
             for (ptrdiff_t ir = 0; ir < full; ir += mr) {
-                v->kernel(kc, a + (ic + ir) * lda + pc, lda, 1, packed_b + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc,
-                          mr, columns);
+                tile(v, e, kc, a + (ic + ir) * lda + pc, lda, 1, packed_b + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc,
+                     ic + ir, mr, columns);
             }
             if (full < mc) {
-                v->kernel(kc, packed_a, 1, mr, packed_b + jr * kc, c + (ic + full) * ldc + jc + jr, ldc,
-                          (int)(mc - full), columns);
+                tile(v, e, kc, packed_a, 1, mr, packed_b + jr * kc, c + (ic + full) * ldc + jc + jr, ldc, ic + full,
+                     (int)(mc - full), columns);
             }
         }
         return;
@@ -370,17 +408,22 @@ static void multiply_block(const variant *v, int trans_a, float alpha, const flo
         const int columns = (nc - jr) < nr ? (int)(nc - jr) : nr;
         for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
             const int rows = (mc - ir) < mr ? (int)(mc - ir) : mr;
-            v->kernel(kc, packed_a + ir * kc, 1, mr, packed_b + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc, rows,
-                      columns);
+            tile(v, e, kc, packed_a + ir * kc, 1, mr, packed_b + jr * kc, c + (ic + ir) * ldc + jc + jr, ldc, ic + ir,
+                 rows, columns);
         }
     }
+}
+
+// The epilogue of the K slice starting at pc (of depth kc, of k in all).
+static epilogue slice_epilogue(epilogue e, ptrdiff_t pc, ptrdiff_t kc, ptrdiff_t k) {
+    return (epilogue){pc == 0 ? e.row_init : NULL, pc + kc >= k ? e.clamp : NULL};
 }
 
 // The blocked loops over C for one variant; B either packed on the fly (prepacked == NULL) or
 // taken from a matrix packed by ck_sgemm_pack_b, whose blocks come in the same order.
 static void multiply(const variant *v, int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                      const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, const float *prepacked, float *c,
-                     ptrdiff_t ldc) {
+                     ptrdiff_t ldc, epilogue e) {
     const int mr = v->mr, nr = v->nr;
     const ptrdiff_t ncMax = n < NC ? round_up(n, nr) : NC;
     const ptrdiff_t kcMax = slice_depth(k);
@@ -399,7 +442,8 @@ static void multiply(const variant *v, int trans_a, int trans_b, ptrdiff_t m, pt
             }
             for (ptrdiff_t ic = 0; ic < m; ic += MC) {
                 const ptrdiff_t mc = (m - ic) < MC ? (m - ic) : MC;
-                multiply_block(v, trans_a, alpha, a, lda, ic, mc, pc, kc, block, jc, nc, c, ldc, packed_a);
+                multiply_block(v, trans_a, alpha, a, lda, ic, mc, pc, kc, block, jc, nc, c, ldc, packed_a,
+                               slice_epilogue(e, pc, kc, k));
             }
             if (prepacked) block += round_up(nc, nr) * kc;
         }
@@ -408,8 +452,15 @@ static void multiply(const variant *v, int trans_a, int trans_b, ptrdiff_t m, pt
 
 void ck_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
               ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc) {
+    ck_sgemm_epilogue(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, NULL, NULL);
+}
+
+void ck_sgemm_epilogue(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
+                       ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc, const float *row_init,
+                       const float *clamp) {
     if (m <= 0 || n <= 0 || k <= 0) return;
-    multiply(current_variant(), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, NULL, c, ldc);
+    multiply(current_variant(), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, NULL, c, ldc,
+             (epilogue){row_init, clamp});
 }
 
 // MARK: prepacked B
@@ -468,7 +519,7 @@ int ck_sgemm_packed_for_this_thread(const ck_packed_matrix *packed) {
 void ck_sgemm_packed_b(int trans_a, ptrdiff_t m, float alpha, const float *a, ptrdiff_t lda,
                        const ck_packed_matrix *b, float *c, ptrdiff_t ldc) {
     if (m <= 0 || !b) return;
-    multiply(b->kind, trans_a, 0, m, b->n, b->k, alpha, a, lda, NULL, 0, b->data, c, ldc);
+    multiply(b->kind, trans_a, 0, m, b->n, b->k, alpha, a, lda, NULL, 0, b->data, c, ldc, (epilogue){NULL, NULL});
 }
 
 // MARK: convolution with im2col fused into the packing of B
@@ -596,7 +647,7 @@ int ck_sgemm_conv(ptrdiff_t m, const float *a, ptrdiff_t lda, const float *image
                   ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h, ptrdiff_t kernel_w, ptrdiff_t stride_h,
                   ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left, ptrdiff_t dilation_h,
                   ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, const uint32_t *masks, float *c,
-                  ptrdiff_t ldc) {
+                  ptrdiff_t ldc, const float *row_init, const float *clamp) {
 #if CK_X86_64
     const variant *v = current_variant();
     const int wide = v == &avx512_variant;
@@ -622,7 +673,8 @@ int ck_sgemm_conv(ptrdiff_t m, const float *a, ptrdiff_t lda, const float *image
             }
             for (ptrdiff_t ic = 0; ic < m; ic += MC) {
                 const ptrdiff_t mc = (m - ic) < MC ? (m - ic) : MC;
-                multiply_block(v, 0, 1.0f, a, lda, ic, mc, pc, kc, packed_b, jc, nc, c, ldc, packed_a);
+                multiply_block(v, 0, 1.0f, a, lda, ic, mc, pc, kc, packed_b, jc, nc, c, ldc, packed_a,
+                               slice_epilogue((epilogue){row_init, clamp}, pc, kc, k));
             }
         }
     }
@@ -630,7 +682,7 @@ int ck_sgemm_conv(ptrdiff_t m, const float *a, ptrdiff_t lda, const float *image
 #else
     (void)m; (void)a; (void)lda; (void)image; (void)channels; (void)height; (void)width; (void)kernel_h;
     (void)kernel_w; (void)stride_h; (void)stride_w; (void)pad_top; (void)pad_left; (void)dilation_h;
-    (void)dilation_w; (void)out_h; (void)out_w; (void)masks; (void)c; (void)ldc;
+    (void)dilation_w; (void)out_h; (void)out_w; (void)masks; (void)c; (void)ldc; (void)row_init; (void)clamp;
     return 0;
 #endif
 }

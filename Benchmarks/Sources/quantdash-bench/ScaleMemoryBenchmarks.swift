@@ -118,7 +118,10 @@ struct ScaleMemoryBenchmarks {
                 median: Timing.median(latencies), runs: latencies.count, target: 50,
                 detail: ["max": String(format: "%.1f ms", latencies.max() ?? 0)])
         ]
-        // Per change: wait for the baseline (it fills the cache), then time two changes.
+        // Per change: the dashboard's engine is stopped first (its baseline and the plans the keys
+        // made would otherwise run beside the timed work), then a fresh engine on the same workbench
+        // waits for the baseline (it fills the cache) and times two changes.
+        app.stop()
         let engine = Engine(workbench: workbench, estimateSize: 200)
         log("scale: float baseline on \(count) images (fills the activation cache)")
         _ = try engine.floatReport()

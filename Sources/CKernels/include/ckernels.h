@@ -22,6 +22,16 @@ extern "C" {
 void ck_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
               const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc);
 
+/// ck_sgemm with an epilogue: when row_init is not NULL, C's previous contents are ignored and
+/// row i starts from row_init[i] (C[i, ·] = row_init[i] + alpha · (op(A) · op(B))[i, ·], bit for
+/// bit what filling C with row_init and calling ck_sgemm gives); when clamp is not NULL, every
+/// element of the result v becomes (v < clamp[0] ? clamp[0] : v) and then (v > clamp[1] ? clamp[1]
+/// : v), applied to each tile of C as it is finished (a ReLU, ReLU6 or Clip fused into the
+/// product; NaN stays NaN). Nothing is written when m, n or k is not positive.
+void ck_sgemm_epilogue(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
+                       ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc, const float *row_init,
+                       const float *clamp);
+
 /// B of a GEMM packed once, for many products with it (a layer's weights over many batches).
 typedef struct ck_packed_matrix ck_packed_matrix;
 
@@ -58,11 +68,12 @@ void ck_conv_masks(ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h, ptrdif
 /// unfolding fused into the packing of B (no column matrix is written). Applies to stride 1 with
 /// out_w == width on the avx512 and avx2-fma variants; returns 1 when done, 0 (having done nothing) otherwise,
 /// and then the caller runs ck_im2col and ck_sgemm, which give the same result bit for bit.
+/// row_init and clamp (either may be NULL) as in ck_sgemm_epilogue.
 int ck_sgemm_conv(ptrdiff_t m, const float *a, ptrdiff_t lda, const float *image, ptrdiff_t channels,
                   ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h, ptrdiff_t kernel_w, ptrdiff_t stride_h,
                   ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left, ptrdiff_t dilation_h,
                   ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, const uint32_t *masks, float *c,
-                  ptrdiff_t ldc);
+                  ptrdiff_t ldc, const float *row_init, const float *clamp);
 
 /// Spins (with the CPU's pause hint) while *value == unchanged, at most `spins` times; 1 when it
 /// changed. For a thread that expects work or a result within microseconds: waking a parked
@@ -93,12 +104,16 @@ int ck_variant_id(void);
 /// [ox·stride_w − pad_left + j·dilation_w] (0 outside the image), read directly (no column matrix).
 /// Each output's taps are summed from 0 in (i, j) order, then added to `out`: the same operations
 /// as ck_im2col + ck_sgemm with one group per channel on the same variant, hence the same bits.
+/// With `plane_init` (not NULL) an output plane starts from plane_init[output] instead of its
+/// contents, written just before the plane is computed (bit for bit filling `out` first); with
+/// `clamp` {low, high} (not NULL) each finished plane is clamped as in ck_sgemm_epilogue.
 /// Returns 1 when done, 0 (having done nothing) for more than 256 taps, negative padding or
 /// out of memory.
 int ck_depthwise_conv(const float *image, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width, const float *weights,
                       ptrdiff_t multiplier, ptrdiff_t kernel_h, ptrdiff_t kernel_w, ptrdiff_t stride_h,
                       ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left, ptrdiff_t dilation_h,
-                      ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, float *out);
+                      ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, float *out, const float *plane_init,
+                      const float *clamp);
 
 /// im2col for one image of a 2-D convolution: `image` [channels, height, width] unfolds into
 /// `columns` [channels·kernel_h·kernel_w, out_h·out_w], zeros where a tap falls in the padding.

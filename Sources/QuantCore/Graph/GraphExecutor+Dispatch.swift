@@ -60,10 +60,12 @@ extension GraphExecutor {
         case .div:
             return [try Ops.arithmetic(.div, input(0), input(1), node: name)]
         case .conv(let attributes):
-            return [
-                try Ops.convolution(
-                    input(0), weight: input(1), bias: optionalInput(2), attributes: attributes, node: name)
-            ]
+            let activation = fusableActivation(after: index, state: state)
+            let output = try Ops.convolution(
+                input(0), weight: input(1), bias: optionalInput(2), attributes: attributes, activation: activation,
+                node: name)
+            if activation != nil { state.activated.insert(node.outputs[0]) }
+            return [output]
         case .maxPool(let attributes):
             return [try Ops.pool(.max, input(0), attributes: attributes, node: name)]
         case .averagePool(let attributes):
@@ -79,10 +81,12 @@ extension GraphExecutor {
                 &x, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: epsilon, node: name)
             return [x]
         case .relu:
+            if state.activated.contains(node.inputs[0]) { return [try takeFirstInput()] }  // fused into the Conv
             var x = try takeFirstInput()
             Ops.relu(&x)
             return [x]
         case .clip(let minimum, let maximum):
+            if state.activated.contains(node.inputs[0]) { return [try takeFirstInput()] }  // fused into the Conv
             let low = try scalar(1) ?? minimum, high = try scalar(2) ?? maximum
             var x = try takeFirstInput()
             Ops.clip(&x, minimum: low, maximum: high)

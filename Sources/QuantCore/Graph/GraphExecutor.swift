@@ -180,7 +180,7 @@ public struct GraphExecutor: Sendable {
         }
         var state = ExecutionState(
             values: values, overrides: weightOverrides, initializers: graph.initializers,
-            keeping: keeping.union(outputNames))
+            keeping: keeping.union(outputNames), quantizedOutputs: Set(activationQuantization.keys))
         for index in graph.nodes.indices.dropFirst(start) {
             if Task.isCancelled || isCancelled?() == true { throw CancellationError() }
             let node = graph.nodes[index]
@@ -255,6 +255,11 @@ struct ExecutionState {
     let initializers: [String: Tensor]
     /// Values that must survive to the end of the run (requested and graph outputs).
     let keeping: Set<String>
+    /// Node outputs fake-quantized as they are produced (never fused with the activation after them).
+    var quantizedOutputs: Set<String> = []
+    /// Convolution outputs whose following ReLU/Clip was applied as they were written
+    /// (`GraphExecutor+Fusion.swift`): that node passes its input on.
+    var activated: Set<String> = []
 
     /// The current value of `name`: computed values first, then overrides, then initializers.
     func lookup(_ name: String) -> Tensor? {

@@ -22,14 +22,19 @@ public enum DepthwiseConvolution {
     ///   - multiplier: output planes per input plane (`M / C`).
     ///   - weights: `[C·multiplier, kH, kW]`.
     ///   - output: `[C·multiplier, outH, outW]`, added to.
+    ///   - planeStart: when given, `[C·multiplier]` values each output plane starts from instead
+    ///     of its contents (a bias), written just before the plane is computed.
+    ///   - clamp: bounds applied to each finished plane (a fused ReLU/Clip).
     /// - Returns: `false`, having done nothing, where the kernel declines (more than 256 taps).
     public static func add(
         image: UnsafePointer<Float>, geometry g: ConvolutionGeometry, multiplier: Int, weights: UnsafePointer<Float>,
-        into output: UnsafeMutablePointer<Float>
+        planeStart: UnsafePointer<Float>? = nil, clamp: OutputClamp? = nil, into output: UnsafeMutablePointer<Float>
     ) -> Bool {
-        ck_depthwise_conv(
-            image, g.channels, g.inputHeight, g.inputWidth, weights, multiplier, g.kernelHeight, g.kernelWidth,
-            g.strideHeight, g.strideWidth, g.padTop, g.padLeft, g.dilationHeight, g.dilationWidth, g.outputHeight,
-            g.outputWidth, output) != 0
+        OutputClamp.withBounds(clamp) { bounds in
+            ck_depthwise_conv(
+                image, g.channels, g.inputHeight, g.inputWidth, weights, multiplier, g.kernelHeight, g.kernelWidth,
+                g.strideHeight, g.strideWidth, g.padTop, g.padLeft, g.dilationHeight, g.dilationWidth, g.outputHeight,
+                g.outputWidth, output, planeStart, bounds) != 0
+        }
     }
 }

@@ -35,6 +35,30 @@ public enum GEMM {
             transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, alpha, a, transposeA ? m : k, b, transposeB ? k : n, c, n)
     }
 
+    /// `C[i, ·] = rowStart[i] + A · B`, then `clamp` applied to every element (CKernels
+    /// `ck_sgemm_epilogue`): bit for bit filling row `i` of `C` with `rowStart[i]`, multiplying
+    /// with `beta: 1` and clamping afterwards, without the two extra passes over `C`.
+    ///
+    /// - Parameters:
+    ///   - a: `[M, K]`, row-major.
+    ///   - b: `[K, N]`, row-major.
+    ///   - rowStart: `[M]`, each row's starting value (a convolution's bias, or zeros).
+    ///   - c: `[M, N]`, every element written.
+    public static func multiply(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, rowStart: UnsafePointer<Float>,
+        clamp: OutputClamp?, c: UnsafeMutablePointer<Float>
+    ) {
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            for row in 0..<m { (c + row * n).update(repeating: rowStart[row], count: n) }
+            clamp?.apply(to: c, count: m * n)
+            return
+        }
+        OutputClamp.withBounds(clamp) { bounds in
+            ck_sgemm_epilogue(0, 0, m, n, k, 1, a, k, b, n, c, n, rowStart, bounds)
+        }
+    }
+
     /// The instruction-set variant the fast path uses on this CPU: `avx512`, `avx2-fma` or `portable`.
     public static var kernelVariant: String { String(cString: ck_sgemm_variant()) }
 

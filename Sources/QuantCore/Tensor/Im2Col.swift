@@ -109,21 +109,29 @@ public enum Im2Col {
     /// matrix: the unfolding is fused into the GEMM's packing (CKernels `ck_sgemm_conv`). Bit for
     /// bit what `unfoldFast` then `GEMM.multiply` give.
     ///
-    /// - Parameter masks: `fusedMasks(geometry:)` of the same geometry.
+    /// - Parameters:
+    ///   - masks: `fusedMasks(geometry:)` of the same geometry.
+    ///   - rowStart: when given, `[m]` values row `i` of `C` starts from instead of its contents
+    ///     (as `GEMM.multiply(…rowStart:clamp:…)`).
+    ///   - clamp: bounds applied to every element of the result (a fused ReLU/Clip).
     /// - Returns: `false`, having done nothing, where the fused path does not run (the portable
     ///   GEMM variant on this thread, or a geometry `fusedMasks` refuses).
     public static func multiplyUnfolded(
         m: Int, weights: UnsafePointer<Float>, image: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
-        masks: [UInt32], c: UnsafeMutablePointer<Float>
+        masks: [UInt32], rowStart: UnsafePointer<Float>? = nil, clamp: OutputClamp? = nil,
+        c: UnsafeMutablePointer<Float>
     ) -> Bool {
         guard masks.count == ck_conv_mask_count(g.kernelHeight, g.kernelWidth, g.outputHeight, g.outputWidth) else {
             return false
         }
         return masks.withUnsafeBufferPointer { bits in
-            ck_sgemm_conv(
-                m, weights, g.columnRows, image, g.channels, g.inputHeight, g.inputWidth, g.kernelHeight,
-                g.kernelWidth, g.strideHeight, g.strideWidth, g.padTop, g.padLeft, g.dilationHeight, g.dilationWidth,
-                g.outputHeight, g.outputWidth, bits.baseAddress, c, g.columnCount) != 0
+            OutputClamp.withBounds(clamp) { bounds in
+                ck_sgemm_conv(
+                    m, weights, g.columnRows, image, g.channels, g.inputHeight, g.inputWidth, g.kernelHeight,
+                    g.kernelWidth, g.strideHeight, g.strideWidth, g.padTop, g.padLeft, g.dilationHeight,
+                    g.dilationWidth, g.outputHeight, g.outputWidth, bits.baseAddress, c, g.columnCount, rowStart,
+                    bounds) != 0
+            }
         }
     }
 

@@ -70,6 +70,12 @@ public final class DashboardApp {
         while !state.shouldQuit {
             step(pollMilliseconds: pollMilliseconds)
         }
+        stop()
+    }
+
+    /// Cancels the engine's, the search's and the sensitivity analysis's work and waits until
+    /// they are idle (what quitting does).
+    public func stop() {
         searchRunner.cancel()
         engine.shutDown()
         engine.waitUntilIdle()

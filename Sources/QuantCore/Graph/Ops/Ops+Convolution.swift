@@ -72,18 +72,23 @@ extension Ops {
             batch: x.shape[0], inputChannels: channels, outputChannels: outputChannels, group: group, window: window)
     }
 
-    /// ONNX Conv: `Y[n, m] = B[m] + Σ W[m, c, ·] ⋆ X[n, g·C/group + c]` over the group of `m`.
+    /// ONNX Conv: `Y[n, m] = B[m] + Σ W[m, c, ·] ⋆ X[n, g·C/group + c]` over the group of `m`,
+    /// then `activation` when one is fused in (a ReLU or Clip the executor found right after).
     ///
     /// Per image and group: im2col unfolds the group's input into `[C/g·kH·kW, outH·outW]`,
-    /// one GEMM with the group's weights `[M/g, C/g·kH·kW]` writes `[M/g, outH·outW]` on top
-    /// of the bias. A 1×1 kernel with stride 1 and no padding skips im2col.
+    /// one GEMM with the group's weights `[M/g, C/g·kH·kW]` writes `[M/g, outH·outW]` starting
+    /// from the bias (and clamps each tile as it is finished). A 1×1 kernel with stride 1 and no
+    /// padding skips im2col. The result is bit for bit filling the output with the bias,
+    /// accumulating, then clamping in a pass of its own.
     /// - Parameters:
     ///   - x: `[N, C, L]` or `[N, C, H, W]`.
     ///   - weight: `[M, C/group, kL]` or `[M, C/group, kH, kW]`.
     ///   - bias: optional `[M]`.
+    ///   - activation: bounds applied to the output as it is written (`nil`: none).
     /// - Returns: `[N, M, outL]` or `[N, M, outH, outW]`.
     static func convolution(
-        _ x: Tensor, weight: Tensor, bias: Tensor?, attributes: ConvAttributes, node: String = ""
+        _ x: Tensor, weight: Tensor, bias: Tensor?, attributes: ConvAttributes, activation: OutputClamp? = nil,
+        node: String = ""
     ) throws -> Tensor {
         let problem = try convolutionProblem(x, weight: weight, bias: bias, attributes: attributes, node: node)
         let cg = problem.inputChannelsPerGroup, mg = problem.outputChannelsPerGroup
@@ -103,7 +108,8 @@ extension Ops {
         // The unfolding fused into the GEMM where it applies; else a column matrix, made on first use.
         let masks = isPointwise ? nil : Im2Col.fusedMasks(geometry: geometry)
         var columns: [Float] = []  // [K, P]
-        let biasValues = bias?.storage ?? []
+        // Each output row starts from its bias (zeros without one), written by the GEMM tile by tile.
+        let rowStart = bias?.storage ?? [Float](repeating: 0, count: problem.outputChannels)
         if problem.group == 1, k > 0, gathersImages(positions: positions, batch: problem.batch) {
             return x.storage.withUnsafeBufferPointer { bufferX in
                 weight.storage.withUnsafeBufferPointer { bufferW in
@@ -112,64 +118,66 @@ extension Ops {
                             let weights = bufferW.baseAddress
                         else { return }
                         convolveGatheringImages(
-                            image: image, weights: weights, bias: biasValues, problem: problem, geometry: geometry,
-                            isPointwise: isPointwise, out: out)
+                            image: image, weights: weights, bias: rowStart, activation: activation, problem: problem,
+                            geometry: geometry, isPointwise: isPointwise, out: out)
                     }
                 }
             }
         }
         return x.storage.withUnsafeBufferPointer { bufferX in
             weight.storage.withUnsafeBufferPointer { bufferW in
-                makeTensor(shape: problem.outputShape) { output in
-                    guard let out = output.baseAddress else { return }
-                    for n in 0..<problem.batch {
-                        if problem.group > 1, cg == 1, DepthwiseConvolution.isEnabled, let image = bufferX.baseAddress,
-                            let weights = bufferW.baseAddress
-                        {
-                            // Depthwise: one direct pass over the image instead of a GEMM per channel.
-                            let outImage = out + n * problem.outputChannels * positions
-                            for m in 0..<problem.outputChannels {
-                                let value = biasValues.isEmpty ? 0 : biasValues[m]
-                                (outImage + m * positions).update(repeating: value, count: positions)
-                            }
-                            let whole = problem.window.convolutionGeometry(channels: problem.inputChannels)
-                            if DepthwiseConvolution.add(
-                                image: image + n * imageSize, geometry: whole, multiplier: mg, weights: weights,
-                                into: outImage)
+                rowStart.withUnsafeBufferPointer { bufferStart in
+                    makeTensor(shape: problem.outputShape) { output in
+                        guard let out = output.baseAddress, let starts = bufferStart.baseAddress else { return }
+                        for n in 0..<problem.batch {
+                            if problem.group > 1, cg == 1, DepthwiseConvolution.isEnabled,
+                                let image = bufferX.baseAddress, let weights = bufferW.baseAddress
                             {
-                                continue
+                                // Depthwise: one direct pass over the image instead of a GEMM per channel.
+                                let whole = problem.window.convolutionGeometry(channels: problem.inputChannels)
+                                if DepthwiseConvolution.add(
+                                    image: image + n * imageSize, geometry: whole, multiplier: mg, weights: weights,
+                                    planeStart: starts, clamp: activation,
+                                    into: out + n * problem.outputChannels * positions)
+                                {
+                                    continue
+                                }
                             }
-                        }
-                        for g in 0..<problem.group {
-                            let outGroup = out + (n * problem.outputChannels + g * mg) * positions  // [M/g, P]
-                            for m in 0..<mg {
-                                let value = biasValues.isEmpty ? 0 : biasValues[g * mg + m]
-                                (outGroup + m * positions).update(repeating: value, count: positions)
-                            }
-                            guard let image = bufferX.baseAddress, let weights = bufferW.baseAddress, k > 0 else {
-                                continue
-                            }
-                            let groupImage = image + n * imageSize + g * cg * geometry.inputHeight * geometry.inputWidth
-                            let groupWeights = weights + g * mg * k
-                            if isPointwise {
-                                // [C/g, H·W] is already the column matrix.
-                                GEMM.multiply(
-                                    m: mg, n: positions, k: k, a: groupWeights, b: groupImage, beta: 1, c: outGroup)
-                                continue
-                            }
-                            if let masks,
-                                Im2Col.multiplyUnfolded(
-                                    m: mg, weights: groupWeights, image: groupImage, geometry: geometry, masks: masks,
-                                    c: outGroup)
-                            {
-                                continue
-                            }
-                            if columns.isEmpty { columns = [Float](repeating: 0, count: k * positions) }
-                            columns.withUnsafeMutableBufferPointer { scratch in
-                                guard let scratch = scratch.baseAddress else { return }
-                                Im2Col.unfoldFast(groupImage, geometry: geometry, into: scratch)
-                                GEMM.multiply(
-                                    m: mg, n: positions, k: k, a: groupWeights, b: scratch, beta: 1, c: outGroup)
+                            for g in 0..<problem.group {
+                                let outGroup = out + (n * problem.outputChannels + g * mg) * positions  // [M/g, P]
+                                let groupStart = starts + g * mg
+                                guard let image = bufferX.baseAddress, let weights = bufferW.baseAddress, k > 0 else {
+                                    for m in 0..<mg {
+                                        (outGroup + m * positions).update(repeating: groupStart[m], count: positions)
+                                    }
+                                    activation?.apply(to: outGroup, count: mg * positions)
+                                    continue
+                                }
+                                let groupImage =
+                                    image + n * imageSize + g * cg * geometry.inputHeight * geometry.inputWidth
+                                let groupWeights = weights + g * mg * k
+                                if isPointwise {
+                                    // [C/g, H·W] is already the column matrix.
+                                    GEMM.multiply(
+                                        m: mg, n: positions, k: k, a: groupWeights, b: groupImage, rowStart: groupStart,
+                                        clamp: activation, c: outGroup)
+                                    continue
+                                }
+                                if let masks,
+                                    Im2Col.multiplyUnfolded(
+                                        m: mg, weights: groupWeights, image: groupImage, geometry: geometry,
+                                        masks: masks, rowStart: groupStart, clamp: activation, c: outGroup)
+                                {
+                                    continue
+                                }
+                                if columns.isEmpty { columns = [Float](repeating: 0, count: k * positions) }
+                                columns.withUnsafeMutableBufferPointer { scratch in
+                                    guard let scratch = scratch.baseAddress else { return }
+                                    Im2Col.unfoldFast(groupImage, geometry: geometry, into: scratch)
+                                    GEMM.multiply(
+                                        m: mg, n: positions, k: k, a: groupWeights, b: scratch, rowStart: groupStart,
+                                        clamp: activation, c: outGroup)
+                                }
                             }
                         }
                     }

@@ -25,11 +25,13 @@ extension Ops {
     /// - Parameters:
     ///   - image: `[N, C, H, W]` (or `[N, C, L]`).
     ///   - weights: `[M, K]` with `K = C · kH · kW`.
-    ///   - bias: `[M]` or empty.
+    ///   - bias: `[M]`, each output channel's starting value (zeros for a Conv without bias).
+    ///   - activation: bounds applied to the output as it is written (a fused ReLU/Clip).
     ///   - out: `[N, M, P]`, every element written.
     ///   - columnBytes: the most column matrix one group of images may take (at least one image).
     static func convolveGatheringImages(
-        image: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: [Float], problem: ConvolutionProblem,
+        image: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: [Float], activation: OutputClamp? = nil,
+        problem: ConvolutionProblem,
         geometry: ConvolutionGeometry, isPointwise: Bool, out: UnsafeMutablePointer<Float>,
         columnBytes: Int = gatheredColumnBytes
     ) {
@@ -62,11 +64,12 @@ extension Ops {
                                     from: unfolded + row * positions, count: positions)
                             }
                         }
-                        for channel in 0..<m {
-                            (result + channel * width).update(
-                                repeating: bias.isEmpty ? 0 : bias[channel], count: width)
+                        bias.withUnsafeBufferPointer { starts in
+                            guard let starts = starts.baseAddress else { return }
+                            GEMM.multiply(
+                                m: m, n: width, k: k, a: weights, b: gathered, rowStart: starts, clamp: activation,
+                                c: result)
                         }
-                        GEMM.multiply(m: m, n: width, k: k, a: weights, b: gathered, beta: 1, c: result)
                         for index in 0..<count {
                             let target = out + (first + index) * m * positions
                             for channel in 0..<m {
