@@ -52,6 +52,7 @@ extension GraphExecutor {
         case .matMul:
             return [try Ops.matMul(input(0), input(1), node: name)]
         case .add:
+            if let sum = addInPlace(node, at: index, state: &state) { return [sum] }
             return [try Ops.arithmetic(.add, input(0), input(1), node: name)]
         case .sub:
             return [try Ops.arithmetic(.sub, input(0), input(1), node: name)]

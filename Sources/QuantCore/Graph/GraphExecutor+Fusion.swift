@@ -1,5 +1,7 @@
 /// Activation fusion: a ReLU or Clip right after a Conv is applied by the convolution's kernel as
-/// it writes each output tile (`OutputClamp`), instead of a pass of its own over the activations.
+/// it writes each output tile (`OutputClamp`), instead of a pass of its own over the activations;
+/// a same-shape Add whose operand nobody reads later sums into that operand's buffer, with the
+/// ReLU/Clip after it in the same loop (ResNet's residual Add → Relu).
 ///
 /// Fused only where nobody can tell: the Conv's output is read by that one node and by no other,
 /// is not kept (a graph output, a cached boundary, a value a caller asked for) and is not
@@ -7,17 +9,17 @@
 /// The clamp is idempotent and the same rule as `Ops.clip`, so the values are bit for bit those
 /// of the unfused run.
 extension GraphExecutor {
-    /// The bounds of the ReLU/Clip that node `index + 1` applies to node `index`'s only output,
-    /// when it can be fused into node `index`; `nil` otherwise.
+    /// The bounds of the ReLU/Clip that is the only reader of node `index`'s only output, when it
+    /// can be fused into node `index`; `nil` otherwise. Nodes between the two (PyTorch exports
+    /// put Clip's Constant bounds there) do not read the value, so clamping it early is unseen;
+    /// a bound made by a Constant node is read from that node.
     func fusableActivation(after index: Int, state: ExecutionState) -> OutputClamp? {
-        let next = index + 1
-        guard next < graph.nodes.count, let value = graph.nodes[index].outputs.first, !value.isEmpty,
-            graph.nodes[index].outputs.count == 1
+        guard let value = graph.nodes[index].outputs.first, !value.isEmpty, graph.nodes[index].outputs.count == 1,
+            let reader = firstReaders[value], lastReaders[value] == reader, reader > index
         else { return nil }
-        let activation = graph.nodes[next]
-        guard activation.inputs.first == value, firstReaders[value] == next, lastReaders[value] == next,
-            activation.inputs.lazy.filter({ $0 == value }).count == 1, !state.keeping.contains(value),
-            !state.quantizedOutputs.contains(value)
+        let activation = graph.nodes[reader]
+        guard activation.inputs.first == value, activation.inputs.lazy.filter({ $0 == value }).count == 1,
+            !state.keeping.contains(value), !state.quantizedOutputs.contains(value)
         else { return nil }
         switch activation.op {
         case .relu:
@@ -27,7 +29,14 @@ extension GraphExecutor {
                 guard position < activation.inputs.count, !activation.inputs[position].isEmpty else {
                     return .some(nil)
                 }
-                guard let tensor = state.lookup(activation.inputs[position]), tensor.count == 1 else { return nil }
+                let name = activation.inputs[position]
+                var tensor = state.lookup(name)
+                if tensor == nil, let producer = producers[name],
+                    case .constant(let constant) = graph.nodes[producer].op
+                {
+                    tensor = constant
+                }
+                guard let tensor, tensor.count == 1 else { return nil }
                 return .some(tensor.storage[0])
             }
             guard let low = bound(1), let high = bound(2) else { return nil }
@@ -35,5 +44,27 @@ extension GraphExecutor {
         default:
             return nil
         }
+    }
+
+    /// Node `index`, an Add of two tensors of one shape, summed into the buffer of an operand read
+    /// by no later node (the first if it can be, else the second: IEEE addition commutes, so the
+    /// bits are the same), with a fusable ReLU/Clip after it applied in the same loop. `nil` when
+    /// neither operand can be taken or the shapes differ (the broadcasting kernel then runs).
+    func addInPlace(_ node: Node, at index: Int, state: inout ExecutionState) -> Tensor? {
+        guard node.inputs.count == 2, node.inputs[0] != node.inputs[1], node.outputs.count == 1,
+            let shape = state.lookup(node.inputs[0])?.shape, state.lookup(node.inputs[1])?.shape == shape
+        else { return nil }
+        func takeable(_ name: String) -> Bool {
+            lastReaders[name] == index && !state.keeping.contains(name) && state.values[name] != nil
+        }
+        let taken = takeable(node.inputs[0]) ? 0 : takeable(node.inputs[1]) ? 1 : nil
+        // Only the taken operand's one reference may remain, or summing into it would copy it.
+        guard let taken, var sum = state.values.removeValue(forKey: node.inputs[taken]),
+            let other = state.lookup(node.inputs[1 - taken])
+        else { return nil }
+        let clamp = fusableActivation(after: index, state: state)
+        Ops.addInPlace(&sum, other, clamp: clamp)
+        if clamp != nil { state.activated.insert(node.outputs[0]) }
+        return sum
     }
 }

@@ -257,7 +257,7 @@ struct ExecutionState {
     let keeping: Set<String>
     /// Node outputs fake-quantized as they are produced (never fused with the activation after them).
     var quantizedOutputs: Set<String> = []
-    /// Convolution outputs whose following ReLU/Clip was applied as they were written
+    /// Conv and Add outputs whose following ReLU/Clip was applied as they were written
     /// (`GraphExecutor+Fusion.swift`): that node passes its input on.
     var activated: Set<String> = []
 

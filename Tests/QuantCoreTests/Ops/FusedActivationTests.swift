@@ -96,16 +96,23 @@ import Testing
             outputs: [ValueInfo(name: "y", shape: [nil, 4, 10, 10])],
             initializers: [
                 "w1": Self.random([6, 3, 3, 3], seed: 81).scaled(by: 3), "b1": Self.random([6], seed: 82),
-                "w2": Self.random([4, 6, 3, 3], seed: 83).scaled(by: 3), "lo": Tensor(shape: [], storage: [0]),
-                "hi": Tensor(shape: [], storage: [6]),
+                "w2": Self.random([4, 6, 3, 3], seed: 83).scaled(by: 3),
             ],
             nodes: [
                 Node(name: "conv1", op: .conv(attributes), inputs: ["x", "w1", "b1"], outputs: ["c1"]),
                 Node(name: "relu", op: .relu, inputs: ["c1"], outputs: ["r1"]),
                 Node(name: "conv2", op: .conv(attributes), inputs: ["r1", "w2"], outputs: ["c2"]),
+                // As PyTorch exports ReLU6: Clip's bounds from Constant nodes between Conv and Clip.
+                Node(name: "lo", op: .constant(Tensor(shape: [], storage: [0])), inputs: [], outputs: ["lo"]),
+                Node(name: "hi", op: .constant(Tensor(shape: [], storage: [6])), inputs: [], outputs: ["hi"]),
                 Node(name: "clip", op: .clip(min: nil, max: nil), inputs: ["c2", "lo", "hi"], outputs: ["y"]),
             ])
         let executor = try GraphExecutor(graph: graph)
+        #expect(
+            executor.fusableActivation(
+                after: 2,
+                state: ExecutionState(values: [:], overrides: [:], initializers: graph.initializers, keeping: []))
+                == OutputClamp(low: 0, high: 6))
         let x = Self.random([2, 3, 10, 10], seed: 84)
         let fused = try #require(try executor.run(["x": x])["y"])
         let unfused = try executor.run(["x": x], keeping: ["c1", "c2"])
@@ -120,6 +127,46 @@ import Testing
         #expect(
             try #require(quantizedFused["y"]).storage.map(\.bitPattern)
                 == (try #require(quantizedKept["y"])).storage.map(\.bitPattern))
+    }
+}
+
+extension FusedActivationTests {
+    /// A residual block, x → Conv → Add(·, x) → Relu and Add(x, ·) → Clip: the Add sums into
+    /// whichever operand is not read later and takes the activation along; bit for bit the
+    /// unfused run, the caller's input untouched, and kept values stay unfused.
+    @Test func residualAddSumsInPlaceWithItsActivation() throws {
+        let attributes = ConvAttributes(pads: [1, 1, 1, 1])
+        let graph = Graph(
+            name: "residual", inputs: [ValueInfo(name: "x", shape: [nil, 4, 8, 8])],
+            outputs: [ValueInfo(name: "y", shape: [nil, 4, 8, 8])],
+            initializers: [
+                "w1": Self.random([4, 4, 3, 3], seed: 91), "w2": Self.random([4, 4, 3, 3], seed: 92),
+                "lo": Tensor(shape: [], storage: [-0.5]), "hi": Tensor(shape: [], storage: [0.5]),
+            ],
+            nodes: [
+                Node(name: "conv1", op: .conv(attributes), inputs: ["x", "w1"], outputs: ["c1"]),
+                Node(name: "add1", op: .add, inputs: ["c1", "x"], outputs: ["s1"]),
+                Node(name: "relu", op: .relu, inputs: ["s1"], outputs: ["r1"]),
+                Node(name: "conv2", op: .conv(attributes), inputs: ["r1", "w2"], outputs: ["c2"]),
+                Node(name: "add2", op: .add, inputs: ["r1", "c2"], outputs: ["s2"]),
+                Node(name: "clip", op: .clip(min: nil, max: nil), inputs: ["s2", "lo", "hi"], outputs: ["y"]),
+            ])
+        let executor = try GraphExecutor(graph: graph)
+        let x = Self.random([3, 4, 8, 8], seed: 93)
+        let original = x.storage
+        let fused = try #require(try executor.run(["x": x])["y"])
+        let unfused = try executor.run(["x": x], keeping: ["s1", "s2", "c1", "c2"])
+        #expect(try #require(unfused["y"]).storage.map(\.bitPattern) == fused.storage.map(\.bitPattern))
+        #expect(x.storage == original, "the caller's input is not summed into")
+        // By hand: conv, add, relu, conv, add, clip.
+        var s1 = try Ops.arithmetic(
+            .add, try Ops.convolution(x, weight: graph.initializers["w1"]!, bias: nil, attributes: attributes), x)
+        #expect(try #require(unfused["s1"]).storage.map(\.bitPattern) == s1.storage.map(\.bitPattern))
+        Ops.relu(&s1)
+        let c2 = try Ops.convolution(s1, weight: graph.initializers["w2"]!, bias: nil, attributes: attributes)
+        var s2 = try Ops.arithmetic(.add, s1, c2)
+        Ops.clip(&s2, minimum: -0.5, maximum: 0.5)
+        #expect(fused.storage.map(\.bitPattern) == s2.storage.map(\.bitPattern))
     }
 }
 

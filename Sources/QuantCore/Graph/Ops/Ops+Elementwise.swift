@@ -34,6 +34,28 @@ extension Ops {
         }
     }
 
+    /// `a ← a + b` for tensors of one shape, then `clamp` (a fused ReLU/Clip) when given: the
+    /// same values as `arithmetic(.add, a, b)` followed by `clip`, without a new buffer or a
+    /// second pass.
+    static func addInPlace(_ a: inout Tensor, _ b: Tensor, clamp: OutputClamp?) {
+        precondition(a.shape == b.shape, "addInPlace needs one shape")
+        b.storage.withUnsafeBufferPointer { y in
+            a.storage.withUnsafeMutableBufferPointer { x in
+                if let clamp {
+                    let low = clamp.low, high = clamp.high
+                    for i in x.indices {
+                        var value = x[i] + y[i]
+                        value = value < low ? low : value
+                        value = value > high ? high : value
+                        x[i] = value
+                    }
+                } else {
+                    for i in x.indices { x[i] += y[i] }
+                }
+            }
+        }
+    }
+
     /// Plain reference for `arithmetic`: one multi-index per output element.
     static func arithmeticReference(_ operation: Arithmetic, _ a: Tensor, _ b: Tensor) -> Tensor? {
         guard let shape = broadcastShape(a.shape, b.shape) else { return nil }
