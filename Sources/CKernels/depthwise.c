@@ -8,6 +8,7 @@
 // in (i, j) order (fused multiply-add on the vector variants) and then added to the output — the
 // order and operations of the GEMM micro-kernels on im2col's matrix, hence the same bits.
 #include "ckernels.h"
+#include "epilogue.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -215,24 +216,15 @@ int ck_depthwise_conv(const float *image, ptrdiff_t channels, ptrdiff_t height, 
     }
 #endif
     const ptrdiff_t taps = kernel_h * kernel_w, plane_size = out_h * out_w;
+    const int wide = ck_variant_id() >= 2;
     for (ptrdiff_t c = 0; c < channels; ++c) {
         fill_scratch(image + c * height * width, height, width, pad_top, pad_left, &l, scratch_buffer);
         for (ptrdiff_t m = 0; m < multiplier; ++m) {
             const ptrdiff_t output = c * multiplier + m;
             float *destination = out + output * plane_size;
-            if (plane_init) {
-                for (ptrdiff_t p = 0; p < plane_size; ++p) destination[p] = plane_init[output];
-            }
+            if (plane_init) ck_fill_rows(wide, destination, plane_size, plane_init + output, 1, plane_size);
             plane(scratch_buffer, &l, weights + output * taps, destination);
-            if (clamp) {
-                const float low = clamp[0], high = clamp[1];
-                for (ptrdiff_t p = 0; p < plane_size; ++p) {
-                    float value = destination[p];
-                    value = value < low ? low : value;
-                    value = value > high ? high : value;
-                    destination[p] = value;
-                }
-            }
+            if (clamp) ck_clamp_rows(wide, destination, plane_size, clamp, 1, plane_size);
         }
     }
     return 1;

@@ -9,6 +9,7 @@
 // only the write-back is clipped. Summation over K runs in ascending order within each KC slice
 // and slice by slice, so a given variant is deterministic regardless of how callers split rows.
 #include "ckernels.h"
+#include "epilogue.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -350,31 +351,12 @@ typedef struct {
     const float *clamp;
 } epilogue;
 
-static void init_tile(float *c, ptrdiff_t ldc, const float *values, int rows, int columns) {
-    for (int r = 0; r < rows; ++r) {
-        const float value = values[r];
-        for (int j = 0; j < columns; ++j) c[r * ldc + j] = value;
-    }
-}
-
-static void clamp_tile(float *c, ptrdiff_t ldc, const float *bounds, int rows, int columns) {
-    const float low = bounds[0], high = bounds[1];
-    for (int r = 0; r < rows; ++r) {
-        for (int j = 0; j < columns; ++j) {
-            float value = c[r * ldc + j];
-            value = value < low ? low : value;
-            value = value > high ? high : value;
-            c[r * ldc + j] = value;
-        }
-    }
-}
-
 // One micro-kernel call with the epilogue around it.
 static inline void tile(const variant *v, epilogue e, ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k,
                         const float *pb, float *c, ptrdiff_t ldc, ptrdiff_t row, int rows, int columns) {
-    if (e.row_init) init_tile(c, ldc, e.row_init + row, rows, columns);
+    if (e.row_init) ck_fill_rows(v->id >= 2, c, ldc, e.row_init + row, rows, columns);
     v->kernel(kc, a, a_row, a_k, pb, c, ldc, rows, columns);
-    if (e.clamp) clamp_tile(c, ldc, e.clamp, rows, columns);
+    if (e.clamp) ck_clamp_rows(v->id >= 2, c, ldc, e.clamp, rows, columns);
 }
 
 // C[ic ..< ic+mc, jc ..< jc+nc] += op(A)[ic ..< ic+mc, pc ..< pc+kc] · (packed B block).
