@@ -3,7 +3,7 @@
 
 For both demo models and a set of plans (8- and 4-bit, per-tensor and per-channel, symmetric
 and asymmetric, pruned by threshold and 2:4, activation-quantized, 16-bit codes, and schemes
-stored as float fallbacks, bias-corrected), writes the plan to a temporary folder, runs
+stored as float fallbacks, bias-corrected, cross-layer equalized with `--equalize`), writes the plan to a temporary folder, runs
 `quantdash export --format onnx` and `quantdash eval --plan --json`, checks the exported model
 with `onnx.checker.check_model`, runs it in onnxruntime on the 1000 held-out demo digits
 (pixels / 255, [N, 1, 28, 28]) and compares top-1 (and reports the difference in mean NLL). Prints a table; exits non-zero unless
@@ -57,6 +57,11 @@ PLANS = {
                                   "biasCorrection": True},
     "w2 asym channel bias-corr.": {"bits": 2, "scheme": "asymmetric", "granularity": "channel",
                                    "biasCorrection": True},
+    # "_flags" go to both `export` and `eval` (equalize is per layer: the flag sets it wherever it can).
+    "w4 sym tensor equalized": {"bits": 4, "scheme": "symmetric", "granularity": "tensor",
+                                "_flags": ["--equalize"]},
+    "w3 asym tensor eq. + bc": {"bits": 3, "scheme": "asymmetric", "granularity": "tensor",
+                                "_flags": ["--equalize", "--bias-correction"]},
 }
 
 
@@ -86,13 +91,15 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         for index, (label, default) in enumerate(PLANS.items()):
             plan_path = os.path.join(folder, f"plan{index}.json")
+            default = dict(default)
+            flags = default.pop("_flags", [])
             with open(plan_path, "w") as f:
                 json.dump({"version": 1, "default": default}, f)
             for demo in ("demo-mlp", "demo-cnn"):
                 model_path = os.path.join(folder, f"plan{index}-{demo}.onnx")
                 run([args.quantdash, "export", "--plan", plan_path, "--format", "onnx", "--out", model_path,
-                     "--model", demo, "--force"])
-                ours = json.loads(run([args.quantdash, "eval", "--model", demo, "--plan", plan_path, "--json"]))
+                     "--model", demo, "--force"] + flags)
+                ours = json.loads(run([args.quantdash, "eval", "--model", demo, "--plan", plan_path, "--json"] + flags))
                 our_top1 = ours["accuracy"]["top1"]
 
                 model = onnx.load(model_path)

@@ -93,12 +93,12 @@ struct EqualizationPair: Sendable, Equatable {
         var flattened = false
         for _ in 0..<graph.nodes.count {
             let readers = graph.nodes.indices.filter { graph.nodes[$0].inputs.contains(value) }
-            guard !outputs.contains(value), readers.count == 1, let index = readers.first else {
-                let count = readers.count + (outputs.contains(value) ? 1 : 0)
-                return .failure(
-                    Refusal(
-                        count == 0
-                            ? "no layer follows it" : "its output '\(Printable.name(value))' is read \(count) times"))
+            guard !readers.isEmpty else { return .failure(Refusal("no layer follows it")) }
+            guard !outputs.contains(value) else {
+                return .failure(Refusal("its output '\(Printable.name(value))' is also a model output"))
+            }
+            guard readers.count == 1, let index = readers.first else {
+                return .failure(Refusal("its output '\(Printable.name(value))' is read by \(readers.count) nodes"))
             }
             let node = graph.nodes[index]
             if let second = layerAt[index], node.inputs.first == value {
