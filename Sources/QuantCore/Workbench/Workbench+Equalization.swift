@@ -53,7 +53,8 @@ extension Workbench {
             switch equalizationPair(for: layer) {
             case .failure(let refusal):
                 throw PlanError.invalidField(
-                    file: "", path: path.description, problem: "cannot equalize with the next layer: \(refusal.problem)")
+                    file: "", path: path.description, problem: "cannot equalize with the next layer: \(refusal.problem)"
+                )
             case .success(let pair):
                 if plan.settings(for: layer.name).activationBits != nil {
                     throw PlanError.invalidField(

@@ -33,12 +33,16 @@ import Testing
             "low": Tensor(scalar: 0), "high": Tensor(scalar: 6),
         ]
         let nodes = [
-            Node(name: "conv_a", op: .conv(ConvAttributes(pads: [1, 1, 1, 1])), inputs: ["x", "wa", "ba"], outputs: ["a"]),
+            Node(
+                name: "conv_a", op: .conv(ConvAttributes(pads: [1, 1, 1, 1])), inputs: ["x", "wa", "ba"], outputs: ["a"]
+            ),
             Node(name: "relu_a", op: .relu, inputs: ["a"], outputs: ["ra"]),
             Node(
                 name: "dw", op: .conv(ConvAttributes(pads: [1, 1, 1, 1], group: 6)), inputs: ["ra", "wdw", "bdw"],
                 outputs: ["d"]),
-            Node(name: "clip", op: .clip(min: nil, max: nil), inputs: ["d", "low"] + (relu6 ? ["high"] : []), outputs: ["cd"]),
+            Node(
+                name: "clip", op: .clip(min: nil, max: nil), inputs: ["d", "low"] + (relu6 ? ["high"] : []),
+                outputs: ["cd"]),
             Node(
                 name: "pool", op: .maxPool(PoolAttributes(kernelShape: [2, 2], strides: [2, 2])), inputs: ["cd"],
                 outputs: ["p"]),
@@ -107,7 +111,9 @@ import Testing
     @Test func flattenPairScalesContiguousBlocksLikePlainLoops() throws {
         let workbench = try Self.workbench()
         let model = try workbench.apply(Self.equalized(layers: ["conv_c"]))
-        let (wc, wfc) = try (#require(workbench.graph.initializers["wc"]), #require(workbench.graph.initializers["wfc"]))
+        let (wc, wfc) = try (
+            #require(workbench.graph.initializers["wc"]), #require(workbench.graph.initializers["wfc"])
+        )
         for c in 0..<4 {
             let r1 = (0..<3).map { abs(wc.storage[c * 3 + $0]) }.max() ?? 0
             var r2: Float = 0  // channel c is Gemm inputs c·9 ..< (c+1)·9 (3×3 after pooling)
@@ -167,10 +173,12 @@ import Testing
         let model = try workbench.apply(Self.equalized(settings, layers: ["conv_a"]))
         let float = try workbench.apply(Self.equalized(layers: ["conv_a"]))
         let dw = try #require(workbench.layer(named: "dw"))
-        let expected = try Workbench.quantize(dw, weights: try #require(float.weightOverrides["wdw"]), settings: settings)
+        let expected = try Workbench.quantize(
+            dw, weights: try #require(float.weightOverrides["wdw"]), settings: settings)
         #expect(model.weightOverrides["wdw"] == expected.quantized?.tensor)
         #expect(model.report(for: "dw")?.floatWeights == float.weightOverrides["wdw"])
-        #expect(model.weightOverrides["wdw"] != (try workbench.apply(QuantPlan(defaults: settings))).weightOverrides["wdw"])
+        #expect(
+            model.weightOverrides["wdw"] != (try workbench.apply(QuantPlan(defaults: settings))).weightOverrides["wdw"])
 
         // Bias correction of dw after equalization: its mean output over the calibration set is
         // the (equalized) float model's again.
@@ -191,7 +199,9 @@ import Testing
         #expect(Self.largestDifference(try output(nil), reference) <= 1e-5)  // dw's output is unchanged
         let shift = BiasCorrectionTests.channelMeans(try output(fixed), reference, channelAxis: 1)
         #expect(shift.allSatisfy { abs($0) < 1e-4 }, "\(shift)")
-        #expect(BiasCorrectionTests.channelMeans(try output(unfixed), reference, channelAxis: 1).contains { abs($0) > 1e-3 })
+        #expect(
+            BiasCorrectionTests.channelMeans(try output(unfixed), reference, channelAxis: 1).contains { abs($0) > 1e-3 }
+        )
     }
 
     @Test func layersThatCannotBeEqualizedAreRefusedByName() throws {
@@ -210,13 +220,17 @@ import Testing
         withActivations.layers["fc"]?.activationBits = 8
         let activations = #expect(throws: PlanError.self) { try workbench.apply(withActivations) }
         #expect(activations?.description.contains("layers.fc.equalize: cannot equalize a layer whose output") == true)
-        #expect(!workbench.withEqualization(withActivations).settings(for: "fc").equalize)
-        #expect(workbench.withEqualization(QuantPlan()).layers.filter(\.value.equalize).keys.sorted() == Self.chain.sorted())
+        let activationsOnly = QuantPlan(layers: ["fc": LayerSettings(activationBits: 8)])
+        #expect(!workbench.withEqualization(activationsOnly).settings(for: "fc").equalize)
+        #expect(
+            workbench.withEqualization(QuantPlan()).layers.filter(\.value.equalize).keys.sorted() == Self.chain.sorted()
+        )
     }
 
     @Test func theQDQExportCarriesTheEqualizedQuantizedWeights() throws {
         let workbench = try Self.workbench()
-        var plan = Self.equalized(LayerSettings(bitWidth: 4, scheme: .symmetric, granularity: .tensor), layers: Self.chain)
+        var plan = Self.equalized(
+            LayerSettings(bitWidth: 4, scheme: .symmetric, granularity: .tensor), layers: Self.chain)
         plan.layers["head"] = .float  // a float layer's weights are equalized too
         let model = try workbench.apply(plan)
         let qdq = try QDQExporter.qdqGraph(from: workbench.graph, quantized: model)
