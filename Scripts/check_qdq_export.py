@@ -11,7 +11,7 @@ every plan agrees within 0.2 percentage points and every model passes the checke
 
 Creates its own venv (Scripts/.venv) with onnx, onnxruntime and numpy.
 
-Usage: python3 Scripts/check_qdq_export.py [--quantdash PATH_TO_BINARY]
+Usage: python3 Scripts/check_qdq_export.py [--quantdash PATH_TO_BINARY] [--only TEXT]
 """
 import sys
 
@@ -76,6 +76,7 @@ def run(command):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quantdash", default=os.path.join(ROOT, ".build", "release", "quantdash"))
+    parser.add_argument("--only", default="", help="run only the plans whose label contains this text")
     args = parser.parse_args()
 
     images = demo_data.read_idx(os.path.join(DEMO, "mnist-heldout-images.idx3-ubyte")).astype(np.float32) / 255.0
@@ -90,6 +91,8 @@ def main():
     failures = 0
     with tempfile.TemporaryDirectory() as folder:
         for index, (label, default) in enumerate(PLANS.items()):
+            if args.only not in label:
+                continue
             plan_path = os.path.join(folder, f"plan{index}.json")
             default = dict(default)
             flags = default.pop("_flags", [])
