@@ -45,7 +45,7 @@ struct EqualizationPair: Sendable, Equatable {
             if isConv { return .success(.channelwise) }
             return .failure(Refusal("\(name) pools a \(first.opName) output, which has no channel axis to pool over"))
         case .flatten(let axis) where isConv && axis == 1: return .success(.flatten)
-        case .add where first.opName == "MatMul" && first.biasName != nil && node.inputs.contains(first.biasName!):
+        case .add where first.opName == "MatMul" && first.biasName.map(node.inputs.contains) == true:
             return .success(.channelwise)
         case .clip(let minimum, let maximum):
             func bound(_ index: Int) -> Float?? {
@@ -77,32 +77,47 @@ struct EqualizationPair: Sendable, Equatable {
         init(_ problem: String) { self.problem = problem }
     }
 
+    /// Who reads what in a graph, built once for all layers (a long chain would otherwise scan
+    /// every node for every layer).
+    struct Index {
+        /// The nodes reading each value, ascending.
+        var readers: [String: [Int]] = [:]
+        /// The layer at each node index.
+        var layerAt: [Int: Layer] = [:]
+
+        init(graph: Graph, layers: [Layer]) {
+            for (index, node) in graph.nodes.enumerated() {
+                for input in Set(node.inputs) where !input.isEmpty { readers[input, default: []].append(index) }
+            }
+            layerAt = Dictionary(layers.map { ($0.nodeIndex, $0) }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+
     /// The pair `first` starts, following its output through the table above to the next layer.
-    static func starting(at first: Layer, in graph: Graph, layers: [Layer]) -> Result<EqualizationPair, Refusal> {
+    static func starting(at first: Layer, in graph: Graph, index: Index) -> Result<EqualizationPair, Refusal> {
         guard let firstLayout = EqualizationLayout(first, in: graph) else {
             return .failure(Refusal("a \(first.opName) layer cannot be equalized (Conv, Gemm and 2-D MatMul can)"))
         }
-        if let problem = sharing(of: first, in: graph) { return .failure(Refusal(problem)) }
+        if let problem = sharing(of: first, index: index) { return .failure(Refusal(problem)) }
         let channels = firstLayout.outputCount
         if let biasName = first.biasName, let bias = graph.initializers[biasName], bias.count != channels {
             return .failure(Refusal("its bias has \(bias.count) values, not one per output channel (\(channels))"))
         }
-        let layerAt = Dictionary(layers.map { ($0.nodeIndex, $0) }, uniquingKeysWith: { a, _ in a })
         let outputs = Set(graph.outputs.map(\.name))
         guard var value = graph.nodes[first.nodeIndex].outputs.first else { return .failure(Refusal("no output")) }
         var flattened = false
         for _ in 0..<graph.nodes.count {
-            let readers = graph.nodes.indices.filter { graph.nodes[$0].inputs.contains(value) }
+            let readers = index.readers[value] ?? []
             guard !readers.isEmpty else { return .failure(Refusal("no layer follows it")) }
             guard !outputs.contains(value) else {
                 return .failure(Refusal("its output '\(Printable.name(value))' is also a model output"))
             }
-            guard readers.count == 1, let index = readers.first else {
+            guard readers.count == 1, let reader = readers.first else {
                 return .failure(Refusal("its output '\(Printable.name(value))' is read by \(readers.count) nodes"))
             }
-            let node = graph.nodes[index]
-            if let second = layerAt[index], node.inputs.first == value {
-                return pair(first, second, channels: channels, flattened: flattened, in: graph)
+            let node = graph.nodes[reader]
+            if let second = index.layerAt[reader], node.inputs.first == value {
+                return pair(first, second, channels: channels, flattened: flattened, in: graph, index: index)
             }
             switch passage(of: node, after: first, in: graph) {
             case .failure(let refusal): return .failure(refusal)
@@ -119,13 +134,13 @@ struct EqualizationPair: Sendable, Equatable {
 
     /// The pair once the path reached `second`.
     private static func pair(
-        _ first: Layer, _ second: Layer, channels: Int, flattened: Bool, in graph: Graph
+        _ first: Layer, _ second: Layer, channels: Int, flattened: Bool, in graph: Graph, index: Index
     ) -> Result<EqualizationPair, Refusal> {
         let next = "the next layer '\(Printable.name(second.name))'"
         guard let layout = EqualizationLayout(second, in: graph) else {
             return .failure(Refusal("\(next) is a \(second.opName), which cannot be equalized"))
         }
-        if let problem = sharing(of: second, in: graph) { return .failure(Refusal("\(next): \(problem)")) }
+        if let problem = sharing(of: second, index: index) { return .failure(Refusal("\(next): \(problem)")) }
         if case .gemm(let attributes) = graph.nodes[second.nodeIndex].op, attributes.transposeA {
             return .failure(Refusal("\(next) is a Gemm with transA"))
         }
@@ -141,9 +156,9 @@ struct EqualizationPair: Sendable, Equatable {
     }
 
     /// Why `layer`'s weight (or bias) cannot be rescaled alone: another node reads it.
-    private static func sharing(of layer: Layer, in graph: Graph) -> String? {
+    private static func sharing(of layer: Layer, index: Index) -> String? {
         for name in [layer.weightName, layer.biasName].compactMap({ $0 }) {
-            let readers = graph.nodes.filter { $0.inputs.contains(name) }.count
+            let readers = index.readers[name]?.count ?? 0
             if readers > 1 { return "its '\(Printable.name(name))' is shared by \(readers) nodes" }
         }
         return nil

@@ -8,7 +8,17 @@ import Foundation
 extension Workbench {
     /// The pair `layer` would start, or why it cannot be equalized with the next layer.
     func equalizationPair(for layer: Layer) -> Result<EqualizationPair, EqualizationPair.Refusal> {
-        EqualizationPair.starting(at: layer, in: graph, layers: layers)
+        equalizationPairs()[layer.name] ?? .failure(EqualizationPair.Refusal("it is not a layer of the model"))
+    }
+
+    /// Every layer's pair or refusal, found once (the graph never changes).
+    private func equalizationPairs() -> [String: Result<EqualizationPair, EqualizationPair.Refusal>] {
+        if let cached = lock.withLock({ equalizationPairsState }) { return cached }
+        let index = EqualizationPair.Index(graph: graph, layers: layers)
+        var pairs: [String: Result<EqualizationPair, EqualizationPair.Refusal>] = [:]
+        for layer in layers { pairs[layer.name] = EqualizationPair.starting(at: layer, in: graph, index: index) }
+        lock.withLock { equalizationPairsState = pairs }
+        return pairs
     }
 
     /// Why `layer` cannot be equalized with the next layer, or nil when it can.
@@ -73,13 +83,9 @@ extension Workbench {
         return result
     }
 
-    /// The weight `layer` is quantized from under `equalization`, and the cache variant naming it.
-    func equalizedWeight(
-        of layer: Layer, in equalization: CrossLayerEqualization?, plan: QuantPlan
-    ) -> (weight: Tensor, variant: String)? {
-        guard let equalization, let weight = equalization.tensors[layer.weightName] else { return nil }
-        let flagged = layers.filter { plan.settings(for: $0.name).equalize }.map(\.name)
-        return (weight, "equalized:" + flagged.joined(separator: ","))
+    /// The layer-report cache variant of the weights `plan` equalizes: the equalized layers' names.
+    func equalizationVariant(of plan: QuantPlan) -> String {
+        "equalized:" + layers.filter { plan.settings(for: $0.name).equalize }.map(\.name).joined(separator: ",")
     }
 
     /// The bias correction's weight change of `layer` in the float model's input coordinates:

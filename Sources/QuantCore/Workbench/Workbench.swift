@@ -41,6 +41,8 @@ public final class Workbench: @unchecked Sendable {
     var inputMeans: [String: LayerInputMean]?
     /// Cross-layer equalizations by the names of the equalized layers, once computed.
     var equalizations: [String: CrossLayerEqualization] = [:]
+    /// Each layer's equalization pair or refusal, once found.
+    var equalizationPairsState: [String: Result<EqualizationPair, EqualizationPair.Refusal>]?
     /// The float model's held-out evaluation, once computed.
     var floatEvaluation: EvalReport?
     /// The float model's raw outputs on the held-out set, `[N, ...]` flattened, when they fit
@@ -212,13 +214,14 @@ public final class Workbench: @unchecked Sendable {
         try plan.validated(against: layerNames)
         try checkSharedWeights(plan)
         let equalization = try equalization(for: plan)
+        let variant = equalization == nil ? "" : equalizationVariant(of: plan)
         var reports: [LayerReport] = []
         var overrides: [String: Tensor] = [:]
         var quantizedByLayer: [String: QuantizedWeights] = [:]
         var activations: [String: ActivationQuantization] = [:]
         for layer in layers {
             let settings = plan.settings(for: layer.name)
-            let equalized = equalizedWeight(of: layer, in: equalization, plan: plan)
+            let equalized = equalization?.tensors[layer.weightName].map { (weight: $0, variant: variant) }
             let report = try layerReport(for: layer.name, settings: settings, equalized: equalized)
             reports.append(report)
             if let equalized { overrides[layer.weightName] = equalized.weight }
