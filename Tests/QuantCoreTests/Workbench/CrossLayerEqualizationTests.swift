@@ -246,6 +246,29 @@ import Testing
         #expect(try QuantPlan.decoded(from: Data(embedded.utf8), file: "embedded").layers["dw"]?.equalize == true)
     }
 
+    /// A long chain (Gemm → Gemm with nothing between: the identity is positively homogeneous) is
+    /// paired and swept in time linear in its length, and still computes the same function.
+    @Test(.timeLimit(.minutes(2))) func aLongChainIsEqualizedInLinearTime() throws {
+        func seconds(_ count: Int) throws -> Double {
+            let graph = try ONNXModel.decode(ChainScalingTests.chain(count), source: "chain.onnx")
+            let images = Tensor(shape: [16, 8], storage: (0..<128).map { Float($0 % 13) / 13 })
+            let data = try Dataset(name: "chain", images: images, labels: (0..<16).map { $0 % 8 }, classCount: 8)
+            let workbench = try Workbench(graph: graph, heldOut: data, calibration: nil)
+            let start = Date()
+            let plan = workbench.withEqualization(QuantPlan())
+            #expect(workbench.layers.filter { plan.settings(for: $0.name).equalize }.count == count - 1)
+            let model = try workbench.apply(plan)
+            let elapsed = Date().timeIntervalSince(start)
+            let float = try workbench.logits(for: images)
+            #expect(Self.largestDifference(try workbench.logits(for: images, model: model), float) <= 1e-3)
+            return elapsed
+        }
+        _ = try seconds(50)  // warm up
+        let small = try seconds(500)
+        let large = try seconds(2000)
+        #expect(large / max(small, 0.01) < 8, "500 layers \(small) s, 2000 layers \(large) s")  // quadratic: 16
+    }
+
     @Test func planFilesReadAndWriteTheOptionStrictly() throws {
         let json = #"{ "version": 1, "default": { "bits": 4 }, "layers": { "fc1": { "equalize": true } } }"#
         let plan = try QuantPlan.decoded(from: Data(json.utf8), file: "plan.json")
