@@ -3,7 +3,7 @@
 
 For both demo models and a set of plans (8- and 4-bit, per-tensor and per-channel, symmetric
 and asymmetric, pruned by threshold and 2:4, activation-quantized, 16-bit codes, and schemes
-stored as float fallbacks, bias-corrected), writes the plan to a temporary folder, runs
+stored as float fallbacks, bias-corrected, cross-layer equalized with `--equalize`), writes the plan to a temporary folder, runs
 `quantdash export --format onnx` and `quantdash eval --plan --json`, checks the exported model
 with `onnx.checker.check_model`, runs it in onnxruntime on the 1000 held-out demo digits
 (pixels / 255, [N, 1, 28, 28]) and compares top-1 (and reports the difference in mean NLL). Prints a table; exits non-zero unless
@@ -11,7 +11,7 @@ every plan agrees within 0.2 percentage points and every model passes the checke
 
 Creates its own venv (Scripts/.venv) with onnx, onnxruntime and numpy.
 
-Usage: python3 Scripts/check_qdq_export.py [--quantdash PATH_TO_BINARY]
+Usage: python3 Scripts/check_qdq_export.py [--quantdash PATH_TO_BINARY] [--only TEXT]
 """
 import sys
 
@@ -57,6 +57,11 @@ PLANS = {
                                   "biasCorrection": True},
     "w2 asym channel bias-corr.": {"bits": 2, "scheme": "asymmetric", "granularity": "channel",
                                    "biasCorrection": True},
+    # "_flags" go to both `export` and `eval` (equalize is per layer: the flag sets it wherever it can).
+    "w4 sym tensor equalized": {"bits": 4, "scheme": "symmetric", "granularity": "tensor",
+                                "_flags": ["--equalize"]},
+    "w3 asym tensor eq. + bc": {"bits": 3, "scheme": "asymmetric", "granularity": "tensor",
+                                "_flags": ["--equalize", "--bias-correction"]},
 }
 
 
@@ -71,6 +76,7 @@ def run(command):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quantdash", default=os.path.join(ROOT, ".build", "release", "quantdash"))
+    parser.add_argument("--only", default="", help="run only the plans whose label contains this text")
     args = parser.parse_args()
 
     images = demo_data.read_idx(os.path.join(DEMO, "mnist-heldout-images.idx3-ubyte")).astype(np.float32) / 255.0
@@ -85,14 +91,18 @@ def main():
     failures = 0
     with tempfile.TemporaryDirectory() as folder:
         for index, (label, default) in enumerate(PLANS.items()):
+            if args.only not in label:
+                continue
             plan_path = os.path.join(folder, f"plan{index}.json")
+            default = dict(default)
+            flags = default.pop("_flags", [])
             with open(plan_path, "w") as f:
                 json.dump({"version": 1, "default": default}, f)
             for demo in ("demo-mlp", "demo-cnn"):
                 model_path = os.path.join(folder, f"plan{index}-{demo}.onnx")
                 run([args.quantdash, "export", "--plan", plan_path, "--format", "onnx", "--out", model_path,
-                     "--model", demo, "--force"])
-                ours = json.loads(run([args.quantdash, "eval", "--model", demo, "--plan", plan_path, "--json"]))
+                     "--model", demo, "--force"] + flags)
+                ours = json.loads(run([args.quantdash, "eval", "--model", demo, "--plan", plan_path, "--json"] + flags))
                 our_top1 = ours["accuracy"]["top1"]
 
                 model = onnx.load(model_path)

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Measure post-training corrections (issue 17, point 1) on the demo models.
 
-For both demo models, weight-only plans at 4, 3 and 2 bits (asymmetric per-tensor, asymmetric
-per-channel, symmetric per-channel), runs `quantdash eval --plan PLAN --json` with and without
-`--bias-correction` (calibration: the demo's 256 training images) and prints a Markdown table
-of held-out top-1 and mean NLL. Standard library only.
+For both demo models, weight-only plans at 4, 3 and 2 bits (asymmetric and symmetric per-tensor,
+asymmetric and symmetric per-channel), runs `quantdash eval --plan PLAN --json` plain, with
+`--bias-correction`, with `--equalize` (cross-layer equalization) and with both (calibration: the
+demo's 256 training images) and prints a Markdown table of held-out top-1 and mean NLL.
+Standard library only.
 
 Usage: python3 Scripts/measure_corrections.py [--quantdash PATH_TO_BINARY]
 """
@@ -15,7 +16,8 @@ import subprocess
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SCHEMES = [("asymmetric", "tensor"), ("asymmetric", "channel"), ("symmetric", "channel")]
+SCHEMES = [("asymmetric", "tensor"), ("symmetric", "tensor"), ("asymmetric", "channel"), ("symmetric", "channel")]
+VARIANTS = [[], ["--bias-correction"], ["--equalize"], ["--equalize", "--bias-correction"]]
 
 
 def evaluate(quantdash, model, plan, extra):
@@ -31,8 +33,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quantdash", default=os.path.join(ROOT, ".build", "release", "quantdash"))
     args = parser.parse_args()
-    print("| model | bits | weights | float | top-1 | top-1 corrected | Δ pt | mean NLL → corrected |")
-    print("|---|---:|---|---:|---:|---:|---:|---|")
+    print("| model | bits | weights | float | top-1 | bias corr. | equalized | eq. + bias corr. "
+          "| mean NLL: plain / bc / eq / eq+bc |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---|")
     with tempfile.TemporaryDirectory() as folder:
         for model in ["demo-mlp", "demo-cnn"]:
             for scheme, granularity in SCHEMES:
@@ -41,11 +44,12 @@ def main():
                     with open(plan, "w") as file:
                         default = {"bits": bits, "scheme": scheme, "granularity": granularity}
                         json.dump({"version": 1, "default": default}, file)
-                    plain, plain_nll, float_top1 = evaluate(args.quantdash, model, plan, [])
-                    fixed, fixed_nll, _ = evaluate(args.quantdash, model, plan, ["--bias-correction"])
+                    results = [evaluate(args.quantdash, model, plan, extra) for extra in VARIANTS]
+                    float_top1 = results[0][2]
+                    tops = " | ".join(f"{top1 * 100:.2f} %" for top1, _, _ in results)
+                    nlls = " / ".join(f"{nll:.4f}" for _, nll, _ in results)
                     print(f"| {model} | {bits} | {scheme} per-{granularity} | {float_top1 * 100:.2f} % "
-                          f"| {plain * 100:.2f} % | {fixed * 100:.2f} % | {(fixed - plain) * 100:+.2f} "
-                          f"| {plain_nll:.4f} → {fixed_nll:.4f} |", flush=True)
+                          f"| {tops} | {nlls} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -76,6 +76,8 @@ struct DashboardCommand: ParsableCommand {
             let weights = graph.initializers[layer.weightName]?.storage ?? []
             state.maxMagnitudes[layer.name] = weights.reduce(0) { max($0, abs($1)) }
             state.weightMagnitudes[layer.name] = WeightMagnitudes(weights)
+            state.equalizationProblems[layer.name] = workbench.equalizationProblem(for: layer)
+            state.equalizationPartners[layer.name] = workbench.equalizationPartner(of: layer)?.name
         }
         let model = try modelChoice.reference()
         let data = try dataChoice.reference()

@@ -19,6 +19,7 @@ struct EvalCommand: ParsableCommand {
               quantdash eval --model demo-cnn --json
               quantdash eval --model demo-cnn --plan plan.json
               quantdash eval --model demo-cnn --plan plan.json --bias-correction
+              quantdash eval --model demo-cnn --plan plan.json --equalize --bias-correction
               quantdash eval --model model.onnx --data t10k-images.idx3-ubyte --labels t10k-labels.idx1-ubyte
               quantdash eval --model model.onnx --data heldout.npz --calibration train.npz --mean 0.1307 --std 0.3081
               quantdash eval --model model.onnx --data x.npy --labels y.npy --limit 500
@@ -53,6 +54,11 @@ struct EvalCommand: ParsableCommand {
         help: "Correct the bias of every quantized layer that has one (as \"biasCorrection\": true in the plan).")
     var biasCorrection = false
 
+    @Flag(
+        name: .long,
+        help: "Equalize every layer that can be with the next one (as \"equalize\": true in the plan).")
+    var equalize = false
+
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
@@ -68,6 +74,9 @@ struct EvalCommand: ParsableCommand {
         if biasCorrection, plan == nil {
             throw ValidationError("--bias-correction needs --plan (it corrects the biases of quantized layers)")
         }
+        if equalize, plan == nil {
+            throw ValidationError("--equalize needs --plan (it rescales layers before they are quantized)")
+        }
     }
 
     func run() throws {
@@ -75,11 +84,12 @@ struct EvalCommand: ParsableCommand {
         let dataChoice = try inputs.dataChoice()
         let summary = try EvalRun.run(
             model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
-            batchSize: batchSize, cacheBudget: cacheBudget.bytes, biasCorrection: biasCorrection)
+            batchSize: batchSize, cacheBudget: cacheBudget.bytes, biasCorrection: biasCorrection, equalize: equalize)
         if let saveOutputs {
             try EvalOutputs.save(
                 model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
-                batchSize: batchSize ?? 16, biasCorrection: biasCorrection, to: saveOutputs)
+                batchSize: batchSize ?? 16, biasCorrection: biasCorrection,
+                equalize: equalize, to: saveOutputs)
         }
         if json {
             print(try summary.jsonString())

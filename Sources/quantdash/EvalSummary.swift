@@ -73,6 +73,8 @@ struct EvalSummary: Codable {
         var encoding: String
         /// `true` when the layer's bias is corrected (absent otherwise).
         var biasCorrection: Bool?
+        /// `true` when the layer is equalized with the next one (absent otherwise).
+        var equalize: Bool?
 
         init(_ report: LayerReport, activationBits: Int?) {
             name = report.layer.name
@@ -92,6 +94,7 @@ struct EvalSummary: Codable {
             bytes = report.size.quantizedBytes
             encoding = report.size.encoding.rawValue
             biasCorrection = report.settings.biasCorrection && !report.settings.isFloat ? true : nil
+            equalize = report.settings.equalize ? true : nil
         }
     }
 
@@ -207,6 +210,16 @@ struct EvalSummary: Codable {
         return lines
     }
 
+    /// `+bc`, `+eq` or `+ebc` after the bits, as in the dashboard's bits column.
+    static func corrections(_ row: LayerRow) -> String {
+        switch (row.equalize == true, row.biasCorrection == true) {
+        case (true, true): "+ebc"
+        case (true, false): "+eq"
+        case (false, true): "+bc"
+        case (false, false): ""
+        }
+    }
+
     private func layerTable() -> [String] {
         var header = ["layer", "op", "weight shape", "parameters"]
         let isQuantized = plan != nil
@@ -220,7 +233,7 @@ struct EvalSummary: Codable {
             ]
             if isQuantized {
                 cells += [
-                    row.bits + (row.biasCorrection == true ? "+bc" : ""), row.scheme, row.granularity, row.prune,
+                    row.bits + Self.corrections(row), row.scheme, row.granularity, row.prune,
                     row.activationBits.map(String.init) ?? "float",
                     String(format: "%.1f %%", row.sparsity * 100),
                     row.sqnrDecibels.map { String(format: "%.1f", $0) } ?? "∞",

@@ -45,11 +45,16 @@ struct ExportCommand: ParsableCommand {
             the bias absorbs the mean output error of the quantized weights on the calibration \
             set, and every format writes the corrected bias.
 
+            --equalize turns on "equalize" for every layer that can be equalized with the next \
+            one (through ReLU, pooling or Flatten): both layers are rescaled per channel before \
+            quantization, and every format writes the equalized weights.
+
             Examples:
               quantdash export --plan plan.json --format config --out mlp-4bit.json
               quantdash export --plan plan.json --format report --out report.md
               quantdash export --plan plan.json --format onnx --out mlp-4bit.onnx
               quantdash export --plan plan.json --bias-correction --format onnx --out mlp-4bit-bc.onnx
+              quantdash export --plan plan.json --equalize --format onnx --out mlp-4bit-eq.onnx
               quantdash export --plan plan.json --format c --out firmware/mlp4
               quantdash export --plan plan.json --format tflite --out mlp-4bit.tflite
             """
@@ -72,6 +77,11 @@ struct ExportCommand: ParsableCommand {
         name: .long,
         help: "Correct the bias of every quantized layer that has one (as \"biasCorrection\": true in the plan).")
     var biasCorrection = false
+
+    @Flag(
+        name: .long,
+        help: "Equalize every layer that can be with the next one (as \"equalize\": true in the plan).")
+    var equalize = false
 
     @Flag(name: .long, help: "Overwrite --out if it exists.")
     var force = false
@@ -102,12 +112,13 @@ struct ExportCommand: ParsableCommand {
             model: modelChoice, data: dataChoice, calibrationCount: inputs.calibrationCount,
             batchSize: nil)
         var quantPlan = try EvalRun.loadPlan(planPath: plan, layerNames: prepared.workbench.layerNames)
+        if equalize { quantPlan = prepared.workbench.withEqualization(quantPlan) }
         if biasCorrection { quantPlan = prepared.workbench.withBiasCorrection(quantPlan) }
-        // With --bias-correction the plan file is not the plan exported: the report embeds it.
+        // With --bias-correction or --equalize the plan file is not the plan exported: the report embeds it.
         let request = ExportRequest(
             format: format, plan: quantPlan, path: out, overwrite: force, model: model,
             data: try dataChoice.reference(), evalArguments: inputs.evalArguments(),
-            planPath: biasCorrection ? nil : plan)
+            planPath: biasCorrection || equalize ? nil : plan)
         let result = try Exporter.export(request, using: prepared.workbench)
         print(summary(of: result, layerCount: prepared.workbench.layers.count))
     }

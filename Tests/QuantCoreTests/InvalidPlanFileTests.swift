@@ -19,7 +19,7 @@ import Testing
         (
             "unknown-field.json",
             "default.bitz: unknown field (known fields: bits, scheme, granularity, groupSize, range, "
-                + "percentile, rounding, seed, prune, activationBits, calibration, biasCorrection, fractionBits)"
+                + "percentile, rounding, seed, prune, activationBits, calibration, biasCorrection, fractionBits, equalize)"
         ),
         ("bits-out-of-range.json", #"default.bits: 17 is out of range (1…16 or "float")"#),
         ("huge-bits.json", #"default.bits: expected a bit width (1…16 or "float"), found an unreadable value"#),

@@ -25,7 +25,7 @@ import Testing
         (
             layer(#"{ "bitz": 4 }"#),
             "plan.json: layers.fc1.bitz: unknown field (known fields: bits, scheme, granularity, groupSize, "
-                + "range, percentile, rounding, seed, prune, activationBits, calibration, biasCorrection, fractionBits)"
+                + "range, percentile, rounding, seed, prune, activationBits, calibration, biasCorrection, fractionBits, equalize)"
         ),
         (
             layer(#"{ "prune": { "threshold": 0.1, "ratio": 2 } }"#),

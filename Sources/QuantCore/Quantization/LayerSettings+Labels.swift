@@ -5,11 +5,14 @@ extension LayerSettings {
     /// `"8"`, or `"float"` for float weights.
     public var bitWidthLabel: String { bitWidth.map(String.init) ?? "float" }
 
-    /// `bitWidthLabel` with `+bc` when the bias is corrected (`"4+bc"`, `"fp+bc"` for pruned
-    /// float weights): at most 5 characters, the layer table's bits column.
+    /// `bitWidthLabel` with the corrections: `+bc` when the bias is corrected (`"4+bc"`, `"fp+bc"`
+    /// for pruned float weights), `+eq` when the layer is equalized with the next (`"4+eq"`,
+    /// `"fp+eq"`), `+ebc` for both: at most 5 characters below 10 bits, the layer table's bits column.
     public var bitWidthLabelWithCorrections: String {
-        guard biasCorrection, !isFloat else { return bitWidthLabel }
-        return (bitWidth.map(String.init) ?? "fp") + "+bc"
+        let corrected = biasCorrection && !isFloat
+        guard corrected || equalize else { return bitWidthLabel }
+        let marker = equalize ? (corrected ? "+ebc" : "+eq") : "+bc"
+        return (bitWidth.map(String.init) ?? "fp") + marker
     }
 
     /// The scheme's plan-file name, or `"—"` for float weights; fixed point shows its fraction

@@ -22,6 +22,9 @@ public struct LayerSettings: Sendable, Equatable, Hashable {
     /// Whether the layer's bias absorbs the mean output error its quantized (or pruned) weights
     /// cause on the calibration inputs (empirical bias correction; see `Workbench+BiasCorrection`).
     public var biasCorrection: Bool
+    /// Whether the layer is cross-layer equalized with the next layer (its output channels and
+    /// the next layer's inputs rescaled before quantization; see `CrossLayerEqualization`).
+    public var equalize: Bool
     /// Fraction bits `n` of the fixed-point scheme (step `2^-n`), or `nil` for its data-derived
     /// default (`FixedPointQuantizer`); always `nil` for other schemes.
     public var fractionBits: Int?
@@ -31,7 +34,7 @@ public struct LayerSettings: Sendable, Equatable, Hashable {
         bitWidth: Int? = nil, scheme: Scheme = .symmetric, granularity: Granularity = .channel,
         range: RangeMethod = .minMax, rounding: Rounding = .nearestEven, pruning: PruningRule? = nil,
         activationBits: Int? = nil, calibration: CalibrationMethod = .minmax, biasCorrection: Bool = false,
-        fractionBits: Int? = nil
+        fractionBits: Int? = nil, equalize: Bool = false
     ) {
         self.bitWidth = bitWidth
         self.scheme = scheme
@@ -43,6 +46,7 @@ public struct LayerSettings: Sendable, Equatable, Hashable {
         self.calibration = calibration
         self.biasCorrection = biasCorrection
         self.fractionBits = fractionBits
+        self.equalize = equalize
     }
 
     /// Float weights, float activations, no pruning.

@@ -39,6 +39,7 @@ extension PlanEntry {
         }
         if let calibration { settings.calibration = calibration }
         if let biasCorrection { settings.biasCorrection = biasCorrection }
+        if let equalize { settings.equalize = equalize }
         switch fractionBits {
         case nil: break
         case .auto?: settings.fractionBits = nil
@@ -115,6 +116,7 @@ extension PlanEntry {
         if settings.calibration != base?.calibration { calibration = settings.calibration }
         // Written only when on or changed, so plans without it read and write as before.
         if settings.biasCorrection != (base?.biasCorrection ?? false) { biasCorrection = settings.biasCorrection }
+        if settings.equalize != (base?.equalize ?? false) { equalize = settings.equalize }
         if settings.scheme.usesFractionBits,
             base == nil || settings.fractionBits != base?.fractionBits || base?.scheme.usesFractionBits != true
         {

@@ -14,6 +14,7 @@ import Foundation
 /// | `activationBits` | 1…16 or `"float"`                                              |
 /// | `calibration`    | `minmax`, `percentile`, `entropy`, `mse`                       |
 /// | `biasCorrection` | `true` or `false` (absorb the weights' mean output error)      |
+/// | `equalize`       | `true` or `false` (cross-layer equalize with the next layer)   |
 /// | `fractionBits`   | −32…64 or `"auto"`; only with scheme `fixed-point` (step 2^-n)  |
 struct PlanEntry: Codable, Equatable {
     /// A weight or activation bit width, or float.
@@ -96,6 +97,8 @@ struct PlanEntry: Codable, Equatable {
         case biasCorrection
         /// Fixed-point fraction bits or `"auto"`.
         case fractionBits
+        /// Cross-layer equalization with the next layer on or off.
+        case equalize
 
         /// The field as a key of the JSON object.
         var key: PlanKey { .named(rawValue) }
@@ -138,6 +141,8 @@ struct PlanEntry: Codable, Equatable {
     var calibration: CalibrationMethod?
     /// `biasCorrection`, if given.
     var biasCorrection: Bool?
+    /// `equalize`, if given.
+    var equalize: Bool?
     /// `fractionBits`, if given.
     var fractionBits: FractionBits?
 
@@ -172,6 +177,7 @@ struct PlanEntry: Codable, Equatable {
         calibration = try PlanDecoding.name(
             container, Field.calibration.key, path: path, what: "calibration method")
         biasCorrection = try PlanDecoding.bool(container, Field.biasCorrection.key, path: path)
+        equalize = try PlanDecoding.bool(container, Field.equalize.key, path: path)
         fractionBits = try PlanEntry.fractionBits(container, path: path)
     }
 
@@ -200,6 +206,7 @@ struct PlanEntry: Codable, Equatable {
         if let activationBits { try PlanEntry.encode(activationBits, in: &container, forKey: Field.activationBits.key) }
         try container.encodeIfPresent(calibration?.rawValue, forKey: Field.calibration.key)
         try container.encodeIfPresent(biasCorrection, forKey: Field.biasCorrection.key)
+        try container.encodeIfPresent(equalize, forKey: Field.equalize.key)
         switch fractionBits {
         case nil: break
         case .auto?: try container.encode("auto", forKey: Field.fractionBits.key)

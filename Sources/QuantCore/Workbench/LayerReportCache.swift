@@ -10,6 +10,8 @@ struct LayerReportCache {
         var layer: String
         /// Its settings.
         var settings: LayerSettings
+        /// Which weights were quantized: "" for the model's, else the equalization's name.
+        var variant = ""
     }
 
     /// The most weights (summed over cached reports) kept; a report costs about 10 bytes a weight.

@@ -111,9 +111,13 @@ extension Workbench {
     ///
     /// - Throws: `PlanError.invalidField` at the layer's `biasCorrection` when the layer cannot be
     ///   corrected or there is no calibration set; executor errors from gathering statistics.
-    func correctedBias(for report: LayerReport) throws -> (name: String, bias: Tensor)? {
+    /// Under cross-layer equalization the bias starts from the equalized one and the weight change
+    /// is taken in the float model's input coordinates (`floatCoordinateDelta`).
+    func correctedBias(
+        for report: LayerReport, equalization: CrossLayerEqualization? = nil
+    ) throws -> (name: String, bias: Tensor)? {
         let layer = report.layer
-        guard let quantized = report.quantized else { return nil }
+        guard report.quantized != nil else { return nil }
         let path = PlanPath.root.appending("layers").appending(layer.name).appending("biasCorrection")
         if let problem = biasCorrectionProblem(for: layer) {
             throw PlanError.invalidField(file: "", path: path.description, problem: problem)
@@ -124,10 +128,9 @@ extension Workbench {
                 problem: "needs calibration data from the training split (--calibration)")
         }
         guard let mean = try layerInputMeans()[layer.name], let biasName = layer.biasName,
-            let bias = graph.initializers[biasName]
+            let bias = equalization?.tensors[biasName] ?? graph.initializers[biasName],
+            let delta = floatCoordinateDelta(of: report, equalization: equalization)
         else { return nil }
-        var delta = quantized.tensor
-        for index in delta.storage.indices { delta.storage[index] -= report.floatWeights.storage[index] }
         var beta: Float = 1
         if case .gemm(let attributes) = graph.nodes[layer.nodeIndex].op { beta = attributes.beta }
         let shift = mean.meanOutputChange(for: delta)

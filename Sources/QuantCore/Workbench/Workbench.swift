@@ -39,6 +39,10 @@ public final class Workbench: @unchecked Sendable {
     var calibrators: [String: ActivationCalibrator]?
     /// Mean calibration inputs per layer, for bias correction, once gathered.
     var inputMeans: [String: LayerInputMean]?
+    /// Cross-layer equalizations by the names of the equalized layers, once computed.
+    var equalizations: [String: CrossLayerEqualization] = [:]
+    /// Each layer's equalization pair or refusal, once found.
+    var equalizationPairsState: [String: Result<EqualizationPair, EqualizationPair.Refusal>]?
     /// The float model's held-out evaluation, once computed.
     var floatEvaluation: EvalReport?
     /// The float model's raw outputs on the held-out set, `[N, ...]` flattened, when they fit
@@ -157,10 +161,19 @@ public final class Workbench: @unchecked Sendable {
     ///
     /// - Throws: `PlanError.unknownLayer` for a name that is not a layer; `QuantizationError`
     ///   for settings the scheme cannot apply.
+    /// - Parameter equalized: the weights to quantize instead of the model's (cross-layer
+    ///   equalization), and the cache variant that names them.
     public func layerReport(for name: String, settings: LayerSettings) throws -> LayerReport {
-        let key = LayerReportCache.Key(layer: name, settings: settings)
+        try layerReport(for: name, settings: settings, equalized: nil)
+    }
+
+    func layerReport(
+        for name: String, settings: LayerSettings, equalized: (weight: Tensor, variant: String)?
+    ) throws -> LayerReport {
+        let key = LayerReportCache.Key(layer: name, settings: settings, variant: equalized?.variant ?? "")
         if let cached = lock.withLock({ layerCache.report(for: key) }) { return cached }
-        guard let layer = layer(named: name), let weights = graph.initializers[layer.weightName] else {
+        guard let layer = layer(named: name), let weights = equalized?.weight ?? graph.initializers[layer.weightName]
+        else {
             throw PlanError.unknownLayer(file: "", name: name, validNames: layerNames)
         }
         let report = try Workbench.quantize(layer, weights: weights, settings: settings)
@@ -200,18 +213,23 @@ public final class Workbench: @unchecked Sendable {
     public func apply(_ plan: QuantPlan) throws -> QuantizedModel {
         try plan.validated(against: layerNames)
         try checkSharedWeights(plan)
+        let equalization = try equalization(for: plan)
+        let variant = equalization == nil ? "" : equalizationVariant(of: plan)
         var reports: [LayerReport] = []
         var overrides: [String: Tensor] = [:]
         var quantizedByLayer: [String: QuantizedWeights] = [:]
         var activations: [String: ActivationQuantization] = [:]
         for layer in layers {
             let settings = plan.settings(for: layer.name)
-            let report = try layerReport(for: layer.name, settings: settings)
+            let equalized = equalization?.tensors[layer.weightName].map { (weight: $0, variant: variant) }
+            let report = try layerReport(for: layer.name, settings: settings, equalized: equalized)
             reports.append(report)
+            if let equalized { overrides[layer.weightName] = equalized.weight }
+            if let biasName = layer.biasName, let bias = equalization?.tensors[biasName] { overrides[biasName] = bias }
             if let quantized = report.quantized {
                 overrides[layer.weightName] = quantized.tensor
                 quantizedByLayer[layer.name] = quantized
-                if settings.biasCorrection, let corrected = try correctedBias(for: report) {
+                if settings.biasCorrection, let corrected = try correctedBias(for: report, equalization: equalization) {
                     overrides[corrected.name] = corrected.bias
                 }
             }

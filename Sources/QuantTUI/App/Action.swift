@@ -48,6 +48,8 @@ public enum Action: Sendable, Equatable {
     case toggleActivationQuantization
     /// Turn bias correction on or off.
     case toggleBiasCorrection
+    /// Turn cross-layer equalization with the next layer on or off.
+    case toggleEqualization
     /// Back to float weights and activations, no pruning.
     case resetToFloat
     /// Mark or unmark the selected layer.

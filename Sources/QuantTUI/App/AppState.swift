@@ -8,6 +8,10 @@ public struct AppState: Sendable, Equatable {
     public var maxMagnitudes: [String: Float] = [:]
     /// A summary of each layer's |w|, by name, for the threshold prompt's live preview.
     public var weightMagnitudes: [String: WeightMagnitudes] = [:]
+    /// Why a layer cannot be equalized with the next one (`E` refuses it), by name.
+    public var equalizationProblems: [String: String] = [:]
+    /// The layer each layer would be equalized with, by name.
+    public var equalizationPartners: [String: String] = [:]
     /// The plan being edited.
     public var plan: QuantPlan
     /// Index of the selected layer.

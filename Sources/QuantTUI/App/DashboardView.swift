@@ -105,6 +105,12 @@ public final class DashboardView: @unchecked Sendable {
         if case .stochastic = settings.rounding, settings.bitWidth != nil { describe += " \(settings.roundingLabel)" }
         if settings.activationBits != nil { describe += " · act \(settings.activationCalibrationLabel)" }
         if settings.biasCorrection, !settings.isFloat { describe += " · bias corrected" }
+        if settings.equalize { describe += " · equalized with \(state.equalizationPartners[layer.name] ?? "next")" }
+        if let first = state.layers.first(where: {
+            state.plan.settings(for: $0.name).equalize && state.equalizationPartners[$0.name] == layer.name
+        }) {
+            describe += " · equalized with \(first.name)"
+        }
         let scale = state.histogramScale == .log ? "log" : "linear"
         let frame = Frame(title: "Histogram · \(layer.name)", info: "\(describe) · \(scale)", glyphs: glyphs)
         frame.render(in: area, into: &buffer)

@@ -21,6 +21,14 @@ extension Reducer {
                 problems.append("\(name): \(problem)")
                 continue
             }
+            if action == .toggleEqualization, !current.equalize, let problem = state.equalizationProblems[name] {
+                problems.append("\(name): cannot equalize with the next layer: \(problem)")
+                continue
+            }
+            if action == .toggleEqualization, !current.equalize, current.activationBits != nil {
+                problems.append("\(name): cannot equalize a layer whose output activations are quantized")
+                continue
+            }
             if let bits = current.bitWidth, current.scheme.allowedBitWidths.count > 1 {
                 state.chosenBitWidths[name] = bits
             }
@@ -142,6 +150,8 @@ extension Reducer {
                 return .failure(EditProblem(message: "bias correction needs quantized or pruned weights"))
             }
             next.biasCorrection.toggle()
+        case .toggleEqualization:
+            next.equalize.toggle()
         case .resetToFloat:
             next = .float
         default:

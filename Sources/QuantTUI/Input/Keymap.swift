@@ -117,6 +117,10 @@ public struct Keymap: Sendable, Equatable {
             "bias correction on/off (the bias absorbs the weights' mean output error; bits shows +bc)",
             group: .editing),
         KeyBinding(
+            [.character("E")], .toggleEqualization,
+            "cross-layer equalization with the next layer on/off (rescales both before quantizing; bits shows +eq)",
+            group: .editing),
+        KeyBinding(
             [.character("c"), .enter], .openLayerSettings,
             "layer settings: scheme, bits, granularity, range, rounding, prune, activations, calibration",
             group: .editing, hint: "settings"),

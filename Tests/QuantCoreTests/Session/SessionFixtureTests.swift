@@ -49,7 +49,7 @@ import Testing
         (
             "plan-unknown-field.json",
             "plan.layers.fc1.bitz: unknown field (known fields: bits, scheme, granularity, groupSize, range, "
-                + "percentile, rounding, seed, prune, activationBits, calibration, biasCorrection, fractionBits)"
+                + "percentile, rounding, seed, prune, activationBits, calibration, biasCorrection, fractionBits, equalize)"
         ),
         ("plan-wrong-version.json", "plan.version: unsupported plan version 2 (this quantdash reads version 1)"),
     ]

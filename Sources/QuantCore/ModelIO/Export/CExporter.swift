@@ -68,11 +68,12 @@ public enum CExporter {
                     detail: "C export: layer \(Printable.name(layer.name)) is a \(layer.opName) over a weight table "
                         + "(an embedding), which the C export does not support; use the QDQ ONNX export")
             }
-            guard let float = graph.initializers[layer.weightName] else { continue }
+            let quantized = model.report(for: layer.name)?.quantized
+            // A float layer's weights may be equalized (cross-layer equalization).
+            let equalized = quantized == nil ? model.weightOverrides[layer.weightName] : nil
+            guard let float = equalized ?? graph.initializers[layer.weightName] else { continue }
             let prefix = "\(name)_\(layerIdentifiers[layer.name] ?? identifier(layer.name))"
-            let encoded = try encodeWeights(
-                of: layer, float: float, quantized: model.report(for: layer.name)?.quantized, prefix: prefix, path: path
-            )
+            let encoded = try encodeWeights(of: layer, float: float, quantized: quantized, prefix: prefix, path: path)
             arrays += encoded.arrays
             var biasArray: String? = nil
             if let biasName = layer.biasName, let bias = model.weightOverrides[biasName] ?? graph.initializers[biasName]

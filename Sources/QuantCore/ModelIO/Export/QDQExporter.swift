@@ -60,9 +60,12 @@ public enum QDQExporter {
         var storage: [String] = []
         for report in quantized.layerReports {
             if let biasName = report.layer.biasName, let corrected = quantized.weightOverrides[biasName] {
-                builder.graph.initializers[biasName] = corrected  // bias correction
+                builder.graph.initializers[biasName] = corrected  // bias correction, equalization
             }
             guard let weights = report.quantized else {
+                if let equalized = quantized.weightOverrides[report.layer.weightName] {
+                    builder.graph.initializers[report.layer.weightName] = equalized  // float, equalized
+                }
                 storage.append("\(report.layer.name)=float")
                 continue
             }

@@ -79,7 +79,10 @@ extension TFLiteConverter {
     /// The constant bias of length `count` (zeros without one), times `beta`.
     private func bias(_ node: Node, count: Int, beta: Float, label: String) throws -> [Float] {
         guard node.inputs.count > 2, !node.inputs[2].isEmpty else { return [Float](repeating: 0, count: count) }
-        guard let bias = graph.initializers[node.inputs[2]] else { throw unsupported("\(label) has a computed bias") }
+        // Corrected or equalized biases are in the overrides.
+        guard let bias = quantized.weightOverrides[node.inputs[2]] ?? graph.initializers[node.inputs[2]] else {
+            throw unsupported("\(label) has a computed bias")
+        }
         if bias.count == count { return bias.storage.map { $0 * beta } }
         if bias.count == 1 { return [Float](repeating: bias.storage[0] * beta, count: count) }
         throw unsupported("\(label) has a bias of shape \(bias.shape), not [\(count)]")
