@@ -19,6 +19,7 @@ struct EvalCommand: ParsableCommand {
               quantdash eval --model demo-cnn --json
               quantdash eval --model demo-cnn --plan plan.json
               quantdash eval --model demo-cnn --plan plan.json --bias-correction
+              quantdash eval --model demo-cnn --plan plan.json --learned-rounding
               quantdash eval --model model.onnx --data t10k-images.idx3-ubyte --labels t10k-labels.idx1-ubyte
               quantdash eval --model model.onnx --data heldout.npz --calibration train.npz --mean 0.1307 --std 0.3081
               quantdash eval --model model.onnx --data x.npy --labels y.npy --limit 500
@@ -53,6 +54,13 @@ struct EvalCommand: ParsableCommand {
         help: "Correct the bias of every quantized layer that has one (as \"biasCorrection\": true in the plan).")
     var biasCorrection = false
 
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Learn the rounding of every quantized affine Conv/Gemm/MatMul layer on the calibration set "
+                + "(AdaRound; as \"rounding\": \"learned\" in the plan)."))
+    var learnedRounding = false
+
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
@@ -68,6 +76,9 @@ struct EvalCommand: ParsableCommand {
         if biasCorrection, plan == nil {
             throw ValidationError("--bias-correction needs --plan (it corrects the biases of quantized layers)")
         }
+        if learnedRounding, plan == nil {
+            throw ValidationError("--learned-rounding needs --plan (it learns the rounding of quantized layers)")
+        }
     }
 
     func run() throws {
@@ -75,11 +86,13 @@ struct EvalCommand: ParsableCommand {
         let dataChoice = try inputs.dataChoice()
         let summary = try EvalRun.run(
             model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
-            batchSize: batchSize, cacheBudget: cacheBudget.bytes, biasCorrection: biasCorrection)
+            batchSize: batchSize, cacheBudget: cacheBudget.bytes, biasCorrection: biasCorrection,
+            learnedRounding: learnedRounding)
         if let saveOutputs {
             try EvalOutputs.save(
                 model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
-                batchSize: batchSize ?? 16, biasCorrection: biasCorrection, to: saveOutputs)
+                batchSize: batchSize ?? 16, biasCorrection: biasCorrection, learnedRounding: learnedRounding,
+                to: saveOutputs)
         }
         if json {
             print(try summary.jsonString())

@@ -47,7 +47,7 @@ enum EvalRun {
     /// then does not grow with the number of held-out images.
     static func run(
         model: ModelChoice, data: DataChoice, planPath: String?, calibrationCount: Int, batchSize: Int?,
-        cacheBudget: Int = 0, biasCorrection: Bool = false
+        cacheBudget: Int = 0, biasCorrection: Bool = false, learnedRounding: Bool = false
     ) throws -> EvalSummary {
         let inputs = try prepare(
             model: model, data: data, calibrationCount: calibrationCount, batchSize: batchSize,
@@ -58,6 +58,7 @@ enum EvalRun {
         if let planPath {
             plan = try loadPlan(planPath: planPath, layerNames: workbench.layerNames)
         }
+        if learnedRounding { plan = workbench.withLearnedRounding(plan) }
         if biasCorrection { plan = workbench.withBiasCorrection(plan) }
         do {
             _ = try workbench.apply(plan)  // cached: the engine's apply below reuses every layer report

@@ -73,6 +73,8 @@ struct EvalSummary: Codable {
         var encoding: String
         /// `true` when the layer's bias is corrected (absent otherwise).
         var biasCorrection: Bool?
+        /// `true` when the layer's rounding is learned (absent otherwise).
+        var learnedRounding: Bool?
 
         init(_ report: LayerReport, activationBits: Int?) {
             name = report.layer.name
@@ -92,6 +94,7 @@ struct EvalSummary: Codable {
             bytes = report.size.quantizedBytes
             encoding = report.size.encoding.rawValue
             biasCorrection = report.settings.biasCorrection && !report.settings.isFloat ? true : nil
+            learnedRounding = report.settings.rounding == .learned && report.settings.bitWidth != nil ? true : nil
         }
     }
 
@@ -174,6 +177,16 @@ struct EvalSummary: Codable {
     }
 
     /// `"δ = 1 − 8/32 = 75.0 %"`, as `SizeReport.precisionLossLabel` writes it.
+    /// `+bc`, `+ar` or `+ab` (both) after a layer's bits, as `LayerSettings.bitWidthLabelWithCorrections`.
+    static func correctionSuffix(_ row: LayerRow) -> String {
+        switch (row.learnedRounding == true, row.biasCorrection == true) {
+        case (true, true): "+ab"
+        case (true, false): "+ar"
+        case (false, true): "+bc"
+        case (false, false): ""
+        }
+    }
+
     static func precisionLossText(_ size: Size) -> String {
         SizeReport.precisionLossLabel(meanValueBitWidth: size.meanValueBits)
     }
@@ -220,7 +233,7 @@ struct EvalSummary: Codable {
             ]
             if isQuantized {
                 cells += [
-                    row.bits + (row.biasCorrection == true ? "+bc" : ""), row.scheme, row.granularity, row.prune,
+                    row.bits + EvalSummary.correctionSuffix(row), row.scheme, row.granularity, row.prune,
                     row.activationBits.map(String.init) ?? "float",
                     String(format: "%.1f %%", row.sparsity * 100),
                     row.sqnrDecibels.map { String(format: "%.1f", $0) } ?? "∞",

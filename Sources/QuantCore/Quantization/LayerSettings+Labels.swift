@@ -6,10 +6,13 @@ extension LayerSettings {
     public var bitWidthLabel: String { bitWidth.map(String.init) ?? "float" }
 
     /// `bitWidthLabel` with `+bc` when the bias is corrected (`"4+bc"`, `"fp+bc"` for pruned
-    /// float weights): at most 5 characters, the layer table's bits column.
+    /// float weights), `+ar` when the rounding is learned (`"4+ar"`), `+ab` for both: at most 5
+    /// characters, the layer table's bits column.
     public var bitWidthLabelWithCorrections: String {
-        guard biasCorrection, !isFloat else { return bitWidthLabel }
-        return (bitWidth.map(String.init) ?? "fp") + "+bc"
+        let learned = rounding == .learned && bitWidth != nil
+        guard (biasCorrection && !isFloat) || learned else { return bitWidthLabel }
+        let suffix = learned ? (biasCorrection ? "+ab" : "+ar") : "+bc"
+        return (bitWidth.map(String.init) ?? "fp") + suffix
     }
 
     /// The scheme's plan-file name, or `"—"` for float weights; fixed point shows its fraction
@@ -102,11 +105,12 @@ extension RangeMethod {
 }
 
 extension Rounding {
-    /// `"even"` or `"stoch 7"`.
+    /// `"even"`, `"stoch 7"` or `"learned"`.
     public var label: String {
         switch self {
         case .nearestEven: "even"
         case .stochastic(let seed): "stoch \(seed)"
+        case .learned: "learned"
         }
     }
 }

@@ -39,6 +39,10 @@ public final class Workbench: @unchecked Sendable {
     var calibrators: [String: ActivationCalibrator]?
     /// Mean calibration inputs per layer, for bias correction, once gathered.
     var inputMeans: [String: LayerInputMean]?
+    /// Sampled calibration inputs per layer, for learned rounding, once gathered.
+    var inputRows: [String: LayerInputRows] = [:]
+    /// How learned rounding optimises (set before applying: cached reports are kept).
+    public var learnedRoundingOptions = LearnedRounding.Options()
     /// The float model's held-out evaluation, once computed.
     var floatEvaluation: EvalReport?
     /// The float model's raw outputs on the held-out set, `[N, ...]` flattened, when they fit
@@ -163,7 +167,10 @@ public final class Workbench: @unchecked Sendable {
         guard let layer = layer(named: name), let weights = graph.initializers[layer.weightName] else {
             throw PlanError.unknownLayer(file: "", name: name, validNames: layerNames)
         }
-        let report = try Workbench.quantize(layer, weights: weights, settings: settings)
+        let report =
+            settings.rounding == .learned && settings.bitWidth != nil
+            ? try learnedReport(for: layer, settings: settings)
+            : try Workbench.quantize(layer, weights: weights, settings: settings)
         lock.withLock { layerCache.insert(report, for: key) }
         return report
     }

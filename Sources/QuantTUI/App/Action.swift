@@ -48,6 +48,8 @@ public enum Action: Sendable, Equatable {
     case toggleActivationQuantization
     /// Turn bias correction on or off.
     case toggleBiasCorrection
+    /// Turn learned rounding (AdaRound) on or off.
+    case toggleLearnedRounding
     /// Back to float weights and activations, no pruning.
     case resetToFloat
     /// Mark or unmark the selected layer.

@@ -105,6 +105,7 @@ public final class DashboardView: @unchecked Sendable {
         if case .stochastic = settings.rounding, settings.bitWidth != nil { describe += " \(settings.roundingLabel)" }
         if settings.activationBits != nil { describe += " · act \(settings.activationCalibrationLabel)" }
         if settings.biasCorrection, !settings.isFloat { describe += " · bias corrected" }
+        if settings.rounding == .learned, settings.bitWidth != nil { describe += " · learned rounding" }
         let scale = state.histogramScale == .log ? "log" : "linear"
         let frame = Frame(title: "Histogram · \(layer.name)", info: "\(describe) · \(scale)", glyphs: glyphs)
         frame.render(in: area, into: &buffer)

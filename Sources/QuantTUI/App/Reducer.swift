@@ -41,7 +41,8 @@ public enum Reducer {
         case .increaseBitWidth, .decreaseBitWidth, .setBitWidth, .setScheme, .cycleGranularity,
             .increaseFractionBits, .decreaseFractionBits,
             .increasePruning, .decreasePruning, .setPruningThreshold, .setTargetSparsity,
-            .toggleActivationQuantization, .toggleBiasCorrection, .resetToFloat, .applySettingFields:
+            .toggleActivationQuantization, .toggleBiasCorrection, .toggleLearnedRounding, .resetToFloat,
+            .applySettingFields:
             return edit(&state, action)
         case .toggleMark:
             if let name = state.selectedLayer?.name {

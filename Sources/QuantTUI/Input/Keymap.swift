@@ -117,6 +117,10 @@ public struct Keymap: Sendable, Equatable {
             "bias correction on/off (the bias absorbs the weights' mean output error; bits shows +bc)",
             group: .editing),
         KeyBinding(
+            [.character("R")], .toggleLearnedRounding,
+            "learned rounding on/off (AdaRound: up or down per weight, learned on the calibration set; bits shows +ar)",
+            group: .editing),
+        KeyBinding(
             [.character("c"), .enter], .openLayerSettings,
             "layer settings: scheme, bits, granularity, range, rounding, prune, activations, calibration",
             group: .editing, hint: "settings"),
