@@ -78,8 +78,9 @@ extension Workbench {
     ) throws {
         let pending = layersNeedingLearnedRounding(plan)
         guard !pending.isEmpty else { return }
-        try sampleInputRows(for: pending, progress: sampling, isCancelled: isCancelled)
-        let total = pending.count * learnedRoundingOptions.iterations
+        let rows = try sampleInputRows(for: pending, progress: sampling, isCancelled: isCancelled)
+        // One optimisation per convolution group.
+        let total = pending.reduce(0) { $0 + (rows[$1.name]?.groups ?? 1) } * learnedRoundingOptions.iterations
         var done = 0
         for layer in pending {
             let report = try learnedReport(
@@ -170,6 +171,7 @@ extension Workbench {
         report.settings = settings
         report.quantized = learned
         report.metrics = ErrorMetrics.fast(float: report.floatWeights.storage, dequantized: learned.dequantized)
+        report.size = SizeModel.layerSize(layer, quantized: learned)  // zeros may change: dense or sparse
         report.qdqWeightBytes = QDQWeightEncoding.storedBytes(of: learned, weightCount: learned.codes.count)
         return report
     }
