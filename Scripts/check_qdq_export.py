@@ -3,7 +3,7 @@
 
 For both demo models and a set of plans (8- and 4-bit, per-tensor and per-channel, symmetric
 and asymmetric, pruned by threshold and 2:4, activation-quantized, 16-bit codes, and schemes
-stored as float fallbacks, bias-corrected, cross-layer equalized with `--equalize`), writes the plan to a temporary folder, runs
+stored as float fallbacks, bias-corrected, cross-layer equalized with `--equalize`, learned rounding), writes the plan to a temporary folder, runs
 `quantdash export --format onnx` and `quantdash eval --plan --json`, checks the exported model
 with `onnx.checker.check_model`, runs it in onnxruntime on the 1000 held-out demo digits
 (pixels / 255, [N, 1, 28, 28]) and compares top-1 (and reports the difference in mean NLL). Prints a table; exits non-zero unless
@@ -62,6 +62,10 @@ PLANS = {
                                 "_flags": ["--equalize"]},
     "w3 asym tensor eq. + bc": {"bits": 3, "scheme": "asymmetric", "granularity": "tensor",
                                 "_flags": ["--equalize", "--bias-correction"]},
+    "w2 asym channel learned": {"bits": 2, "scheme": "asymmetric", "granularity": "channel",
+                                "rounding": "learned"},
+    "w3 sym channel learned+bc": {"bits": 3, "scheme": "symmetric", "granularity": "channel",
+                                  "rounding": "learned", "biasCorrection": True},
 }
 
 

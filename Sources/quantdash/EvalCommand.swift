@@ -20,6 +20,7 @@ struct EvalCommand: ParsableCommand {
               quantdash eval --model demo-cnn --plan plan.json
               quantdash eval --model demo-cnn --plan plan.json --bias-correction
               quantdash eval --model demo-cnn --plan plan.json --equalize --bias-correction
+              quantdash eval --model demo-cnn --plan plan.json --learned-rounding
               quantdash eval --model model.onnx --data t10k-images.idx3-ubyte --labels t10k-labels.idx1-ubyte
               quantdash eval --model model.onnx --data heldout.npz --calibration train.npz --mean 0.1307 --std 0.3081
               quantdash eval --model model.onnx --data x.npy --labels y.npy --limit 500
@@ -59,6 +60,13 @@ struct EvalCommand: ParsableCommand {
         help: "Equalize every layer that can be with the next one (as \"equalize\": true in the plan).")
     var equalize = false
 
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Learn the rounding of every quantized affine Conv/Gemm/MatMul layer on the calibration set "
+                + "(AdaRound; as \"rounding\": \"learned\" in the plan)."))
+    var learnedRounding = false
+
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
@@ -77,6 +85,9 @@ struct EvalCommand: ParsableCommand {
         if equalize, plan == nil {
             throw ValidationError("--equalize needs --plan (it rescales layers before they are quantized)")
         }
+        if learnedRounding, plan == nil {
+            throw ValidationError("--learned-rounding needs --plan (it learns the rounding of quantized layers)")
+        }
     }
 
     func run() throws {
@@ -84,12 +95,13 @@ struct EvalCommand: ParsableCommand {
         let dataChoice = try inputs.dataChoice()
         let summary = try EvalRun.run(
             model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
-            batchSize: batchSize, cacheBudget: cacheBudget.bytes, biasCorrection: biasCorrection, equalize: equalize)
+            batchSize: batchSize, cacheBudget: cacheBudget.bytes, biasCorrection: biasCorrection, equalize: equalize,
+            learnedRounding: learnedRounding)
         if let saveOutputs {
             try EvalOutputs.save(
                 model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
-                batchSize: batchSize ?? 16, biasCorrection: biasCorrection,
-                equalize: equalize, to: saveOutputs)
+                batchSize: batchSize ?? 16, biasCorrection: biasCorrection, equalize: equalize,
+                learnedRounding: learnedRounding, to: saveOutputs)
         }
         if json {
             print(try summary.jsonString())

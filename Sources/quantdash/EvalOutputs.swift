@@ -10,7 +10,7 @@ enum EvalOutputs {
     /// Runs the model on `data` in batches of `batchSize` and writes its first output to `path`.
     static func save(
         model: ModelChoice, data: DataChoice, planPath: String?, calibrationCount: Int, batchSize: Int,
-        biasCorrection: Bool = false, equalize: Bool = false, to path: String
+        biasCorrection: Bool = false, equalize: Bool = false, learnedRounding: Bool = false, to path: String
     ) throws {
         let prepared = try EvalRun.prepare(
             model: model, data: data, calibrationCount: calibrationCount, batchSize: batchSize)
@@ -23,6 +23,7 @@ enum EvalOutputs {
         if let planPath {
             var plan = try EvalRun.loadPlan(planPath: planPath, layerNames: workbench.layerNames)
             if equalize { plan = workbench.withEqualization(plan) }
+            if learnedRounding { plan = workbench.withLearnedRounding(plan) }
             if biasCorrection { plan = workbench.withBiasCorrection(plan) }
             do {
                 quantized = try workbench.apply(plan)

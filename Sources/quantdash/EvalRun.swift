@@ -47,7 +47,7 @@ enum EvalRun {
     /// then does not grow with the number of held-out images.
     static func run(
         model: ModelChoice, data: DataChoice, planPath: String?, calibrationCount: Int, batchSize: Int?,
-        cacheBudget: Int = 0, biasCorrection: Bool = false, equalize: Bool = false
+        cacheBudget: Int = 0, biasCorrection: Bool = false, equalize: Bool = false, learnedRounding: Bool = false
     ) throws -> EvalSummary {
         let inputs = try prepare(
             model: model, data: data, calibrationCount: calibrationCount, batchSize: batchSize,
@@ -59,8 +59,10 @@ enum EvalRun {
             plan = try loadPlan(planPath: planPath, layerNames: workbench.layerNames)
         }
         if equalize { plan = workbench.withEqualization(plan) }
+        if learnedRounding { plan = workbench.withLearnedRounding(plan) }
         if biasCorrection { plan = workbench.withBiasCorrection(plan) }
         do {
+            try learnRoundings(for: plan, workbench: workbench)
             _ = try workbench.apply(plan)  // cached: the engine's apply below reuses every layer report
         } catch let error as PlanError {
             throw planPath.map { error.inFile($0) } ?? error
@@ -94,5 +96,20 @@ enum EvalRun {
                 compressionRatio: quantized.size.compressionRatio, meanValueBits: quantized.size.meanValueBitWidth,
                 precisionLoss: quantized.size.precisionLoss),
             layers: quantized.layerReports.map { EvalSummary.LayerRow($0, activationBits: $0.settings.activationBits) })
+    }
+
+    /// Learns the roundings `plan` asks for (seconds per layer), progress on stderr.
+    static func learnRoundings(for plan: QuantPlan, workbench: Workbench) throws {
+        guard workbench.needsLearnedRounding(for: plan) else { return }
+        let printer = ProgressPrinter()
+        defer { printer.finish() }
+        let start = Engine.now()
+        try workbench.learnRoundings(
+            for: plan,
+            steps: { done, total in
+                printer.report(
+                    EngineProgress(
+                        phase: .learningRounding, done: done, total: total, elapsedSeconds: Engine.now() - start))
+            })
     }
 }

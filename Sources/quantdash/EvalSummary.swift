@@ -211,13 +211,11 @@ struct EvalSummary: Codable {
     }
 
     /// `+bc`, `+eq` or `+ebc` after the bits, as in the dashboard's bits column.
+    /// The corrections' marker after a layer's bits (`LayerSettings.correctionMarker`).
     static func corrections(_ row: LayerRow) -> String {
-        switch (row.equalize == true, row.biasCorrection == true) {
-        case (true, true): "+ebc"
-        case (true, false): "+eq"
-        case (false, true): "+bc"
-        case (false, false): ""
-        }
+        LayerSettings.correctionMarker(
+            equalized: row.equalize == true, learnedRounding: row.learnedRounding == true,
+            biasCorrected: row.biasCorrection == true)
     }
 
     private func layerTable() -> [String] {

@@ -49,12 +49,18 @@ struct ExportCommand: ParsableCommand {
             one (through ReLU, pooling or Flatten): both layers are rescaled per channel before \
             quantization, and every format writes the equalized weights.
 
+            --learned-rounding sets "rounding": "learned" for every quantized affine Conv, Gemm \
+            and MatMul layer: each weight is rounded up or down as a short optimisation of the \
+            layer's output error on the calibration set chooses (AdaRound), keeping the scale and \
+            zero point; every format stores the learned codes.
+
             Examples:
               quantdash export --plan plan.json --format config --out mlp-4bit.json
               quantdash export --plan plan.json --format report --out report.md
               quantdash export --plan plan.json --format onnx --out mlp-4bit.onnx
               quantdash export --plan plan.json --bias-correction --format onnx --out mlp-4bit-bc.onnx
               quantdash export --plan plan.json --equalize --format onnx --out mlp-4bit-eq.onnx
+              quantdash export --plan plan.json --learned-rounding --format c --out firmware/mlp4-ar
               quantdash export --plan plan.json --format c --out firmware/mlp4
               quantdash export --plan plan.json --format tflite --out mlp-4bit.tflite
             """
@@ -82,6 +88,13 @@ struct ExportCommand: ParsableCommand {
         name: .long,
         help: "Equalize every layer that can be with the next one (as \"equalize\": true in the plan).")
     var equalize = false
+
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Learn the rounding of every quantized affine Conv/Gemm/MatMul layer on the calibration set "
+                + "(AdaRound; as \"rounding\": \"learned\" in the plan)."))
+    var learnedRounding = false
 
     @Flag(name: .long, help: "Overwrite --out if it exists.")
     var force = false
@@ -113,12 +126,13 @@ struct ExportCommand: ParsableCommand {
             batchSize: nil)
         var quantPlan = try EvalRun.loadPlan(planPath: plan, layerNames: prepared.workbench.layerNames)
         if equalize { quantPlan = prepared.workbench.withEqualization(quantPlan) }
+        if learnedRounding { quantPlan = prepared.workbench.withLearnedRounding(quantPlan) }
         if biasCorrection { quantPlan = prepared.workbench.withBiasCorrection(quantPlan) }
-        // With --bias-correction or --equalize the plan file is not the plan exported: the report embeds it.
+        // With --bias-correction, --equalize or --learned-rounding the plan file is not the plan exported: the report embeds it.
         let request = ExportRequest(
             format: format, plan: quantPlan, path: out, overwrite: force, model: model,
             data: try dataChoice.reference(), evalArguments: inputs.evalArguments(),
-            planPath: biasCorrection || equalize ? nil : plan)
+            planPath: biasCorrection || equalize || learnedRounding ? nil : plan)
         let result = try Exporter.export(request, using: prepared.workbench)
         print(summary(of: result, layerCount: prepared.workbench.layers.count))
     }

@@ -76,7 +76,7 @@ import Testing
         ),
         (
             layer(#"{ "rounding": "up" }"#),
-            #"plan.json: layers.fc1.rounding: unknown rounding "up" (one of nearest-even, stochastic)"#
+            #"plan.json: layers.fc1.rounding: unknown rounding "up" (one of nearest-even, stochastic, learned)"#
         ),
         (
             layer(#"{ "calibration": "kl" }"#),

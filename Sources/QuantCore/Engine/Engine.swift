@@ -237,6 +237,7 @@ public final class Engine: @unchecked Sendable {
                         }
                     }, isCancelled: { [self] in condition.withLock { isShutDown } })
             }
+            if workbench.needsLearnedRounding(for: plan) { try learnRoundings(for: plan, generation: generation) }
             let model = try workbench.apply(plan)
             let shouldStart: Bool = condition.withLock {
                 guard generation == latestGeneration, !isShutDown else { return false }
@@ -253,6 +254,33 @@ public final class Engine: @unchecked Sendable {
                 post(.applyFailed(generation: generation, message: "\(error)"))
             }
         }
+    }
+
+    /// Learns the roundings `plan` asks for (seconds per layer), posting progress: sampling the
+    /// layers' calibration inputs, then Adam steps; a newer plan or shutdown cancels (layers done
+    /// stay cached).
+    private func learnRoundings(for plan: QuantPlan, generation: Int) throws {
+        let start = now()
+        let images = workbench.calibration?.count ?? 0
+        func report(_ progress: EngineProgress) {
+            condition.withLock {
+                snapshot?.progress = progress
+                post(.progress(generation: generation, progress))
+            }
+        }
+        try workbench.learnRoundings(
+            for: plan,
+            sampling: { [self] fraction in
+                report(
+                    EngineProgress(
+                        phase: .calibrating, done: Int((fraction * Double(images)).rounded()), total: images,
+                        elapsedSeconds: now() - start))
+            },
+            steps: { [self] done, total in
+                report(
+                    EngineProgress(phase: .learningRounding, done: done, total: total, elapsedSeconds: now() - start))
+            },
+            isCancelled: { [self] in condition.withLock { isShutDown || generation != latestGeneration } })
     }
 
     /// Marks the evaluation loop running; true when the caller must start it. Call under the lock.

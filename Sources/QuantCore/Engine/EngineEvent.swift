@@ -17,12 +17,15 @@ public struct EngineProgress: Sendable, Equatable {
         case decodingWeights = "decoding weights"
         /// The SHA-256 of the model and data files a session records (units: MiB).
         case hashing = "hashing"
+        /// Learned rounding's optimisation (units: Adam steps, over every layer to learn).
+        case learningRounding = "learning rounding"
 
         /// What `done` and `total` count.
         public var unit: String {
             switch self {
             case .baseline, .calibrating, .estimating, .evaluating: "images"
             case .readingModel, .decodingWeights, .hashing: "MiB"
+            case .learningRounding: "steps"
             }
         }
     }

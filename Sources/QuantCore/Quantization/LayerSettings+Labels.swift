@@ -6,13 +6,30 @@ extension LayerSettings {
     public var bitWidthLabel: String { bitWidth.map(String.init) ?? "float" }
 
     /// `bitWidthLabel` with the corrections: `+bc` when the bias is corrected (`"4+bc"`, `"fp+bc"`
-    /// for pruned float weights), `+eq` when the layer is equalized with the next (`"4+eq"`,
-    /// `"fp+eq"`), `+ebc` for both: at most 5 characters below 10 bits, the layer table's bits column.
+    /// for pruned float weights), `+eq` when the layer is equalized with the next, `+ar` when the
+    /// rounding is learned; two or three of them: `+ebc` (equalized, bias), `+ab` (learned, bias),
+    /// `+ea` (equalized, learned), `+eab` (all three). At most 5 characters below 10 bits, the
+    /// layer table's bits column.
     public var bitWidthLabelWithCorrections: String {
-        let corrected = biasCorrection && !isFloat
-        guard corrected || equalize else { return bitWidthLabel }
-        let marker = equalize ? (corrected ? "+ebc" : "+eq") : "+bc"
-        return (bitWidth.map(String.init) ?? "fp") + marker
+        let marker = Self.correctionMarker(
+            equalized: equalize, learnedRounding: rounding == .learned && bitWidth != nil,
+            biasCorrected: biasCorrection && !isFloat)
+        return marker.isEmpty ? bitWidthLabel : (bitWidth.map(String.init) ?? "fp") + marker
+    }
+
+    /// The marker of a layer's corrections after its bits (`""` for none): the one table the
+    /// layer table, `eval`'s text and the report read.
+    public static func correctionMarker(equalized: Bool, learnedRounding: Bool, biasCorrected: Bool) -> String {
+        switch (equalized, learnedRounding, biasCorrected) {
+        case (false, false, false): ""
+        case (false, false, true): "+bc"
+        case (true, false, false): "+eq"
+        case (false, true, false): "+ar"
+        case (true, false, true): "+ebc"
+        case (false, true, true): "+ab"
+        case (true, true, false): "+ea"
+        case (true, true, true): "+eab"
+        }
     }
 
     /// The scheme's plan-file name, or `"—"` for float weights; fixed point shows its fraction
@@ -105,11 +122,12 @@ extension RangeMethod {
 }
 
 extension Rounding {
-    /// `"even"` or `"stoch 7"`.
+    /// `"even"`, `"stoch 7"` or `"learned"`.
     public var label: String {
         switch self {
         case .nearestEven: "even"
         case .stochastic(let seed): "stoch \(seed)"
+        case .learned: "learned"
         }
     }
 }

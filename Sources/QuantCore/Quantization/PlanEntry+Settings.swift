@@ -102,6 +102,7 @@ extension PlanEntry {
         if settings.rounding != base?.rounding {
             switch settings.rounding {
             case .nearestEven: rounding = .nearestEven
+            case .learned: rounding = .learned
             case .stochastic(let value):
                 rounding = .stochastic
                 seed = value
@@ -188,7 +189,8 @@ extension PlanEntry {
             }
             return .stochastic(seed: value)
         case (.nearestEven?, nil): return .nearestEven
-        case (.nearestEven?, _?):
+        case (.learned?, nil): return .learned
+        case (.nearestEven?, _?), (.learned?, _?):
             throw PlanEntry.invalid(path.appending(Field.seed.rawValue), "only used with rounding \"stochastic\"")
         }
     }

@@ -9,7 +9,7 @@ import Foundation
 /// | `scheme`         | `Scheme` raw values: `symmetric`, `asymmetric`, `nf4`, …       |
 /// | `granularity`    | `tensor`, `channel`, `group` (with `groupSize` ≥ 1)            |
 /// | `range`          | `minmax`, `percentile` (with `percentile` in (0, 100]), `mse`  |
-/// | `rounding`       | `nearest-even`, `stochastic` (with `seed` ≥ 0)                 |
+/// | `rounding`       | `nearest-even`, `stochastic` (with `seed` ≥ 0), `learned`      |
 /// | `prune`          | `{ "threshold": t ≥ 0 }`, `{ "sparsity": 0 ≤ s < 1 }`, `{ "pattern": "N:M" }`, `"none"` |
 /// | `activationBits` | 1…16 or `"float"`                                              |
 /// | `calibration`    | `minmax`, `percentile`, `entropy`, `mse`                       |
@@ -67,6 +67,8 @@ struct PlanEntry: Codable, Equatable {
         case nearestEven = "nearest-even"
         /// `Rounding.stochastic(seed:)`, with `seed`.
         case stochastic
+        /// `Rounding.learned` (AdaRound on the calibration set).
+        case learned
     }
 
     /// The fields of a settings object, in the order they are documented.

@@ -104,6 +104,10 @@ public enum Rounding: Sendable, Equatable, Hashable {
     case nearestEven
     /// Round up with probability equal to the fractional part, from a seeded generator.
     case stochastic(seed: UInt64)
+    /// Up or down per weight, learned on calibration inputs (AdaRound, Nagel et al. 2020), keeping
+    /// the scale and zero point nearest-even rounding picks: affine schemes only, see
+    /// `LearnedRounding` and `Workbench+LearnedRounding.swift`.
+    case learned
 }
 
 /// Which weights are set to exactly zero before quantization.

@@ -43,6 +43,10 @@ public final class Workbench: @unchecked Sendable {
     var equalizations: [String: CrossLayerEqualization] = [:]
     /// Each layer's equalization pair or refusal, once found.
     var equalizationPairsState: [String: Result<EqualizationPair, EqualizationPair.Refusal>]?
+    /// Sampled calibration inputs per layer, for learned rounding, once gathered.
+    var inputRows: [String: LayerInputRows] = [:]
+    /// How learned rounding optimises (set before applying: cached reports are kept).
+    public var learnedRoundingOptions = LearnedRounding.Options()
     /// The float model's held-out evaluation, once computed.
     var floatEvaluation: EvalReport?
     /// The float model's raw outputs on the held-out set, `[N, ...]` flattened, when they fit
@@ -176,7 +180,17 @@ public final class Workbench: @unchecked Sendable {
         else {
             throw PlanError.unknownLayer(file: "", name: name, validNames: layerNames)
         }
-        let report = try Workbench.quantize(layer, weights: weights, settings: settings)
+        let learns = settings.rounding == .learned && settings.bitWidth != nil
+        if learns, equalized != nil {
+            // Learned rounding learns on the model's own weights and inputs, which equalization rescales.
+            throw PlanError.invalidField(
+                file: "", path: PlanPath.root.appending("layers").appending(name).appending("rounding").description,
+                problem: "learned rounding is not supported on a layer that cross-layer equalization rescales")
+        }
+        let report =
+            learns
+            ? try learnedReport(for: layer, settings: settings)
+            : try Workbench.quantize(layer, weights: weights, settings: settings)
         lock.withLock { layerCache.insert(report, for: key) }
         return report
     }

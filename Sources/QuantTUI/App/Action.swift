@@ -50,6 +50,8 @@ public enum Action: Sendable, Equatable {
     case toggleBiasCorrection
     /// Turn cross-layer equalization with the next layer on or off.
     case toggleEqualization
+    /// Turn learned rounding (AdaRound) on or off.
+    case toggleLearnedRounding
     /// Back to float weights and activations, no pruning.
     case resetToFloat
     /// Mark or unmark the selected layer.

@@ -111,6 +111,7 @@ public final class DashboardView: @unchecked Sendable {
         }) {
             describe += " · equalized with \(first.name)"
         }
+        if settings.rounding == .learned, settings.bitWidth != nil { describe += " · learned rounding" }
         let scale = state.histogramScale == .log ? "log" : "linear"
         let frame = Frame(title: "Histogram · \(layer.name)", info: "\(describe) · \(scale)", glyphs: glyphs)
         frame.render(in: area, into: &buffer)

@@ -97,11 +97,13 @@ struct LayerSettingField: Sendable {
                     : settings.scheme.usesRangeMethod ? nil : "\(settings.scheme.rawValue) picks its own levels"
             }),
         LayerSettingField(
-            name: "rounding", summary: "round half to even, or stochastic rounding (seeded, affine schemes)",
+            name: "rounding",
+            summary:
+                "round half to even, stochastic (seeded) or learned on calibration data (AdaRound); affine schemes",
             value: { $0.rounding.label },
             choices: { settings, _ in
                 let seed: UInt64 = if case .stochastic(let seed) = settings.rounding { seed } else { 0 }
-                return [Rounding.nearestEven, .stochastic(seed: seed)].map { rounding in
+                return [Rounding.nearestEven, .stochastic(seed: seed), .learned].map { rounding in
                     var next = settings
                     next.rounding = rounding
                     return next

@@ -62,7 +62,7 @@ struct LayerTablePane: Widget {
             Formatting.grouped($0.layer.parameterCount)
         },
         Column(
-            summary: "bits per weight, or float; +bc: bias corrected (B); +eq: equalized with the next layer (E)",
+            summary: "bits per weight, or float; +bc: bias corrected (B); +eq: equalized with the next layer (E); +ar: learned rounding (R); combined: +ebc, +ab, +ea, +eab",
             column: TableColumn(title: "bits", width: .fixed(5), alignment: .right, priority: 95)
         ) {
             $0.settings.bitWidthLabelWithCorrections
@@ -80,7 +80,7 @@ struct LayerTablePane: Widget {
             column: TableColumn(title: "range", width: .fixed(6), priority: 60)
         ) { $0.settings.rangeLabel },
         Column(
-            summary: "rounding: half-even or stochastic",
+            summary: "rounding: half-even, stochastic or learned",
             column: TableColumn(title: "round", width: .fixed(7), priority: 10)
         ) { $0.settings.roundingLabel },
         Column(

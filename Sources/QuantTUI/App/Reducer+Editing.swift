@@ -15,6 +15,12 @@ extension Reducer {
         var problems: [String] = []
         for name in targets {
             let current = plan.settings(for: name)
+            if action == .toggleLearnedRounding, current.rounding != .learned,
+                let problem = state.layers.first(where: { $0.name == name })?.learnedRoundingProblem
+            {
+                problems.append("\(name): \(problem)")
+                continue
+            }
             if action == .toggleBiasCorrection, !current.biasCorrection,
                 let problem = state.layers.first(where: { $0.name == name })?.biasCorrectionProblem
             {
@@ -152,6 +158,18 @@ extension Reducer {
             next.biasCorrection.toggle()
         case .toggleEqualization:
             next.equalize.toggle()
+        case .toggleLearnedRounding:
+            if settings.rounding == .learned {
+                next.rounding = .nearestEven
+            } else {
+                guard settings.bitWidth != nil else {
+                    return .failure(EditProblem(message: "learned rounding needs quantized weights"))
+                }
+                if let problem = LearnedRounding.schemeProblem(settings.scheme) {
+                    return .failure(EditProblem(message: problem))
+                }
+                next.rounding = .learned
+            }
         case .resetToFloat:
             next = .float
         default:

@@ -41,7 +41,8 @@ public enum Reducer {
         case .increaseBitWidth, .decreaseBitWidth, .setBitWidth, .setScheme, .cycleGranularity,
             .increaseFractionBits, .decreaseFractionBits,
             .increasePruning, .decreasePruning, .setPruningThreshold, .setTargetSparsity,
-            .toggleActivationQuantization, .toggleBiasCorrection, .toggleEqualization, .resetToFloat,
+            .toggleActivationQuantization, .toggleBiasCorrection, .toggleEqualization, .toggleLearnedRounding,
+            .resetToFloat,
             .applySettingFields:
             return edit(&state, action)
         case .toggleMark:

@@ -121,6 +121,10 @@ public struct Keymap: Sendable, Equatable {
             "cross-layer equalization with the next layer on/off (rescales both before quantizing; bits shows +eq)",
             group: .editing),
         KeyBinding(
+            [.character("R")], .toggleLearnedRounding,
+            "learned rounding on/off (AdaRound: up or down per weight, learned on the calibration set; bits shows +ar)",
+            group: .editing),
+        KeyBinding(
             [.character("c"), .enter], .openLayerSettings,
             "layer settings: scheme, bits, granularity, range, rounding, prune, activations, calibration",
             group: .editing, hint: "settings"),
