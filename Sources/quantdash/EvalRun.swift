@@ -47,7 +47,7 @@ enum EvalRun {
     /// then does not grow with the number of held-out images.
     static func run(
         model: ModelChoice, data: DataChoice, planPath: String?, calibrationCount: Int, batchSize: Int?,
-        cacheBudget: Int = 0, biasCorrection: Bool = false
+        cacheBudget: Int = 0, biasCorrection: Bool = false, integer: Bool = false
     ) throws -> EvalSummary {
         let inputs = try prepare(
             model: model, data: data, calibrationCount: calibrationCount, batchSize: batchSize,
@@ -70,7 +70,17 @@ enum EvalRun {
         let floatReport = try engine.floatReport(progress: printer.report)
         printer.finish()
         let (quantized, report) = try engine.evaluate(plan, progress: printer.report)
-        return EvalSummary(
+        var integerSection: EvalSummary.IntegerSection? = nil
+        if integer {
+            printer.finish()
+            do {
+                let (applied, model) = try workbench.integerModel(for: plan)
+                integerSection = .init(try workbench.evaluateInteger(model, quantized: applied))
+            } catch let error as IntegerLoweringError {
+                throw IntegerLoweringError("--integer: \(planPath ?? "the plan"): \(error.description)")
+            }
+        }
+        var summary = EvalSummary(
             model: .init(name: model.name, path: model.url.path, parameters: graph.parameterCount),
             data: .init(
                 name: data.name, count: workbench.heldOut.count, classes: workbench.heldOut.classCount,
@@ -93,5 +103,7 @@ enum EvalRun {
                 compressionRatio: quantized.size.compressionRatio, meanValueBits: quantized.size.meanValueBitWidth,
                 precisionLoss: quantized.size.precisionLoss),
             layers: quantized.layerReports.map { EvalSummary.LayerRow($0, activationBits: $0.settings.activationBits) })
+        summary.integer = integerSection
+        return summary
     }
 }
