@@ -56,7 +56,9 @@ struct EvalCommand: ParsableCommand {
 
     @Flag(
         name: .long,
-        help: "Also run the plan as an integer model (int8 weights and activations, int32 accumulation) and report its top-1 beside the fake-quantized figure.")
+        help:
+            "Also run the plan as an integer model (int8 weights and activations, int32 accumulation) and report its top-1 beside the fake-quantized figure."
+    )
     var integer = false
 
     @Flag(name: .long, help: "Print one JSON object instead of text.")

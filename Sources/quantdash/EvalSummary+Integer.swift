@@ -42,7 +42,8 @@ extension EvalSummary {
                     top1 * 100, correct, count, fakeQuantizedTop1 * 100, differingPredictions,
                     differingPredictions == 1 ? "" : "s", differingPredictions == 1 ? "s" : ""),
                 String(
-                    format: "                   int8 arithmetic (%@ kernel); outputs within %.2f steps of fake-quantized; input %@ scale %.6g",
+                    format:
+                        "                   int8 arithmetic (%@ kernel); outputs within %.2f steps of fake-quantized; input %@ scale %.6g",
                     kernel, maxOutputSteps, inputType, inputScale),
             ]
         }

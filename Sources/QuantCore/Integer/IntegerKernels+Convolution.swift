@@ -11,7 +11,8 @@ extension IntegerKernels {
         let group = geometry.group
         let channelsPerGroup = layer.depth / (kh * kw)
         guard channelsPerGroup * group == channels, layer.outputChannels % group == 0 else {
-            throw IntegerLoweringError("\(layer.layerName): input has \(channels) channels, the weights expect \(channelsPerGroup * group)")
+            throw IntegerLoweringError(
+                "\(layer.layerName): input has \(channels) channels, the weights expect \(channelsPerGroup * group)")
         }
         let outHeight = outputSize(
             height, kernel: kh, stride: geometry.strides[0], dilation: geometry.dilations[0],
@@ -140,10 +141,14 @@ extension IntegerKernels {
         let count = shape.reduce(1, *)
         if let axis = flattenAxis {
             let cut = axis < 0 ? axis + shape.count : axis
-            guard (0...shape.count).contains(cut) else { throw IntegerLoweringError("Flatten axis \(axis) for shape \(shape)") }
+            guard (0...shape.count).contains(cut) else {
+                throw IntegerLoweringError("Flatten axis \(axis) for shape \(shape)")
+            }
             return [shape[..<cut].reduce(1, *), shape[cut...].reduce(1, *)]
         }
-        var result = (target ?? shape).enumerated().map { $0.element == 0 && $0.offset < shape.count ? shape[$0.offset] : $0.element }
+        var result = (target ?? shape).enumerated().map {
+            $0.element == 0 && $0.offset < shape.count ? shape[$0.offset] : $0.element
+        }
         let known = result.filter { $0 != -1 }.reduce(1, *)
         if let free = result.firstIndex(of: -1), known > 0 { result[free] = count / known }
         guard result.reduce(1, *) == count, result.allSatisfy({ $0 >= 0 }) else {

@@ -9,8 +9,12 @@ extension IntegerLowering {
             return "layer \(name) uses the \(settings.scheme.rawValue) scheme (\(needs))"
         }
         guard weights.bitWidth == 8 else { return "layer \(name) has \(weights.bitWidth)-bit weights (\(needs))" }
-        if case .group = settings.granularity { return "layer \(name) has per-group scales (\(needs), per channel or per tensor)" }
-        guard let bits = settings.activationBits else { return "layer \(name) leaves its output activations float (\(needs))" }
+        if case .group = settings.granularity {
+            return "layer \(name) has per-group scales (\(needs), per channel or per tensor)"
+        }
+        guard let bits = settings.activationBits else {
+            return "layer \(name) leaves its output activations float (\(needs))"
+        }
         guard bits == 8 else { return "layer \(name) has \(bits)-bit activations (\(needs))" }
         guard let encoding = QDQWeightEncoding(weights), encoding.elementType == .int8,
             encoding.zeroPoints.allSatisfy({ $0 == 0 })
@@ -47,15 +51,20 @@ extension IntegerLowering {
                 throw IntegerLoweringError("layer \(name): integer Gemm needs alpha = beta = 1 and no transA")
             }
             (outputs, depth) = attributes.transposeB ? (shape[0], shape[1]) : (shape[1], shape[0])
-            rows = attributes.transposeB ? weights.codes.map { Int8($0) } : transposed(weights.codes, rows: shape[0], columns: shape[1])
+            rows =
+                attributes.transposeB
+                ? weights.codes.map { Int8($0) } : transposed(weights.codes, rows: shape[0], columns: shape[1])
         default:  // MatMul: [k, n]
-            guard shape.count == 2 else { throw IntegerLoweringError("layer \(name): integer MatMul needs a 2-D weight") }
+            guard shape.count == 2 else {
+                throw IntegerLoweringError("layer \(name): integer MatMul needs a 2-D weight")
+            }
             (outputs, depth) = (shape[1], shape[0])
             rows = transposed(weights.codes, rows: shape[0], columns: shape[1])
         }
         let scales = weights.scales.count == 1 ? Array(repeating: weights.scales[0], count: outputs) : weights.scales
         guard scales.count == outputs else {
-            throw IntegerLoweringError("layer \(name): \(weights.scales.count) weight scales for \(outputs) output channels")
+            throw IntegerLoweringError(
+                "layer \(name): \(weights.scales.count) weight scales for \(outputs) output channels")
         }
         var bias = [Float](repeating: 0, count: outputs)
         if let biasName = report.layer.biasName, node.inputs.count > 2 {

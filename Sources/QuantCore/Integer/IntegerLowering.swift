@@ -18,7 +18,8 @@ public enum IntegerLowering {
         guard graph.inputs.count == 1, let input = graph.inputs.first,
             let output = graph.outputs.first(where: { $0.name == outputName ?? $0.name })
         else {
-            throw IntegerLoweringError("integer execution needs a model with one input (this one has \(graph.inputs.count))")
+            throw IntegerLoweringError(
+                "integer execution needs a model with one input (this one has \(graph.inputs.count))")
         }
         var reports: [Int: LayerReport] = [:]
         for report in quantized.layerReports { reports[report.layer.nodeIndex] = report }
@@ -49,7 +50,9 @@ public enum IntegerLowering {
             case .relu, .clip:
                 let x = try operand(0)
                 let range = try clampRange(of: node, graph: graph, quantization: x, label: label)
-                if readers[node.inputs[0], default: 0] == 1, lowering.narrowLinear(producing: node.inputs[0], to: range, renaming: out) {
+                if readers[node.inputs[0], default: 0] == 1,
+                    lowering.narrowLinear(producing: node.inputs[0], to: range, renaming: out)
+                {
                     lowering.quantization[out] = x
                 } else {
                     lowering.add(.clamp(input: node.inputs[0], output: out, range), output: out, quantization: x)
@@ -57,7 +60,8 @@ public enum IntegerLowering {
             case .maxPool(let attributes), .averagePool(let attributes):
                 let x = try operand(0)
                 guard attributes.autoPad == .notSet, !attributes.ceilMode, attributes.kernelShape.count == 2 else {
-                    throw IntegerLoweringError("node \(label): integer pooling needs a 2-D window, explicit pads and floor mode")
+                    throw IntegerLoweringError(
+                        "node \(label): integer pooling needs a 2-D window, explicit pads and floor mode")
                 }
                 let step: IntegerStep =
                     if case .maxPool = node.op {
@@ -70,26 +74,35 @@ public enum IntegerLowering {
                 let (a, b) = (try operand(0), try operand(1))
                 guard a.scale == b.scale, a.zeroPoint == 0, b.zeroPoint == 0 else {
                     throw IntegerLoweringError(
-                        "node \(label) (Add): its inputs have scales \(a.scale) and \(b.scale) (integer Add needs one scale and zero point 0)")
+                        "node \(label) (Add): its inputs have scales \(a.scale) and \(b.scale) (integer Add needs one scale and zero point 0)"
+                    )
                 }
-                let sum = try ActivationQuantization(scale: a.scale, bitWidth: min(max(a.bitWidth, b.bitWidth) + 2, 16), isSigned: true)
+                let sum = try ActivationQuantization(
+                    scale: a.scale, bitWidth: min(max(a.bitWidth, b.bitWidth) + 2, 16), isSigned: true)
                 lowering.add(.add(node.inputs[0], node.inputs[1], output: out), output: out, quantization: sum)
             case .flatten(let axis):
-                lowering.add(.reshape(input: node.inputs[0], output: out, flattenAxis: axis, shape: nil), output: out, quantization: try operand(0))
+                lowering.add(
+                    .reshape(input: node.inputs[0], output: out, flattenAxis: axis, shape: nil), output: out,
+                    quantization: try operand(0))
             case .reshape:
                 let x = try operand(0)
                 guard node.inputs.count > 1, let shape = graph.initializers[node.inputs[1]] else {
                     throw IntegerLoweringError("node \(label) (Reshape): the target shape is not a constant")
                 }
                 let target = shape.storage.map { Int($0) }
-                lowering.add(.reshape(input: node.inputs[0], output: out, flattenAxis: nil, shape: target), output: out, quantization: x)
+                lowering.add(
+                    .reshape(input: node.inputs[0], output: out, flattenAxis: nil, shape: target), output: out,
+                    quantization: x)
             default:
                 throw IntegerLoweringError(
-                    "node \(label): \(node.op.onnxName) has no integer kernel (integer execution runs \(supportedOperators))")
+                    "node \(label): \(node.op.onnxName) has no integer kernel (integer execution runs \(supportedOperators))"
+                )
             }
         }
         guard lowering.quantization[output.name] != nil else {
-            throw IntegerLoweringError("the output '\(output.name)' is float in the plan (integer execution needs 8-bit activations up to the output)")
+            throw IntegerLoweringError(
+                "the output '\(output.name)' is float in the plan (integer execution needs 8-bit activations up to the output)"
+            )
         }
         return IntegerModel(
             inputName: input.name, inputQuantization: inputQuantization, outputName: output.name, steps: lowering.steps)
@@ -108,7 +121,9 @@ public enum IntegerLowering {
         /// Folds a ReLU / Clip into the linear step writing `value` (read by nothing else): its
         /// clamp narrows to `range` and it writes `renaming` instead. False when no step writes it.
         mutating func narrowLinear(producing value: String, to range: ClosedRange<Int32>, renaming: String) -> Bool {
-            guard let index = steps.lastIndex(where: { if case .linear(let l) = $0 { l.output == value } else { false } }),
+            guard
+                let index = steps.lastIndex(where: { if case .linear(let l) = $0 { l.output == value } else { false } }
+                ),
                 case .linear(var layer) = steps[index]
             else { return false }
             layer.clamp = max(layer.clamp.lowerBound, range.lowerBound)...min(layer.clamp.upperBound, range.upperBound)
@@ -137,7 +152,8 @@ public enum IntegerLowering {
             let steps = value / x.scale
             guard abs(steps - steps.rounded()) <= 1e-3 * max(1, abs(steps)) else {
                 throw IntegerLoweringError(
-                    "node \(label): the bound \(value) is not a multiple of the scale \(x.scale), so it has no integer form")
+                    "node \(label): the bound \(value) is not a multiple of the scale \(x.scale), so it has no integer form"
+                )
             }
             return min(max(Int32(steps.rounded()) + x.zeroPoint, x.codeRange.lowerBound), x.codeRange.upperBound)
         }

@@ -49,7 +49,8 @@ extension Workbench {
             let settings = plan.settings(for: layer.name)
             if settings.isFloat {
                 throw IntegerLoweringError(
-                    "layer \(layer.name) keeps float weights (integer execution needs 8-bit symmetric weights and 8-bit activations)")
+                    "layer \(layer.name) keeps float weights (integer execution needs 8-bit symmetric weights and 8-bit activations)"
+                )
             }
         }
         try calibrate(for: plan)
@@ -58,7 +59,8 @@ extension Workbench {
             if let reason = IntegerLowering.refusal(for: report) { throw IntegerLoweringError(reason) }
         }
         let model = try IntegerLowering.lower(
-            graph: graph, quantized: quantized, inputQuantization: try integerInputQuantization(), outputName: outputName)
+            graph: graph, quantized: quantized, inputQuantization: try integerInputQuantization(),
+            outputName: outputName)
         return (quantized, model)
     }
 
@@ -78,7 +80,8 @@ extension Workbench {
             let fakeLogits = try logits(for: batch, model: quantized)
             let classes = integerLogits.count / max(range.count, 1)
             guard fakeLogits.count == integerLogits.count, classes > 0 else {
-                throw IntegerLoweringError("the integer model's output has \(integerLogits.count) values, the model's \(fakeLogits.count)")
+                throw IntegerLoweringError(
+                    "the integer model's output has \(integerLogits.count) values, the model's \(fakeLogits.count)")
             }
             let scale = codes.quantization.scale
             for (offset, sample) in range.enumerated() {
