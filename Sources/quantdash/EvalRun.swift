@@ -64,6 +64,15 @@ enum EvalRun {
         } catch let error as PlanError {
             throw planPath.map { error.inFile($0) } ?? error
         }
+        // Lowered before evaluating, so a plan with no int8 form is refused at once.
+        var lowered: (QuantizedModel, IntegerModel)? = nil
+        if integer {
+            do {
+                lowered = try workbench.integerModel(for: plan)
+            } catch let error as IntegerLoweringError {
+                throw IntegerLoweringError("--integer: \(planPath ?? "the plan"): \(error.description)")
+            }
+        }
         let engine = Engine(workbench: workbench, estimateSize: 0, collectsEvents: false)
         let printer = ProgressPrinter()
         defer { printer.finish() }
@@ -71,14 +80,9 @@ enum EvalRun {
         printer.finish()
         let (quantized, report) = try engine.evaluate(plan, progress: printer.report)
         var integerSection: EvalSummary.IntegerSection? = nil
-        if integer {
-            printer.finish()
-            do {
-                let (applied, model) = try workbench.integerModel(for: plan)
-                integerSection = .init(try workbench.evaluateInteger(model, quantized: applied))
-            } catch let error as IntegerLoweringError {
-                throw IntegerLoweringError("--integer: \(planPath ?? "the plan"): \(error.description)")
-            }
+        if let lowered {
+            let (applied, integerModel) = lowered
+            integerSection = .init(try workbench.evaluateInteger(integerModel, quantized: applied))
         }
         var summary = EvalSummary(
             model: .init(name: model.name, path: model.url.path, parameters: graph.parameterCount),
