@@ -21,6 +21,7 @@ struct EvalCommand: ParsableCommand {
               quantdash eval --model demo-cnn --plan plan.json --bias-correction
               quantdash eval --model demo-cnn --plan plan.json --equalize --bias-correction
               quantdash eval --model demo-cnn --plan plan.json --learned-rounding
+              quantdash eval --model demo-cnn --plan int8.json --integer
               quantdash eval --model model.onnx --data t10k-images.idx3-ubyte --labels t10k-labels.idx1-ubyte
               quantdash eval --model model.onnx --data heldout.npz --calibration train.npz --mean 0.1307 --std 0.3081
               quantdash eval --model model.onnx --data x.npy --labels y.npy --limit 500
@@ -67,13 +68,20 @@ struct EvalCommand: ParsableCommand {
                 + "(AdaRound; as \"rounding\": \"learned\" in the plan)."))
     var learnedRounding = false
 
+    @Flag(
+        name: .long,
+        help:
+            "Also run the plan as an integer model (int8 weights and activations, int32 accumulation) and report its top-1 beside the fake-quantized figure."
+    )
+    var integer = false
+
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Also write the model's first output (quantized when --plan is given) on every held-out sample to a .npy file (float32, batch first).",
+            "Also write the model's first output (quantized when --plan is given, the integer model's with --integer) on every held-out sample to a .npy file (float32, batch first).",
             valueName: "path"))
     var saveOutputs: String?
 
@@ -88,6 +96,9 @@ struct EvalCommand: ParsableCommand {
         if learnedRounding, plan == nil {
             throw ValidationError("--learned-rounding needs --plan (it learns the rounding of quantized layers)")
         }
+        if integer, plan == nil {
+            throw ValidationError("--integer needs --plan (an int8 plan: 8-bit symmetric weights, 8-bit activations)")
+        }
     }
 
     func run() throws {
@@ -96,12 +107,12 @@ struct EvalCommand: ParsableCommand {
         let summary = try EvalRun.run(
             model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
             batchSize: batchSize, cacheBudget: cacheBudget.bytes, biasCorrection: biasCorrection, equalize: equalize,
-            learnedRounding: learnedRounding)
+            learnedRounding: learnedRounding, integer: integer)
         if let saveOutputs {
             try EvalOutputs.save(
                 model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
                 batchSize: batchSize ?? 16, biasCorrection: biasCorrection, equalize: equalize,
-                learnedRounding: learnedRounding, to: saveOutputs)
+                learnedRounding: learnedRounding, integer: integer, to: saveOutputs)
         }
         if json {
             print(try summary.jsonString())

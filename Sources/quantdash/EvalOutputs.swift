@@ -4,13 +4,15 @@ import QuantCore
 
 /// `quantdash eval --save-outputs FILE.npy`: the model's first output on every held-out sample,
 /// as the graph produces it (batch first), for comparison with another runtime: the float model,
-/// or with `--plan` the quantized one (weights and activations as evaluation runs them). Every
+/// or with `--plan` the quantized one (weights and activations as evaluation runs them), or with
+/// `--integer` the integer model's dequantized output codes. Every
 /// model input is fed (`input_ids` and `attention_mask` from a `.npz` alike).
 enum EvalOutputs {
     /// Runs the model on `data` in batches of `batchSize` and writes its first output to `path`.
     static func save(
         model: ModelChoice, data: DataChoice, planPath: String?, calibrationCount: Int, batchSize: Int,
-        biasCorrection: Bool = false, equalize: Bool = false, learnedRounding: Bool = false, to path: String
+        biasCorrection: Bool = false, equalize: Bool = false, learnedRounding: Bool = false, integer: Bool = false,
+        to path: String
     ) throws {
         let prepared = try EvalRun.prepare(
             model: model, data: data, calibrationCount: calibrationCount, batchSize: batchSize)
@@ -31,10 +33,20 @@ enum EvalOutputs {
                 throw error.inFile(planPath)
             }
         }
+        var integerModel: IntegerModel? = nil
+        if integer, let planPath {
+            var plan = try EvalRun.loadPlan(planPath: planPath, layerNames: workbench.layerNames)
+            if biasCorrection { plan = workbench.withBiasCorrection(plan) }
+            integerModel = try workbench.integerModel(for: plan).1
+        }
         let executor = try GraphExecutor(graph: graph)
         var batches: [Tensor] = []
         for start in stride(from: 0, to: dataset.count, by: batchSize) {
             let range = start..<min(start + batchSize, dataset.count)
+            if let integerModel {
+                batches.append(try integerModel.run(try dataset.images(in: range)))
+                continue
+            }
             let outputs = try executor.run(
                 dataset.inputs(in: range, main: input.name), weightOverrides: quantized?.weightOverrides ?? [:],
                 activationQuantization: quantized?.activationQuantization ?? [:])

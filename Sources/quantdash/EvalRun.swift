@@ -47,7 +47,8 @@ enum EvalRun {
     /// then does not grow with the number of held-out images.
     static func run(
         model: ModelChoice, data: DataChoice, planPath: String?, calibrationCount: Int, batchSize: Int?,
-        cacheBudget: Int = 0, biasCorrection: Bool = false, equalize: Bool = false, learnedRounding: Bool = false
+        cacheBudget: Int = 0, biasCorrection: Bool = false, equalize: Bool = false, learnedRounding: Bool = false,
+        integer: Bool = false
     ) throws -> EvalSummary {
         let inputs = try prepare(
             model: model, data: data, calibrationCount: calibrationCount, batchSize: batchSize,
@@ -67,13 +68,27 @@ enum EvalRun {
         } catch let error as PlanError {
             throw planPath.map { error.inFile($0) } ?? error
         }
+        // Lowered before evaluating, so a plan with no int8 form is refused at once.
+        var lowered: (QuantizedModel, IntegerModel)? = nil
+        if integer {
+            do {
+                lowered = try workbench.integerModel(for: plan)
+            } catch let error as IntegerLoweringError {
+                throw IntegerLoweringError("--integer: \(planPath ?? "the plan"): \(error.description)")
+            }
+        }
         let engine = Engine(workbench: workbench, estimateSize: 0, collectsEvents: false)
         let printer = ProgressPrinter()
         defer { printer.finish() }
         let floatReport = try engine.floatReport(progress: printer.report)
         printer.finish()
         let (quantized, report) = try engine.evaluate(plan, progress: printer.report)
-        return EvalSummary(
+        var integerSection: EvalSummary.IntegerSection? = nil
+        if let lowered {
+            let (applied, integerModel) = lowered
+            integerSection = .init(try workbench.evaluateInteger(integerModel, quantized: applied))
+        }
+        var summary = EvalSummary(
             model: .init(name: model.name, path: model.url.path, parameters: graph.parameterCount),
             data: .init(
                 name: data.name, count: workbench.heldOut.count, classes: workbench.heldOut.classCount,
@@ -96,6 +111,8 @@ enum EvalRun {
                 compressionRatio: quantized.size.compressionRatio, meanValueBits: quantized.size.meanValueBitWidth,
                 precisionLoss: quantized.size.precisionLoss),
             layers: quantized.layerReports.map { EvalSummary.LayerRow($0, activationBits: $0.settings.activationBits) })
+        summary.integer = integerSection
+        return summary
     }
 
     /// Learns the roundings `plan` asks for (seconds per layer), progress on stderr.

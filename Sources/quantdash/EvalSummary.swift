@@ -114,6 +114,8 @@ struct EvalSummary: Codable {
     var fidelity: Fidelity?
     var size: Size
     var layers: [LayerRow]
+    /// The integer model beside the fake-quantized one (`--integer`; absent otherwise).
+    var integer: IntegerSection? = nil
 
     /// The JSON form: pretty-printed, keys sorted.
     func jsonString() throws -> String {
@@ -171,6 +173,7 @@ struct EvalSummary: Codable {
             "  size             \(Formatting.bytes(size.bytes))   (float32 \(Formatting.bytes(size.floatBytes)), \(String(format: "%.2f", size.compressionRatio))× smaller; \(Formatting.grouped(model.parameters)) parameters)"
         )
         lines.append("  precision loss   \(Self.precisionLossText(size))   (b = mean stored bits per weight value)")
+        if let integer { lines += integer.textLines() }
         lines.append("")
         lines += layerTable()
         return Printable.text(lines.joined(separator: "\n"))

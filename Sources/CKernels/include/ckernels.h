@@ -146,6 +146,16 @@ void ck_histogram(const float *values, ptrdiff_t count, ptrdiff_t bins, float lo
 void ck_affine_code(const float *values, ptrdiff_t count, float scale, int32_t zero_point, int32_t lowest,
                     int32_t highest, int32_t *codes, float *dequantized);
 
+/// Integer GEMM (qgemm.c): C[m×n] = A[m×k] · B[n×k]ᵀ, int16 activations (codes minus zero
+/// point), int8 weights (one row per output channel), int32 sums. ck_qgemm_s16s8 picks the widest
+/// variant the CPU has (AVX2, else scalar); ck_qgemm_s16s8_avx2 is the AVX2 one (scalar when the
+/// CPU lacks AVX2) and ck_qgemm_s16s8_scalar the reference. All give the same bits.
+void ck_qgemm_s16s8(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const int16_t *a, const int8_t *b, int32_t *c);
+void ck_qgemm_s16s8_avx2(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const int16_t *a, const int8_t *b, int32_t *c);
+void ck_qgemm_s16s8_scalar(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const int16_t *a, const int8_t *b, int32_t *c);
+/// "avx2" or "scalar": the variant ck_qgemm_s16s8 runs.
+const char *ck_qgemm_variant(void);
+
 /// glibc: serve allocations below mmap_threshold bytes from the heap (reused after free, no page
 /// faults) and return memory to the system only past trim_threshold free bytes. Returns 1 when
 /// applied, 0 elsewhere (other C libraries).

@@ -1,0 +1,159 @@
+/// Convolution (im2col on codes minus the zero point, so padding is exactly 0.0) and pooling.
+extension IntegerKernels {
+    /// Conv, NCHW, any group count (depthwise included): per image and group one integer GEMM of
+    /// the patches `[positions, depth]` with the group's weight rows.
+    static func convolve(_ layer: IntegerLinear, _ x: IntegerTensor) throws -> IntegerTensor {
+        guard let geometry = layer.convolution, x.shape.count == 4 else {
+            throw IntegerLoweringError("\(layer.layerName): input shape \(x.shape) is not NCHW")
+        }
+        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (kh, kw) = (geometry.kernel[0], geometry.kernel[1])
+        let group = geometry.group
+        let channelsPerGroup = layer.depth / (kh * kw)
+        guard channelsPerGroup * group == channels, layer.outputChannels % group == 0 else {
+            throw IntegerLoweringError(
+                "\(layer.layerName): input has \(channels) channels, the weights expect \(channelsPerGroup * group)")
+        }
+        let outHeight = outputSize(
+            height, kernel: kh, stride: geometry.strides[0], dilation: geometry.dilations[0],
+            padding: geometry.pads[0] + geometry.pads[2])
+        let outWidth = outputSize(
+            width, kernel: kw, stride: geometry.strides[1], dilation: geometry.dilations[1],
+            padding: geometry.pads[1] + geometry.pads[3])
+        guard outHeight > 0, outWidth > 0 else {
+            throw IntegerLoweringError("\(layer.layerName): a \(height)×\(width) input is smaller than the kernel")
+        }
+        let positions = outHeight * outWidth
+        let outputsPerGroup = layer.outputChannels / group
+        let zeroPoint = Int16(x.quantization.zeroPoint)
+        let out = layer.outputQuantization
+        var codes = [Int16](repeating: 0, count: batch * layer.outputChannels * positions)
+        var patches = [Int16](repeating: 0, count: positions * layer.depth)
+        for image in 0..<batch {
+            for g in 0..<group {
+                for index in patches.indices { patches[index] = 0 }
+                for c in 0..<channelsPerGroup {
+                    let plane = ((image * channels) + g * channelsPerGroup + c) * height * width
+                    for i in 0..<kh {
+                        for j in 0..<kw {
+                            let column = (c * kh + i) * kw + j
+                            for oy in 0..<outHeight {
+                                let y = oy * geometry.strides[0] - geometry.pads[0] + i * geometry.dilations[0]
+                                guard y >= 0, y < height else { continue }
+                                for ox in 0..<outWidth {
+                                    let xx = ox * geometry.strides[1] - geometry.pads[1] + j * geometry.dilations[1]
+                                    guard xx >= 0, xx < width else { continue }
+                                    patches[(oy * outWidth + ox) * layer.depth + column] =
+                                        x.codes[plane + y * width + xx] &- zeroPoint
+                                }
+                            }
+                        }
+                    }
+                }
+                let rows = Array(
+                    layer.weights[(g * outputsPerGroup * layer.depth)..<((g + 1) * outputsPerGroup * layer.depth)])
+                let sums = gemm(patches, rows, m: positions, n: outputsPerGroup, k: layer.depth)
+                for o in 0..<outputsPerGroup {
+                    let channel = g * outputsPerGroup + o
+                    let base = (image * layer.outputChannels + channel) * positions
+                    let (bias, multiplier) = (layer.bias[channel], layer.multipliers[channel])
+                    for p in 0..<positions {
+                        codes[base + p] = requantize(
+                            sums[p * outputsPerGroup + o], bias: bias, multiplier: multiplier,
+                            zeroPoint: out.zeroPoint, clamp: layer.clamp)
+                    }
+                }
+            }
+        }
+        return IntegerTensor(
+            shape: [batch, layer.outputChannels, outHeight, outWidth], codes: codes, quantization: out)
+    }
+
+    /// MaxPool (the largest code of each window) or AveragePool (the mean of the codes minus the
+    /// zero point, rounded half to even, as QLinearAveragePool), NCHW, floor mode.
+    static func pool(_ x: IntegerTensor, _ attributes: PoolAttributes, average: Bool) throws -> IntegerTensor {
+        guard x.shape.count == 4, attributes.kernelShape.count == 2 else {
+            throw IntegerLoweringError("pooling needs an NCHW input and a 2-D kernel, got \(x.shape)")
+        }
+        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let kernel = attributes.kernelShape
+        let strides = attributes.strides.isEmpty ? [1, 1] : attributes.strides
+        let dilations = attributes.dilations.isEmpty ? [1, 1] : attributes.dilations
+        let pads = attributes.pads.isEmpty ? [0, 0, 0, 0] : attributes.pads
+        let outHeight = outputSize(
+            height, kernel: kernel[0], stride: strides[0], dilation: dilations[0], padding: pads[0] + pads[2])
+        let outWidth = outputSize(
+            width, kernel: kernel[1], stride: strides[1], dilation: dilations[1], padding: pads[1] + pads[3])
+        guard outHeight > 0, outWidth > 0 else {
+            throw IntegerLoweringError("pooling: a \(height)×\(width) input is smaller than the window")
+        }
+        let zeroPoint = x.quantization.zeroPoint
+        let range = x.quantization.codeRange
+        var codes = [Int16](repeating: 0, count: batch * channels * outHeight * outWidth)
+        var index = 0
+        for plane in 0..<(batch * channels) {
+            let base = plane * height * width
+            for oy in 0..<outHeight {
+                for ox in 0..<outWidth {
+                    var best = Int16.min, sum: Int32 = 0, count: Int32 = 0
+                    for i in 0..<kernel[0] {
+                        let y = oy * strides[0] - pads[0] + i * dilations[0]
+                        for j in 0..<kernel[1] {
+                            let xx = ox * strides[1] - pads[1] + j * dilations[1]
+                            let inside = y >= 0 && y < height && xx >= 0 && xx < width
+                            if inside {
+                                let code = x.codes[base + y * width + xx]
+                                best = max(best, code)
+                                sum += Int32(code) - zeroPoint
+                                count += 1
+                            } else if attributes.countIncludePad {
+                                count += 1
+                            }
+                        }
+                    }
+                    if average {
+                        let mean = (Float(sum) / Float(max(count, 1))).rounded(.toNearestOrEven)
+                        let code = min(max(Int32(mean) + zeroPoint, range.lowerBound), range.upperBound)
+                        codes[index] = Int16(code)
+                    } else {
+                        codes[index] = best
+                    }
+                    index += 1
+                }
+            }
+        }
+        return IntegerTensor(shape: [batch, channels, outHeight, outWidth], codes: codes, quantization: x.quantization)
+    }
+
+    /// Add of two tensors with one scale and zero point 0 (checked by the lowering): codes add.
+    static func add(_ a: IntegerTensor, _ b: IntegerTensor) throws -> IntegerTensor {
+        guard a.shape == b.shape else {
+            throw IntegerLoweringError("Add of shapes \(a.shape) and \(b.shape): integer Add needs equal shapes")
+        }
+        let quantization = try ActivationQuantization(
+            scale: a.quantization.scale, bitWidth: min(max(a.quantization.bitWidth, b.quantization.bitWidth) + 2, 16),
+            isSigned: true)
+        return IntegerTensor(shape: a.shape, codes: zip(a.codes, b.codes).map { $0 &+ $1 }, quantization: quantization)
+    }
+
+    /// Flatten (`[d0…d(axis−1), rest]`) or Reshape (0 copies a dimension, −1 takes the rest).
+    static func reshaped(_ shape: [Int], flattenAxis: Int?, target: [Int]?) throws -> [Int] {
+        let count = shape.reduce(1, *)
+        if let axis = flattenAxis {
+            let cut = axis < 0 ? axis + shape.count : axis
+            guard (0...shape.count).contains(cut) else {
+                throw IntegerLoweringError("Flatten axis \(axis) for shape \(shape)")
+            }
+            return [shape[..<cut].reduce(1, *), shape[cut...].reduce(1, *)]
+        }
+        var result = (target ?? shape).enumerated().map {
+            $0.element == 0 && $0.offset < shape.count ? shape[$0.offset] : $0.element
+        }
+        let known = result.filter { $0 != -1 }.reduce(1, *)
+        if let free = result.firstIndex(of: -1), known > 0 { result[free] = count / known }
+        guard result.reduce(1, *) == count, result.allSatisfy({ $0 >= 0 }) else {
+            throw IntegerLoweringError("Reshape of \(shape) to \(target ?? []) changes the element count")
+        }
+        return result
+    }
+}

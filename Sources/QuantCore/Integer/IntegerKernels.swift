@@ -1,0 +1,95 @@
+import CKernels
+
+/// The integer model's kernels: quantization of the input, im2col + integer GEMM + requantization
+/// for Conv / Gemm / MatMul, pooling, Add, clamps and reshapes, all on `Int16` codes.
+public enum IntegerKernels {
+    /// The codes of a float tensor (`ActivationQuantizer.quantize`, round half to even, saturated).
+    public static func quantize(_ tensor: Tensor, with quantization: ActivationQuantization) -> IntegerTensor {
+        IntegerTensor(
+            shape: tensor.shape,
+            codes: tensor.storage.map { Int16(ActivationQuantizer.quantize($0, with: quantization)) },
+            quantization: quantization)
+    }
+
+    /// `clamp(roundHalfEven(Float(acc + bias) · multiplier) + zeroPoint)`: MLAS's requantization
+    /// (`MlasRequantizeOutput`: float scale, clamp, round to nearest even).
+    @inline(__always)
+    public static func requantize(
+        _ accumulator: Int32, bias: Int32, multiplier: Float, zeroPoint: Int32, clamp: ClosedRange<Int32>
+    ) -> Int16 {
+        let sum = accumulator &+ bias
+        let scaled = (Float(sum) * multiplier).rounded(.toNearestOrEven)
+        let lowest = Float(clamp.lowerBound - zeroPoint), highest = Float(clamp.upperBound - zeroPoint)
+        let bounded = scaled < lowest ? lowest : (scaled > highest ? highest : scaled)
+        return Int16(Int32(bounded) + zeroPoint)
+    }
+
+    /// `C[m×n] = A[m×k] · B[n×k]ᵀ` in int32 with the CPU's widest `ck_qgemm` variant.
+    public static func gemm(_ a: [Int16], _ b: [Int8], m: Int, n: Int, k: Int) -> [Int32] {
+        var c = [Int32](repeating: 0, count: m * n)
+        guard m > 0, n > 0 else { return c }
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    ck_qgemm_s16s8(m, n, k, a.baseAddress, b.baseAddress, c.baseAddress)
+                }
+            }
+        }
+        return c
+    }
+
+    /// Runs one step on the tensors computed so far; returns the value it writes and its tensor.
+    static func run(_ step: IntegerStep, values: [String: IntegerTensor]) throws -> (String, IntegerTensor) {
+        func read(_ name: String) throws -> IntegerTensor {
+            guard let tensor = values[name] else { throw IntegerLoweringError("no integer value '\(name)'") }
+            return tensor
+        }
+        switch step {
+        case .linear(let layer):
+            let x = try read(layer.input)
+            return (layer.output, try layer.convolution == nil ? dense(layer, x) : convolve(layer, x))
+        case .maxPool(let input, let output, let attributes):
+            return (output, try pool(try read(input), attributes, average: false))
+        case .averagePool(let input, let output, let attributes):
+            return (output, try pool(try read(input), attributes, average: true))
+        case .add(let first, let second, let output):
+            return (output, try add(try read(first), try read(second)))
+        case .clamp(let input, let output, let range):
+            var x = try read(input)
+            let lowest = Int16(range.lowerBound), highest = Int16(range.upperBound)
+            x.codes = x.codes.map { min(max($0, lowest), highest) }
+            return (output, x)
+        case .reshape(let input, let output, let flattenAxis, let shape):
+            var x = try read(input)
+            x.shape = try reshaped(x.shape, flattenAxis: flattenAxis, target: shape)
+            return (output, x)
+        }
+    }
+
+    /// Gemm / MatMul: `[batch, k] → [batch, out]`.
+    static func dense(_ layer: IntegerLinear, _ x: IntegerTensor) throws -> IntegerTensor {
+        let k = layer.depth
+        guard let batch = x.shape.first, x.codes.count == batch * k else {
+            throw IntegerLoweringError("\(layer.layerName): input shape \(x.shape) does not have \(k) features")
+        }
+        let zeroPoint = Int16(x.quantization.zeroPoint)
+        let shifted = x.codes.map { $0 &- zeroPoint }
+        let sums = gemm(shifted, layer.weights, m: batch, n: layer.outputChannels, k: k)
+        var codes = [Int16](repeating: 0, count: sums.count)
+        let out = layer.outputQuantization
+        for row in 0..<batch {
+            for channel in 0..<layer.outputChannels {
+                let index = row * layer.outputChannels + channel
+                codes[index] = requantize(
+                    sums[index], bias: layer.bias[channel], multiplier: layer.multipliers[channel],
+                    zeroPoint: out.zeroPoint, clamp: layer.clamp)
+            }
+        }
+        return IntegerTensor(shape: [batch, layer.outputChannels], codes: codes, quantization: out)
+    }
+
+    /// The output size of a window over `size` (floor mode).
+    static func outputSize(_ size: Int, kernel: Int, stride: Int, dilation: Int, padding: Int) -> Int {
+        (size + padding - ((kernel - 1) * dilation + 1)) / stride + 1
+    }
+}

@@ -1,0 +1,123 @@
+/// One activation tensor of an integer model: its codes (held as `Int16`, so uint8 and int8
+/// codes and the sums of `Add` fit alike) and the quantization they belong to.
+public struct IntegerTensor: Sendable, Equatable {
+    /// NCHW or `[batch, features]`.
+    public var shape: [Int]
+    /// One code per element, row-major.
+    public var codes: [Int16]
+    /// Scale, zero point and code range of the codes.
+    public var quantization: ActivationQuantization
+
+    /// Creates a tensor; `codes.count` must equal the product of `shape`.
+    public init(shape: [Int], codes: [Int16], quantization: ActivationQuantization) {
+        self.shape = shape
+        self.codes = codes
+        self.quantization = quantization
+    }
+
+    /// The values the codes stand for: `(q − zeroPoint) · scale`.
+    public func dequantized() -> Tensor {
+        let scale = quantization.scale, zeroPoint = quantization.zeroPoint
+        return Tensor(shape: shape, storage: codes.map { Float(Int32($0) - zeroPoint) * scale })
+    }
+}
+
+/// A Conv, Gemm or MatMul lowered to integers: `acc = Σ (x − z_x) · w` in int32 over int8 weight
+/// codes, then `y = clamp(roundHalfEven(Float(acc + bias) · multiplier) + z_y)` per output channel,
+/// which is how onnxruntime's MLAS requantizes (QLinearConv, QGemm).
+public struct IntegerLinear: Sendable, Equatable {
+    /// The layer's name in plans.
+    public var layerName: String
+    /// The value read and the value written.
+    public var input: String, output: String
+    /// Weight codes, one row of `depth` per output channel (`[out, in/group · kH · kW]` for Conv).
+    public var weights: [Int8]
+    /// Output channels.
+    public var outputChannels: Int
+    /// Weights per output channel (the GEMM's k).
+    public var depth: Int
+    /// `roundHalfEven(bias / (s_x · s_w))` per output channel (0 without a bias).
+    public var bias: [Int32]
+    /// `s_x · s_w / s_y` per output channel, in `Float` (evaluated left to right, as MLAS does).
+    public var multipliers: [Float]
+    /// The output's quantization.
+    public var outputQuantization: ActivationQuantization
+    /// The codes the output is clamped to: the type's range, raised to the zero point when a
+    /// following ReLU is folded in (or narrowed to a Clip's bounds).
+    public var clamp: ClosedRange<Int32>
+    /// Convolution geometry; `nil` for Gemm and MatMul.
+    public var convolution: IntegerConvolution?
+}
+
+/// A 2-D convolution's geometry (NCHW), explicit padding.
+public struct IntegerConvolution: Sendable, Equatable {
+    /// `[kH, kW]`, `[sH, sW]`, `[dH, dW]`.
+    public var kernel: [Int], strides: [Int], dilations: [Int]
+    /// `[top, left, bottom, right]`.
+    public var pads: [Int]
+    /// Groups (input channels = `group · depth / (kH · kW)`).
+    public var group: Int
+}
+
+/// One step of an integer model, in graph order.
+public enum IntegerStep: Sendable, Equatable {
+    /// Conv / Gemm / MatMul with requantization.
+    case linear(IntegerLinear)
+    /// Max pooling on codes (exact: quantization is monotonic).
+    case maxPool(input: String, output: String, PoolAttributes)
+    /// Average pooling: the mean of the codes rounded half to even (within half a step of float).
+    case averagePool(input: String, output: String, PoolAttributes)
+    /// Elementwise sum of two tensors of one scale with zero point 0: codes add exactly, one bit wider.
+    case add(String, String, output: String)
+    /// A ReLU or Clip that could not be folded into the step before it: codes clamped to `clamp`.
+    case clamp(input: String, output: String, ClosedRange<Int32>)
+    /// Flatten or Reshape: the codes unchanged, the shape from `Tensor`'s rules.
+    case reshape(input: String, output: String, flattenAxis: Int?, shape: [Int]?)
+}
+
+/// A quantized model lowered to integer arithmetic: the float input is quantized once, every step
+/// runs on codes, and the output codes are dequantized at the end.
+public struct IntegerModel: Sendable, Equatable {
+    /// The graph input and the quantization applied to it.
+    public var inputName: String
+    public var inputQuantization: ActivationQuantization
+    /// The graph output read.
+    public var outputName: String
+    /// The steps, in graph order.
+    public var steps: [IntegerStep]
+
+    /// The output codes for the float `input` batch.
+    ///
+    /// - Throws: `IntegerLoweringError` when a shape does not fit a step (a batch of another
+    ///   sample shape than the model was lowered for).
+    public func outputCodes(_ input: Tensor) throws -> IntegerTensor {
+        var values = [inputName: IntegerKernels.quantize(input, with: inputQuantization)]
+        for step in steps {
+            let (output, tensor) = try IntegerKernels.run(step, values: values)
+            values[output] = tensor
+        }
+        guard let result = values[outputName] else {
+            throw IntegerLoweringError("the integer model never computes its output '\(outputName)'")
+        }
+        return result
+    }
+
+    /// The dequantized output for the float `input` batch.
+    public func run(_ input: Tensor) throws -> Tensor {
+        try outputCodes(input).dequantized()
+    }
+
+    /// The lowered Conv / Gemm / MatMul layers.
+    public var linearLayers: [IntegerLinear] {
+        steps.compactMap { if case .linear(let layer) = $0 { layer } else { nil } }
+    }
+}
+
+/// Why a plan or graph cannot run as integers: one line.
+public struct IntegerLoweringError: Error, Equatable, CustomStringConvertible {
+    /// The sentence shown to the user.
+    public var description: String
+
+    /// Creates the error from its sentence.
+    public init(_ description: String) { self.description = description }
+}
