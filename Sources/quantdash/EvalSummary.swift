@@ -75,6 +75,8 @@ struct EvalSummary: Codable {
         var biasCorrection: Bool?
         /// `true` when the layer is equalized with the next one (absent otherwise).
         var equalize: Bool?
+        /// `true` when the layer's rounding is learned (absent otherwise).
+        var learnedRounding: Bool?
 
         init(_ report: LayerReport, activationBits: Int?) {
             name = report.layer.name
@@ -95,6 +97,7 @@ struct EvalSummary: Codable {
             encoding = report.size.encoding.rawValue
             biasCorrection = report.settings.biasCorrection && !report.settings.isFloat ? true : nil
             equalize = report.settings.equalize ? true : nil
+            learnedRounding = report.settings.rounding == .learned && report.settings.bitWidth != nil ? true : nil
         }
     }
 
@@ -213,7 +216,6 @@ struct EvalSummary: Codable {
         return lines
     }
 
-    /// `+bc`, `+eq` or `+ebc` after the bits, as in the dashboard's bits column.
     /// The corrections' marker after a layer's bits (`LayerSettings.correctionMarker`).
     static func corrections(_ row: LayerRow) -> String {
         LayerSettings.correctionMarker(

@@ -62,7 +62,8 @@ struct LayerTablePane: Widget {
             Formatting.grouped($0.layer.parameterCount)
         },
         Column(
-            summary: "bits per weight, or float; +bc: bias corrected (B); +eq: equalized with the next layer (E); +ar: learned rounding (R); combined: +ebc, +ab, +ea, +eab",
+            summary: "bits per weight, or float; +bc: bias corrected (B); +eq: equalized with the next layer (E); "
+                + "+ar: learned rounding (R); combined: +ebc, +ab, +ea, +eab",
             column: TableColumn(title: "bits", width: .fixed(5), alignment: .right, priority: 95)
         ) {
             $0.settings.bitWidthLabelWithCorrections
