@@ -35,6 +35,22 @@ import Testing
         #expect(state.message?.text.contains("learned rounding needs an affine scheme") == true)
     }
 
+    /// Learned rounding learns on the model's own weights, which equalization rescales: the two
+    /// keys refuse each other on one layer, saying why, instead of a plan that cannot apply.
+    @Test func equalizationAndLearnedRoundingRefuseEachOther() {
+        var state = BiasCorrectionKeyTests.state()
+        ReducerTests.press([.character("4"), .character("E")], &state)
+        #expect(state.plan.settings(for: "fc1").equalize)
+        ReducerTests.press([.character("R")], &state)
+        #expect(state.plan.settings(for: "fc1").rounding == .nearestEven)
+        #expect(state.message?.text == "learned rounding does not combine with equalization (E) yet")
+        ReducerTests.press([.character("E"), .character("R")], &state)
+        #expect(state.plan.settings(for: "fc1").rounding == .learned)
+        ReducerTests.press([.character("E")], &state)
+        #expect(!state.plan.settings(for: "fc1").equalize)
+        #expect(state.message?.text == "equalization does not combine with learned rounding (R) yet")
+    }
+
     @Test func theKeyIsInTheHelp() {
         let binding = Keymap.standard.bindings.first { $0.action == .toggleLearnedRounding }
         #expect(binding?.keys == [.character("R")])

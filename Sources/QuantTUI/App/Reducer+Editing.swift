@@ -157,6 +157,9 @@ extension Reducer {
             }
             next.biasCorrection.toggle()
         case .toggleEqualization:
+            if !settings.equalize, settings.rounding == .learned {
+                return .failure(EditProblem(message: "equalization does not combine with learned rounding (R) yet"))
+            }
             next.equalize.toggle()
         case .toggleLearnedRounding:
             if settings.rounding == .learned {
@@ -164,6 +167,10 @@ extension Reducer {
             } else {
                 guard settings.bitWidth != nil else {
                     return .failure(EditProblem(message: "learned rounding needs quantized weights"))
+                }
+                guard !settings.equalize else {
+                    return .failure(
+                        EditProblem(message: "learned rounding does not combine with equalization (E) yet"))
                 }
                 if let problem = LearnedRounding.schemeProblem(settings.scheme) {
                     return .failure(EditProblem(message: problem))
