@@ -51,22 +51,7 @@ struct EvalCommand: ParsableCommand {
                 + "memory then stays the same whatever the number of images).", valueName: "size"))
     var cacheBudget = ByteSize(bytes: 0)
 
-    @Flag(
-        name: .long,
-        help: "Correct the bias of every quantized layer that has one (as \"biasCorrection\": true in the plan).")
-    var biasCorrection = false
-
-    @Flag(
-        name: .long,
-        help: "Equalize every layer that can be with the next one (as \"equalize\": true in the plan).")
-    var equalize = false
-
-    @Flag(
-        name: .long,
-        help: ArgumentHelp(
-            "Learn the rounding of every quantized affine Conv/Gemm/MatMul layer on the calibration set "
-                + "(AdaRound; as \"rounding\": \"learned\" in the plan)."))
-    var learnedRounding = false
+    @OptionGroup var corrections: CorrectionFlags
 
     @Flag(
         name: .long,
@@ -87,13 +72,13 @@ struct EvalCommand: ParsableCommand {
 
     func validate() throws {
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
-        if biasCorrection, plan == nil {
+        if corrections.biasCorrection, plan == nil {
             throw ValidationError("--bias-correction needs --plan (it corrects the biases of quantized layers)")
         }
-        if equalize, plan == nil {
+        if corrections.equalize, plan == nil {
             throw ValidationError("--equalize needs --plan (it rescales layers before they are quantized)")
         }
-        if learnedRounding, plan == nil {
+        if corrections.learnedRounding, plan == nil {
             throw ValidationError("--learned-rounding needs --plan (it learns the rounding of quantized layers)")
         }
         if integer, plan == nil {
@@ -106,13 +91,14 @@ struct EvalCommand: ParsableCommand {
         let dataChoice = try inputs.dataChoice()
         let summary = try EvalRun.run(
             model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
-            batchSize: batchSize, cacheBudget: cacheBudget.bytes, biasCorrection: biasCorrection, equalize: equalize,
-            learnedRounding: learnedRounding, integer: integer)
+            batchSize: batchSize, cacheBudget: cacheBudget.bytes, biasCorrection: corrections.biasCorrection,
+            equalize: corrections.equalize,
+            learnedRounding: corrections.learnedRounding, integer: integer)
         if let saveOutputs {
             try EvalOutputs.save(
                 model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
-                batchSize: batchSize ?? 16, biasCorrection: biasCorrection, equalize: equalize,
-                learnedRounding: learnedRounding, integer: integer, to: saveOutputs)
+                batchSize: batchSize ?? 16, biasCorrection: corrections.biasCorrection, equalize: corrections.equalize,
+                learnedRounding: corrections.learnedRounding, integer: integer, to: saveOutputs)
         }
         if json {
             print(try summary.jsonString())

@@ -79,22 +79,7 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var inputs: ModelDataOptions
 
-    @Flag(
-        name: .long,
-        help: "Correct the bias of every quantized layer that has one (as \"biasCorrection\": true in the plan).")
-    var biasCorrection = false
-
-    @Flag(
-        name: .long,
-        help: "Equalize every layer that can be with the next one (as \"equalize\": true in the plan).")
-    var equalize = false
-
-    @Flag(
-        name: .long,
-        help: ArgumentHelp(
-            "Learn the rounding of every quantized affine Conv/Gemm/MatMul layer on the calibration set "
-                + "(AdaRound; as \"rounding\": \"learned\" in the plan)."))
-    var learnedRounding = false
+    @OptionGroup var corrections: CorrectionFlags
 
     @Flag(name: .long, help: "Overwrite --out if it exists.")
     var force = false
@@ -125,14 +110,12 @@ struct ExportCommand: ParsableCommand {
             model: modelChoice, data: dataChoice, calibrationCount: inputs.calibrationCount,
             batchSize: nil)
         var quantPlan = try EvalRun.loadPlan(planPath: plan, layerNames: prepared.workbench.layerNames)
-        if equalize { quantPlan = prepared.workbench.withEqualization(quantPlan) }
-        if learnedRounding { quantPlan = prepared.workbench.withLearnedRounding(quantPlan) }
-        if biasCorrection { quantPlan = prepared.workbench.withBiasCorrection(quantPlan) }
+        quantPlan = corrections.apply(to: quantPlan, in: prepared.workbench)
         // With --bias-correction, --equalize or --learned-rounding the plan file is not the plan exported: the report embeds it.
         let request = ExportRequest(
             format: format, plan: quantPlan, path: out, overwrite: force, model: model,
             data: try dataChoice.reference(), evalArguments: inputs.evalArguments(),
-            planPath: biasCorrection || equalize || learnedRounding ? nil : plan)
+            planPath: corrections.anyOn ? nil : plan)
         let result = try Exporter.export(request, using: prepared.workbench)
         print(summary(of: result, layerCount: prepared.workbench.layers.count))
     }
