@@ -203,6 +203,14 @@ public final class Engine: @unchecked Sendable {
     public func floatReport(progress: ((EngineProgress) -> Void)? = nil) throws -> EvalReport {
         let start = now()
         let count = workbench.heldOut.count
+        defer {
+            // Timed when it really ran (a cached report returns at once): what an estimate's
+            // first batch is sized by.
+            let seconds = now() - start
+            if count > 0, seconds > 0.001 {
+                condition.withLock { secondsPerSample = seconds / Double(count) }
+            }
+        }
         return try workbench.floatReport(
             progress: { [self] fraction in
                 progress?(
@@ -318,15 +326,11 @@ public final class Engine: @unchecked Sendable {
     }
 
     private func runFloat() {
-        let start = now()
         do {
             let report = try floatReport(progress: { [self] progress in
                 condition.withLock { post(.progress(generation: -1, progress)) }
             })
-            condition.withLock {
-                secondsPerSample = (now() - start) / Double(max(report.count, 1))
-                post(.floatEvaluated(report))
-            }
+            condition.withLock { post(.floatEvaluated(report)) }
         } catch is CancellationError {
             return
         } catch {
@@ -341,7 +345,11 @@ public final class Engine: @unchecked Sendable {
             let (slow, perSample) = condition.withLock {
                 (lastExactSeconds.map { $0 >= estimateThreshold } ?? true, secondsPerSample)
             }
-            if estimateSize > 0, estimateSize < heldOutCount, !model.isFloat, slow {
+            // An estimate runs its samples from the data; the exact run starts at the cached
+            // boundary before the change. When that costs no more (a late layer changed), the
+            // exact result comes sooner than an estimate would: skip it.
+            let exactPasses = workbench.exactRerunShare(for: model) * Double(heldOutCount)
+            if estimateSize > 0, estimateSize < heldOutCount, !model.isFloat, slow, exactPasses > Double(estimateSize) {
                 // The first batch should take about `firstEstimateSeconds` on one worker.
                 let threads = Double(max(workbench.threadCount, 1))
                 let size = perSample.map { Int(firstEstimateSeconds / ($0 * threads)) } ?? workbench.batchSize / 4

@@ -59,6 +59,12 @@ struct ActivationCache {
         return nil
     }
 
+    /// The boundary `bestStart` would return, without marking it used.
+    func peekStart(among boundaries: [Int], batchSize: Int, prefix: (Int) -> [LayerSettings]) -> Int? {
+        guard batchSize == self.batchSize else { return nil }
+        return boundaries.sorted(by: >).first { entries[$0]?.prefix == prefix($0) }
+    }
+
     /// Stores `batches` as boundary `boundary`'s values for `prefix`, evicting as needed.
     mutating func store(boundary: Int, prefix: [LayerSettings], batches: [[String: Tensor]], batchSize: Int) {
         if batchSize != self.batchSize {

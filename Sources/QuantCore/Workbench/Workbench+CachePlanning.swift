@@ -15,8 +15,11 @@ extension Workbench {
             let profile = try sampleProfile()
             plan = CachePlan.choose(
                 candidates: boundaries, layerNodes: layers.map(\.nodeIndex),
-                bytesPerSample: profile.bytesPerSample, workBefore: profile.workBefore, sampleCount: heldOut.count,
+                bytesPerSample: profile.bytesPerSample, workBefore: profile.workBefore, totalWork: profile.totalWork,
+                sampleCount: heldOut.count,
                 budget: budget)
+            plan.workBefore = profile.workBefore
+            plan.totalWork = profile.totalWork
         }
         lock.withLock { cachePlanState = (budget, plan) }
         return plan
@@ -33,7 +36,7 @@ extension Workbench {
 
     /// Per boundary, the bytes per sample of the values a run from it reads, and the work of
     /// the nodes before it, from one float run on the first held-out sample.
-    private func sampleProfile() throws -> (bytesPerSample: [Int: Int], workBefore: [Int: Double]) {
+    private func sampleProfile() throws -> (bytesPerSample: [Int: Int], workBefore: [Int: Double], totalWork: Double) {
         let outputs = Set(graph.nodes.flatMap(\.outputs).filter { !$0.isEmpty })
         let values = try executor.run(heldOut.inputs(in: 0..<1, main: inputName), keeping: outputs)
         var workBefore: [Int: Double] = [:]
@@ -49,7 +52,26 @@ extension Workbench {
                 $0 + (values[$1]?.count ?? 0) * MemoryLayout<Float>.stride
             }
         }
-        return (bytesPerSample, workBefore)
+        return (bytesPerSample, workBefore, work)
+    }
+
+    /// The share of a whole pass over the held-out set that evaluating `model` exactly re-runs:
+    /// the work from the latest cached boundary whose prefix matches `model`'s to the end, over
+    /// a whole pass's (1 when nothing cached fits, or the cache is off). The engine skips its
+    /// estimate when this exact run costs no more than the estimate would.
+    public func exactRerunShare(for model: QuantizedModel) -> Double {
+        guard heldOut.count > 0, heldOut.extraInputs.isEmpty,
+            let plan = lock.withLock({ cachePlanState?.plan }), plan.totalWork > 0
+        else { return 1 }
+        let settings = model.layerReports.map(\.settings)
+        let layers = self.layers
+        let start = lock.withLock {
+            activationCache.peekStart(among: plan.boundaries, batchSize: batchSize) {
+                Workbench.prefix(of: settings, layers: layers, before: $0)
+            }
+        }
+        guard let start, let before = plan.workBefore[start] else { return 1 }
+        return min(1, max(0, (plan.totalWork - before) / plan.totalWork))
     }
 
     /// Per layer, the share of a whole pass's work (multiply-adds, from one float run on the

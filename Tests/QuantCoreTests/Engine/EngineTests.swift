@@ -140,6 +140,33 @@ import Testing
         #expect(estimated == (estimatesSecondPlan ? [1, 2] : [1]))  // nothing timed yet: plan 1 estimates
     }
 
+    /// With the float baseline's boundaries cached, a change to the last layer re-runs a small
+    /// share of a pass, less than the estimate would run from the data: the exact result comes
+    /// first, with no estimate. A first-layer change re-runs everything and still estimates.
+    @Test func aLateChangeSkipsTheEstimateTheCacheMakesSlower() throws {
+        let workbench = try Self.workbench()
+        let engine = Engine(workbench: workbench, estimateSize: 100)
+        _ = try engine.floatReport()
+        let first = workbench.layers[0].name
+        let last = workbench.layers[workbench.layers.count - 1].name
+        var late = QuantPlan()
+        late.layers[last] = LayerSettings(bitWidth: 4)
+        var early = QuantPlan()
+        early.layers[first] = LayerSettings(bitWidth: 4)
+        let lateModel = try workbench.apply(late)
+        let earlyModel = try workbench.apply(early)
+        #expect(workbench.exactRerunShare(for: lateModel) < 0.05)
+        #expect(workbench.exactRerunShare(for: earlyModel) > 0.9)  // only the Flatten before it is cached
+        for (generation, plan) in [(1, late), (2, early)] {
+            engine.submit(plan, generation: generation)
+            engine.waitUntilIdle()
+        }
+        let events = engine.drain()
+        let lateReports = Self.reports(events, generation: 1)
+        #expect(lateReports.count == 1 && lateReports.allSatisfy(\.isExact))
+        #expect(Self.reports(events, generation: 2).contains { !$0.isExact })
+    }
+
     /// Activation statistics are gathered once, before the first plan that needs them, with progress.
     @Test func calibrationReportsProgressOnce() throws {
         let graph = try ONNXModel.load(contentsOf: try BundledModel.mlp.url)
