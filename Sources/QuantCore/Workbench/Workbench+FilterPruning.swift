@@ -26,6 +26,14 @@ extension Workbench {
         return removals
     }
 
+    /// Why `layer`'s filters cannot be removed (removal cannot propagate from its output), or nil.
+    public func filterPruningProblem(for layer: Layer) -> String? {
+        if case .failure(let refusal) = FilterRemoval.find(for: layer, removing: [], in: graph, layers: layers) {
+            return refusal.message
+        }
+        return nil
+    }
+
     /// The output channels whose whole row the layer's pruning mask covers, ascending.
     static func removedChannels(of report: LayerReport) -> [Int] {
         guard let mask = report.quantized?.prunedMask, !mask.isEmpty else { return [] }

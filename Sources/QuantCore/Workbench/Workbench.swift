@@ -262,6 +262,7 @@ public final class Workbench: @unchecked Sendable {
             // Sizes are those of the smaller model the exports write.
             let removed = FilterRemoval.applying(removals, to: graph, model: model).model
             model.size = removed.size
+            model.size.floatBytes = size.floatBytes  // the ratio is against the whole float model
             for index in model.layerReports.indices {
                 model.layerReports[index].size = removed.layerReports[index].size
                 model.layerReports[index].qdqWeightBytes = removed.layerReports[index].qdqWeightBytes
