@@ -170,6 +170,24 @@ import Testing
         #expect(agreeing >= predictions.count - 2, "\(agreeing) of \(predictions.count) predictions agree")
     }
 
+    @Test(arguments: [BundledModel.cnn, .mlp])
+    func theTFLiteFileIsTheSmallerModel(model demo: BundledModel) throws {
+        var plan = QuantPlan(defaults: LayerSettings(bitWidth: 8, scheme: .symmetric, granularity: .channel))
+        for name in demo == .cnn ? ["conv1", "conv2", "fc1"] : ["fc1", "fc2"] {
+            plan.layers[name] = plan.defaults
+            plan.layers[name]?.pruning = .filters(0.5)
+        }
+        let (file, workbench, export) = try TFLiteExporterTests.export(plan, model: demo)
+        let (plain, _, plainExport) = try TFLiteExporterTests.export(QuantPlan(defaults: plan.defaults), model: demo)
+        #expect(export.bytes.count < plainExport.bytes.count * 3 / 4)
+        let expected = try workbench.evaluate(try workbench.apply(plan))
+        let rebuilt = try Workbench(graph: try file.graph(), heldOut: try DemoData.heldOutSet(), calibration: nil)
+        let actual = try rebuilt.floatReport()
+        let differing = zip(actual.predictions, expected.predictions).filter { $0 != $1 }.count
+        #expect(differing == 0, "\(demo): \(differing) predictions differ")
+        #expect(try file.graph().parameterCount < (try plain.graph().parameterCount))
+    }
+
     /// `x [?, 3, 6, 6]` → conv_a (3→6, pads 1) → BatchNormalization → Relu → MaxPool 2 → conv_b
     /// (6→4, 1×1) → Clip(0, 6) → Flatten → fc (Gemm transB [5, 36]) → Relu → mm (MatMul [5, 4])
     /// → Add bias → Relu → head (MatMul [4, 3]) → Add → y; with `residual`, conv_b's Clip output
