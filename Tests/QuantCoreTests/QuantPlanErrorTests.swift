@@ -29,7 +29,7 @@ import Testing
         ),
         (
             layer(#"{ "prune": { "threshold": 0.1, "ratio": 2 } }"#),
-            "plan.json: layers.fc1.prune.ratio: unknown field (known fields: threshold, sparsity, pattern)"
+            "plan.json: layers.fc1.prune.ratio: unknown field (known fields: threshold, sparsity, pattern, filters)"
         ),
         // Bits.
         (layer(#"{ "bits": 17 }"#), #"plan.json: layers.fc1.bits: 17 is out of range (1…16 or "float")"#),
