@@ -78,6 +78,7 @@ struct DashboardCommand: ParsableCommand {
             state.weightMagnitudes[layer.name] = WeightMagnitudes(weights)
             state.equalizationProblems[layer.name] = workbench.equalizationProblem(for: layer)
             state.equalizationPartners[layer.name] = workbench.equalizationPartner(of: layer)?.name
+            state.filterPruningProblems[layer.name] = workbench.filterPruningProblem(for: layer)
         }
         let model = try modelChoice.reference()
         let data = try dataChoice.reference()

@@ -29,7 +29,7 @@ import Testing
         ),
         (
             layer(#"{ "prune": { "threshold": 0.1, "ratio": 2 } }"#),
-            "plan.json: layers.fc1.prune.ratio: unknown field (known fields: threshold, sparsity, pattern)"
+            "plan.json: layers.fc1.prune.ratio: unknown field (known fields: threshold, sparsity, pattern, filters)"
         ),
         // Bits.
         (layer(#"{ "bits": 17 }"#), #"plan.json: layers.fc1.bits: 17 is out of range (1…16 or "float")"#),
@@ -157,15 +157,15 @@ import Testing
         ),
         (
             layer(#"{ "prune": {} }"#),
-            #"plan.json: layers.fc1.prune: give one of threshold, sparsity or pattern (or "none" for no pruning)"#
+            #"plan.json: layers.fc1.prune: give one of threshold, sparsity, pattern or filters (or "none" for no pruning)"#
         ),
         (
             layer(#"{ "prune": { "threshold": 0.1, "sparsity": 0.5 } }"#),
-            "plan.json: layers.fc1.prune: give only one of threshold, sparsity or pattern (found threshold and sparsity)"
+            "plan.json: layers.fc1.prune: give only one of threshold, sparsity, pattern or filters (found threshold and sparsity)"
         ),
         (
             layer(#"{ "prune": "all" }"#),
-            #"plan.json: layers.fc1.prune: "all" is not a pruning rule (an object with threshold, sparsity or pattern, or "none")"#
+            #"plan.json: layers.fc1.prune: "all" is not a pruning rule (an object with threshold, sparsity, pattern or filters, or "none")"#
         ),
         // Shapes of objects.
         (layer("4"), "plan.json: layers.fc1: expected an object"),

@@ -102,7 +102,7 @@ public struct WeightHistogram: Sendable, Equatable, Codable {
         case .threshold(let threshold)?:
             guard threshold.isFinite, threshold >= 0 else { return nil }
             return -threshold...threshold
-        case .sparsity?, .pattern?:
+        case .sparsity?, .pattern?, .filters?:
             guard let magnitude = Pruner.largestPrunedMagnitude(of: floatWeights, mask: prunedMask) else {
                 return nil
             }

@@ -8,6 +8,7 @@
 /// | `.threshold(t)` | `Pruner+Threshold.swift` | every weight with `|w| ≤ t` (so `t = 0` prunes exact zeros only) |
 /// | `.sparsity(s)` | `Pruner+Sparsity.swift` | exactly `round(s · n)` weights (halves to even, as PyTorch), smallest `|w|` first, ties by lower index |
 /// | `.pattern(N, M)` | `Pruner+Pattern.swift` | all but the `N` largest `|w|` of every `M` consecutive weights of a row |
+/// | `.filters(s)` | `Pruner+Filters.swift` | every weight of the `round(s · C_out)` output-channel rows with the smallest L1 norm |
 ///
 /// Worked example, weights `[0.5, 0.4, 0.0, 0.3, -0.2, 0.1]` as one row:
 ///
@@ -22,7 +23,7 @@ public enum Pruner {
     /// - Parameters:
     ///   - weights: the float weights, e.g. `[out, in, kH, kW]` or `[in, out]`.
     ///   - outputChannelAxis: the axis indexing output channels (`Layer.outputChannelAxis`);
-    ///     only N:M patterns read it. An axis outside the shape treats the tensor as one row.
+    ///     only N:M patterns and filters read it. An axis outside the shape treats the tensor as one row.
     ///   - rule: the pruning rule; out-of-range values are clamped (see each rule).
     /// - Complexity: O(n) for thresholds and patterns, O(n log n) for sparsity.
     public static func mask(for weights: Tensor, outputChannelAxis: Int, rule: PruningRule) -> [Bool] {
@@ -33,6 +34,8 @@ public enum Pruner {
             sparsityMask(for: weights.storage, sparsity: sparsity)
         case .pattern(let keep, let of):
             patternMask(for: weights, outputChannelAxis: outputChannelAxis, keep: keep, of: of)
+        case .filters(let fraction):
+            filterMask(for: weights, outputChannelAxis: outputChannelAxis, fraction: fraction)
         }
     }
 

@@ -48,13 +48,14 @@ extension LayerSettings {
         return scheme == .kmeans ? "layer" : granularity.label
     }
 
-    /// `"|w| ≤ 0.02"`, `"50 %"`, `"2:4"`, or `"—"` when nothing is pruned.
+    /// `"|w| ≤ 0.02"`, `"50 %"`, `"2:4"`, `"filters 25%"` (11 characters at most: the layer table's prune column), or `"—"` when nothing is pruned.
     public var pruningLabel: String {
         switch pruning {
         case nil: "—"
         case .threshold(let threshold): "|w| ≤ \(threshold)"
         case .sparsity(let sparsity): "\(Int((sparsity * 100).rounded())) %"
         case .pattern(let keep, let of): "\(keep):\(of)"
+        case .filters(let fraction): "filters \(Int((fraction * 100).rounded()))%"
         }
     }
 

@@ -262,7 +262,7 @@ extension PlanEntry {
         }
     }
 
-    /// Thresholds are finite and ≥ 0, sparsities in [0, 1), patterns N:M with 0 < N < M.
+    /// Thresholds are finite and ≥ 0, sparsities and filter fractions in [0, 1), patterns N:M with 0 < N < M.
     static func checkPruning(_ rule: PruningRule, path: PlanPath) throws {
         let prunePath = path.appending(Field.prune.rawValue)
         switch rule {
@@ -277,6 +277,12 @@ extension PlanEntry {
                 throw invalid(
                     prunePath.appending(PruneField.sparsity.rawValue),
                     "\(sparsity) is out of range (0 ≤ sparsity < 1)")
+            }
+        case .filters(let fraction):
+            guard fraction >= 0, fraction < 1 else {
+                throw invalid(
+                    prunePath.appending(PruneField.filters.rawValue),
+                    "\(fraction) is out of range (0 ≤ fraction of filters < 1)")
             }
         case .pattern(let keep, let of):
             guard keep > 0, keep < of, of <= largestCount else {

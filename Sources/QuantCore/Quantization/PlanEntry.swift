@@ -10,7 +10,7 @@ import Foundation
 /// | `granularity`    | `tensor`, `channel`, `group` (with `groupSize` ≥ 1)            |
 /// | `range`          | `minmax`, `percentile` (with `percentile` in (0, 100]), `mse`  |
 /// | `rounding`       | `nearest-even`, `stochastic` (with `seed` ≥ 0), `learned`      |
-/// | `prune`          | `{ "threshold": t ≥ 0 }`, `{ "sparsity": 0 ≤ s < 1 }`, `{ "pattern": "N:M" }`, `"none"` |
+/// | `prune`          | `{ "threshold": t ≥ 0 }`, `{ "sparsity": 0 ≤ s < 1 }`, `{ "pattern": "N:M" }`, `{ "filters": 0 ≤ s < 1 }`, `"none"` |
 /// | `activationBits` | 1…16 or `"float"`                                              |
 /// | `calibration`    | `minmax`, `percentile`, `entropy`, `mse`                       |
 /// | `biasCorrection` | `true` or `false` (absorb the weights' mean output error)      |
@@ -114,6 +114,8 @@ struct PlanEntry: Codable, Equatable {
         case sparsity
         /// Keep N of every M weights, written `"N:M"`.
         case pattern
+        /// Remove this fraction of whole output filters (smallest L1 norm first).
+        case filters
 
         /// The field as a key of the JSON object.
         var key: PlanKey { .named(rawValue) }
@@ -203,6 +205,7 @@ struct PlanEntry: Codable, Equatable {
             case .threshold(let threshold): try inner.encode(threshold, forKey: PruneField.threshold.key)
             case .sparsity(let sparsity): try inner.encode(sparsity, forKey: PruneField.sparsity.key)
             case .pattern(let keep, let of): try inner.encode("\(keep):\(of)", forKey: PruneField.pattern.key)
+            case .filters(let fraction): try inner.encode(fraction, forKey: PruneField.filters.key)
             }
         }
         if let activationBits { try PlanEntry.encode(activationBits, in: &container, forKey: Field.activationBits.key) }
@@ -280,7 +283,7 @@ struct PlanEntry: Codable, Equatable {
         let key = Field.prune.key
         guard container.contains(key) else { return nil }
         let prunePath = path.appending(key.stringValue)
-        let expected = "an object with threshold, sparsity or pattern, or \"none\""
+        let expected = "an object with threshold, sparsity, pattern or filters, or \"none\""
         if let text = try? container.decode(String.self, forKey: key) {
             guard text == "none" else { throw invalid(prunePath, "\"\(text)\" is not a pruning rule (\(expected))") }
             return Pruning.none
@@ -291,11 +294,11 @@ struct PlanEntry: Codable, Equatable {
         try PlanDecoding.rejectUnknownKeys(inner, known: PruneField.allCases.map(\.rawValue), path: prunePath)
         let given = PruneField.allCases.filter { inner.contains($0.key) }
         guard let field = given.first else {
-            throw invalid(prunePath, "give one of threshold, sparsity or pattern (or \"none\" for no pruning)")
+            throw invalid(prunePath, "give one of threshold, sparsity, pattern or filters (or \"none\" for no pruning)")
         }
         guard given.count == 1 else {
             let names = given.map(\.rawValue).joined(separator: " and ")
-            throw invalid(prunePath, "give only one of threshold, sparsity or pattern (found \(names))")
+            throw invalid(prunePath, "give only one of threshold, sparsity, pattern or filters (found \(names))")
         }
         let rule: PruningRule
         switch field {
@@ -310,6 +313,10 @@ struct PlanEntry: Codable, Equatable {
             let text =
                 try PlanDecoding.string(inner, field.key, path: prunePath, expected: "\"N:M\", e.g. \"2:4\"") ?? ""
             rule = try parsePattern(text, path: prunePath.appending(field.rawValue))
+        case .filters:
+            let fraction =
+                try PlanDecoding.double(inner, field.key, path: prunePath, expected: "a number in [0, 1)") ?? 0
+            rule = .filters(fraction)
         }
         try checkPruning(rule, path: path)
         return .rule(rule)

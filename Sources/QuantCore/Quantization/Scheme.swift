@@ -118,6 +118,10 @@ public enum PruningRule: Sendable, Equatable, Hashable {
     case sparsity(Double)
     /// N:M structured sparsity: in every M consecutive input weights keep the N largest.
     case pattern(keep: Int, of: Int)
+    /// Structured pruning: the fraction `round(s · C_out)` of whole output filters (Conv) or
+    /// neurons (Gemm/MatMul) with the smallest L1 norm becomes 0, bias included, and exports
+    /// remove them (`Pruner+Filters.swift`, `FilterRemoval`).
+    case filters(Double)
 }
 
 /// How activation ranges are calibrated on the calibration set.

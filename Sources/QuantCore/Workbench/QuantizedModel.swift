@@ -12,8 +12,12 @@ public struct QuantizedModel: Sendable, Equatable {
     public var weightOverrides: [String: Tensor]
     /// Fake-quantization applied to node outputs, by value name.
     public var activationQuantization: [String: ActivationQuantization]
-    /// The exported size of the whole model.
+    /// The exported size of the whole model (filter-pruned layers counted without the removed
+    /// filters and their consumers without the matching inputs).
     public var size: SizeReport
+    /// The filters removed by `"prune": {"filters": s}` layers and where the removal propagates;
+    /// evaluation runs them as zeros, exports cut them out (`FilterRemoval.applying`).
+    public var filterRemovals: [FilterRemoval] = []
 
     /// The report for `layerName`, if it is a layer of the model.
     public func report(for layerName: String) -> LayerReport? {

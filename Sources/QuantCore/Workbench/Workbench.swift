@@ -252,9 +252,22 @@ public final class Workbench: @unchecked Sendable {
                     for: output, bitWidth: bits, method: settings.calibration)
             }
         }
+        let removals = try filterRemovals(for: reports)
+        maskRemovedFilters(removals, overrides: &overrides)
         let size = SizeModel.report(layers: layers, quantized: quantizedByLayer, allInitializers: graph.initializers)
-        return QuantizedModel(
+        var model = QuantizedModel(
             plan: plan, layerReports: reports, weightOverrides: overrides, activationQuantization: activations,
-            size: size)
+            size: size, filterRemovals: removals)
+        if !removals.isEmpty {
+            // Sizes are those of the smaller model the exports write.
+            let removed = FilterRemoval.applying(removals, to: graph, model: model).model
+            model.size = removed.size
+            model.size.floatBytes = size.floatBytes  // the ratio is against the whole float model
+            for index in model.layerReports.indices {
+                model.layerReports[index].size = removed.layerReports[index].size
+                model.layerReports[index].qdqWeightBytes = removed.layerReports[index].qdqWeightBytes
+            }
+        }
+        return model
     }
 }

@@ -42,6 +42,8 @@ public enum Action: Sendable, Equatable {
     case setPruningThreshold(Float)
     /// Prune to a target sparsity (0…1).
     case setTargetSparsity(Double)
+    /// Structured pruning: the next fraction of whole filters removed (none → 25 → 50 → 75 % → none).
+    case cycleFilterPruning
     /// Set the named fields of the layer settings dialog (`LayerSettingField`) from `source`.
     case applySettingFields([String], from: LayerSettings)
     /// Turn 8-bit activation quantization on or off.

@@ -10,6 +10,8 @@ public struct AppState: Sendable, Equatable {
     public var weightMagnitudes: [String: WeightMagnitudes] = [:]
     /// Why a layer cannot be equalized with the next one (`E` refuses it), by name.
     public var equalizationProblems: [String: String] = [:]
+    /// Why a layer's filters cannot be removed (`x` refuses it), by name.
+    public var filterPruningProblems: [String: String] = [:]
     /// The layer each layer would be equalized with, by name.
     public var equalizationPartners: [String: String] = [:]
     /// The plan being edited.

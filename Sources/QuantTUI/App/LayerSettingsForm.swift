@@ -116,7 +116,8 @@ struct LayerSettingField: Sendable {
                     : settings.scheme.isAffine ? nil : "\(settings.scheme.rawValue) rounds to nearest"
             }),
         LayerSettingField(
-            name: "prune", summary: "weights set to 0 first: none, |w| threshold (t), sparsity (p), N:M pattern",
+            name: "prune",
+            summary: "weights set to 0 first: none, |w| threshold (t), sparsity (p), N:M pattern, whole filters (x)",
             value: { $0.pruning == nil ? "none" : $0.pruningLabel },
             choices: { settings, _ in
                 var rules: [PruningRule?] = [nil]
@@ -132,7 +133,11 @@ struct LayerSettingField: Sendable {
                 if case .pattern? = settings.pruning, let rule = settings.pruning, !patterns.contains(rule) {
                     patterns.append(rule)
                 }
-                return (rules + patterns.map { Optional($0) }).map { rule in
+                var filters: [PruningRule] = [.filters(0.25), .filters(0.5), .filters(0.75)]
+                if case .filters? = settings.pruning, let rule = settings.pruning, !filters.contains(rule) {
+                    filters.append(rule)
+                }
+                return (rules + (patterns + filters).map { Optional($0) }).map { rule in
                     var next = settings
                     next.pruning = rule
                     return next

@@ -35,6 +35,10 @@ extension Reducer {
                 problems.append("\(name): cannot equalize a layer whose output activations are quantized")
                 continue
             }
+            if action == .cycleFilterPruning, let problem = state.filterPruningProblems[name] {
+                problems.append("\(name): filters cannot be removed: \(problem)")
+                continue
+            }
             if let bits = current.bitWidth, current.scheme.allowedBitWidths.count > 1 {
                 state.chosenBitWidths[name] = bits
             }
@@ -147,6 +151,13 @@ extension Reducer {
                 return .failure(EditProblem(message: "sparsity must be at least 0 % and below 100 %"))
             }
             next.pruning = sparsity > 0 ? .sparsity(sparsity) : nil
+        case .cycleFilterPruning:
+            let cycle: [Double] = [0.25, 0.5, 0.75]
+            if case .filters(let fraction) = settings.pruning {
+                next.pruning = cycle.first { $0 > fraction + 1e-9 }.map { PruningRule.filters($0) }
+            } else {
+                next.pruning = .filters(cycle[0])
+            }
         case .applySettingFields(let fields, let source):
             next = SettingsForm.applying(fields: fields, from: source, to: settings, chosenBitWidth: chosenBitWidth)
         case .toggleActivationQuantization:

@@ -40,7 +40,7 @@ public enum Reducer {
             return edit(&state, .setScheme(schemes[(index + step) % schemes.count]))
         case .increaseBitWidth, .decreaseBitWidth, .setBitWidth, .setScheme, .cycleGranularity,
             .increaseFractionBits, .decreaseFractionBits,
-            .increasePruning, .decreasePruning, .setPruningThreshold, .setTargetSparsity,
+            .increasePruning, .decreasePruning, .setPruningThreshold, .setTargetSparsity, .cycleFilterPruning,
             .toggleActivationQuantization, .toggleBiasCorrection, .toggleEqualization, .toggleLearnedRounding,
             .resetToFloat,
             .applySettingFields:

@@ -142,6 +142,9 @@ public struct Keymap: Sendable, Equatable {
         KeyBinding([.character("t")], .openThresholdPrompt, "type an exact |w| threshold", group: .pruning),
         KeyBinding([.character("p")], .openSparsityPrompt, "type a target sparsity %", group: .pruning),
         KeyBinding(
+            [.character("x")], .cycleFilterPruning,
+            "remove whole filters: none, 25, 50, 75 % (smallest L1 norm; exports drop them)", group: .pruning),
+        KeyBinding(
             [.character("b")], .openBudgetDialog, "budgets: accuracy (1pt, 99%) and size (40KiB, 8x, 3.5bpw)",
             group: .session, hint: "budget"),
         KeyBinding(

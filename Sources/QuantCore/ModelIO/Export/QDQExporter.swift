@@ -16,6 +16,10 @@ import Foundation
 ///   DequantizeLinear → v`, so consumers and graph outputs are unchanged; widths other than 8
 ///   and 16 bits add a `Clip` to the code range, which the integer type alone would not enforce.
 ///
+/// - Filters removed by structured pruning (`"prune": {"filters": s}`) are cut out of the
+///   written model (`FilterRemoval.applying`): the layer has `C_out − k` filters and its
+///   consumers the matching fewer inputs, so the file is smaller and computes the same outputs.
+///
 /// Metadata: `quantdash.plan` (plan JSON), `quantdash.weight_storage` (one entry per layer),
 /// `quantdash.float_fallback_layers` (comma-separated, possibly empty), and the model and data
 /// SHA-256 when known.
@@ -40,7 +44,8 @@ public enum QDQExporter {
             throw ModelIOError.exists(path: url.relativePath)
         }
         let quantized = try workbench.apply(plan)
-        let graph = try qdqGraph(from: workbench.graph, quantized: quantized, model: model, data: data)
+        let removed = FilterRemoval.applying(quantized.filterRemovals, to: workbench.graph, model: quantized)
+        let graph = try qdqGraph(from: removed.graph, quantized: removed.model, model: model, data: data)
         do {
             try ONNXModel.write(graph, to: url)
         } catch let ModelIOError.writeFailed(_, reason) {

@@ -59,8 +59,10 @@ public enum TFLiteExporter {
             throw ModelIOError.exists(path: url.relativePath)
         }
         let quantized = try workbench.apply(plan)
+        // Filters removed by structured pruning are cut out, as in the QDQ and C exports.
+        let removed = FilterRemoval.applying(quantized.filterRemovals, to: workbench.graph, model: quantized)
         let export = try convert(
-            workbench.graph, quantized: quantized, model: model, data: data, path: url.relativePath)
+            removed.graph, quantized: removed.model, model: model, data: data, path: url.relativePath)
         try AtomicFile.write(Data(export.bytes), to: url)
         return export
     }
