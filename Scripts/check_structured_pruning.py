@@ -14,7 +14,7 @@ tensor, several layers pruned in a chain):
    an `nn.Conv2d` / `nn.Linear` holding the float weights removes the same filters as the
    exported float-weight plan (the exported rows are exactly the original rows torch keeps).
 
-Creates its own venv (Scripts/.venv-torch, QUANTDASH_VENV overrides) with CPU PyTorch, onnx,
+Shares the transformer check's venv (Scripts/.venv-transformer, QUANTDASH_VENV overrides): CPU PyTorch, onnx,
 onnxruntime and numpy. Exits non-zero on any mismatch.
 
 Usage: python3 Scripts/check_structured_pruning.py [--quantdash PATH_TO_BINARY]
@@ -23,10 +23,11 @@ import os
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-os.environ.setdefault("QUANTDASH_VENV", os.path.join(HERE, ".venv-torch"))
+# The transformer check's venv (same packages, make_transformer.PACKAGES): CI installs PyTorch once.
+os.environ.setdefault("QUANTDASH_VENV", os.path.join(HERE, ".venv-transformer"))
 from venv import ensure_venv  # noqa: E402  (Scripts/venv.py)
 
-ensure_venv(["torch==2.13.0+cpu", "onnx", "onnxruntime", "numpy"])
+ensure_venv(["torch==2.13.0+cpu", "transformers", "onnx==1.23.2", "onnxruntime", "numpy"])
 
 import argparse  # noqa: E402
 import json  # noqa: E402
