@@ -32,10 +32,14 @@ struct ExportCommand: ParsableCommand {
             stored as dequantized floats and listed in the metadata key \
             quantdash.float_fallback_layers.
 
-            --format tflite writes a TensorFlow Lite model: float32 with the plan's weights \
+            --format tflite writes a TensorFlow Lite model. For a plan eval --integer can run \
+            (8-bit symmetric weights and 8-bit activations on every layer) it is full-integer \
+            int8, built from that integer model: int8 per-channel weights, int8 activations with \
+            the calibrated scales, int32 biases, fused ReLU/ReLU6, float input and output with \
+            QUANTIZE/DEQUANTIZE at the ends. Otherwise it is float32 with the plan's weights \
             dequantized (it predicts what eval --plan reports) and quantized activations as \
-            QUANTIZE/DEQUANTIZE pairs; full-integer int8 is not written yet. The input keeps the \
-            ONNX model's shape and NCHW order (the same data eval reads). Operators TFLite \
+            QUANTIZE/DEQUANTIZE pairs; the line printed says which form and why. The input keeps \
+            the ONNX model's shape and NCHW order (the same data eval reads). Operators TFLite \
             export cannot express are refused, naming the operator, and nothing is written.
 
             --format report writes Markdown for a pull request: model/data SHA-256, the plan, \
@@ -147,6 +151,7 @@ struct ExportCommand: ParsableCommand {
             return "wrote \(out): TFLite model of \(inputs.model), \(export.format.rawValue), "
                 + "\(export.model.operators.count) operators, \(export.byteCount) bytes"
                 + (activations == 0 ? "" : "; \(activations) activations quantize-dequantized")
+                + " (\(export.reason))"
         }
     }
 }
