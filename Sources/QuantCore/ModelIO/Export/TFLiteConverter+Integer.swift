@@ -29,26 +29,37 @@ extension TFLiteConverter {
         return try ActivationQuantization(scale: lowered.scale, zeroPoint: zeroPoint, bitWidth: 8, isSigned: true)
     }
 
-    /// Converts `integer` (float input QUANTIZE'd, float output DEQUANTIZE'd); `weightScales`
-    /// holds each layer's weight scales (one per output channel, or one per tensor).
-    mutating func convert(_ integer: IntegerModel, weightScales: [String: [Float]]) throws -> TFLiteModel {
+    /// Converts `integer` (float input QUANTIZE'd and float output DEQUANTIZE'd, or with
+    /// `integerIO` int8 input and output); `weightScales` holds each layer's weight scales (one
+    /// per output channel, or one per tensor).
+    mutating func convert(
+        _ integer: IntegerModel, weightScales: [String: [Float]], integerIO: Bool = false
+    ) throws -> TFLiteModel {
         self.integer = true
         let name = integer.inputName
         let shape = shapes[name] ?? []
-        let floatInput = addActivation(name, shape: shape)
         let inputCodes = CodeQuantization(
             lowered: integer.inputQuantization, file: try int8Quantization(integer.inputQuantization, of: name))
-        let quantized = addCodes("\(name)/quantized", shape: shape, layout: .plain, inputCodes.file)
-        add(.quantize, inputs: [floatInput], outputs: [quantized])
-        values[name] = Value(tensor: quantized, shape: shape, layout: .plain)
+        let input: Int32
+        if integerIO {
+            input = addCodes(name, shape: shape, layout: .plain, inputCodes.file)
+            values[name] = Value(tensor: input, shape: shape, layout: .plain)
+        } else {
+            input = addActivation(name, shape: shape)
+            let quantized = addCodes("\(name)/quantized", shape: shape, layout: .plain, inputCodes.file)
+            add(.quantize, inputs: [input], outputs: [quantized])
+            values[name] = Value(tensor: quantized, shape: shape, layout: .plain)
+        }
         codes[name] = inputCodes
         for step in integer.steps { try convert(step, weightScales: weightScales) }
-        let output = try tensor(integer.outputName, in: .plain)
-        let outShape = values[integer.outputName]?.shape ?? []
-        let floatOutput = addActivation("\(integer.outputName)/dequantized", shape: outShape)
-        add(.dequantize, inputs: [output], outputs: [floatOutput])
-        model.inputs = [floatInput]
-        model.outputs = [floatOutput]
+        var output = try tensor(integer.outputName, in: .plain)
+        if !integerIO {
+            let codesOut = output
+            output = addActivation("\(integer.outputName)/dequantized", shape: values[integer.outputName]?.shape ?? [])
+            add(.dequantize, inputs: [codesOut], outputs: [output])
+        }
+        model.inputs = [input]
+        model.outputs = [output]
         return model
     }
 

@@ -39,6 +39,8 @@ public struct TFLiteExport: Sendable {
 ///   the lowering folded them. CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED, MAX_POOL_2D,
 ///   AVERAGE_POOL_2D, ADD, RESHAPE (and TRANSPOSE / PAD for layout and explicit pads). The input
 ///   and output stay float32, with QUANTIZE after the input and DEQUANTIZE before the output.
+///   With `integerIO` the input and output tensors are int8 instead (the caller quantizes with
+///   the input tensor's scale and zero point).
 ///   TFLite requantizes in fixed point (and ADD rescales the sum to int8), so a code can differ
 ///   from `eval --integer` where a value falls on a rounding tie.
 /// - **Float** otherwise (or when the integer model has a step TFLite's int8 kernels cannot
@@ -63,33 +65,46 @@ public struct TFLiteExport: Sendable {
 /// Metadata (`Model.metadata`): `quantdash.plan` (plan JSON), `quantdash.format` (the form's
 /// name), `quantdash.format_reason`, and the model and data SHA-256 when known.
 public enum TFLiteExporter {
-    /// Applies `plan` with `workbench` and writes the `.tflite` file to `url` atomically.
+    /// Applies `plan` with `workbench` and writes the `.tflite` file to `url` atomically: the
+    /// int8 form when the plan has one (with int8 input and output tensors when `integerIO`),
+    /// else the float form.
     ///
     /// - Throws: `ModelIOError.exists` when `url` exists and `overwrite` is false (checked first),
-    ///   `.incompatible` for what TFLite cannot express, `.writeFailed`; `PlanError` and the
-    ///   errors of `Workbench.apply`.
+    ///   `.incompatible` for what TFLite cannot express (and for `integerIO` without an int8
+    ///   form), `.writeFailed`; `PlanError` and the errors of `Workbench.apply`.
     @discardableResult
     public static func export(
         _ plan: QuantPlan, using workbench: Workbench, model: FileReference? = nil, data: FileReference? = nil,
-        to url: URL, overwrite: Bool = false
+        to url: URL, overwrite: Bool = false, integerIO: Bool = false
     ) throws -> TFLiteExport {
         if !overwrite && FileManager.default.fileExists(atPath: url.path) {
             throw ModelIOError.exists(path: url.relativePath)
         }
-        let export: TFLiteExport
+        let path = url.relativePath
+        let reason: String
         do {
             let (quantized, integer) = try workbench.integerModel(for: plan)
-            export = try convert(
-                workbench.graph, quantized: quantized, integer: integer, model: model, data: data,
-                path: url.relativePath)
+            let export = try convert(
+                workbench.graph, quantized: quantized, integer: integer, model: model, data: data, path: path,
+                integerIO: integerIO)
+            try AtomicFile.write(Data(export.bytes), to: url)
+            return export
         } catch let refusal as IntegerLoweringError {
-            export = try convert(
-                workbench.graph, quantized: try workbench.apply(plan), model: model, data: data,
-                path: url.relativePath, reason: "no full-integer form: \(refusal.description)")
+            reason = "no full-integer form: \(refusal.description)"
         } catch ModelIOError.incompatible(_, let detail) {
+            reason = "no full-integer form: \(detail)"
+        }
+        if integerIO {
+            throw ModelIOError.incompatible(
+                path: path, detail: "int8 input and output need a full-integer model; \(reason)")
+        }
+        let export: TFLiteExport
+        do {
             export = try convert(
-                workbench.graph, quantized: try workbench.apply(plan), model: model, data: data,
-                path: url.relativePath, reason: "no full-integer form: \(detail)")
+                workbench.graph, quantized: try workbench.apply(plan), model: model, data: data, path: path,
+                reason: reason)
+        } catch ModelIOError.incompatible(let path, let detail) {
+            throw ModelIOError.incompatible(path: path, detail: "\(detail) (and \(reason))")
         }
         try AtomicFile.write(Data(export.bytes), to: url)
         return export
@@ -118,17 +133,19 @@ public enum TFLiteExporter {
     ///   kernels cannot express.
     public static func convert(
         _ graph: Graph, quantized: QuantizedModel, integer: IntegerModel, model: FileReference? = nil,
-        data: FileReference? = nil, path: String
+        data: FileReference? = nil, path: String, integerIO: Bool = false
     ) throws -> TFLiteExport {
         var converter = try converter(graph, quantized: quantized, path: path)
         var weightScales: [String: [Float]] = [:]
         for report in quantized.layerReports {
             if let weights = report.quantized { weightScales[report.layer.name] = weights.scales }
         }
-        let result = try converter.convert(integer, weightScales: weightScales)
+        let result = try converter.convert(integer, weightScales: weightScales, integerIO: integerIO)
+        let io = integerIO ? "int8 input and output" : "float input and output"
         return try finish(
             result, format: .int8,
-            reason: "every layer has 8-bit symmetric weights and 8-bit activations (the model eval --integer runs)",
+            reason:
+                "every layer has 8-bit symmetric weights and 8-bit activations (the model eval --integer runs); \(io)",
             graph: graph, quantized: quantized, model: model, data: data, path: path, fakeQuantized: [])
     }
 
