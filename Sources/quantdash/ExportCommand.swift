@@ -32,10 +32,15 @@ struct ExportCommand: ParsableCommand {
             stored as dequantized floats and listed in the metadata key \
             quantdash.float_fallback_layers.
 
-            --format tflite writes a TensorFlow Lite model: float32 with the plan's weights \
+            --format tflite writes a TensorFlow Lite model. For a plan eval --integer can run \
+            (8-bit symmetric weights and 8-bit activations on every layer) it is full-integer \
+            int8, built from that integer model: int8 per-channel weights, int8 activations with \
+            the calibrated scales, int32 biases, fused ReLU/ReLU6, float input and output with \
+            QUANTIZE/DEQUANTIZE at the ends (--int8-io: int8 input and output tensors \
+            instead; the caller quantizes with the input tensor's scale and zero point). Otherwise it is float32 with the plan's weights \
             dequantized (it predicts what eval --plan reports) and quantized activations as \
-            QUANTIZE/DEQUANTIZE pairs; full-integer int8 is not written yet. The input keeps the \
-            ONNX model's shape and NCHW order (the same data eval reads). Operators TFLite \
+            QUANTIZE/DEQUANTIZE pairs; the line printed says which form and why. The input keeps \
+            the ONNX model's shape and NCHW order (the same data eval reads). Operators TFLite \
             export cannot express are refused, naming the operator, and nothing is written.
 
             --format report writes Markdown for a pull request: model/data SHA-256, the plan, \
@@ -81,6 +86,11 @@ struct ExportCommand: ParsableCommand {
 
     @OptionGroup var corrections: CorrectionFlags
 
+    @Flag(
+        name: .customLong("int8-io"),
+        help: "With --format tflite and a full-integer plan: int8 input and output tensors (no QUANTIZE/DEQUANTIZE).")
+    var int8IO = false
+
     @Flag(name: .long, help: "Overwrite --out if it exists.")
     var force = false
 
@@ -112,10 +122,12 @@ struct ExportCommand: ParsableCommand {
         var quantPlan = try EvalRun.loadPlan(planPath: plan, layerNames: prepared.workbench.layerNames)
         quantPlan = corrections.apply(to: quantPlan, in: prepared.workbench)
         // With --bias-correction, --equalize or --learned-rounding the plan file is not the plan exported: the report embeds it.
-        let request = ExportRequest(
+        if int8IO && format != .tflite { throw CommandFailure("--int8-io applies to --format tflite only") }
+        var request = ExportRequest(
             format: format, plan: quantPlan, path: out, overwrite: force, model: model,
             data: try dataChoice.reference(), evalArguments: inputs.evalArguments(),
             planPath: corrections.anyOn ? nil : plan)
+        request.integerIO = int8IO
         let result = try Exporter.export(request, using: prepared.workbench)
         print(summary(of: result, layerCount: prepared.workbench.layers.count))
     }
@@ -147,6 +159,7 @@ struct ExportCommand: ParsableCommand {
             return "wrote \(out): TFLite model of \(inputs.model), \(export.format.rawValue), "
                 + "\(export.model.operators.count) operators, \(export.byteCount) bytes"
                 + (activations == 0 ? "" : "; \(activations) activations quantize-dequantized")
+                + " (\(export.reason))"
         }
     }
 }

@@ -153,6 +153,9 @@ public final class SessionPersistence: DashboardPersistence {
         if case .c(let export) = result.details {
             return "exported C to \(files) (\(export.flashBytes) bytes of flash)"
         }
+        if case .tflite(let export) = result.details {
+            return "exported tflite to \(files) (\(export.format.rawValue), \(export.byteCount) bytes)"
+        }
         return "exported \(format.rawValue) to \(files)"
     }
 

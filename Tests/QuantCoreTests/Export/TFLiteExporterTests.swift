@@ -66,7 +66,8 @@ import Testing
     static let plans: [LayerSettings] = [
         LayerSettings(bitWidth: 8, scheme: .symmetric, granularity: .channel),
         LayerSettings(bitWidth: 3, scheme: .kmeans),
-        LayerSettings(bitWidth: 8, granularity: .channel, activationBits: 8, calibration: .minmax),
+        // Asymmetric weights: no full-integer form, so the float form with int8 activations.
+        LayerSettings(bitWidth: 8, scheme: .asymmetric, granularity: .channel, activationBits: 8, calibration: .minmax),
         LayerSettings(bitWidth: 4, scheme: .asymmetric, granularity: .tensor, activationBits: 6),
     ]
 

@@ -20,6 +20,7 @@ struct TFLiteFileGraph {
         var data: [UInt8]
         var scale: [Float]
         var zeroPoint: [Int64]
+        var quantizedDimension: Int32
     }
 
     /// One operator as the file describes it.
@@ -72,7 +73,8 @@ struct TFLiteFileGraph {
                     name: try tensor.string(3) ?? "", shape: (try tensor.int32s(0) ?? []).map(Int.init),
                     signature: try tensor.int32s(7)?.map(Int.init), type: try tensor.int8(1),
                     data: buffers[Int(try tensor.uint32(2))], scale: try quantization?.floats(2) ?? [],
-                    zeroPoint: try quantization?.int64s(3) ?? []))
+                    zeroPoint: try quantization?.int64s(3) ?? [],
+                    quantizedDimension: try quantization?.int32(6) ?? 0))
         }
         inputs = (try graph.int32s(1) ?? []).map(Int.init)
         outputs = (try graph.int32s(2) ?? []).map(Int.init)
@@ -83,6 +85,17 @@ struct TFLiteFileGraph {
                     name: Self.names[code] ?? "builtin \(code)", inputs: (try op.int32s(1) ?? []).map(Int.init),
                     outputs: (try op.int32s(2) ?? []).map(Int.init), optionsType: try op.uint8(3),
                     options: try op.table(4)))
+        }
+    }
+
+    /// The codes of a constant int8 tensor.
+    func int8s(_ index: Int) -> [Int8] { tensors[index].data.map { Int8(bitPattern: $0) } }
+
+    /// The values of a constant int32 tensor.
+    func int32s(_ index: Int) -> [Int32] {
+        let data = tensors[index].data
+        return stride(from: 0, to: data.count, by: 4).map { at in
+            Int32(bitPattern: (0..<4).reduce(UInt32(0)) { $0 | UInt32(data[at + $1]) << (8 * $1) })
         }
     }
 

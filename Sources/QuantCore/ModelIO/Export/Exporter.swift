@@ -72,6 +72,9 @@ public struct ExportRequest: Sendable {
     public var planPath: String?
     /// When the export was made (config, and the report when set).
     public var exportedAt: Date?
+    /// tflite: int8 input and output tensors instead of float ones with QUANTIZE / DEQUANTIZE
+    /// (only for a plan with a full-integer form; others are refused).
+    public var integerIO = false
 
     /// Creates a request.
     public init(
@@ -184,7 +187,7 @@ public enum Exporter {
         case .tflite:
             let export = try TFLiteExporter.export(
                 request.plan, using: workbench, model: request.model, data: request.data, to: url,
-                overwrite: request.overwrite)
+                overwrite: request.overwrite, integerIO: request.integerIO)
             return ExportResult(files: target.files, details: .tflite(export))
         }
     }

@@ -126,7 +126,7 @@ extension TFLiteConverter {
 
     /// TFLite's padding for a window: VALID (none), SAME (TensorFlow's, extra at the end), or
     /// explicit pads `[top, left, bottom, right]` it cannot express.
-    private func padding(
+    func padding(
         _ window: SlidingWindow, extents: [Int], kernel: [Int], strides: [Int], dilations: [Int], label: String
     ) throws -> (TFLiteSchema.Padding, explicit: [Int]?) {
         if window.axes.allSatisfy({ $0.padBegin == 0 && $0.padEnd == 0 }) { return (.valid, nil) }

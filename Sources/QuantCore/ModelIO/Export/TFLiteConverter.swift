@@ -35,6 +35,10 @@ struct TFLiteConverter {
     var fusedRelu: [Int: (relu: Int, output: String)] = [:]
     /// Activations fake-quantized (QUANTIZE → DEQUANTIZE pairs) in the file.
     var fakeQuantized: [String] = []
+    /// Whether the file is full-integer int8 (operators get their `int8Version`).
+    var integer = false
+    /// The int8 form: each value's codes as the integer model holds them and as the file does.
+    var codes: [String: CodeQuantization] = [:]
 
     init(graph: Graph, quantized: QuantizedModel, path: String) throws {
         self.graph = graph
@@ -112,19 +116,18 @@ struct TFLiteConverter {
 
     /// Adds a constant int32 tensor.
     mutating func addConstant(_ name: String, shape: [Int], ints: [Int32]) -> Int32 {
-        var data: [UInt8] = []
-        data.reserveCapacity(ints.count * 4)
-        for value in ints { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
-        return model.addTensor(name, shape: shape, type: .int32, data: data)
+        model.addTensor(name, shape: shape, type: .int32, data: Self.bytes(ints))
     }
 
     /// Adds an operator.
     mutating func add(
         _ kind: TFLiteOperatorKind, inputs: [Int32], outputs: [Int32], options: TFLiteModel.Options = .none,
-        version: Int32 = 1
+        version: Int32? = nil
     ) {
         model.operators.append(
-            TFLiteModel.Operator(kind: kind, version: version, inputs: inputs, outputs: outputs, options: options))
+            TFLiteModel.Operator(
+                kind: kind, version: version ?? (integer ? kind.int8Version : 1), inputs: inputs, outputs: outputs,
+                options: options))
     }
 
     /// `[N, C, H, W]` → `[N, H, W, C]`.
@@ -137,6 +140,14 @@ struct TFLiteConverter {
         var data: [UInt8] = []
         data.reserveCapacity(floats.count * 4)
         for value in floats { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
+        return data
+    }
+
+    /// Little-endian int32 bytes.
+    static func bytes(_ ints: [Int32]) -> [UInt8] {
+        var data: [UInt8] = []
+        data.reserveCapacity(ints.count * 4)
+        for value in ints { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
         return data
     }
 
@@ -157,7 +168,10 @@ struct TFLiteConverter {
         }
         let (c, h, w) = (value.shape[1], value.shape[2], value.shape[3])
         let suffix = layout == .nhwc ? "nhwc" : "nchw"
-        let output = addActivation("\(name)/\(suffix)", shape: value.shape, layout: layout)
+        let source = model.tensors[Int(value.tensor)]  // the copy keeps its type and quantization
+        let output = model.addTensor(
+            "\(name)/\(suffix)", shape: layout == .nhwc ? Self.nhwc(value.shape) : value.shape, type: source.type,
+            quantization: source.quantization, dynamicBatch: dynamicBatch)
         if c == 1 || h * w == 1 {
             let target = reshapeTarget(layout == .nhwc ? Self.nhwc(value.shape) : value.shape)
             let shapeTensor = addConstant("\(name)/\(suffix)/shape", shape: [target.count], ints: target)

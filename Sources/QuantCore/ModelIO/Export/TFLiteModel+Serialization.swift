@@ -113,6 +113,18 @@ extension TFLiteModel {
             builder.add(activation.rawValue, at: Field.convActivation)
             builder.add(Int32(1), at: Field.convDilationW, default: 1)
             builder.add(Int32(1), at: Field.convDilationH, default: 1)
+        case .depthwiseConv2D(let padding, let strideW, let strideH, let depthMultiplier, let activation):
+            builder.startTable(fieldCount: Field.depthwiseFieldCount)
+            builder.add(padding.rawValue, at: Field.padding)
+            builder.add(strideW, at: Field.strideW)
+            builder.add(strideH, at: Field.strideH)
+            builder.add(depthMultiplier, at: Field.depthwiseMultiplier)
+            builder.add(activation.rawValue, at: Field.depthwiseActivation)
+            builder.add(Int32(1), at: Field.depthwiseDilationW, default: 1)
+            builder.add(Int32(1), at: Field.depthwiseDilationH, default: 1)
+        case .add(let activation):
+            builder.startTable(fieldCount: Field.addFieldCount)
+            builder.add(activation.rawValue, at: Field.addActivation)
         case .pool2D(let padding, let strideW, let strideH, let filterWidth, let filterHeight, let activation):
             builder.startTable(fieldCount: Field.poolFieldCount)
             builder.add(padding.rawValue, at: Field.padding)

@@ -36,6 +36,12 @@ public struct TFLiteModel: Sendable, Equatable {
         case none
         /// `Conv2DOptions`.
         case conv2D(padding: TFLiteSchema.Padding, strideW: Int32, strideH: Int32, activation: TFLiteSchema.Activation)
+        /// `DepthwiseConv2DOptions`.
+        case depthwiseConv2D(
+            padding: TFLiteSchema.Padding, strideW: Int32, strideH: Int32, depthMultiplier: Int32,
+            activation: TFLiteSchema.Activation)
+        /// `AddOptions`.
+        case add(activation: TFLiteSchema.Activation)
         /// `Pool2DOptions`.
         case pool2D(
             padding: TFLiteSchema.Padding, strideW: Int32, strideH: Int32, filterWidth: Int32, filterHeight: Int32,

@@ -133,6 +133,15 @@ public enum TFLiteSchema {
         static let fullyConnectedFieldCount = 4
         static let fullyConnectedActivation = 0
         static let fullyConnectedKeepNumDims = 2
+        /// `DepthwiseConv2DOptions` (padding and strides as `Conv2DOptions`).
+        static let depthwiseFieldCount = 7
+        static let depthwiseMultiplier = 3
+        static let depthwiseActivation = 4
+        static let depthwiseDilationW = 5
+        static let depthwiseDilationH = 6
+        /// `AddOptions`.
+        static let addFieldCount = 2
+        static let addActivation = 0
         /// `ReshapeOptions`.
         static let reshapeFieldCount = 1
         static let reshapeNewShape = 0
