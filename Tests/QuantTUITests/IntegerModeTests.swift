@@ -68,7 +68,7 @@ import Testing
         let ascii = try #require(IntegerModeText.sizeRow(state, glyphs: .ascii)).map(\.text).joined()
         #expect(ascii.contains("x faster") && !ascii.contains("×"))
         let line = try #require(IntegerModeText.accuracyLine(state, isCompact: false)).0
-        #expect(line == "integer   top-1  97.60 %  3 of 1000 differ from fake-quant")
+        #expect(line == "integer   top-1  97.60 %  3 of 1000 differ")
         // The layer table gains the two latency columns, filled from the profile.
         let table = LayerTablePane(state: state, glyphs: .unicode).table(width: 200)
         #expect(table.columns.contains { $0.title == "int ms" } && table.columns.contains { $0.title == "×float" })
@@ -89,6 +89,7 @@ import Testing
             .integerMeasured(IntegerRunner.Result(generation: state.evaluation.generation, outcome: .refused(reason))))
         #expect(IntegerModeText.sizeRow(state, glyphs: .unicode)?.map(\.text).joined() == "not int8: " + reason)
         #expect(IntegerModeText.accuracyLine(state, isCompact: true)?.0 == "int    not int8: " + reason)
+        #expect(state.message?.text == "integer mode: not int8: " + reason)
     }
 
     @Test func theDashboardRunsTheInt8PlanInTheBackgroundAndDrawsIt() throws {

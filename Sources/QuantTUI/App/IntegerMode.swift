@@ -39,10 +39,16 @@ extension Reducer {
         return [.startInteger(state.plan, generation: state.evaluation.generation)]
     }
 
-    /// Keeps the integer result of the current plan; an older plan's is dropped.
+    /// Keeps the integer result of the current plan; an older plan's is dropped. Why a plan has
+    /// no int8 form also goes to the status bar, where the whole line fits (the panes cut it).
     static func receiveInteger(_ state: inout AppState, _ result: IntegerRunner.Result) {
         guard state.integer.isEnabled, result.generation == state.evaluation.generation else { return }
         state.integer.result = result
+        switch result.outcome {
+        case .refused(let reason): state.message = StatusMessage("integer mode: not int8: \(reason)")
+        case .failed(let message): state.message = StatusMessage("integer mode: \(message)", isError: true)
+        case .measured: break
+        }
     }
 
     /// With integer mode on, every plan the engine is asked to apply also runs as integers.
@@ -69,7 +75,7 @@ enum IntegerModeText {
             let verb = differ == 1 ? "differs" : "differ"
             return (
                 label + String(format: "top-1 %6.2f %%  ", evaluation.top1 * 100)
-                    + (isCompact ? "\(differ) \(verb)" : "\(differ) of \(evaluation.count) \(verb) from fake-quant"),
+                    + (isCompact ? "\(differ) \(verb)" : "\(differ) of \(evaluation.count) \(verb)"),
                 Style(foreground: .cyan)
             )
         case .refused(let reason):
