@@ -68,6 +68,9 @@ struct EvalCommand: ParsableCommand {
             valueName: "n"))
     var latencyRuns: Int?
 
+    /// The most timed runs `--latency-runs` takes (each runs the model on one image and a batch, twice).
+    static let maximumLatencyRuns = 1000
+
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
@@ -89,7 +92,9 @@ struct EvalCommand: ParsableCommand {
         if corrections.learnedRounding, plan == nil {
             throw ValidationError("--learned-rounding needs --plan (it learns the rounding of quantized layers)")
         }
-        if let latencyRuns, latencyRuns < 0 { throw ValidationError("--latency-runs must be 0 (no timing) or more") }
+        if let latencyRuns, latencyRuns < 0 || latencyRuns > Self.maximumLatencyRuns {
+            throw ValidationError("--latency-runs must be 0 (no timing) to \(Self.maximumLatencyRuns)")
+        }
         if latencyRuns != nil, !integer {
             throw ValidationError("--latency-runs needs --integer (it times the integer model against the float one)")
         }

@@ -77,6 +77,11 @@ import Testing
             "eval", "--plan", "whatever.json", "--integer", "--latency-runs=-1",
         ])
         #expect(negative.status != 0)
-        #expect(negative.standardError.contains("--latency-runs must be 0"))
+        #expect(negative.standardError.contains("--latency-runs must be 0 (no timing) to 1000"))
+        let huge = try TestSupport.runQuantdash([
+            "eval", "--plan", "whatever.json", "--integer", "--latency-runs", "1000000000",
+        ])
+        #expect(huge.status != 0)
+        #expect(huge.standardError.contains("--latency-runs must be 0 (no timing) to 1000"))
     }
 }

@@ -4,7 +4,9 @@
 /// Both passes run the same images on the calling thread (one thread each, as one batch of an
 /// evaluation runs): one image alone, and a batch. Each is run once to warm up (packed weights,
 /// allocator) and then `runs` times, float and integer interleaved so that a machine busy with
-/// other work slows both alike; every figure is the median of its runs. The float pass is the
+/// other work slows both alike; every figure is the median of its runs. Whole-model times come
+/// from plain runs, per-layer times from a second run of each with a clock read around every
+/// node or step (so those reads never count in the whole). The float pass is the
 /// float model itself (no fake quantization); the integer pass includes quantizing the input
 /// and dequantizing the output. A layer's time is its Conv / Gemm / MatMul node (with the
 /// activation the float executor fuses into it) against its integer step (with the ReLU or Clip
@@ -75,19 +77,21 @@ public struct LatencyProfile: Sendable, Equatable {
         for run in 0...runs {
             for (which, input) in samples.enumerated() {
                 if isCancelled() { throw CancellationError() }
-                var nodes: [Int: Double] = [:]
+                // The whole model untouched, then again with each layer timed (the per-node
+                // clock reads would otherwise count in the whole, more often for float).
                 var started = ContinuousClock.now
+                _ = try executor.run([integer.inputName: input])
+                let floatSeconds = (ContinuousClock.now - started).seconds
+                started = ContinuousClock.now
+                _ = try integer.run(input)
+                let integerSeconds = (ContinuousClock.now - started).seconds
+                var nodes: [Int: Double] = [:]
                 _ = try executor.run(
                     [integer.inputName: input], keeping: [],
                     nodeSeconds: { index, seconds in nodes[index, default: 0] += seconds })
-                let floatSeconds = (ContinuousClock.now - started).seconds
                 var steps: [Int: Double] = [:]
-                started = ContinuousClock.now
                 _ = try integer.outputCodes(
-                    input, stepSeconds: { index, seconds in steps[index, default: 0] += seconds }
-                )
-                .dequantized()
-                let integerSeconds = (ContinuousClock.now - started).seconds
+                    input, stepSeconds: { index, seconds in steps[index, default: 0] += seconds })
                 guard run > 0 else { continue }  // the warm-up
                 whole[which][0].append(floatSeconds)
                 whole[which][1].append(integerSeconds)
