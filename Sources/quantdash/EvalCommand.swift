@@ -22,6 +22,7 @@ struct EvalCommand: ParsableCommand {
               quantdash eval --model demo-cnn --plan plan.json --equalize --bias-correction
               quantdash eval --model demo-cnn --plan plan.json --learned-rounding
               quantdash eval --model demo-cnn --plan int8.json --integer
+              quantdash eval --model demo-cnn --plan int8.json --integer --latency-runs 20 --json
               quantdash eval --model model.onnx --data t10k-images.idx3-ubyte --labels t10k-labels.idx1-ubyte
               quantdash eval --model model.onnx --data heldout.npz --calibration train.npz --mean 0.1307 --std 0.3081
               quantdash eval --model model.onnx --data x.npy --labels y.npy --limit 500
@@ -60,6 +61,16 @@ struct EvalCommand: ParsableCommand {
     )
     var integer = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --integer, time the integer and the float model this many times (after one warm-up run) on one held-out image and on a batch of \(LatencyProfile.defaultBatchSize), and report the medians (default \(LatencyProfile.defaultRuns)); 0 skips timing.",
+            valueName: "n"))
+    var latencyRuns: Int?
+
+    /// The most timed runs `--latency-runs` takes (each runs the model on one image and a batch, twice).
+    static let maximumLatencyRuns = 1000
+
     @Flag(name: .long, help: "Print one JSON object instead of text.")
     var json = false
 
@@ -81,6 +92,12 @@ struct EvalCommand: ParsableCommand {
         if corrections.learnedRounding, plan == nil {
             throw ValidationError("--learned-rounding needs --plan (it learns the rounding of quantized layers)")
         }
+        if let latencyRuns, latencyRuns < 0 || latencyRuns > Self.maximumLatencyRuns {
+            throw ValidationError("--latency-runs must be 0 (no timing) to \(Self.maximumLatencyRuns)")
+        }
+        if latencyRuns != nil, !integer {
+            throw ValidationError("--latency-runs needs --integer (it times the integer model against the float one)")
+        }
         if integer, plan == nil {
             throw ValidationError("--integer needs --plan (an int8 plan: 8-bit symmetric weights, 8-bit activations)")
         }
@@ -93,7 +110,8 @@ struct EvalCommand: ParsableCommand {
             model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
             batchSize: batchSize, cacheBudget: cacheBudget.bytes, biasCorrection: corrections.biasCorrection,
             equalize: corrections.equalize,
-            learnedRounding: corrections.learnedRounding, integer: integer)
+            learnedRounding: corrections.learnedRounding, integer: integer,
+            latencyRuns: latencyRuns ?? LatencyProfile.defaultRuns)
         if let saveOutputs {
             try EvalOutputs.save(
                 model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,

@@ -48,7 +48,7 @@ enum EvalRun {
     static func run(
         model: ModelChoice, data: DataChoice, planPath: String?, calibrationCount: Int, batchSize: Int?,
         cacheBudget: Int = 0, biasCorrection: Bool = false, equalize: Bool = false, learnedRounding: Bool = false,
-        integer: Bool = false
+        integer: Bool = false, latencyRuns: Int = LatencyProfile.defaultRuns
     ) throws -> EvalSummary {
         let inputs = try prepare(
             model: model, data: data, calibrationCount: calibrationCount, batchSize: batchSize,
@@ -84,9 +84,13 @@ enum EvalRun {
         printer.finish()
         let (quantized, report) = try engine.evaluate(plan, progress: printer.report)
         var integerSection: EvalSummary.IntegerSection? = nil
+        var latencySection: EvalSummary.LatencySection? = nil
         if let lowered {
             let (applied, integerModel) = lowered
             integerSection = .init(try workbench.evaluateInteger(integerModel, quantized: applied))
+            if latencyRuns > 0 {
+                latencySection = .init(try workbench.latencyProfile(of: integerModel, runs: latencyRuns))
+            }
         }
         var summary = EvalSummary(
             model: .init(name: model.name, path: model.url.path, parameters: graph.parameterCount),
@@ -112,6 +116,7 @@ enum EvalRun {
                 precisionLoss: quantized.size.precisionLoss),
             layers: quantized.layerReports.map { EvalSummary.LayerRow($0, activationBits: $0.settings.activationBits) })
         summary.integer = integerSection
+        summary.latency = latencySection
         return summary
     }
 

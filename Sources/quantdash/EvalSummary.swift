@@ -119,6 +119,8 @@ struct EvalSummary: Codable {
     var layers: [LayerRow]
     /// The integer model beside the fake-quantized one (`--integer`; absent otherwise).
     var integer: IntegerSection? = nil
+    /// The integer model's latency beside the float model's (`--integer` unless `--latency-runs 0`).
+    var latency: LatencySection? = nil
 
     /// The JSON form: pretty-printed, keys sorted.
     func jsonString() throws -> String {
@@ -177,6 +179,7 @@ struct EvalSummary: Codable {
         )
         lines.append("  precision loss   \(Self.precisionLossText(size))   (b = mean stored bits per weight value)")
         if let integer { lines += integer.textLines() }
+        if let latency { lines += latency.textLines() }
         lines.append("")
         lines += layerTable()
         return Printable.text(lines.joined(separator: "\n"))

@@ -94,17 +94,19 @@ public struct GraphExecutor: Sendable {
     /// Runs the whole graph and returns its outputs plus the values named in `keeping`.
     ///
     /// `keeping` may name any graph input, initializer or node output, e.g. the inputs of a
-    /// layer whose activations a later `run(from:values:)` starts from.
+    /// layer whose activations a later `run(from:values:)` starts from. `nodeSeconds`, when
+    /// given, is told each node's index and the seconds it took (per sample, when a batch runs
+    /// sample by sample: see `GraphExecutor+PerSample`), for `LatencyProfile`.
     public func run(
         _ inputs: [String: Tensor], weightOverrides: [String: Tensor] = [:],
         activationQuantization: [String: ActivationQuantization] = [:], keeping: Set<String>,
-        isCancelled: (() -> Bool)? = nil
+        isCancelled: (() -> Bool)? = nil, nodeSeconds: ((Int, Double) -> Void)? = nil
     ) throws -> [String: Tensor] {
         if let count = perSampleCount(inputs) {  // batch fixed at 1: see GraphExecutor+PerSample
             return try runPerSample(count: count, values: inputs) {
                 try run(
                     $0, weightOverrides: weightOverrides, activationQuantization: activationQuantization,
-                    keeping: keeping, isCancelled: isCancelled)
+                    keeping: keeping, isCancelled: isCancelled, nodeSeconds: nodeSeconds)
             }
         }
         var values: [String: Tensor] = [:]
@@ -115,7 +117,7 @@ public struct GraphExecutor: Sendable {
         }
         return try execute(
             from: 0, values: values, weightOverrides: weightOverrides, activationQuantization: activationQuantization,
-            keeping: keeping, isCancelled: isCancelled)
+            keeping: keeping, isCancelled: isCancelled, nodeSeconds: nodeSeconds)
     }
 
     /// Re-runs only the nodes from `nodeIndex` on, starting from cached `values`.
@@ -170,7 +172,7 @@ public struct GraphExecutor: Sendable {
     private func execute(
         from start: Int, values: [String: Tensor], weightOverrides: [String: Tensor],
         activationQuantization: [String: ActivationQuantization], keeping: Set<String>,
-        isCancelled: (() -> Bool)? = nil
+        isCancelled: (() -> Bool)? = nil, nodeSeconds: ((Int, Double) -> Void)? = nil
     ) throws -> [String: Tensor] {
         try checkOverrides(weightOverrides)
         for name in keeping where producers[name] == nil && graph.initializers[name] == nil {
@@ -184,7 +186,9 @@ public struct GraphExecutor: Sendable {
         for index in graph.nodes.indices.dropFirst(start) {
             if Task.isCancelled || isCancelled?() == true { throw CancellationError() }
             let node = graph.nodes[index]
+            let started = nodeSeconds == nil ? nil : ContinuousClock.now
             let results = try evaluate(node, at: index, state: &state)
+            if let nodeSeconds, let started { nodeSeconds(index, (ContinuousClock.now - started).seconds) }
             for (name, value) in zip(node.outputs, results) where !name.isEmpty {
                 if let parameters = activationQuantization[name] {
                     var quantized = value
@@ -264,5 +268,13 @@ struct ExecutionState {
     /// The current value of `name`: computed values first, then overrides, then initializers.
     func lookup(_ name: String) -> Tensor? {
         values[name] ?? overrides[name] ?? initializers[name]
+    }
+}
+
+extension Duration {
+    /// The duration in seconds.
+    var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) * 1e-18
     }
 }

@@ -86,15 +86,18 @@ public struct IntegerModel: Sendable, Equatable {
     /// The steps, in graph order.
     public var steps: [IntegerStep]
 
-    /// The output codes for the float `input` batch.
+    /// The output codes for the float `input` batch; `stepSeconds`, when given, is told each
+    /// step's index in `steps` and the seconds it took (for `LatencyProfile`).
     ///
     /// - Throws: `IntegerLoweringError` when a shape does not fit a step (a batch of another
     ///   sample shape than the model was lowered for).
-    public func outputCodes(_ input: Tensor) throws -> IntegerTensor {
+    public func outputCodes(_ input: Tensor, stepSeconds: ((Int, Double) -> Void)? = nil) throws -> IntegerTensor {
         var values = [inputName: IntegerKernels.quantize(input, with: inputQuantization)]
-        for step in steps {
+        for (index, step) in steps.enumerated() {
+            let started = stepSeconds == nil ? nil : ContinuousClock.now
             let (output, tensor) = try IntegerKernels.run(step, values: values)
             values[output] = tensor
+            if let stepSeconds, let started { stepSeconds(index, (ContinuousClock.now - started).seconds) }
         }
         guard let result = values[outputName] else {
             throw IntegerLoweringError("the integer model never computes its output '\(outputName)'")

@@ -66,14 +66,19 @@ extension Workbench {
 
     /// Runs `integer` and the fake-quantized `quantized` on the held-out set and compares them.
     ///
-    /// - Parameter progress: fraction of samples done, after each batch.
+    /// - Parameters:
+    ///   - progress: fraction of samples done, after each batch.
+    ///   - isCancelled: checked before each batch.
+    /// - Throws: `CancellationError` when cancelled; what either model throws.
     public func evaluateInteger(
-        _ integer: IntegerModel, quantized: QuantizedModel, progress: ((Double) -> Void)? = nil
+        _ integer: IntegerModel, quantized: QuantizedModel, progress: ((Double) -> Void)? = nil,
+        isCancelled: () -> Bool = { false }
     ) throws -> IntegerEvaluation {
         var result = IntegerEvaluation(
             count: 0, correct: 0, fakeQuantizedCorrect: 0, differingPredictions: 0, maxOutputSteps: 0,
             inputQuantization: integer.inputQuantization, kernel: String(cString: ck_qgemm_variant()))
         for range in heldOut.batchRanges(of: batchSize) {
+            if isCancelled() { throw CancellationError() }
             let batch = try heldOut.images(in: range)
             let codes = try integer.outputCodes(batch)
             let integerLogits = graph.classifierLogits(codes.dequantized())

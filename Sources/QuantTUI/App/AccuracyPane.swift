@@ -137,6 +137,7 @@ extension AccuracyPane {
                     halfWidth, estimate.count)
             lines.append((text, Style(foreground: .yellow)))
         }
+        if let integer = IntegerModeText.accuracyLine(state, isCompact: isCompact) { lines.append(integer) }
         if let budget = DeltaFigures.accuracyBudgetLine(state, report: evaluation.exact ?? evaluation.lastExact) {
             lines.append(
                 isCompact ? (budget.0.replacingOccurrences(of: "budget    ", with: ""), budget.1) : budget)

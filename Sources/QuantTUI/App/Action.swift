@@ -90,6 +90,8 @@ public enum Action: Sendable, Equatable {
     case openSearch
     /// Show or hide the Pareto view of every plan evaluated this session.
     case togglePareto
+    /// Integer mode on or off: each plan also runs as an int8 integer model, timed against float.
+    case toggleIntegerMode
     /// Quit (asks first when there are unsaved changes).
     case requestQuit
     /// A key typed while an overlay is open.
@@ -128,6 +130,8 @@ public enum Action: Sendable, Equatable {
     case failed(String)
     /// The background search reported.
     case searchUpdated(SearchStatus)
+    /// Integer mode's run of a plan finished (or the plan has no int8 form).
+    case integerMeasured(IntegerRunner.Result)
     /// Ask the user a yes/no question (restore autosave, overwrite a file).
     case askToConfirm(Confirmation)
     /// A save or export that waited for its plan's exact result needs an answer after all (the
@@ -178,6 +182,10 @@ public enum Effect: Sendable, Equatable {
     case startSearch(SearchGoal)
     /// Cancel the running search (its best plan so far is kept).
     case cancelSearch
+    /// Run `plan` as an integer model and time it (integer mode), dropping older such work.
+    case startInteger(QuantPlan, generation: Int)
+    /// Drop integer mode's running work.
+    case cancelInteger
     /// Leave the dashboard.
     case quit
 }

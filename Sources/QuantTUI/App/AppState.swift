@@ -46,6 +46,8 @@ public struct AppState: Sendable, Equatable {
     public var budgets = Budgets()
     /// The running or last guided search (`F`), as it last reported.
     public var search: SearchStatus?
+    /// Integer mode (`i`): whether it is on and its last result.
+    public var integer = IntegerModeState()
     /// Every plan evaluated this session, yours (held-out) and the search's (validation), for
     /// the Pareto view (`P`).
     public var planPoints: [PlanPoint] = []

@@ -20,6 +20,8 @@ public final class DashboardApp {
     private let engine: Engine
     /// The guided search (`F`), below the engine's plan work.
     private let searchRunner: SearchRunner
+    /// Integer mode's runs (`i`), after the engine's plan work.
+    private let integerRunner: IntegerRunner
     /// Saves and exports waiting for the exact result of the plan generation they were asked for.
     private var waitingForExact: [(effect: Effect, generation: Int)] = []
     private let persistence: DashboardPersistence?
@@ -37,6 +39,7 @@ public final class DashboardApp {
         let engine = Engine(workbench: workbench, estimateSize: estimateSize)
         self.engine = engine
         self.searchRunner = SearchRunner(engine: engine)
+        self.integerRunner = IntegerRunner(engine: engine)
         self.persistence = persistence
         self.keymap = keymap
         var initial = state
@@ -77,9 +80,11 @@ public final class DashboardApp {
     /// they are idle (what quitting does).
     public func stop() {
         searchRunner.cancel()
+        integerRunner.cancel()
         engine.shutDown()
         engine.waitUntilIdle()
         searchRunner.waitUntilIdle()
+        integerRunner.waitUntilIdle()
         engine.waitUntilSensitivityIdle()
     }
 
@@ -101,6 +106,9 @@ public final class DashboardApp {
         }
         for status in searchRunner.drain() {
             dispatch(.searchUpdated(status))
+        }
+        for result in integerRunner.drain() {
+            dispatch(.integerMeasured(result))
         }
         guard !waitingForExact.isEmpty else { return }
         // A save or export is for the plan it was asked for: a newer plan drops it (no dialog pops
@@ -173,6 +181,13 @@ public final class DashboardApp {
         settle()
     }
 
+    /// Waits for integer mode's run as well and folds its result in (tests).
+    public func settleInteger() {
+        engine.waitUntilIdle()
+        integerRunner.waitUntilIdle()
+        drainEngine()
+    }
+
     /// Waits for the background sensitivity analysis as well and folds its results in (tests).
     public func settleSensitivity() {
         engine.waitUntilIdle()
@@ -210,6 +225,10 @@ public final class DashboardApp {
             searchRunner.start(goal, plan: state.plan)
         case .cancelSearch:
             searchRunner.cancel()
+        case .startInteger(let plan, let generation):
+            integerRunner.start(plan, generation: generation)
+        case .cancelInteger:
+            integerRunner.cancel()
         case .quit:
             state.shouldQuit = true
         }

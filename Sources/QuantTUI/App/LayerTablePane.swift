@@ -18,6 +18,8 @@ struct LayerTablePane: Widget {
         var sensitivity: [SensitivityTable.Entry]?
         /// RMSE/scale at these settings: `.some(nil)` when the layer has none, `nil` while unknown.
         var health: Double??
+        /// Integer mode: the layer's float and integer milliseconds per image, once measured.
+        var latency: LatencyProfile.Layer? = nil
     }
 
     /// One column: its header and width rule, and how a row's cell reads.
@@ -27,6 +29,8 @@ struct LayerTablePane: Widget {
         var column: TableColumn
         /// Shown only when the session runs a sensitivity analysis.
         var needsAnalysis = false
+        /// Shown only in integer mode (`i`).
+        var needsInteger = false
         var cell: @Sendable (RowContext) -> String
     }
 
@@ -129,6 +133,20 @@ struct LayerTablePane: Widget {
             return String(format: "%.2f", value) + (LayerHealth.isSuspect(value) ? "!" : "")
         },
         Column(
+            summary: "integer mode (i): the layer's int8 milliseconds per image, one image alone (median of runs)",
+            column: TableColumn(title: "int ms", width: .fixed(7), alignment: .right, priority: 50),
+            needsInteger: true
+        ) {
+            $0.latency.map { IntegerModeText.milliseconds($0.integerMs) } ?? "…"
+        },
+        Column(
+            summary: "integer mode (i): how many times faster the layer runs as int8 than in float",
+            column: TableColumn(title: "×float", width: .fixed(6), alignment: .right, priority: 48),
+            needsInteger: true
+        ) {
+            $0.latency.map { String(format: "%.1f×", $0.speedup) } ?? "…"
+        },
+        Column(
             summary: "stored bytes (dense or bitmap)",
             column: TableColumn(title: "bytes", width: .fixed(10), alignment: .right, priority: 85)
         ) {
@@ -136,9 +154,10 @@ struct LayerTablePane: Widget {
         },
     ]
 
-    /// The columns shown: the sensitivity ones only when the session runs an analysis.
-    static func shownColumns(isAnalysed: Bool) -> [Column] {
-        columnTable.filter { isAnalysed || !$0.needsAnalysis }
+    /// The columns shown: the sensitivity ones only when the session runs an analysis, the
+    /// latency ones only in integer mode.
+    static func shownColumns(isAnalysed: Bool, isInteger: Bool = false) -> [Column] {
+        columnTable.filter { (isAnalysed || !$0.needsAnalysis) && (isInteger || !$0.needsInteger) }
     }
 
     func render(in area: Rect, into buffer: inout ScreenBuffer) {
@@ -155,7 +174,8 @@ struct LayerTablePane: Widget {
 
     /// The table widget for the current state.
     func table(width: Int) -> TableView {
-        let shown = Self.shownColumns(isAnalysed: state.sensitivity.isEnabled)
+        let shown = Self.shownColumns(isAnalysed: state.sensitivity.isEnabled, isInteger: state.integer.isEnabled)
+        let latency = state.integer.measured(for: state.evaluation.generation)?.1.layers ?? []
         let rows = state.layers.map { layer -> [String] in
             let settings = state.plan.settings(for: layer.name)
             let report = state.quantized?.report(for: layer.name).flatMap { $0.settings == settings ? $0 : nil }
@@ -163,7 +183,8 @@ struct LayerTablePane: Widget {
             let context = RowContext(
                 layer: layer, settings: settings, report: report,
                 sensitivity: sensitivity.entries(for: layer.name, plan: state.plan),
-                health: sensitivity.health(of: layer.name, generation: state.evaluation.generation, plan: state.plan))
+                health: sensitivity.health(of: layer.name, generation: state.evaluation.generation, plan: state.plan),
+                latency: latency.first { $0.name == layer.name })
             return shown.map { glyphs.text($0.cell(context)) }
         }
         let markedRows = Set(state.layers.indices.filter { state.marked.contains(state.layers[$0].name) })

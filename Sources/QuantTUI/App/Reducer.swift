@@ -7,7 +7,7 @@ public enum Reducer {
     /// Applies `action` to `state` and returns the work to do.
     public static func reduce(_ state: inout AppState, _ action: Action, keymap: Keymap = .standard) -> [Effect] {
         let before = state.message
-        let effects = apply(&state, action, keymap: keymap)
+        let effects = withIntegerRuns(apply(&state, action, keymap: keymap), state: state)
         if let message = state.message, message != before {
             state.messageLog.append(message)
             if state.messageLog.count > maximumLogLength { state.messageLog.removeFirst() }
@@ -98,6 +98,10 @@ public enum Reducer {
             state.overlay = .prompt(prompt)
         case .openSearch:
             return openSearch(&state)
+        case .toggleIntegerMode:
+            return toggleIntegerMode(&state)
+        case .integerMeasured(let result):
+            receiveInteger(&state, result)
         case .togglePareto:
             state.overlay = state.overlay == nil ? .pareto(selected: currentPointIndex(state) ?? 0) : nil
         case .requestQuit:

@@ -40,6 +40,8 @@ struct SizePane: Widget {
             }
             rows[0] = rows[0].map { ($0.text, Style(foreground: budget.isWithin ? .green : .red, attributes: .bold)) }
         }
+        // Integer mode: how much faster the int8 model runs, under the ratio (or why it cannot run).
+        if let integer = IntegerModeText.sizeRow(state, glyphs: glyphs) { rows.insert(integer, at: min(2, rows.count)) }
         let text = inner.inset(left: 1, right: 1)
         for (offset, row) in rows.enumerated() {
             var x = text.x

@@ -152,6 +152,10 @@ public struct Keymap: Sendable, Equatable {
             hint: "fit"),
         KeyBinding(
             [.character("P")], .togglePareto, "Pareto view: every plan evaluated, size vs accuracy", group: .session),
+        KeyBinding(
+            [.character("i")], .toggleIntegerMode,
+            "integer mode on/off: the int8 plan also runs as integers (top-1, predictions that differ, ms per image vs float)",
+            group: .session),
         KeyBinding([.character("m")], .toggleMessageLog, "message log (last messages in full)", group: .session),
         KeyBinding([.character("l")], .toggleHistogramScale, "histogram linear / log", group: .session),
         KeyBinding(
