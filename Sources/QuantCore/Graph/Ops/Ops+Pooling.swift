@@ -155,7 +155,7 @@ extension Ops {
     }
 
     /// For each window position along `axis`: the taps inside the input, and how many lie inside the padded input.
-    private static func tapRanges(_ axis: SlidingWindow.Axis) -> [(valid: Range<Int>, insidePadding: Int)] {
+    static func tapRanges(_ axis: SlidingWindow.Axis) -> [(valid: Range<Int>, insidePadding: Int)] {
         (0..<axis.output).map { position in
             let start = position * axis.stride - axis.padBegin
             func firstTap(atOrAfter limit: Int) -> Int {  // smallest i with start + i·d ≥ limit
