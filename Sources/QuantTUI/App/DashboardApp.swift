@@ -24,7 +24,7 @@ public final class DashboardApp {
     private let integerRunner: IntegerRunner
     /// Saves and exports waiting for the exact result of the plan generation they were asked for.
     private var waitingForExact: [(effect: Effect, generation: Int)] = []
-    private let persistence: DashboardPersistence?
+    let persistence: DashboardPersistence?
     private let keymap: Keymap
     private let view = DashboardView()
     private var needsRedraw = true
@@ -235,7 +235,7 @@ public final class DashboardApp {
     }
 
     /// Asks `question`, or says in the status bar why nothing was done when it comes `late`.
-    private func ask(_ question: Confirmation, late: Bool) {
+    func ask(_ question: Confirmation, late: Bool) {
         dispatch(late ? .questionTooLate(question) : .askToConfirm(question))
     }
 
@@ -254,58 +254,5 @@ public final class DashboardApp {
     /// One line for an engine error.
     static func describe(_ error: Error) -> String {
         String(describing: error)
-    }
-
-    /// Session effects: saving, the autosave, loading and restoring presets (kept apart from the
-    /// evaluation wiring above).
-    private func performSessionEffect(_ effect: Effect, late: Bool = false) {
-        guard let persistence else {
-            if case .save = effect { dispatch(.failed("saving is not available")) }
-            if case .listPresets = effect { dispatch(.failed("presets are not available")) }
-            return
-        }
-        let layerNames = state.layers.map(\.name)
-        do {
-            switch effect {
-            case .save(let name, let overwrite):
-                do {
-                    let message = try persistence.save(name: name, overwrite: overwrite, state: state)
-                    dispatch(.saved(name: name, message: message))
-                } catch DashboardPersistenceError.exists {
-                    ask(.overwritePreset(name), late: late)
-                } catch DashboardPersistenceError.presetOfOtherModel(_, let model) {
-                    ask(.overwritePresetOfOtherModel(name, model: model), late: late)
-                }
-            case .autosave:
-                do {
-                    try persistence.autosave(state: state)
-                    if state.autosaveFailure != nil { dispatch(.autosaveFinished(failure: nil)) }
-                } catch SessionError.writeFailed(_, let reason) {
-                    // The file name is long and says little; the folder and the reason fit the bar.
-                    dispatch(.autosaveFinished(failure: "\(persistence.folderName)/: \(reason)"))
-                } catch {
-                    dispatch(.autosaveFinished(failure: DashboardApp.describe(error)))
-                }
-            case .listPresets:
-                dispatch(.presetsListed(try persistence.listPresets()))
-            case .load(let name):
-                dispatch(.presetLoaded(try persistence.load(name: name, layerNames: layerNames)))
-            case .restoreAutosave:
-                dispatch(.autosaveRestored(try persistence.restoreAutosave(layerNames: layerNames)))
-            case .discardAutosave:
-                persistence.discardAutosave()
-            case .discardOwnAutosave:
-                persistence.discardOwnAutosave()
-            case .deletePreset(let name):
-                dispatch(.presetChanged(name: name, renamed: nil, message: try persistence.deletePreset(name: name)))
-            case .renamePreset(let name, let newName):
-                let message = try persistence.renamePreset(name: name, to: newName)
-                dispatch(.presetChanged(name: name, renamed: newName, message: message))
-            default:
-                break
-            }
-        } catch {
-            dispatch(.failed(DashboardApp.describe(error)))
-        }
     }
 }
