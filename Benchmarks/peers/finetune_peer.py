@@ -15,8 +15,8 @@ The same recipe as quantdash's `FineTuner` (Sources/QuantCore/Training/FineTuner
 - held-out top-1 of the *quantized* student on the 1000 bundled held-out digits (never trained
   on) before training and after each epoch; the result is the last epoch's weights.
 
-Prints one JSON object: before/after top-1, float top-1, seconds of training (without the
-held-out evaluations), threads. Usage (from the repository root):
+Prints one JSON object: before/after top-1, float top-1, wall and CPU seconds of training
+(without the held-out evaluations), threads. Usage (from the repository root):
 
     python3 Benchmarks/peers/finetune_peer.py --model Sources/QuantCore/Resources/Demo/demo-cnn.onnx --bits 2
     python3 Benchmarks/peers/finetune_peer.py --model Sources/QuantCore/Resources/Demo/demo-mlp.onnx --sparsity 0.8
@@ -118,7 +118,7 @@ def main():
     parser.add_argument("--sparsity", type=float)
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--temperature", type=float, default=4.0)
     parser.add_argument("--label-weight", type=float, default=0.5)
     parser.add_argument("--seed", type=int, default=1)
@@ -145,9 +145,9 @@ def main():
     total = args.epochs * steps_per_epoch
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total)
     generator = torch.Generator().manual_seed(args.seed)
-    temperature, history, seconds = args.temperature, [], 0.0
+    temperature, history, seconds, cpu_seconds = args.temperature, [], 0.0, 0.0
     for epoch in range(args.epochs):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         order = torch.randperm(len(train_x), generator=generator)
         for first in range(0, len(order), args.batch_size):
             batch = order[first:first + args.batch_size]
@@ -160,13 +160,14 @@ def main():
             optimizer.step()
             scheduler.step()
         seconds += time.perf_counter() - start
+        cpu_seconds += time.process_time() - cpu_start
         history.append(top1(student, held_x, held_y))
         print(f"epoch {epoch + 1}/{args.epochs}: held-out top-1 {history[-1] * 100:.2f} %", file=sys.stderr)
     print(json.dumps({
         "peer": f"PyTorch {torch.__version__}", "model": os.path.basename(args.model), "bits": args.bits,
         "sparsity": args.sparsity, "epochs": args.epochs, "steps": total, "temperature": temperature,
         "label_weight": args.label_weight, "learning_rate": args.learning_rate, "float_top1": float_top1,
-        "before_top1": before, "after_top1": history[-1], "epoch_top1": history, "train_seconds": seconds,
+        "before_top1": before, "after_top1": history[-1], "epoch_top1": history, "train_seconds": seconds, "train_cpu_seconds": cpu_seconds,
         "threads": args.threads}))
 
 

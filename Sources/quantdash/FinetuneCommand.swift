@@ -39,7 +39,7 @@ struct FinetuneCommand: ParsableCommand {
         help: ArgumentHelp("The labels file (.npy or IDX) for .npy or IDX --train-data.", valueName: "path"))
     var trainLabels: String?
 
-    @Option(name: .long, help: ArgumentHelp("Passes over the training data (default 5).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Passes over the training data (default 8).", valueName: "n"))
     var epochs: Int?
 
     @Option(name: .long, help: ArgumentHelp("Total optimizer steps instead of --epochs.", valueName: "n"))

@@ -24,13 +24,13 @@ public struct FineTuner: Sendable {
     /// The recipe; the defaults reach float accuracy on the demo models (BENCHMARKS.md).
     public struct Options: Sendable, Equatable {
         /// Passes over the training data (ignored when `steps` is set).
-        public var epochs = 5
+        public var epochs = 8
         /// Total optimizer steps instead of whole epochs (the last epoch may be partial).
         public var steps: Int?
         /// Samples per step.
         public var batchSize = 64
         /// Adam's base step size.
-        public var learningRate: Float = 1e-3
+        public var learningRate: Float = 2e-3
         /// The distillation temperature T.
         public var temperature: Float = 4
         /// The weight of the cross-entropy term (used only with labels).
