@@ -14,6 +14,7 @@ struct QuantdashCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             DashboardCommand.self, EvalCommand.self, ExportCommand.self, InspectCommand.self, TrainCommand.self,
+            FinetuneCommand.self,
             SensitivityCommand.self, SearchCommand.self,
         ],
         defaultSubcommand: DashboardCommand.self

@@ -51,7 +51,8 @@ struct BenchCommand: ParsableCommand {
             default set: it takes many minutes) is the whole float pass over ImageNet-size CNNs; \
             scale-memory (not in the default set either) is peak RSS of eval at 32/256/1000 \
             ResNet-50 images, scale-latency (nor this) key-to-frame latency while evaluating 1000 \
-            images and per-change latency with the activation cache.
+            images and per-change latency with the activation cache; finetune (nor this) is \
+            quantization-aware fine-tuning with distillation beside PyTorch.
             """)
     var only: String?
 
@@ -106,6 +107,12 @@ struct BenchCommand: ParsableCommand {
         if groups.contains("search") {
             let rows = try SearchBenchmarks(threads: threads).run()
             let table = SearchBenchmarks.markdown(rows, maxDrop: 1)
+            print(table)
+            if let markdown { try table.write(toFile: markdown, atomically: true, encoding: .utf8) }
+            if groups.count == 1 { return }
+        }
+        if groups.contains("finetune") {
+            let table = try FinetuneBenchmarks(threads: threads, withPeer: !noPeers).run()
             print(table)
             if let markdown { try table.write(toFile: markdown, atomically: true, encoding: .utf8) }
             if groups.count == 1 { return }

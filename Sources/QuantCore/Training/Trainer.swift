@@ -139,7 +139,7 @@ public struct Trainer: Sendable {
 }
 
 /// Fixed slots that concurrent workers fill, each worker writing only its own index.
-private final class ResultSlots<Value>: @unchecked Sendable {
+final class ResultSlots<Value>: @unchecked Sendable {
     // Safety: `store` is called at most once per index, from one worker each, and `values` is
     // read only after `concurrentPerform` has returned (which orders those writes before it).
     private let buffer: UnsafeMutableBufferPointer<Value?>
