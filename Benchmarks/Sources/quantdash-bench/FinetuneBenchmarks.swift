@@ -107,7 +107,7 @@ struct FinetuneBenchmarks {
         }
         // The last line is the JSON object (venv set-up may print before it).
         let lines = data.split(separator: UInt8(ascii: "\n"))
-        return Data(lines.last ?? [])
+        return lines.last ?? Data()
     }
 
     /// CPU seconds of this process so far, all threads (`clock()`, whose unit POSIX fixes at 1 µs).

@@ -138,9 +138,12 @@ import Testing
         let images = GradientCheck.randomTensor([40, 4], seed: 32)
         let data = try Dataset(name: "d", images: images, labels: (0..<40).map { $0 % 2 })
         var steps = 0
+        var options = FineTuner.Options()
+        options.batchSize = 8  // 5 steps per epoch: cancelled in the first
         let result = try tuner.run(
             training: data, trainingFile: "d", evaluation: HeldOutEvaluation(heldOut: data, calibration: nil),
-            options: FineTuner.Options(), progress: { _ in steps += 1 }, isCancelled: { steps >= 2 })
+            options: options, progress: { _ in steps += 1 }, isCancelled: { steps >= 2 })
+        #expect(steps == 2)
         #expect(result.wasCancelled && result.keptEpoch == 0 && result.epochs.isEmpty)
         #expect(result.graph == graph)
     }
