@@ -37,6 +37,18 @@ struct DashboardCommand: ParsableCommand {
                 + "default: an eighth of physical memory, at most 4G).", valueName: "size"))
     var cacheBudget = ByteSize(bytes: Workbench.defaultActivationCacheBytes)
 
+    @Option(
+        name: .customLong("train-data"),
+        help: ArgumentHelp(
+            "Training data for fine-tuning (T), read like --data (default for the demo data: the bundled 4000 "
+                + "training digits); never the held-out --data.", valueName: "file"))
+    var trainData: String?
+
+    @Option(
+        name: .customLong("train-labels"),
+        help: ArgumentHelp("Labels for --train-data, when they are in a file of their own.", valueName: "file"))
+    var trainLabels: String?
+
     @Flag(
         name: .customLong("no-sensitivity"),
         help: "Do not measure per-layer sensitivity in the background (it runs only while the plan's own work is done)."
@@ -111,6 +123,7 @@ struct DashboardCommand: ParsableCommand {
             }
             Reducer.open(&state, loaded)
         }
+        let finetune = try finetuneTraining(inputs: inputs, data: dataChoice)
         let backend: NcursesBackend
         do {
             backend = try NcursesBackend.start()
@@ -118,7 +131,8 @@ struct DashboardCommand: ParsableCommand {
             throw CLIError(message: error.description)
         }
         let app = DashboardApp(
-            workbench: workbench, backend: backend, state: state, persistence: persistence, sensitivity: sensitivity)
+            workbench: workbench, backend: backend, state: state, persistence: persistence, sensitivity: sensitivity,
+            finetune: finetune.map { ($0, FineTuner.Options()) })
         app.run()
         backend.stop()
     }

@@ -8,7 +8,8 @@ import Testing
 /// The whole dashboard on the demo MLP, driven through a recording terminal: what a user sees.
 @Suite struct DashboardAppTests {
     static func app(
-        size: Size = Size(width: 120, height: 40), folder: URL? = nil
+        size: Size = Size(width: 120, height: 40), folder: URL? = nil,
+        finetune: (training: FinetuneTraining, options: FineTuner.Options)? = nil
     ) throws -> (DashboardApp, RecordingBackend) {
         let graph = try ONNXModel.load(contentsOf: try BundledModel.mlp.url)
         let workbench = try Workbench(
@@ -24,7 +25,8 @@ import Testing
                 store: SessionStore(folder: folder), model: try .bundled(.mlp), data: try .demoHeldOut(),
                 workbench: workbench, now: { Date(timeIntervalSince1970: 1_800_000_000) })
         }
-        let app = DashboardApp(workbench: workbench, backend: backend, state: state, persistence: persistence)
+        let app = DashboardApp(
+            workbench: workbench, backend: backend, state: state, persistence: persistence, finetune: finetune)
         app.start()
         app.settle()
         app.render()

@@ -30,4 +30,8 @@ class ForwardingPersistence: DashboardPersistence {
     func export(_ format: ExportFormat, path: String, overwrite: Bool, state: AppState) throws -> String {
         try real.export(format, path: path, overwrite: overwrite, state: state)
     }
+    func finetuneDestination() throws -> (model: URL, preset: String) { try real.finetuneDestination() }
+    func saveFinetuned(_ summary: FinetuneRunner.Summary, preset: String) throws -> String {
+        try real.saveFinetuned(summary, preset: preset)
+    }
 }

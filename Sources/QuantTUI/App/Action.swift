@@ -92,6 +92,8 @@ public enum Action: Sendable, Equatable {
     case togglePareto
     /// Integer mode on or off: each plan also runs as an int8 integer model, timed against float.
     case toggleIntegerMode
+    /// Fine-tune the current plan in the background, or stop the running fine-tuning.
+    case toggleFinetune
     /// Quit (asks first when there are unsaved changes).
     case requestQuit
     /// A key typed while an overlay is open.
@@ -132,6 +134,10 @@ public enum Action: Sendable, Equatable {
     case searchUpdated(SearchStatus)
     /// Integer mode's run of a plan finished (or the plan has no int8 form).
     case integerMeasured(IntegerRunner.Result)
+    /// The fine-tuning reported a step, an epoch or a failure.
+    case finetune(FinetuneRunner.Event)
+    /// The fine-tuning ended: what it wrote, and the preset saved for it (or why not).
+    case finetuneFinished(FinetuneRunner.Summary, preset: String?, problem: String?)
     /// Ask the user a yes/no question (restore autosave, overwrite a file).
     case askToConfirm(Confirmation)
     /// A save or export that waited for its plan's exact result needs an answer after all (the
@@ -186,6 +192,10 @@ public enum Effect: Sendable, Equatable {
     case startInteger(QuantPlan, generation: Int)
     /// Drop integer mode's running work.
     case cancelInteger
+    /// Fine-tune `plan` in the background (quantization-aware, the float model as teacher).
+    case startFinetune(QuantPlan)
+    /// Stop the running fine-tuning after its current step (its best epoch is still written).
+    case stopFinetune
     /// Leave the dashboard.
     case quit
 }

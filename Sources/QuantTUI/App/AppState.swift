@@ -48,6 +48,8 @@ public struct AppState: Sendable, Equatable {
     public var search: SearchStatus?
     /// Integer mode (`i`): whether it is on and its last result.
     public var integer = IntegerModeState()
+    /// The dashboard's fine-tuning (`T`).
+    public var finetune = FinetuneState()
     /// Every plan evaluated this session, yours (held-out) and the search's (validation), for
     /// the Pareto view (`P`).
     public var planPoints: [PlanPoint] = []

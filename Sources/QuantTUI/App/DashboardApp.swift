@@ -22,6 +22,11 @@ public final class DashboardApp {
     private let searchRunner: SearchRunner
     /// Integer mode's runs (`i`), after the engine's plan work.
     private let integerRunner: IntegerRunner
+    /// Fine-tuning (`T`), on its training data with its options.
+    let finetuneRunner: FinetuneRunner
+    let finetuneSetup: (training: FinetuneTraining, options: FineTuner.Options)?
+    /// The preset the running fine-tuning will be saved as.
+    var finetunePreset: String?
     /// Saves and exports waiting for the exact result of the plan generation they were asked for.
     private var waitingForExact: [(effect: Effect, generation: Int)] = []
     let persistence: DashboardPersistence?
@@ -32,7 +37,8 @@ public final class DashboardApp {
     /// A dashboard over `workbench`, drawing through `backend`.
     public init(
         workbench: Workbench, backend: TerminalBackend, state: AppState, persistence: DashboardPersistence?,
-        keymap: Keymap = .standard, estimateSize: Int = 200, sensitivity: Sensitivity? = nil
+        keymap: Keymap = .standard, estimateSize: Int = 200, sensitivity: Sensitivity? = nil,
+        finetune: (training: FinetuneTraining, options: FineTuner.Options)? = nil
     ) {
         self.workbench = workbench
         self.terminal = Terminal(backend: backend)
@@ -40,6 +46,8 @@ public final class DashboardApp {
         self.engine = engine
         self.searchRunner = SearchRunner(engine: engine)
         self.integerRunner = IntegerRunner(engine: engine)
+        self.finetuneRunner = FinetuneRunner(workbench: workbench)
+        self.finetuneSetup = finetune
         self.persistence = persistence
         self.keymap = keymap
         var initial = state
@@ -81,10 +89,12 @@ public final class DashboardApp {
     public func stop() {
         searchRunner.cancel()
         integerRunner.cancel()
+        finetuneRunner.stop(keeping: false)
         engine.shutDown()
         engine.waitUntilIdle()
         searchRunner.waitUntilIdle()
         integerRunner.waitUntilIdle()
+        finetuneRunner.waitUntilIdle()
         engine.waitUntilSensitivityIdle()
     }
 
@@ -109,6 +119,13 @@ public final class DashboardApp {
         }
         for result in integerRunner.drain() {
             dispatch(.integerMeasured(result))
+        }
+        for event in finetuneRunner.drain() {
+            guard case .finished(let summary) = event else {
+                dispatch(.finetune(event))
+                continue
+            }
+            finishFinetune(summary)
         }
         guard !waitingForExact.isEmpty else { return }
         // A save or export is for the plan it was asked for: a newer plan drops it (no dialog pops
@@ -181,6 +198,13 @@ public final class DashboardApp {
         settle()
     }
 
+    /// Waits for the fine-tuning to end and folds its events in (tests).
+    public func settleFinetune() {
+        finetuneRunner.waitUntilIdle()
+        engine.waitUntilIdle()
+        drainEngine()
+    }
+
     /// Waits for integer mode's run as well and folds its result in (tests).
     public func settleInteger() {
         engine.waitUntilIdle()
@@ -229,6 +253,10 @@ public final class DashboardApp {
             integerRunner.start(plan, generation: generation)
         case .cancelInteger:
             integerRunner.cancel()
+        case .startFinetune(let plan):
+            startFinetune(plan)
+        case .stopFinetune:
+            finetuneRunner.stop()
         case .quit:
             state.shouldQuit = true
         }

@@ -1,3 +1,4 @@
+import Foundation
 import QuantCore
 
 /// Where the dashboard saves, loads and exports: session presets in `Sessions/`, the autosave,
@@ -33,6 +34,10 @@ public protocol DashboardPersistence: AnyObject {
     ///
     /// - Throws: `DashboardPersistenceError.exists` when the file exists and `overwrite` is false.
     func export(_ format: ExportFormat, path: String, overwrite: Bool, state: AppState) throws -> String
+    /// Where a fine-tuned model is written and the name of the preset that will open it (both new).
+    func finetuneDestination() throws -> (model: URL, preset: String)
+    /// Saves preset `preset` for a fine-tuned model; returns its name.
+    func saveFinetuned(_ summary: FinetuneRunner.Summary, preset: String) throws -> String
 }
 
 /// When saving may replace an existing preset.

@@ -102,6 +102,12 @@ public enum Reducer {
             return toggleIntegerMode(&state)
         case .integerMeasured(let result):
             receiveInteger(&state, result)
+        case .toggleFinetune:
+            return toggleFinetune(&state)
+        case .finetune(let event):
+            receiveFinetune(&state, event)
+        case .finetuneFinished(let summary, let preset, let problem):
+            finishFinetune(&state, summary, preset: preset, problem: problem)
         case .togglePareto:
             state.overlay = state.overlay == nil ? .pareto(selected: currentPointIndex(state) ?? 0) : nil
         case .requestQuit:

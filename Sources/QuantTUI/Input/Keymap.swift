@@ -153,6 +153,10 @@ public struct Keymap: Sendable, Equatable {
         KeyBinding(
             [.character("P")], .togglePareto, "Pareto view: every plan evaluated, size vs accuracy", group: .session),
         KeyBinding(
+            [.character("T")], .toggleFinetune,
+            "fine-tune the plan: weights trained through its quantizers, float model as teacher (T again stops)",
+            group: .session),
+        KeyBinding(
             [.character("i")], .toggleIntegerMode,
             "integer mode on/off: the int8 plan also runs as integers (top-1, predictions that differ, ms per image vs float)",
             group: .session),
