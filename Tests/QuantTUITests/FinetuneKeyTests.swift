@@ -30,11 +30,14 @@ import Testing
         var effects = ReducerTests.press([.character("T")], &state)
         #expect(effects == [.startFinetune(state.plan)])
         #expect(state.finetune.isRunning)
-        #expect(FinetuneText.accuracyLine(state, isCompact: false)?.0 == "fine-tune reading the training data…")
+        #expect(
+            FinetuneText.accuracyLines(state, isCompact: false).map(\.0) == ["fine-tune reading the training data…"])
         _ = Reducer.reduce(&state, .finetune(.progress(Self.progress(step: 120, of: 500, epoch: 2))))
         _ = Reducer.reduce(&state, .finetune(.epoch(number: 1, top1: 0.9731)))
-        let line = try #require(FinetuneText.accuracyLine(state, isCompact: false)).0
-        #expect(line == "fine-tune epoch 2/8 step 120/500 loss 0.412 1 min 05 s left · epoch 1 97.31 % · T stops")
+        #expect(
+            FinetuneText.accuracyLines(state, isCompact: false).map(\.0) == [
+                "fine-tune epoch 2/8 step 120/500 loss 0.412", "          1 min 05 s left · epoch 1 97.31 % · T stops",
+            ])
         effects = ReducerTests.press([.character("T")], &state)
         #expect(effects == [.stopFinetune])
         #expect(state.finetune.isStopping)
@@ -46,7 +49,10 @@ import Testing
         #expect(!state.finetune.isRunning && !state.finetune.isStopping)
         let message = try #require(state.message?.text)
         #expect(message.contains("93.12 % → 97.31 %") && message.contains("quantdash --session demo-mlp-finetuned-1"))
-        #expect(FinetuneText.accuracyLine(state, isCompact: false)?.0.contains("demo-mlp-finetuned-1.onnx") == true)
+        #expect(
+            FinetuneText.accuracyLines(state, isCompact: false).map(\.0) == [
+                "fine-tune 93.12 % → 97.31 % (epoch 1/1)", "          demo-mlp-finetuned-1.onnx",
+            ])
     }
 
     @Test func aRunStoppedBeforeItsFirstEpochWritesNothing() {

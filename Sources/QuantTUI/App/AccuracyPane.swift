@@ -138,7 +138,7 @@ extension AccuracyPane {
             lines.append((text, Style(foreground: .yellow)))
         }
         if let integer = IntegerModeText.accuracyLine(state, isCompact: isCompact) { lines.append(integer) }
-        if let finetune = FinetuneText.accuracyLine(state, isCompact: isCompact) { lines.append(finetune) }
+        lines += FinetuneText.accuracyLines(state, isCompact: isCompact)
         if let budget = DeltaFigures.accuracyBudgetLine(state, report: evaluation.exact ?? evaluation.lastExact) {
             lines.append(
                 isCompact ? (budget.0.replacingOccurrences(of: "budget    ", with: ""), budget.1) : budget)

@@ -119,27 +119,37 @@ enum FinetuneText {
         return String(format: "%d h %02d min", whole / 3600, whole % 3600 / 60)
     }
 
-    /// One line while fine-tuning runs or after it ended (nil before the first run).
-    static func accuracyLine(_ state: AppState, isCompact: Bool) -> (String, Style)? {
+    /// Two lines while fine-tuning runs or after it ended (none before the first run).
+    static func accuracyLines(_ state: AppState, isCompact: Bool) -> [(String, Style)] {
         let finetune = state.finetune
         let label = isCompact ? "tune   " : "fine-tune "
+        let indent = String(repeating: " ", count: label.count)
         if finetune.isRunning {
-            guard let progress = finetune.progress else { return (label + "reading the training data…", .dim) }
-            var text =
-                label + "epoch \(progress.epoch)/\(progress.epochCount) step \(progress.step)/\(progress.totalSteps)"
-                + String(format: " loss %.3f ", progress.loss) + duration(progress.secondsLeft) + " left"
-            if let last = finetune.lastEpoch, !isCompact {
-                text += String(format: " · epoch %d %.2f %%", last.number, last.top1 * 100)
+            guard let progress = finetune.progress else { return [(label + "reading the training data…", .dim)] }
+            let style = Style(foreground: .cyan)
+            var lines = [
+                (
+                    label
+                        + "epoch \(progress.epoch)/\(progress.epochCount) step \(progress.step)/\(progress.totalSteps)"
+                        + String(format: " loss %.3f", progress.loss), style
+                )
+            ]
+            var second = indent + duration(progress.secondsLeft) + " left"
+            if let last = finetune.lastEpoch {
+                second += String(format: " · epoch %d %.2f %%", last.number, last.top1 * 100)
             }
-            text += finetune.isStopping ? " · stopping" : (isCompact ? "" : " · T stops")
-            return (text, Style(foreground: .cyan))
+            second += finetune.isStopping ? " · stopping" : " · T stops"
+            lines.append((second, style))
+            return lines
         }
-        guard let summary = finetune.summary else { return nil }
-        return (
-            label
-                + String(format: "%.2f %% → %.2f %%  ", summary.top1Before * 100, summary.top1After * 100)
-                + Printable.name(summary.model.lastPathComponent),
-            Style(foreground: .green)
-        )
+        guard let summary = finetune.summary else { return [] }
+        let style = Style(foreground: .green)
+        return [
+            (
+                label + String(format: "%.2f %% → %.2f %%", summary.top1Before * 100, summary.top1After * 100)
+                    + " (epoch \(summary.keptEpoch)/\(summary.epochs))", style
+            ),
+            (indent + Printable.name(summary.model.lastPathComponent), style),
+        ]
     }
 }
