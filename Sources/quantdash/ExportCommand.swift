@@ -16,11 +16,18 @@ struct ExportCommand: ParsableCommand {
             plan: `quantdash eval --plan FILE` on the same model and data reproduces the numbers.
 
             --format c writes NAME.h and NAME.c: a self-contained C99 model for \
-            microcontrollers. Weights are stored exactly as the size model counts them \
-            (bit-packed codes, or an occupancy bitmap plus the non-zero codes for sparse layers; \
-            float32 scales, zero points, codebooks and biases), all in static const arrays \
-            whose total is NAME_FLASH_BYTES. int NAME_predict(const float *input, float *logits) \
-            runs one example without allocation and returns the top-1 class. --out is a folder \
+            microcontrollers. For a plan eval --integer can run (8-bit symmetric weights and 8-bit \
+            activations on every layer) it is integer int8: int8 weight codes, int32 biases, \
+            float32 requantization multipliers and 8-bit activation codes in one static arena, \
+            the arithmetic of eval --integer code for code (float input quantized, output \
+            dequantized; NAME_predict_codes runs on codes). Otherwise weights are stored exactly \
+            as the size model counts them (bit-packed codes, or an occupancy bitmap plus the \
+            non-zero codes for sparse layers; float32 scales, zero points, codebooks and biases), \
+            decoded row by row, with float arithmetic. Either way the static const arrays add up \
+            to NAME_FLASH_BYTES and the static buffers to NAME_RAM_BYTES (peak RAM), both in the \
+            header and in the line printed, which also says which form and why. \
+            int NAME_predict(const float *input, float *logits) runs one example without \
+            allocation and returns the top-1 class. --out is a folder \
             (NAME = the model's name) or a path without extension (NAME = its last component).
 
             --format onnx writes the quantized model in ONNX QDQ form: each affine per-tensor or \
@@ -150,7 +157,8 @@ struct ExportCommand: ParsableCommand {
         case .c(let export):
             return
                 "wrote \(result.files.map(\.relativePath).joined(separator: " and ")): C99 model of \(inputs.model), "
-                + "\(export.flashBytes) bytes of flash (\(Formatting.bytes(export.flashBytes)))"
+                + "\(export.form.rawValue), \(export.flashBytes) bytes of flash (\(Formatting.bytes(export.flashBytes))), "
+                + "\(export.ramBytes) bytes of peak RAM (\(export.reason))"
         case .report(let text):
             let lineCount = text.split(separator: "\n", omittingEmptySubsequences: false).count - 1
             return "wrote \(out): Markdown report (\(lineCount) lines) for \(layerCount) layers of \(inputs.model)"

@@ -151,7 +151,8 @@ public final class SessionPersistence: DashboardPersistence {
         }
         let files = result.files.map(\.path).joined(separator: " and ")
         if case .c(let export) = result.details {
-            return "exported C to \(files) (\(export.flashBytes) bytes of flash)"
+            return "exported C to \(files) (\(export.form.rawValue), \(export.flashBytes) bytes of flash, "
+                + "\(export.ramBytes) bytes of RAM)"
         }
         if case .tflite(let export) = result.details {
             return "exported tflite to \(files) (\(export.format.rawValue), \(export.byteCount) bytes)"

@@ -143,13 +143,14 @@ import Testing
         #expect(CExporter.pack([Int32](repeating: 1, count: 9), bitWidth: 1) == [0xFF, 0x01])
     }
 
-    /// Sums `count · sizeof` over every `static const uint8_t|float NAME[count]` in `source`.
+    /// Sums `count · sizeof` over every `static const uint8_t|int8_t|int32_t|float NAME[count]` in `source`.
     static func declaredArrayBytes(in source: String) -> Int {
         var total = 0
         for line in source.split(separator: "\n") where line.hasPrefix("static const ") {
             let parts = line.split(separator: "[")
             guard parts.count >= 2, let count = Int(parts[1].prefix { $0.isNumber }) else { continue }
-            total += count * (line.hasPrefix("static const float ") ? 4 : 1)
+            let wide = line.hasPrefix("static const float ") || line.hasPrefix("static const int32_t ")
+            total += count * (wide ? 4 : 1)
         }
         return total
     }

@@ -9,9 +9,23 @@ extension CExporter {
         public var bytes: [UInt8]?
         /// The values, for `float` arrays.
         public var floats: [Float]?
+        /// The values, for `int8_t` arrays (integer form: weight codes).
+        public var int8s: [Int8]?
+        /// The values, for `int32_t` arrays (integer form: biases).
+        public var int32s: [Int32]?
 
-        /// The array's size in flash: one byte per `uint8_t`, four per `float`.
-        public var byteCount: Int { bytes?.count ?? (floats?.count ?? 0) * SizeModel.floatByteCount }
+        /// The C element type.
+        public var elementType: String {
+            bytes != nil ? "uint8_t" : (int8s != nil ? "int8_t" : (int32s != nil ? "int32_t" : "float"))
+        }
+
+        /// The array's size in flash: one byte per `uint8_t` or `int8_t`, four per `float` or `int32_t`.
+        public var byteCount: Int {
+            if let bytes { return bytes.count }
+            if let int8s { return int8s.count }
+            if let int32s { return 4 * int32s.count }
+            return (floats?.count ?? 0) * SizeModel.floatByteCount
+        }
     }
 
     /// A layer's weights as arrays plus the initializer of the C `qd_weights` that decodes them.

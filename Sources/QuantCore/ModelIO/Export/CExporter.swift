@@ -2,6 +2,15 @@ import Foundation
 
 /// A generated C99 model: `NAME.h` and `NAME.c`, plus the `static const` arrays the source holds.
 public struct CExport: Sendable, Equatable {
+    /// How the generated code computes.
+    public enum Form: String, Sendable {
+        /// int8 weights, int32 biases, float32 per-channel multipliers and 8-bit activation codes:
+        /// the `IntegerModel` `eval --integer` runs, step for step.
+        case integer = "integer int8"
+        /// Weights decoded to float row by row, float arithmetic, activations fake-quantized.
+        case float = "float with decoded weights"
+    }
+
     /// The C identifier prefixing every symbol (`NAME_predict`, `NAME_FLASH_BYTES`).
     public var name: String
     /// The text of `NAME.h`.
@@ -15,7 +24,17 @@ public struct CExport: Sendable, Equatable {
     /// Floats `NAME_predict` writes.
     public var outputCount: Int
 
-    /// Bytes of all `static const` arrays; equals `SizeModel`'s `currentBytes` for the plan.
+    /// The arithmetic of the generated code.
+    public var form: Form = .float
+    /// Why this form (one line; for `.float`, why the plan has no integer form).
+    public var reason = "float requested"
+    /// Bytes of the static scratch buffers `NAME_predict` uses: the peak RAM (`NAME_RAM_BYTES`).
+    public var ramBytes = 0
+    /// The plan's size in `SizeModel` (equal to `flashBytes` in the float form).
+    public var sizeModelBytes = 0
+
+    /// Bytes of all `static const` arrays (`NAME_FLASH_BYTES`); in the float form it equals
+    /// `SizeModel`'s `currentBytes` for the plan.
     public var flashBytes: Int { arrays.reduce(0) { $0 + $1.byteCount } }
 }
 
@@ -45,7 +64,9 @@ public enum CExporter {
     ///   - path: named in errors (the destination).
     /// - Throws: `ModelIOError.incompatible` for an operator or layout the generator cannot
     ///   express, with a one-line reason.
-    public static func generate(_ model: QuantizedModel, graph: Graph, name: String, path: String) throws -> CExport {
+    public static func generate(
+        _ model: QuantizedModel, graph: Graph, name: String, path: String, reason: String = "float requested"
+    ) throws -> CExport {
         let name = identifier(name)
         guard graph.inputs.count == 1, graph.outputs.count == 1, let input = graph.inputs.first,
             let output = graph.outputs.first
@@ -137,9 +158,11 @@ public enum CExporter {
         let usesRows = !weightsByNode.isEmpty
         let rowLength = weightsByNode.values.map(\.weights.rowLength).max() ?? 0
         var result = export
-        let ramBytes =
+        result.ramBytes =
             SizeModel.floatByteCount * (emitter.buffers.reduce(0) { $0 + $1.count } + (usesRows ? rowLength : 0))
-        result.header = header(for: export, model: model, ramBytes: ramBytes)
+        result.sizeModelBytes = model.size.currentBytes
+        result.reason = reason
+        result.header = header(for: result, model: model)
         result.source = source(
             for: export, emitter: emitter, logits: logits, constants: constants,
             rowLength: usesRows ? rowLength : 0, fakeQuantizes: !model.activationQuantization.isEmpty,

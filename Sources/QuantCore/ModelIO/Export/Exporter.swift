@@ -172,10 +172,7 @@ public enum Exporter {
                 overwrite: request.overwrite)
             return ExportResult(files: target.files, details: .onnx(graph))
         case .c:
-            let quantized = try workbench.apply(request.plan)
-            let removed = FilterRemoval.applying(quantized.filterRemovals, to: workbench.graph, model: quantized)
-            let export = try CExporter.generate(
-                removed.model, graph: removed.graph, name: target.name, path: request.path)
+            let export = try CExporter.export(request.plan, using: workbench, name: target.name, path: request.path)
             let files = try CExporter.write(export, into: target.folder, overwrite: request.overwrite)
             return ExportResult(files: files, details: .c(export))
         case .report:
