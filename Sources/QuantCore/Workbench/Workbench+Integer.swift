@@ -76,7 +76,7 @@ extension Workbench {
     ) throws -> IntegerEvaluation {
         var result = IntegerEvaluation(
             count: 0, correct: 0, fakeQuantizedCorrect: 0, differingPredictions: 0, maxOutputSteps: 0,
-            inputQuantization: integer.inputQuantization, kernel: String(cString: ck_qgemm_variant()))
+            inputQuantization: integer.inputQuantization, kernel: integer.variant.resolvedName)
         for range in heldOut.batchRanges(of: batchSize) {
             if isCancelled() { throw CancellationError() }
             let batch = try heldOut.images(in: range)

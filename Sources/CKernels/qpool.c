@@ -1,0 +1,42 @@
+// Pooling on integer codes (see ckernels.h, ck_qpool): the loops of QuantCore's
+// IntegerKernels.pool without Swift's bounds checks, the same float operations for the average.
+#include <math.h>
+
+#include "ckernels.h"
+
+void ck_qpool(const int16_t *x, ptrdiff_t planes, ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h,
+              ptrdiff_t kernel_w, ptrdiff_t stride_h, ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left,
+              ptrdiff_t dilation_h, ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, int average,
+              int count_include_pad, int32_t zero_point, int32_t low, int32_t high, int16_t *out) {
+    for (ptrdiff_t plane = 0; plane < planes; ++plane) {
+        const int16_t *in = x + plane * height * width;
+        for (ptrdiff_t oy = 0; oy < out_h; ++oy) {
+            for (ptrdiff_t ox = 0; ox < out_w; ++ox) {
+                int16_t best = INT16_MIN;
+                int32_t sum = 0, count = 0;
+                for (ptrdiff_t i = 0; i < kernel_h; ++i) {
+                    const ptrdiff_t y = oy * stride_h - pad_top + i * dilation_h;
+                    for (ptrdiff_t j = 0; j < kernel_w; ++j) {
+                        const ptrdiff_t xx = ox * stride_w - pad_left + j * dilation_w;
+                        if (y >= 0 && y < height && xx >= 0 && xx < width) {
+                            const int16_t code = in[y * width + xx];
+                            best = code > best ? code : best;
+                            sum += (int32_t)code - zero_point;
+                            count += 1;
+                        } else if (count_include_pad) {
+                            count += 1;
+                        }
+                    }
+                }
+                if (average) {
+                    const float mean = nearbyintf((float)sum / (float)(count > 1 ? count : 1));
+                    int32_t code = (int32_t)mean + zero_point;
+                    code = code < low ? low : (code > high ? high : code);
+                    *out++ = (int16_t)code;
+                } else {
+                    *out++ = best;
+                }
+            }
+        }
+    }
+}
