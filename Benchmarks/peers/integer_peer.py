@@ -12,7 +12,9 @@ images in the same batches, `--threads` intra-op threads, and prints JSON:
   QGemm, MLAS's U8S8 kernels): Scripts/check_integer.py's `integer_form` (input quantized with
   quantdash's parameters, int32 biases, the quantization repeated after Relu / MaxPool / Flatten).
   This is onnxruntime's int8 time the benchmark's target refers to. The fused operators are
-  listed in `detail`.
+  listed in `detail`. On AVX2 its int16 pair sums (vpmaddubsw) may saturate: not exact;
+* `u8`: the same with the weights stored as uint8 + 128 (MLAS's U8U8 kernel, exact: the same
+  outputs as quantdash's integer model, docs/integer-inference.md).
 
 Each figure is the median over `--runs` timed runs (after 2 warm-up runs) of one pass over all
 images. Runs in Scripts/.venv (or QUANTDASH_VENV) with onnx, onnxruntime and numpy.
@@ -40,7 +42,12 @@ import numpy as np  # noqa: E402
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 
-from check_integer import integer_form  # noqa: E402  (Scripts/check_integer.py)
+import check_integer  # noqa: E402  (Scripts/check_integer.py)
+from check_integer import integer_form, unsigned_weights  # noqa: E402
+
+# The ResNet-18-sized stack ends in AveragePool, which quantdash's integer model runs on codes with
+# its input's quantization (the mean rounded half to even): repeat that quantization after it too.
+check_integer.PASS_THROUGH.add("AveragePool")
 
 
 def session(path, threads, optimized=None):
@@ -90,7 +97,9 @@ def main():
             fused_path = os.path.join(folder, f"{name}-int8.onnx")
             model = integer_form(onnx.load(qdq_path), float(scale), int(zero_point), signed == "true")
             onnx.save(model, fused_path)
-            variants = [("float", float_path), ("qdq", qdq_path), ("int8", fused_path)]
+            unsigned_path = os.path.join(folder, f"{name}-u8.onnx")
+            onnx.save(unsigned_weights(model), unsigned_path)
+            variants = [("float", float_path), ("qdq", qdq_path), ("int8", fused_path), ("u8", unsigned_path)]
             for variant, path in variants:
                 optimized = os.path.join(folder, f"{name}-{variant}.optimized.onnx")
                 median, outputs = time_pass(session(path, args.threads, optimized), chunks, runs)

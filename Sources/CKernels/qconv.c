@@ -6,6 +6,7 @@
 // Integer sums do not depend on their order and the requantization is the same float operations
 // in the same order, so every variant gives the scalar variant's bits.
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ckernels.h"
@@ -63,34 +64,117 @@ static void zero_padding(int16_t *cols, ptrdiff_t k, ptrdiff_t count) {
     }
 }
 
-// im2col of group g for output positions m0..<m1 (over the whole batch) into column panels.
-static void unfold(const ck_qconv_shape *s, ptrdiff_t g, ptrdiff_t k, int32_t zp, const int16_t *x, ptrdiff_t m0,
-                   ptrdiff_t m1, int16_t *cols) {
+// The output columns ox whose tap at offset `shift` (x = ox·stride + shift) lies inside a row of
+// `width`: first ≤ ox < end (as ck_im2col computes them).
+static void inside_columns(ptrdiff_t shift, ptrdiff_t stride, ptrdiff_t width, ptrdiff_t out_w, ptrdiff_t *first,
+                           ptrdiff_t *end) {
+    ptrdiff_t a = 0, b = out_w;
+    if (shift < 0) a = (-shift + stride - 1) / stride;
+    if (width - shift <= 0) {
+        b = 0;
+    } else {
+        const ptrdiff_t limit = (width - shift + stride - 1) / stride;
+        if (limit < b) b = limit;
+    }
+    *first = a < b ? a : b;
+    *end = b;
+}
+
+typedef uint32_t __attribute__((may_alias)) ck_pair32;  // a pair of int16 taps, stored at once
+
+// Where a tap reads, independent of the output position: its offset in the group's channels
+// (channel plane + dilated kernel row · width + shift), its row offset dy (y = oy · stride_h + dy)
+// and the output columns [first, end) whose x lies inside the row.
+typedef struct {
+    ptrdiff_t offset, dy, first, end;
+} tap_geometry;
+
+static void tap_geometries(const ck_qconv_shape *s, ptrdiff_t k, tap_geometry *taps) {
+    const ptrdiff_t window = s->kernel_h * s->kernel_w;
+    for (ptrdiff_t t = 0; t < k; ++t) {
+        const ptrdiff_t c = t / window, i = (t % window) / s->kernel_w, j = t % s->kernel_w;
+        const ptrdiff_t shift = j * s->dilation_w - s->pad_left, dy = i * s->dilation_h - s->pad_top;
+        taps[t].dy = dy;
+        taps[t].offset = c * s->height * s->width + shift;
+        inside_columns(shift, s->stride_w, s->width, s->out_w, &taps[t].first, &taps[t].end);
+    }
+}
+
+// A tap over one output row piece ox0..<ox1: its input row (NULL in the padding) and the columns
+// first ≤ ox < end that read inside it.
+typedef struct {
+    const int16_t *row;
+    ptrdiff_t first, end;
+} tap_run;
+
+static inline tap_run tap_in_row(const ck_qconv_shape *s, const int16_t *group_image, const tap_geometry *taps,
+                                 ptrdiff_t t, ptrdiff_t k, ptrdiff_t oy, ptrdiff_t ox0, ptrdiff_t ox1) {
+    tap_run run = {NULL, ox0, ox0};
+    if (t >= k) return run;
+    const ptrdiff_t y = oy * s->stride_h + taps[t].dy;
+    if (y < 0 || y >= s->height) return run;
+    const ptrdiff_t first = taps[t].first < ox0 ? ox0 : taps[t].first, end = taps[t].end > ox1 ? ox1 : taps[t].end;
+    if (first >= end) return run;
+    run.row = group_image + taps[t].offset + y * s->width;
+    run.first = first;
+    run.end = end;
+    return run;
+}
+
+// im2col of group g for output positions m0..<m1 (over the whole batch) into column panels: one
+// output row piece (image, oy, ox0..<ox1) at a time, a pair of taps per 32-bit store, the columns
+// where both taps read inside the image without a test per element.
+static void unfold(const ck_qconv_shape *s, ptrdiff_t g, ptrdiff_t k, int32_t zp, const int16_t *x,
+                   const tap_geometry *taps, ptrdiff_t m0, ptrdiff_t m1, int16_t *cols) {
     const ptrdiff_t pairs = pairs_of(k), positions = s->out_h * s->out_w, per_group = s->channels / s->group;
-    const ptrdiff_t count = m1 - m0, plane = s->height * s->width, image_size = s->channels * plane;
-    zero_padding(cols, k, count);
-    ptrdiff_t t = 0;
-    for (ptrdiff_t c = 0; c < per_group; ++c) {
-        for (ptrdiff_t i = 0; i < s->kernel_h; ++i) {
-            for (ptrdiff_t j = 0; j < s->kernel_w; ++j, ++t) {
-                const int16_t *channel = x + (g * per_group + c) * plane;
-                const ptrdiff_t dy = i * s->dilation_h - s->pad_top, dx = j * s->dilation_w - s->pad_left;
-                ptrdiff_t image = m0 / positions, rest = m0 % positions;
-                ptrdiff_t oy = rest / s->out_w, ox = rest % s->out_w;
-                int16_t *dst = cols + (t >> 1) * QP * 2 + (t & 1);
-                for (ptrdiff_t q = 0; q < count; ++q) {
-                    const ptrdiff_t y = oy * s->stride_h + dy, xx = ox * s->stride_w + dx;
-                    int16_t v = 0;
-                    if (y >= 0 && y < s->height && xx >= 0 && xx < s->width)
-                        v = (int16_t)(channel[image * image_size + y * s->width + xx] - zp);
-                    dst[(q / QP) * pairs * QP * 2 + (q % QP) * 2] = v;
-                    if (++ox == s->out_w) {
-                        ox = 0;
-                        if (++oy == s->out_h) oy = 0, ++image;
+    const ptrdiff_t plane = s->height * s->width, image_size = s->channels * plane, panel_stride = pairs * QP * 2;
+    const ptrdiff_t sw = s->stride_w;
+    zero_padding(cols, k, m1 - m0);
+    for (ptrdiff_t m = m0; m < m1;) {
+        const ptrdiff_t image = m / positions, oy = (m % positions) / s->out_w, ox0 = m % s->out_w;
+        const ptrdiff_t ox1 = (m1 - m) < (s->out_w - ox0) ? ox0 + (m1 - m) : s->out_w;
+        const size_t q = (size_t)(m - m0);
+        const int16_t *group_image = x + image * image_size + g * per_group * plane;
+        for (ptrdiff_t p = 0; p < pairs; ++p) {
+            const tap_run a = tap_in_row(s, group_image, taps, 2 * p, k, oy, ox0, ox1);
+            const tap_run b = tap_in_row(s, group_image, taps, 2 * p + 1, k, oy, ox0, ox1);
+            const ptrdiff_t both_first = a.first > b.first ? a.first : b.first;
+            const ptrdiff_t both_end = a.end < b.end ? a.end : b.end;
+            size_t lane = q % QP;
+            int16_t *d = cols + (q / QP) * panel_stride + p * QP * 2 + lane * 2;
+            for (ptrdiff_t ox = ox0; ox < ox1; ++ox) {
+                if (ox >= both_first && ox < both_end) {  // both inside: the run without tests
+                    const int16_t *ra = a.row, *rb = b.row;
+#ifdef __SSE2__
+                    if (sw == 1) {  // 8 columns per step while they fit in the panel
+                        const __m128i z = _mm_set1_epi16((int16_t)zp);
+                        for (; ox + 8 <= both_end && lane <= QP - 8; ox += 8) {
+                            const __m128i va = _mm_sub_epi16(_mm_loadu_si128((const __m128i *)(ra + ox)), z);
+                            const __m128i vb = _mm_sub_epi16(_mm_loadu_si128((const __m128i *)(rb + ox)), z);
+                            _mm_storeu_si128((__m128i *)d, _mm_unpacklo_epi16(va, vb));
+                            _mm_storeu_si128((__m128i *)(d + 8), _mm_unpackhi_epi16(va, vb));
+                            d += 16;
+                            lane += 8;
+                            if (lane == QP) lane = 0, d += panel_stride - QP * 2;
+                        }
                     }
+#endif
+                    for (; ox < both_end; ++ox) {
+                        const uint32_t low = (uint16_t)(ra[ox * sw] - zp), high = (uint16_t)(rb[ox * sw] - zp);
+                        *(ck_pair32 *)d = low | high << 16;
+                        d += 2;
+                        if (++lane == QP) lane = 0, d += panel_stride - QP * 2;
+                    }
+                    if (ox == ox1) break;
                 }
+                const int16_t va = ox >= a.first && ox < a.end ? (int16_t)(a.row[ox * sw] - zp) : 0;
+                const int16_t vb = ox >= b.first && ox < b.end ? (int16_t)(b.row[ox * sw] - zp) : 0;
+                *(ck_pair32 *)d = (uint32_t)(uint16_t)va | (uint32_t)(uint16_t)vb << 16;
+                d += 2;
+                if (++lane == QP) lane = 0, d += panel_stride - QP * 2;
             }
         }
+        m += ox1 - ox0;
     }
 }
 
@@ -165,14 +249,30 @@ __attribute__((target("avx2"))) static void tile_avx2(ptrdiff_t pairs, const int
     CK_QTILE_BODY(CK_MADD_AVX2)
 }
 
-// AVX-512 VNNI (vpdpwssd: the same pair sums, added without saturation, in one instruction).
-// This machine's CPU has no VNNI: this variant is compiled and dispatched by cpuid but untested here.
-#define CK_MADD_VNNI(c, a, b) _mm256_dpwssd_epi32(c, a, b)
-__attribute__((target("avx512vnni,avx512vl,avx512bw,avx512f"))) static void tile_vnni(ptrdiff_t pairs,
-                                                                                         const int32_t *w,
-                                                                                         const int32_t *cols,
-                                                                                         int32_t *tile) {
-    CK_QTILE_BODY(CK_MADD_VNNI)
+// AVX-512 VNNI: vpdpwssd on 512-bit registers (the same int16 pair sums as vpmaddwd, added to
+// int32 without saturation in one instruction), one register per 16-position pair row, two
+// column panels (32 positions) × 4 channels per tile.
+__attribute__((target("avx512vnni,avx512bw,avx512f"))) static void tile2_vnni(ptrdiff_t pairs, const int32_t *w,
+                                                                              const int32_t *c0, const int32_t *c1,
+                                                                              int32_t *tile) {
+    __m512i a00 = _mm512_setzero_si512(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00,
+            a31 = a00;
+    for (ptrdiff_t p = 0; p < pairs; ++p) {
+        const __m512i b0 = _mm512_loadu_si512(c0 + p * QP), b1 = _mm512_loadu_si512(c1 + p * QP);
+        const int32_t *wp = w + p * QC;
+        __m512i a = _mm512_set1_epi32(wp[0]);
+        a00 = _mm512_dpwssd_epi32(a00, a, b0), a01 = _mm512_dpwssd_epi32(a01, a, b1);
+        a = _mm512_set1_epi32(wp[1]);
+        a10 = _mm512_dpwssd_epi32(a10, a, b0), a11 = _mm512_dpwssd_epi32(a11, a, b1);
+        a = _mm512_set1_epi32(wp[2]);
+        a20 = _mm512_dpwssd_epi32(a20, a, b0), a21 = _mm512_dpwssd_epi32(a21, a, b1);
+        a = _mm512_set1_epi32(wp[3]);
+        a30 = _mm512_dpwssd_epi32(a30, a, b0), a31 = _mm512_dpwssd_epi32(a31, a, b1);
+    }
+    _mm512_storeu_si512(tile + 0 * QP, a00), _mm512_storeu_si512(tile + 1 * QP, a10);
+    _mm512_storeu_si512(tile + 2 * QP, a20), _mm512_storeu_si512(tile + 3 * QP, a30);
+    _mm512_storeu_si512(tile + 4 * QP, a01), _mm512_storeu_si512(tile + 5 * QP, a11);
+    _mm512_storeu_si512(tile + 6 * QP, a21), _mm512_storeu_si512(tile + 7 * QP, a31);
 }
 
 __attribute__((target("avx2"))) static void requantize_avx2(const int32_t *acc, int32_t bias, float multiplier,
@@ -196,8 +296,8 @@ __attribute__((target("avx2"))) static void requantize_avx2(const int32_t *acc, 
 int ck_qvariant(int variant) {
 #ifdef CK_QCONV_X86
     const int avx2 = __builtin_cpu_supports("avx2");
-    const int vnni = avx2 && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") &&
-                     __builtin_cpu_supports("avx512bw");
+    const int vnni = avx2 && __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512bw") &&
+                     __builtin_cpu_supports("avx512f");
     if (variant == 1) return 1;
     if (variant == 3) return vnni ? 3 : (avx2 ? 2 : 1);
     if (variant == 2) return avx2 ? 2 : 1;
@@ -238,25 +338,37 @@ static void multiply_chunk(int variant, const ck_qlinear_params *w, ptrdiff_t g,
     requantize_kernel requantize_fn = requantize_scalar;
 #ifdef CK_QCONV_X86
     if (variant >= 2) tile_fn = tile_avx2, requantize_fn = requantize_avx2;
-    if (variant == 3) tile_fn = tile_vnni;
 #else
     (void)variant;
 #endif
     const ptrdiff_t n = w->n, pairs = pairs_of(w->k), count = m1 - m0;
+    const ptrdiff_t span = variant == 3 ? 2 : 1;  // column panels per tile
     const int32_t *packed = w->packed + g * ck_qpack_weights_count(n, w->k);
     const float lowest = (float)(w->low - w->output_zero_point), highest = (float)(w->high - w->output_zero_point);
-    int32_t tile[QC * QP] __attribute__((aligned(32)));
+    int32_t tile[2 * QC * QP] __attribute__((aligned(64)));
     int16_t codes[QP] __attribute__((aligned(32)));
     for (ptrdiff_t panel = 0; panel * QC < n; ++panel) {
         const int32_t *weights = packed + panel * pairs * QC;
-        for (ptrdiff_t q = 0; q < count; q += QP) {
-            tile_fn(pairs, weights, (const int32_t *)cols + (q / QP) * pairs * QP, tile);
-            const ptrdiff_t lanes = count - q < QP ? count - q : QP;
-            for (ptrdiff_t r = 0; r < QC && panel * QC + r < n; ++r) {
-                const ptrdiff_t channel = g * n + panel * QC + r;
-                requantize_fn(tile + r * QP, w->bias[channel], w->multipliers[channel], w->output_zero_point, lowest,
-                              highest, codes);
-                store(codes, lanes, m0 + q, out + channel * channel_stride, positions, image_stride);
+        for (ptrdiff_t q = 0; q < count; q += span * QP) {
+            const int32_t *c0 = (const int32_t *)cols + (q / QP) * pairs * QP;
+#ifdef CK_QCONV_X86
+            if (span == 2) {
+                // A lone last panel is multiplied twice (the second copy is not stored).
+                tile2_vnni(pairs, weights, c0, q + QP < count ? c0 + pairs * QP : c0, tile);
+            } else {
+                tile_fn(pairs, weights, c0, tile);
+            }
+#else
+            tile_fn(pairs, weights, c0, tile);
+#endif
+            for (ptrdiff_t part = 0; part < span && q + part * QP < count; ++part) {
+                const ptrdiff_t start = q + part * QP, lanes = count - start < QP ? count - start : QP;
+                for (ptrdiff_t r = 0; r < QC && panel * QC + r < n; ++r) {
+                    const ptrdiff_t channel = g * n + panel * QC + r;
+                    requantize_fn(tile + (part * QC + r) * QP, w->bias[channel], w->multipliers[channel],
+                                  w->output_zero_point, lowest, highest, codes);
+                    store(codes, lanes, m0 + start, out + channel * channel_stride, positions, image_stride);
+                }
             }
         }
     }
@@ -266,14 +378,19 @@ void ck_qconv(int variant, const ck_qconv_shape *shape, const ck_qlinear_params 
               ptrdiff_t m0, ptrdiff_t m1, int32_t *buffer, int16_t *out) {
     variant = ck_qvariant(variant);
     const ptrdiff_t positions = shape->out_h * shape->out_w, step = chunk_panels(params->k) * QP;
+    tap_geometry stack_taps[256];
+    tap_geometry *taps = params->k <= 256 ? stack_taps : malloc((size_t)params->k * sizeof(tap_geometry));
+    if (!taps) return;
+    tap_geometries(shape, params->k, taps);
     for (ptrdiff_t start = m0; start < m1; start += step) {
         const ptrdiff_t end = m1 - start < step ? m1 : start + step;
         for (ptrdiff_t g = 0; g < shape->group; ++g) {
-            unfold(shape, g, params->k, params->input_zero_point, x, start, end, (int16_t *)buffer);
+            unfold(shape, g, params->k, params->input_zero_point, x, taps, start, end, (int16_t *)buffer);
             multiply_chunk(variant, params, g, (const int16_t *)buffer, start, end, out, positions, positions,
                            shape->group * params->n * positions);
         }
     }
+    if (taps != stack_taps) free(taps);
 }
 
 void ck_qdense(int variant, const ck_qlinear_params *params, const int16_t *x, ptrdiff_t m0, ptrdiff_t m1,

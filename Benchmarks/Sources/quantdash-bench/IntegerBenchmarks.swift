@@ -35,10 +35,11 @@ struct IntegerBenchmarks {
         var cases: [Case] = []
         for model in BundledModel.allCases {
             let workbench = try Workbench(
-                graph: try ONNXModel.load(contentsOf: model.url), heldOut: try DemoData.heldOutSet(),
+                graph: try ONNXModel.load(contentsOf: try model.url), heldOut: try DemoData.heldOutSet(),
                 calibration: try DemoData.trainingSet().evenlySpaced(1000))
             workbench.batchSize = 250  // the dashboard's batches for MNIST, as full-float-pass
-            cases.append(Case(name: model.commandLineName, workbench: workbench, floatPath: model.url.path, runs: runs))
+            cases.append(
+                Case(name: model.commandLineName, workbench: workbench, floatPath: try model.url.path, runs: runs))
         }
         if let resnetDirectory {
             let model = resnetDirectory + "/resnet18-plain.onnx", data = resnetDirectory + "/resnet18-plain-data.npz"
@@ -146,8 +147,8 @@ struct IntegerBenchmarks {
     /// with the two ratios the issue sets targets for.
     static func markdown(_ results: [Measurement]) -> String {
         var lines = [
-            "| model | ours float ms | ours int8 ms | ORT float ms | ORT QDQ as written ms | ORT int8 (QLinear) ms | ours int8 / ORT int8 (target ≤ 1.0) | ours float / ours int8 (target ≥ 2 on the CNN) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|",
+            "| model | ours float ms | ours int8 ms | ORT float ms | ORT QDQ as written ms | ORT int8 (QLinear, U8S8) ms | ORT int8 exact (U8U8) ms | ours int8 / ORT int8 (target ≤ 1.0) | ours int8 / ORT U8U8 | ours float / ours int8 (target ≥ 2 on the CNN) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         let models = results.reduce(into: [String]()) { if !$0.contains($1.subject) { $0.append($1.subject) } }
         for model in models {
@@ -155,15 +156,18 @@ struct IntegerBenchmarks {
                 results.first { $0.subject == model && $0.system == system && $0.variant.hasPrefix(prefix) }?.median
             }
             let ours = (find("quantdash", "float"), find("quantdash", "int8"))
-            let ort = (find("onnxruntime", "float"), find("onnxruntime", "qdq"), find("onnxruntime", "int8"))
+            let ort = (
+                find("onnxruntime", "float"), find("onnxruntime", "qdq"), find("onnxruntime", "int8"),
+                find("onnxruntime", "u8")
+            )
             func ms(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "–" }
             func ratio(_ a: Double?, _ b: Double?) -> String {
                 guard let a, let b, b > 0 else { return "–" }
                 return String(format: "%.2f×", a / b)
             }
             lines.append(
-                "| \(model) | \(ms(ours.0)) | \(ms(ours.1)) | \(ms(ort.0)) | \(ms(ort.1)) | \(ms(ort.2)) | "
-                    + "\(ratio(ours.1, ort.2)) | \(ratio(ours.0, ours.1)) |")
+                "| \(model) | \(ms(ours.0)) | \(ms(ours.1)) | \(ms(ort.0)) | \(ms(ort.1)) | \(ms(ort.2)) | \(ms(ort.3)) | "
+                    + "\(ratio(ours.1, ort.2)) | \(ratio(ours.1, ort.3)) | \(ratio(ours.0, ours.1)) |")
         }
         return lines.joined(separator: "\n")
     }

@@ -58,9 +58,10 @@ extension Workbench {
         for report in quantized.layerReports {
             if let reason = IntegerLowering.refusal(for: report) { throw IntegerLoweringError(reason) }
         }
-        let model = try IntegerLowering.lower(
+        var model = try IntegerLowering.lower(
             graph: graph, quantized: quantized, inputQuantization: try integerInputQuantization(),
             outputName: outputName)
+        model.threads = threadCount  // each layer split over the evaluation's threads
         return (quantized, model)
     }
 
