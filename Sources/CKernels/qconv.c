@@ -20,10 +20,17 @@ enum { QP = 16, QC = 4 };  // positions per column panel, channels per weight pa
 
 static ptrdiff_t pairs_of(ptrdiff_t k) { return (k + 1) / 2; }
 
-ptrdiff_t ck_qpack_weights_count(ptrdiff_t n, ptrdiff_t k) { return (n + QC - 1) / QC * pairs_of(k) * QC; }
+static ptrdiff_t quads_of(ptrdiff_t k) { return (k + 3) / 4; }
+
+// The packed words: int16 pairs (panels × pairs × 4), then int8 quads for the u8 VNNI path
+// (panels × quads × 4), then each channel's weight sum (panels × 4).
+ptrdiff_t ck_qpack_weights_count(ptrdiff_t n, ptrdiff_t k) {
+    return (n + QC - 1) / QC * (pairs_of(k) + quads_of(k) + 1) * QC;
+}
 
 void ck_qpack_weights(ptrdiff_t n, ptrdiff_t k, const int8_t *w, int32_t *packed) {
-    const ptrdiff_t pairs = pairs_of(k), panels = (n + QC - 1) / QC;
+    const ptrdiff_t pairs = pairs_of(k), quads = quads_of(k), panels = (n + QC - 1) / QC;
+    int32_t *quad_words = packed + panels * pairs * QC, *sums = quad_words + panels * quads * QC;
     for (ptrdiff_t panel = 0; panel < panels; ++panel) {
         for (ptrdiff_t p = 0; p < pairs; ++p) {
             for (ptrdiff_t r = 0; r < QC; ++r) {
@@ -35,6 +42,23 @@ void ck_qpack_weights(ptrdiff_t n, ptrdiff_t k, const int8_t *w, int32_t *packed
                 }
                 packed[(panel * pairs + p) * QC + r] = (int32_t)(((uint32_t)(uint16_t)high << 16) | (uint16_t)low);
             }
+        }
+        for (ptrdiff_t q = 0; q < quads; ++q) {
+            for (ptrdiff_t r = 0; r < QC; ++r) {
+                const ptrdiff_t row = panel * QC + r;
+                uint32_t word = 0;
+                for (ptrdiff_t b = 0; b < 4; ++b) {
+                    const ptrdiff_t t = 4 * q + b;
+                    if (row < n && t < k) word |= (uint32_t)(uint8_t)w[row * k + t] << (8 * b);
+                }
+                quad_words[(panel * quads + q) * QC + r] = (int32_t)word;
+            }
+        }
+        for (ptrdiff_t r = 0; r < QC; ++r) {
+            const ptrdiff_t row = panel * QC + r;
+            int32_t sum = 0;
+            for (ptrdiff_t t = 0; row < n && t < k; ++t) sum += w[row * k + t];
+            sums[panel * QC + r] = sum;
         }
     }
 }
@@ -189,6 +213,103 @@ static void unfold_rows(const int16_t *x, ptrdiff_t k, int32_t zp, ptrdiff_t m0,
     }
 }
 
+typedef uint8_t __attribute__((may_alias)) ck_byte;
+
+// The u8 VNNI path: codes as u = x − zero_point + zu (zu: the u of 0.0, so every code of the
+// input and the padding lies in 0…255), 4 taps per 32-bit lane, panels of 16 positions × quads.
+// Σ (x − zp) · w = Σ u · w − zu · Σ w, exact in int32 (vpdpbusd sums without saturation); the
+// correction goes into the bias, which wraps as the sums do.
+static void unfold_u8(const ck_qconv_shape *s, ptrdiff_t g, ptrdiff_t k, int32_t zp, int32_t zu, const int16_t *x,
+                      const tap_geometry *taps, ptrdiff_t m0, ptrdiff_t m1, uint8_t *cols) {
+    const ptrdiff_t quads = quads_of(k), positions = s->out_h * s->out_w, per_group = s->channels / s->group;
+    const ptrdiff_t plane = s->height * s->width, image_size = s->channels * plane, panel_stride = quads * QP * 4;
+    const ptrdiff_t sw = s->stride_w, shift = zu - zp, count = m1 - m0, panels = (count + QP - 1) / QP;
+    memset(cols + (panels - 1) * panel_stride, 0, (size_t)panel_stride);  // lanes past count
+    for (ptrdiff_t m = m0; m < m1;) {
+        const ptrdiff_t image = m / positions, oy = (m % positions) / s->out_w, ox0 = m % s->out_w;
+        const ptrdiff_t ox1 = (m1 - m) < (s->out_w - ox0) ? ox0 + (m1 - m) : s->out_w;
+        const size_t q = (size_t)(m - m0);
+        const int16_t *group_image = x + image * image_size + g * per_group * plane;
+        for (ptrdiff_t p = 0; p < quads; ++p) {
+            tap_run run[4];
+            ptrdiff_t all_first = ox0, all_end = ox1;
+            for (int b = 0; b < 4; ++b) {
+                run[b] = tap_in_row(s, group_image, taps, 4 * p + b, k, oy, ox0, ox1);
+                if (run[b].first > all_first) all_first = run[b].first;
+                if (run[b].end < all_end) all_end = run[b].end;
+            }
+            size_t lane = q % QP;
+            ck_byte *d = cols + (q / QP) * panel_stride + p * QP * 4 + lane * 4;
+            for (ptrdiff_t ox = ox0; ox < ox1; ++ox) {
+                if (ox >= all_first && ox < all_end) {
+#ifdef __SSE2__
+                    if (sw == 1) {  // 8 columns × 4 taps per step while they fit in the panel
+                        const __m128i add = _mm_set1_epi16((int16_t)shift);
+#define CK_QBYTES(r) \
+    _mm_packus_epi16(_mm_add_epi16(_mm_loadu_si128((const __m128i *)(run[r].row + ox)), add), _mm_setzero_si128())
+                        for (; ox + 8 <= all_end && lane <= QP - 8; ox += 8) {
+                            const __m128i ab = _mm_unpacklo_epi8(CK_QBYTES(0), CK_QBYTES(1));
+                            const __m128i cd = _mm_unpacklo_epi8(CK_QBYTES(2), CK_QBYTES(3));
+                            _mm_storeu_si128((__m128i *)d, _mm_unpacklo_epi16(ab, cd));
+                            _mm_storeu_si128((__m128i *)(d + 16), _mm_unpackhi_epi16(ab, cd));
+                            d += 32;
+                            lane += 8;
+                            if (lane == QP) lane = 0, d += panel_stride - QP * 4;
+                        }
+#undef CK_QBYTES
+                    }
+#endif
+                    for (; ox < all_end; ++ox) {
+                        const ptrdiff_t at = ox * sw;
+                        d[0] = (uint8_t)(run[0].row[at] + shift), d[1] = (uint8_t)(run[1].row[at] + shift);
+                        d[2] = (uint8_t)(run[2].row[at] + shift), d[3] = (uint8_t)(run[3].row[at] + shift);
+                        d += 4;
+                        if (++lane == QP) lane = 0, d += panel_stride - QP * 4;
+                    }
+                    if (ox == ox1) break;
+                }
+                for (int b = 0; b < 4; ++b) {
+                    const int inside = ox >= run[b].first && ox < run[b].end;
+                    d[b] = (uint8_t)(inside ? run[b].row[ox * sw] + shift : zu);
+                }
+                d += 4;
+                if (++lane == QP) lane = 0, d += panel_stride - QP * 4;
+            }
+        }
+        m += ox1 - ox0;
+    }
+}
+
+static void unfold_rows_u8(const int16_t *x, ptrdiff_t k, int32_t zp, int32_t zu, ptrdiff_t m0, ptrdiff_t m1,
+                           uint8_t *cols) {
+    const ptrdiff_t quads = quads_of(k), count = m1 - m0, panels = (count + QP - 1) / QP;
+    memset(cols + (panels - 1) * quads * QP * 4, 0, (size_t)(quads * QP * 4));
+    for (ptrdiff_t q = 0; q < count; ++q) {
+        const int16_t *row = x + (m0 + q) * k;
+        ck_byte *dst = cols + (q / QP) * quads * QP * 4 + (q % QP) * 4;
+        for (ptrdiff_t t = 0; t < quads * 4; ++t)
+            dst[(t >> 2) * QP * 4 + (t & 3)] = (uint8_t)(t < k ? row[t] - zp + zu : zu);
+    }
+}
+
+// The u of 0.0 for codes lo…hi with zero point zp (u = x − lo, the zero point included in the
+// range), or −1 when they do not fit in a byte.
+static int32_t byte_zero(int32_t lo, int32_t hi, int32_t zp) {
+    lo = zp < lo ? zp : lo;
+    hi = zp > hi ? zp : hi;
+    return hi - lo > 255 ? -1 : zp - lo;
+}
+
+// The smallest and largest of `count` codes.
+static void code_range(const int16_t *x, ptrdiff_t count, int32_t *lo, int32_t *hi) {
+    int16_t a = INT16_MAX, b = INT16_MIN;
+    for (ptrdiff_t i = 0; i < count; ++i) {
+        a = x[i] < a ? x[i] : a;
+        b = x[i] > b ? x[i] : b;
+    }
+    *lo = a, *hi = b;
+}
+
 // A tile: tile[r·16 + lane] = Σ_p madd(weights pair p of channel r, columns pair p of lane).
 typedef void (*tile_kernel)(ptrdiff_t pairs, const int32_t *w, const int32_t *cols, int32_t *tile);
 // Requantizes 16 sums of one channel to codes.
@@ -291,6 +412,65 @@ __attribute__((target("avx2"))) static void requantize_avx2(const int32_t *acc, 
     const __m256i packed = _mm256_permute4x64_epi64(_mm256_packs_epi32(half[0], half[1]), 0xD8);
     _mm256_storeu_si256((__m256i *)codes, packed);
 }
+
+// The u8 path's tile: 512-bit vpdpbusd (u8 columns × s8 weights, 4 products per int32 lane).
+__attribute__((target("avx512vnni,avx512bw,avx512f"))) static void tile2_vnni_u8(ptrdiff_t quads, const int32_t *w,
+                                                                                 const int32_t *c0,
+                                                                                 const int32_t *c1, int32_t *tile) {
+    __m512i a00 = _mm512_setzero_si512(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00,
+            a31 = a00;
+    for (ptrdiff_t p = 0; p < quads; ++p) {
+        const __m512i b0 = _mm512_loadu_si512(c0 + p * QP), b1 = _mm512_loadu_si512(c1 + p * QP);
+        const int32_t *wp = w + p * QC;
+        __m512i a = _mm512_set1_epi32(wp[0]);
+        a00 = _mm512_dpbusd_epi32(a00, b0, a), a01 = _mm512_dpbusd_epi32(a01, b1, a);
+        a = _mm512_set1_epi32(wp[1]);
+        a10 = _mm512_dpbusd_epi32(a10, b0, a), a11 = _mm512_dpbusd_epi32(a11, b1, a);
+        a = _mm512_set1_epi32(wp[2]);
+        a20 = _mm512_dpbusd_epi32(a20, b0, a), a21 = _mm512_dpbusd_epi32(a21, b1, a);
+        a = _mm512_set1_epi32(wp[3]);
+        a30 = _mm512_dpbusd_epi32(a30, b0, a), a31 = _mm512_dpbusd_epi32(a31, b1, a);
+    }
+    _mm512_storeu_si512(tile + 0 * QP, a00), _mm512_storeu_si512(tile + 1 * QP, a10);
+    _mm512_storeu_si512(tile + 2 * QP, a20), _mm512_storeu_si512(tile + 3 * QP, a30);
+    _mm512_storeu_si512(tile + 4 * QP, a01), _mm512_storeu_si512(tile + 5 * QP, a11);
+    _mm512_storeu_si512(tile + 6 * QP, a21), _mm512_storeu_si512(tile + 7 * QP, a31);
+}
+
+static void store(const int16_t *codes, ptrdiff_t count, ptrdiff_t m, int16_t *channel, ptrdiff_t positions,
+                  ptrdiff_t image_stride);
+
+// multiply_chunk for the u8 path (VNNI only): quads instead of pairs, the bias less zu · Σ w.
+__attribute__((target("avx512vnni,avx512bw,avx512f"))) static void multiply_chunk_u8(
+    const ck_qlinear_params *w, ptrdiff_t g, int32_t zu, const uint8_t *cols, ptrdiff_t m0, ptrdiff_t m1,
+    int16_t *out, ptrdiff_t positions, ptrdiff_t channel_stride, ptrdiff_t image_stride) {
+    const ptrdiff_t n = w->n, pairs = pairs_of(w->k), quads = quads_of(w->k), count = m1 - m0;
+    const ptrdiff_t panels_n = (n + QC - 1) / QC;
+    const int32_t *packed = w->packed + g * ck_qpack_weights_count(n, w->k);
+    const int32_t *quad_words = packed + panels_n * pairs * QC, *sums = quad_words + panels_n * quads * QC;
+    const float lowest = (float)(w->low - w->output_zero_point), highest = (float)(w->high - w->output_zero_point);
+    int32_t tile[2 * QC * QP] __attribute__((aligned(64)));
+    int16_t codes[QP] __attribute__((aligned(32)));
+    for (ptrdiff_t panel = 0; panel < panels_n; ++panel) {
+        const int32_t *weights = quad_words + panel * quads * QC;
+        for (ptrdiff_t q = 0; q < count; q += 2 * QP) {
+            const int32_t *c0 = (const int32_t *)cols + (q / QP) * quads * QP;
+            tile2_vnni_u8(quads, weights, c0, q + QP < count ? c0 + quads * QP : c0, tile);
+            for (ptrdiff_t part = 0; part < 2 && q + part * QP < count; ++part) {
+                const ptrdiff_t start = q + part * QP, lanes = count - start < QP ? count - start : QP;
+                for (ptrdiff_t r = 0; r < QC && panel * QC + r < n; ++r) {
+                    const ptrdiff_t channel = g * n + panel * QC + r;
+                    const int32_t bias =
+                        (int32_t)((uint32_t)w->bias[channel] - (uint32_t)zu * (uint32_t)sums[panel * QC + r]);
+                    requantize_avx2(tile + (part * QC + r) * QP, bias, w->multipliers[channel], w->output_zero_point,
+                                    lowest, highest, codes);
+                    store(codes, lanes, m0 + start, out + channel * channel_stride, positions, image_stride);
+                }
+            }
+        }
+    }
+}
+
 #endif
 
 int ck_qvariant(int variant) {
@@ -382,9 +562,27 @@ void ck_qconv(int variant, const ck_qconv_shape *shape, const ck_qlinear_params 
     tap_geometry *taps = params->k <= 256 ? stack_taps : malloc((size_t)params->k * sizeof(tap_geometry));
     if (!taps) return;
     tap_geometries(shape, params->k, taps);
+    int32_t zu = -1;
+#ifdef CK_QCONV_X86
+    if (variant == 3 && m0 < m1) {  // the u8 path when this range's images' codes fit in a byte
+        const ptrdiff_t image_size = shape->channels * shape->height * shape->width;
+        const ptrdiff_t first = m0 / positions, last = (m1 - 1) / positions;
+        int32_t lo, hi;
+        code_range(x + first * image_size, (last - first + 1) * image_size, &lo, &hi);
+        zu = byte_zero(lo, hi, params->input_zero_point);
+    }
+#endif
     for (ptrdiff_t start = m0; start < m1; start += step) {
         const ptrdiff_t end = m1 - start < step ? m1 : start + step;
         for (ptrdiff_t g = 0; g < shape->group; ++g) {
+#ifdef CK_QCONV_X86
+            if (zu >= 0) {
+                unfold_u8(shape, g, params->k, params->input_zero_point, zu, x, taps, start, end, (uint8_t *)buffer);
+                multiply_chunk_u8(params, g, zu, (const uint8_t *)buffer, start, end, out, positions, positions,
+                                  shape->group * params->n * positions);
+                continue;
+            }
+#endif
             unfold(shape, g, params->k, params->input_zero_point, x, taps, start, end, (int16_t *)buffer);
             multiply_chunk(variant, params, g, (const int16_t *)buffer, start, end, out, positions, positions,
                            shape->group * params->n * positions);
@@ -397,8 +595,23 @@ void ck_qdense(int variant, const ck_qlinear_params *params, const int16_t *x, p
                int32_t *buffer, int16_t *out) {
     variant = ck_qvariant(variant);
     const ptrdiff_t step = chunk_panels(params->k) * QP;
+    int32_t zu = -1;
+#ifdef CK_QCONV_X86
+    if (variant == 3 && m0 < m1) {
+        int32_t lo, hi;
+        code_range(x + m0 * params->k, (m1 - m0) * params->k, &lo, &hi);
+        zu = byte_zero(lo, hi, params->input_zero_point);
+    }
+#endif
     for (ptrdiff_t start = m0; start < m1; start += step) {
         const ptrdiff_t end = m1 - start < step ? m1 : start + step;
+#ifdef CK_QCONV_X86
+        if (zu >= 0) {
+            unfold_rows_u8(x, params->k, params->input_zero_point, zu, start, end, (uint8_t *)buffer);
+            multiply_chunk_u8(params, 0, zu, (const uint8_t *)buffer, start, end, out, 1, 1, params->n);
+            continue;
+        }
+#endif
         unfold_rows(x, params->k, params->input_zero_point, start, end, (int16_t *)buffer);
         multiply_chunk(variant, params, 0, (const int16_t *)buffer, start, end, out, 1, 1, params->n);
     }

@@ -70,7 +70,8 @@ import Testing
         var layer = try IntegerConvolutionTests.layer(
             channels: 4, outputs: 6, group: 2, kernel: 3, stride: 1, pad: 1, dilation: 1, seed: 3)
         let before = layer.packed
-        #expect(before.count == 2 * 4 * 9)  // per group: one panel of 4 channels × 9 pairs (depth 18)
+        // Per group, one panel of 4 channels: 9 int16 pairs, 5 int8 quads and the sums (depth 18).
+        #expect(before.count == 2 * 4 * (9 + 5 + 1))
         layer.weights = layer.weights.map { $0 == .min ? $0 : -$0 }
         #expect(layer.packed != before)
         let x = try Self.input(shape: [2, 4, 6, 6], zeroPoint: 0, seed: 9)
