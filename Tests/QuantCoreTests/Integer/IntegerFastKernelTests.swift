@@ -42,6 +42,30 @@ import Testing
         }
     }
 
+    /// Codes wider than a byte (a 10-bit Add output): the VNNI variant keeps its int16 pairs
+    /// (vpdpwssd) instead of the u8 path; a range that fits a byte in one thread's images and not
+    /// in the other's takes one path each.
+    @Test func codesWiderThanAByteMatchTheReference() throws {
+        let layer = try IntegerConvolutionTests.layer(
+            channels: 3, outputs: 5, group: 1, kernel: 3, stride: 1, pad: 1, dilation: 1, seed: 11)
+        var random = SplitMix64(seed: 12)
+        let shape = [4, 3, 16, 16]
+        let perImage = shape.dropFirst().reduce(1, *)
+        let codes = (0..<shape.reduce(1, *)).map { index in
+            index < 2 * perImage ? Int16(Int(random.next() % 801) - 400) : Int16(Int(random.next() % 200) - 100)
+        }
+        let x = IntegerTensor(
+            shape: shape, codes: codes,
+            quantization: try ActivationQuantization(scale: 0.01, zeroPoint: 0, bitWidth: 10, isSigned: true))
+        let reference = try IntegerKernels.convolve(layer, x)
+        for variant in Self.variants {
+            for threads in [1, 2] {
+                let fast = try IntegerKernels.linear(layer, x, variant: variant, threads: threads)
+                #expect(fast == reference, "\(variant.resolvedName), \(threads) threads")
+            }
+        }
+    }
+
     @Test(arguments: [(1, 10, 9), (37, 13, 77), (600, 3, 16), (5, 7, 1)])
     func denseMatchesTheReference(shape: (Int, Int, Int)) throws {
         let (batch, outputs, depth) = shape
