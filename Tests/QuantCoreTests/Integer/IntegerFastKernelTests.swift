@@ -129,7 +129,10 @@ import Testing
     /// `ck_qpool` against `pool`: max and average, padding with and without counting it, stride,
     /// dilation, a window wholly in the padding.
     @Test func poolingMatchesTheReference() throws {
-        let x = try Self.input(shape: [2, 3, 9, 10], zeroPoint: 100, seed: 5)
+        let inputs = [
+            try Self.input(shape: [2, 3, 9, 10], zeroPoint: 100, seed: 5),
+            try Self.input(shape: [1, 2, 21, 37], zeroPoint: 0, seed: 6),  // 2×2 / 2 rows of 8+ outputs
+        ]
         let windows = [
             PoolAttributes(kernelShape: [2, 2], strides: [2, 2]),
             PoolAttributes(kernelShape: [3, 3], strides: [2, 1], pads: [1, 1, 1, 1]),
@@ -137,11 +140,13 @@ import Testing
             PoolAttributes(kernelShape: [2, 3], strides: [2, 2], dilations: [2, 1]),
             PoolAttributes(kernelShape: [1, 1], strides: [1, 1], pads: [1, 1, 1, 1]),
         ]
-        for window in windows {
-            for average in [false, true] {
-                #expect(
-                    try IntegerKernels.fastPool(x, window, average: average)
-                        == IntegerKernels.pool(x, window, average: average), "\(window), average \(average)")
+        for x in inputs {
+            for window in windows {
+                for average in [false, true] {
+                    #expect(
+                        try IntegerKernels.fastPool(x, window, average: average)
+                            == IntegerKernels.pool(x, window, average: average), "\(window), average \(average)")
+                }
             }
         }
     }
