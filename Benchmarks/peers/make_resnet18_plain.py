@@ -13,16 +13,24 @@ Relu. Weights He-normal (fan in) from a fixed seed, so activations keep their sc
 17 layers; biases N(0, 0.01).
 
 Data: `resnet18-plain-data.npz` with `x` float32 [N, 3, 224, 224] (standard normal) and `y`
-int64 [N] (uniform in 0..999). Needs onnx and numpy only.
+int64 [N] (uniform in 0..999). Needs onnx and numpy only (Scripts/.venv, or QUANTDASH_VENV).
 
 Usage: python3 Benchmarks/peers/make_resnet18_plain.py --out DIR [--images 64] [--seed 0]
 """
-import argparse
 import os
+import sys
 
-import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.normpath(os.path.join(HERE, "..", "..", "Scripts")))
+from venv import ensure_venv  # noqa: E402  (Scripts/venv.py: Scripts/.venv or QUANTDASH_VENV)
+
+ensure_venv(["onnx", "numpy"])
+
+import argparse  # noqa: E402
+
+import numpy as np  # noqa: E402
+import onnx  # noqa: E402
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 
 def build(seed):

@@ -4,13 +4,15 @@ import CKernels
 /// lowering, im2col over the whole batch into one reused buffer per thread, the GEMM's tiles
 /// requantized as they finish. Bit for bit `convolve` and `dense` (IntegerFastKernelTests).
 extension IntegerKernels {
-    /// Output positions (over the whole batch) below which a layer runs on one thread: splitting
-    /// costs a wake-up of the pool's threads, more than a small layer takes.
-    static let minimumPositionsPerThread = 256
+    /// Multiply-adds below which a layer runs on one thread: splitting costs a wake-up of the
+    /// pool's threads, more than a small layer takes.
+    static let minimumWorkPerThread = 1 << 20
 
-    /// One Conv, Gemm or MatMul step with the `variant` kernels over up to `threads` threads.
+    /// One Conv, Gemm or MatMul step with the `variant` kernels over up to `threads` threads, each
+    /// with at least `minimumWork` multiply-adds (tests lower it to split small layers).
     static func linear(
-        _ layer: IntegerLinear, _ x: IntegerTensor, variant: IntegerKernelVariant, threads: Int
+        _ layer: IntegerLinear, _ x: IntegerTensor, variant: IntegerKernelVariant, threads: Int,
+        minimumWork: Int = minimumWorkPerThread
     ) throws -> IntegerTensor {
         let out = layer.outputQuantization
         let group = layer.convolution?.group ?? 1
@@ -37,7 +39,8 @@ extension IntegerKernels {
         let rows = geometry.map { $0.batch * $0.out_h * $0.out_w } ?? shape[0]
         var codes = [Int16](repeating: 0, count: shape.reduce(1, *))
         guard rows > 0 else { return IntegerTensor(shape: shape, codes: codes, quantization: out) }
-        let workers = max(1, min(threads, rows / minimumPositionsPerThread))
+        let work = rows * params.n * group * layer.depth
+        let workers = max(1, min(threads, work / max(minimumWork, 1), (rows + 15) / 16))
         let bufferCount = ck_qbuffer_count(layer.depth)
         let request = variant.code
         layer.bias.withUnsafeBufferPointer { bias in

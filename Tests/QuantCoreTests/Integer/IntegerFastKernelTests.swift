@@ -35,7 +35,7 @@ import Testing
             #expect(reference.codes == IntegerConvolutionTests.direct(layer, x))
             for variant in Self.variants {
                 for threads in [1, 2] {
-                    let fast = try IntegerKernels.linear(layer, x, variant: variant, threads: threads)
+                    let fast = try IntegerKernels.linear(layer, x, variant: variant, threads: threads, minimumWork: 1)
                     #expect(fast == reference, "\(variant.resolvedName), \(threads) threads, batch \(batch)")
                 }
             }
@@ -60,7 +60,7 @@ import Testing
         let reference = try IntegerKernels.convolve(layer, x)
         for variant in Self.variants {
             for threads in [1, 2] {
-                let fast = try IntegerKernels.linear(layer, x, variant: variant, threads: threads)
+                let fast = try IntegerKernels.linear(layer, x, variant: variant, threads: threads, minimumWork: 1)
                 #expect(fast == reference, "\(variant.resolvedName), \(threads) threads")
             }
         }
@@ -84,7 +84,7 @@ import Testing
         let reference = try IntegerKernels.dense(layer, x)
         for variant in Self.variants {
             for threads in [1, 2] {
-                let fast = try IntegerKernels.linear(layer, x, variant: variant, threads: threads)
+                let fast = try IntegerKernels.linear(layer, x, variant: variant, threads: threads, minimumWork: 1)
                 #expect(fast == reference, "\(variant.resolvedName), \(threads) threads")
             }
         }
