@@ -157,7 +157,8 @@ void ck_qgemm_s16s8_scalar(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const int16_t 
 const char *ck_qgemm_variant(void);
 
 /// The integer model's fast Conv / Gemm / MatMul (qconv.c). Weights: int8 rows [n × k] packed once
-/// by ck_qpack_weights into ck_qpack_weights_count(n, k) int32 (int16 pairs, 4 channels per panel).
+/// by ck_qpack_weights into ck_qpack_weights_count(n, k) int32 (int16 pairs, 4 channels per panel;
+/// then int8 quads and each channel's weight sum for the VNNI u8 path).
 /// Variants: 0 = the best the CPU has, 1 = scalar C, 2 = AVX2, 3 = AVX-512 VNNI (vpdpwssd; when the
 /// CPU has it, else AVX2, else scalar); ck_qvariant says which one a request runs. Every variant
 /// gives the bits of QuantCore's Swift reference (IntegerKernels.requantize of the int32 sums).
