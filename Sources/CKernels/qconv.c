@@ -2,7 +2,9 @@
 // once as int16 pairs, activation codes minus their zero point unfolded straight into panels of
 // 16 positions × pairs of taps (int16), an int32 GEMM of 4 channels × 16 positions per tile
 // (vpmaddwd: int16 × int16 → int32 pair sums, so nothing saturates), and MLAS's float
-// requantization of each finished tile, written to the NCHW (or [batch, features]) output.
+// requantization of each finished tile, written to the NCHW (or [batch, features]) output. With
+// AVX-512 VNNI the tiles are 4 channels × 32 positions of 512-bit vpdpwssd, or, when the codes fit
+// in a byte, of vpdpbusd on bytes (the u8 path, below).
 // Integer sums do not depend on their order and the requantization is the same float operations
 // in the same order, so every variant gives the scalar variant's bits.
 #include <math.h>
