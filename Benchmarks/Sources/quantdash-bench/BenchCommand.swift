@@ -52,7 +52,9 @@ struct BenchCommand: ParsableCommand {
             scale-memory (not in the default set either) is peak RSS of eval at 32/256/1000 \
             ResNet-50 images, scale-latency (nor this) key-to-frame latency while evaluating 1000 \
             images and per-change latency with the activation cache; finetune (nor this) is \
-            quantization-aware fine-tuning with distillation beside PyTorch.
+            quantization-aware fine-tuning with distillation beside PyTorch; integer (nor this; a cut-down \
+            form runs with --quick) is the int8 plan's integer model against our float pass and \
+            onnxruntime's int8 (QDQ) run on the demo models and a ResNet-18-sized stack.
             """)
     var only: String?
 
@@ -90,6 +92,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Held-out images for scale-latency (the issue's figure is at 1000).")
     var scaleLatencyImages = 1000
 
+    @Option(help: "Integer group: timed runs of the ResNet-18-sized pass (each takes seconds).")
+    var integerResnetRuns = 5
+
+    @Option(help: "Integer group: images of the ResNet-18-sized pass (batches of 32).")
+    var integerResnetImages = 64
+
     @Option(help: "Only these demo models for the engine figures (comma-separated): demo-mlp, demo-cnn.")
     var models: String?
 
@@ -116,6 +124,25 @@ struct BenchCommand: ParsableCommand {
             print(table)
             if let markdown { try table.write(toFile: markdown, atomically: true, encoding: .utf8) }
             if groups.count == 1 { return }
+        }
+        if groups.contains("integer") || (quick && only == nil) {
+            // Not in the default set (the ResNet-18-sized pass takes minutes); --quick runs the
+            // demo models only, 3 runs.
+            let integer = try IntegerBenchmarks(
+                threads: threads, runs: quick ? 3 : runs, resnetRuns: integerResnetRuns,
+                resnetDirectory: quick || noResnet ? nil : resnetDirectory, resnetImages: integerResnetImages,
+                withPeers: !noPeers
+            ).run()
+            let table = IntegerBenchmarks.markdown(integer)
+            print(table)
+            if let markdown, groups == ["integer"] {
+                try table.write(toFile: markdown, atomically: true, encoding: .utf8)
+            }
+            if let json, groups == ["integer"] {
+                try Report(ours: integer, peers: nil, threads: threads, gemmVariant: GEMM.kernelVariant).json().write(
+                    to: URL(fileURLWithPath: json))
+            }
+            if groups == ["integer"] { return }
         }
         if groups.contains("scale") {
             let scale = try ImageNetBenchmarks(

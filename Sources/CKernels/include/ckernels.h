@@ -156,6 +156,57 @@ void ck_qgemm_s16s8_scalar(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const int16_t 
 /// "avx2" or "scalar": the variant ck_qgemm_s16s8 runs.
 const char *ck_qgemm_variant(void);
 
+/// The integer model's fast Conv / Gemm / MatMul (qconv.c). Weights: int8 rows [n × k] packed once
+/// by ck_qpack_weights into ck_qpack_weights_count(n, k) int32 (int16 pairs, 4 channels per panel;
+/// then int8 quads and each channel's weight sum for the VNNI u8 path).
+/// Variants: 0 = the best the CPU has, 1 = scalar C, 2 = AVX2, 3 = AVX-512 VNNI (vpdpwssd; when the
+/// CPU has it, else AVX2, else scalar); ck_qvariant says which one a request runs. Every variant
+/// gives the bits of QuantCore's Swift reference (IntegerKernels.requantize of the int32 sums).
+ptrdiff_t ck_qpack_weights_count(ptrdiff_t n, ptrdiff_t k);
+void ck_qpack_weights(ptrdiff_t n, ptrdiff_t k, const int8_t *w, int32_t *packed);
+int ck_qvariant(int variant);
+/// "scalar", "avx2" or "avx512-vnni": what ck_qvariant(variant) runs.
+const char *ck_qvariant_name(int variant);
+/// int32 elements of the scratch buffer each concurrent call of ck_qconv / ck_qdense needs.
+ptrdiff_t ck_qbuffer_count(ptrdiff_t k);
+
+/// A convolution's input and geometry (NCHW, explicit padding, floor mode).
+typedef struct {
+    ptrdiff_t batch, channels, height, width;
+    ptrdiff_t kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, dilation_h, dilation_w;
+    ptrdiff_t out_h, out_w, group;
+} ck_qconv_shape;
+
+/// One lowered layer: n output channels per group, depth k, the packed weights (group g's at
+/// packed + g · ck_qpack_weights_count(n, k)), an int32 bias and a float multiplier per output
+/// channel, the input's zero point, the output's zero point and its code range [low, high].
+typedef struct {
+    ptrdiff_t n, k;
+    const int32_t *packed;
+    const int32_t *bias;
+    const float *multipliers;
+    int32_t input_zero_point, output_zero_point, low, high;
+} ck_qlinear_params;
+
+/// Output codes of the convolution for output positions m0..<m1 counted over the whole batch
+/// (m = image · out_h · out_w + oy · out_w + ox), all channels, written to `out` (NCHW). Threads
+/// may run disjoint ranges at once, each with its own `buffer` of ck_qbuffer_count(k) int32.
+void ck_qconv(int variant, const ck_qconv_shape *shape, const ck_qlinear_params *params, const int16_t *x,
+              ptrdiff_t m0, ptrdiff_t m1, int32_t *buffer, int16_t *out);
+/// The same for Gemm / MatMul: rows m0..<m1 of x [batch, k] to out [batch, n].
+void ck_qdense(int variant, const ck_qlinear_params *params, const int16_t *x, ptrdiff_t m0, ptrdiff_t m1,
+               int32_t *buffer, int16_t *out);
+
+/// MaxPool (the largest code of each window; INT16_MIN for a window wholly in the padding) or,
+/// with `average`, AveragePool (round-half-even of the mean of code − zero_point over the taps
+/// inside, or over all taps with count_include_pad, plus zero_point, clamped to [low, high]) of
+/// `planes` planes [height, width] of codes, floor mode (qpool.c): QuantCore's
+/// IntegerKernels.pool without bounds checks.
+void ck_qpool(const int16_t *x, ptrdiff_t planes, ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h,
+              ptrdiff_t kernel_w, ptrdiff_t stride_h, ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left,
+              ptrdiff_t dilation_h, ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, int average,
+              int count_include_pad, int32_t zero_point, int32_t low, int32_t high, int16_t *out);
+
 /// glibc: serve allocations below mmap_threshold bytes from the heap (reused after free, no page
 /// faults) and return memory to the system only past trim_threshold free bytes. Returns 1 when
 /// applied, 0 elsewhere (other C libraries).

@@ -1,7 +1,8 @@
 import CKernels
 
 /// The integer model's kernels: quantization of the input, im2col + integer GEMM + requantization
-/// for Conv / Gemm / MatMul, pooling, Add, clamps and reshapes, all on `Int16` codes.
+/// for Conv / Gemm / MatMul, pooling, Add, clamps and reshapes, all on `Int16` codes. `dense` and
+/// `convolve` are the plain reference; `linear` (IntegerKernels+Fast.swift) runs the C kernels.
 public enum IntegerKernels {
     /// The codes of a float tensor (`ActivationQuantizer.quantize`, round half to even, saturated).
     public static func quantize(_ tensor: Tensor, with quantization: ActivationQuantization) -> IntegerTensor {
@@ -39,7 +40,10 @@ public enum IntegerKernels {
     }
 
     /// Runs one step on the tensors computed so far; returns the value it writes and its tensor.
-    static func run(_ step: IntegerStep, values: [String: IntegerTensor]) throws -> (String, IntegerTensor) {
+    static func run(
+        _ step: IntegerStep, values: [String: IntegerTensor], variant: IntegerKernelVariant = .reference,
+        threads: Int = 1
+    ) throws -> (String, IntegerTensor) {
         func read(_ name: String) throws -> IntegerTensor {
             guard let tensor = values[name] else { throw IntegerLoweringError("no integer value '\(name)'") }
             return tensor
@@ -47,11 +51,23 @@ public enum IntegerKernels {
         switch step {
         case .linear(let layer):
             let x = try read(layer.input)
-            return (layer.output, try layer.convolution == nil ? dense(layer, x) : convolve(layer, x))
+            if variant == .reference {
+                return (layer.output, try layer.convolution == nil ? dense(layer, x) : convolve(layer, x))
+            }
+            return (layer.output, try linear(layer, x, variant: variant, threads: threads))
         case .maxPool(let input, let output, let attributes):
-            return (output, try pool(try read(input), attributes, average: false))
+            let x = try read(input)
+            return (
+                output,
+                try variant == .reference
+                    ? pool(x, attributes, average: false) : fastPool(x, attributes, average: false)
+            )
         case .averagePool(let input, let output, let attributes):
-            return (output, try pool(try read(input), attributes, average: true))
+            let x = try read(input)
+            return (
+                output,
+                try variant == .reference ? pool(x, attributes, average: true) : fastPool(x, attributes, average: true)
+            )
         case .add(let first, let second, let output):
             return (output, try add(try read(first), try read(second)))
         case .clamp(let input, let output, let range):

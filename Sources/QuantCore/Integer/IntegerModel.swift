@@ -31,11 +31,11 @@ public struct IntegerLinear: Sendable, Equatable {
     /// The value read and the value written.
     public var input: String, output: String
     /// Weight codes, one row of `depth` per output channel (`[out, in/group · kH · kW]` for Conv).
-    public var weights: [Int8]
+    public var weights: [Int8] { didSet { repack() } }
     /// Output channels.
-    public var outputChannels: Int
+    public var outputChannels: Int { didSet { repack() } }
     /// Weights per output channel (the GEMM's k).
-    public var depth: Int
+    public var depth: Int { didSet { repack() } }
     /// `roundHalfEven(bias / (s_x · s_w))` per output channel (0 without a bias).
     public var bias: [Int32]
     /// `s_x · s_w / s_y` per output channel, in `Float` (evaluated left to right, as MLAS does).
@@ -46,7 +46,35 @@ public struct IntegerLinear: Sendable, Equatable {
     /// following ReLU is folded in (or narrowed to a Clip's bounds).
     public var clamp: ClosedRange<Int32>
     /// Convolution geometry; `nil` for Gemm and MatMul.
-    public var convolution: IntegerConvolution?
+    public var convolution: IntegerConvolution? { didSet { repack() } }
+    /// `weights` packed for the C kernels, once (rebuilt when the weights or the shape change).
+    public private(set) var packed: IntegerPackedWeights
+
+    /// Creates a layer and packs its weights.
+    public init(
+        layerName: String, input: String, output: String, weights: [Int8], outputChannels: Int, depth: Int,
+        bias: [Int32], multipliers: [Float], outputQuantization: ActivationQuantization, clamp: ClosedRange<Int32>,
+        convolution: IntegerConvolution?
+    ) {
+        self.layerName = layerName
+        self.input = input
+        self.output = output
+        self.weights = weights
+        self.outputChannels = outputChannels
+        self.depth = depth
+        self.bias = bias
+        self.multipliers = multipliers
+        self.outputQuantization = outputQuantization
+        self.clamp = clamp
+        self.convolution = convolution
+        packed = IntegerPackedWeights(
+            weights: weights, outputChannels: outputChannels, depth: depth, group: convolution?.group ?? 1)
+    }
+
+    private mutating func repack() {
+        packed = IntegerPackedWeights(
+            weights: weights, outputChannels: outputChannels, depth: depth, group: convolution?.group ?? 1)
+    }
 }
 
 /// A 2-D convolution's geometry (NCHW), explicit padding.
@@ -85,6 +113,11 @@ public struct IntegerModel: Sendable, Equatable {
     public var outputName: String
     /// The steps, in graph order.
     public var steps: [IntegerStep]
+    /// The kernels Conv / Gemm / MatMul run (the widest the CPU has unless a test says otherwise).
+    public var variant: IntegerKernelVariant = .best
+    /// Threads a Conv / Gemm / MatMul step splits its output positions over (the shared worker
+    /// pool's; 1 runs everything on the calling thread).
+    public var threads: Int = 1
 
     /// The output codes for the float `input` batch; `stepSeconds`, when given, is told each
     /// step's index in `steps` and the seconds it took (for `LatencyProfile`).
@@ -95,7 +128,7 @@ public struct IntegerModel: Sendable, Equatable {
         var values = [inputName: IntegerKernels.quantize(input, with: inputQuantization)]
         for (index, step) in steps.enumerated() {
             let started = stepSeconds == nil ? nil : ContinuousClock.now
-            let (output, tensor) = try IntegerKernels.run(step, values: values)
+            let (output, tensor) = try IntegerKernels.run(step, values: values, variant: variant, threads: threads)
             values[output] = tensor
             if let stepSeconds, let started { stepSeconds(index, (ContinuousClock.now - started).seconds) }
         }

@@ -66,6 +66,8 @@ public struct LatencyProfile: Sendable, Equatable {
         batch: Tensor, runs: Int, isCancelled: () -> Bool = { false }
     ) throws -> LatencyProfile {
         let runs = max(runs, 1)
+        var integer = integer
+        integer.threads = 1  // one thread, as the float executor runs one batch
         let linearSteps: [(name: String, step: Int)] = integer.steps.enumerated().compactMap { index, step in
             if case .linear(let layer) = step { (layer.layerName, index) } else { nil }
         }

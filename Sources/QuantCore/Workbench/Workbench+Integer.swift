@@ -58,9 +58,10 @@ extension Workbench {
         for report in quantized.layerReports {
             if let reason = IntegerLowering.refusal(for: report) { throw IntegerLoweringError(reason) }
         }
-        let model = try IntegerLowering.lower(
+        var model = try IntegerLowering.lower(
             graph: graph, quantized: quantized, inputQuantization: try integerInputQuantization(),
             outputName: outputName)
+        model.threads = threadCount  // each layer split over the evaluation's threads
         return (quantized, model)
     }
 
@@ -76,7 +77,7 @@ extension Workbench {
     ) throws -> IntegerEvaluation {
         var result = IntegerEvaluation(
             count: 0, correct: 0, fakeQuantizedCorrect: 0, differingPredictions: 0, maxOutputSteps: 0,
-            inputQuantization: integer.inputQuantization, kernel: String(cString: ck_qgemm_variant()))
+            inputQuantization: integer.inputQuantization, kernel: integer.variant.resolvedName)
         for range in heldOut.batchRanges(of: batchSize) {
             if isCancelled() { throw CancellationError() }
             let batch = try heldOut.images(in: range)

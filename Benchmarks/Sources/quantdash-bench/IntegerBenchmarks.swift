@@ -1,0 +1,204 @@
+import Foundation
+import QuantCore
+
+/// `--only integer` (issue 18, point 4): the integer model of an int8 plan against our own float
+/// pass and onnxruntime (the float model, the QDQ export as written, and the export in the form it
+/// fuses into QLinearConv / QGemm), on the two demo models and a ResNet-18-sized stack, the same
+/// images in the same batches, `threads` threads each; medians.
+struct IntegerBenchmarks {
+    /// Threads for us (the integer model's intra-layer split, the float pass's batch split) and
+    /// onnxruntime's intra-op pool.
+    var threads: Int
+    /// Timed runs of the demo models' passes (ResNet-18's: `resnetRuns`).
+    var runs: Int
+    var resnetRuns: Int
+    /// Folder with `resnet18-plain.onnx` and its data (made on first use); `nil` skips it.
+    var resnetDirectory: String?
+    /// Images of the ResNet-18-sized pass.
+    var resnetImages: Int
+    /// Time onnxruntime too.
+    var withPeers: Bool
+
+    /// The plan: 8-bit symmetric per-channel weights, 8-bit activations, every layer.
+    static let plan = QuantPlan(
+        defaults: LayerSettings(bitWidth: 8, scheme: .symmetric, granularity: .channel, activationBits: 8))
+
+    /// One model's workbench and where its float file is.
+    struct Case {
+        var name: String
+        var workbench: Workbench
+        var floatPath: String
+        var runs: Int
+    }
+
+    func run() throws -> [Measurement] {
+        var cases: [Case] = []
+        for model in BundledModel.allCases {
+            let workbench = try Workbench(
+                graph: try ONNXModel.load(contentsOf: try model.url), heldOut: try DemoData.heldOutSet(),
+                calibration: try DemoData.trainingSet().evenlySpaced(1000))
+            workbench.batchSize = 250  // the dashboard's batches for MNIST, as full-float-pass
+            cases.append(
+                Case(name: model.commandLineName, workbench: workbench, floatPath: try model.url.path, runs: runs))
+        }
+        if let resnetDirectory {
+            let model = resnetDirectory + "/resnet18-plain.onnx", data = resnetDirectory + "/resnet18-plain-data.npz"
+            if !FileManager.default.fileExists(atPath: model) || !FileManager.default.fileExists(atPath: data) {
+                log("making the ResNet-18-sized stack in \(resnetDirectory)")
+                try PeerResults.runPython([
+                    "Benchmarks/peers/make_resnet18_plain.py", "--out", resnetDirectory, "--images", "64",
+                ])
+            }
+            let images = try DatasetLoader.load(path: data)
+            let workbench = try Workbench(
+                graph: try ONNXModel.load(contentsOf: URL(fileURLWithPath: model)),
+                heldOut: try images.evenlySpaced(min(resnetImages, images.count)),
+                calibration: try images.evenlySpaced(min(16, images.count)))
+            workbench.batchSize = min(32, resnetImages)
+            workbench.activationCacheBytes = 0
+            cases.append(Case(name: "resnet18-plain", workbench: workbench, floatPath: model, runs: resnetRuns))
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("quantdash-integer-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var results: [Measurement] = []
+        var peerArguments: [String] = []
+        for item in cases {
+            let workbench = item.workbench
+            workbench.threadCount = threads
+            log("integer \(item.name): lowering the int8 plan")
+            var (_, integer) = try workbench.integerModel(for: Self.plan)
+            integer.threads = threads
+            let batches = try workbench.heldOut.batchRanges(of: workbench.batchSize).map {
+                try workbench.heldOut.images(in: $0)
+            }
+            // Ours, float and integer interleaved run by run so a busy moment slows both alike.
+            var floatSamples: [Double] = [], integerSamples: [Double] = []
+            var integerCorrect = 0
+            for run in -2..<item.runs {
+                var start = Timing.nowMilliseconds()
+                let floatCorrect = try workbench.evaluateFromScratch(nil).correctCount
+                let floatMs = Timing.nowMilliseconds() - start
+                start = Timing.nowMilliseconds()
+                let outputs = try batches.map { try integer.outputCodes($0) }
+                let integerMs = Timing.nowMilliseconds() - start
+                integerCorrect = zip(batches.indices, outputs).reduce(0) { sum, pair in
+                    sum + Self.correct(pair.1, labels: workbench.heldOut.labels, offset: pair.0 * workbench.batchSize)
+                }
+                _ = floatCorrect
+                guard run >= 0 else { continue }
+                floatSamples.append(floatMs)
+                integerSamples.append(integerMs)
+            }
+            let images = workbench.heldOut.count
+            let variant = "\(images) images, batches of \(workbench.batchSize), \(threads) threads"
+            results.append(
+                Measurement(
+                    benchmark: "integer-pass", subject: item.name, system: "quantdash", variant: "float " + variant,
+                    median: Timing.median(floatSamples), runs: item.runs))
+            results.append(
+                Measurement(
+                    benchmark: "integer-pass", subject: item.name, system: "quantdash", variant: "int8 " + variant,
+                    median: Timing.median(integerSamples), runs: item.runs,
+                    detail: ["kernel": integer.variant.resolvedName, "correct": "\(integerCorrect)"]))
+            // The peer's files: the QDQ export of the same plan (same calibration), the images.
+            let qdq = folder.appendingPathComponent("\(item.name)-qdq.onnx")
+            try QDQExporter.export(Self.plan, using: workbench, to: qdq, overwrite: true)
+            let imagesFile = folder.appendingPathComponent("\(item.name)-images.npy")
+            let all = try workbench.heldOut.images(in: 0..<images)
+            try NumPyFile.writeFloat32(all.storage, shape: all.shape, to: imagesFile)
+            let input = integer.inputQuantization
+            peerArguments += [
+                "--case", item.name, item.floatPath, qdq.path, imagesFile.path, "\(input.scale)", "\(input.zeroPoint)",
+                input.isSigned ? "true" : "false", "--batch", "\(workbench.batchSize)", "--runs", "\(item.runs)",
+            ]
+        }
+        guard withPeers else { return results }
+        let output = folder.appendingPathComponent("peer.json")
+        try PeerResults.runPython(
+            ["Benchmarks/peers/integer_peer.py"] + peerArguments + ["--threads", "\(threads)", "--json", output.path])
+        let peer = try JSONDecoder().decode(IntegerPeerResults.self, from: Data(contentsOf: output))
+        for entry in peer.results {
+            results.append(
+                Measurement(
+                    benchmark: "integer-pass", subject: entry.model, system: "onnxruntime",
+                    variant: "\(entry.variant) \(entry.images) images, batches of \(entry.batch), \(threads) threads",
+                    median: entry.median_ms, runs: entry.runs,
+                    detail: entry.integer_operators.isEmpty ? [:] : ["fused": entry.integer_operators]))
+        }
+        return results
+    }
+
+    /// Images whose largest output code is at their label.
+    static func correct(_ codes: IntegerTensor, labels: [Int], offset: Int) -> Int {
+        let rows = codes.shape.first ?? 0, classes = codes.codes.count / max(rows, 1)
+        var correct = 0
+        for row in 0..<rows where offset + row < labels.count {
+            let slice = codes.codes[(row * classes)..<((row + 1) * classes)]
+            if let best = slice.indices.max(by: { slice[$0] < slice[$1] }), best - row * classes == labels[offset + row]
+            {
+                correct += 1
+            }
+        }
+        return correct
+    }
+
+    /// The Markdown table: per model, ours (float, int8) and onnxruntime's (float, QDQ, fused int8),
+    /// with the two ratios the issue sets targets for.
+    static func markdown(_ results: [Measurement]) -> String {
+        var lines = [
+            "| model | ours float ms | ours int8 ms | ORT float ms | ORT QDQ as written ms | ORT int8 (QLinear, U8S8) ms | ORT int8 exact (U8U8) ms | ours int8 / ORT int8 (target ≤ 1.0) | ours int8 / ORT U8U8 | ours float / ours int8 (target ≥ 2 on the CNN) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        let models = results.reduce(into: [String]()) { if !$0.contains($1.subject) { $0.append($1.subject) } }
+        for model in models {
+            func find(_ system: String, _ prefix: String) -> Double? {
+                results.first { $0.subject == model && $0.system == system && $0.variant.hasPrefix(prefix) }?.median
+            }
+            let ours = (find("quantdash", "float"), find("quantdash", "int8"))
+            let ort = (
+                find("onnxruntime", "float"), find("onnxruntime", "qdq"), find("onnxruntime", "int8"),
+                find("onnxruntime", "u8")
+            )
+            func ms(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "–" }
+            func ratio(_ a: Double?, _ b: Double?) -> String {
+                guard let a, let b, b > 0 else { return "–" }
+                return String(format: "%.2f×", a / b)
+            }
+            lines.append(
+                "| \(model) | \(ms(ours.0)) | \(ms(ours.1)) | \(ms(ort.0)) | \(ms(ort.1)) | \(ms(ort.2)) | \(ms(ort.3)) | "
+                    + "\(ratio(ours.1, ort.2)) | \(ratio(ours.1, ort.3)) | \(ratio(ours.0, ours.1)) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// What Benchmarks/peers/integer_peer.py prints.
+struct IntegerPeerResults: Decodable {
+    struct Entry: Decodable {
+        var model: String
+        var variant: String
+        var median_ms: Double
+        var runs: Int
+        var images: Int
+        var batch: Int
+        var integer_operators: String
+    }
+    var results: [Entry]
+}
+
+/// A float32 `.npy` file (NumPy format 1.0), for the peer script.
+enum NumPyFile {
+    static func writeFloat32(_ values: [Float], shape: [Int], to url: URL) throws {
+        let dims = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(dims)), }"
+        while (10 + header.utf8.count + 1) % 64 != 0 { header += " " }
+        header += "\n"
+        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
+        let length = UInt16(header.utf8.count)
+        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
+        data.append(contentsOf: Array(header.utf8))
+        values.withUnsafeBufferPointer { data.append(UnsafeBufferPointer(start: $0.baseAddress, count: $0.count)) }
+        try data.write(to: url)
+    }
+}

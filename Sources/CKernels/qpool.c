@@ -1,0 +1,98 @@
+// Pooling on integer codes (see ckernels.h, ck_qpool): the loops of QuantCore's
+// IntegerKernels.pool without Swift's bounds checks, the same float operations for the average.
+#include <math.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "ckernels.h"
+
+void ck_qpool(const int16_t *x, ptrdiff_t planes, ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h,
+              ptrdiff_t kernel_w, ptrdiff_t stride_h, ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left,
+              ptrdiff_t dilation_h, ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, int average,
+              int count_include_pad, int32_t zero_point, int32_t low, int32_t high, int16_t *out) {
+    const int inside = pad_top == 0 && pad_left == 0 && (out_h - 1) * stride_h + (kernel_h - 1) * dilation_h < height &&
+                       (out_w - 1) * stride_w + (kernel_w - 1) * dilation_w < width;
+#ifdef __SSE2__
+    if (inside && !average && kernel_h == 2 && kernel_w == 2 && stride_h == 2 && stride_w == 2 && dilation_h == 1 &&
+        dilation_w == 1) {  // the common 2×2 / 2 window: 8 outputs per step from two rows of 16 codes
+        for (ptrdiff_t plane = 0; plane < planes; ++plane) {
+            const int16_t *in = x + plane * height * width;
+            for (ptrdiff_t oy = 0; oy < out_h; ++oy) {
+                const int16_t *r0 = in + 2 * oy * width, *r1 = r0 + width;
+                ptrdiff_t ox = 0;
+                for (; ox + 8 <= out_w; ox += 8, out += 8) {
+                    const __m128i a = _mm_max_epi16(_mm_loadu_si128((const __m128i *)(r0 + 2 * ox)),
+                                                    _mm_loadu_si128((const __m128i *)(r1 + 2 * ox)));
+                    const __m128i b = _mm_max_epi16(_mm_loadu_si128((const __m128i *)(r0 + 2 * ox + 8)),
+                                                    _mm_loadu_si128((const __m128i *)(r1 + 2 * ox + 8)));
+                    // Each int32 lane holds a horizontal pair: the max of both halves, sign-extended.
+                    const __m128i pa = _mm_max_epi16(a, _mm_srli_epi32(a, 16)), pb = _mm_max_epi16(b, _mm_srli_epi32(b, 16));
+                    const __m128i ea = _mm_srai_epi32(_mm_slli_epi32(pa, 16), 16), eb = _mm_srai_epi32(_mm_slli_epi32(pb, 16), 16);
+                    _mm_storeu_si128((__m128i *)out, _mm_packs_epi32(ea, eb));
+                }
+                for (; ox < out_w; ++ox) {
+                    int16_t best = r0[2 * ox];
+                    best = r0[2 * ox + 1] > best ? r0[2 * ox + 1] : best;
+                    best = r1[2 * ox] > best ? r1[2 * ox] : best;
+                    best = r1[2 * ox + 1] > best ? r1[2 * ox + 1] : best;
+                    *out++ = best;
+                }
+            }
+        }
+        return;
+    }
+#endif
+    if (inside && !average) {  // every window inside the image: no tests per tap
+        for (ptrdiff_t plane = 0; plane < planes; ++plane) {
+            const int16_t *in = x + plane * height * width;
+            for (ptrdiff_t oy = 0; oy < out_h; ++oy) {
+                const int16_t *top = in + oy * stride_h * width;
+                for (ptrdiff_t ox = 0; ox < out_w; ++ox) {
+                    const int16_t *corner = top + ox * stride_w;
+                    int16_t best = INT16_MIN;
+                    for (ptrdiff_t i = 0; i < kernel_h; ++i) {
+                        const int16_t *row = corner + i * dilation_h * width;
+                        for (ptrdiff_t j = 0; j < kernel_w; ++j) {
+                            const int16_t code = row[j * dilation_w];
+                            best = code > best ? code : best;
+                        }
+                    }
+                    *out++ = best;
+                }
+            }
+        }
+        return;
+    }
+    for (ptrdiff_t plane = 0; plane < planes; ++plane) {
+        const int16_t *in = x + plane * height * width;
+        for (ptrdiff_t oy = 0; oy < out_h; ++oy) {
+            for (ptrdiff_t ox = 0; ox < out_w; ++ox) {
+                int16_t best = INT16_MIN;
+                int32_t sum = 0, count = 0;
+                for (ptrdiff_t i = 0; i < kernel_h; ++i) {
+                    const ptrdiff_t y = oy * stride_h - pad_top + i * dilation_h;
+                    for (ptrdiff_t j = 0; j < kernel_w; ++j) {
+                        const ptrdiff_t xx = ox * stride_w - pad_left + j * dilation_w;
+                        if (y >= 0 && y < height && xx >= 0 && xx < width) {
+                            const int16_t code = in[y * width + xx];
+                            best = code > best ? code : best;
+                            sum += (int32_t)code - zero_point;
+                            count += 1;
+                        } else if (count_include_pad) {
+                            count += 1;
+                        }
+                    }
+                }
+                if (average) {
+                    const float mean = nearbyintf((float)sum / (float)(count > 1 ? count : 1));
+                    int32_t code = (int32_t)mean + zero_point;
+                    code = code < low ? low : (code > high ? high : code);
+                    *out++ = (int16_t)code;
+                } else {
+                    *out++ = best;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import CKernels
+
+/// Conv / Gemm / MatMul on the C kernels (`ck_qconv`, `ck_qdense`): weights packed once at
+/// lowering, im2col over the whole batch into one reused buffer per thread, the GEMM's tiles
+/// requantized as they finish. Bit for bit `convolve` and `dense` (IntegerFastKernelTests).
+extension IntegerKernels {
+    /// Multiply-adds below which a layer runs on one thread: splitting costs a wake-up of the
+    /// pool's threads, more than a small layer takes.
+    static let minimumWorkPerThread = 1 << 20
+
+    /// One Conv, Gemm or MatMul step with the `variant` kernels over up to `threads` threads, each
+    /// with at least `minimumWork` multiply-adds (tests lower it to split small layers).
+    static func linear(
+        _ layer: IntegerLinear, _ x: IntegerTensor, variant: IntegerKernelVariant, threads: Int,
+        minimumWork: Int = minimumWorkPerThread
+    ) throws -> IntegerTensor {
+        let out = layer.outputQuantization
+        let group = layer.convolution?.group ?? 1
+        var params = ck_qlinear_params(
+            n: layer.outputChannels / max(group, 1), k: layer.depth, packed: nil, bias: nil, multipliers: nil,
+            input_zero_point: x.quantization.zeroPoint, output_zero_point: out.zeroPoint,
+            low: layer.clamp.lowerBound, high: layer.clamp.upperBound)
+        guard layer.bias.count == layer.outputChannels, layer.multipliers.count == layer.outputChannels,
+            layer.packed.count == ck_qpack_weights_count(params.n, params.k) * group, params.n > 0
+        else { throw IntegerLoweringError("\(layer.layerName): the weights do not fit the layer's shape") }
+        let shape: [Int]
+        var geometry: ck_qconv_shape? = nil
+        if layer.convolution != nil {
+            let g = try convolutionShape(layer, x)
+            geometry = g
+            shape = [g.batch, layer.outputChannels, g.out_h, g.out_w]
+        } else {
+            guard let batch = x.shape.first, x.codes.count == batch * layer.depth else {
+                throw IntegerLoweringError(
+                    "\(layer.layerName): input shape \(x.shape) does not have \(layer.depth) features")
+            }
+            shape = [batch, layer.outputChannels]
+        }
+        let rows = geometry.map { $0.batch * $0.out_h * $0.out_w } ?? shape[0]
+        var codes = [Int16](repeating: 0, count: shape.reduce(1, *))
+        guard rows > 0 else { return IntegerTensor(shape: shape, codes: codes, quantization: out) }
+        let work = rows * params.n * group * layer.depth
+        let workers = max(1, min(threads, work / max(minimumWork, 1), (rows + 15) / 16))
+        let bufferCount = ck_qbuffer_count(layer.depth)
+        let request = variant.code
+        layer.bias.withUnsafeBufferPointer { bias in
+            layer.multipliers.withUnsafeBufferPointer { multipliers in
+                x.codes.withUnsafeBufferPointer { input in
+                    codes.withUnsafeMutableBufferPointer { output in
+                        params.packed = UnsafePointer(layer.packed.words)
+                        params.bias = bias.baseAddress
+                        params.multipliers = multipliers.baseAddress
+                        let (params, input, output) = (params, input, output)
+                        // Split on 16-position panels so no two threads share a tile.
+                        let panels = (rows + 15) / 16
+                        WorkerPool.shared.run(workerCount: workers) { worker in
+                            let first = min(rows, panels * worker / workers * 16)
+                            let end = min(rows, panels * (worker + 1) / workers * 16)
+                            guard first < end else { return }
+                            let buffer = UnsafeMutablePointer<Int32>.allocate(capacity: bufferCount)
+                            defer { buffer.deallocate() }
+                            withUnsafePointer(to: params) { params in
+                                if var geometry {
+                                    ck_qconv(
+                                        request, &geometry, params, input.baseAddress, first, end, buffer,
+                                        output.baseAddress)
+                                } else {
+                                    ck_qdense(
+                                        request, params, input.baseAddress, first, end, buffer, output.baseAddress)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return IntegerTensor(shape: shape, codes: codes, quantization: out)
+    }
+
+    /// The C geometry of `layer` over the NCHW input `x`, checked as `convolve` checks it.
+    static func convolutionShape(_ layer: IntegerLinear, _ x: IntegerTensor) throws -> ck_qconv_shape {
+        guard let geometry = layer.convolution, x.shape.count == 4 else {
+            throw IntegerLoweringError("\(layer.layerName): input shape \(x.shape) is not NCHW")
+        }
+        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (kh, kw) = (geometry.kernel[0], geometry.kernel[1])
+        let channelsPerGroup = layer.depth / max(kh * kw, 1)
+        guard channelsPerGroup * geometry.group == channels, layer.outputChannels % geometry.group == 0,
+            x.codes.count == batch * channels * height * width
+        else {
+            throw IntegerLoweringError(
+                "\(layer.layerName): input has \(channels) channels, the weights expect \(channelsPerGroup * geometry.group)"
+            )
+        }
+        let outHeight = outputSize(
+            height, kernel: kh, stride: geometry.strides[0], dilation: geometry.dilations[0],
+            padding: geometry.pads[0] + geometry.pads[2])
+        let outWidth = outputSize(
+            width, kernel: kw, stride: geometry.strides[1], dilation: geometry.dilations[1],
+            padding: geometry.pads[1] + geometry.pads[3])
+        guard outHeight > 0, outWidth > 0 else {
+            throw IntegerLoweringError("\(layer.layerName): a \(height)×\(width) input is smaller than the kernel")
+        }
+        return ck_qconv_shape(
+            batch: batch, channels: channels, height: height, width: width, kernel_h: kh, kernel_w: kw,
+            stride_h: geometry.strides[0], stride_w: geometry.strides[1], pad_top: geometry.pads[0],
+            pad_left: geometry.pads[1], dilation_h: geometry.dilations[0], dilation_w: geometry.dilations[1],
+            out_h: outHeight, out_w: outWidth, group: geometry.group)
+    }
+
+    /// `pool` on `ck_qpool`: the same windows and arithmetic without Swift's bounds checks.
+    static func fastPool(_ x: IntegerTensor, _ attributes: PoolAttributes, average: Bool) throws -> IntegerTensor {
+        guard x.shape.count == 4, attributes.kernelShape.count == 2, x.codes.count == x.shape.reduce(1, *) else {
+            throw IntegerLoweringError("pooling needs an NCHW input and a 2-D kernel, got \(x.shape)")
+        }
+        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let kernel = attributes.kernelShape
+        let strides = attributes.strides.isEmpty ? [1, 1] : attributes.strides
+        let dilations = attributes.dilations.isEmpty ? [1, 1] : attributes.dilations
+        let pads = attributes.pads.isEmpty ? [0, 0, 0, 0] : attributes.pads
+        let outHeight = outputSize(
+            height, kernel: kernel[0], stride: strides[0], dilation: dilations[0], padding: pads[0] + pads[2])
+        let outWidth = outputSize(
+            width, kernel: kernel[1], stride: strides[1], dilation: dilations[1], padding: pads[1] + pads[3])
+        guard outHeight > 0, outWidth > 0 else {
+            throw IntegerLoweringError("pooling: a \(height)×\(width) input is smaller than the window")
+        }
+        let range = x.quantization.codeRange
+        var codes = [Int16](repeating: 0, count: batch * channels * outHeight * outWidth)
+        x.codes.withUnsafeBufferPointer { input in
+            codes.withUnsafeMutableBufferPointer { output in
+                ck_qpool(
+                    input.baseAddress, batch * channels, height, width, kernel[0], kernel[1], strides[0], strides[1],
+                    pads[0], pads[1], dilations[0], dilations[1], outHeight, outWidth, average ? 1 : 0,
+                    attributes.countIncludePad ? 1 : 0, x.quantization.zeroPoint, range.lowerBound, range.upperBound,
+                    output.baseAddress)
+            }
+        }
+        return IntegerTensor(shape: [batch, channels, outHeight, outWidth], codes: codes, quantization: x.quantization)
+    }
+}

@@ -1,0 +1,153 @@
+import Testing
+
+@testable import QuantCore
+
+/// The C integer kernels (`ck_qconv`, `ck_qdense`; scalar, AVX2 and the best the CPU has, on one
+/// thread and two) against the Swift reference (`convolve`, `dense`), bit for bit, on shapes whose
+/// depth is no multiple of 16, with fewer than 8 or a non-multiple of 4 output channels, padding,
+/// stride 2, dilation, groups and depthwise, and batches whose positions straddle the 16-position
+/// panels and the threads' split.
+@Suite struct IntegerFastKernelTests {
+    static let variants: [IntegerKernelVariant] = [.scalar, .avx2, .vnni, .best]
+
+    static func input(shape: [Int], zeroPoint: Int32, seed: UInt64) throws -> IntegerTensor {
+        var random = SplitMix64(seed: seed)
+        return IntegerTensor(
+            shape: shape, codes: (0..<shape.reduce(1, *)).map { _ in Int16(random.next() % 256) },
+            quantization: try ActivationQuantization(scale: 0.02, zeroPoint: zeroPoint, bitWidth: 8, isSigned: false))
+    }
+
+    // (channels, outputs, group, kernel, stride, pad, dilation, height, width): conv1-like depth 9,
+    // odd depths, 5 and 33 outputs, groups of 3, depthwise with and without a multiplier, 1×1.
+    @Test(arguments: [
+        (1, 8, 1, 3, 1, 1, 1, 28, 28), (4, 6, 1, 3, 1, 1, 1, 9, 11), (4, 4, 4, 3, 1, 1, 1, 9, 11),
+        (6, 12, 3, 3, 2, 1, 1, 9, 11), (3, 6, 3, 5, 1, 2, 2, 9, 11), (2, 5, 1, 1, 1, 0, 1, 9, 11),
+        (16, 33, 1, 3, 2, 1, 1, 13, 7), (8, 16, 8, 3, 2, 1, 1, 10, 10), (5, 3, 1, 3, 1, 0, 1, 5, 5),
+    ])
+    func convolutionMatchesTheReference(geometry: (Int, Int, Int, Int, Int, Int, Int, Int, Int)) throws {
+        let (channels, outputs, group, kernel, stride, pad, dilation, height, width) = geometry
+        let layer = try IntegerConvolutionTests.layer(
+            channels: channels, outputs: outputs, group: group, kernel: kernel, stride: stride, pad: pad,
+            dilation: dilation, seed: UInt64(channels * 1000 + outputs * 10 + group))
+        for batch in [1, 3] {
+            let x = try Self.input(shape: [batch, channels, height, width], zeroPoint: 128, seed: UInt64(batch))
+            let reference = try IntegerKernels.convolve(layer, x)
+            #expect(reference.codes == IntegerConvolutionTests.direct(layer, x))
+            for variant in Self.variants {
+                for threads in [1, 2] {
+                    let fast = try IntegerKernels.linear(layer, x, variant: variant, threads: threads, minimumWork: 1)
+                    #expect(fast == reference, "\(variant.resolvedName), \(threads) threads, batch \(batch)")
+                }
+            }
+        }
+    }
+
+    /// Codes wider than a byte (a 10-bit Add output): the VNNI variant keeps its int16 pairs
+    /// (vpdpwssd) instead of the u8 path; a range that fits a byte in one thread's images and not
+    /// in the other's takes one path each.
+    @Test func codesWiderThanAByteMatchTheReference() throws {
+        let layer = try IntegerConvolutionTests.layer(
+            channels: 3, outputs: 5, group: 1, kernel: 3, stride: 1, pad: 1, dilation: 1, seed: 11)
+        var random = SplitMix64(seed: 12)
+        let shape = [4, 3, 16, 16]
+        let perImage = shape.dropFirst().reduce(1, *)
+        let codes = (0..<shape.reduce(1, *)).map { index in
+            index < 2 * perImage ? Int16(Int(random.next() % 801) - 400) : Int16(Int(random.next() % 200) - 100)
+        }
+        let x = IntegerTensor(
+            shape: shape, codes: codes,
+            quantization: try ActivationQuantization(scale: 0.01, zeroPoint: 0, bitWidth: 10, isSigned: true))
+        let reference = try IntegerKernels.convolve(layer, x)
+        for variant in Self.variants {
+            for threads in [1, 2] {
+                let fast = try IntegerKernels.linear(layer, x, variant: variant, threads: threads, minimumWork: 1)
+                #expect(fast == reference, "\(variant.resolvedName), \(threads) threads")
+            }
+        }
+    }
+
+    @Test(arguments: [(1, 10, 9), (37, 13, 77), (600, 3, 16), (5, 7, 1)])
+    func denseMatchesTheReference(shape: (Int, Int, Int)) throws {
+        let (batch, outputs, depth) = shape
+        var random = SplitMix64(seed: UInt64(batch * outputs + depth))
+        let layer = IntegerLinear(
+            layerName: "fc", input: "x", output: "y",
+            weights: (0..<(outputs * depth)).map { _ in Int8(truncatingIfNeeded: Int(random.next() % 255) - 127) },
+            outputChannels: outputs, depth: depth,
+            bias: (0..<outputs).map { _ in Int32(Int(random.next() % 20001) - 10000) },
+            multipliers: (0..<outputs).map { _ in Float(random.next() % 1000 + 1) * 1e-4 },
+            outputQuantization: try ActivationQuantization(scale: 0.1, zeroPoint: -5, bitWidth: 8, isSigned: true),
+            clamp: -5...127, convolution: nil)
+        let x = IntegerTensor(
+            shape: [batch, depth], codes: (0..<(batch * depth)).map { _ in Int16(Int(random.next() % 256) - 128) },
+            quantization: try ActivationQuantization(scale: 0.05, zeroPoint: 3, bitWidth: 8, isSigned: true))
+        let reference = try IntegerKernels.dense(layer, x)
+        for variant in Self.variants {
+            for threads in [1, 2] {
+                let fast = try IntegerKernels.linear(layer, x, variant: variant, threads: threads, minimumWork: 1)
+                #expect(fast == reference, "\(variant.resolvedName), \(threads) threads")
+            }
+        }
+    }
+
+    @Test func packedWeightsFollowTheWeights() throws {
+        var layer = try IntegerConvolutionTests.layer(
+            channels: 4, outputs: 6, group: 2, kernel: 3, stride: 1, pad: 1, dilation: 1, seed: 3)
+        let before = layer.packed
+        // Per group, one panel of 4 channels: 9 int16 pairs, 5 int8 quads and the sums (depth 18).
+        #expect(before.count == 2 * 4 * (9 + 5 + 1))
+        layer.weights = layer.weights.map { $0 == .min ? $0 : -$0 }
+        #expect(layer.packed != before)
+        let x = try Self.input(shape: [2, 4, 6, 6], zeroPoint: 0, seed: 9)
+        #expect(try IntegerKernels.linear(layer, x, variant: .best, threads: 1) == IntegerKernels.convolve(layer, x))
+    }
+
+    @Test func aMismatchedInputIsRefusedWithTheLayersName() throws {
+        let layer = try IntegerConvolutionTests.layer(
+            channels: 4, outputs: 6, group: 1, kernel: 3, stride: 1, pad: 1, dilation: 1, seed: 4)
+        let x = try Self.input(shape: [1, 3, 6, 6], zeroPoint: 0, seed: 1)
+        #expect(throws: IntegerLoweringError.self) { try IntegerKernels.linear(layer, x, variant: .best, threads: 1) }
+    }
+
+    /// Both demo models, lowered from an int8 plan: every variant's output codes are the reference's.
+    @Test(arguments: [BundledModel.mlp, .cnn])
+    func demoModelsGiveTheReferenceCodes(model: BundledModel) throws {
+        let workbench = try IntegerLoweringTests.workbench(model, heldOut: 64)
+        var (_, integer) = try workbench.integerModel(for: IntegerLoweringTests.int8Plan)
+        let batch = try workbench.heldOut.images(in: 0..<64)
+        integer.variant = .reference
+        let reference = try integer.outputCodes(batch)
+        for variant in Self.variants {
+            for threads in [1, 2] {
+                integer.variant = variant
+                integer.threads = threads
+                #expect(try integer.outputCodes(batch) == reference, "\(variant.resolvedName), \(threads) threads")
+            }
+        }
+    }
+
+    /// `ck_qpool` against `pool`: max and average, padding with and without counting it, stride,
+    /// dilation, a window wholly in the padding.
+    @Test func poolingMatchesTheReference() throws {
+        let inputs = [
+            try Self.input(shape: [2, 3, 9, 10], zeroPoint: 100, seed: 5),
+            try Self.input(shape: [1, 2, 21, 37], zeroPoint: 0, seed: 6),  // 2×2 / 2 rows of 8+ outputs
+        ]
+        let windows = [
+            PoolAttributes(kernelShape: [2, 2], strides: [2, 2]),
+            PoolAttributes(kernelShape: [3, 3], strides: [2, 1], pads: [1, 1, 1, 1]),
+            PoolAttributes(kernelShape: [3, 2], strides: [1, 2], pads: [2, 0, 2, 1], countIncludePad: true),
+            PoolAttributes(kernelShape: [2, 3], strides: [2, 2], dilations: [2, 1]),
+            PoolAttributes(kernelShape: [1, 1], strides: [1, 1], pads: [1, 1, 1, 1]),
+        ]
+        for x in inputs {
+            for window in windows {
+                for average in [false, true] {
+                    #expect(
+                        try IntegerKernels.fastPool(x, window, average: average)
+                            == IntegerKernels.pool(x, window, average: average), "\(window), average \(average)")
+                }
+            }
+        }
+    }
+}
