@@ -86,7 +86,11 @@ import Testing
             }
             // Quitting is the tmux script's business; here the dashboard must keep running.
             #expect(!app.state.shouldQuit, "step \(step)")
-            if app.state.overlay == .confirm(.quitWithUnsavedChanges) { app.handle(.key(.escape)) }
+            if app.state.overlay == .confirm(.quitWithUnsavedChanges)
+                || app.state.overlay == .confirm(.quitWhileFinetuning)
+            {
+                app.handle(.key(.escape))
+            }
             #expect(app.state.layers.isEmpty || app.state.layers.indices.contains(app.state.selectedIndex))
             #expect(app.state.scrollOffset >= 0)
             if step % 50 == 0 { app.settle() }

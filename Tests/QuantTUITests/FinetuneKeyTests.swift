@@ -55,6 +55,22 @@ import Testing
             ])
     }
 
+    /// Quitting while fine-tuning asks first (it would be lost); y goes on to the unsaved-plan question.
+    @Test func quittingWhileFineTuningAsksFirst() {
+        var state = ReducerTests.state(layers: 2)
+        ReducerTests.press([.character("2"), .character("T"), .character("q")], &state)
+        #expect(state.overlay == .confirm(.quitWhileFinetuning))
+        #expect(!state.shouldQuit)
+        ReducerTests.press([.escape], &state)
+        #expect(state.overlay == nil && state.finetune.isRunning && !state.shouldQuit)
+        ReducerTests.press([.character("q"), .character("y")], &state)
+        #expect(state.overlay == .confirm(.quitWithUnsavedChanges))  // the 2-bit plan is not saved
+        let effects = ReducerTests.press([.character("n")], &state)
+        #expect(state.shouldQuit && effects == [.discardOwnAutosave, .quit])
+        let lines = OverlayView.text(for: .quitWhileFinetuning).1
+        #expect(lines.joined(separator: " ").contains("writes no model or preset"))
+    }
+
     @Test func aRunStoppedBeforeItsFirstEpochWritesNothing() {
         var state = ReducerTests.state(layers: 2)
         ReducerTests.press([.character("2"), .character("T")], &state)

@@ -163,6 +163,8 @@ public struct Choice: Sendable, Equatable {
 public enum Confirmation: Sendable, Equatable {
     /// Quit with unsaved changes: y saves first, n quits without saving.
     case quitWithUnsavedChanges
+    /// Quit while fine-tuning runs: y stops it (writing nothing) and goes on quitting.
+    case quitWhileFinetuning
     /// Restore the autosaved state from a previous run?
     case restoreAutosave
     /// Overwrite the existing preset of this name?

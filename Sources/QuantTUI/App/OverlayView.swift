@@ -135,6 +135,15 @@ struct OverlayView: Widget {
                     "y save · n discard changes and quit · Esc stay"
                 )
             }
+        case .quitWhileFinetuning:
+            (
+                "Quit",
+                [
+                    "Fine-tuning is running. Quitting stops it and writes no model or preset.",
+                    "To keep its best epoch so far, stay and press T: it stops after the step and saves.",
+                ],
+                "y stop it and quit · n/Esc stay"
+            )
         case .restoreAutosave:
             (
                 "Restore?",

@@ -229,6 +229,9 @@ extension Reducer {
             if let name = state.sessionName { return [.save(name: name, overwrite: .ownPreset)] }
             state.overlay = .prompt(Prompt(.saveName, folder: state.sessionsFolder))
             return []
+        case .quitWhileFinetuning:
+            // Quitting stops the fine-tuning without writing; the unsaved-plan question may follow.
+            return isYes ? requestQuit(&state) : []
         case .restoreAutosave:
             if isYes { return [.restoreAutosave] }
             return isNo ? [.discardAutosave] : []

@@ -109,7 +109,8 @@ extension Reducer {
             "not saved: preset \(name) holds another model (\(model)); save again (w) to replace it"
         case .overwriteExport(_, let path):
             "not exported: \(path) exists; export again (e) to replace it"
-        case .quitWithUnsavedChanges, .restoreAutosave, .applyPresetOfOtherModel, .deletePreset, .renamePreset:
+        case .quitWithUnsavedChanges, .quitWhileFinetuning, .restoreAutosave, .applyPresetOfOtherModel, .deletePreset,
+            .renamePreset:
             "not done: a question came after its moment; do it again"
         }
     }

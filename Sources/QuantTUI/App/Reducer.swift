@@ -111,12 +111,11 @@ public enum Reducer {
         case .togglePareto:
             state.overlay = state.overlay == nil ? .pareto(selected: currentPointIndex(state) ?? 0) : nil
         case .requestQuit:
-            if state.hasUnsavedChanges {
-                state.overlay = .confirm(.quitWithUnsavedChanges)
-            } else {
-                state.shouldQuit = true
-                return [.discardOwnAutosave, .quit]
+            if state.finetune.isRunning {
+                state.overlay = .confirm(.quitWhileFinetuning)
+                return []
             }
+            return requestQuit(&state)
         case .overlayKey(let key):
             return handleOverlayKey(&state, key)
         case .resize(let size):
@@ -133,6 +132,16 @@ public enum Reducer {
             state.sensitivity.fold(event, currentGeneration: state.evaluation.generation)
         }
         return []
+    }
+
+    /// Quits, or asks first when there are unsaved changes (a running fine-tuning was confirmed).
+    static func requestQuit(_ state: inout AppState) -> [Effect] {
+        if state.hasUnsavedChanges {
+            state.overlay = .confirm(.quitWithUnsavedChanges)
+            return []
+        }
+        state.shouldQuit = true
+        return [.discardOwnAutosave, .quit]
     }
 
     /// Applies a key press: to the open overlay if any, else through the keymap.
