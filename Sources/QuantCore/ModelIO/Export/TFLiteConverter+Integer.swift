@@ -157,11 +157,21 @@ extension TFLiteConverter {
             dilations: [], autoPad: attributes.autoPad, node: output, op: kind.rawValue)
         let (padding, explicit) = try self.padding(
             window, extents: extents, kernel: attributes.kernelShape, strides: strides, dilations: [], label: output)
-        guard explicit == nil, padding == .valid || kind == .maxPool2D || !attributes.countIncludePad else {
+        guard padding == .valid || kind == .maxPool2D || !attributes.countIncludePad,
+            explicit == nil || kind == .maxPool2D
+        else {
             throw unsupported(
                 "the pooling to \(output) has padding TFLite pooling cannot express (only none or TensorFlow's SAME)")
         }
-        let source = try tensor(input, in: .nhwc)
+        var source = try tensor(input, in: .nhwc)
+        if let explicit {
+            // Padded with the lowest code (PADV2's value shares the input's quantization): a pad never wins.
+            let q = try codes(of: input).file
+            let lowest = model.addTensor(
+                "\(input)/pad_value", shape: [1], type: .int8, data: [0x80],
+                quantization: .init(scale: [q.scale], zeroPoint: [Int64(q.zeroPoint)]))
+            source = padded(input, source, shape: inShape, pads: explicit, value: lowest)
+        }
         try passThrough(
             kind, inputs: [source], input: input, output: output, shape: shapes[output] ?? [], layout: .nhwc,
             options: .pool2D(

@@ -3,6 +3,10 @@ import Foundation
 extension TFLiteConverter {
     /// Converts one ONNX node (see `TFLiteExporter` for what is supported).
     mutating func convert(_ node: Node, index: Int) throws {
+        if case .constant(let tensor) = node.op, let output = node.outputs.first {
+            constants[output] = tensor  // written into the file only where an operator reads it
+            return
+        }
         guard let input = node.inputs.first, let output = node.outputs.first else { return }
         let label = "\(node.op.onnxName) \(Printable.name(node.name.isEmpty ? output : node.name))"
         switch node.op {
@@ -11,19 +15,36 @@ extension TFLiteConverter {
             values[output] = value
         case .relu:
             try elementwise(.relu, node: node)
-        case .clip(let low, let high) where node.inputs.count == 1 && low == 0 && high == 6:
-            try elementwise(.relu6, node: node)
+        case .clip(let low, let high):
+            try clip(node, attributes: (low, high), label: label)
+        case .sigmoid:
+            try elementwise(.logistic, node: node)
+        case .tanh:
+            try elementwise(.tanh, node: node)
+        case .hardSwish:
+            try elementwise(.hardSwish, node: node)
+        case .leakyRelu(let alpha):
+            try elementwise(.leakyRelu, node: node, options: .leakyRelu(alpha: alpha))
+        case .add, .sub, .mul, .div:
+            try arithmetic(node, label: label)
+        case .concat(let axis):
+            try concat(node, axis: axis, label: label)
+        case .batchNormalization(let epsilon):
+            try batchNormalization(node, epsilon: epsilon, label: label)
+        case .globalAveragePool:
+            try globalPool(.averagePool2D, node: node, label: label)
+        case .globalMaxPool:
+            try globalPool(.maxPool2D, node: node, label: label)
+        case .localResponseNormalization(let size, let alpha, let beta, let bias):
+            try localResponseNormalization(node, size: size, alpha: alpha, beta: beta, bias: bias, label: label)
         case .flatten, .reshape:
             try reshape(node, label: label)
-        case .softmax(let axis), .flattenedSoftmax(let axis):
-            let rank = shapes[input]?.count ?? 0
-            guard axis == -1 || axis == rank - 1 else {
-                throw unsupported("\(label) must normalize the last axis (axis \(axis) of rank \(rank))")
-            }
-            let source = try tensor(input, in: .plain)
-            let out = addActivation(output, shape: shapes[output] ?? [])
-            add(.softmax, inputs: [source], outputs: [out], options: .softmax(beta: 1))
-            values[output] = Value(tensor: out, shape: shapes[output] ?? [], layout: .plain)
+        case .softmax(let axis):
+            try softmax(node, axis: axis, flattened: false, label: label)
+        case .flattenedSoftmax(let axis):
+            try softmax(node, axis: axis, flattened: true, label: label)
+        case .variadic(let function):
+            try variadic(node, function, label: label)
         case .conv(let attributes):
             try conv(node, attributes: attributes, index: index, label: label)
         case .gemm(let attributes):
@@ -40,10 +61,11 @@ extension TFLiteConverter {
     }
 
     /// An element-wise operator keeps its input's layout.
-    private mutating func elementwise(_ kind: TFLiteOperatorKind, node: Node) throws {
-        guard let input = node.inputs.first, let output = node.outputs.first, let value = values[input] else { return }
+    mutating func elementwise(_ kind: TFLiteOperatorKind, node: Node, options: TFLiteModel.Options = .none) throws {
+        guard let input = node.inputs.first, let output = node.outputs.first else { return }
+        guard let value = values[input] else { throw unsupported("\(node.op.onnxName) reads \(input), never computed") }
         let out = addActivation(output, shape: value.shape, layout: value.layout)
-        add(kind, inputs: [value.tensor], outputs: [out])
+        add(kind, inputs: [value.tensor], outputs: [out], options: options)
         values[output] = Value(tensor: out, shape: value.shape, layout: value.layout)
     }
 
@@ -69,7 +91,7 @@ extension TFLiteConverter {
     }
 
     /// The weight a layer runs with: the plan's dequantized weights, or the float ones.
-    private func weight(_ name: String, label: String) throws -> Tensor {
+    func weight(_ name: String, label: String) throws -> Tensor {
         guard let tensor = quantized.weightOverrides[name] ?? graph.initializers[name] else {
             throw unsupported("\(label) needs a constant weight (\(name) is computed)")
         }
@@ -77,7 +99,7 @@ extension TFLiteConverter {
     }
 
     /// The constant bias of length `count` (zeros without one), times `beta`.
-    private func bias(_ node: Node, count: Int, beta: Float, label: String) throws -> [Float] {
+    func bias(_ node: Node, count: Int, beta: Float, label: String) throws -> [Float] {
         guard node.inputs.count > 2, !node.inputs[2].isEmpty else { return [Float](repeating: 0, count: count) }
         // Corrected or equalized biases are in the overrides.
         guard let bias = quantized.weightOverrides[node.inputs[2]] ?? graph.initializers[node.inputs[2]] else {
@@ -89,7 +111,7 @@ extension TFLiteConverter {
     }
 
     /// Where a fused Relu applies, its output name replaces the node's and RELU is fused.
-    private func fusedOutput(_ node: Node, index: Int) -> (name: String, activation: TFLiteSchema.Activation) {
+    func fusedOutput(_ node: Node, index: Int) -> (name: String, activation: TFLiteSchema.Activation) {
         if let fused = fusedRelu[index] { return (fused.output, .relu) }
         return (node.outputs.first ?? "", .none)
     }
@@ -137,13 +159,15 @@ extension TFLiteConverter {
         return (.valid, window.axes.map(\.padBegin) + window.axes.map(\.padEnd))
     }
 
-    /// Conv 2-D (group 1) as CONV_2D with an OHWI filter; pads TFLite cannot express become a PAD.
+    /// Conv 2-D as CONV_2D with an OHWI filter (group 1) or DEPTHWISE_CONV_2D with a `[1, kH, kW,
+    /// C·multiplier]` filter (one group per input channel); pads TFLite cannot express become a PAD.
     private mutating func conv(_ node: Node, attributes: ConvAttributes, index: Int, label: String) throws {
         guard let input = node.inputs.first, node.inputs.count > 1, let inShape = shapes[input], inShape.count == 4
         else { throw unsupported("\(label) must be 2-D (a 4-D input)") }
         let w = try weight(node.inputs[1], label: label)
-        guard attributes.group == 1, w.rank == 4 else {
-            throw unsupported("\(label) has group \(attributes.group); only group 1 (not depthwise) is supported")
+        let depthwise = attributes.group > 1 && attributes.group == inShape[1] && w.rank == 4 && w.shape[1] == 1
+        guard w.rank == 4, inShape[1] == w.shape[1] * attributes.group, w.shape[0] % attributes.group == 0 else {
+            throw unsupported("\(label) has a weight \(w.shape) that does not fit group \(attributes.group)")
         }
         guard attributes.dilations.allSatisfy({ $0 == 1 }) else { throw unsupported("\(label) is dilated") }
         let (outC, inC, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
@@ -158,33 +182,62 @@ extension TFLiteConverter {
             for c in 0..<inC {
                 for y in 0..<kh {
                     for x in 0..<kw {
-                        filter[((o * kh + y) * kw + x) * inC + c] = w.storage[((o * inC + c) * kh + y) * kw + x]
+                        // OHWI, or for depthwise (inC = 1) 1·H·W·O: channel o last.
+                        let position = depthwise ? (y * kw + x) * outC + o : ((o * kh + y) * kw + x) * inC + c
+                        filter[position] = w.storage[((o * inC + c) * kh + y) * kw + x]
                     }
                 }
             }
         }
         var source = try tensor(input, in: .nhwc)
-        if let explicit {
-            let pads: [Int32] = [0, 0, explicit[0], explicit[2], explicit[1], explicit[3], 0, 0].map { Int32($0) }
-            let padsTensor = addConstant("\(input)/pads", shape: [4, 2], ints: pads)
-            let padded = [
-                inShape[0], inShape[1], inShape[2] + explicit[0] + explicit[2], inShape[3] + explicit[1] + explicit[3],
-            ]
-            let out = addActivation("\(input)/padded", shape: padded, layout: .nhwc)
-            add(.pad, inputs: [source, padsTensor], outputs: [out])
-            source = out
-        }
-        let filterTensor = addConstant(node.inputs[1], shape: [outC, kh, kw, inC], floats: filter)
-        let biasTensor = addConstant(
-            "\(node.inputs[1])/bias", shape: [outC], floats: try bias(node, count: outC, beta: 1, label: label))
+        if let explicit { source = padded(input, source, shape: inShape, pads: explicit, value: nil) }
+        let biasValues = try bias(node, count: outC, beta: 1, label: label)
         let (name, activation) = fusedOutput(node, index: index)
         let shape = shapes[name] ?? []
+        let (strideW, strideH) = (Int32(strides[1]), Int32(strides[0]))
+        if attributes.group > 1 && !depthwise {
+            // SPLIT the channels, one CONV_2D per group, CONCATENATION of their outputs.
+            let convOptions = TFLiteModel.Options.conv2D(
+                padding: padding, strideW: strideW, strideH: strideH, activation: activation)
+            try groupedConv(
+                source, filter: filter, bias: biasValues, groups: attributes.group, kernel: [kh, kw],
+                inputShape: inShape, outputName: name, outputShape: shape, options: convOptions, label: label)
+            return
+        }
+        let filterShape = depthwise ? [1, kh, kw, outC] : [outC, kh, kw, inC]
+        let filterTensor = addConstant(node.inputs[1], shape: filterShape, floats: filter)
+        let biasTensor = addConstant("\(node.inputs[1])/bias", shape: [outC], floats: biasValues)
         let out = addActivation(name, shape: shape, layout: .nhwc)
-        add(
-            .conv2D, inputs: [source, filterTensor, biasTensor], outputs: [out],
-            options: .conv2D(
-                padding: padding, strideW: Int32(strides[1]), strideH: Int32(strides[0]), activation: activation))
+        if depthwise {
+            add(
+                .depthwiseConv2D, inputs: [source, filterTensor, biasTensor], outputs: [out],
+                options: .depthwiseConv2D(
+                    padding: padding, strideW: strideW, strideH: strideH, depthMultiplier: Int32(outC / inShape[1]),
+                    activation: activation))
+        } else {
+            add(
+                .conv2D, inputs: [source, filterTensor, biasTensor], outputs: [out],
+                options: .conv2D(padding: padding, strideW: strideW, strideH: strideH, activation: activation))
+        }
         values[name] = Value(tensor: out, shape: shape, layout: .nhwc)
+    }
+
+    /// `source` (value `name` in NHWC, ONNX shape `shape`) padded by `pads` (`[top, left, bottom,
+    /// right]`): PAD with zeros, or PADV2 with `value` (a one-element tensor of the source's type).
+    mutating func padded(_ name: String, _ source: Int32, shape: [Int], pads: [Int], value: Int32?) -> Int32 {
+        let amounts: [Int32] = [0, 0, pads[0], pads[2], pads[1], pads[3], 0, 0].map { Int32($0) }
+        let padsTensor = addConstant("\(name)/pads", shape: [4, 2], ints: amounts)
+        let paddedShape = [shape[0], shape[1], shape[2] + pads[0] + pads[2], shape[3] + pads[1] + pads[3]]
+        let sourceTensor = model.tensors[Int(source)]
+        let out = model.addTensor(
+            "\(name)/padded", shape: Self.nhwc(paddedShape), type: sourceTensor.type,
+            quantization: sourceTensor.quantization, dynamicBatch: dynamicBatch)
+        if let value {
+            add(.padV2, inputs: [source, padsTensor, value], outputs: [out])
+        } else {
+            add(.pad, inputs: [source, padsTensor], outputs: [out])
+        }
+        return out
     }
 
     /// MaxPool / AveragePool 2-D as MAX_POOL_2D / AVERAGE_POOL_2D (VALID or TensorFlow SAME padding).
@@ -204,12 +257,21 @@ extension TFLiteConverter {
             dilations: [], autoPad: attributes.autoPad, node: label, op: node.op.onnxName)
         let (padding, explicit) = try self.padding(
             window, extents: extents, kernel: attributes.kernelShape, strides: strides, dilations: [], label: label)
-        guard explicit == nil, padding == .valid || kind == .maxPool2D || !attributes.countIncludePad else {
+        guard padding == .valid || kind == .maxPool2D || !attributes.countIncludePad else {
             throw unsupported("\(label) has padding TFLite pooling cannot express (only none or TensorFlow's SAME)")
         }
-        let source = try tensor(input, in: .nhwc)
+        var source = try tensor(input, in: .nhwc)
+        if let explicit {
+            // Max: padded with the lowest float, so a pad never wins; average: with zeros.
+            let low =
+                kind == .maxPool2D
+                ? addConstant("\(input)/pad_value", shape: [1], floats: [-.greatestFiniteMagnitude]) : nil
+            source = padded(input, source, shape: inShape, pads: explicit, value: low)
+        }
         let shape = shapes[output] ?? []
-        let out = addActivation(output, shape: shape, layout: .nhwc)
+        // An average that must not count the pads: the zero-padded average times window / count.
+        let correction = kind == .averagePool2D && !attributes.countIncludePad ? explicit : nil
+        let out = addActivation(correction == nil ? output : "\(output)/padded_average", shape: shape, layout: .nhwc)
         add(
             kind, inputs: [source], outputs: [out],
             options: .pool2D(
@@ -217,5 +279,33 @@ extension TFLiteConverter {
                 filterWidth: Int32(attributes.kernelShape[1]), filterHeight: Int32(attributes.kernelShape[0]),
                 activation: .none))
         values[output] = Value(tensor: out, shape: shape, layout: .nhwc)
+        if let pads = correction {
+            let factors = Self.windowCorrection(
+                window: attributes.kernelShape, strides: strides, pads: pads, input: extents,
+                output: [shape[2], shape[3]])
+            let factorTensor = addConstant(
+                "\(output)/count_correction", shape: [1, shape[2], shape[3], 1], floats: factors)
+            let corrected = addActivation(output, shape: shape, layout: .nhwc)
+            add(.mul, inputs: [out, factorTensor], outputs: [corrected], options: .arithmetic(activation: .none))
+            values[output] = Value(tensor: corrected, shape: shape, layout: .nhwc)
+        }
+    }
+
+    /// Per output position, `kH·kW / (window positions inside the image)`: turns an average over
+    /// a zero-padded window into ONNX's average over the positions inside (count_include_pad 0).
+    static func windowCorrection(window: [Int], strides: [Int], pads: [Int], input: [Int], output: [Int]) -> [Float] {
+        func inside(_ position: Int, axis: Int) -> Int {
+            let start = position * strides[axis] - pads[axis]
+            return max(min(start + window[axis], input[axis]) - max(start, 0), 0)
+        }
+        var factors: [Float] = []
+        factors.reserveCapacity(output[0] * output[1])
+        for y in 0..<output[0] {
+            for x in 0..<output[1] {
+                let count = inside(y, axis: 0) * inside(x, axis: 1)
+                factors.append(count == 0 ? 0 : Float(window[0] * window[1]) / Float(count))
+            }
+        }
+        return factors
     }
 }

@@ -39,6 +39,8 @@ struct TFLiteConverter {
     var integer = false
     /// The int8 form: each value's codes as the integer model holds them and as the file does.
     var codes: [String: CodeQuantization] = [:]
+    /// Outputs of Constant nodes (written into the file only where an operator reads them).
+    var constants: [String: Tensor] = [:]
 
     init(graph: Graph, quantized: QuantizedModel, path: String) throws {
         self.graph = graph

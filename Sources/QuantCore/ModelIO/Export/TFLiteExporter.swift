@@ -55,12 +55,15 @@ public struct TFLiteExport: Sendable {
 /// leading RESHAPE (one channel) or TRANSPOSE to NHWC, and outputs keep theirs. The batch is 1 in
 /// the shapes and −1 in the shape signature, so `resize_tensor_input` runs batches.
 ///
-/// Operators (float form): Conv 2-D (group 1; ONNX pads become SAME, VALID or a PAD), Gemm and MatMul with a
-/// constant weight (FULLY_CONNECTED; α and β folded into the weights and bias), Relu (fused into
-/// the Conv or Gemm before it where nothing else reads that output) and Clip(0, 6) (RELU6),
-/// MaxPool / AveragePool 2-D (VALID or SAME), Flatten, Reshape, Softmax over the last axis,
-/// Identity, Dropout. Anything else is refused with a one-line error naming the operator, and
-/// nothing is written.
+/// Operators (float form; the table is in docs/tflite-export.md): Conv 2-D (group 1, depthwise,
+/// or grouped as SPLIT → CONV_2D per group → CONCATENATION; ONNX pads become SAME, VALID or a PAD),
+/// Gemm and MatMul with a constant weight (FULLY_CONNECTED; α and β folded into the weights and
+/// bias), Relu (fused into the Conv or Gemm before it where nothing else reads that output), Clip
+/// with attribute or constant bounds, Sigmoid, Tanh, LeakyRelu, HardSwish, Add/Sub/Mul/Div,
+/// Sum/Max/Min/Mean, BatchNormalization (MUL + ADD), Concat, MaxPool / AveragePool 2-D (pads
+/// SAME cannot express: PADV2 / PAD first), global pooling, LRN, Flatten, Reshape, Softmax,
+/// Identity, Dropout, Constant. Anything else is refused with a one-line error naming the
+/// operator, and nothing is written.
 ///
 /// Metadata (`Model.metadata`): `quantdash.plan` (plan JSON), `quantdash.format` (the form's
 /// name), `quantdash.format_reason`, and the model and data SHA-256 when known.

@@ -143,6 +143,25 @@ extension TFLiteModel {
         case .softmax(let beta):
             builder.startTable(fieldCount: Field.softmaxFieldCount)
             builder.add(beta, at: Field.softmaxBeta)
+        case .concatenation(let axis, let activation):
+            builder.startTable(fieldCount: Field.concatenationFieldCount)
+            builder.add(axis, at: Field.concatenationAxis)
+            builder.add(activation.rawValue, at: Field.concatenationActivation)
+        case .arithmetic(let activation):
+            builder.startTable(fieldCount: Field.arithmeticFieldCount)
+            builder.add(activation.rawValue, at: Field.arithmeticActivation)
+        case .leakyRelu(let alpha):
+            builder.startTable(fieldCount: Field.leakyReluFieldCount)
+            builder.add(alpha, at: Field.leakyReluAlpha)
+        case .localResponseNormalization(let radius, let bias, let alpha, let beta):
+            builder.startTable(fieldCount: Field.lrnFieldCount)
+            builder.add(radius, at: Field.lrnRadius)
+            builder.add(bias, at: Field.lrnBias)
+            builder.add(alpha, at: Field.lrnAlpha)
+            builder.add(beta, at: Field.lrnBeta)
+        case .split(let count):
+            builder.startTable(fieldCount: Field.splitFieldCount)
+            builder.add(count, at: Field.splitCount)
         }
         return builder.endTable()
     }

@@ -52,6 +52,16 @@ public struct TFLiteModel: Sendable, Equatable {
         case reshape(newShape: [Int32])
         /// `SoftmaxOptions`.
         case softmax(beta: Float)
+        /// `ConcatenationOptions`.
+        case concatenation(axis: Int32, activation: TFLiteSchema.Activation)
+        /// `MulOptions`, `SubOptions`, `DivOptions`: a fused activation only (as `AddOptions`).
+        case arithmetic(activation: TFLiteSchema.Activation)
+        /// `LeakyReluOptions`.
+        case leakyRelu(alpha: Float)
+        /// `LocalResponseNormalizationOptions`.
+        case localResponseNormalization(radius: Int32, bias: Float, alpha: Float, beta: Float)
+        /// `SplitOptions`.
+        case split(count: Int32)
     }
 
     /// An operator: kind, version, tensor indices in and out (−1: an omitted optional input).

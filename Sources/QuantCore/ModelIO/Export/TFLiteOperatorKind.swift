@@ -19,6 +19,18 @@ public enum TFLiteOperatorKind: String, Sendable, CaseIterable {
     case dequantize = "DEQUANTIZE"
     case maximum = "MAXIMUM"
     case minimum = "MINIMUM"
+    case concatenation = "CONCATENATION"
+    case mul = "MUL"
+    case sub = "SUB"
+    case div = "DIV"
+    case padV2 = "PADV2"
+    case logistic = "LOGISTIC"
+    case tanh = "TANH"
+    case leakyRelu = "LEAKY_RELU"
+    case hardSwish = "HARD_SWISH"
+    case reluN1To1 = "RELU_N1_TO_1"
+    case localResponseNormalization = "LOCAL_RESPONSE_NORMALIZATION"
+    case split = "SPLIT"
 
     /// `BuiltinOperator` and the `BuiltinOptions` union index of the options it takes.
     var schema: (builtinCode: Int32, optionsType: UInt8) {
@@ -39,6 +51,18 @@ public enum TFLiteOperatorKind: String, Sendable, CaseIterable {
         case .dequantize: (6, 0)
         case .maximum: (55, 0)
         case .minimum: (57, 0)
+        case .concatenation: (2, 10)  // ConcatenationOptions
+        case .mul: (18, 21)  // MulOptions
+        case .sub: (41, 28)  // SubOptions
+        case .div: (42, 29)  // DivOptions
+        case .padV2: (60, 0)
+        case .logistic: (14, 0)
+        case .tanh: (28, 0)
+        case .leakyRelu: (98, 75)  // LeakyReluOptions
+        case .hardSwish: (117, 0)
+        case .reluN1To1: (20, 0)
+        case .localResponseNormalization: (13, 13)  // LocalResponseNormalizationOptions
+        case .split: (49, 35)  // SplitOptions
         }
     }
 
@@ -49,9 +73,10 @@ public enum TFLiteOperatorKind: String, Sendable, CaseIterable {
         case .conv2D, .depthwiseConv2D: 3
         case .fullyConnected: 4
         case .maxPool2D, .averagePool2D, .add, .transpose, .pad, .relu, .relu6, .softmax, .quantize, .dequantize,
-            .maximum, .minimum:
+            .maximum, .minimum, .concatenation, .mul, .sub, .padV2, .logistic, .tanh, .leakyRelu, .hardSwish,
+            .reluN1To1, .split:
             2
-        case .reshape: 1
+        case .reshape, .div, .localResponseNormalization: 1
         }
     }
 }

@@ -148,5 +148,24 @@ public enum TFLiteSchema {
         /// `SoftmaxOptions`.
         static let softmaxFieldCount = 1
         static let softmaxBeta = 0
+        /// `ConcatenationOptions`.
+        static let concatenationFieldCount = 2
+        static let concatenationAxis = 0
+        static let concatenationActivation = 1
+        /// `MulOptions`, `SubOptions`, `DivOptions`: the fused activation is field 0.
+        static let arithmeticFieldCount = 1
+        static let arithmeticActivation = 0
+        /// `LeakyReluOptions`.
+        static let leakyReluFieldCount = 1
+        static let leakyReluAlpha = 0
+        /// `LocalResponseNormalizationOptions`.
+        static let lrnFieldCount = 4
+        static let lrnRadius = 0
+        static let lrnBias = 1
+        static let lrnAlpha = 2
+        static let lrnBeta = 3
+        /// `SplitOptions`.
+        static let splitFieldCount = 1
+        static let splitCount = 0
     }
 }
