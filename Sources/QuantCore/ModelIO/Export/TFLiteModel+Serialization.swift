@@ -143,6 +143,10 @@ extension TFLiteModel {
         case .softmax(let beta):
             builder.startTable(fieldCount: Field.softmaxFieldCount)
             builder.add(beta, at: Field.softmaxBeta)
+        case .concatenation(let axis, let activation):
+            builder.startTable(fieldCount: Field.concatenationFieldCount)
+            builder.add(axis, at: Field.concatenationAxis)
+            builder.add(activation.rawValue, at: Field.concatenationActivation)
         }
         return builder.endTable()
     }

@@ -52,6 +52,8 @@ public struct TFLiteModel: Sendable, Equatable {
         case reshape(newShape: [Int32])
         /// `SoftmaxOptions`.
         case softmax(beta: Float)
+        /// `ConcatenationOptions`.
+        case concatenation(axis: Int32, activation: TFLiteSchema.Activation)
     }
 
     /// An operator: kind, version, tensor indices in and out (−1: an omitted optional input).

@@ -19,6 +19,7 @@ public enum TFLiteOperatorKind: String, Sendable, CaseIterable {
     case dequantize = "DEQUANTIZE"
     case maximum = "MAXIMUM"
     case minimum = "MINIMUM"
+    case concatenation = "CONCATENATION"
 
     /// `BuiltinOperator` and the `BuiltinOptions` union index of the options it takes.
     var schema: (builtinCode: Int32, optionsType: UInt8) {
@@ -39,6 +40,7 @@ public enum TFLiteOperatorKind: String, Sendable, CaseIterable {
         case .dequantize: (6, 0)
         case .maximum: (55, 0)
         case .minimum: (57, 0)
+        case .concatenation: (2, 10)  // ConcatenationOptions
         }
     }
 
@@ -49,7 +51,7 @@ public enum TFLiteOperatorKind: String, Sendable, CaseIterable {
         case .conv2D, .depthwiseConv2D: 3
         case .fullyConnected: 4
         case .maxPool2D, .averagePool2D, .add, .transpose, .pad, .relu, .relu6, .softmax, .quantize, .dequantize,
-            .maximum, .minimum:
+            .maximum, .minimum, .concatenation:
             2
         case .reshape: 1
         }

@@ -148,5 +148,9 @@ public enum TFLiteSchema {
         /// `SoftmaxOptions`.
         static let softmaxFieldCount = 1
         static let softmaxBeta = 0
+        // ConcatenationOptions: axis, fused_activation_function
+        static let concatenationFieldCount = 2
+        static let concatenationAxis = 0
+        static let concatenationActivation = 1
     }
 }
