@@ -84,6 +84,9 @@ public enum IntegerLowering {
                         throw IntegerLoweringError("node \(label) (Reshape): the target shape is not a constant")
                     }
                     target = shape.storage.map { Int($0) }
+                    // A graph with its batch fixed at 1 runs a batch one sample at a time in
+                    // float (GraphExecutor+PerSample): its leading 1 means "the batch" here.
+                    if input.shape.first == 1, target?.first == 1 { target?[0] = 0 }
                 }
                 let flattenAxis: Int? = if case .flatten(let axis) = node.op { axis } else { nil }
                 lowering.add(
