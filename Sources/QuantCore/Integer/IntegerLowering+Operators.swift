@@ -32,7 +32,17 @@ extension IntegerLowering {
     /// What `node` lowers to, or why it has none (one line naming `label`).
     static func role(of node: Node, label: String) throws -> OperatorRole {
         switch node.op {
-        case .conv, .gemm, .matMul: return .linear
+        case .conv(let attributes):
+            guard attributes.autoPad == .notSet else {
+                throw IntegerLoweringError("node \(label): integer Conv needs a 2-D kernel and explicit pads")
+            }
+            return .linear
+        case .gemm(let attributes):
+            guard !attributes.transposeA, attributes.alpha == 1, attributes.beta == 1 else {
+                throw IntegerLoweringError("node \(label): integer Gemm needs alpha = beta = 1 and no transA")
+            }
+            return .linear
+        case .matMul: return .linear
         case .relu, .clip: return .clamp
         case .maxPool(let attributes), .averagePool(let attributes):
             guard attributes.autoPad == .notSet, !attributes.ceilMode, attributes.kernelShape.count == 2 else {
