@@ -12,6 +12,11 @@ twice on the same random images:
   shape and the final Softmax removed, so the logits differ from class to class and the
   comparison of logits and top-1 means something.
 
+SqueezeNet with random weights is also run as integers (`eval --integer` with the int8 plan,
+calibrated on the same images): no prediction may differ from the fake-quantized model, outputs
+within one step, and its C export (integer int8, with Concat) must compute the same outputs bit
+for bit.
+
 Exits non-zero on any difference. Creates its own venv (Scripts/.venv-zoo) with onnx,
 onnxruntime and numpy.
 
@@ -42,6 +47,8 @@ MODELS = ["bvlc_alexnet", "densenet121", "inception_v1", "inception_v2", "resnet
           "vgg19", "zfnet512"]
 RTOL = 1e-4
 ATOL = 1e-7
+# Models whose int8 plan runs as integers (the others are refused: LRN, BatchNormalization).
+INTEGER_MODELS = ["squeezenet"]
 
 
 def randomized(model, seed):
@@ -122,16 +129,81 @@ def check(name, path, images, labels, quantdash, folder, probabilities):
     return not problems
 
 
+INT8_PLAN = {"version": 1, "default": {"bits": 8, "scheme": "symmetric", "granularity": "channel",
+                                       "activationBits": 8}}
+DRIVER = r"""
+#include <stdio.h>
+#include "zoo.h"
+int main(int argc, char **argv)
+{
+    static float input[ZOO_INPUT_COUNT];
+    static float logits[ZOO_OUTPUT_COUNT];
+    FILE *in, *out;
+    if (argc != 3 || !(in = fopen(argv[1], "rb")) || !(out = fopen(argv[2], "wb"))) { return 2; }
+    while (fread(input, sizeof input, 1, in) == 1) {
+        (void)zoo_predict(input, logits);
+        if (fwrite(logits, sizeof logits, 1, out) != 1) { return 3; }
+    }
+    fclose(in);
+    fclose(out);
+    return 0;
+}
+"""
+
+
+def check_integer(name, path, quantdash, folder, cc):
+    """`eval --integer` of the int8 plan (Concat, Dropout, GlobalAveragePool, a final Softmax left
+    float) against the fake-quantized model, and its C export compiled: the same outputs bit for bit."""
+    plan = os.path.join(folder, "int8.json")
+    with open(plan, "w") as handle:
+        json.dump(INT8_PLAN, handle)
+    data = ["--model", path, "--data", os.path.join(folder, "x.npy"), "--labels", os.path.join(folder, "y.npy"),
+            "--calibration", os.path.join(folder, "x.npy"), "--plan", plan]
+    outputs = os.path.join(folder, "integer.npy")
+    run = subprocess.run([quantdash, "eval", *data, "--integer", "--latency-runs", "0", "--json", "--save-outputs",
+                          outputs], capture_output=True, text=True)
+    if run.returncode != 0:
+        print(f"{name} integer: eval --integer failed: {run.stderr.strip()}")
+        return False
+    integer = json.loads(run.stdout)["integer"]
+    problems = []
+    if integer["differingPredictions"] != 0 or integer["maxOutputSteps"] > 1:
+        problems.append(f"{integer['differingPredictions']} predictions differ from the fake-quantized model, "
+                        f"outputs up to {integer['maxOutputSteps']:.2f} steps")
+    base = os.path.join(folder, "zoo")
+    export = subprocess.run([quantdash, "export", "--format", "c", *data, "--out", base, "--force"],
+                            capture_output=True, text=True)
+    if export.returncode != 0 or "integer int8" not in export.stdout:
+        problems.append(f"C export not integer: {(export.stdout + export.stderr).strip()}")
+    else:
+        with open(os.path.join(folder, "driver.c"), "w") as handle:
+            handle.write(DRIVER)
+        binary = os.path.join(folder, "zoo-c")
+        subprocess.run([cc, "-O1", "-std=c99", "-pedantic", "-Wall", "-Wextra", "-Werror", "-o", binary,
+                        os.path.join(folder, "driver.c"), base + ".c", "-lm"], check=True)
+        np.load(os.path.join(folder, "x.npy")).astype(np.float32).tofile(os.path.join(folder, "x.bin"))
+        subprocess.run([binary, os.path.join(folder, "x.bin"), os.path.join(folder, "c.bin")], check=True)
+        ours = np.load(outputs).reshape(-1)
+        compiled = np.fromfile(os.path.join(folder, "c.bin"), dtype=np.float32)
+        if not np.array_equal(ours, compiled):
+            problems.append("the C export's outputs differ from eval --integer's")
+    print(f"{name} integer: {'agrees' if not problems else 'DIFFERS: ' + '; '.join(problems)} "
+          f"(top-1 {integer['top1']:.3f}, fake-quantized {integer['fakeQuantizedTop1']:.3f}, "
+          f"max {integer['maxOutputSteps']:.2f} steps; C export bit for bit)", flush=True)
+    return not problems
+
+
 def main():
     ort.set_default_logger_severity(3)  # the light graphs list unused shape initializers: not our concern
     parser = argparse.ArgumentParser()
     parser.add_argument("--quantdash", default=os.path.join(ROOT, ".build", "release", "quantdash"))
     parser.add_argument("--images", type=int, default=2)
+    parser.add_argument("--cc", default=os.environ.get("CC", "cc"))
     args = parser.parse_args()
     rng = np.random.default_rng(13)
     images = rng.standard_normal((args.images, 3, 224, 224)).astype(np.float32)
     labels = rng.integers(0, 1000, args.images).astype(np.int64)
-    failures = 0
+    failures, checks = 0, 2 * len(MODELS)
     with tempfile.TemporaryDirectory() as folder:
         np.save(os.path.join(folder, "x.npy"), images)
         np.save(os.path.join(folder, "y.npy"), labels)
@@ -144,8 +216,11 @@ def main():
             onnx.save(randomized(model, seed=index), random_path)
             failures += not check(f"{name} (random weights)", random_path, images, labels, args.quantdash, folder,
                                   False)
+            if name in INTEGER_MODELS:
+                checks += 1
+                failures += not check_integer(f"{name} (random weights)", random_path, args.quantdash, folder, args.cc)
     print(f"onnxruntime {ort.__version__}, onnx {onnx.__version__}, {args.images} images each")
-    print(f"{2 * len(MODELS) - failures} passed, {failures} failed")
+    print(f"{checks - failures} passed, {failures} failed")
     sys.exit(1 if failures else 0)
 
 

@@ -62,6 +62,10 @@ enum EvalRun {
         if equalize { plan = workbench.withEqualization(plan) }
         if learnedRounding { plan = workbench.withLearnedRounding(plan) }
         if biasCorrection { plan = workbench.withBiasCorrection(plan) }
+        // What the graph and plan alone rule out is refused before any calibration or float pass.
+        if integer, let reason = workbench.integerRefusal(for: plan) {
+            throw IntegerLoweringError("--integer: \(planPath ?? "the plan"): \(reason)")
+        }
         do {
             try learnRoundings(for: plan, workbench: workbench)
             _ = try workbench.apply(plan)  // cached: the engine's apply below reuses every layer report

@@ -80,8 +80,10 @@ public final class IntegerRunner: @unchecked Sendable {
     }
 
     private func run(_ plan: QuantPlan, generation: Int) {
-        guard !yieldThenCheck(generation) else { return }
         let workbench = engine.workbench
+        // What the graph and plan alone rule out is refused at once, without waiting for the engine.
+        if let reason = workbench.integerRefusal(for: plan) { return post(.refused(reason), generation: generation) }
+        guard !yieldThenCheck(generation) else { return }
         let outcome: Outcome
         do {
             let (quantized, integer) = try workbench.integerModel(for: plan)
@@ -96,6 +98,11 @@ public final class IntegerRunner: @unchecked Sendable {
         } catch {
             outcome = .failed("\(error)")
         }
+        post(outcome, generation: generation)
+    }
+
+    /// Collects `outcome` unless `generation` went stale.
+    private func post(_ outcome: Outcome, generation: Int) {
         lock.withLock {
             guard current == generation else { return }
             outbox.append(Result(generation: generation, outcome: outcome))

@@ -79,6 +79,12 @@ public enum IntegerKernels {
             var x = try read(input)
             x.shape = try reshaped(x.shape, flattenAxis: flattenAxis, target: shape)
             return (output, x)
+        case .globalAveragePool(let input, let output):
+            return (output, try globalAveragePool(try read(input), variant: variant))
+        case .requantize(let input, let output, let quantization):
+            return (output, requantize(try read(input), to: quantization))
+        case .concat(let inputs, let output, let axis):
+            return (output, try concat(try inputs.map(read), axis: axis))
         }
     }
 

@@ -1,14 +1,13 @@
 /// Conv / Gemm / MatMul lowering: int8 weight rows, int32 biases, float multipliers.
 extension IntegerLowering {
-    /// Why `report`'s layer has no int8 form, or `nil` when it has one.
-    public static func refusal(for report: LayerReport) -> String? {
-        let name = report.layer.name, settings = report.settings
+    /// Why a layer with `settings` has no int8 form, from the plan alone, or `nil`.
+    public static func refusal(layerName name: String, settings: LayerSettings) -> String? {
         let needs = "integer execution needs 8-bit symmetric weights and 8-bit activations"
-        guard let weights = report.quantized else { return "layer \(name) keeps float weights (\(needs))" }
+        guard let bitWidth = settings.bitWidth else { return "layer \(name) keeps float weights (\(needs))" }
         guard settings.scheme == .symmetric || settings.scheme == .symmetricFull else {
             return "layer \(name) uses the \(settings.scheme.rawValue) scheme (\(needs))"
         }
-        guard weights.bitWidth == 8 else { return "layer \(name) has \(weights.bitWidth)-bit weights (\(needs))" }
+        guard bitWidth == 8 else { return "layer \(name) has \(bitWidth)-bit weights (\(needs))" }
         if case .group = settings.granularity {
             return "layer \(name) has per-group scales (\(needs), per channel or per tensor)"
         }
@@ -16,6 +15,16 @@ extension IntegerLowering {
             return "layer \(name) leaves its output activations float (\(needs))"
         }
         guard bits == 8 else { return "layer \(name) has \(bits)-bit activations (\(needs))" }
+        return nil
+    }
+
+    /// Why `report`'s layer has no int8 form, or `nil` when it has one.
+    public static func refusal(for report: LayerReport) -> String? {
+        let name = report.layer.name
+        if let reason = refusal(layerName: name, settings: report.settings) { return reason }
+        let needs = "integer execution needs 8-bit symmetric weights and 8-bit activations"
+        guard let weights = report.quantized else { return "layer \(name) keeps float weights (\(needs))" }
+        guard weights.bitWidth == 8 else { return "layer \(name) has \(weights.bitWidth)-bit weights (\(needs))" }
         guard let encoding = QDQWeightEncoding(weights), encoding.elementType == .int8,
             encoding.zeroPoints.allSatisfy({ $0 == 0 })
         else { return "layer \(name)'s weights are not int8 codes with zero point 0 (\(needs))" }

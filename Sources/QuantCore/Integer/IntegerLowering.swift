@@ -5,11 +5,8 @@
 /// node one the integer model has a kernel for. Anything else is refused with one line saying
 /// which layer or node and why. The float graph input is quantized with `inputQuantization`.
 public enum IntegerLowering {
-    /// The operators the integer model runs, for the refusal message (the switch in
-    /// `lower` is the table that knows how to lower each).
-    public static let supportedOperators = "Conv, Gemm, MatMul, MaxPool, AveragePool, Add, Relu, Clip, Flatten, Reshape"
-
     /// Lowers `graph` with `quantized` applied, computing `outputName` (the first output by default).
+    /// A Softmax that writes the output stays float: the model then ends at the logits before it.
     ///
     /// - Throws: `IntegerLoweringError` naming the layer or node that has no integer form.
     public static func lower(
@@ -29,89 +26,98 @@ public enum IntegerLowering {
 
         var lowering = State(quantization: [input.name: inputQuantization])
         for (index, node) in graph.nodes.enumerated() {
-            let label = node.name.isEmpty ? "#\(index)" : "'\(node.name)'"
-            func operand(_ slot: Int) throws -> ActivationQuantization {
-                let name = node.inputs.indices.contains(slot) ? node.inputs[slot] : ""
-                guard let parameters = lowering.quantization[name] else {
-                    throw IntegerLoweringError(
-                        "node \(label) (\(node.op.onnxName)) reads '\(name)', which the plan leaves float")
-                }
-                return parameters
-            }
+            let label = label(of: node, at: index)
             guard let out = node.outputs.first else { continue }
-            switch node.op {
-            case .conv, .gemm, .matMul:
+            let role = try role(of: node, label: label)
+            let reads = valuesRead(by: node, role: role).map { lowering.resolve($0) }
+            for name in reads where lowering.quantization[name] == nil {
+                throw IntegerLoweringError(
+                    floatOperandReason(
+                        label: label, node: node, value: name, isSoftmax: lowering.softmaxLogits[name] != nil))
+            }
+            let x = reads.first.flatMap { lowering.quantization[$0] } ?? inputQuantization
+            switch role {
+            case .linear:
                 guard let report = reports[index] else {
                     throw IntegerLoweringError("node \(label) (\(node.op.onnxName)) has no constant weight to quantize")
                 }
-                let layer = try linear(
-                    node: node, report: report, graph: graph, quantized: quantized, input: try operand(0))
+                var layer = try linear(node: node, report: report, graph: graph, quantized: quantized, input: x)
+                layer.input = reads[0]
                 lowering.add(.linear(layer), output: out, quantization: layer.outputQuantization)
-            case .relu, .clip:
-                let x = try operand(0)
+            case .clamp:
                 let range = try clampRange(of: node, graph: graph, quantization: x, label: label)
-                if readers[node.inputs[0], default: 0] == 1,
-                    lowering.narrowLinear(producing: node.inputs[0], to: range, renaming: out)
+                if readers[node.inputs[0], default: 0] == 1, readers[reads[0], default: 0] == 1,
+                    lowering.narrowLinear(producing: reads[0], to: range, renaming: out)
                 {
                     lowering.quantization[out] = x
                 } else {
-                    lowering.add(.clamp(input: node.inputs[0], output: out, range), output: out, quantization: x)
+                    lowering.add(.clamp(input: reads[0], output: out, range), output: out, quantization: x)
                 }
-            case .maxPool(let attributes), .averagePool(let attributes):
-                let x = try operand(0)
-                guard attributes.autoPad == .notSet, !attributes.ceilMode, attributes.kernelShape.count == 2 else {
-                    throw IntegerLoweringError(
-                        "node \(label): integer pooling needs a 2-D window, explicit pads and floor mode")
-                }
+            case .pool:
                 let step: IntegerStep =
-                    if case .maxPool = node.op {
-                        .maxPool(input: node.inputs[0], output: out, attributes)
-                    } else {
-                        .averagePool(input: node.inputs[0], output: out, attributes)
+                    switch node.op {
+                    case .maxPool(let attributes): .maxPool(input: reads[0], output: out, attributes)
+                    case .averagePool(let attributes): .averagePool(input: reads[0], output: out, attributes)
+                    default: .globalAveragePool(input: reads[0], output: out)
                     }
                 lowering.add(step, output: out, quantization: x)
+            case .globalAveragePool:
+                lowering.add(.globalAveragePool(input: reads[0], output: out), output: out, quantization: x)
             case .add:
-                let (a, b) = (try operand(0), try operand(1))
+                let (a, b) = (x, lowering.quantization[reads[1]] ?? x)
                 guard a.scale == b.scale, a.zeroPoint == 0, b.zeroPoint == 0 else {
                     throw IntegerLoweringError(
-                        "node \(label) (Add): its inputs have scales \(a.scale) and \(b.scale) (integer Add needs one scale and zero point 0)"
+                        "node \(label) (\(node.op.onnxName)): its inputs have scales \(a.scale) and \(b.scale) (integer Add needs one scale and zero point 0)"
                     )
                 }
                 let sum = try ActivationQuantization(
                     scale: a.scale, bitWidth: min(max(a.bitWidth, b.bitWidth) + 2, 16), isSigned: true)
-                lowering.add(.add(node.inputs[0], node.inputs[1], output: out), output: out, quantization: sum)
-            case .flatten(let axis):
-                lowering.add(
-                    .reshape(input: node.inputs[0], output: out, flattenAxis: axis, shape: nil), output: out,
-                    quantization: try operand(0))
+                lowering.add(.add(reads[0], reads[1], output: out), output: out, quantization: sum)
+            case .concat(let axis):
+                try lowering.concat(reads, output: out, axis: axis, label: label)
+            case .passThrough:
+                lowering.renames[out] = reads[0]
             case .reshape:
-                let x = try operand(0)
-                guard node.inputs.count > 1, let shape = graph.initializers[node.inputs[1]] else {
-                    throw IntegerLoweringError("node \(label) (Reshape): the target shape is not a constant")
+                var target: [Int]? = nil
+                if case .reshape = node.op {
+                    guard node.inputs.count > 1, let shape = graph.initializers[node.inputs[1]] else {
+                        throw IntegerLoweringError("node \(label) (Reshape): the target shape is not a constant")
+                    }
+                    target = shape.storage.map { Int($0) }
+                    // A graph with its batch fixed at 1 runs a batch one sample at a time in
+                    // float (GraphExecutor+PerSample): its leading 1 means "the batch" here.
+                    if input.shape.first == 1, target?.first == 1 { target?[0] = 0 }
                 }
-                let target = shape.storage.map { Int($0) }
+                let flattenAxis: Int? = if case .flatten(let axis) = node.op { axis } else { nil }
                 lowering.add(
-                    .reshape(input: node.inputs[0], output: out, flattenAxis: nil, shape: target), output: out,
+                    .reshape(input: reads[0], output: out, flattenAxis: flattenAxis, shape: target), output: out,
                     quantization: x)
-            default:
-                throw IntegerLoweringError(
-                    "node \(label): \(node.op.onnxName) has no integer kernel (integer execution runs \(supportedOperators))"
-                )
+            case .finalSoftmax:
+                lowering.softmaxLogits[out] = reads[0]
             }
         }
-        guard lowering.quantization[output.name] != nil else {
+        let last = lowering.resolve(output.name)
+        let logits = lowering.softmaxLogits[last].map { lowering.resolve($0) } ?? last
+        guard lowering.quantization[logits] != nil else {
             throw IntegerLoweringError(
                 "the output '\(output.name)' is float in the plan (integer execution needs 8-bit activations up to the output)"
             )
         }
         return IntegerModel(
-            inputName: input.name, inputQuantization: inputQuantization, outputName: output.name, steps: lowering.steps)
+            inputName: input.name, inputQuantization: inputQuantization, outputName: logits, steps: lowering.steps)
     }
 
     /// The steps so far and the quantization of every value they compute.
     struct State {
         var quantization: [String: ActivationQuantization]
         var steps: [IntegerStep] = []
+        /// Dropout and Identity outputs: the value they pass on.
+        var renames: [String: String] = [:]
+        /// A Softmax's output → the logits it reads (float beyond; allowed only as the output).
+        var softmaxLogits: [String: String] = [:]
+
+        /// The value computed under `name` (through Dropout and Identity).
+        func resolve(_ name: String) -> String { renames[name] ?? name }
 
         mutating func add(_ step: IntegerStep, output: String, quantization parameters: ActivationQuantization) {
             steps.append(step)

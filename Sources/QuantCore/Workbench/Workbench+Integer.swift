@@ -41,18 +41,19 @@ extension Workbench {
         return try ActivationQuantization(threshold: max(abs(lowest), abs(highest)), bitWidth: 8, isSigned: isSigned)
     }
 
-    /// `plan` applied and lowered to integers.
+    /// Why `plan` has no int8 form on this model, decided from the graph and the plan alone,
+    /// before any calibration or evaluation (`IntegerLowering.check`); `nil` when it may have one.
+    public func integerRefusal(for plan: QuantPlan) -> String? {
+        IntegerLowering.check(graph: graph, plan: plan, layers: layers, outputName: outputName)
+    }
+
+    /// `plan` applied and lowered to integers. What the graph and plan alone rule out is refused
+    /// before calibrating (`integerRefusal(for:)`), so a model that cannot run as integers costs
+    /// no float pass.
     ///
     /// - Throws: `IntegerLoweringError` (one line) when the plan has no int8 form, and the errors of `apply`.
     public func integerModel(for plan: QuantPlan) throws -> (QuantizedModel, IntegerModel) {
-        for layer in layers {
-            let settings = plan.settings(for: layer.name)
-            if settings.isFloat {
-                throw IntegerLoweringError(
-                    "layer \(layer.name) keeps float weights (integer execution needs 8-bit symmetric weights and 8-bit activations)"
-                )
-            }
-        }
+        if let reason = integerRefusal(for: plan) { throw IntegerLoweringError(reason) }
         try calibrate(for: plan)
         let quantized = try apply(plan)
         for report in quantized.layerReports {
@@ -82,8 +83,8 @@ extension Workbench {
             if isCancelled() { throw CancellationError() }
             let batch = try heldOut.images(in: range)
             let codes = try integer.outputCodes(batch)
-            let integerLogits = graph.classifierLogits(codes.dequantized())
-            let fakeLogits = try logits(for: batch, model: quantized)
+            let (integerLogits, fakeLogits) = try comparedLogits(
+                codes, batch: batch, integer: integer, quantized: quantized)
             let classes = integerLogits.count / max(range.count, 1)
             guard fakeLogits.count == integerLogits.count, classes > 0 else {
                 throw IntegerLoweringError(
@@ -107,5 +108,25 @@ extension Workbench {
             progress?(Double(range.upperBound) / Double(max(heldOut.count, 1)))
         }
         return result
+    }
+
+    /// The integer and fake-quantized logits of `batch`: the classifier logits of the output, or,
+    /// when the integer model ends before the graph's final Softmax, the logits that Softmax reads
+    /// in both models (the same argmax; steps compared on the logits, not the probabilities).
+    private func comparedLogits(
+        _ codes: IntegerTensor, batch: Tensor, integer: IntegerModel, quantized: QuantizedModel
+    ) throws -> (Tensor, Tensor) {
+        guard integer.outputName != outputName else {
+            return (graph.classifierLogits(codes.dequantized()), try logits(for: batch, model: quantized))
+        }
+        let outputs = try executor.run(
+            [inputName: batch], weightOverrides: quantized.weightOverrides,
+            activationQuantization: quantized.activationQuantization, keeping: [integer.outputName])
+        guard let fake = outputs[integer.outputName] else { throw GraphError.missingOutput(integer.outputName) }
+        func rows(_ tensor: Tensor) -> Tensor {
+            let samples = max(tensor.shape.first ?? 1, 1)
+            return tensor.reshaped([samples, tensor.storage.count / samples])
+        }
+        return (rows(codes.dequantized()), rows(fake))
     }
 }

@@ -116,6 +116,20 @@ extension CExporter {
                     x.shape = try IntegerKernels.reshaped(x.shape, flattenAxis: flattenAxis, target: target)
                     values[output] = x  // the same codes: an alias, live as long as either name is read
                     operands.append(([x], output))
+                case .globalAveragePool(let input, let output):
+                    let x = try read(input, at: position)
+                    guard x.shape.count == 4 else { throw IntegerLoweringError("GlobalAveragePool of \(x.shape)") }
+                    define(output, shape: [1, x.shape[1], 1, 1], quantization: x.quantization, at: position)
+                    operands.append(([x], output))
+                case .requantize(let input, let output, let quantization):
+                    let x = try read(input, at: position)
+                    define(output, shape: x.shape, quantization: quantization, at: position)
+                    operands.append(([x], output))
+                case .concat(let inputs, let output, let axis):
+                    let xs = try inputs.map { try read($0, at: position) }
+                    let shape = try IntegerKernels.concatShape(xs.map(\.shape), axis: axis)
+                    define(output, shape: shape, quantization: xs[0].quantization, at: position)
+                    operands.append((xs, output))
                 }
             }
             guard values[integer.outputName] != nil else {

@@ -76,6 +76,12 @@ extension CExporter {
                     }
                     """)
             case .reshape: break  // the same bytes under another shape
+            case .globalAveragePool(_, let out):
+                blocks.append(globalAveragePool(label: out, x: x, y: y))
+            case .requantize(_, let out, _):
+                blocks.append(requantize(label: out, x: x, y: y))
+            case .concat(_, let out, let axis):
+                blocks.append(concat(axis: axis, label: out, inputs: inputs, y: y))
             }
         }
 

@@ -80,7 +80,7 @@ extension TFLiteConverter {
     }
 
     /// A step that keeps its input's codes and layout (pooling, ReLU, RESHAPE) writes `output`.
-    private mutating func passThrough(
+    mutating func passThrough(
         _ kind: TFLiteOperatorKind, inputs: [Int32], input: String, output: String, shape: [Int], layout: Layout,
         options: TFLiteModel.Options = .none
     ) throws {
@@ -106,6 +106,17 @@ extension TFLiteConverter {
             try add(first, second, output: output)
         case .clamp(let input, let output, let range):
             try clamp(input, output: output, range: range)
+        case .globalAveragePool(let input, let output):
+            guard let shape = shapes[input], shape.count == 4 else {
+                throw unsupported("the GlobalAveragePool to \(output) needs a 4-D input")
+            }
+            try pool(
+                .averagePool2D, input: input, output: output,
+                attributes: PoolAttributes(kernelShape: [shape[2], shape[3]]))
+        case .requantize(let input, let output, let quantization):
+            try requantize(input, output: output, quantization: quantization)
+        case .concat(let inputs, let output, let axis):
+            try concatenate(inputs, output: output, axis: axis)
         case .reshape(let input, let output, _, _):
             guard let value = values[input], let target = shapes[output] else {
                 throw unsupported("the reshape to \(output): the shapes are unknown")

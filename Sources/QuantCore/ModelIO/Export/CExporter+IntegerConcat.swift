@@ -1,0 +1,54 @@
+/// The C of the steps the model zoo's classic CNNs add: GlobalAveragePool (an AveragePool over
+/// the whole plane), requantization to another grid, and Concat (the codes copied in order).
+extension CExporter.IntegerEmitter {
+    /// GlobalAveragePool of `x` (`[1, C, H, W]`) as an AveragePool with an `H × W` window.
+    func globalAveragePool(label: String, x: CExporter.IntegerValue, y: CExporter.IntegerValue) -> String {
+        pool(PoolAttributes(kernelShape: [x.shape[2], x.shape[3]]), average: true, label: label, x: x, y: y)
+    }
+
+    /// `y = qd_requantize(x − z_x, s_x / s_y, z_y, …)`: `IntegerKernels.requantized` code for code.
+    mutating func requantize(label: String, x: CExporter.IntegerValue, y: CExporter.IntegerValue) -> String {
+        requantizes = true
+        let (from, to) = (x.quantization, y.quantization)
+        let multiplier = CExporter.cFloat(from.scale / to.scale)
+        let low = CExporter.cFloat(Float(to.codeRange.lowerBound - to.zeroPoint))
+        let high = CExporter.cFloat(Float(to.codeRange.upperBound - to.zeroPoint))
+        return """
+            { /* \(CExporter.commentText(label)) = codes moved to the scale \(from.scale) -> \(to.scale) (a Concat input) */
+                \(pointer(x, constant: true))
+                \(pointer(y, constant: false))
+                int i;
+                for (i = 0; i < \(y.count); i++) {
+                    y[i] = (\(y.cType))qd_requantize((int32_t)x[i] - \(from.zeroPoint), \(multiplier), \(to.zeroPoint), \(low), \(high));
+                }
+            }
+            """
+    }
+
+    /// Concat along `axis` of inputs of one quantization: each input's codes per outer index copied in turn.
+    func concat(
+        axis: Int, label: String, inputs: [CExporter.IntegerValue], y: CExporter.IntegerValue
+    ) -> String {
+        let cut = axis < 0 ? axis + y.shape.count : axis
+        let outer = y.shape[..<max(cut, 0)].reduce(1, *)
+        var lines: [String] = []
+        var offset = 0
+        for x in inputs {
+            let chunk = x.count / max(outer, 1)
+            lines.append(
+                """
+                    x = \(name.uppercased())_AT(const \(x.cType), \(offsets[x.buffer]));
+                    for (o = 0; o < \(outer); o++) { for (i = 0; i < \(chunk); i++) { y[o * \(y.count / max(outer, 1)) + \(offset) + i] = x[o * \(chunk) + i]; } }
+                """)
+            offset += chunk
+        }
+        return """
+            { /* \(CExporter.commentText(label)) = Concat along axis \(axis) of \(inputs.count) inputs of one quantization */
+                const \(y.cType) *x;
+                \(pointer(y, constant: false))
+                int o, i;
+            \(lines.joined(separator: "\n"))
+            }
+            """
+    }
+}
