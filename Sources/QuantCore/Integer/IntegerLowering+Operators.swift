@@ -23,6 +23,9 @@ extension IntegerLowering {
         /// A Softmax whose probabilities are the graph's output: it stays float, and the integer
         /// model ends at the logits before it (the same argmax).
         case finalSoftmax
+        /// A Constant node (e.g. the bounds PyTorch writes for ReLU6's Clip): read where a bound or
+        /// shape is needed, no step.
+        case constant
     }
 
     /// The operators the integer model runs, for the refusal message.
@@ -57,6 +60,7 @@ extension IntegerLowering {
         case .dropout, .identity: return .passThrough
         case .flatten, .reshape: return .reshape
         case .softmax, .flattenedSoftmax: return .finalSoftmax
+        case .constant: return .constant
         case .localResponseNormalization:
             throw IntegerLoweringError(
                 "node \(label): LRN has no integer form (a power of a sum of squares; TFLite has no int8 LRN kernel either)"
@@ -66,6 +70,15 @@ extension IntegerLowering {
                 "node \(label): \(node.op.onnxName) has no integer kernel (integer execution runs \(supportedOperators))"
             )
         }
+    }
+
+    /// The constant value `name`: an initializer or a Constant node's tensor.
+    static func constantTensor(_ name: String, in graph: Graph) -> Tensor? {
+        if let tensor = graph.initializers[name] { return tensor }
+        for node in graph.nodes where node.outputs.first == name {
+            if case .constant(let tensor) = node.op { return tensor }
+        }
+        return nil
     }
 
     /// A node's name for messages: `'name'`, or `#index` when it has none.
@@ -108,6 +121,7 @@ extension IntegerLowering {
                 integerValues.insert(out)
             case .passThrough: renames[out] = renames[node.inputs[0]] ?? node.inputs[0]
             case .finalSoftmax: softmaxOutputs[out] = renames[node.inputs[0]] ?? node.inputs[0]
+            case .constant: break
             default: integerValues.insert(out)
             }
         }

@@ -80,7 +80,7 @@ public enum IntegerLowering {
             case .reshape:
                 var target: [Int]? = nil
                 if case .reshape = node.op {
-                    guard node.inputs.count > 1, let shape = graph.initializers[node.inputs[1]] else {
+                    guard node.inputs.count > 1, let shape = constantTensor(node.inputs[1], in: graph) else {
                         throw IntegerLoweringError("node \(label) (Reshape): the target shape is not a constant")
                     }
                     target = shape.storage.map { Int($0) }
@@ -94,6 +94,8 @@ public enum IntegerLowering {
                     quantization: x)
             case .finalSoftmax:
                 lowering.softmaxLogits[out] = reads[0]
+            case .constant:
+                continue  // read by `clampRange` / Reshape where used
             }
         }
         let last = lowering.resolve(output.name)
@@ -149,13 +151,16 @@ public enum IntegerLowering {
         if case .clip(let minimum, let maximum) = node.op {
             func constant(_ slot: Int) -> Float? {
                 guard node.inputs.indices.contains(slot), !node.inputs[slot].isEmpty else { return nil }
-                return graph.initializers[node.inputs[slot]]?.storage.first
+                return constantTensor(node.inputs[slot], in: graph)?.storage.first
             }
             (low, high) = (constant(1) ?? minimum, constant(2) ?? maximum)
         }
         func code(_ value: Float?, _ fallback: Int32) throws -> Int32 {
             guard let value else { return fallback }
             let steps = value / x.scale
+            // A bound beyond every code (a ReLU6 whose input never reaches 6) clamps nothing there.
+            if steps + Float(x.zeroPoint) > Float(x.codeRange.upperBound) { return x.codeRange.upperBound }
+            if steps + Float(x.zeroPoint) < Float(x.codeRange.lowerBound) { return x.codeRange.lowerBound }
             guard abs(steps - steps.rounded()) <= 1e-3 * max(1, abs(steps)) else {
                 throw IntegerLoweringError(
                     "node \(label): the bound \(value) is not a multiple of the scale \(x.scale), so it has no integer form"

@@ -68,6 +68,34 @@ import Testing
         return (integer, steps.max() ?? 0, steps.filter { $0 > 1e-3 }.count)
     }
 
+    /// PyTorch writes ReLU6 as Clip reading two Constant nodes (opset ≥ 11): the bounds are read
+    /// from them, the clamp folds into the Conv before it, and the Constants add no step. (The
+    /// upper bound, 100, is beyond every code: it needs no grid point.)
+    @Test func aClipWithConstantNodeBoundsFoldsIntoTheConv() throws {
+        let conv = Operator.conv(ConvAttributes(kernelShape: [3, 3], pads: [1, 1, 1, 1]))
+        let graph = Graph(
+            name: "relu6", inputs: [ValueInfo(name: "x", shape: [nil, 3, 6, 6])],
+            outputs: [ValueInfo(name: "y", shape: [nil, 4, 6, 6])],
+            initializers: ["a.weight": Self.weights(out: 4, kernel: 3, gain: 0.3, seed: 3)],
+            nodes: [
+                Node(name: "a", op: conv, inputs: ["x", "a.weight"], outputs: ["a.out"]),
+                Node(name: "low", op: .constant(Tensor(shape: [], storage: [0])), inputs: [], outputs: ["low"]),
+                Node(name: "high", op: .constant(Tensor(shape: [], storage: [100])), inputs: [], outputs: ["high"]),
+                Node(name: "clip", op: .clip(min: nil, max: nil), inputs: ["a.out", "low", "high"], outputs: ["y"]),
+            ])
+        #expect(
+            IntegerLowering.check(
+                graph: graph, plan: Self.int8Plan, layers: graph.layers) == nil)
+        let (integer, maxSteps, differing) = try Self.compare(graph)
+        #expect(integer.steps.count == 1)  // the Conv, its clamp narrowed to [0, 6]
+        guard case .linear(let layer) = try #require(integer.steps.first) else {
+            Issue.record("the step is \(String(describing: integer.steps.first)), not the Conv")
+            return
+        }
+        #expect(layer.output == "y" && layer.clamp.lowerBound == layer.outputQuantization.zeroPoint)
+        #expect(maxSteps <= 1 && differing <= 16 * 4 * 36 / 20)
+    }
+
     @Test func concatOfOneScaleCopiesTheCodesAndDropoutAndIdentityAddNoStep() throws {
         let (integer, maxSteps, differing) = try Self.compare(Self.branches(bGain: 1))
         // a and b compute the same values: one calibrated scale, so the codes are copied.
