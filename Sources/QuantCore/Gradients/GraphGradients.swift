@@ -69,10 +69,43 @@ public struct GraphGradients: Sendable {
     public func evaluate(
         inputs: [String: Tensor], outputGradients: [String: Tensor], weightOverrides: [String: Tensor] = [:]
     ) throws -> Result {
+        try evaluate(inputs: inputs, weightOverrides: weightOverrides) { _ in (0, outputGradients) }.result
+    }
+
+    /// The two-phase form for a loss of the outputs: runs forward keeping what the backward pass
+    /// reads, calls `loss` with the graph outputs for the loss and its gradient per output, then
+    /// runs back from that gradient.
+    ///
+    /// ```swift
+    /// let (result, value) = try gradients.evaluate(inputs: ["x": batch], weightOverrides: quantized) { outputs in
+    ///     let (value, dLogits) = crossEntropy(outputs["logits"]!, labels)
+    ///     return (value, ["logits": dLogits])
+    /// }
+    /// ```
+    ///
+    /// - Throws: as the other form, and whatever `loss` throws.
+    public func evaluate(
+        inputs: [String: Tensor], weightOverrides: [String: Tensor] = [:],
+        loss: ([String: Tensor]) throws -> (value: Float, outputGradients: [String: Tensor])
+    ) throws -> (result: Result, loss: Float) {
         let graph = executor.graph
         let differentiated = graph.nodes.indices.filter { rules[$0] != nil }.map { graph.nodes[$0] }
         let kept = Set(differentiated.flatMap { $0.inputs + $0.outputs }.filter { !$0.isEmpty })
         let forward = try executor.run(inputs, weightOverrides: weightOverrides, keeping: kept)
+        let outputs = Dictionary(
+            uniqueKeysWithValues: graph.outputs.compactMap { o in forward[o.name].map { (o.name, $0) } })
+        let (value, outputGradients) = try loss(outputs)
+        let gradients = try backward(
+            forward: forward, inputs: inputs, weightOverrides: weightOverrides, outputGradients: outputGradients)
+        return (Result(outputs: outputs, gradients: gradients), value)
+    }
+
+    /// The backward half: from the loss's gradient per output, through the kept forward values.
+    private func backward(
+        forward: [String: Tensor], inputs: [String: Tensor], weightOverrides: [String: Tensor],
+        outputGradients: [String: Tensor]
+    ) throws -> [String: Tensor] {
+        let graph = executor.graph
         func value(_ name: String) -> Tensor? {
             forward[name] ?? weightOverrides[name] ?? graph.initializers[name] ?? inputs[name]
         }
@@ -105,9 +138,6 @@ public struct GraphGradients: Sendable {
             }
         }
         let sources = Set(graph.inputs.map(\.name)).union(graph.initializers.keys)
-        return Result(
-            outputs: Dictionary(
-                uniqueKeysWithValues: graph.outputs.compactMap { o in forward[o.name].map { (o.name, $0) } }),
-            gradients: gradients.filter { sources.contains($0.key) })
+        return gradients.filter { sources.contains($0.key) }
     }
 }

@@ -81,16 +81,33 @@ struct GraphNetwork: Sendable {
         self.bindings = bindings
     }
 
-    /// `graph` with each bound layer's weight and bias replaced by `parameters` (network layout,
-    /// parallel to `network.parameters`), in the graph's own shapes.
-    func graph(_ graph: Graph, with parameters: [Tensor]) -> Graph {
-        var result = graph
+    /// The network's parameters with each bound layer's weight and bias taken from `values`
+    /// (graph layout, by initializer name); a layer without a bias gets zeros.
+    func parameters(from values: [String: Tensor]) -> [Tensor] {
+        var parameters = network.parameters
         for binding in bindings {
-            let weight = parameters[binding.parameterIndex]
-            result.initializers[binding.layer.weightName] =
+            let index = binding.parameterIndex
+            if let weight = values[binding.layer.weightName] {
+                parameters[index] =
+                    binding.isTransposed ? GraphNetwork.transposed(weight) : weight.reshaped(parameters[index].shape)
+            }
+            if let biasName = binding.layer.biasName, let bias = values[biasName] {
+                parameters[index + 1] = bias.reshaped([parameters[index + 1].count])
+            }
+        }
+        return parameters
+    }
+
+    /// Network-layout gradients (parallel to `network.parameters`) in the graph's layout, by
+    /// initializer name; the gradient of an absent bias is dropped.
+    func graphGradients(_ gradients: [Tensor]) -> [String: Tensor] {
+        var result: [String: Tensor] = [:]
+        for binding in bindings {
+            let weight = gradients[binding.parameterIndex]
+            result[binding.layer.weightName] =
                 binding.isTransposed ? GraphNetwork.transposed(weight) : weight.reshaped(binding.layer.weightShape)
             if let biasName = binding.layer.biasName, let shape = binding.biasShape {
-                result.initializers[biasName] = parameters[binding.parameterIndex + 1].reshaped(shape)
+                result[biasName] = gradients[binding.parameterIndex + 1].reshaped(shape)
             }
         }
         return result
