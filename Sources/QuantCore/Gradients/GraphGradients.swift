@@ -83,9 +83,11 @@ public struct GraphGradients: Sendable {
     /// }
     /// ```
     ///
+    /// - Parameter inputGradients: whether to return the gradients of the graph inputs too
+    ///   (`false`: initializers only, and a Conv reading a graph input skips its input gradient).
     /// - Throws: as the other form, and whatever `loss` throws.
     public func evaluate(
-        inputs: [String: Tensor], weightOverrides: [String: Tensor] = [:],
+        inputs: [String: Tensor], weightOverrides: [String: Tensor] = [:], inputGradients: Bool = true,
         loss: ([String: Tensor]) throws -> (value: Float, outputGradients: [String: Tensor])
     ) throws -> (result: Result, loss: Float) {
         let graph = executor.graph
@@ -95,15 +97,17 @@ public struct GraphGradients: Sendable {
         let outputs = Dictionary(
             uniqueKeysWithValues: graph.outputs.compactMap { o in forward[o.name].map { (o.name, $0) } })
         let (value, outputGradients) = try loss(outputs)
-        let gradients = try backward(
-            forward: forward, inputs: inputs, weightOverrides: weightOverrides, outputGradients: outputGradients)
+        var gradients = try backward(
+            forward: forward, inputs: inputs, weightOverrides: weightOverrides, outputGradients: outputGradients,
+            skipping: inputGradients ? [] : Set(graph.inputs.map(\.name)).subtracting(graph.initializers.keys))
+        if !inputGradients { gradients = gradients.filter { graph.initializers[$0.key] != nil } }
         return (Result(outputs: outputs, gradients: gradients), value)
     }
 
     /// The backward half: from the loss's gradient per output, through the kept forward values.
     private func backward(
         forward: [String: Tensor], inputs: [String: Tensor], weightOverrides: [String: Tensor],
-        outputGradients: [String: Tensor]
+        outputGradients: [String: Tensor], skipping: Set<String>
     ) throws -> [String: Tensor] {
         let graph = executor.graph
         func value(_ name: String) -> Tensor? {
@@ -126,7 +130,8 @@ public struct GraphGradients: Sendable {
             let context = BackwardContext(
                 node: node, name: GraphExecutor.displayName(of: node),
                 inputs: node.inputs.map { $0.isEmpty ? nil : value($0) },
-                outputs: node.outputs.map { value($0) }, outputGradients: outputGradients)
+                outputs: node.outputs.map { value($0) }, outputGradients: outputGradients,
+                skippedInputs: Set(node.inputs.indices.filter { skipping.contains(node.inputs[$0]) }))
             let inputGradients = try rule.gradients(context)
             for (position, input) in node.inputs.enumerated() where !input.isEmpty && position < inputGradients.count {
                 guard let gradient = inputGradients[position] else { continue }

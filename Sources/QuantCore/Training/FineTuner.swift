@@ -47,8 +47,6 @@ public struct FineTuner: Sendable {
         public var chunkCount = 2
         /// How the per-block scales of the quantized weights are set during training.
         public var scales = ScaleMode.derived
-        /// Which backward pass computes the gradients (`automatic`: the chain where it applies).
-        var backend = FineTuningBackend.Choice.automatic
 
         /// The default recipe.
         public init() {}
@@ -124,7 +122,7 @@ public struct FineTuner: Sendable {
     /// - Throws: `FineTuningError` for a graph the trainer cannot differentiate; `PlanError` for
     ///   a plan naming layers the model lacks.
     public init(graph: Graph, plan: QuantPlan, file: String) throws {
-        _ = try FineTuningBackend(graph: graph, file: file, choice: .automatic)
+        _ = try FineTuningBackend(graph: graph, file: file)
         try plan.validated(against: graph.layers.map(\.name))
         self.graph = graph
         self.plan = plan
@@ -183,7 +181,7 @@ public struct FineTuner: Sendable {
         progress: (Progress) -> Void = { _ in }, epochEnded: (Epoch) -> Void = { _ in },
         isCancelled: () -> Bool = { false }
     ) throws -> Result {
-        let backend = try FineTuningBackend(graph: graph, file: file, choice: options.backend)
+        let backend = try FineTuningBackend(graph: graph, file: file)
         var latent = graph.initializers.filter { trainable.contains($0.key) }
         try StudentWeights(latent: latent, layers: layers, plan: plan).zeroFrozen(&latent)
         let data = try TrainingBatches(
