@@ -10,6 +10,8 @@ struct FinetuneCommand: ParsableCommand {
         discussion: """
             Trains the latent float weights with the plan's quantization and pruning in the forward \
             pass (straight-through backward; pruned weights stay 0), distilling the float model: \
+            any model whose operators have a backward pass (Conv incl. strided/depthwise, Gemm, \
+            MatMul, BatchNormalization, pools, residual Adds, ...). \
             loss = T² · KL(teacher_T ‖ student_T) + w · cross-entropy (labels only). Trains on the \
             4000 bundled training digits unless --train-data says otherwise, never on --data. \
             Progress goes to stderr, with the held-out top-1 of the quantized model after each \
@@ -58,6 +60,13 @@ struct FinetuneCommand: ParsableCommand {
 
     @Option(name: .customLong("batch-size"), help: ArgumentHelp("Samples per step.", valueName: "n"))
     var batchSize = FineTuner.Options().batchSize
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The quantized weights' per-block scales while training: derived (re-derived from the latent weights every step, as evaluation does) or kept (fixed from the starting weights; affine schemes).",
+            valueName: "derived|kept"))
+    var scales: FineTuner.ScaleMode = FineTuner.Options().scales
 
     @Option(name: .long, help: ArgumentHelp("Seeds the shuffling.", valueName: "n"))
     var seed: UInt64 = FineTuner.Options().seed
@@ -130,11 +139,18 @@ struct FinetuneCommand: ParsableCommand {
         options.learningRate = learningRate
         options.batchSize = batchSize
         options.seed = seed
+        options.scales = scales
         let output = FinetuneOutput()
         let cancellation = Cancellation.onInterrupt()
-        let result = try tuner.run(
-            training: training, trainingFile: trainingName, evaluation: evaluation, options: options,
-            progress: output.step, epochEnded: output.epoch, isCancelled: { cancellation.isCancelled })
+        let result: FineTuner.Result
+        do {
+            result = try tuner.run(
+                training: training, trainingFile: trainingName, evaluation: evaluation, options: options,
+                progress: output.step, epochEnded: output.epoch, isCancelled: { cancellation.isCancelled })
+        } catch is CancellationError {
+            output.finishLine()
+            throw CLIError(message: "stopped before the first training step; nothing written")
+        }
         output.finishLine()
         let url = URL(fileURLWithPath: out)
         try ONNXModel.write(result.graph, to: url)
@@ -173,3 +189,5 @@ struct FinetuneCommand: ParsableCommand {
         print("saved session \(name) (\(url.path)); open it with: quantdash --session \(name)")
     }
 }
+
+extension FineTuner.ScaleMode: ExpressibleByArgument {}

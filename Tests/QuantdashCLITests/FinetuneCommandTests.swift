@@ -48,8 +48,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         var graph = try ONNXModel.load(contentsOf: BundledModel.mlp.url)
         let index = try #require(graph.nodes.firstIndex { $0.name == "relu1" })
-        graph.nodes[index].op = .sigmoid
-        let model = folder.appendingPathComponent("sigmoid.onnx").path
+        graph.nodes[index].op = .softplus  // no backward pass (a Sigmoid would train through the graph)
+        let model = folder.appendingPathComponent("softplus.onnx").path
         try ONNXModel.write(graph, to: URL(fileURLWithPath: model))
         let plan = folder.appendingPathComponent("plan.json").path
         try Data(#"{"version": 1, "default": {"bits": 4}}"#.utf8).write(to: URL(fileURLWithPath: plan))
@@ -58,8 +58,43 @@ import Testing
         #expect(run.status != 0)
         let lines = run.standardError.split(separator: "\n")
         #expect(lines.count == 1)
-        #expect(run.standardError.contains("\(model): cannot fine-tune node 'relu1' (Sigmoid)"))
+        #expect(run.standardError.contains("\(model): cannot fine-tune node 'relu1' (Softplus)"))
         #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    /// A residual CNN with strides, BatchNormalization and a depthwise Conv (only the whole-graph
+    /// backward pass trains it), kept scales: accepted, trained, and `eval` reproduces the figure.
+    @Test func finetunesAResidualModelThroughTheGraphBackwardPass() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = TestSupport.packageRoot.appendingPathComponent("Tests/Fixtures/finetune-residual.onnx").path
+        let plan = folder.appendingPathComponent("w2.json").path
+        try Data(#"{"version": 1, "default": {"bits": 2, "scheme": "asymmetric", "granularity": "channel"}}"#.utf8)
+            .write(to: URL(fileURLWithPath: plan))
+        let out = folder.appendingPathComponent("tuned.onnx").path
+        let run = try TestSupport.runQuantdash([
+            "finetune", "--model", model, "--plan", plan, "--steps", "60", "--batch-size", "32", "--scales", "kept",
+            "--out", out,
+        ])
+        try #require(run.status == 0, "stderr: \(run.standardError)")
+        let line = try #require(run.standardOutput.split(separator: "\n").first { $0.contains("held-out top-1") })
+        let counts = line.split(separator: "(").dropFirst().compactMap { $0.split(separator: "/").first }.compactMap {
+            Int($0)
+        }
+        try #require(counts.count == 2, "\(line)")
+        #expect(counts[1] > counts[0], "\(line)")
+        let eval = try TestSupport.runQuantdash(["eval", "--json", "--model", out, "--plan", plan])
+        try #require(eval.status == 0, "stderr: \(eval.standardError)")
+        let summary = try JSONDecoder().decode(Summary.self, from: Data(eval.standardOutput.utf8))
+        #expect(summary.accuracy.correct == counts[1])
+    }
+
+    @Test func refusesAnUnknownScalesMode() throws {
+        let run = try TestSupport.runQuantdash([
+            "finetune", "--plan", "p.json", "--scales", "learned", "--out", "x.onnx",
+        ])
+        #expect(run.status != 0)
+        #expect(run.standardError.contains("learned"))
     }
 
     @Test func neverTrainsOnTheHeldOutData() throws {

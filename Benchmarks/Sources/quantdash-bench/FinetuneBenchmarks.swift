@@ -20,6 +20,8 @@ struct FinetuneBenchmarks {
         var label: String
         var plan: QuantPlan
         var peerArguments: [String]
+        /// How scales are set while training.
+        var scales = FineTuner.ScaleMode.derived
     }
 
     /// One measured row.
@@ -42,6 +44,11 @@ struct FinetuneBenchmarks {
         Case(
             model: .mlp, label: "demo MLP, 80 % sparsity (float weights)",
             plan: QuantPlan(defaults: LayerSettings(pruning: .sparsity(0.8))), peerArguments: ["--sparsity", "0.8"]),
+        // The same CNN case with `--scales kept`: no peer run (PyTorch's figure is the first row's).
+        Case(
+            model: .cnn, label: "demo CNN, 2-bit, kept scales",
+            plan: QuantPlan(defaults: LayerSettings(bitWidth: 2, scheme: .asymmetric, granularity: .channel)),
+            peerArguments: [], scales: .kept),
     ]
 
     func run() throws -> String {
@@ -63,6 +70,7 @@ struct FinetuneBenchmarks {
         var options = FineTuner.Options()
         options.epochs = epochs
         options.chunkCount = threads
+        options.scales = item.scales
         let start = Timing.nowMilliseconds(), cpuStart = Self.processCPUSeconds()
         let result = try FineTuner(graph: graph, plan: item.plan, file: item.model.commandLineName).run(
             training: try DemoData.trainingSet(), trainingFile: "training digits", evaluation: evaluation,
@@ -73,7 +81,7 @@ struct FinetuneBenchmarks {
         var row = Row(
             label: item.label, floatTop1: floatTop1, before: result.before.top1, after: result.report.top1,
             trainingSeconds: result.trainingSeconds, wallSeconds: wall, cpuSeconds: cpu)
-        if withPeer {
+        if withPeer && !item.peerArguments.isEmpty {
             let path = "Sources/QuantCore/Resources/Demo/\(item.model.fileName)"
             let json = try Self.capturePython(
                 [

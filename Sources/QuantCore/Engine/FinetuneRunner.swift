@@ -76,6 +76,9 @@ public final class FinetuneRunner: @unchecked Sendable {
             defer { lock.withLock { running = false } }
             do {
                 try run(plan, training: training, trainingName: trainingName, output: output, options: options)
+            } catch is CancellationError {
+                // Stopped in the teacher pass or the first held-out evaluation: nothing to keep.
+                post(.failed("stopped before the first training step; nothing written"))
             } catch {
                 post(.failed(String(describing: error)))
             }

@@ -1,42 +1,54 @@
 /// Conv (grouped and depthwise included) and pooling.
 extension Backward {
-    /// Conv: for every output element `g = dY[n, m, oy, ox]`, `dB[m] += g` and over the window
-    /// `dX[n, c, y, x] += g·W[m, c, i, j]`, `dW[m, c, i, j] += g·X[n, c, y, x]` (c in m's group).
+    /// Conv: `dB[m] = Σ dY[n, m, ·]` and, per image and group, with the group's input unfolded
+    /// (`Im2Col`, the forward pass's column matrix `[C/g·kH·kW, P]`) and `dY_g` `[M/g, P]`:
+    /// `dW_g += dY_g · colᵀ`, `dX_g = fold(W_gᵀ · dY_g)` (grouped and depthwise included).
+    /// `dX` is skipped when the context says no gradient is wanted for input 0.
     static func convolution(_ context: BackwardContext, _ attributes: ConvAttributes) throws -> [Tensor?] {
         let x = try context.input(0), weight = try context.input(1)
         let bias = context.inputs.count > 2 ? context.inputs[2] : nil
         let problem = try Ops.convolutionProblem(
             x, weight: weight, bias: bias, attributes: attributes, node: context.name)
         let gradient = try context.gradient()
-        let (height, width) = problem.window.planeAxes
         let cg = problem.inputChannelsPerGroup, mg = problem.outputChannelsPerGroup
-        let (kh, kw) = (height.kernel, width.kernel)
-        var dX = [Float](repeating: 0, count: x.storage.count)
+        let geometry = problem.window.convolutionGeometry(channels: cg)
+        let rows = geometry.columnRows, positions = geometry.columnCount
+        let groupImage = cg * geometry.inputHeight * geometry.inputWidth
+        let wantsInput = !context.skipsGradient(0)
+        var dX = [Float](repeating: 0, count: wantsInput ? x.storage.count : 0)
         var dW = [Float](repeating: 0, count: weight.storage.count)
         var dB = [Float](repeating: 0, count: problem.outputChannels)
-        let inputPlane = height.input * width.input
-        var outputIndex = 0
-        for n in 0..<problem.batch {
-            for m in 0..<problem.outputChannels {
-                let firstChannel = (m / mg) * cg
-                for oy in 0..<height.output {
-                    for ox in 0..<width.output {
-                        let g = gradient.storage[outputIndex]
-                        outputIndex += 1
-                        if g == 0 { continue }
-                        dB[m] += g
-                        for c in 0..<cg {
-                            let plane = (n * problem.inputChannels + firstChannel + c) * inputPlane
-                            let kernel = (m * cg + c) * kh * kw
-                            for i in 0..<kh {
-                                let y = oy * height.stride - height.padBegin + i * height.dilation
-                                guard y >= 0, y < height.input else { continue }
-                                for j in 0..<kw {
-                                    let column = ox * width.stride - width.padBegin + j * width.dilation
-                                    guard column >= 0, column < width.input else { continue }
-                                    let at = plane + y * width.input + column
-                                    dX[at] += g * weight.storage[kernel + i * kw + j]
-                                    dW[kernel + i * kw + j] += g * x.storage[at]
+        var columns = [Float](repeating: 0, count: rows * positions)
+        var foldColumns = [Float](repeating: 0, count: wantsInput ? rows * positions : 0)
+        x.storage.withUnsafeBufferPointer { x in
+            weight.storage.withUnsafeBufferPointer { w in
+                gradient.storage.withUnsafeBufferPointer { dY in
+                    for n in 0..<problem.batch {
+                        for g in 0..<problem.group {
+                            let image = x.baseAddress! + (n * problem.group + g) * groupImage
+                            let output = dY.baseAddress! + (n * problem.outputChannels + g * mg) * positions
+                            for m in 0..<mg {
+                                var sum: Float = 0
+                                for p in 0..<positions { sum += output[m * positions + p] }
+                                dB[g * mg + m] += sum
+                            }
+                            columns.withUnsafeMutableBufferPointer { col in
+                                Im2Col.unfoldFast(image, geometry: geometry, into: col.baseAddress!)
+                                dW.withUnsafeMutableBufferPointer { dW in
+                                    GEMM.multiply(
+                                        m: mg, n: rows, k: positions, a: output, b: col.baseAddress!, transposeB: true,
+                                        beta: 1, c: dW.baseAddress! + g * mg * rows)
+                                }
+                            }
+                            guard wantsInput else { continue }
+                            foldColumns.withUnsafeMutableBufferPointer { fold in
+                                GEMM.multiply(
+                                    m: rows, n: positions, k: mg, a: w.baseAddress! + g * mg * rows, transposeA: true,
+                                    b: output, c: fold.baseAddress!)
+                                dX.withUnsafeMutableBufferPointer { dX in
+                                    Im2Col.fold(
+                                        fold.baseAddress!, geometry: geometry,
+                                        addingInto: dX.baseAddress! + (n * problem.group + g) * groupImage)
                                 }
                             }
                         }
@@ -44,7 +56,9 @@ extension Backward {
                 }
             }
         }
-        var result: [Tensor?] = [Tensor(shape: x.shape, storage: dX), Tensor(shape: weight.shape, storage: dW)]
+        var result: [Tensor?] = [
+            wantsInput ? Tensor(shape: x.shape, storage: dX) : nil, Tensor(shape: weight.shape, storage: dW),
+        ]
         if bias != nil { result.append(Tensor(shape: [problem.outputChannels], storage: dB)) }
         return result
     }

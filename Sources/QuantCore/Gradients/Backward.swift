@@ -62,22 +62,19 @@ enum Backward {
         return Tensor(shape: shape, storage: offsets.map { operand.storage[$0] })
     }
 
-    /// `C[m×n] (+)= op(A) · op(B)` with `op(A)` `[m×k]`, `op(B)` `[k×n]`; `transposeA` reads A
-    /// stored `[k×m]`, `transposeB` B stored `[n×k]`.
+    /// `C[m×n] += scale · op(A) · op(B)` with `op(A)` `[m×k]`, `op(B)` `[k×n]`; `transposeA` reads A
+    /// stored `[k×m]`, `transposeB` B stored `[n×k]` (the fast `GEMM`).
     static func multiply(
         _ a: ArraySlice<Float>, _ b: ArraySlice<Float>, m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool,
         scale: Float = 1, into c: inout [Float], at offset: Int = 0
     ) {
-        let (a0, b0) = (a.startIndex, b.startIndex)
-        for i in 0..<m {
-            for p in 0..<k {
-                let left = scale * a[a0 + (transposeA ? p * m + i : i * k + p)]
-                if left == 0 { continue }
-                if transposeB {
-                    for j in 0..<n { c[offset + i * n + j] += left * b[b0 + j * k + p] }
-                } else {
-                    let row = b0 + p * n
-                    for j in 0..<n { c[offset + i * n + j] += left * b[row + j] }
+        guard m > 0, n > 0, k > 0 else { return }
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    GEMM.multiply(
+                        m: m, n: n, k: k, alpha: scale, a: a.baseAddress!, transposeA: transposeA, b: b.baseAddress!,
+                        transposeB: transposeB, beta: 1, c: c.baseAddress! + offset)
                 }
             }
         }

@@ -10,6 +10,12 @@ struct BackwardContext {
     var outputs: [Tensor?]
     /// The loss's gradient per output (`nil` where none reached it).
     var outputGradients: [Tensor?]
+    /// Input positions whose gradient nobody wants (graph inputs, when the caller asked for
+    /// initializer gradients only): a rule may return `nil` for them without computing it.
+    var skippedInputs: Set<Int> = []
+
+    /// Whether the gradient of input `position` may be skipped.
+    func skipsGradient(_ position: Int) -> Bool { skippedInputs.contains(position) }
 
     /// Input `index`, which the operator requires.
     func input(_ index: Int) throws -> Tensor {

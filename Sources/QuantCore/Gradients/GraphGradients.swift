@@ -69,10 +69,47 @@ public struct GraphGradients: Sendable {
     public func evaluate(
         inputs: [String: Tensor], outputGradients: [String: Tensor], weightOverrides: [String: Tensor] = [:]
     ) throws -> Result {
+        try evaluate(inputs: inputs, weightOverrides: weightOverrides) { _ in (0, outputGradients) }.result
+    }
+
+    /// The two-phase form for a loss of the outputs: runs forward keeping what the backward pass
+    /// reads, calls `loss` with the graph outputs for the loss and its gradient per output, then
+    /// runs back from that gradient.
+    ///
+    /// ```swift
+    /// let (result, value) = try gradients.evaluate(inputs: ["x": batch], weightOverrides: quantized) { outputs in
+    ///     let (value, dLogits) = crossEntropy(outputs["logits"]!, labels)
+    ///     return (value, ["logits": dLogits])
+    /// }
+    /// ```
+    ///
+    /// - Parameter inputGradients: whether to return the gradients of the graph inputs too
+    ///   (`false`: initializers only, and a Conv reading a graph input skips its input gradient).
+    /// - Throws: as the other form, and whatever `loss` throws.
+    public func evaluate(
+        inputs: [String: Tensor], weightOverrides: [String: Tensor] = [:], inputGradients: Bool = true,
+        loss: ([String: Tensor]) throws -> (value: Float, outputGradients: [String: Tensor])
+    ) throws -> (result: Result, loss: Float) {
         let graph = executor.graph
         let differentiated = graph.nodes.indices.filter { rules[$0] != nil }.map { graph.nodes[$0] }
         let kept = Set(differentiated.flatMap { $0.inputs + $0.outputs }.filter { !$0.isEmpty })
         let forward = try executor.run(inputs, weightOverrides: weightOverrides, keeping: kept)
+        let outputs = Dictionary(
+            uniqueKeysWithValues: graph.outputs.compactMap { o in forward[o.name].map { (o.name, $0) } })
+        let (value, outputGradients) = try loss(outputs)
+        var gradients = try backward(
+            forward: forward, inputs: inputs, weightOverrides: weightOverrides, outputGradients: outputGradients,
+            skipping: inputGradients ? [] : Set(graph.inputs.map(\.name)).subtracting(graph.initializers.keys))
+        if !inputGradients { gradients = gradients.filter { graph.initializers[$0.key] != nil } }
+        return (Result(outputs: outputs, gradients: gradients), value)
+    }
+
+    /// The backward half: from the loss's gradient per output, through the kept forward values.
+    private func backward(
+        forward: [String: Tensor], inputs: [String: Tensor], weightOverrides: [String: Tensor],
+        outputGradients: [String: Tensor], skipping: Set<String>
+    ) throws -> [String: Tensor] {
+        let graph = executor.graph
         func value(_ name: String) -> Tensor? {
             forward[name] ?? weightOverrides[name] ?? graph.initializers[name] ?? inputs[name]
         }
@@ -93,7 +130,8 @@ public struct GraphGradients: Sendable {
             let context = BackwardContext(
                 node: node, name: GraphExecutor.displayName(of: node),
                 inputs: node.inputs.map { $0.isEmpty ? nil : value($0) },
-                outputs: node.outputs.map { value($0) }, outputGradients: outputGradients)
+                outputs: node.outputs.map { value($0) }, outputGradients: outputGradients,
+                skippedInputs: Set(node.inputs.indices.filter { skipping.contains(node.inputs[$0]) }))
             let inputGradients = try rule.gradients(context)
             for (position, input) in node.inputs.enumerated() where !input.isEmpty && position < inputGradients.count {
                 guard let gradient = inputGradients[position] else { continue }
@@ -105,9 +143,6 @@ public struct GraphGradients: Sendable {
             }
         }
         let sources = Set(graph.inputs.map(\.name)).union(graph.initializers.keys)
-        return Result(
-            outputs: Dictionary(
-                uniqueKeysWithValues: graph.outputs.compactMap { o in forward[o.name].map { (o.name, $0) } }),
-            gradients: gradients.filter { sources.contains($0.key) })
+        return gradients.filter { sources.contains($0.key) }
     }
 }

@@ -20,17 +20,27 @@ public struct HeldOutEvaluation: Sendable {
 
     /// `graph` with `plan` applied, evaluated on the held-out set.
     ///
-    /// - Throws: `PlanError`, `QuantizationError`, `GraphError`, `EvaluationError` as `eval` would.
-    public func report(for graph: Graph, plan: QuantPlan) throws -> EvalReport {
+    /// - Parameter isCancelled: checked before starting, while learning roundings, and after
+    ///   every evaluated batch (float and quantized): cancelling stops the evaluation there.
+    /// - Throws: `PlanError`, `QuantizationError`, `GraphError`, `EvaluationError` as `eval` would;
+    ///   `CancellationError` when cancelled.
+    public func report(for graph: Graph, plan: QuantPlan, isCancelled: () -> Bool = { false }) throws -> EvalReport {
+        if isCancelled() { throw CancellationError() }
         let workbench = try Workbench(graph: graph, heldOut: heldOut, calibration: calibration)
         workbench.batchSize =
             batchSize ?? Workbench.recommendedBatchSize(sampleElementCount: heldOut.sampleElementCount, limit: 250)
         workbench.activationCacheBytes = 0
-        try workbench.learnRoundings(for: plan)
+        try workbench.learnRoundings(for: plan, isCancelled: isCancelled)
         _ = try workbench.apply(plan)
         let engine = Engine(workbench: workbench, estimateSize: 0, collectsEvents: false)
         defer { engine.shutDown() }
-        _ = try engine.floatReport()
-        return try engine.evaluate(plan).report
+        // The engine checks its own shutdown between batches: the progress calls (on this
+        // thread) shut it down when the caller cancels.
+        return try withoutActuallyEscaping(isCancelled) { isCancelled in
+            let watch: (EngineProgress) -> Void = { _ in if isCancelled() { engine.shutDown() } }
+            _ = try engine.floatReport(progress: watch)
+            if isCancelled() { throw CancellationError() }
+            return try engine.evaluate(plan, progress: watch).report
+        }
     }
 }

@@ -19,23 +19,36 @@ struct TrainingBatches: Sendable {
     /// Steps in one pass over the data.
     var batchesPerEpoch: Int { (count + batchSize - 1) / batchSize }
 
-    /// Checks `options` and the data against `network` (the float teacher) and runs the teacher.
+    /// Checks `options` and the data against `backend`'s model and runs the teacher (the model
+    /// with `teacher`'s initializers).
     ///
-    /// - Throws: `FineTuningError.invalidOption` or `.unsuitableData` naming `file`.
-    init(training: Dataset, file: String, network: Network, options: FineTuner.Options) throws {
+    /// - Throws: `FineTuningError.invalidOption` or `.unsuitableData` naming `file`;
+    ///   `CancellationError` when cancelled during the teacher pass.
+    init(
+        training: Dataset, file: String, backend: FineTuningBackend, teacher: [String: Tensor],
+        options: FineTuner.Options, isCancelled: () -> Bool = { false }
+    ) throws {
         try TrainingBatches.validate(options)
-        guard network.outputShape.count == 1, let classCount = network.outputShape.first else {
-            throw FineTuningError.unsupportedGraph(
-                file: file, problem: "its output has per-sample shape \(network.outputShape), not class logits [K]")
-        }
         let reshaped: Dataset
         do {
-            reshaped = try training.reshaped(toModelInput: [nil] + network.inputShape.map { Optional($0) })
+            reshaped = try training.reshaped(toModelInput: [nil] + backend.sampleShape.map { Optional($0) })
         } catch let error as EvaluationError {
             throw FineTuningError.unsuitableData(file: file, problem: error.description)
         }
         guard reshaped.count > 0 else { throw FineTuningError.unsuitableData(file: file, problem: "it has no samples") }
         images = try reshaped.images
+        sampleShape = backend.sampleShape
+        batchSize = options.batchSize
+        chunkCount = max(options.chunkCount, 1)
+        teacherLogits = try TrainingBatches.logits(
+            of: backend, values: teacher, images: images, chunkCount: chunkCount, isCancelled: isCancelled)
+        guard teacherLogits.rank == 2, teacherLogits.shape[1] > 0 else {
+            throw FineTuningError.unsupportedGraph(
+                file: file,
+                problem: "its output has per-sample shape \(teacherLogits.shape.dropFirst()), not class logits [K]")
+        }
+        let classCount = teacherLogits.shape[1]
+        self.classCount = classCount
         if reshaped.hasLabels {
             if let bad = reshaped.labels.firstIndex(where: { !(0..<classCount).contains($0) }) {
                 throw FineTuningError.unsuitableData(
@@ -46,11 +59,6 @@ struct TrainingBatches: Sendable {
         } else {
             labels = nil
         }
-        sampleShape = network.inputShape
-        self.classCount = classCount
-        batchSize = options.batchSize
-        chunkCount = max(options.chunkCount, 1)
-        teacherLogits = TrainingBatches.logits(of: network, images: images, chunkCount: chunkCount)
     }
 
     static func validate(_ options: FineTuner.Options) throws {
@@ -71,49 +79,63 @@ struct TrainingBatches: Sendable {
         }
     }
 
-    /// The network's logits for every sample, `[N, K]`, in batches of 256 spread over `chunkCount` threads.
-    static func logits(of network: Network, images: Tensor, chunkCount: Int) -> Tensor {
-        let count = images.shape[0], classes = network.outputShape.reduce(1, *)
+    /// The model's logits for every sample, `[N, K]`, in batches of 256, `chunkCount` batches
+    /// at a time on as many threads; `isCancelled` is checked before each round.
+    ///
+    /// - Throws: `CancellationError` when cancelled; `GraphError` when the model fails.
+    static func logits(
+        of backend: FineTuningBackend, values: [String: Tensor], images: Tensor, chunkCount: Int,
+        isCancelled: () -> Bool
+    ) throws -> Tensor {
+        let count = images.shape[0], sampleShape = backend.sampleShape
         let batches = Array(stride(from: 0, to: count, by: 256))
-        let slots = ResultSlots<Tensor>(count: batches.count)
-        DispatchQueue.concurrentPerform(iterations: min(chunkCount, batches.count)) { worker in
-            for index in stride(from: worker, to: batches.count, by: chunkCount) {
-                let rows = Array(batches[index]..<min(batches[index] + 256, count))
-                let batch = Trainer.gather(images, rows: rows, sampleShape: network.inputShape)
-                slots.store(network.forward(batch, caching: false).output, at: index)
+        var parts: [Tensor] = []
+        for round in stride(from: 0, to: batches.count, by: chunkCount) {
+            if isCancelled() { throw CancellationError() }
+            let members = Array(batches[round..<min(round + chunkCount, batches.count)])
+            let slots = ResultSlots<Result<Tensor, Error>>(count: members.count)
+            DispatchQueue.concurrentPerform(iterations: members.count) { index in
+                let rows = Array(members[index]..<min(members[index] + 256, count))
+                let batch = Trainer.gather(images, rows: rows, sampleShape: sampleShape)
+                slots.store(Result { try backend.logits(batch, values: values) }, at: index)
             }
+            for slot in slots.values { try slot.map { parts.append(try $0.get()) } }
         }
-        var storage: [Float] = []
-        storage.reserveCapacity(count * classes)
-        for part in slots.values { storage += part?.storage ?? [] }
-        return Tensor(shape: [count, classes], storage: storage)
+        let classes = parts.first.map { Array($0.shape.dropFirst()) } ?? []
+        return Tensor(shape: [count] + classes, storage: parts.flatMap(\.storage))
     }
 
-    /// The distillation loss of one mini-batch (sample indices `batch`) and its parameter
-    /// gradients, its parts computed concurrently and summed in part order (deterministic).
-    func lossAndGradients(of network: Network, batch: [Int], loss: DistillationLoss) -> (Float, [Tensor]) {
+    /// The distillation loss of one mini-batch (sample indices `batch`) and its gradient per
+    /// initializer in `values` (the student's), its parts computed concurrently and summed in
+    /// part order (deterministic).
+    func lossAndGradients(
+        of backend: FineTuningBackend, values: [String: Tensor], batch: [Int], loss: DistillationLoss
+    ) throws -> (Float, [String: Tensor]) {
         let parts = Trainer.split(batch.count, into: chunkCount)
-        let slots = ResultSlots<(loss: Float, gradients: [Tensor])>(count: parts.count)
+        let slots = ResultSlots<Result<(Float, [String: Tensor]), Error>>(count: parts.count)
         DispatchQueue.concurrentPerform(iterations: parts.count) { part in
             let members = Array(batch[parts[part]])
             let partImages = Trainer.gather(images, rows: members, sampleShape: sampleShape)
             let teacher = Trainer.gather(teacherLogits, rows: members, sampleShape: [classCount])
-            let (output, caches) = network.forward(partImages, caching: true)
-            let (value, logitGradient) = loss.lossAndGradient(
-                student: output, teacher: teacher, labels: labels.map { all in members.map { all[$0] } },
-                normalizer: batch.count)
-            var gradients = network.zeroGradients()
-            network.backward(caches: caches, outputGradient: logitGradient, gradients: &gradients)
-            slots.store((value, gradients), at: part)
+            let partLabels = labels.map { all in members.map { all[$0] } }
+            slots.store(
+                Result {
+                    try backend.lossAndGradients(partImages, values: values) { output in
+                        loss.lossAndGradient(
+                            student: output, teacher: teacher, labels: partLabels, normalizer: batch.count)
+                    }
+                }, at: part)
         }
         var total: Float = 0
-        var gradients = network.zeroGradients()
-        for part in slots.values {
-            guard let part else { continue }
-            total += part.loss
-            for index in gradients.indices {
-                gradients[index].storage.withUnsafeMutableBufferPointer { sum in
-                    for element in sum.indices { sum[element] += part.gradients[index].storage[element] }
+        var gradients: [String: Tensor] = [:]
+        for slot in slots.values {
+            guard let (value, partGradients) = try slot?.get() else { continue }
+            total += value
+            for (name, gradient) in partGradients {
+                if let sum = gradients[name] {
+                    gradients[name] = Backward.sum(sum, gradient)
+                } else {
+                    gradients[name] = gradient
                 }
             }
         }

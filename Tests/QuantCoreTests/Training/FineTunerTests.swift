@@ -3,7 +3,8 @@ import Testing
 
 @testable import QuantCore
 
-/// Quantization-aware fine-tuning (`FineTuner`, `GraphNetwork`, `StudentWeights`, `DistillationLoss`).
+/// Quantization-aware fine-tuning (`FineTuner`, `FineTuningBackend`, `StudentWeights`,
+/// `DistillationLoss`); a residual CNN with BatchNormalization: `GraphFineTuningTests`.
 @Suite struct FineTunerTests {
     /// input [4] → MatMul [4, 3] + Add → Relu → Gemm (no transB) [3, 2] + bias: the transposed layouts.
     static func tinyGraph(seed: UInt64) -> Graph {
@@ -24,25 +25,16 @@ import Testing
             ])
     }
 
-    @Test func networkFromGraphComputesWhatTheGraphComputes() throws {
-        for graph in [Self.tinyGraph(seed: 3), DemoModels.network(.cnn, seed: 5).graph(name: "cnn")] {
-            let read = try GraphNetwork(graph: graph, file: "m.onnx")
-            let shape = [3] + read.network.inputShape
-            let x = GradientCheck.randomTensor(shape, seed: 9, in: 0...1)
-            let expected = try GraphExecutor(graph: graph).run([graph.inputs[0].name: x])[graph.outputs[0].name]
-            let actual = try read.network.output(for: x)
-            let difference = zip(actual.storage, try #require(expected).storage).map { abs($0 - $1) }.max() ?? 0
-            #expect(difference < 1e-4)
-            // Writing the network's own parameters back gives the graph unchanged.
-            #expect(read.graph(graph, with: read.network.parameters) == graph)
-        }
-    }
-
     @Test func refusesTheFirstNodeItCannotTrainNamingTheFile() throws {
         var graph = Self.tinyGraph(seed: 1)
+        graph.nodes[2] = Node(name: "squash", op: .softplus, inputs: ["h1"], outputs: ["h2"])
+        let error = #expect(throws: FineTuningError.self) {
+            try FineTuner(graph: graph, plan: QuantPlan(), file: "model.onnx")
+        }
+        #expect(error?.description.hasPrefix("model.onnx: cannot fine-tune node 'squash' (Softplus)") == true)
+        // Any operator with a backward pass is accepted.
         graph.nodes[2] = Node(name: "squash", op: .sigmoid, inputs: ["h1"], outputs: ["h2"])
-        let error = #expect(throws: FineTuningError.self) { try GraphNetwork(graph: graph, file: "model.onnx") }
-        #expect(error?.description.hasPrefix("model.onnx: cannot fine-tune node 'squash' (Sigmoid)") == true)
+        _ = try FineTuner(graph: graph, plan: QuantPlan(), file: "model.onnx")
     }
 
     /// The straight-through gradient of every latent weight is the gradient of the loss with
@@ -50,42 +42,41 @@ import Testing
     /// exactly 0 for a pruned weight; biases get their own gradients.
     @Test func straightThroughGradientMatchesFiniteDifferences() throws {
         let graph = Self.tinyGraph(seed: 11)
-        let read = try GraphNetwork(graph: graph, file: "tiny.onnx")
+        let backend = try FineTuningBackend(graph: graph, file: "tiny.onnx")
         var plan = QuantPlan()
         plan.defaults = LayerSettings(bitWidth: 4, scheme: .asymmetric, granularity: .channel)
         plan.layers["mm"] = LayerSettings(
             bitWidth: 3, scheme: .symmetric, granularity: .channel, pruning: .sparsity(0.25))
-        let student = try StudentWeights(latent: read.network.parameters, graphNetwork: read, plan: plan)
-        #expect(student.parameters[0] != read.network.parameters[0])  // really quantized
-        let pruned = try #require(student.frozen[0])
+        let student = try StudentWeights(latent: graph.initializers, layers: graph.layers, plan: plan)
+        #expect(student.values["w1"] != graph.initializers["w1"])  // really quantized
+        let pruned = try #require(student.frozen["w1"])
         #expect(pruned.filter { $0 }.count == 3)  // round(0.25 · 12)
         let images = GradientCheck.randomTensor([5, 4], seed: 12)
         let teacher = GradientCheck.randomTensor([5, 2], seed: 13, in: -2...2)
         let labels = [0, 1, 1, 0, 1]
         let loss = DistillationLoss(temperature: 2, labelWeight: 0.5)
-        func objective(_ parameters: [Tensor]) -> Double {
-            var network = read.network
-            network.parameters = parameters
-            let logits = network.forward(images, caching: false).output
+        func objective(_ values: [String: Tensor]) -> Double {
+            guard let logits = try? backend.logits(images, values: values) else { return .nan }
             return Double(loss.lossAndGradient(student: logits, teacher: teacher, labels: labels, normalizer: 5).loss)
         }
-        var network = read.network
-        network.parameters = student.parameters
-        let (logits, caches) = network.forward(images, caching: true)
-        var gradients = network.zeroGradients()
-        let logitGradient = loss.lossAndGradient(student: logits, teacher: teacher, labels: labels, normalizer: 5)
-        network.backward(caches: caches, outputGradient: logitGradient.gradient, gradients: &gradients)
-        student.maskGradients(&gradients)
-        for index in student.parameters.indices {
-            let numeric = GradientCheck.numericGradient(of: student.parameters[index], epsilon: 1e-3) { value in
-                var parameters = student.parameters
-                parameters[index] = value
-                return objective(parameters)
-            }
-            let expected = numeric.enumerated().map { student.frozen[index]?[$0.offset] == true ? 0 : $0.element }
-            #expect(GradientCheck.firstMismatch(gradients[index].storage, expected, rtol: 2e-2, atol: 2e-3) == nil)
+        var (_, gradients) = try backend.lossAndGradients(images, values: student.values) {
+            loss.lossAndGradient(student: $0, teacher: teacher, labels: labels, normalizer: 5)
         }
-        for (value, isPruned) in zip(gradients[0].storage, pruned) where isPruned { #expect(value == 0) }
+        student.maskGradients(&gradients)
+        #expect(Set(gradients.keys) == ["w1", "b1", "w2", "b2"])
+        for (name, value) in student.values {
+            let numeric = GradientCheck.numericGradient(of: value, epsilon: 1e-3) { changed in
+                var values = student.values
+                values[name] = changed
+                return objective(values)
+            }
+            let expected = numeric.enumerated().map { student.frozen[name]?[$0.offset] == true ? 0 : $0.element }
+            let actual = try #require(gradients[name]).storage
+            #expect(GradientCheck.firstMismatch(actual, expected, rtol: 2e-2, atol: 2e-3) == nil, "\(name)")
+        }
+        for (value, isPruned) in zip(try #require(gradients["w1"]).storage, pruned) where isPruned {
+            #expect(value == 0)
+        }
     }
 
     @Test func distillationGradientMatchesFiniteDifferences() {
