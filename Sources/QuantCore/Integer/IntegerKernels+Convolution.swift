@@ -1,4 +1,4 @@
-/// Convolution (im2col on codes minus the zero point, so padding is exactly 0.0) and pooling.
+/// Convolution (im2col on codes minus the zero point, so padding is exactly 0.0), Add and reshapes.
 extension IntegerKernels {
     /// Conv, NCHW, any group count (depthwise included): per image and group one integer GEMM of
     /// the patches `[positions, depth]` with the group's weight rows.
@@ -67,62 +67,6 @@ extension IntegerKernels {
         }
         return IntegerTensor(
             shape: [batch, layer.outputChannels, outHeight, outWidth], codes: codes, quantization: out)
-    }
-
-    /// MaxPool (the largest code of each window) or AveragePool (the mean of the codes minus the
-    /// zero point, rounded half to even, as QLinearAveragePool), NCHW, floor mode.
-    static func pool(_ x: IntegerTensor, _ attributes: PoolAttributes, average: Bool) throws -> IntegerTensor {
-        guard x.shape.count == 4, attributes.kernelShape.count == 2 else {
-            throw IntegerLoweringError("pooling needs an NCHW input and a 2-D kernel, got \(x.shape)")
-        }
-        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let kernel = attributes.kernelShape
-        let strides = attributes.strides.isEmpty ? [1, 1] : attributes.strides
-        let dilations = attributes.dilations.isEmpty ? [1, 1] : attributes.dilations
-        let pads = attributes.pads.isEmpty ? [0, 0, 0, 0] : attributes.pads
-        let outHeight = outputSize(
-            height, kernel: kernel[0], stride: strides[0], dilation: dilations[0], padding: pads[0] + pads[2])
-        let outWidth = outputSize(
-            width, kernel: kernel[1], stride: strides[1], dilation: dilations[1], padding: pads[1] + pads[3])
-        guard outHeight > 0, outWidth > 0 else {
-            throw IntegerLoweringError("pooling: a \(height)×\(width) input is smaller than the window")
-        }
-        let zeroPoint = x.quantization.zeroPoint
-        let range = x.quantization.codeRange
-        var codes = [Int16](repeating: 0, count: batch * channels * outHeight * outWidth)
-        var index = 0
-        for plane in 0..<(batch * channels) {
-            let base = plane * height * width
-            for oy in 0..<outHeight {
-                for ox in 0..<outWidth {
-                    var best = Int16.min, sum: Int32 = 0, count: Int32 = 0
-                    for i in 0..<kernel[0] {
-                        let y = oy * strides[0] - pads[0] + i * dilations[0]
-                        for j in 0..<kernel[1] {
-                            let xx = ox * strides[1] - pads[1] + j * dilations[1]
-                            let inside = y >= 0 && y < height && xx >= 0 && xx < width
-                            if inside {
-                                let code = x.codes[base + y * width + xx]
-                                best = max(best, code)
-                                sum += Int32(code) - zeroPoint
-                                count += 1
-                            } else if attributes.countIncludePad {
-                                count += 1
-                            }
-                        }
-                    }
-                    if average {
-                        let mean = (Float(sum) / Float(max(count, 1))).rounded(.toNearestOrEven)
-                        let code = min(max(Int32(mean) + zeroPoint, range.lowerBound), range.upperBound)
-                        codes[index] = Int16(code)
-                    } else {
-                        codes[index] = best
-                    }
-                    index += 1
-                }
-            }
-        }
-        return IntegerTensor(shape: [batch, channels, outHeight, outWidth], codes: codes, quantization: x.quantization)
     }
 
     /// Add of two tensors with one scale and zero point 0 (checked by the lowering): codes add.
