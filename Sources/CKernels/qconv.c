@@ -82,10 +82,12 @@ void ck_qconv(int variant, const ck_qconv_shape *shape, const ck_qlinear_params 
     ck_qtap *taps = params->k <= 256 ? stack_taps : malloc((size_t)params->k * sizeof(ck_qtap));
     if (!taps) return;
     ck_qtaps(shape, params->k, taps);
-    int32_t zu = -1;
+    int32_t zu = -1;  // the u8 path's u of 0.0 (x86 only; -1: the int16 pairs)
+    (void)zu;
     uint8_t *bytes = NULL;  // the u8 path's codes of this range's images, as bytes
     uint8_t *valid = NULL;  // which kernel offsets read inside the image, for ck_qunfold_u8_flat
     const ptrdiff_t first_image = m0 < m1 ? m0 / positions : 0;
+    (void)first_image;  // read by the u8 path only (x86)
 #ifdef CK_QCONV_X86
     if (variant == 3 && m0 < m1) {  // the u8 path when this range's images' codes fit in a byte
         const ptrdiff_t image_size = shape->channels * shape->height * shape->width;
@@ -132,7 +134,8 @@ void ck_qdense(int variant, const ck_qlinear_params *params, const int16_t *x, p
     variant = ck_qvariant(variant);
     const ptrdiff_t step = ck_qchunk_panels(params->k) * QP;
     const ck_qdestination d = {out, 1, 1, params->n};
-    int32_t zu = -1;
+    int32_t zu = -1;  // the u8 path's u of 0.0 (x86 only; -1: the int16 pairs)
+    (void)zu;
 #ifdef CK_QCONV_X86
     if (variant == 3 && m0 < m1) {
         int32_t lo, hi;
