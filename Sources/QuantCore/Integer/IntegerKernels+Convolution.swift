@@ -3,26 +3,15 @@ extension IntegerKernels {
     /// Conv, NCHW, any group count (depthwise included): per image and group one integer GEMM of
     /// the patches `[positions, depth]` with the group's weight rows.
     static func convolve(_ layer: IntegerLinear, _ x: IntegerTensor) throws -> IntegerTensor {
-        guard let geometry = layer.convolution, x.shape.count == 4 else {
+        // The geometry checked once, as the C kernels check it (IntegerKernels+Fast.swift).
+        let shape = try convolutionShape(layer, x)
+        guard let geometry = layer.convolution else {
             throw IntegerLoweringError("\(layer.layerName): input shape \(x.shape) is not NCHW")
         }
-        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let (kh, kw) = (geometry.kernel[0], geometry.kernel[1])
-        let group = geometry.group
+        let (batch, channels, height, width) = (shape.batch, shape.channels, shape.height, shape.width)
+        let (kh, kw, group) = (shape.kernel_h, shape.kernel_w, shape.group)
         let channelsPerGroup = layer.depth / (kh * kw)
-        guard channelsPerGroup * group == channels, layer.outputChannels % group == 0 else {
-            throw IntegerLoweringError(
-                "\(layer.layerName): input has \(channels) channels, the weights expect \(channelsPerGroup * group)")
-        }
-        let outHeight = outputSize(
-            height, kernel: kh, stride: geometry.strides[0], dilation: geometry.dilations[0],
-            padding: geometry.pads[0] + geometry.pads[2])
-        let outWidth = outputSize(
-            width, kernel: kw, stride: geometry.strides[1], dilation: geometry.dilations[1],
-            padding: geometry.pads[1] + geometry.pads[3])
-        guard outHeight > 0, outWidth > 0 else {
-            throw IntegerLoweringError("\(layer.layerName): a \(height)×\(width) input is smaller than the kernel")
-        }
+        let (outHeight, outWidth) = (shape.out_h, shape.out_w)
         let positions = outHeight * outWidth
         let outputsPerGroup = layer.outputChannels / group
         let zeroPoint = Int16(x.quantization.zeroPoint)

@@ -81,7 +81,8 @@ extension IntegerKernels {
         return IntegerTensor(shape: shape, codes: codes, quantization: out)
     }
 
-    /// The C geometry of `layer` over the NCHW input `x`, checked as `convolve` checks it.
+    /// The C geometry of `layer` over the NCHW input `x`, checked (the reference `convolve` reads
+    /// it too).
     static func convolutionShape(_ layer: IntegerLinear, _ x: IntegerTensor) throws -> ck_qconv_shape {
         guard let geometry = layer.convolution, x.shape.count == 4 else {
             throw IntegerLoweringError("\(layer.layerName): input shape \(x.shape) is not NCHW")
