@@ -7,6 +7,17 @@
 
 #include "ckernels.h"
 
+// The taps t (0 ≤ t < kernel) of a window starting at `start` whose start + t · dilation lies in
+// 0..<size: first ≤ t < end.
+static void tap_range(ptrdiff_t start, ptrdiff_t dilation, ptrdiff_t size, ptrdiff_t kernel, ptrdiff_t *first,
+                      ptrdiff_t *end) {
+    ptrdiff_t a = start < 0 ? (-start + dilation - 1) / dilation : 0;
+    ptrdiff_t b = size - start <= 0 ? 0 : (size - start + dilation - 1) / dilation;
+    b = b > kernel ? kernel : b;
+    *first = a > b ? b : a;
+    *end = b;
+}
+
 void ck_qpool(const int16_t *x, ptrdiff_t planes, ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h,
               ptrdiff_t kernel_w, ptrdiff_t stride_h, ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left,
               ptrdiff_t dilation_h, ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, int average,
@@ -27,8 +38,10 @@ void ck_qpool(const int16_t *x, ptrdiff_t planes, ptrdiff_t height, ptrdiff_t wi
                     const __m128i b = _mm_max_epi16(_mm_loadu_si128((const __m128i *)(r0 + 2 * ox + 8)),
                                                     _mm_loadu_si128((const __m128i *)(r1 + 2 * ox + 8)));
                     // Each int32 lane holds a horizontal pair: the max of both halves, sign-extended.
-                    const __m128i pa = _mm_max_epi16(a, _mm_srli_epi32(a, 16)), pb = _mm_max_epi16(b, _mm_srli_epi32(b, 16));
-                    const __m128i ea = _mm_srai_epi32(_mm_slli_epi32(pa, 16), 16), eb = _mm_srai_epi32(_mm_slli_epi32(pb, 16), 16);
+                    const __m128i pa = _mm_max_epi16(a, _mm_srli_epi32(a, 16));
+                    const __m128i pb = _mm_max_epi16(b, _mm_srli_epi32(b, 16));
+                    const __m128i ea = _mm_srai_epi32(_mm_slli_epi32(pa, 16), 16);
+                    const __m128i eb = _mm_srai_epi32(_mm_slli_epi32(pb, 16), 16);
                     _mm_storeu_si128((__m128i *)out, _mm_packs_epi32(ea, eb));
                 }
                 for (; ox < out_w; ++ox) {
@@ -67,21 +80,21 @@ void ck_qpool(const int16_t *x, ptrdiff_t planes, ptrdiff_t height, ptrdiff_t wi
     for (ptrdiff_t plane = 0; plane < planes; ++plane) {
         const int16_t *in = x + plane * height * width;
         for (ptrdiff_t oy = 0; oy < out_h; ++oy) {
+            ptrdiff_t i0, i1;
+            tap_range(oy * stride_h - pad_top, dilation_h, height, kernel_h, &i0, &i1);
             for (ptrdiff_t ox = 0; ox < out_w; ++ox) {
+                ptrdiff_t j0, j1;
+                tap_range(ox * stride_w - pad_left, dilation_w, width, kernel_w, &j0, &j1);
                 int16_t best = INT16_MIN;
-                int32_t sum = 0, count = 0;
-                for (ptrdiff_t i = 0; i < kernel_h; ++i) {
-                    const ptrdiff_t y = oy * stride_h - pad_top + i * dilation_h;
-                    for (ptrdiff_t j = 0; j < kernel_w; ++j) {
-                        const ptrdiff_t xx = ox * stride_w - pad_left + j * dilation_w;
-                        if (y >= 0 && y < height && xx >= 0 && xx < width) {
-                            const int16_t code = in[y * width + xx];
-                            best = code > best ? code : best;
-                            sum += (int32_t)code - zero_point;
-                            count += 1;
-                        } else if (count_include_pad) {
-                            count += 1;
-                        }
+                int32_t sum = 0;
+                const int32_t count = (int32_t)(count_include_pad ? kernel_h * kernel_w : (i1 - i0) * (j1 - j0));
+                const ptrdiff_t corner = (oy * stride_h - pad_top) * width + ox * stride_w - pad_left;
+                for (ptrdiff_t i = i0; i < i1; ++i) {  // the taps inside the image only
+                    const ptrdiff_t row = corner + i * dilation_h * width;
+                    for (ptrdiff_t j = j0; j < j1; ++j) {
+                        const int16_t code = in[row + j * dilation_w];
+                        best = code > best ? code : best;
+                        sum += (int32_t)code - zero_point;
                     }
                 }
                 if (average) {

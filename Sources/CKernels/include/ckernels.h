@@ -146,6 +146,11 @@ void ck_histogram(const float *values, ptrdiff_t count, ptrdiff_t bins, float lo
 void ck_affine_code(const float *values, ptrdiff_t count, float scale, int32_t zero_point, int32_t lowest,
                     int32_t highest, int32_t *codes, float *dequantized);
 
+/// The integer model's input codes (qcodes.c): code = rint(value / scale) + zero_point saturated
+/// into [lowest, highest] (NaN → lowest), as int16 — QuantCore's ActivationQuantizer.quantize.
+void ck_quantize_codes16(const float *values, ptrdiff_t count, float scale, int32_t zero_point, int32_t lowest,
+                         int32_t highest, int16_t *codes);
+
 /// Integer GEMM (qgemm.c): C[m×n] = A[m×k] · B[n×k]ᵀ, int16 activations (codes minus zero
 /// point), int8 weights (one row per output channel), int32 sums. ck_qgemm_s16s8 picks the widest
 /// variant the CPU has (AVX2, else scalar); ck_qgemm_s16s8_avx2 is the AVX2 one (scalar when the
@@ -156,12 +161,13 @@ void ck_qgemm_s16s8_scalar(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const int16_t 
 /// "avx2" or "scalar": the variant ck_qgemm_s16s8 runs.
 const char *ck_qgemm_variant(void);
 
-/// The integer model's fast Conv / Gemm / MatMul (qconv.c). Weights: int8 rows [n × k] packed once
-/// by ck_qpack_weights into ck_qpack_weights_count(n, k) int32 (int16 pairs, 4 channels per panel;
-/// then int8 quads and each channel's weight sum for the VNNI u8 path).
-/// Variants: 0 = the best the CPU has, 1 = scalar C, 2 = AVX2, 3 = AVX-512 VNNI (vpdpwssd; when the
-/// CPU has it, else AVX2, else scalar); ck_qvariant says which one a request runs. Every variant
-/// gives the bits of QuantCore's Swift reference (IntegerKernels.requantize of the int32 sums).
+/// The integer model's fast Conv / Gemm / MatMul (qconv.c and the files qconv.h lists). Weights:
+/// int8 rows [n × k] packed once by ck_qpack_weights into ck_qpack_weights_count(n, k) int32
+/// (int16 pairs, 4 channels per panel; then int8 quads and each channel's weight sum for the
+/// VNNI u8 path). Variants: 0 = the best the CPU has, 1 = scalar C, 2 = AVX2, 3 = AVX-512 VNNI
+/// (vpdpbusd on byte codes, vpdpwssd on wider ones; when the CPU has it, else AVX2, else
+/// scalar); ck_qvariant says which one a request runs. Every variant gives the bits of
+/// QuantCore's Swift reference (IntegerKernels.requantize of the int32 sums).
 ptrdiff_t ck_qpack_weights_count(ptrdiff_t n, ptrdiff_t k);
 void ck_qpack_weights(ptrdiff_t n, ptrdiff_t k, const int8_t *w, int32_t *packed);
 int ck_qvariant(int variant);

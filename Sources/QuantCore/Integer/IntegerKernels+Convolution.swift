@@ -1,28 +1,17 @@
-/// Convolution (im2col on codes minus the zero point, so padding is exactly 0.0) and pooling.
+/// Convolution (im2col on codes minus the zero point, so padding is exactly 0.0), Add and reshapes.
 extension IntegerKernels {
     /// Conv, NCHW, any group count (depthwise included): per image and group one integer GEMM of
     /// the patches `[positions, depth]` with the group's weight rows.
     static func convolve(_ layer: IntegerLinear, _ x: IntegerTensor) throws -> IntegerTensor {
-        guard let geometry = layer.convolution, x.shape.count == 4 else {
+        // The geometry checked once, as the C kernels check it (IntegerKernels+Fast.swift).
+        let shape = try convolutionShape(layer, x)
+        guard let geometry = layer.convolution else {
             throw IntegerLoweringError("\(layer.layerName): input shape \(x.shape) is not NCHW")
         }
-        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let (kh, kw) = (geometry.kernel[0], geometry.kernel[1])
-        let group = geometry.group
+        let (batch, channels, height, width) = (shape.batch, shape.channels, shape.height, shape.width)
+        let (kh, kw, group) = (shape.kernel_h, shape.kernel_w, shape.group)
         let channelsPerGroup = layer.depth / (kh * kw)
-        guard channelsPerGroup * group == channels, layer.outputChannels % group == 0 else {
-            throw IntegerLoweringError(
-                "\(layer.layerName): input has \(channels) channels, the weights expect \(channelsPerGroup * group)")
-        }
-        let outHeight = outputSize(
-            height, kernel: kh, stride: geometry.strides[0], dilation: geometry.dilations[0],
-            padding: geometry.pads[0] + geometry.pads[2])
-        let outWidth = outputSize(
-            width, kernel: kw, stride: geometry.strides[1], dilation: geometry.dilations[1],
-            padding: geometry.pads[1] + geometry.pads[3])
-        guard outHeight > 0, outWidth > 0 else {
-            throw IntegerLoweringError("\(layer.layerName): a \(height)×\(width) input is smaller than the kernel")
-        }
+        let (outHeight, outWidth) = (shape.out_h, shape.out_w)
         let positions = outHeight * outWidth
         let outputsPerGroup = layer.outputChannels / group
         let zeroPoint = Int16(x.quantization.zeroPoint)
@@ -67,62 +56,6 @@ extension IntegerKernels {
         }
         return IntegerTensor(
             shape: [batch, layer.outputChannels, outHeight, outWidth], codes: codes, quantization: out)
-    }
-
-    /// MaxPool (the largest code of each window) or AveragePool (the mean of the codes minus the
-    /// zero point, rounded half to even, as QLinearAveragePool), NCHW, floor mode.
-    static func pool(_ x: IntegerTensor, _ attributes: PoolAttributes, average: Bool) throws -> IntegerTensor {
-        guard x.shape.count == 4, attributes.kernelShape.count == 2 else {
-            throw IntegerLoweringError("pooling needs an NCHW input and a 2-D kernel, got \(x.shape)")
-        }
-        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let kernel = attributes.kernelShape
-        let strides = attributes.strides.isEmpty ? [1, 1] : attributes.strides
-        let dilations = attributes.dilations.isEmpty ? [1, 1] : attributes.dilations
-        let pads = attributes.pads.isEmpty ? [0, 0, 0, 0] : attributes.pads
-        let outHeight = outputSize(
-            height, kernel: kernel[0], stride: strides[0], dilation: dilations[0], padding: pads[0] + pads[2])
-        let outWidth = outputSize(
-            width, kernel: kernel[1], stride: strides[1], dilation: dilations[1], padding: pads[1] + pads[3])
-        guard outHeight > 0, outWidth > 0 else {
-            throw IntegerLoweringError("pooling: a \(height)×\(width) input is smaller than the window")
-        }
-        let zeroPoint = x.quantization.zeroPoint
-        let range = x.quantization.codeRange
-        var codes = [Int16](repeating: 0, count: batch * channels * outHeight * outWidth)
-        var index = 0
-        for plane in 0..<(batch * channels) {
-            let base = plane * height * width
-            for oy in 0..<outHeight {
-                for ox in 0..<outWidth {
-                    var best = Int16.min, sum: Int32 = 0, count: Int32 = 0
-                    for i in 0..<kernel[0] {
-                        let y = oy * strides[0] - pads[0] + i * dilations[0]
-                        for j in 0..<kernel[1] {
-                            let xx = ox * strides[1] - pads[1] + j * dilations[1]
-                            let inside = y >= 0 && y < height && xx >= 0 && xx < width
-                            if inside {
-                                let code = x.codes[base + y * width + xx]
-                                best = max(best, code)
-                                sum += Int32(code) - zeroPoint
-                                count += 1
-                            } else if attributes.countIncludePad {
-                                count += 1
-                            }
-                        }
-                    }
-                    if average {
-                        let mean = (Float(sum) / Float(max(count, 1))).rounded(.toNearestOrEven)
-                        let code = min(max(Int32(mean) + zeroPoint, range.lowerBound), range.upperBound)
-                        codes[index] = Int16(code)
-                    } else {
-                        codes[index] = best
-                    }
-                    index += 1
-                }
-            }
-        }
-        return IntegerTensor(shape: [batch, channels, outHeight, outWidth], codes: codes, quantization: x.quantization)
     }
 
     /// Add of two tensors with one scale and zero point 0 (checked by the lowering): codes add.

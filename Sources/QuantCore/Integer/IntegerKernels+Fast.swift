@@ -37,16 +37,19 @@ extension IntegerKernels {
             shape = [batch, layer.outputChannels]
         }
         let rows = geometry.map { $0.batch * $0.out_h * $0.out_w } ?? shape[0]
-        var codes = [Int16](repeating: 0, count: shape.reduce(1, *))
-        guard rows > 0 else { return IntegerTensor(shape: shape, codes: codes, quantization: out) }
+        let count = shape.reduce(1, *)
+        guard rows > 0 else {
+            return IntegerTensor(shape: shape, codes: [Int16](repeating: 0, count: count), quantization: out)
+        }
         let work = rows * params.n * group * layer.depth
         let workers = max(1, min(threads, work / max(minimumWork, 1), (rows + 15) / 16))
         let bufferCount = ck_qbuffer_count(layer.depth)
         let request = variant.code
-        layer.bias.withUnsafeBufferPointer { bias in
-            layer.multipliers.withUnsafeBufferPointer { multipliers in
-                x.codes.withUnsafeBufferPointer { input in
-                    codes.withUnsafeMutableBufferPointer { output in
+        // Every code is written by the kernels: no zeroing first.
+        let codes = [Int16](unsafeUninitializedCapacity: count) { output, initialized in
+            layer.bias.withUnsafeBufferPointer { bias in
+                layer.multipliers.withUnsafeBufferPointer { multipliers in
+                    x.codes.withUnsafeBufferPointer { input in
                         params.packed = UnsafePointer(layer.packed.words)
                         params.bias = bias.baseAddress
                         params.multipliers = multipliers.baseAddress
@@ -73,11 +76,13 @@ extension IntegerKernels {
                     }
                 }
             }
+            initialized = count
         }
         return IntegerTensor(shape: shape, codes: codes, quantization: out)
     }
 
-    /// The C geometry of `layer` over the NCHW input `x`, checked as `convolve` checks it.
+    /// The C geometry of `layer` over the NCHW input `x`, checked (the reference `convolve` reads
+    /// it too).
     static func convolutionShape(_ layer: IntegerLinear, _ x: IntegerTensor) throws -> ck_qconv_shape {
         guard let geometry = layer.convolution, x.shape.count == 4 else {
             throw IntegerLoweringError("\(layer.layerName): input shape \(x.shape) is not NCHW")
@@ -106,36 +111,5 @@ extension IntegerKernels {
             stride_h: geometry.strides[0], stride_w: geometry.strides[1], pad_top: geometry.pads[0],
             pad_left: geometry.pads[1], dilation_h: geometry.dilations[0], dilation_w: geometry.dilations[1],
             out_h: outHeight, out_w: outWidth, group: geometry.group)
-    }
-
-    /// `pool` on `ck_qpool`: the same windows and arithmetic without Swift's bounds checks.
-    static func fastPool(_ x: IntegerTensor, _ attributes: PoolAttributes, average: Bool) throws -> IntegerTensor {
-        guard x.shape.count == 4, attributes.kernelShape.count == 2, x.codes.count == x.shape.reduce(1, *) else {
-            throw IntegerLoweringError("pooling needs an NCHW input and a 2-D kernel, got \(x.shape)")
-        }
-        let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let kernel = attributes.kernelShape
-        let strides = attributes.strides.isEmpty ? [1, 1] : attributes.strides
-        let dilations = attributes.dilations.isEmpty ? [1, 1] : attributes.dilations
-        let pads = attributes.pads.isEmpty ? [0, 0, 0, 0] : attributes.pads
-        let outHeight = outputSize(
-            height, kernel: kernel[0], stride: strides[0], dilation: dilations[0], padding: pads[0] + pads[2])
-        let outWidth = outputSize(
-            width, kernel: kernel[1], stride: strides[1], dilation: dilations[1], padding: pads[1] + pads[3])
-        guard outHeight > 0, outWidth > 0 else {
-            throw IntegerLoweringError("pooling: a \(height)×\(width) input is smaller than the window")
-        }
-        let range = x.quantization.codeRange
-        var codes = [Int16](repeating: 0, count: batch * channels * outHeight * outWidth)
-        x.codes.withUnsafeBufferPointer { input in
-            codes.withUnsafeMutableBufferPointer { output in
-                ck_qpool(
-                    input.baseAddress, batch * channels, height, width, kernel[0], kernel[1], strides[0], strides[1],
-                    pads[0], pads[1], dilations[0], dilations[1], outHeight, outWidth, average ? 1 : 0,
-                    attributes.countIncludePad ? 1 : 0, x.quantization.zeroPoint, range.lowerBound, range.upperBound,
-                    output.baseAddress)
-            }
-        }
-        return IntegerTensor(shape: [batch, channels, outHeight, outWidth], codes: codes, quantization: x.quantization)
     }
 }

@@ -4,12 +4,19 @@ import CKernels
 /// for Conv / Gemm / MatMul, pooling, Add, clamps and reshapes, all on `Int16` codes. `dense` and
 /// `convolve` are the plain reference; `linear` (IntegerKernels+Fast.swift) runs the C kernels.
 public enum IntegerKernels {
-    /// The codes of a float tensor (`ActivationQuantizer.quantize`, round half to even, saturated).
+    /// The codes of a float tensor (`ActivationQuantizer.quantize`, round half to even, saturated),
+    /// vectorized by `ck_quantize_codes16` (same float operations).
     public static func quantize(_ tensor: Tensor, with quantization: ActivationQuantization) -> IntegerTensor {
-        IntegerTensor(
-            shape: tensor.shape,
-            codes: tensor.storage.map { Int16(ActivationQuantizer.quantize($0, with: quantization)) },
-            quantization: quantization)
+        let range = quantization.codeRange
+        let codes = [Int16](unsafeUninitializedCapacity: tensor.storage.count) { codes, initialized in
+            tensor.storage.withUnsafeBufferPointer { values in
+                ck_quantize_codes16(
+                    values.baseAddress, values.count, quantization.scale, quantization.zeroPoint, range.lowerBound,
+                    range.upperBound, codes.baseAddress)
+            }
+            initialized = codes.count
+        }
+        return IntegerTensor(shape: tensor.shape, codes: codes, quantization: quantization)
     }
 
     /// `clamp(roundHalfEven(Float(acc + bias) · multiplier) + zeroPoint)`: MLAS's requantization

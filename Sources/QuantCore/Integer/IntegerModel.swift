@@ -122,8 +122,9 @@ public struct IntegerModel: Sendable, Equatable {
     public var steps: [IntegerStep]
     /// The kernels Conv / Gemm / MatMul run (the widest the CPU has unless a test says otherwise).
     public var variant: IntegerKernelVariant = .best
-    /// Threads a Conv / Gemm / MatMul step splits its output positions over (the shared worker
-    /// pool's; 1 runs everything on the calling thread).
+    /// Threads a batch of at least two images per thread is split over (IntegerModel+Batches),
+    /// or else a Conv / Gemm / MatMul step its output positions (the shared worker pool's; 1 runs
+    /// everything on the calling thread).
     public var threads: Int = 1
 
     /// The output codes for the float `input` batch; `stepSeconds`, when given, is told each
@@ -132,6 +133,11 @@ public struct IntegerModel: Sendable, Equatable {
     /// - Throws: `IntegerLoweringError` when a shape does not fit a step (a batch of another
     ///   sample shape than the model was lowered for).
     public func outputCodes(_ input: Tensor, stepSeconds: ((Int, Double) -> Void)? = nil) throws -> IntegerTensor {
+        if stepSeconds == nil, let batch = input.shape.first, splitsBatch(batch),
+            let codes = try? outputCodesSplittingBatch(input)  // IntegerModel+Batches.swift
+        {
+            return codes
+        }
         var values = [inputName: IntegerKernels.quantize(input, with: inputQuantization)]
         for (index, step) in steps.enumerated() {
             let started = stepSeconds == nil ? nil : ContinuousClock.now

@@ -1,7 +1,8 @@
 import CKernels
 
-/// A layer's int8 weight rows packed once for the C kernels (`ck_qpack_weights`: int16 pairs,
-/// four output channels per panel, one packing per group), so no call copies or converts them.
+/// A layer's int8 weight rows packed once for the C kernels (`ck_qpack_weights`: int16 pairs and
+/// int8 quads, four output channels per panel, one packing per group), so no call copies or
+/// converts them.
 ///
 /// Derived from `IntegerLinear`'s weights and shape, rebuilt when those change; immutable after
 /// `init` and read by any number of threads.
@@ -48,7 +49,8 @@ public enum IntegerKernelVariant: String, Sendable, CaseIterable {
     case scalar
     /// The C kernels with AVX2 (`vpmaddwd`); scalar when the CPU lacks AVX2.
     case avx2
-    /// The C kernels with AVX-512 VNNI (`vpdpwssd`); AVX2 (or scalar) when the CPU lacks it.
+    /// The C kernels with AVX-512 VNNI (`vpdpbusd` on byte codes, `vpdpwssd` on wider ones); AVX2
+    /// (or scalar) when the CPU lacks it.
     case vnni
     /// The widest C kernels the CPU has.
     case best

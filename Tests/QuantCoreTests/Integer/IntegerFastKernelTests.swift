@@ -150,4 +150,21 @@ import Testing
             }
         }
     }
+
+    /// The input codes (`ck_quantize_codes16`, vectorized) against `ActivationQuantizer.quantize`
+    /// per element: ties at every half step, values past both ends, NaN and ±infinity, signed and
+    /// unsigned, a count that is no multiple of the vector width.
+    @Test func inputCodesMatchTheQuantizer() throws {
+        var random = SplitMix64(seed: 21)
+        var values = (0..<1037).map { _ in Float(Int(random.next() % 2001) - 1000) * 0.0125 }
+        values += (-600...600).map { Float($0) * 0.5 * 0.02 }  // halves of a step: ties
+        values += [.nan, .infinity, -.infinity, 1e30, -1e30, 0, -0.0]
+        let tensor = Tensor(shape: [values.count], storage: values)
+        for (scale, zeroPoint, signed) in [(Float(0.02), Int32(0), true), (0.02, 128, false), (0.0371, 7, false)] {
+            let quantization = try ActivationQuantization(
+                scale: scale, zeroPoint: zeroPoint, bitWidth: 8, isSigned: signed)
+            let expected = values.map { Int16(ActivationQuantizer.quantize($0, with: quantization)) }
+            #expect(IntegerKernels.quantize(tensor, with: quantization).codes == expected, "\(quantization)")
+        }
+    }
 }

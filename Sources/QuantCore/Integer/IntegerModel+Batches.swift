@@ -1,0 +1,66 @@
+import Foundation
+
+/// A batch split over threads: every image's integer pass is independent of the others', so
+/// pieces of the batch run the whole model each on one thread — no wait between layers, and the
+/// steps outside the C kernels (input codes, pooling, Add) run in parallel too. Workers claim
+/// pieces as they finish, so a core the machine slows down takes fewer. The codes are the same
+/// as one pass over the whole batch (every kernel gives the reference's bits).
+extension IntegerModel {
+    /// Pieces per thread: small enough to balance a busy machine, large enough that each fills
+    /// the kernels' 16-position panels.
+    static let piecesPerThread = 4
+
+    /// Whether `outputCodes` splits a batch of `batch` images over the threads (rather than each
+    /// layer's positions): at least two images per thread.
+    func splitsBatch(_ batch: Int) -> Bool { threads > 1 && batch >= 2 * threads }
+
+    /// `outputCodes` of `input` with its batch split over `threads` threads.
+    ///
+    /// - Throws: a piece's error, or `IntegerLoweringError` when the output is not batch-major
+    ///   (a Reshape that folds the batch in); `outputCodes` then runs the batch whole.
+    func outputCodesSplittingBatch(_ input: Tensor) throws -> IntegerTensor {
+        let batch = input.shape[0]
+        let count = min(batch, threads * Self.piecesPerThread)
+        let ranges = (0..<count).map { (batch * $0 / count)..<(batch * ($0 + 1) / count) }
+        let single = {
+            var model = self
+            model.threads = 1
+            return model
+        }()
+        let pieces = BatchPieces(count: count)
+        WorkerPool.shared.run(workerCount: threads) { _ in
+            while let index = pieces.claim() {
+                pieces.finish(index, Result { try single.outputCodes(input.slice(rows: ranges[index])) })
+            }
+        }
+        let outputs = try pieces.results.map { try $0!.get() }
+        guard let first = outputs.first, zip(outputs, ranges).allSatisfy({ $0.shape.first == $1.count }) else {
+            throw IntegerLoweringError("the integer model's output is not one row per image")
+        }
+        return IntegerTensor(
+            shape: [batch] + first.shape.dropFirst(), codes: Array(outputs.map(\.codes).joined()),
+            quantization: first.quantization)
+    }
+}
+
+/// The pieces of one split batch: which is next, and each one's codes or error.
+private final class BatchPieces: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private(set) var results: [Result<IntegerTensor, Error>?]
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    /// The next piece nobody has claimed, or `nil`.
+    func claim() -> Int? {
+        lock.withLock {
+            guard next < results.count else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+
+    func finish(_ index: Int, _ result: Result<IntegerTensor, Error>) {
+        lock.withLock { results[index] = result }
+    }
+}
