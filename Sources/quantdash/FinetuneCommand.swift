@@ -104,14 +104,7 @@ struct FinetuneCommand: ParsableCommand {
         if let session, let problem = SessionStore.nameProblem(session) {
             throw ValidationError("--session \(session): \(problem)")
         }
-        if !force && FileManager.default.fileExists(atPath: out) {
-            throw ValidationError("\(out) exists; pass --force to overwrite it")
-        }
-        do {
-            try AtomicFile.checkDestination(URL(fileURLWithPath: out))
-        } catch let error as ModelIOError {
-            throw ValidationError(error.description)
-        }
+        try OutputDestination.validate(out, force: force)
     }
 
     func run() throws {

@@ -35,15 +35,8 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
-        if !force && FileManager.default.fileExists(atPath: out) {
-            throw ValidationError("\(out) exists; pass --force to overwrite it")
-        }
         // Before hours of training, not after: the folder must exist and be writable.
-        do {
-            try AtomicFile.checkDestination(URL(fileURLWithPath: out))
-        } catch let error as ModelIOError {
-            throw ValidationError(error.description)
-        }
+        try OutputDestination.validate(out, force: force)
     }
 
     func run() throws {

@@ -12,21 +12,11 @@ extension Backward {
         let shape = permutation.map { tensor.shape[$0] }
         let sourceStrides = strides(tensor.shape)
         let stepped = permutation.map { sourceStrides[$0] }
-        var result = [Float](repeating: 0, count: tensor.storage.count)
-        var index = [Int](repeating: 0, count: shape.count)
-        for element in result.indices {
+        return Ops.gatherByIndex(shape: shape) { index in
             var offset = 0
             for axis in index.indices { offset += index[axis] * stepped[axis] }
-            result[element] = tensor.storage[offset]
-            var axis = shape.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < shape[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
+            return tensor.storage[offset]
         }
-        return Tensor(shape: shape, storage: result)
     }
 
     /// Transpose: the gradient permuted back by the inverse permutation (empty: reversed axes).
