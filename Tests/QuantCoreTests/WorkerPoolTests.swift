@@ -36,4 +36,29 @@ import Testing
         #expect(record.workers == [0, 1, 2, 3, 4])
         #expect(record.threads.count == 1)
     }
+
+    /// A body that claims shared work: every piece is done exactly once whether or not the
+    /// helper wakes in time, and the pool runs the next job normally afterwards.
+    @Test func skippedLatecomersLeaveNoPieceUndoneAndThePoolUsable() {
+        let pool = WorkerPool(helperCount: 1)
+        for round in 0..<500 {
+            let lock = NSLock()
+            var next = 0
+            var done: [Int] = []
+            let pieces = 1 + round % 9
+            pool.run(workerCount: 2, latecomersSkipped: true) { _ in
+                while let piece = lock.withLock({ () -> Int? in
+                    guard next < pieces else { return nil }
+                    defer { next += 1 }
+                    return next
+                }) {
+                    lock.withLock { done.append(piece) }
+                }
+            }
+            #expect(done.sorted() == Array(0..<pieces))
+            let record = Record()
+            pool.run(workerCount: 2) { record.add($0) }
+            #expect(record.workers.sorted() == [0, 1])
+        }
+    }
 }

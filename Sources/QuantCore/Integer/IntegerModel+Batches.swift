@@ -28,7 +28,7 @@ extension IntegerModel {
             return model
         }()
         let pieces = BatchPieces(count: count)
-        WorkerPool.shared.run(workerCount: threads) { _ in
+        WorkerPool.shared.run(workerCount: threads, latecomersSkipped: true) { _ in
             while let index = pieces.claim() {
                 pieces.finish(index, Result { try single.outputCodes(input.slice(rows: ranges[index])) })
             }

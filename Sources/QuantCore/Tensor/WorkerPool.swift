@@ -33,6 +33,8 @@ final class WorkerPool: @unchecked Sendable {
     private var jobWorkerCount = 0
     private var generation = 0
     private var unfinished = 0
+    /// Helpers that have taken the current job (they are waited for even when latecomers are skipped).
+    private var started = 0
     /// Lock-free mirrors of `generation` (index 0, truncated) and `unfinished` (index 1), read
     /// by spinning waits before a thread parks on `condition`; written under its lock.
     private let mirrors: UnsafeMutablePointer<Int32> = {
@@ -59,7 +61,12 @@ final class WorkerPool: @unchecked Sendable {
     /// Calls `body(worker)` for every `worker` in `0..<workerCount`, worker 0 on the calling
     /// thread and the others on the pool's threads (all on the caller when the pool is busy or
     /// too small), and returns when all have returned.
-    func run(workerCount: Int, _ body: (Int) -> Void) {
+    ///
+    /// With `latecomersSkipped`, for bodies that claim shared work until none is left (so worker
+    /// 0 alone finishes the job): a helper that has not started when worker 0 returns is not
+    /// waited for and its index is skipped. On a loaded machine a parked thread can take
+    /// milliseconds to be scheduled, longer than a small model's whole batch.
+    func run(workerCount: Int, latecomersSkipped: Bool = false, _ body: (Int) -> Void) {
         guard workerCount > 1, workerCount <= helperCount + 1, runLock.try() else {
             for worker in 0..<max(workerCount, 1) { body(worker) }
             return
@@ -70,12 +77,14 @@ final class WorkerPool: @unchecked Sendable {
             job = Job(body: body, workerCount: workerCount)
             jobWorkerCount = workerCount
             unfinished = workerCount - 1
+            started = 0
             generation += 1
             ck_atomic_store(mirrors, Int32(truncatingIfNeeded: generation))
             ck_atomic_store(mirrors + 1, Int32(unfinished))
             condition.broadcast()
             condition.unlock()
             body(0)
+            if latecomersSkipped { withdrawFromLatecomers() }
             _ = ck_spin_until_equal(mirrors + 1, 0, WorkerPool.spinLimit)
             condition.lock()
             while unfinished > 0 { condition.wait() }
@@ -83,6 +92,16 @@ final class WorkerPool: @unchecked Sendable {
             jobWorkerCount = 0
             condition.unlock()
         }
+    }
+
+    /// Takes the job back from the helpers that have not started it: they skip it when they wake.
+    private func withdrawFromLatecomers() {
+        condition.lock()
+        unfinished -= jobWorkerCount - 1 - started
+        jobWorkerCount = 0
+        job = nil
+        ck_atomic_store(mirrors + 1, Int32(unfinished))
+        condition.unlock()
     }
 
     private func loop(worker: Int) {
@@ -102,6 +121,7 @@ final class WorkerPool: @unchecked Sendable {
             // Only participants touch the job: `withoutActuallyEscaping` in `run` traps if any
             // reference to the body outlives it, so a helper drops its copy before reporting done.
             var taken = worker < jobWorkerCount ? job : nil
+            if taken != nil { started += 1 }
             condition.unlock()
             guard taken != nil else { continue }
             taken?.body(worker)
