@@ -27,15 +27,9 @@ enum Inflate {
     static func prefix(of stream: Data, count: Int) throws -> Data {
         var output = Data()
         do {
-            _ = try Data.decompress(size: Int64(stream.count), bufferSize: 1 << 16, skipCRC32: true) {
-                position, size in
-                let start = Int(position)
-                guard start < stream.count else { throw Failure.damaged }
-                var chunk = stream.subdata(
-                    in: stream.startIndex + start..<stream.startIndex + min(start + size, stream.count))
-                if chunk.count < size { chunk.append(Data(count: size - chunk.count)) }
-                return chunk
-            } consumer: { chunk in
+            _ = try Data.decompress(
+                size: Int64(stream.count), bufferSize: 1 << 16, skipCRC32: true, provider: provider(of: stream)
+            ) { chunk in
                 output.append(chunk.prefix(count - output.count))
                 if output.count >= count { throw Failure.enough }
             }
@@ -56,15 +50,9 @@ enum Inflate {
         var output = Data()
         var tooLarge = false
         do {
-            let crc = try Data.decompress(size: Int64(stream.count), bufferSize: 1 << 16, skipCRC32: false) {
-                position, size in
-                let start = Int(position)
-                guard start < stream.count else { throw Failure.damaged }
-                var chunk = stream.subdata(
-                    in: stream.startIndex + start..<stream.startIndex + min(start + size, stream.count))
-                if chunk.count < size { chunk.append(Data(count: size - chunk.count)) }
-                return chunk
-            } consumer: { chunk in
+            let crc = try Data.decompress(
+                size: Int64(stream.count), bufferSize: 1 << 16, skipCRC32: false, provider: provider(of: stream)
+            ) { chunk in
                 guard output.count + chunk.count <= limit else {
                     tooLarge = true
                     throw Failure.tooLarge
@@ -74,6 +62,19 @@ enum Inflate {
             return (output, crc)
         } catch {
             throw tooLarge ? Failure.tooLarge : Failure.damaged
+        }
+    }
+
+    /// Hands zlib `stream` in chunks of the size it asks for, the last one padded with zeros (so
+    /// zlib never reads past it); a request beyond the end fails as damaged.
+    private static func provider(of stream: Data) -> Provider {
+        { position, size in
+            let start = Int(position)
+            guard start < stream.count else { throw Failure.damaged }
+            var chunk = stream.subdata(
+                in: stream.startIndex + start..<stream.startIndex + min(start + size, stream.count))
+            if chunk.count < size { chunk.append(Data(count: size - chunk.count)) }
+            return chunk
         }
     }
 }
