@@ -54,7 +54,7 @@ extension Graph {
                 continue
             }
             // A node that cannot run on its constants stays, and reports its error when run.
-            guard let results = values ?? (try? Graph.evaluateOnce(node, operands: operands)) else {
+            guard let results = values ?? (try? Graph.evaluateOnce(node, operands: operands, types: types)) else {
                 remaining.append(node)
                 continue
             }
@@ -74,12 +74,14 @@ extension Graph {
         return graph
     }
 
-    /// Runs `node` alone on constant `operands` (a one-node graph through the executor).
-    private static func evaluateOnce(_ node: Node, operands: [String: Tensor]) throws -> [Tensor] {
+    /// Runs `node` alone on constant `operands` of element `types` (a one-node graph through the executor).
+    private static func evaluateOnce(
+        _ node: Node, operands: [String: Tensor], types: [String: ElementType]
+    ) throws -> [Tensor] {
         let outputs = node.outputs.filter { !$0.isEmpty }
         let single = Graph(
             name: "fold", inputs: [], outputs: outputs.map { ValueInfo(name: $0, shape: []) }, initializers: operands,
-            nodes: [node])
+            initializerTypes: types.filter { operands[$0.key] != nil }, nodes: [node])
         let results = try GraphExecutor(graph: single).run([:])
         return node.outputs.map { $0.isEmpty ? Tensor(scalar: 0) : results[$0] ?? Tensor(scalar: 0) }
     }

@@ -59,7 +59,9 @@ extension GraphExecutor {
         case .mul:
             return [try Ops.arithmetic(.mul, input(0), input(1), node: name)]
         case .div:
-            return [try Ops.arithmetic(.div, input(0), input(1), node: name)]
+            var quotient = try Ops.arithmetic(.div, input(0), input(1), node: name)
+            if integerDivisions.contains(index) { quotient.storage = quotient.storage.map { $0.rounded(.towardZero) } }
+            return [quotient]
         case .conv(let attributes):
             let activation = fusableActivation(after: index, state: state)
             let output = try Ops.convolution(

@@ -28,6 +28,9 @@ public struct GraphExecutor: Sendable {
     let firstReaders: [String: Int]
     /// Names of the graph's outputs.
     let outputNames: Set<String>
+    /// Indices of the `Div` nodes on integer operands (ONNX: the quotient truncated toward zero),
+    /// e.g. PyTorch's `chunk` computing a split point from a runtime `Shape`.
+    let integerDivisions: Set<Int>
     /// Gemm weights packed for the GEMM kernel, shared by copies of this executor.
     let packedWeights = PackedWeightCache()
 
@@ -73,6 +76,14 @@ public struct GraphExecutor: Sendable {
         self.lastReaders = lastReaders
         self.firstReaders = firstReaders
         self.outputNames = outputNames
+        let types = graph.nonFloatValueTypes()
+        self.integerDivisions = Set(
+            graph.nodes.indices.filter { index in
+                guard case .div = graph.nodes[index].op, let first = graph.nodes[index].inputs.first else {
+                    return false
+                }
+                return types[first]?.isInteger ?? false
+            })
     }
 
     /// Runs the whole graph on `inputs` and returns its outputs by name.
