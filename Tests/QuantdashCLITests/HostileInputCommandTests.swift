@@ -46,6 +46,16 @@ import Testing
         )
     }
 
+    /// Without --data the bundled digits are used: a model they do not fit is told so, with what to pass.
+    @Test func aModelTheDefaultDigitsDoNotFitAsksForData() throws {
+        let model = Self.invalid + "onnx/input-3-features.onnx"
+        try expectOneLineFailure(
+            ["eval", "--model", model], file: model,
+            message:
+                "no --data given, and the bundled MNIST digits (samples of shape [1, 28, 28]) do not fit its input [1, 3]; pass --data with held-out samples for this model"
+        )
+    }
+
     @Test func brokenDataFailsWithOneLine() throws {
         let nan = Self.invalid + "data/nan.npy"
         try expectOneLineFailure(

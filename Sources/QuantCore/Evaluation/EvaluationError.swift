@@ -51,12 +51,12 @@ public enum EvaluationError: Error, Equatable, Sendable, CustomStringConvertible
     }
 
     /// A shape written `[1, 28, 28]`, with `batch` for dynamic axes.
-    static func format(_ shape: [Int?]) -> String {
+    public static func format(_ shape: [Int?]) -> String {
         "[" + shape.map { $0.map(String.init) ?? "batch" }.joined(separator: ", ") + "]"
     }
 
     /// A shape written `[1, 28, 28]`.
-    static func format(_ shape: [Int]) -> String {
+    public static func format(_ shape: [Int]) -> String {
         "[" + shape.map(String.init).joined(separator: ", ") + "]"
     }
 }
