@@ -72,9 +72,10 @@ struct DashboardCommand: ParsableCommand {
         let modelChoice = try inputs.modelChoice()
         let dataChoice = try inputs.dataChoice()
         let graph = try modelChoice.load()
-        let workbench = try Workbench(
-            graph: graph, heldOut: try dataChoice.load(for: graph),
-            calibration: try dataChoice.feeding(graph).calibrationSet(count: inputs.calibrationCount))
+        let workbench = try dataChoice.workbench(
+            of: graph, heldOut: try dataChoice.load(for: graph),
+            calibration: try dataChoice.feeding(graph).calibrationSet(count: inputs.calibrationCount),
+            model: modelChoice)
         workbench.batchSize = Workbench.recommendedBatchSize(
             sampleElementCount: workbench.heldOut.sampleElementCount, limit: 250)
         workbench.activationCacheBytes = cacheBudget.bytes

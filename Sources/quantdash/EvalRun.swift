@@ -21,17 +21,7 @@ enum EvalRun {
         let graph = try model.load()
         let heldOut = try data.load(for: graph)
         let calibration = try data.feeding(graph).calibrationSet(count: calibrationCount)
-        let workbench: Workbench
-        do {
-            workbench = try Workbench(graph: graph, heldOut: heldOut, calibration: calibration)
-        } catch let error as EvaluationError where data.name == "demo" {
-            // The default data set is the bundled digits: say so, and what to pass instead.
-            guard case .inputShapeMismatch(_, let sample, let input, _) = error else { throw error }
-            throw CommandFailure(
-                "\(Printable.name(model.name)): no --data given, and the bundled MNIST digits (samples of shape "
-                    + "\(EvaluationError.format(sample))) do not fit its input \(EvaluationError.format(input)); "
-                    + "pass --data with held-out samples for this model")
-        }
+        let workbench = try data.workbench(of: graph, heldOut: heldOut, calibration: calibration, model: model)
         workbench.batchSize =
             batchSize ?? Workbench.recommendedBatchSize(sampleElementCount: heldOut.sampleElementCount, limit: 250)
         workbench.activationCacheBytes = cacheBudget

@@ -93,6 +93,20 @@ struct DataChoice {
         return choice
     }
 
+    /// A workbench of `graph` on `heldOut` (this choice's samples) and `calibration`. When no
+    /// --data was given and the bundled digits do not fit the model, the one-line error names
+    /// `model` and asks for --data instead of the digits' shape error alone.
+    func workbench(of graph: Graph, heldOut: Dataset, calibration: Dataset?, model: ModelChoice) throws -> Workbench {
+        do {
+            return try Workbench(graph: graph, heldOut: heldOut, calibration: calibration)
+        } catch EvaluationError.inputShapeMismatch(_, let sample, let input, _) where name == "demo" {
+            throw CommandFailure(
+                "\(Printable.name(model.name)): no --data given, and the bundled MNIST digits (samples of shape "
+                    + "\(EvaluationError.format(sample))) do not fit its input \(EvaluationError.format(input)); "
+                    + "pass --data with held-out samples for this model")
+        }
+    }
+
     /// Loads the data set (`demo`, or a file by its extension).
     func load() throws -> Dataset {
         if name == "demo" {

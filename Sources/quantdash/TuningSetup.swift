@@ -110,7 +110,7 @@ struct TuningSetup {
         let heldOutSet = try data.load(for: graph)
         let calibration = try data.calibrationSet(count: inputs.calibrationCount)
         func workbench(_ set: Dataset) throws -> Workbench {
-            let workbench = try Workbench(graph: graph, heldOut: set, calibration: calibration)
+            let workbench = try data.workbench(of: graph, heldOut: set, calibration: calibration, model: model)
             workbench.batchSize = Workbench.recommendedBatchSize(sampleElementCount: set.sampleElementCount, limit: 250)
             return workbench
         }
