@@ -6,9 +6,10 @@ ResNets, MobileNets, DenseNets and the ONNX model zoo's classic CNNs also have B
 left unfolded, MaxPool with pads, ReLU6 as Clip with Constant bounds (as PyTorch writes it),
 depthwise and grouped convolutions, residual Adds, per-channel Mul, Concat, LRN, Sum/Mean, average
 pooling that does not count its pads, global pooling, Sigmoid/Tanh/LeakyRelu/HardSwish and Softmax
-over a non-last axis of extent-1 trailing axes. This script builds three small graphs with those
-operators (`onnx.helper`, seeded random weights, 3×32×32 inputs; one in opset 10 for the attribute
-form of Clip and the flattened Softmax), exports each with two plans (4-bit asymmetric per-channel
+over a non-last axis of extent-1 trailing axes; torchvision's SqueezeNet/GoogLeNet/MobileNetV3/
+MnasNet add ceil-mode pooling, a HardSigmoid gate and a spatial ReduceMean. This script builds four
+small graphs with those operators (`onnx.helper`, seeded random weights, 3×32×32 inputs; one in
+opset 10 for the attribute form of Clip and the flattened Softmax), exports each with two plans (4-bit asymmetric per-channel
 weights; 8-bit asymmetric weights with 8-bit activations: QUANTIZE/DEQUANTIZE around the new
 operators), runs the file in LiteRT on 8 random inputs and compares with `quantdash eval --plan
 --save-outputs`: the outputs must agree within 1e-4 of their largest magnitude (float arithmetic in
@@ -145,6 +146,24 @@ def zoo_like():
     return b.model("zoo-like", b.node("Flatten", [x]), 10, 10)
 
 
+def torchvision_like():
+    """What torchvision's SqueezeNet, GoogLeNet, MobileNetV3 and MnasNet export: MaxPool and
+    AveragePool (pads not counted) in ceil mode on odd extents, a squeeze-excitation gate with
+    HardSigmoid multiplying [N, C, 1, 1] into [N, C, H, W], HardSwish, and ReduceMean over the
+    spatial axes without keepdims (`x.mean([2, 3])`) before the Gemm."""
+    b = Builder(4)
+    x = b.node("Relu", [b.conv("x", 3, 16, stride=2)])
+    x = b.node("MaxPool", [x], kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1)
+    gate = b.node("Relu", [b.conv(b.node("GlobalAveragePool", [x]), 16, 8, kernel=1, pad=0)])
+    gate = b.node("HardSigmoid", [b.conv(gate, 8, 16, kernel=1, pad=0)], alpha=1 / 6, beta=0.5)
+    x = b.node("HardSwish", [b.node("Mul", [x, gate])])
+    x = b.node("AveragePool", [b.conv(x, 16, 24)], kernel_shape=[3, 3], strides=[2, 2], ceil_mode=1,
+               count_include_pad=0)
+    x = b.node("ReduceMean", [x], axes=[2, 3], keepdims=0)
+    w = b.constant(b.random.normal(0, 0.3, (10, 24)))
+    return b.model("torchvision-like", b.node("Gemm", [x, w, b.constant(np.zeros(10))], transB=1), 10, 14)
+
+
 def run(command):
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
@@ -172,7 +191,7 @@ def main():
         inputs = np.random.default_rng(0).normal(0, 1, (8, 3, 32, 32)).astype(np.float32)
         data = os.path.join(folder, "data.npz")
         np.savez(data, x=inputs)
-        for build in (resnet_like, mobilenet_like, zoo_like):
+        for build in (resnet_like, mobilenet_like, zoo_like, torchvision_like):
             model = build()
             model_path = os.path.join(folder, f"{model.graph.name}.onnx")
             onnx.save(model, model_path)

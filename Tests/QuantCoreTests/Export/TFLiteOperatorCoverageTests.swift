@@ -49,4 +49,18 @@ import Testing
         let spatial = Tensor(shape: [1, 1, 5, 5], storage: [Float](repeating: 1, count: 25))
         #expect(TFLiteConverter.broadcastConstant(spatial, against: shape).perChannel == false)
     }
+
+    /// Ceil mode (torchvision's SqueezeNet and GoogLeNet pools): a 3×3 window at stride 2 over 16
+    /// positions gives 8 outputs (floor mode: 7), so the end pad grows by one; a window that
+    /// already fits keeps its pads.
+    @Test func ceilModePoolingGrowsTheEndPadsUntilTheLastWindowFits() {
+        var attributes = PoolAttributes(kernelShape: [3, 3])
+        attributes.strides = [2, 2]
+        attributes.ceilMode = true
+        let grown = TFLiteConverter.floorEquivalent(attributes, input: [16, 15], output: [8, 7])
+        #expect(grown.pads == [0, 0, 1, 0])
+        #expect(!grown.ceilMode)
+        attributes.pads = [1, 1, 1, 1]
+        #expect(TFLiteConverter.floorEquivalent(attributes, input: [17, 17], output: [9, 9]).pads == [1, 1, 1, 1])
+    }
 }

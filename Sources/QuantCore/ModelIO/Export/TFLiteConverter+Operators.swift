@@ -42,6 +42,26 @@ extension TFLiteConverter {
         values[output] = Value(tensor: current, shape: value.shape, layout: value.layout)
     }
 
+    /// HardSigmoid `max(0, min(1, alpha·x + beta))` (MobileNetV3's squeeze-excitation gate):
+    /// MUL and ADD by scalar constants, then MAXIMUM / MINIMUM (TFLite has no HARD_SIGMOID).
+    mutating func hardSigmoid(_ node: Node, alpha: Float, beta: Float, label: String) throws {
+        guard let input = node.inputs.first, let output = node.outputs.first, let value = values[input] else {
+            throw unsupported("\(label) reads a value never computed")
+        }
+        var current = value.tensor
+        let steps: [(TFLiteOperatorKind, Float)] = [(.mul, alpha), (.add, beta), (.maximum, 0), (.minimum, 1)]
+        for (kind, operand) in steps {
+            let name = "\(output)/\(kind.rawValue.lowercased())"
+            let constant = addConstant(name, shape: [1], floats: [operand])
+            let out = addActivation(name + "_out", shape: value.shape, layout: value.layout)
+            let options: TFLiteModel.Options =
+                kind == .add ? .add(activation: .none) : kind == .mul ? .arithmetic(activation: .none) : .none
+            add(kind, inputs: [current, constant], outputs: [out], options: options)
+            current = out
+        }
+        values[output] = Value(tensor: current, shape: value.shape, layout: value.layout)
+    }
+
     /// Add, Sub, Mul, Div of two activations (same shape: in the first one's layout; broadcast:
     /// both in ONNX order) or of an activation and a constant (a scalar or per-channel constant
     /// keeps an NHWC activation NHWC).
@@ -60,7 +80,13 @@ extension TFLiteConverter {
         var layout = Layout.plain
         var operands: [Int32] = []
         if let first = computed[0], let second = computed[1] {
-            layout = first.shape == second.shape ? first.layout : .plain
+            // Broadcasting two 4-D values commutes with the NCHW → NHWC permutation (a
+            // squeeze-excitation's [N, C, 1, 1] scale times its [N, C, H, W] input stays NHWC).
+            let bothFourD = first.shape.count == 4 && second.shape.count == 4
+            layout =
+                first.shape == second.shape
+                ? first.layout
+                : bothFourD && (first.layout == .nhwc || second.layout == .nhwc) ? .nhwc : .plain
             operands = [try tensor(node.inputs[0], in: layout), try tensor(node.inputs[1], in: layout)]
         } else if let activation = computed[0] ?? computed[1] {
             let constantPosition = computed[0] == nil ? 0 : 1
@@ -166,6 +192,26 @@ extension TFLiteConverter {
                 padding: .valid, strideW: 1, strideH: 1, filterWidth: Int32(inShape[3]),
                 filterHeight: Int32(inShape[2]), activation: .none))
         values[output] = Value(tensor: out, shape: shape, layout: .nhwc)
+    }
+
+    /// ReduceMean over the two spatial axes of a 4-D value (PyTorch's `x.mean([2, 3])`, as in
+    /// MnasNet): the global AVERAGE_POOL_2D, then a RESHAPE to `[N, C]` when the axes are dropped
+    /// (`[N, 1, 1, C]` holds the same order).
+    mutating func spatialMean(_ node: Node, axes: [Int], keepDims: Bool, label: String) throws {
+        guard let input = node.inputs.first, let output = node.outputs.first, let inShape = shapes[input],
+            inShape.count == 4, Set(axes.map { $0 < 0 ? $0 + 4 : $0 }) == [2, 3]
+        else { throw unsupported("\(label) is supported over the two spatial axes of a 4-D value only") }
+        guard !keepDims else { return try globalPool(.averagePool2D, node: node, label: label) }
+        var pooling = node
+        pooling.outputs = ["\(output)/pooled"]
+        try globalPool(.averagePool2D, node: pooling, label: label)
+        guard let pooled = values[pooling.outputs[0]] else { throw unsupported("\(label) was not pooled") }
+        let target = [inShape[0], inShape[1]]
+        let shape = reshapeTarget(target)
+        let shapeTensor = addConstant("\(output)/shape", shape: [shape.count], ints: shape)
+        let out = addActivation(output, shape: target)
+        add(.reshape, inputs: [pooled.tensor, shapeTensor], outputs: [out], options: .reshape(newShape: shape))
+        values[output] = Value(tensor: out, shape: target, layout: .plain)
     }
 
     /// LRN across channels as LOCAL_RESPONSE_NORMALIZATION (NHWC): TFLite sums the squares over

@@ -59,9 +59,9 @@ public struct TFLiteExport: Sendable {
 /// or grouped as SPLIT → CONV_2D per group → CONCATENATION; ONNX pads become SAME, VALID or a PAD),
 /// Gemm and MatMul with a constant weight (FULLY_CONNECTED; α and β folded into the weights and
 /// bias), Relu (fused into the Conv or Gemm before it where nothing else reads that output), Clip
-/// with attribute or constant bounds, Sigmoid, Tanh, LeakyRelu, HardSwish, Add/Sub/Mul/Div,
-/// Sum/Max/Min/Mean, BatchNormalization (MUL + ADD), Concat, MaxPool / AveragePool 2-D (pads
-/// SAME cannot express: PADV2 / PAD first), global pooling, LRN, Flatten, Reshape, Softmax,
+/// with attribute or constant bounds, Sigmoid, Tanh, LeakyRelu, HardSwish, HardSigmoid (MUL, ADD,
+/// MAXIMUM, MINIMUM), Add/Sub/Mul/Div (two 4-D values broadcast in NHWC), Sum/Max/Min/Mean, BatchNormalization (MUL + ADD), Concat, MaxPool / AveragePool 2-D (pads
+/// SAME cannot express: PADV2 / PAD first; ceil mode as grown end pads), global pooling and a spatial ReduceMean, LRN, Flatten, Reshape, Softmax,
 /// Identity, Dropout, Constant. Anything else is refused with a one-line error naming the
 /// operator, and nothing is written.
 ///
