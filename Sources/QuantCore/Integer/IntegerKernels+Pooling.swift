@@ -4,7 +4,8 @@ import CKernels
 /// over one window geometry (`PoolWindow`).
 extension IntegerKernels {
     /// A pooling window over an NCHW input: the input's size, the window's attributes with their
-    /// defaults filled in and the output's size (floor mode).
+    /// defaults filled in and the output's size (floor or ceil mode: taps of a last partial
+    /// window beyond the input are skipped, as pads are).
     struct PoolWindow {
         var batch: Int, channels: Int, height: Int, width: Int
         var kernel: [Int], strides: [Int], dilations: [Int]
@@ -26,9 +27,11 @@ extension IntegerKernels {
             dilations = attributes.dilations.isEmpty ? [1, 1] : attributes.dilations
             pads = attributes.pads.isEmpty ? [0, 0, 0, 0] : attributes.pads
             outHeight = outputSize(
-                height, kernel: kernel[0], stride: strides[0], dilation: dilations[0], padding: pads[0] + pads[2])
+                height, kernel: kernel[0], stride: strides[0], dilation: dilations[0], padding: pads[0] + pads[2],
+                ceilMode: attributes.ceilMode, padBegin: pads[0])
             outWidth = outputSize(
-                width, kernel: kernel[1], stride: strides[1], dilation: dilations[1], padding: pads[1] + pads[3])
+                width, kernel: kernel[1], stride: strides[1], dilation: dilations[1], padding: pads[1] + pads[3],
+                ceilMode: attributes.ceilMode, padBegin: pads[1])
             guard outHeight > 0, outWidth > 0 else {
                 throw IntegerLoweringError("pooling: a \(height)×\(width) input is smaller than the window")
             }

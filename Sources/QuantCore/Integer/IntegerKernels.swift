@@ -117,8 +117,15 @@ public enum IntegerKernels {
         return IntegerTensor(shape: [batch, layer.outputChannels], codes: codes, quantization: out)
     }
 
-    /// The output size of a window over `size` (floor mode).
-    static func outputSize(_ size: Int, kernel: Int, stride: Int, dilation: Int, padding: Int) -> Int {
-        (size + padding - ((kernel - 1) * dilation + 1)) / stride + 1
+    /// The output size of a window over `size` padded by `padding` in all: floor mode, or ceil
+    /// mode (pooling) where, as ONNX and PyTorch, a last window starting beyond the input and the
+    /// `padBegin` before it is dropped.
+    static func outputSize(
+        _ size: Int, kernel: Int, stride: Int, dilation: Int, padding: Int, ceilMode: Bool = false, padBegin: Int = 0
+    ) -> Int {
+        let span = size + padding - ((kernel - 1) * dilation + 1)
+        guard ceilMode, span >= 0 else { return span / stride + 1 }
+        let output = (span + stride - 1) / stride + 1
+        return (output - 1) * stride >= size + padBegin ? output - 1 : output
     }
 }

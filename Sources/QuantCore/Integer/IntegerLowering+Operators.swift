@@ -48,9 +48,15 @@ extension IntegerLowering {
         case .matMul: return .linear
         case .relu, .clip: return .clamp
         case .maxPool(let attributes), .averagePool(let attributes):
-            guard attributes.autoPad == .notSet, !attributes.ceilMode, attributes.kernelShape.count == 2 else {
+            // Ceil mode's last partial window skips the taps beyond the input, as pads: right for
+            // a maximum and for an average that does not count pads (ONNX divides by the taps inside).
+            let average = if case .averagePool = node.op { true } else { false }
+            guard attributes.autoPad == .notSet, attributes.kernelShape.count == 2,
+                !attributes.ceilMode || !average || !attributes.countIncludePad
+            else {
                 throw IntegerLoweringError(
-                    "node \(label): integer pooling needs a 2-D window, explicit pads and floor mode")
+                    "node \(label): integer pooling needs a 2-D window, explicit pads, and floor mode for an average counting its pads"
+                )
             }
             return .pool
         case .globalAveragePool: return .globalAveragePool

@@ -126,6 +126,27 @@ import Testing
         }
     }
 
+    /// Ceil mode (torchvision's SqueezeNet and GoogLeNet): the codes' maximum, and their average
+    /// over the taps inside, are the float engine's ceil-mode pooling of the dequantized codes.
+    @Test func ceilModePoolingIsTheFloatPoolingOfTheCodes() throws {
+        let x = try Self.input(shape: [1, 3, 16, 15], zeroPoint: 0, seed: 7)
+        let q = x.quantization
+        let floats = Tensor(shape: x.shape, storage: x.codes.map { q.scale * Float(Int32($0) - q.zeroPoint) })
+        for pads in [[0, 0, 0, 0], [1, 1, 1, 1]] {
+            let window = PoolAttributes(kernelShape: [3, 3], strides: [2, 2], pads: pads, ceilMode: true)
+            let codes = try IntegerKernels.pool(x, window, average: false)
+            let reference = try Ops.pool(.max, floats, attributes: window)
+            #expect(codes.shape == reference.shape)
+            #expect(codes.codes.map { q.scale * Float(Int32($0) - q.zeroPoint) } == reference.storage)
+            let averages = try IntegerKernels.pool(x, window, average: true)
+            let floatAverages = try Ops.pool(.average, floats, attributes: window)
+            #expect(averages.shape == floatAverages.shape)
+            for (code, value) in zip(averages.codes, floatAverages.storage) {
+                #expect(abs(q.scale * Float(Int32(code) - q.zeroPoint) - value) <= q.scale / 2 + 1e-6)
+            }
+        }
+    }
+
     /// `ck_qpool` against `pool`: max and average, padding with and without counting it, stride,
     /// dilation, a window wholly in the padding.
     @Test func poolingMatchesTheReference() throws {
@@ -139,6 +160,8 @@ import Testing
             PoolAttributes(kernelShape: [3, 2], strides: [1, 2], pads: [2, 0, 2, 1], countIncludePad: true),
             PoolAttributes(kernelShape: [2, 3], strides: [2, 2], dilations: [2, 1]),
             PoolAttributes(kernelShape: [1, 1], strides: [1, 1], pads: [1, 1, 1, 1]),
+            PoolAttributes(kernelShape: [3, 3], strides: [2, 2], ceilMode: true),
+            PoolAttributes(kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], ceilMode: true),
         ]
         for x in inputs {
             for window in windows {

@@ -194,10 +194,10 @@ extension CExporter {
         }
         let height = IntegerKernels.outputSize(
             shape[2], kernel: pool.kernel[0], stride: pool.strides[0], dilation: pool.dilations[0],
-            padding: pool.pads[0] + pool.pads[2])
+            padding: pool.pads[0] + pool.pads[2], ceilMode: attributes.ceilMode, padBegin: pool.pads[0])
         let width = IntegerKernels.outputSize(
             shape[3], kernel: pool.kernel[1], stride: pool.strides[1], dilation: pool.dilations[1],
-            padding: pool.pads[1] + pool.pads[3])
+            padding: pool.pads[1] + pool.pads[3], ceilMode: attributes.ceilMode, padBegin: pool.pads[1])
         guard height > 0, width > 0 else {
             throw IntegerLoweringError("pooling: a \(shape[2])×\(shape[3]) input is smaller than the window")
         }
