@@ -13,9 +13,12 @@ weights with 8-bit activations, 6-bit activations) the float one. Parses the fil
 quantizes them with the input tensor's scale and zero point) and compares top-1 with quantdash's:
 `eval --integer` for the int8 files (also per image: predictions that differ, and the largest
 output difference in steps of the output scale, from `--save-outputs`), `eval --plan` for the
-float ones. Prints a table with the form and the file size beside quantdash's size model; exits
-non-zero unless every plan's top-1 agrees within one image, every file has the expected form and
-every file parses.
+float ones. The int8 files are also compared output for output with `eval --integer
+--requantization fixed-point --save-outputs` (TFLite's own requantization: int32 multiplier and
+shift, gemmlowp rounding), which must give LiteRT's outputs bit for bit (0 steps on every value of
+every image). Prints a table with the form and the file size beside quantdash's size model; exits
+non-zero unless every plan's top-1 agrees within one image, every int8 file equals the fixed-point
+integer model exactly, every file has the expected form and every file parses.
 
 Creates its own venv (Scripts/.venv-tflite) with tflite, ai-edge-litert and numpy.
 
@@ -131,9 +134,10 @@ def main():
     print(f"ai-edge-litert {version('ai-edge-litert')}, tflite {version('tflite')}; "
           f"{len(labels)} held-out digits, input [N, 1, 28, 28]")
     print("int8 files are compared with eval --integer (differ: images whose top-1 differs; steps: largest "
-          "|output difference| / output scale), float files with eval --plan")
+          "|output difference| / output scale; fxp: the same steps against eval --integer --requantization "
+          "fixed-point, and how many of the output values differ), float files with eval --plan")
     header = (f"{'plan':<24} {'model':<5} {'form':<5} {'ops':>3} {'quantdash':>9} {'LiteRT':>7} {'diff':>5} "
-              f"{'differ':>6} {'steps':>5}  {'.tflite bytes':>13} {'size model':>10} {'float32':>9}")
+              f"{'differ':>6} {'steps':>5} {'fxp':>9}  {'.tflite bytes':>13} {'size model':>10} {'float32':>9}")
     print(header)
     print("-" * len(header))
     failures = 0
@@ -158,7 +162,8 @@ def main():
                     raise RuntimeError(f"{path}: input {input_shape}, metadata {sorted(metadata)}")
                 outputs, output_scale = litert_outputs(path, images)
                 litert = int((outputs.argmax(axis=1) == labels).sum())
-                differ, steps = "", ""
+                differ, steps, fixed = "", "", ""
+                exact = True
                 if form == "int8":
                     outputs_path = os.path.join(folder, f"{demo}-plan{index}.npy")
                     ours = json.loads(run([args.quantdash, "eval", "--model", demo, "--plan", plan_path, "--integer",
@@ -171,19 +176,28 @@ def main():
                     if not output_scale:
                         raise RuntimeError(f"{path}: the int8 output's scale is not in the file")
                     steps = f"{float(np.abs(our_outputs - outputs).max() / output_scale):.1f}"
+                    fixed_path = os.path.join(folder, f"{demo}-plan{index}-fixed.npy")
+                    run([args.quantdash, "eval", "--model", demo, "--plan", plan_path, "--integer",
+                         "--requantization", "fixed-point", "--latency-runs", "0", "--save-outputs", fixed_path,
+                         "--batch-size", "250"])
+                    fixed_outputs = np.load(fixed_path).reshape(len(labels), -1)
+                    gap = np.abs(fixed_outputs - outputs.reshape(len(labels), -1)) / output_scale
+                    exact = bool(gap.max() == 0)
+                    fixed = f"{float(gap.max()):.0f}/{int((gap > 0).sum())}"
                 else:
                     ours = json.loads(run([args.quantdash, "eval", "--model", demo, "--plan", plan_path, "--json"]))
                     quantdash = ours["accuracy"]["correct"]
                 diff = litert - quantdash
-                ok = abs(diff) <= TOLERANCE_IMAGES and form == expected_form
+                ok = abs(diff) <= TOLERANCE_IMAGES and form == expected_form and exact
                 failures += 0 if ok else 1
                 size = ours["size"]
-                note = "" if ok else f"  FAIL{'' if form == expected_form else f' (expected {expected_form})'}"
+                note = "" if ok else (f"  FAIL{'' if form == expected_form else f' (expected {expected_form})'}"
+                                      f"{'' if exact else ' (not bit for bit with the fixed-point integer model)'}")
                 print(f"{label:<24} {demo[5:]:<5} {form:<5} {len(operators):>3} {quantdash / 10:>8.1f}% "
-                      f"{litert / 10:>6.1f}% {diff:>+5d} {differ:>6} {steps:>5}  {os.path.getsize(path):>13,} "
+                      f"{litert / 10:>6.1f}% {diff:>+5d} {differ:>6} {steps:>5} {fixed:>9}  {os.path.getsize(path):>13,} "
                       f"{size['bytes']:>10,} {size['floatBytes']:>9,}{note}")
     print(f"{'all plans agree' if failures == 0 else f'{failures} FAILED'} "
-          f"(tolerance {TOLERANCE_IMAGES} image; float files store float32 weights, so only the int8 files' "
+          f"(tolerance {TOLERANCE_IMAGES} image; int8 files bit for bit with --requantization fixed-point; float files store float32 weights, so only the int8 files' "
           f"size is near the size model's)")
     sys.exit(1 if failures else 0)
 
