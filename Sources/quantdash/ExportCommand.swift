@@ -171,7 +171,7 @@ struct ExportCommand: ParsableCommand {
             return
                 "wrote \(result.files.map(\.relativePath).joined(separator: " and ")): C99 model of \(inputs.model), "
                 + "\(export.form.rawValue)"
-                + (export.requantization.map { " (\($0.rawValue) requantization: \($0.summary))" } ?? "")
+                + (export.requantization.map { " (\($0.rawValue) requantization)" } ?? "")
                 + ", \(export.flashBytes) bytes of flash (\(Formatting.bytes(export.flashBytes))), "
                 + "\(export.ramBytes) bytes of peak RAM (\(export.reason))"
         case .report(let text):
