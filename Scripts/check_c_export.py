@@ -75,7 +75,7 @@ def plans(layers):
     return {
         "int8 channel minmax": ({"default": int8("channel")}, "int8"),
         "int8 tensor pctl": ({"default": int8("tensor", calibration="percentile")}, "int8"),
-        "int8 channel, fixed-point": ({"default": int8("channel")}, "int8", ["--requantization", "fixed-point"]),
+        "int8 chan, fixed-point": ({"default": int8("channel")}, "int8", ["--requantization", "fixed-point"]),
         "int8 channel, 50% pruned": ({"default": int8("channel", prune={"sparsity": 0.5})}, "int8"),
         "int8 mixed, 2:4 pruned": ({"default": int8("channel", prune={"pattern": "2:4"}),
                                     "layers": {first: int8("tensor")}}, "int8"),
