@@ -76,7 +76,7 @@ public enum IntegerKernels {
     /// Runs one step on the tensors computed so far; returns the value it writes and its tensor.
     static func run(
         _ step: IntegerStep, values: [String: IntegerTensor], variant: IntegerKernelVariant = .reference,
-        threads: Int = 1
+        threads: Int = 1, requantization: Requantization = .float
     ) throws -> (String, IntegerTensor) {
         func read(_ name: String) throws -> IntegerTensor {
             guard let tensor = values[name] else { throw IntegerLoweringError("no integer value '\(name)'") }
@@ -116,7 +116,7 @@ public enum IntegerKernels {
         case .globalAveragePool(let input, let output):
             return (output, try globalAveragePool(try read(input), variant: variant))
         case .requantize(let input, let output, let quantization):
-            return (output, requantize(try read(input), to: quantization))
+            return (output, requantize(try read(input), to: quantization, requantization: requantization))
         case .concat(let inputs, let output, let axis):
             return (output, try concat(try inputs.map(read), axis: axis))
         }

@@ -130,7 +130,8 @@ public struct IntegerModel: Sendable, Equatable {
     public var outputName: String
     /// The steps, in graph order.
     public var steps: [IntegerStep]
-    /// How every Conv / Gemm / MatMul step requantizes (set on each layer when changed).
+    /// How every Conv / Gemm / MatMul step requantizes (set on each layer when changed), and a
+    /// `requantize` step (a Concat input moved to another grid).
     public var requantization: Requantization = .float {
         didSet {
             steps = steps.map { step in
@@ -161,7 +162,8 @@ public struct IntegerModel: Sendable, Equatable {
         var values = [inputName: IntegerKernels.quantize(input, with: inputQuantization)]
         for (index, step) in steps.enumerated() {
             let started = stepSeconds == nil ? nil : ContinuousClock.now
-            let (output, tensor) = try IntegerKernels.run(step, values: values, variant: variant, threads: threads)
+            let (output, tensor) = try IntegerKernels.run(
+                step, values: values, variant: variant, threads: threads, requantization: requantization)
             values[output] = tensor
             if let stepSeconds, let started { stepSeconds(index, (ContinuousClock.now - started).seconds) }
         }

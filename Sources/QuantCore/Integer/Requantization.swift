@@ -21,14 +21,6 @@ public enum Requantization: String, Sendable, Codable, CaseIterable {
     case float
     /// TFLite's reference kernels: `clamp(MultiplyByQuantizedMultiplier(acc + bias, m, shift) + z_y)`.
     case fixedPoint = "fixed-point"
-
-    /// What runs, for summaries and generated code.
-    public var summary: String {
-        switch self {
-        case .float: "float32 multiplier, round half to even (onnxruntime MLAS)"
-        case .fixedPoint: "int32 multiplier + shift, gemmlowp rounding (TFLite)"
-        }
-    }
 }
 
 /// A real multiplier as TFLite stores it: `real ≈ multiplier · 2^(shift − 31)` with `multiplier`
@@ -46,8 +38,10 @@ public struct FixedPointMultiplier: Sendable, Equatable, Hashable {
     }
 
     /// TFLite's `QuantizeMultiplier`: `frexp`, the significand times 2³¹ rounded half away from
-    /// zero (`std::round`), 2³¹ folded into the exponent, shifts below −31 flushed to zero and
-    /// above 30 saturated (the newer TFLite's limit). Non-positive or non-finite values give 0.
+    /// zero (`std::round`), 2³¹ folded into the exponent, shifts below −31 flushed to zero.
+    /// Shifts above 30 (multipliers of 2³⁰ and more, which no layer has) saturate to
+    /// `(Int32.max, 30)` as TFLite's single-rounding build does, so the left shift stays within
+    /// int32. Non-positive or non-finite values give 0.
     public init(_ real: Double) {
         guard real > 0, real.isFinite else {
             self.init(multiplier: 0, shift: 0)

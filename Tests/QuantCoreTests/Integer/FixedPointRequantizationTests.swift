@@ -87,6 +87,22 @@ import Testing
         #expect(IntegerKernels.requantize(-250, bias: 0, fixedPoint: f, zeroPoint: 0, clamp: -128...127) == -3)
     }
 
+    /// A Concat input moved to another grid in the fixed point: TFLite's QUANTIZE (int8 → int8),
+    /// `s_x / s_y` in `Double`, every code against the rules stated directly.
+    @Test func requantizeStepMovesCodesAsTFLitesQuantizeDoes() throws {
+        let input = try ActivationQuantization(scale: 0.1, zeroPoint: 3, bitWidth: 8, isSigned: true)
+        let output = try ActivationQuantization(scale: 0.07, zeroPoint: -5, bitWidth: 8, isSigned: true)
+        let x = IntegerTensor(shape: [256], codes: (-128...127).map { Int16($0) }, quantization: input)
+        let moved = IntegerKernels.requantize(x, to: output, requantization: .fixedPoint)
+        let f = FixedPointMultiplier(Double(input.scale) / Double(output.scale))
+        #expect(f.shift == 1)  // 1.43 > 1: a left shift
+        let expected = x.codes.map { code in
+            Int16(min(max(Self.direct(Int32(code) - 3, f) - 5, -128), 127))
+        }
+        #expect(moved.codes == expected)
+        #expect(moved.quantization == output)
+    }
+
     /// Dense layers whose multipliers span right shifts, 1 and left shifts, with biases that make
     /// large accumulators: every C variant gives the reference's codes in the fixed point.
     @Test(arguments: [(1, 10, 9), (37, 13, 77), (200, 6, 16)])

@@ -145,6 +145,7 @@ extension CExporter {
         }
         let arena = ArenaPlan.plan(buffers, alignment: 2)
         var emitter = IntegerEmitter(name: name, offsets: arena.offsets)
+        emitter.requantization = integer.requantization
         for (step, operand) in zip(integer.steps, operands) {
             guard let output = values[operand.output] else { continue }
             emitter.emit(step, inputs: operand.inputs, output: output)

@@ -15,6 +15,8 @@ extension CExporter {
         var requantizes = false
         /// Whether any layer requantizes in TFLite's fixed point (so `qd_requantize_fixed` is needed).
         var requantizesFixedPoint = false
+        /// The model's requantization, for the steps that are not layers (a Concat input's).
+        var requantization = Requantization.float
         /// Identifiers already used for layers.
         private var usedIdentifiers = Set<String>()
 
