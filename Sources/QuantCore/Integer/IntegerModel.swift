@@ -113,8 +113,9 @@ public enum IntegerStep: Sendable, Equatable {
     case reshape(input: String, output: String, flattenAxis: Int?, shape: [Int]?)
     /// GlobalAveragePool: AveragePool with the whole `H × W` plane as its window.
     case globalAveragePool(input: String, output: String)
-    /// Codes moved to another grid, `clamp(roundHalfEven(Float(q − z_x) · (s_x / s_y)) + z_y)`
-    /// (a Concat input of other parameters than the Concat's, as TFLite int8 does with QUANTIZE).
+    /// Codes moved to another grid, `clamp(roundHalfEven(Float(q − z_x) · (s_x / s_y)) + z_y)`, or in
+    /// the model's fixed-point requantization TFLite's QUANTIZE arithmetic (a Concat input of
+    /// other parameters than the Concat's, as TFLite int8 does with QUANTIZE).
     case requantize(input: String, output: String, ActivationQuantization)
     /// Concat of tensors of one quantization along `axis`: the codes copied in order.
     case concat(inputs: [String], output: String, axis: Int)
