@@ -8,7 +8,9 @@ demo digits (pixels / 255 as float32) and compares its outputs per image with qu
 - int8 plans (8-bit symmetric weights per channel or per tensor, 8-bit activations by min-max or
   percentile calibration, with or without unstructured pruning) must give the **integer** form, and
   its outputs must equal `eval --integer --save-outputs` bit for bit on every image (so the output
-  codes are identical, and so is top-1);
+  codes are identical, and so is top-1) — in the default float requantization and, for one plan,
+  with `--requantization fixed-point` given to both export and eval (TFLite's int32 multiplier
+  and shift), which the export line must name;
 - other plans must give the **float** form (weights decoded to float) and agree with
   `eval --plan --save-outputs` on top-1 for all but at most 2 images (float arithmetic in another
   order), and on accuracy within 2 images.
@@ -64,7 +66,7 @@ int main(int argc, char **argv)
 
 
 def plans(layers):
-    """Plan label → (plan JSON, expected form) for a model with these layer names."""
+    """Plan label → (plan JSON, expected form[, flags for export and eval]) for a model with these layer names."""
     first = layers[0]
 
     def int8(granularity, **extra):
@@ -73,6 +75,7 @@ def plans(layers):
     return {
         "int8 channel minmax": ({"default": int8("channel")}, "int8"),
         "int8 tensor pctl": ({"default": int8("tensor", calibration="percentile")}, "int8"),
+        "int8 chan, fixed-point": ({"default": int8("channel")}, "int8", ["--requantization", "fixed-point"]),
         "int8 channel, 50% pruned": ({"default": int8("channel", prune={"sparsity": 0.5})}, "int8"),
         "int8 mixed, 2:4 pruned": ({"default": int8("channel", prune={"pattern": "2:4"}),
                                     "layers": {first: int8("tensor")}}, "int8"),
@@ -115,22 +118,26 @@ def main():
         inputs_path = os.path.join(folder, "heldout.f32")
         images.astype(np.float32).tofile(inputs_path)
         for demo, layers in LAYERS.items():
-            for index, (label, (plan, expected_form)) in enumerate(plans(layers).items()):
+            for index, (label, (plan, expected_form, *extra)) in enumerate(plans(layers).items()):
+                flags = extra[0] if extra else []
                 plan_path = os.path.join(folder, f"{demo}-plan{index}.json")
                 with open(plan_path, "w") as f:
                     json.dump({"version": 1, **plan}, f)
                 name = f"m{index}_{demo[5:]}"
                 base = os.path.join(folder, name)
                 line = run([args.quantdash, "export", "--plan", plan_path, "--format", "c", "--out", base,
-                            "--model", demo, "--force"])
-                match = re.search(r"C99 model of [^,]+, ([^,]+), (\d+) bytes of flash .*?, (\d+) bytes of peak RAM",
-                                  line)
+                            "--model", demo, "--force"] + flags)
+                match = re.search(r"C99 model of [^,]+, ([^,(]+?)(?: \(([\w-]+) requantization\))?, (\d+) bytes of "
+                                  r"flash .*?, (\d+) bytes of peak RAM", line)
                 if not match:
                     raise RuntimeError(f"unexpected export line: {line}")
-                form, flash, ram = FORMS.get(match.group(1), "?"), int(match.group(2)), int(match.group(3))
+                form, flash, ram = FORMS.get(match.group(1), "?"), int(match.group(3)), int(match.group(4))
+                # The integer form says which requantization it runs: the one asked for (float by default).
+                asked = flags[flags.index("--requantization") + 1] if "--requantization" in flags else "float"
+                sizes_agree = form != "int8" or match.group(2) == asked
                 with open(base + ".h") as f:
                     header = f.read()
-                sizes_agree = define(header, "FLASH_BYTES") == flash and define(header, "RAM_BYTES") == ram
+                sizes_agree = sizes_agree and define(header, "FLASH_BYTES") == flash and define(header, "RAM_BYTES") == ram
                 driver = os.path.join(folder, f"{name}_driver.c")
                 with open(driver, "w") as f:
                     f.write(DRIVER.replace("UPPER", name.upper()).replace("NAME", name))
@@ -146,7 +153,7 @@ def main():
                 # histogram batch by batch; see check_integer.py).
                 ours = json.loads(run([args.quantdash, "eval", "--model", demo, "--plan", plan_path, "--json",
                                        "--save-outputs", ours_path, "--batch-size", "250"]
-                                      + integer))
+                                      + integer + (flags if form == "int8" else [])))
                 our_outputs = np.load(ours_path).reshape(len(labels), -1)
                 quantdash = ours["integer"]["correct"] if form == "int8" else ours["accuracy"]["correct"]
                 c_correct = int((c_outputs.argmax(axis=1) == labels).sum())
@@ -159,7 +166,7 @@ def main():
                 ok = ok and form == expected_form and sizes_agree
                 failures += 0 if ok else 1
                 note = "" if ok else (f"  FAIL{'' if form == expected_form else f' (expected {expected_form})'}"
-                                      f"{'' if sizes_agree else ' (header sizes differ from the line)'}")
+                                      f"{'' if sizes_agree else ' (header sizes or requantization differ from the line)'}")
                 print(f"{label:<24} {demo[5:]:<5} {form:<5} {quantdash / 10:>8.1f}% {c_correct / 10:>6.1f}% "
                       f"{differ:>6}  {flash:>8,} {ours['size']['bytes']:>10,} {ram:>7,}{note}")
     print("all plans agree" if failures == 0 else f"{failures} FAILED")

@@ -13,9 +13,17 @@ weights with 8-bit activations, 6-bit activations) the float one. Parses the fil
 quantizes them with the input tensor's scale and zero point) and compares top-1 with quantdash's:
 `eval --integer` for the int8 files (also per image: predictions that differ, and the largest
 output difference in steps of the output scale, from `--save-outputs`), `eval --plan` for the
-float ones. Prints a table with the form and the file size beside quantdash's size model; exits
-non-zero unless every plan's top-1 agrees within one image, every file has the expected form and
-every file parses.
+float ones. Which requantization LiteRT runs depends on its kernels, so the int8 files are
+compared output for output three ways: the default interpreter (XNNPACK, which requantizes with a
+float32 multiplier rounded half to even, as MLAS does) against `eval --integer` (the float
+requantization), which must agree bit for bit; and LiteRT's own optimized kernels and its
+reference kernels (no delegate; gemmlowp fixed point: int32 multiplier and shift) against
+`eval --integer --requantization fixed-point`, which must agree within one step of the output
+scale: CONV_2D is bit for bit, FULLY_CONNECTED rounds some ties otherwise (the optimized kernel's
+last shift rounds ties up, the reference kernel rounds once; docs/integer-inference.md says where,
+measured layer by layer). Prints a table with the form and the file size beside quantdash's size
+model; exits non-zero unless every plan's top-1 agrees within one image, every int8 file meets
+those bounds, every file has the expected form and every file parses.
 
 Creates its own venv (Scripts/.venv-tflite) with tflite, ai-edge-litert and numpy.
 
@@ -38,7 +46,7 @@ from importlib.metadata import version  # noqa: E402
 
 import numpy as np  # noqa: E402
 import tflite  # noqa: E402
-from ai_edge_litert.interpreter import Interpreter  # noqa: E402
+from ai_edge_litert.interpreter import Interpreter, OpResolverType  # noqa: E402
 
 import demo_data  # noqa: E402  (Scripts/demo_data.py)
 
@@ -100,10 +108,11 @@ def structure(path):
     return operators, graph.TensorsLength(), [int(d) for d in tensor.ShapeAsNumpy()], metadata
 
 
-def litert_outputs(path, images):
+def litert_outputs(path, images, resolver=OpResolverType.AUTO):
     """The float outputs of the file on `images` (int8 inputs quantized, int8 outputs dequantized, with the
-    tensors' own parameters) and the output's scale (None for a float output)."""
-    interpreter = Interpreter(model_path=path)
+    tensors' own parameters) and the output's scale (None for a float output), with LiteRT's default
+    kernels (XNNPACK) or `resolver`'s."""
+    interpreter = Interpreter(model_path=path, experimental_op_resolver_type=resolver)
     source = interpreter.get_input_details()[0]
     interpreter.resize_tensor_input(source["index"], list(images.shape))
     interpreter.allocate_tensors()
@@ -131,9 +140,13 @@ def main():
     print(f"ai-edge-litert {version('ai-edge-litert')}, tflite {version('tflite')}; "
           f"{len(labels)} held-out digits, input [N, 1, 28, 28]")
     print("int8 files are compared with eval --integer (differ: images whose top-1 differs; steps: largest "
-          "|output difference| / output scale), float files with eval --plan")
+          "|output difference| / output scale, LiteRT's default XNNPACK kernels against the float "
+          "requantization; opt/fxp and ref/fxp: LiteRT's optimized and reference kernels without delegate "
+          "against --requantization fixed-point, largest steps/values differing of 10 per image), float files "
+          "with eval --plan")
     header = (f"{'plan':<24} {'model':<5} {'form':<5} {'ops':>3} {'quantdash':>9} {'LiteRT':>7} {'diff':>5} "
-              f"{'differ':>6} {'steps':>5}  {'.tflite bytes':>13} {'size model':>10} {'float32':>9}")
+              f"{'differ':>6} {'steps':>5} {'opt/fxp':>8} {'ref/fxp':>8}  {'.tflite bytes':>13} {'size model':>10} "
+              f"{'float32':>9}")
     print(header)
     print("-" * len(header))
     failures = 0
@@ -158,7 +171,8 @@ def main():
                     raise RuntimeError(f"{path}: input {input_shape}, metadata {sorted(metadata)}")
                 outputs, output_scale = litert_outputs(path, images)
                 litert = int((outputs.argmax(axis=1) == labels).sum())
-                differ, steps = "", ""
+                differ, steps, optimized, reference = "", "", "", ""
+                exact = True
                 if form == "int8":
                     outputs_path = os.path.join(folder, f"{demo}-plan{index}.npy")
                     ours = json.loads(run([args.quantdash, "eval", "--model", demo, "--plan", plan_path, "--integer",
@@ -170,20 +184,37 @@ def main():
                     differ = str(int((our_outputs.argmax(axis=1) != outputs.argmax(axis=1)).sum()))
                     if not output_scale:
                         raise RuntimeError(f"{path}: the int8 output's scale is not in the file")
-                    steps = f"{float(np.abs(our_outputs - outputs).max() / output_scale):.1f}"
+                    gap = float(np.abs(our_outputs - outputs.reshape(len(labels), -1)).max() / output_scale)
+                    steps = f"{gap:.1f}"
+                    fixed_path = os.path.join(folder, f"{demo}-plan{index}-fixed.npy")
+                    run([args.quantdash, "eval", "--model", demo, "--plan", plan_path, "--integer",
+                         "--requantization", "fixed-point", "--latency-runs", "0", "--save-outputs", fixed_path,
+                         "--batch-size", "250"])
+                    fixed_outputs = np.load(fixed_path).reshape(len(labels), -1)
+                    within, texts = [], []
+                    for resolver in (OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES, OpResolverType.BUILTIN_REF):
+                        theirs, _ = litert_outputs(path, images, resolver)
+                        steps_off = np.abs(fixed_outputs - theirs.reshape(len(labels), -1)) / output_scale
+                        within.append(float(steps_off.max()) <= 1.0 + 1e-4)
+                        texts.append(f"{float(steps_off.max()):.0f}/{int((steps_off > 1e-4).sum())}")
+                    optimized, reference = texts
+                    exact = gap == 0 and all(within)
                 else:
                     ours = json.loads(run([args.quantdash, "eval", "--model", demo, "--plan", plan_path, "--json"]))
                     quantdash = ours["accuracy"]["correct"]
                 diff = litert - quantdash
-                ok = abs(diff) <= TOLERANCE_IMAGES and form == expected_form
+                ok = abs(diff) <= TOLERANCE_IMAGES and form == expected_form and exact
                 failures += 0 if ok else 1
                 size = ours["size"]
-                note = "" if ok else f"  FAIL{'' if form == expected_form else f' (expected {expected_form})'}"
+                note = "" if ok else (f"  FAIL{'' if form == expected_form else f' (expected {expected_form})'}"
+                                      f"{'' if exact else ' (int8 outputs off: XNNPACK not bit for bit with the float requantization, or optimized/reference kernels more than one step from the fixed point)'}")
                 print(f"{label:<24} {demo[5:]:<5} {form:<5} {len(operators):>3} {quantdash / 10:>8.1f}% "
-                      f"{litert / 10:>6.1f}% {diff:>+5d} {differ:>6} {steps:>5}  {os.path.getsize(path):>13,} "
+                      f"{litert / 10:>6.1f}% {diff:>+5d} {differ:>6} {steps:>5} {optimized:>8} {reference:>8}  "
+                      f"{os.path.getsize(path):>13,} "
                       f"{size['bytes']:>10,} {size['floatBytes']:>9,}{note}")
     print(f"{'all plans agree' if failures == 0 else f'{failures} FAILED'} "
-          f"(tolerance {TOLERANCE_IMAGES} image; float files store float32 weights, so only the int8 files' "
+          f"(tolerance {TOLERANCE_IMAGES} image; int8 files: XNNPACK bit for bit with the float requantization, "
+          f"LiteRT's own kernels within one step of the fixed point; float files store float32 weights, so only the int8 files' "
           f"size is near the size model's)")
     sys.exit(1 if failures else 0)
 

@@ -43,7 +43,6 @@ static void multiply_chunk(int variant, const ck_qlinear_params *w, ptrdiff_t g,
     const ptrdiff_t n = w->n, pairs = ck_qpairs(w->k), count = m1 - m0;
     const ptrdiff_t span = variant == 3 ? 2 : 1;  // column panels per tile
     const int32_t *packed = w->packed + g * ck_qpack_weights_count(n, w->k);
-    const float lowest = (float)(w->low - w->output_zero_point), highest = (float)(w->high - w->output_zero_point);
     int32_t tile[2 * QC * QP] __attribute__((aligned(64)));
     int16_t codes[QP] __attribute__((aligned(32)));
     for (ptrdiff_t panel = 0; panel * QC < n; ++panel) {
@@ -63,8 +62,7 @@ static void multiply_chunk(int variant, const ck_qlinear_params *w, ptrdiff_t g,
                 const ptrdiff_t start = q + part * QP, lanes = count - start < QP ? count - start : QP;
                 for (ptrdiff_t r = 0; r < QC && panel * QC + r < n; ++r) {
                     const ptrdiff_t channel = g * n + panel * QC + r;
-                    requantize_fn(tile + (part * QC + r) * QP, w->bias[channel], w->multipliers[channel],
-                                  w->output_zero_point, lowest, highest, codes);
+                    requantize_fn(tile + (part * QC + r) * QP, w->bias[channel], w, channel, codes);
                     ck_qstore(codes, lanes, m0 + start, d.out + channel * d.channel_stride, d.positions,
                               d.image_stride);
                 }

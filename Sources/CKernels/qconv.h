@@ -9,7 +9,8 @@
 //   qconv.c       the drivers: variant choice, chunks, groups.
 // Panels: 16 output positions (QP) × pairs or quads of taps; weight panels of 4 channels (QC).
 // Integer sums do not depend on their order and every requantization is the same float
-// operations in the same order, so every variant gives the scalar variant's bits.
+// operations in the same order (or, in TFLite's fixed point, the same integers), so every
+// variant gives the scalar variant's bits.
 #ifndef CKERNELS_QCONV_H
 #define CKERNELS_QCONV_H
 
@@ -106,17 +107,35 @@ void ck_qstore(const int16_t *codes, ptrdiff_t count, ptrdiff_t m, int16_t *chan
 
 /// Tiles: tile[r·16 + lane] = Σ_p madd(weights pair p of channel r, columns pair p of lane).
 typedef void (*ck_qtile_kernel)(ptrdiff_t pairs, const int32_t *w, const int32_t *cols, int32_t *tile);
-/// Requantizes 16 sums of one channel to codes.
-typedef void (*ck_qrequantize_kernel)(const int32_t *acc, int32_t bias, float multiplier, int32_t zp, float lowest,
-                                      float highest, int16_t *codes);
+/// Requantizes 16 sums of channel `channel` (plus `bias`) to codes, in the layer's arithmetic
+/// (w->fixed_point: TFLite's fixed point, else MLAS's float multiplier).
+typedef void (*ck_qrequantize_kernel)(const int32_t *acc, int32_t bias, const ck_qlinear_params *w,
+                                      ptrdiff_t channel, int16_t *codes);
+
+/// TFLite's MultiplyByQuantizedMultiplier (double rounding): RoundingDivideByPOT(
+/// SaturatingRoundingDoublingHighMul(x · 2^left, multiplier), right), the C reference the vector
+/// forms are checked against (through QuantCore's FixedPointMultiplier.apply, bit for bit).
+static inline int32_t ck_qfixed_apply(int32_t x, ck_qfixed f) {
+    const int left = f.shift > 0 ? f.shift : 0, right = f.shift > 0 ? 0 : -f.shift;
+    const int32_t a = (int32_t)((uint32_t)x << left);  // x · 2^left, wrapping as int32 does in practice
+    int32_t high = INT32_MAX;
+    if (!(a == INT32_MIN && f.multiplier == INT32_MIN)) {
+        const int64_t product = (int64_t)a * f.multiplier;
+        const int64_t nudge = product >= 0 ? ((int64_t)1 << 30) : 1 - ((int64_t)1 << 30);
+        high = (int32_t)((product + nudge) / ((int64_t)1 << 31));
+    }
+    const int32_t mask = (int32_t)(((int64_t)1 << right) - 1);
+    const int32_t remainder = high & mask, threshold = (mask >> 1) + (high < 0 ? 1 : 0);
+    return (high >> right) + (remainder > threshold ? 1 : 0);
+}
 
 void ck_qtile_scalar(ptrdiff_t pairs, const int32_t *w, const int32_t *cols, int32_t *tile);
-void ck_qrequantize_scalar(const int32_t *acc, int32_t bias, float multiplier, int32_t zp, float lowest,
-                           float highest, int16_t *codes);
+void ck_qrequantize_scalar(const int32_t *acc, int32_t bias, const ck_qlinear_params *w, ptrdiff_t channel,
+                           int16_t *codes);
 #ifdef CK_QCONV_X86
 void ck_qtile_avx2(ptrdiff_t pairs, const int32_t *w, const int32_t *cols, int32_t *tile);
-void ck_qrequantize_avx2(const int32_t *acc, int32_t bias, float multiplier, int32_t zp, float lowest,
-                         float highest, int16_t *codes);
+void ck_qrequantize_avx2(const int32_t *acc, int32_t bias, const ck_qlinear_params *w, ptrdiff_t channel,
+                         int16_t *codes);
 /// Two column panels (32 positions) × 4 channels of vpdpwssd: tile[(part · 4 + r) · 16 + lane].
 void ck_qtile2_vnni(ptrdiff_t pairs, const int32_t *w, const int32_t *c0, const int32_t *c1, int32_t *tile);
 /// The u8 path's multiply and requantization of one chunk (qvnni.c).

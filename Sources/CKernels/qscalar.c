@@ -20,9 +20,22 @@ void ck_qtile_scalar(ptrdiff_t pairs, const int32_t *w, const int32_t *cols, int
     }
 }
 
-// MLAS's requantization: int32 + bias → float × multiplier → round half to even → clamp → + zp.
-void ck_qrequantize_scalar(const int32_t *acc, int32_t bias, float multiplier, int32_t zp, float lowest,
-                           float highest, int16_t *codes) {
+// MLAS's requantization: int32 + bias → float × multiplier → round half to even → clamp → + zp;
+// or TFLite's: int32 + bias → MultiplyByQuantizedMultiplier → + zp → clamp (wrapping int32 adds).
+void ck_qrequantize_scalar(const int32_t *acc, int32_t bias, const ck_qlinear_params *w, ptrdiff_t channel,
+                           int16_t *codes) {
+    const int32_t zp = w->output_zero_point;
+    if (w->fixed_point) {
+        const ck_qfixed f = w->fixed_point[channel];
+        for (ptrdiff_t lane = 0; lane < QP; ++lane) {
+            const int32_t sum = (int32_t)((uint32_t)acc[lane] + (uint32_t)bias);
+            const int32_t y = (int32_t)((uint32_t)ck_qfixed_apply(sum, f) + (uint32_t)zp);
+            codes[lane] = (int16_t)(y < w->low ? w->low : (y > w->high ? w->high : y));
+        }
+        return;
+    }
+    const float multiplier = w->multipliers[channel];
+    const float lowest = (float)(w->low - zp), highest = (float)(w->high - zp);
     for (ptrdiff_t lane = 0; lane < QP; ++lane) {
         const int32_t sum = (int32_t)((uint32_t)acc[lane] + (uint32_t)bias);
         float scaled = nearbyintf((float)sum * multiplier);

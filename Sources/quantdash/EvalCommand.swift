@@ -64,6 +64,13 @@ struct EvalCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
+            "With --integer, how each layer's int32 sum becomes an 8-bit code: float (onnxruntime MLAS: float32 multiplier, round half to even; the default) or fixed-point (TFLite: int32 multiplier and shift, gemmlowp rounding).",
+            valueName: "float|fixed-point"))
+    var requantization: Requantization?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
             "With --integer, time the integer and the float model this many times (after one warm-up run) on one held-out image and on a batch of \(LatencyProfile.defaultBatchSize), and report the medians (default \(LatencyProfile.defaultRuns)); 0 skips timing.",
             valueName: "n"))
     var latencyRuns: Int?
@@ -98,6 +105,9 @@ struct EvalCommand: ParsableCommand {
         if latencyRuns != nil, !integer {
             throw ValidationError("--latency-runs needs --integer (it times the integer model against the float one)")
         }
+        if requantization != nil, !integer {
+            throw ValidationError("--requantization needs --integer (it chooses the integer model's arithmetic)")
+        }
         if integer, plan == nil {
             throw ValidationError("--integer needs --plan (an int8 plan: 8-bit symmetric weights, 8-bit activations)")
         }
@@ -111,12 +121,13 @@ struct EvalCommand: ParsableCommand {
             batchSize: batchSize, cacheBudget: cacheBudget.bytes, biasCorrection: corrections.biasCorrection,
             equalize: corrections.equalize,
             learnedRounding: corrections.learnedRounding, integer: integer,
-            latencyRuns: latencyRuns ?? LatencyProfile.defaultRuns)
+            requantization: requantization ?? .float, latencyRuns: latencyRuns ?? LatencyProfile.defaultRuns)
         if let saveOutputs {
             try EvalOutputs.save(
                 model: modelChoice, data: dataChoice, planPath: plan, calibrationCount: inputs.calibrationCount,
                 batchSize: batchSize ?? 16, biasCorrection: corrections.biasCorrection, equalize: corrections.equalize,
-                learnedRounding: corrections.learnedRounding, integer: integer, to: saveOutputs)
+                learnedRounding: corrections.learnedRounding, integer: integer,
+                requantization: requantization ?? .float, to: saveOutputs)
         }
         if json {
             print(try summary.jsonString())
@@ -125,3 +136,4 @@ struct EvalCommand: ParsableCommand {
         }
     }
 }
+extension Requantization: ExpressibleByArgument {}

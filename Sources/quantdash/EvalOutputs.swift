@@ -12,7 +12,7 @@ enum EvalOutputs {
     static func save(
         model: ModelChoice, data: DataChoice, planPath: String?, calibrationCount: Int, batchSize: Int,
         biasCorrection: Bool = false, equalize: Bool = false, learnedRounding: Bool = false, integer: Bool = false,
-        to path: String
+        requantization: Requantization = .float, to path: String
     ) throws {
         let prepared = try EvalRun.prepare(
             model: model, data: data, calibrationCount: calibrationCount, batchSize: batchSize)
@@ -37,7 +37,7 @@ enum EvalOutputs {
         if integer, let planPath {
             var plan = try EvalRun.loadPlan(planPath: planPath, layerNames: workbench.layerNames)
             if biasCorrection { plan = workbench.withBiasCorrection(plan) }
-            integerModel = try workbench.integerModel(for: plan).1
+            integerModel = try workbench.integerModel(for: plan, requantization: requantization).1
         }
         let executor = try GraphExecutor(graph: graph)
         var batches: [Tensor] = []

@@ -48,7 +48,7 @@ enum EvalRun {
     static func run(
         model: ModelChoice, data: DataChoice, planPath: String?, calibrationCount: Int, batchSize: Int?,
         cacheBudget: Int = 0, biasCorrection: Bool = false, equalize: Bool = false, learnedRounding: Bool = false,
-        integer: Bool = false, latencyRuns: Int = LatencyProfile.defaultRuns
+        integer: Bool = false, requantization: Requantization = .float, latencyRuns: Int = LatencyProfile.defaultRuns
     ) throws -> EvalSummary {
         let inputs = try prepare(
             model: model, data: data, calibrationCount: calibrationCount, batchSize: batchSize,
@@ -76,7 +76,7 @@ enum EvalRun {
         var lowered: (QuantizedModel, IntegerModel)? = nil
         if integer {
             do {
-                lowered = try workbench.integerModel(for: plan)
+                lowered = try workbench.integerModel(for: plan, requantization: requantization)
             } catch let error as IntegerLoweringError {
                 throw IntegerLoweringError("--integer: \(planPath ?? "the plan"): \(error.description)")
             }

@@ -20,6 +20,8 @@ extension EvalSummary {
         var inputType: String
         /// The integer GEMM variant that ran (`avx2` or `scalar`).
         var kernel: String
+        /// How the layers requantized: `float` (onnxruntime MLAS) or `fixed-point` (TFLite).
+        var requantization: String
 
         init(_ evaluation: IntegerEvaluation) {
             top1 = evaluation.top1
@@ -32,6 +34,7 @@ extension EvalSummary {
             inputZeroPoint = Int(evaluation.inputQuantization.zeroPoint)
             inputType = evaluation.inputQuantization.isSigned ? "int8" : "uint8"
             kernel = evaluation.kernel
+            requantization = evaluation.requantization.rawValue
         }
 
         /// The text form's lines.
@@ -43,8 +46,8 @@ extension EvalSummary {
                     differingPredictions == 1 ? "" : "s", differingPredictions == 1 ? "s" : ""),
                 String(
                     format:
-                        "                   int8 arithmetic (%@ kernel); outputs within %.2f steps of fake-quantized; input %@ scale %.6g",
-                    kernel, maxOutputSteps, inputType, inputScale),
+                        "                   int8 arithmetic (%@ kernel, %@ requantization); outputs within %.2f steps of fake-quantized; input %@ scale %.6g",
+                    kernel, requantization, maxOutputSteps, inputType, inputScale),
             ]
         }
     }

@@ -98,6 +98,13 @@ struct ExportCommand: ParsableCommand {
         help: "With --format tflite and a full-integer plan: int8 input and output tensors (no QUANTIZE/DEQUANTIZE).")
     var int8IO = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "With --format c and an int8 plan: the integer form's requantization, float (onnxruntime MLAS, the default) or fixed-point (TFLite's int32 multiplier and shift); the same as eval --integer --requantization.",
+            valueName: "float|fixed-point"))
+    var requantization: Requantization?
+
     @Flag(name: .long, help: "Overwrite --out if it exists.")
     var force = false
 
@@ -130,11 +137,17 @@ struct ExportCommand: ParsableCommand {
         quantPlan = corrections.apply(to: quantPlan, in: prepared.workbench)
         // With --bias-correction, --equalize or --learned-rounding the plan file is not the plan exported: the report embeds it.
         if int8IO && format != .tflite { throw CommandFailure("--int8-io applies to --format tflite only") }
+        if requantization != nil && format != .c {
+            throw CommandFailure(
+                "--requantization applies to --format c only (a .tflite file's requantization is its runtime's: TFLite's fixed point)"
+            )
+        }
         var request = ExportRequest(
             format: format, plan: quantPlan, path: out, overwrite: force, model: model,
             data: try dataChoice.reference(), evalArguments: inputs.evalArguments(),
             planPath: corrections.anyOn ? nil : plan)
         request.integerIO = int8IO
+        request.requantization = requantization ?? .float
         let result = try Exporter.export(request, using: prepared.workbench)
         print(summary(of: result, layerCount: prepared.workbench.layers.count))
     }
@@ -157,7 +170,9 @@ struct ExportCommand: ParsableCommand {
         case .c(let export):
             return
                 "wrote \(result.files.map(\.relativePath).joined(separator: " and ")): C99 model of \(inputs.model), "
-                + "\(export.form.rawValue), \(export.flashBytes) bytes of flash (\(Formatting.bytes(export.flashBytes))), "
+                + "\(export.form.rawValue)"
+                + (export.requantization.map { " (\($0.rawValue) requantization)" } ?? "")
+                + ", \(export.flashBytes) bytes of flash (\(Formatting.bytes(export.flashBytes))), "
                 + "\(export.ramBytes) bytes of peak RAM (\(export.reason))"
         case .report(let text):
             let lineCount = text.split(separator: "\n", omittingEmptySubsequences: false).count - 1

@@ -52,7 +52,7 @@ import Testing
             ])
             try #require(result.status == 0, "stderr: \(result.standardError)")
             let line = result.standardOutput
-            #expect(line.contains("C99 model of demo-cnn, integer int8, "), "\(line)")
+            #expect(line.contains("C99 model of demo-cnn, integer int8 (float requantization), "), "\(line)")
             let header = try String(contentsOfFile: base + ".h", encoding: .utf8)
             func number(_ pattern: String, in text: String) -> String? {
                 guard let range = text.range(of: pattern, options: .regularExpression) else { return nil }

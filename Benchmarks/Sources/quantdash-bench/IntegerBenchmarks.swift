@@ -4,7 +4,8 @@ import QuantCore
 /// `--only integer` (issue 18, point 4): the integer model of an int8 plan against our own float
 /// pass and onnxruntime (the float model, the QDQ export as written, and the export in the form it
 /// fuses into QLinearConv / QGemm), on the two demo models and a ResNet-18-sized stack, the same
-/// images in the same batches, `threads` threads each; medians.
+/// images in the same batches, `threads` threads each; medians. The integer model runs in both
+/// requantizations (onnxruntime's float multiplier, the default, and TFLite's fixed point).
 struct IntegerBenchmarks {
     /// Threads for us (the integer model's intra-layer split, the float pass's batch split) and
     /// onnxruntime's intra-op pool.
@@ -69,12 +70,14 @@ struct IntegerBenchmarks {
             log("integer \(item.name): lowering the int8 plan")
             var (_, integer) = try workbench.integerModel(for: Self.plan)
             integer.threads = threads
+            var fixedPoint = integer
+            fixedPoint.requantization = .fixedPoint
             let batches = try workbench.heldOut.batchRanges(of: workbench.batchSize).map {
                 try workbench.heldOut.images(in: $0)
             }
             // Ours, float and integer interleaved run by run so a busy moment slows both alike.
-            var floatSamples: [Double] = [], integerSamples: [Double] = []
-            var integerCorrect = 0
+            var floatSamples: [Double] = [], integerSamples: [Double] = [], fixedSamples: [Double] = []
+            var integerCorrect = 0, fixedCorrect = 0
             for run in -2..<item.runs {
                 var start = Timing.nowMilliseconds()
                 let floatCorrect = try workbench.evaluateFromScratch(nil).correctCount
@@ -82,13 +85,23 @@ struct IntegerBenchmarks {
                 start = Timing.nowMilliseconds()
                 let outputs = try batches.map { try integer.outputCodes($0) }
                 let integerMs = Timing.nowMilliseconds() - start
-                integerCorrect = zip(batches.indices, outputs).reduce(0) { sum, pair in
-                    sum + Self.correct(pair.1, labels: workbench.heldOut.labels, offset: pair.0 * workbench.batchSize)
+                start = Timing.nowMilliseconds()
+                let fixedOutputs = try batches.map { try fixedPoint.outputCodes($0) }
+                let fixedMs = Timing.nowMilliseconds() - start
+                func correct(_ outputs: [IntegerTensor]) -> Int {
+                    zip(batches.indices, outputs).reduce(0) { sum, pair in
+                        sum
+                            + Self.correct(
+                                pair.1, labels: workbench.heldOut.labels, offset: pair.0 * workbench.batchSize)
+                    }
                 }
+                integerCorrect = correct(outputs)
+                fixedCorrect = correct(fixedOutputs)
                 _ = floatCorrect
                 guard run >= 0 else { continue }
                 floatSamples.append(floatMs)
                 integerSamples.append(integerMs)
+                fixedSamples.append(fixedMs)
             }
             let images = workbench.heldOut.count
             let variant = "\(images) images, batches of \(workbench.batchSize), \(threads) threads"
@@ -101,6 +114,11 @@ struct IntegerBenchmarks {
                     benchmark: "integer-pass", subject: item.name, system: "quantdash", variant: "int8 " + variant,
                     median: Timing.median(integerSamples), runs: item.runs,
                     detail: ["kernel": integer.variant.resolvedName, "correct": "\(integerCorrect)"]))
+            results.append(
+                Measurement(
+                    benchmark: "integer-pass", subject: item.name, system: "quantdash",
+                    variant: "int8 fixed-point " + variant, median: Timing.median(fixedSamples), runs: item.runs,
+                    detail: ["kernel": fixedPoint.variant.resolvedName, "correct": "\(fixedCorrect)"]))
             // The peer's files: the QDQ export of the same plan (same calibration), the images.
             let qdq = folder.appendingPathComponent("\(item.name)-qdq.onnx")
             try QDQExporter.export(Self.plan, using: workbench, to: qdq, overwrite: true)
@@ -143,19 +161,25 @@ struct IntegerBenchmarks {
         return correct
     }
 
-    /// The Markdown table: per model, ours (float, int8) and onnxruntime's (float, QDQ, fused int8),
+    /// The Markdown table: per model, ours (float, int8 in both requantizations) and onnxruntime's (float, QDQ, fused int8),
     /// with the two ratios the issue sets targets for.
     static func markdown(_ results: [Measurement]) -> String {
         var lines = [
-            "| model | ours float ms | ours int8 ms | ORT float ms | ORT QDQ as written ms | ORT int8 (QLinear, U8S8) ms | ORT int8 exact (U8U8) ms | ours int8 / ORT int8 (target ≤ 1.0) | ours int8 / ORT U8U8 | ours float / ours int8 (target ≥ 2 on the CNN) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| model | ours float ms | ours int8 ms | ours int8 fixed-point ms | ORT float ms | ORT QDQ as written ms | ORT int8 (QLinear, U8S8) ms | ORT int8 exact (U8U8) ms | ours int8 / ORT int8 (target ≤ 1.0) | ours int8 / ORT U8U8 | ours float / ours int8 (target ≥ 2 on the CNN) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         let models = results.reduce(into: [String]()) { if !$0.contains($1.subject) { $0.append($1.subject) } }
         for model in models {
-            func find(_ system: String, _ prefix: String) -> Double? {
-                results.first { $0.subject == model && $0.system == system && $0.variant.hasPrefix(prefix) }?.median
+            func find(_ system: String, _ prefix: String, excluding other: String = "\u{0}") -> Double? {
+                results.first {
+                    $0.subject == model && $0.system == system && $0.variant.hasPrefix(prefix)
+                        && !$0.variant.hasPrefix(other)
+                }?.median
             }
-            let ours = (find("quantdash", "float"), find("quantdash", "int8"))
+            let ours = (
+                find("quantdash", "float"), find("quantdash", "int8 ", excluding: "int8 fixed-point"),
+                find("quantdash", "int8 fixed-point")
+            )
             let ort = (
                 find("onnxruntime", "float"), find("onnxruntime", "qdq"), find("onnxruntime", "int8"),
                 find("onnxruntime", "u8")
@@ -166,7 +190,7 @@ struct IntegerBenchmarks {
                 return String(format: "%.2f×", a / b)
             }
             lines.append(
-                "| \(model) | \(ms(ours.0)) | \(ms(ours.1)) | \(ms(ort.0)) | \(ms(ort.1)) | \(ms(ort.2)) | \(ms(ort.3)) | "
+                "| \(model) | \(ms(ours.0)) | \(ms(ours.1)) | \(ms(ours.2)) | \(ms(ort.0)) | \(ms(ort.1)) | \(ms(ort.2)) | \(ms(ort.3)) | "
                     + "\(ratio(ours.1, ort.2)) | \(ratio(ours.1, ort.3)) | \(ratio(ours.0, ours.1)) |")
         }
         return lines.joined(separator: "\n")

@@ -183,14 +183,24 @@ typedef struct {
     ptrdiff_t out_h, out_w, group;
 } ck_qconv_shape;
 
+/// TFLite's fixed-point multiplier of one output channel: real ≈ multiplier · 2^(shift − 31),
+/// multiplier in [2^30, 2^31) (or 0), as QuantCore's FixedPointMultiplier computes it.
+typedef struct {
+    int32_t multiplier, shift;
+} ck_qfixed;
+
 /// One lowered layer: n output channels per group, depth k, the packed weights (group g's at
 /// packed + g · ck_qpack_weights_count(n, k)), an int32 bias and a float multiplier per output
 /// channel, the input's zero point, the output's zero point and its code range [low, high].
+/// With `fixed_point` NULL every tile is requantized as MLAS does (float multiplier, round half
+/// to even); otherwise with fixed_point[channel] as TFLite does (MultiplyByQuantizedMultiplier:
+/// doubling high multiply, then a rounding shift), and `multipliers` is not read.
 typedef struct {
     ptrdiff_t n, k;
     const int32_t *packed;
     const int32_t *bias;
     const float *multipliers;
+    const ck_qfixed *fixed_point;
     int32_t input_zero_point, output_zero_point, low, high;
 } ck_qlinear_params;
 

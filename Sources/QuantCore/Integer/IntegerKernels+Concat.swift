@@ -29,11 +29,26 @@ extension IntegerKernels {
             zeroPoint: output.zeroPoint, clamp: output.codeRange)
     }
 
-    /// `x` with every code moved to the grid of `output`.
-    static func requantize(_ x: IntegerTensor, to output: ActivationQuantization) -> IntegerTensor {
+    /// `x` with every code moved to the grid of `output`; in the fixed point as TFLite's QUANTIZE
+    /// (int8 → int8) does it, `clamp(MultiplyByQuantizedMultiplier(code − z_x, m, shift) + z_y)` with
+    /// `s_x / s_y` taken in `Double`.
+    static func requantize(
+        _ x: IntegerTensor, to output: ActivationQuantization, requantization: Requantization = .float
+    ) -> IntegerTensor {
         let input = x.quantization
-        return IntegerTensor(
-            shape: x.shape, codes: x.codes.map { requantized($0, from: input, to: output) }, quantization: output)
+        switch requantization {
+        case .float:
+            return IntegerTensor(
+                shape: x.shape, codes: x.codes.map { requantized($0, from: input, to: output) }, quantization: output)
+        case .fixedPoint:
+            let fixedPoint = FixedPointMultiplier(Double(input.scale) / Double(output.scale))
+            let codes = x.codes.map { code in
+                requantize(
+                    Int32(code) - input.zeroPoint, bias: 0, fixedPoint: fixedPoint, zeroPoint: output.zeroPoint,
+                    clamp: output.codeRange)
+            }
+            return IntegerTensor(shape: x.shape, codes: codes, quantization: output)
+        }
     }
 
     /// The tensors concatenated along `axis` (negative counts from the end); they share one

@@ -45,11 +45,8 @@ extension IntegerKernels {
                 for o in 0..<outputsPerGroup {
                     let channel = g * outputsPerGroup + o
                     let base = (image * layer.outputChannels + channel) * positions
-                    let (bias, multiplier) = (layer.bias[channel], layer.multipliers[channel])
                     for p in 0..<positions {
-                        codes[base + p] = requantize(
-                            sums[p * outputsPerGroup + o], bias: bias, multiplier: multiplier,
-                            zeroPoint: out.zeroPoint, clamp: layer.clamp)
+                        codes[base + p] = requantize(sums[p * outputsPerGroup + o], layer: layer, channel: channel)
                     }
                 }
             }

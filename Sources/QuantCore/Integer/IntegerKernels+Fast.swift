@@ -18,9 +18,10 @@ extension IntegerKernels {
         let group = layer.convolution?.group ?? 1
         var params = ck_qlinear_params(
             n: layer.outputChannels / max(group, 1), k: layer.depth, packed: nil, bias: nil, multipliers: nil,
-            input_zero_point: x.quantization.zeroPoint, output_zero_point: out.zeroPoint,
+            fixed_point: nil, input_zero_point: x.quantization.zeroPoint, output_zero_point: out.zeroPoint,
             low: layer.clamp.lowerBound, high: layer.clamp.upperBound)
         guard layer.bias.count == layer.outputChannels, layer.multipliers.count == layer.outputChannels,
+            layer.fixedPointMultipliers.count == layer.outputChannels,
             layer.packed.count == ck_qpack_weights_count(params.n, params.k) * group, params.n > 0
         else { throw IntegerLoweringError("\(layer.layerName): the weights do not fit the layer's shape") }
         let shape: [Int]
@@ -45,31 +46,38 @@ extension IntegerKernels {
         let workers = max(1, min(threads, work / max(minimumWork, 1), (rows + 15) / 16))
         let bufferCount = ck_qbuffer_count(layer.depth)
         let request = variant.code
+        // TFLite's fixed point when the layer asks for it (NULL: MLAS's float multipliers).
+        let fixedPoint =
+            layer.requantization == .fixedPoint
+            ? layer.fixedPointMultipliers.map { ck_qfixed(multiplier: $0.multiplier, shift: $0.shift) } : []
         // Every code is written by the kernels: no zeroing first.
         let codes = [Int16](unsafeUninitializedCapacity: count) { output, initialized in
             layer.bias.withUnsafeBufferPointer { bias in
                 layer.multipliers.withUnsafeBufferPointer { multipliers in
-                    x.codes.withUnsafeBufferPointer { input in
-                        params.packed = UnsafePointer(layer.packed.words)
-                        params.bias = bias.baseAddress
-                        params.multipliers = multipliers.baseAddress
-                        let (params, input, output) = (params, input, output)
-                        // Split on 16-position panels so no two threads share a tile.
-                        let panels = (rows + 15) / 16
-                        WorkerPool.shared.run(workerCount: workers) { worker in
-                            let first = min(rows, panels * worker / workers * 16)
-                            let end = min(rows, panels * (worker + 1) / workers * 16)
-                            guard first < end else { return }
-                            let buffer = UnsafeMutablePointer<Int32>.allocate(capacity: bufferCount)
-                            defer { buffer.deallocate() }
-                            withUnsafePointer(to: params) { params in
-                                if var geometry {
-                                    ck_qconv(
-                                        request, &geometry, params, input.baseAddress, first, end, buffer,
-                                        output.baseAddress)
-                                } else {
-                                    ck_qdense(
-                                        request, params, input.baseAddress, first, end, buffer, output.baseAddress)
+                    fixedPoint.withUnsafeBufferPointer { fixedPoint in
+                        x.codes.withUnsafeBufferPointer { input in
+                            params.packed = UnsafePointer(layer.packed.words)
+                            params.bias = bias.baseAddress
+                            params.multipliers = multipliers.baseAddress
+                            params.fixed_point = fixedPoint.isEmpty ? nil : fixedPoint.baseAddress
+                            let (params, input, output) = (params, input, output)
+                            // Split on 16-position panels so no two threads share a tile.
+                            let panels = (rows + 15) / 16
+                            WorkerPool.shared.run(workerCount: workers) { worker in
+                                let first = min(rows, panels * worker / workers * 16)
+                                let end = min(rows, panels * (worker + 1) / workers * 16)
+                                guard first < end else { return }
+                                let buffer = UnsafeMutablePointer<Int32>.allocate(capacity: bufferCount)
+                                defer { buffer.deallocate() }
+                                withUnsafePointer(to: params) { params in
+                                    if var geometry {
+                                        ck_qconv(
+                                            request, &geometry, params, input.baseAddress, first, end, buffer,
+                                            output.baseAddress)
+                                    } else {
+                                        ck_qdense(
+                                            request, params, input.baseAddress, first, end, buffer, output.baseAddress)
+                                    }
                                 }
                             }
                         }

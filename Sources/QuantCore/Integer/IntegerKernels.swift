@@ -32,6 +32,33 @@ public enum IntegerKernels {
         return Int16(Int32(bounded) + zeroPoint)
     }
 
+    /// TFLite's requantization: `clamp(MultiplyByQuantizedMultiplier(acc + bias, m, shift) + zeroPoint)`
+    /// (the sums and the zero point added in wrapping int32, as TFLite's kernels add them).
+    @inline(__always)
+    public static func requantize(
+        _ accumulator: Int32, bias: Int32, fixedPoint: FixedPointMultiplier, zeroPoint: Int32,
+        clamp: ClosedRange<Int32>
+    ) -> Int16 {
+        let shifted = fixedPoint.apply(to: accumulator &+ bias) &+ zeroPoint
+        return Int16(min(max(shifted, clamp.lowerBound), clamp.upperBound))
+    }
+
+    /// The output code of `layer`'s `channel` for the int32 sum `accumulator`, in the layer's
+    /// requantization.
+    @inline(__always)
+    static func requantize(_ accumulator: Int32, layer: IntegerLinear, channel: Int) -> Int16 {
+        switch layer.requantization {
+        case .float:
+            requantize(
+                accumulator, bias: layer.bias[channel], multiplier: layer.multipliers[channel],
+                zeroPoint: layer.outputQuantization.zeroPoint, clamp: layer.clamp)
+        case .fixedPoint:
+            requantize(
+                accumulator, bias: layer.bias[channel], fixedPoint: layer.fixedPointMultipliers[channel],
+                zeroPoint: layer.outputQuantization.zeroPoint, clamp: layer.clamp)
+        }
+    }
+
     /// `C[m×n] = A[m×k] · B[n×k]ᵀ` in int32 with the CPU's widest `ck_qgemm` variant.
     public static func gemm(_ a: [Int16], _ b: [Int8], m: Int, n: Int, k: Int) -> [Int32] {
         var c = [Int32](repeating: 0, count: m * n)
@@ -49,7 +76,7 @@ public enum IntegerKernels {
     /// Runs one step on the tensors computed so far; returns the value it writes and its tensor.
     static func run(
         _ step: IntegerStep, values: [String: IntegerTensor], variant: IntegerKernelVariant = .reference,
-        threads: Int = 1
+        threads: Int = 1, requantization: Requantization = .float
     ) throws -> (String, IntegerTensor) {
         func read(_ name: String) throws -> IntegerTensor {
             guard let tensor = values[name] else { throw IntegerLoweringError("no integer value '\(name)'") }
@@ -89,7 +116,7 @@ public enum IntegerKernels {
         case .globalAveragePool(let input, let output):
             return (output, try globalAveragePool(try read(input), variant: variant))
         case .requantize(let input, let output, let quantization):
-            return (output, requantize(try read(input), to: quantization))
+            return (output, requantize(try read(input), to: quantization, requantization: requantization))
         case .concat(let inputs, let output, let axis):
             return (output, try concat(try inputs.map(read), axis: axis))
         }
@@ -109,9 +136,7 @@ public enum IntegerKernels {
         for row in 0..<batch {
             for channel in 0..<layer.outputChannels {
                 let index = row * layer.outputChannels + channel
-                codes[index] = requantize(
-                    sums[index], bias: layer.bias[channel], multiplier: layer.multipliers[channel],
-                    zeroPoint: out.zeroPoint, clamp: layer.clamp)
+                codes[index] = requantize(sums[index], layer: layer, channel: channel)
             }
         }
         return IntegerTensor(shape: [batch, layer.outputChannels], codes: codes, quantization: out)

@@ -1,4 +1,4 @@
-/// Conv / Gemm / MatMul lowering: int8 weight rows, int32 biases, float multipliers.
+/// Conv / Gemm / MatMul lowering: int8 weight rows, int32 biases, float and fixed-point multipliers.
 extension IntegerLowering {
     /// Why a layer with `settings` has no int8 form, from the plan alone, or `nil`.
     public static func refusal(layerName name: String, settings: LayerSettings) -> String? {
@@ -87,7 +87,10 @@ extension IntegerLowering {
             layerName: name, input: node.inputs[0], output: out, weights: rows, outputChannels: outputs, depth: depth,
             bias: zip(bias, scales).map { quantizedBias($0, inputScale: x.scale, weightScale: $1) },
             multipliers: scales.map { multiplier(inputScale: x.scale, weightScale: $0, outputScale: y.scale) },
-            outputQuantization: y, clamp: y.codeRange, convolution: convolution)
+            outputQuantization: y, clamp: y.codeRange, convolution: convolution,
+            fixedPointMultipliers: scales.map {
+                FixedPointMultiplier(inputScale: x.scale, weightScale: $0, outputScale: y.scale)
+            })
     }
 
     /// `roundHalfEven(bias / (s_x · s_w))` in `Float`, saturated to int32 (onnxruntime's

@@ -23,8 +23,9 @@ public struct IntegerTensor: Sendable, Equatable {
 }
 
 /// A Conv, Gemm or MatMul lowered to integers: `acc = Σ (x − z_x) · w` in int32 over int8 weight
-/// codes, then `y = clamp(roundHalfEven(Float(acc + bias) · multiplier) + z_y)` per output channel,
-/// which is how onnxruntime's MLAS requantizes (QLinearConv, QGemm).
+/// codes, then per output channel either `y = clamp(roundHalfEven(Float(acc + bias) · multiplier) + z_y)`,
+/// how onnxruntime's MLAS requantizes (QLinearConv, QGemm), or TFLite's fixed point
+/// (`requantization`, `Requantization`).
 public struct IntegerLinear: Sendable, Equatable {
     /// The layer's name in plans.
     public var layerName: String
@@ -40,6 +41,11 @@ public struct IntegerLinear: Sendable, Equatable {
     public var bias: [Int32]
     /// `s_x · s_w / s_y` per output channel, in `Float` (evaluated left to right, as MLAS does).
     public var multipliers: [Float]
+    /// The same multipliers as TFLite's int32 significand and shift per output channel, from the
+    /// scales' product in `Double` (what the `fixedPoint` requantization reads).
+    public var fixedPointMultipliers: [FixedPointMultiplier]
+    /// Which requantization the layer runs (`float`, onnxruntime's, unless asked otherwise).
+    public var requantization: Requantization
     /// The output's quantization.
     public var outputQuantization: ActivationQuantization
     /// The codes the output is clamped to: the type's range, raised to the zero point when a
@@ -50,11 +56,13 @@ public struct IntegerLinear: Sendable, Equatable {
     /// `weights` packed for the C kernels, once (rebuilt when the weights or the shape change).
     public private(set) var packed: IntegerPackedWeights
 
-    /// Creates a layer and packs its weights.
+    /// Creates a layer and packs its weights; `fixedPointMultipliers` default to `multipliers`
+    /// converted (`FixedPointMultiplier(Double(m))`).
     public init(
         layerName: String, input: String, output: String, weights: [Int8], outputChannels: Int, depth: Int,
         bias: [Int32], multipliers: [Float], outputQuantization: ActivationQuantization, clamp: ClosedRange<Int32>,
-        convolution: IntegerConvolution?
+        convolution: IntegerConvolution?, fixedPointMultipliers: [FixedPointMultiplier]? = nil,
+        requantization: Requantization = .float
     ) {
         self.layerName = layerName
         self.input = input
@@ -64,6 +72,8 @@ public struct IntegerLinear: Sendable, Equatable {
         self.depth = depth
         self.bias = bias
         self.multipliers = multipliers
+        self.fixedPointMultipliers = fixedPointMultipliers ?? multipliers.map { FixedPointMultiplier(Double($0)) }
+        self.requantization = requantization
         self.outputQuantization = outputQuantization
         self.clamp = clamp
         self.convolution = convolution
@@ -103,8 +113,9 @@ public enum IntegerStep: Sendable, Equatable {
     case reshape(input: String, output: String, flattenAxis: Int?, shape: [Int]?)
     /// GlobalAveragePool: AveragePool with the whole `H × W` plane as its window.
     case globalAveragePool(input: String, output: String)
-    /// Codes moved to another grid, `clamp(roundHalfEven(Float(q − z_x) · (s_x / s_y)) + z_y)`
-    /// (a Concat input of other parameters than the Concat's, as TFLite int8 does with QUANTIZE).
+    /// Codes moved to another grid, `clamp(roundHalfEven(Float(q − z_x) · (s_x / s_y)) + z_y)`, or in
+    /// the model's fixed-point requantization TFLite's QUANTIZE arithmetic (a Concat input of
+    /// other parameters than the Concat's, as TFLite int8 does with QUANTIZE).
     case requantize(input: String, output: String, ActivationQuantization)
     /// Concat of tensors of one quantization along `axis`: the codes copied in order.
     case concat(inputs: [String], output: String, axis: Int)
@@ -120,6 +131,17 @@ public struct IntegerModel: Sendable, Equatable {
     public var outputName: String
     /// The steps, in graph order.
     public var steps: [IntegerStep]
+    /// How every Conv / Gemm / MatMul step requantizes (set on each layer when changed), and a
+    /// `requantize` step (a Concat input moved to another grid).
+    public var requantization: Requantization = .float {
+        didSet {
+            steps = steps.map { step in
+                guard case .linear(var layer) = step else { return step }
+                layer.requantization = requantization
+                return .linear(layer)
+            }
+        }
+    }
     /// The kernels Conv / Gemm / MatMul run (the widest the CPU has unless a test says otherwise).
     public var variant: IntegerKernelVariant = .best
     /// Threads a batch of at least two images per thread is split over (IntegerModel+Batches),
@@ -141,7 +163,8 @@ public struct IntegerModel: Sendable, Equatable {
         var values = [inputName: IntegerKernels.quantize(input, with: inputQuantization)]
         for (index, step) in steps.enumerated() {
             let started = stepSeconds == nil ? nil : ContinuousClock.now
-            let (output, tensor) = try IntegerKernels.run(step, values: values, variant: variant, threads: threads)
+            let (output, tensor) = try IntegerKernels.run(
+                step, values: values, variant: variant, threads: threads, requantization: requantization)
             values[output] = tensor
             if let stepSeconds, let started { stepSeconds(index, (ContinuousClock.now - started).seconds) }
         }

@@ -15,6 +15,8 @@ public struct IntegerEvaluation: Sendable, Equatable {
     public var inputQuantization: ActivationQuantization
     /// The integer GEMM variant that ran (`avx2` or `scalar`).
     public var kernel: String
+    /// How the layers requantized (onnxruntime's float multiplier or TFLite's fixed point).
+    public var requantization: Requantization = .float
 
     /// Integer top-1.
     public var top1: Double { count == 0 ? 0 : Double(correct) / Double(count) }
@@ -51,8 +53,13 @@ extension Workbench {
     /// before calibrating (`integerRefusal(for:)`), so a model that cannot run as integers costs
     /// no float pass.
     ///
+    /// `requantization` picks how its Conv / Gemm / MatMul layers requantize (onnxruntime's float
+    /// multiplier by default, or TFLite's fixed point).
+    ///
     /// - Throws: `IntegerLoweringError` (one line) when the plan has no int8 form, and the errors of `apply`.
-    public func integerModel(for plan: QuantPlan) throws -> (QuantizedModel, IntegerModel) {
+    public func integerModel(
+        for plan: QuantPlan, requantization: Requantization = .float
+    ) throws -> (QuantizedModel, IntegerModel) {
         if let reason = integerRefusal(for: plan) { throw IntegerLoweringError(reason) }
         try calibrate(for: plan)
         let quantized = try apply(plan)
@@ -62,6 +69,7 @@ extension Workbench {
         var model = try IntegerLowering.lower(
             graph: graph, quantized: quantized, inputQuantization: try integerInputQuantization(),
             outputName: outputName)
+        model.requantization = requantization
         model.threads = threadCount  // each layer split over the evaluation's threads
         return (quantized, model)
     }
@@ -78,7 +86,8 @@ extension Workbench {
     ) throws -> IntegerEvaluation {
         var result = IntegerEvaluation(
             count: 0, correct: 0, fakeQuantizedCorrect: 0, differingPredictions: 0, maxOutputSteps: 0,
-            inputQuantization: integer.inputQuantization, kernel: integer.variant.resolvedName)
+            inputQuantization: integer.inputQuantization, kernel: integer.variant.resolvedName,
+            requantization: integer.requantization)
         for range in heldOut.batchRanges(of: batchSize) {
             if isCancelled() { throw CancellationError() }
             let batch = try heldOut.images(in: range)

@@ -15,14 +15,21 @@ import Testing
             bitWidth: 8, scheme: .symmetric, granularity: .tensor, pruning: .sparsity(0.5), activationBits: 8))
 
     @Test(arguments: [
-        (BundledModel.cnn, "per-channel", Self.int8Channel),
-        (BundledModel.mlp, "per-tensor, 50 % pruned", Self.int8TensorPruned),
+        (BundledModel.cnn, "per-channel", Self.int8Channel, Requantization.float),
+        (BundledModel.mlp, "per-tensor, 50 % pruned", Self.int8TensorPruned, .float),
+        (BundledModel.cnn, "per-channel", Self.int8Channel, .fixedPoint),
+        (BundledModel.mlp, "per-tensor, 50 % pruned", Self.int8TensorPruned, .fixedPoint),
     ])
-    func heldOutDigitsGiveTheIntegerModelsCodes(_ model: BundledModel, _ label: String, _ plan: QuantPlan) throws {
+    func heldOutDigitsGiveTheIntegerModelsCodes(
+        _ model: BundledModel, _ label: String, _ plan: QuantPlan, _ requantization: Requantization
+    ) throws {
         let workbench = try #require(CExporterTests.workbenches[model])
-        let export = try CExporter.export(plan, using: workbench, name: "qmodel", path: "qmodel")
+        let export = try CExporter.export(
+            plan, using: workbench, name: "qmodel", path: "qmodel", requantization: requantization)
         #expect(export.form == .integer, "\(export.reason)")
-        let (quantized, integer) = try workbench.integerModel(for: plan)
+        #expect(export.requantization == requantization)
+        #expect(export.source.contains("qd_requantize_fixed(acc") == (requantization == .fixedPoint))
+        let (quantized, integer) = try workbench.integerModel(for: plan, requantization: requantization)
         #expect(export.sizeModelBytes == quantized.size.currentBytes)
         #expect(CExporterTests.declaredArrayBytes(in: export.source) == export.flashBytes)
         #expect(export.header.contains("#define QMODEL_RAM_BYTES \(export.ramBytes)\n"))
@@ -36,7 +43,7 @@ import Testing
         #expect(differing == 0, "\(differing) output values differ from eval --integer's")
         #expect(outputs.codes == expected.codes.map(Int32.init))
         print(
-            "\(model) int8 \(label): C output codes equal eval --integer's on \(workbench.heldOut.count) digits; "
+            "\(model) int8 \(label), \(requantization.rawValue): C output codes equal eval --integer's on \(workbench.heldOut.count) digits; "
                 + "flash \(export.flashBytes) B (size model \(export.sizeModelBytes) B), RAM \(export.ramBytes) B")
     }
 

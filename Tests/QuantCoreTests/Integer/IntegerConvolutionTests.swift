@@ -37,10 +37,7 @@ import Testing
                                 }
                             }
                         }
-                        result.append(
-                            IntegerKernels.requantize(
-                                sum, bias: layer.bias[o], multiplier: layer.multipliers[o],
-                                zeroPoint: layer.outputQuantization.zeroPoint, clamp: layer.clamp))
+                        result.append(IntegerKernels.requantize(sum, layer: layer, channel: o))
                     }
                 }
             }

@@ -6,7 +6,8 @@ import Testing
 /// thread and two) against the Swift reference (`convolve`, `dense`), bit for bit, on shapes whose
 /// depth is no multiple of 16, with fewer than 8 or a non-multiple of 4 output channels, padding,
 /// stride 2, dilation, groups and depthwise, and batches whose positions straddle the 16-position
-/// panels and the threads' split.
+/// panels and the threads' split; in both requantizations (MLAS's float multiplier and TFLite's
+/// fixed point, whose own edge cases are in FixedPointRequantizationTests).
 @Suite struct IntegerFastKernelTests {
     static let variants: [IntegerKernelVariant] = [.scalar, .avx2, .vnni, .best]
 
@@ -26,17 +27,23 @@ import Testing
     ])
     func convolutionMatchesTheReference(geometry: (Int, Int, Int, Int, Int, Int, Int, Int, Int)) throws {
         let (channels, outputs, group, kernel, stride, pad, dilation, height, width) = geometry
-        let layer = try IntegerConvolutionTests.layer(
+        var layer = try IntegerConvolutionTests.layer(
             channels: channels, outputs: outputs, group: group, kernel: kernel, stride: stride, pad: pad,
             dilation: dilation, seed: UInt64(channels * 1000 + outputs * 10 + group))
-        for batch in [1, 3] {
-            let x = try Self.input(shape: [batch, channels, height, width], zeroPoint: 128, seed: UInt64(batch))
-            let reference = try IntegerKernels.convolve(layer, x)
-            #expect(reference.codes == IntegerConvolutionTests.direct(layer, x))
-            for variant in Self.variants {
-                for threads in [1, 2] {
-                    let fast = try IntegerKernels.linear(layer, x, variant: variant, threads: threads, minimumWork: 1)
-                    #expect(fast == reference, "\(variant.resolvedName), \(threads) threads, batch \(batch)")
+        for requantization in Requantization.allCases {
+            layer.requantization = requantization
+            for batch in [1, 3] {
+                let x = try Self.input(shape: [batch, channels, height, width], zeroPoint: 128, seed: UInt64(batch))
+                let reference = try IntegerKernels.convolve(layer, x)
+                #expect(reference.codes == IntegerConvolutionTests.direct(layer, x))
+                for variant in Self.variants {
+                    for threads in [1, 2] {
+                        let fast = try IntegerKernels.linear(
+                            layer, x, variant: variant, threads: threads, minimumWork: 1)
+                        #expect(
+                            fast == reference,
+                            "\(variant.resolvedName), \(threads) threads, batch \(batch), \(requantization)")
+                    }
                 }
             }
         }
@@ -109,11 +116,14 @@ import Testing
         #expect(throws: IntegerLoweringError.self) { try IntegerKernels.linear(layer, x, variant: .best, threads: 1) }
     }
 
-    /// Both demo models, lowered from an int8 plan: every variant's output codes are the reference's.
-    @Test(arguments: [BundledModel.mlp, .cnn])
-    func demoModelsGiveTheReferenceCodes(model: BundledModel) throws {
+    /// Both demo models, lowered from an int8 plan: every variant's output codes are the
+    /// reference's, in both requantizations.
+    @Test(arguments: [BundledModel.mlp, .cnn], Requantization.allCases)
+    func demoModelsGiveTheReferenceCodes(model: BundledModel, requantization: Requantization) throws {
         let workbench = try IntegerLoweringTests.workbench(model, heldOut: 64)
-        var (_, integer) = try workbench.integerModel(for: IntegerLoweringTests.int8Plan)
+        var (_, integer) = try workbench.integerModel(
+            for: IntegerLoweringTests.int8Plan, requantization: requantization)
+        #expect(integer.linearLayers.allSatisfy { $0.requantization == requantization })
         let batch = try workbench.heldOut.images(in: 0..<64)
         integer.variant = .reference
         let reference = try integer.outputCodes(batch)

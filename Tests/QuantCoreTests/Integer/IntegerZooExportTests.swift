@@ -21,14 +21,19 @@ import Testing
         return (workbench, integer)
     }
 
-    @Test func theCExportOfConcatRequantizeAndGlobalAveragePoolGivesTheIntegerModelsCodes() throws {
-        let (workbench, integer) = try Self.pooledBranches()
+    @Test(arguments: Requantization.allCases)
+    func theCExportOfConcatRequantizeAndGlobalAveragePoolGivesTheIntegerModelsCodes(
+        requantization: Requantization
+    ) throws {
+        var (workbench, integer) = try Self.pooledBranches()
+        integer.requantization = requantization
         #expect(integer.steps.contains { if case .requantize = $0 { true } else { false } })
         let images = try workbench.heldOut.images
         let expected = try integer.outputCodes(images)
         #expect(expected.shape == [16, 8, 1, 1])
         let export = try CExporter.generateInteger(integer, inputShape: [3, 6, 6], name: "zoo", path: "zoo")
-        #expect(export.source.contains("qd_requantize((int32_t)x[i]"))
+        let call = requantization == .float ? "qd_requantize((int32_t)x[i]" : "qd_requantize_fixed((int32_t)x[i]"
+        #expect(export.source.contains(call))
         let outputs = try CExporterIntegerTests.compileAndRun(
             export, inputs: images, quantization: integer.inputQuantization)
         #expect(outputs.codes == expected.codes.map(Int32.init))

@@ -4,19 +4,21 @@ extension CExporter {
         "every layer has 8-bit symmetric weights and 8-bit activations: the model eval --integer runs"
 
     /// The C export of `plan` applied with `workbench`: the integer form when the plan has one
-    /// (the `IntegerModel` `eval --integer` runs, and no filters removed), else the float form
+    /// (the `IntegerModel` `eval --integer` runs, requantizing as `requantization` says, and no
+    /// filters removed), else the float form
     /// (filters removed by structured pruning cut out), with the reason.
     ///
     /// - Throws: `ModelIOError.incompatible` for what neither form can express; `PlanError` and
     ///   the errors of `Workbench.apply`.
     public static func export(
-        _ plan: QuantPlan, using workbench: Workbench, name: String, path: String
+        _ plan: QuantPlan, using workbench: Workbench, name: String, path: String,
+        requantization: Requantization = .float
     ) throws
         -> CExport
     {
         let reason: String
         do {
-            let (quantized, integer) = try workbench.integerModel(for: plan)
+            let (quantized, integer) = try workbench.integerModel(for: plan, requantization: requantization)
             guard quantized.filterRemovals.isEmpty else {
                 throw IntegerLoweringError(
                     "structured pruning removes filters, which only the float form cuts out of the code")
@@ -143,6 +145,7 @@ extension CExporter {
         }
         let arena = ArenaPlan.plan(buffers, alignment: 2)
         var emitter = IntegerEmitter(name: name, offsets: arena.offsets)
+        emitter.requantization = integer.requantization
         for (step, operand) in zip(integer.steps, operands) {
             guard let output = values[operand.output] else { continue }
             emitter.emit(step, inputs: operand.inputs, output: output)
@@ -154,6 +157,7 @@ extension CExporter {
             name: name, header: "", source: "", arrays: emitter.arrays, inputCount: input.count,
             outputCount: output.count, form: .integer, reason: integerReason, ramBytes: arena.totalBytes,
             sizeModelBytes: sizeModelBytes)
+        export.requantization = integer.requantization
         export.source = integerSource(for: export, emitter: emitter, input: input, output: output, arena: arena)
         export.header = integerHeader(for: export, input: input, output: output, floatBytes: floatBytes)
         return export

@@ -8,8 +8,22 @@ extension CExporter.IntegerEmitter {
 
     /// `y = qd_requantize(x − z_x, s_x / s_y, z_y, …)`: `IntegerKernels.requantized` code for code.
     mutating func requantize(label: String, x: CExporter.IntegerValue, y: CExporter.IntegerValue) -> String {
-        requantizes = true
         let (from, to) = (x.quantization, y.quantization)
+        if requantization == .fixedPoint {  // TFLite's QUANTIZE (int8 → int8), `IntegerKernels.requantize`'s
+            requantizesFixedPoint = true
+            let f = FixedPointMultiplier(Double(from.scale) / Double(to.scale))
+            return """
+                { /* \(CExporter.commentText(label)) = codes moved to the scale \(from.scale) -> \(to.scale) (a Concat input), fixed point */
+                    \(pointer(x, constant: true))
+                    \(pointer(y, constant: false))
+                    int i;
+                    for (i = 0; i < \(y.count); i++) {
+                        y[i] = (\(y.cType))qd_requantize_fixed((int32_t)x[i] - \(from.zeroPoint), \(f.multiplier), \(f.shift), \(to.zeroPoint), \(to.codeRange.lowerBound), \(to.codeRange.upperBound));
+                    }
+                }
+                """
+        }
+        requantizes = true
         let multiplier = CExporter.cFloat(from.scale / to.scale)
         let low = CExporter.cFloat(Float(to.codeRange.lowerBound - to.zeroPoint))
         let high = CExporter.cFloat(Float(to.codeRange.upperBound - to.zeroPoint))

@@ -11,8 +11,12 @@ extension CExporter {
         var arrays: [CArray] = []
         /// The C blocks of the steps, in order.
         var blocks: [String] = []
-        /// Whether any step requantizes (so `qd_requantize` is needed).
+        /// Whether any step requantizes with a float multiplier (so `qd_requantize` is needed).
         var requantizes = false
+        /// Whether any layer requantizes in TFLite's fixed point (so `qd_requantize_fixed` is needed).
+        var requantizesFixedPoint = false
+        /// The model's requantization, for the steps that are not layers (a Concat input's).
+        var requantization = Requantization.float
         /// Identifiers already used for layers.
         private var usedIdentifiers = Set<String>()
 
@@ -85,20 +89,49 @@ extension CExporter {
             }
         }
 
-        /// The requantization of `acc` for output channel `channel` (a C expression).
+        /// The requantization of `acc` for output channel `channel` (a C expression), in the layer's
+        /// arithmetic: `qd_requantize` (float multiplier) or `qd_requantize_fixed` (significand, shift).
         func requantized(_ layer: IntegerLinear, multiplier: String, channel: String, y: IntegerValue) -> String {
             let zero = layer.outputQuantization.zeroPoint
+            guard layer.requantization == .float else {
+                let index =
+                    layer.fixedPointMultipliers.allSatisfy({ $0 == layer.fixedPointMultipliers.first })
+                    ? "0" : "2 * \(channel)"
+                return "(\(y.cType))qd_requantize_fixed(acc, \(multiplier)[\(index)], \(multiplier)[\(index) + 1], "
+                    + "\(zero), \(layer.clamp.lowerBound), \(layer.clamp.upperBound))"
+            }
             let index = layer.multipliers.allSatisfy({ $0 == layer.multipliers.first }) ? "0" : channel
             return "(\(y.cType))qd_requantize(acc, \(multiplier)[\(index)], \(zero), "
                 + "\(cFloat(Float(layer.clamp.lowerBound - zero))), \(cFloat(Float(layer.clamp.upperBound - zero))))"
         }
 
+        /// The multiplier array of `layer` named `name`: one float32 per channel (or one for all),
+        /// or in the fixed point the int32 pairs (significand, shift).
+        func multiplierArray(_ layer: IntegerLinear, name: String) -> CArray {
+            guard layer.requantization == .float else {
+                let all = layer.fixedPointMultipliers
+                let kept = all.allSatisfy({ $0 == all.first }) ? Array(all.prefix(1)) : all
+                return CArray(
+                    name: name,
+                    comment: (kept.count == 1 ? "1 pair (one for every channel) of" : "[\(kept.count)][2]")
+                        + " fixed-point requantization multipliers (int32 significand m, shift): "
+                        + "s_x · s_w / s_y ≈ m · 2^(shift − 31)",
+                    int32s: kept.flatMap { [$0.multiplier, $0.shift] })
+            }
+            let perTensor = layer.multipliers.allSatisfy { $0 == layer.multipliers.first }
+            return CArray(
+                name: name,
+                comment: perTensor
+                    ? "1 float32 requantization multiplier s_x · s_w / s_y (one for every channel)"
+                    : "[\(layer.outputChannels)] float32 requantization multipliers s_x · s_w / s_y",
+                floats: perTensor ? Array(layer.multipliers.prefix(1)) : layer.multipliers)
+        }
+
         /// A Conv (direct loops over the window; padding reads as the zero point, adding 0) or a
         /// Gemm / MatMul (one dot product per output).
         mutating func linear(_ layer: IntegerLinear, x: IntegerValue, y: IntegerValue) -> String {
-            requantizes = true
+            if layer.requantization == .fixedPoint { requantizesFixedPoint = true } else { requantizes = true }
             let prefix = prefix(for: layer.layerName)
-            let perTensor = layer.multipliers.allSatisfy { $0 == layer.multipliers.first }
             arrays.append(
                 CArray(
                     name: "\(prefix)_weights", comment: "[\(layer.outputChannels), \(layer.depth)] int8 weight codes",
@@ -110,13 +143,7 @@ extension CExporter {
                         name: "\(prefix)_bias", comment: "[\(layer.outputChannels)] int32 biases (scale s_x · s_w)",
                         int32s: layer.bias))
             }
-            arrays.append(
-                CArray(
-                    name: "\(prefix)_multiplier",
-                    comment: perTensor
-                        ? "1 float32 requantization multiplier s_x · s_w / s_y (one for every channel)"
-                        : "[\(layer.outputChannels)] float32 requantization multipliers s_x · s_w / s_y",
-                    floats: perTensor ? Array(layer.multipliers.prefix(1)) : layer.multipliers))
+            arrays.append(multiplierArray(layer, name: "\(prefix)_multiplier"))
             let start = hasBias ? "\(prefix)_bias[o]" : "0"
             let zx = x.quantization.zeroPoint
             let store = requantized(layer, multiplier: "\(prefix)_multiplier", channel: "o", y: y)

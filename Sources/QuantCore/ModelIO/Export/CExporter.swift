@@ -4,8 +4,8 @@ import Foundation
 public struct CExport: Sendable, Equatable {
     /// How the generated code computes.
     public enum Form: String, Sendable {
-        /// int8 weights, int32 biases, float32 per-channel multipliers and 8-bit activation codes:
-        /// the `IntegerModel` `eval --integer` runs, step for step.
+        /// int8 weights, int32 biases, per-channel multipliers (float32, or TFLite's fixed point)
+        /// and 8-bit activation codes: the `IntegerModel` `eval --integer` runs, step for step.
         case integer = "integer int8"
         /// Weights decoded to float row by row, float arithmetic, activations fake-quantized.
         case float = "float with decoded weights"
@@ -32,6 +32,8 @@ public struct CExport: Sendable, Equatable {
     public var ramBytes = 0
     /// The plan's size in `SizeModel` (equal to `flashBytes` in the float form).
     public var sizeModelBytes = 0
+    /// How the integer form requantizes (`nil` in the float form).
+    public var requantization: Requantization? = nil
 
     /// Bytes of all `static const` arrays (`NAME_FLASH_BYTES`); in the float form it equals
     /// `SizeModel`'s `currentBytes` for the plan.

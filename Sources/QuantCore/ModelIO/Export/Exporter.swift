@@ -75,6 +75,9 @@ public struct ExportRequest: Sendable {
     /// tflite: int8 input and output tensors instead of float ones with QUANTIZE / DEQUANTIZE
     /// (only for a plan with a full-integer form; others are refused).
     public var integerIO = false
+    /// c: how the integer form requantizes (onnxruntime's float multipliers unless asked for
+    /// TFLite's fixed point); the float form ignores it.
+    public var requantization: Requantization = .float
 
     /// Creates a request.
     public init(
@@ -172,7 +175,9 @@ public enum Exporter {
                 overwrite: request.overwrite)
             return ExportResult(files: target.files, details: .onnx(graph))
         case .c:
-            let export = try CExporter.export(request.plan, using: workbench, name: target.name, path: request.path)
+            let export = try CExporter.export(
+                request.plan, using: workbench, name: target.name, path: request.path,
+                requantization: request.requantization)
             let files = try CExporter.write(export, into: target.folder, overwrite: request.overwrite)
             return ExportResult(files: files, details: .c(export))
         case .report:
