@@ -83,6 +83,23 @@ def folded(path):
     return model
 
 
+def unsigned_activations(model):
+    """The model with every int8 activation stored as uint8 code + 128 and zero point + 128: the same
+    values. onnxruntime converts an int8 activation to uint8 itself only where its QuantizeLinear has
+    one reader, so a residual Add (whose operand also feeds the next block) would otherwise mix
+    int8 and uint8 and not fuse into QLinearAdd."""
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    zero_points = {node.input[2] for node in model.graph.node
+                   if node.op_type in ("QuantizeLinear", "DequantizeLinear") and len(node.input) > 2}
+    for tensor in model.graph.initializer:
+        if tensor.name in zero_points and not tensor.name.endswith(".weight_zero_point"):
+            values = numpy_helper.to_array(tensor)
+            if values.dtype == np.int8:
+                tensor.CopyFrom(numpy_helper.from_array((values.astype(np.int32) + 128).astype(np.uint8),
+                                                        tensor.name))
+    return model
+
+
 def run(command):
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
@@ -104,8 +121,8 @@ def compare(name, model_path, data, plans, quantdash, folder, integer_form, imag
                                   "--save-outputs", outputs, "--batch-size", "250"]))["integer"]
         run([quantdash, "export", *common, "--format", "onnx", "--out", qdq, "--force"])
         ours = np.load(outputs).reshape(len(images), -1)
-        model = integer_form(onnx.load(qdq), integer["inputScale"], integer["inputZeroPoint"],
-                             integer["inputType"] == "int8")
+        model = unsigned_activations(integer_form(onnx.load(qdq), integer["inputScale"], integer["inputZeroPoint"],
+                                                  integer["inputType"] == "int8"))
         onnx.checker.check_model(model)
         output_scale = float(numpy_helper.to_array(next(
             i for i in model.graph.initializer if i.name == model.graph.output[0].name + "_scale")))
