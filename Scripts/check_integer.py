@@ -59,7 +59,7 @@ PLANS = {
     "w8 sym channel, a8 percentile": {"bits": 8, "scheme": "symmetric", "granularity": "channel",
                                       "activationBits": 8, "calibration": "percentile"},
 }
-PASS_THROUGH = {"Relu", "MaxPool", "Flatten", "Reshape", "GlobalAveragePool"}
+PASS_THROUGH = {"Relu", "Clip", "MaxPool", "Flatten", "Reshape", "GlobalAveragePool"}
 
 
 def run(command):

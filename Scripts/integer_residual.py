@@ -11,9 +11,10 @@ outputs within one step of the output scale. The C export (int8) is compiled and
 `eval --integer`'s outputs bit for bit.
 
 `python3 Scripts/check_integer.py --torchvision` also exports torchvision's ResNet-18 and
-MobileNetV2 (weights=None, seed 0, eval mode, 3x64x64, BatchNormalization folded by the export)
-and runs the same comparison on 64 seeded random images labelled by the float model (needs torch
-and torchvision; not in CI).
+MobileNetV2 (weights=None, seed 0, BatchNormalization statistics measured on the 64 calibration
+images so that activations keep their scale, eval mode, 3x64x64, BatchNormalization folded by
+the export) and runs the same comparison on 64 other seeded random images labelled by the float
+model (needs torch and torchvision; not in CI).
 """
 import json
 import os
@@ -83,16 +84,17 @@ def folded(path):
     return model
 
 
-def unsigned_activations(model):
-    """The model with every int8 activation stored as uint8 code + 128 and zero point + 128: the same
-    values. onnxruntime converts an int8 activation to uint8 itself only where its QuantizeLinear has
-    one reader, so a residual Add (whose operand also feeds the next block) would otherwise mix
-    int8 and uint8 and not fuse into QLinearAdd."""
+def unsigned_codes(model):
+    """The model with every int8 code (activations and weights) stored as uint8 code + 128 and zero
+    point + 128: the same values. onnxruntime converts an int8 activation to uint8 itself only where
+    its QuantizeLinear has one reader, so a residual Add (whose operand also feeds the next block)
+    would otherwise mix int8 and uint8 and not fuse into QLinearAdd; uint8 weights make MLAS run
+    its exact U8U8 kernel (check_integer.unsigned_weights says why)."""
     model = onnx.ModelProto.FromString(model.SerializeToString())
-    zero_points = {node.input[2] for node in model.graph.node
-                   if node.op_type in ("QuantizeLinear", "DequantizeLinear") and len(node.input) > 2}
+    codes = {name for node in model.graph.node if node.op_type in ("QuantizeLinear", "DequantizeLinear")
+             for name in (node.input[0], node.input[2] if len(node.input) > 2 else "")}
     for tensor in model.graph.initializer:
-        if tensor.name in zero_points and not tensor.name.endswith(".weight_zero_point"):
+        if tensor.name in codes:
             values = numpy_helper.to_array(tensor)
             if values.dtype == np.int8:
                 tensor.CopyFrom(numpy_helper.from_array((values.astype(np.int32) + 128).astype(np.uint8),
@@ -121,7 +123,7 @@ def compare(name, model_path, data, plans, quantdash, folder, integer_form, imag
                                   "--save-outputs", outputs, "--batch-size", "250"]))["integer"]
         run([quantdash, "export", *common, "--format", "onnx", "--out", qdq, "--force"])
         ours = np.load(outputs).reshape(len(images), -1)
-        model = unsigned_activations(integer_form(onnx.load(qdq), integer["inputScale"], integer["inputZeroPoint"],
+        model = unsigned_codes(integer_form(onnx.load(qdq), integer["inputScale"], integer["inputZeroPoint"],
                                                   integer["inputType"] == "int8"))
         onnx.checker.check_model(model)
         output_scale = float(numpy_helper.to_array(next(
@@ -194,7 +196,16 @@ def check_torchvision(quantdash, folder, plans, integer_form):
     calibration = np.random.default_rng(1).standard_normal((64, 3, 64, 64)).astype(np.float32)
     failures = 0
     for name in ("resnet18", "mobilenet_v2"):
-        model = getattr(torchvision.models, name)(weights=None).eval()
+        model = getattr(torchvision.models, name)(weights=None)
+        # BatchNormalization's statistics measured on the calibration images (as training would
+        # leave them), so that activations keep their scale through the depth; then eval mode.
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.reset_running_stats()
+                module.momentum = None  # a cumulative average
+        with torch.no_grad():
+            model.train()(torch.from_numpy(calibration))
+        model.eval()
         path = os.path.join(folder, f"{name}.onnx")
         torch.onnx.export(model, torch.from_numpy(images[:1]), path, input_names=["x"], output_names=["logits"],
                           dynamic_axes={"x": {0: "n"}, "logits": {0: "n"}}, opset_version=13, dynamo=False)

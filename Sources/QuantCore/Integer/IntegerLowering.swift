@@ -46,7 +46,9 @@ public enum IntegerLowering {
                 layer.input = reads[0]
                 lowering.add(.linear(layer), output: out, quantization: layer.outputQuantization)
             case .clamp:
-                let range = try clampRange(of: node, graph: graph, quantization: x, label: label)
+                let range = try clampRange(
+                    of: node, graph: graph, quantization: x, label: label,
+                    roundsBounds: quantized.activationQuantization[out] == x)
                 if readers[node.inputs[0], default: 0] == 1, readers[reads[0], default: 0] == 1,
                     lowering.narrowClamp(producing: reads[0], to: range, renaming: out)
                 {
@@ -158,11 +160,14 @@ public enum IntegerLowering {
         }
     }
 
-    /// The codes a ReLU or Clip keeps: from the zero point (ReLU) or the Clip bounds as codes,
-    /// which must fall on the grid (a Clip at 6.0 with a scale that does not divide it has no
-    /// integer form).
+    /// The codes a ReLU or Clip keeps: from the zero point (ReLU) or the Clip bounds as codes.
+    /// With `roundsBounds` (the plan puts the Clip's output back on its input's grid,
+    /// `ActivationSites`) a bound rounds half to even to its code, as fake quantization of the
+    /// clipped value does; otherwise it must fall on the grid (a Clip at 6.0 with a scale that
+    /// does not divide it has no integer form).
     static func clampRange(
-        of node: Node, graph: Graph, quantization x: ActivationQuantization, label: String
+        of node: Node, graph: Graph, quantization x: ActivationQuantization, label: String,
+        roundsBounds: Bool = false
     ) throws -> ClosedRange<Int32> {
         var (low, high): (Float?, Float?) = (0, nil)
         if case .clip(let minimum, let maximum) = node.op {
@@ -178,6 +183,10 @@ public enum IntegerLowering {
             // A bound beyond every code (a ReLU6 whose input never reaches 6) clamps nothing there.
             if steps + Float(x.zeroPoint) > Float(x.codeRange.upperBound) { return x.codeRange.upperBound }
             if steps + Float(x.zeroPoint) < Float(x.codeRange.lowerBound) { return x.codeRange.lowerBound }
+            if roundsBounds {
+                let code = Int32(steps.rounded(.toNearestOrEven)) + x.zeroPoint
+                return min(max(code, x.codeRange.lowerBound), x.codeRange.upperBound)
+            }
             guard abs(steps - steps.rounded()) <= 1e-3 * max(1, abs(steps)) else {
                 throw IntegerLoweringError(
                     "node \(label): the bound \(value) is not a multiple of the scale \(x.scale), so it has no integer form"

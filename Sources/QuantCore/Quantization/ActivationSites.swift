@@ -8,8 +8,8 @@ public struct ActivationSite: Sendable, Equatable {
     public var bitWidth: Int
     /// How its range is calibrated.
     public var calibration: CalibrationMethod
-    /// For an average pool's output: the site whose quantization it takes (no calibration of
-    /// its own); `nil` for a calibrated value.
+    /// For an average pool's or a Clip's output: the site whose quantization it takes (no
+    /// calibration of its own); `nil` for a calibrated value.
     public var source: String? = nil
 }
 
@@ -24,11 +24,12 @@ public struct ActivationSite: Sendable, Equatable {
 ///   onnxruntime's static quantizer (QLinearAdd) and TFLite's int8 ADD quantize an Add's output
 ///   the same way, so the integer model can reproduce the fake-quantized sum (a residual Add of
 ///   two scales has an integer form);
-/// - an AveragePool or GlobalAveragePool reading a quantized activation (through the same
+/// - an AveragePool, GlobalAveragePool or Clip reading a quantized activation (through the same
 ///   operators, not through a Concat): its output takes that activation's quantization, as the
-///   integer model's pooling rounds the mean to the input's grid (onnxruntime's QDQ quantizer and
-///   TFLite's int8 AVERAGE_POOL_2D keep the input's parameters too). MaxPool needs nothing: its
-///   output is already on the grid.
+///   integer model's pooling rounds the mean to the input's grid and its clamp a Clip's bounds
+///   (ReLU6's 6.0 rarely falls on the grid; onnxruntime's QDQ quantizer and TFLite's int8
+///   AVERAGE_POOL_2D / RELU6 keep the input's parameters too). MaxPool and Relu need nothing:
+///   their outputs are already on the grid.
 ///
 /// A value reached from the graph input alone, or through any other operator (BatchNormalization
 /// left unfolded, Mul, Softmax…), is float, and an Add reading it stays float.
@@ -62,21 +63,22 @@ public enum ActivationSites {
             let found = operands.compactMap { $0 }
             let bits = found.map(\.bits).max() ?? found[0].bits
             let isMaxPool = if case .maxPool = node.op { true } else { false }
+            let isClip = if case .clip = node.op { true } else { false }
             switch role {
             case .add:
                 quantized[out] = (bits, found[0].calibration, out)
                 result.append(
                     ActivationSite(value: out, nodeIndex: index, bitWidth: bits, calibration: found[0].calibration))
-            case .pool where isMaxPool:
+            case .pool where isMaxPool, .clamp where !isClip:
                 quantized[out] = found[0]
-            case .pool, .globalAveragePool:
+            case .pool, .globalAveragePool, .clamp:
                 guard let source = found[0].site else { continue }
                 quantized[out] = (found[0].bits, found[0].calibration, out)
                 result.append(
                     ActivationSite(
                         value: out, nodeIndex: index, bitWidth: found[0].bits, calibration: found[0].calibration,
                         source: source))
-            case .clamp, .passThrough, .reshape:
+            case .passThrough, .reshape:
                 quantized[out] = found[0]
             case .concat:
                 quantized[out] = (bits, found[0].calibration, nil)
