@@ -139,6 +139,15 @@ def compare(name, model_path, data, plans, quantdash, folder, integer_form, imag
                         if n.op_type.startswith("QLinear")})
         differ = int((ours.argmax(axis=1) != theirs.argmax(axis=1)).sum())
         steps = float(np.abs(ours - theirs).max() / output_scale)
+        # The same graph in float (QDQ, input quantized too): reported, as eval's fake-quantized
+        # figure leaves the input float.
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        qdq_float = session.run(None, {session.get_inputs()[0].name: images})[0].reshape(len(images), -1)
+        float_differ = int((ours.argmax(axis=1) != qdq_float.argmax(axis=1)).sum())
+        float_steps = float(np.abs(ours - qdq_float).max() / output_scale)
         problems = []
         if "QLinearAdd" not in fused:
             problems.append("onnxruntime did not fuse a QLinearAdd")
@@ -149,7 +158,8 @@ def compare(name, model_path, data, plans, quantdash, folder, integer_form, imag
         print(f"{name:<12} {label:<30} integer {integer['top1'] * 100:5.1f}% (fake-quantized "
               f"{integer['fakeQuantizedTop1'] * 100:5.1f}%, {integer['differingPredictions']} differ, "
               f"{integer['maxOutputSteps']:.2f} steps); onnxruntime: {differ} differ, {steps:.2f} steps "
-              f"[{', '.join(fused)}]{'; C export bit for bit' if compile_c and not problems else ''}"
+              f"[{', '.join(fused)}], QDQ in float {float_differ} differ, {float_steps:.2f} steps"
+              f"{'; C export bit for bit' if compile_c and not problems else ''}"
               f"{'' if not problems else '  FAIL: ' + '; '.join(problems)}", flush=True)
         failures += 1 if problems else 0
     return failures
