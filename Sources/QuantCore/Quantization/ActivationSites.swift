@@ -8,7 +8,7 @@ public struct ActivationSite: Sendable, Equatable {
     public var bitWidth: Int
     /// How its range is calibrated.
     public var calibration: CalibrationMethod
-    /// For an average pool's or a Clip's output: the site whose quantization it takes (no
+    /// For a GlobalAveragePool's or a Clip's output: the site whose quantization it takes (no
     /// calibration of its own); `nil` for a calibrated value.
     public var source: String? = nil
 }
@@ -24,12 +24,14 @@ public struct ActivationSite: Sendable, Equatable {
 ///   onnxruntime's static quantizer (QLinearAdd) and TFLite's int8 ADD quantize an Add's output
 ///   the same way, so the integer model can reproduce the fake-quantized sum (a residual Add of
 ///   two scales has an integer form);
-/// - an AveragePool, GlobalAveragePool or Clip reading a quantized activation (through the same
-///   operators, not through a Concat): its output takes that activation's quantization, as the
-///   integer model's pooling rounds the mean to the input's grid and its clamp a Clip's bounds
-///   (ReLU6's 6.0 rarely falls on the grid; onnxruntime's QDQ quantizer and TFLite's int8
+/// - a GlobalAveragePool or Clip reading a quantized activation (through the same operators,
+///   not through a Concat): its output takes that activation's quantization, as the integer
+///   model's pooling rounds the mean to the input's grid and its clamp a Clip's bounds (ReLU6's
+///   6.0 rarely falls on the grid; onnxruntime's QDQ quantizer and TFLite's int8
 ///   AVERAGE_POOL_2D / RELU6 keep the input's parameters too). MaxPool and Relu need nothing:
-///   their outputs are already on the grid.
+///   their outputs are on the grid already. A windowed AveragePool stays float: its small
+///   windows make means that tie at half a step common, which TFLite's QUANTIZE (the float
+///   form's fake quantization) rounds away from zero where ours rounds to even.
 ///
 /// A value reached from the graph input alone, or through any other operator (BatchNormalization
 /// left unfolded, Mul, Softmax…), is float, and an Add reading it stays float.
@@ -62,16 +64,16 @@ public enum ActivationSites {
             guard !operands.isEmpty, operands.allSatisfy({ $0 != nil }) else { continue }
             let found = operands.compactMap { $0 }
             let bits = found.map(\.bits).max() ?? found[0].bits
-            let isMaxPool = if case .maxPool = node.op { true } else { false }
             let isClip = if case .clip = node.op { true } else { false }
             switch role {
             case .add:
                 quantized[out] = (bits, found[0].calibration, out)
                 result.append(
                     ActivationSite(value: out, nodeIndex: index, bitWidth: bits, calibration: found[0].calibration))
-            case .pool where isMaxPool, .clamp where !isClip:
+            case .pool,
+                .clamp where !isClip:
                 quantized[out] = found[0]
-            case .pool, .globalAveragePool, .clamp:
+            case .globalAveragePool, .clamp:
                 guard let source = found[0].site else { continue }
                 quantized[out] = (found[0].bits, found[0].calibration, out)
                 result.append(
@@ -90,7 +92,7 @@ public enum ActivationSites {
     }
 
     /// Every value some plan calibrates on `graph` (each layer's output, each Add joining two of
-    /// them; not the average pools, which take their input's quantization): the values
+    /// them; not the GlobalAveragePools and Clips, which take their input's quantization): the values
     /// calibration gathers statistics of, once, whatever the plan.
     public static func candidates(graph: Graph, layers: [Layer]) -> Set<String> {
         let every = LayerSettings(activationBits: 8)

@@ -53,24 +53,26 @@ import Testing
         #expect(!oneFloat.map(\.value).contains("s"))
     }
 
-    /// x → Conv a → Clip(0, 6) → AveragePool → Conv b: the Clip's and the pool's outputs take a's
-    /// grid (no statistics of their own); a MaxPool or Relu would need nothing.
-    @Test func aClipAndAnAveragePoolOfAQuantizedValueTakeItsGrid() throws {
+    /// x → Conv a → Clip(0, 6) → AveragePool → GlobalAveragePool → Conv b: the Clip's and the
+    /// global pool's outputs take a's grid (no statistics of their own); the windowed AveragePool
+    /// passes it on unquantized (as MaxPool and Relu would).
+    @Test func aClipAndAGlobalAveragePoolOfAQuantizedValueTakeItsGrid() throws {
         let conv = Operator.conv(ConvAttributes(kernelShape: [1, 1]))
         let weight = Tensor(shape: [2, 2, 1, 1], storage: [1, 0, 0, 1])
         let graph = Graph(
             name: "clip", inputs: [ValueInfo(name: "x", shape: [nil, 2, 4, 4])],
-            outputs: [ValueInfo(name: "y", shape: [nil, 2, 2, 2])], initializers: ["a.w": weight, "b.w": weight],
+            outputs: [ValueInfo(name: "y", shape: [nil, 2, 1, 1])], initializers: ["a.w": weight, "b.w": weight],
             nodes: [
                 Node(name: "a", op: conv, inputs: ["x", "a.w"], outputs: ["a"]),
                 Node(name: "relu6", op: .clip(min: 0, max: 6), inputs: ["a"], outputs: ["c"]),
                 Node(
                     name: "pool", op: .averagePool(PoolAttributes(kernelShape: [2, 2], strides: [2, 2])),
                     inputs: ["c"], outputs: ["p"]),
-                Node(name: "b", op: conv, inputs: ["p", "b.w"], outputs: ["y"]),
+                Node(name: "global", op: .globalAveragePool, inputs: ["p"], outputs: ["g"]),
+                Node(name: "b", op: conv, inputs: ["g", "b.w"], outputs: ["y"]),
             ])
         let sites = ActivationSites.sites(graph: graph, layers: graph.layers) { _ in LayerSettings(activationBits: 8) }
-        #expect(sites.map(\.value) == ["a", "c", "p", "y"])
+        #expect(sites.map(\.value) == ["a", "c", "g", "y"])
         #expect(sites.map(\.source) == [nil, "a", "c", nil])
         #expect(ActivationSites.candidates(graph: graph, layers: graph.layers) == ["a", "y"])
     }
