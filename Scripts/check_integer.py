@@ -19,6 +19,9 @@ are reported, not failed; (u8) the same weights stored as uint8 with zero point 
 values run by MLAS's U8U8 kernel, which does not saturate; (float) onnxruntime with graph
 optimizations off (QDQ in float). Exits non-zero unless the u8 and float runs give every image
 the same top-1 and every output within one step, and onnxruntime fused integer operators.
+Then the same three plans on a trained residual CNN whose residual Add joins two scales
+(Scripts/integer_residual.py: against onnxruntime's QLinearAdd, and its C export bit for bit);
+with --torchvision also torchvision's ResNet-18 and MobileNetV2.
 
 Creates its own venv (Scripts/.venv) with onnx, onnxruntime and numpy.
 
@@ -40,6 +43,7 @@ import tempfile  # noqa: E402
 import numpy as np  # noqa: E402
 
 import demo_data  # noqa: E402  (Scripts/demo_data.py)
+import integer_residual  # noqa: E402  (Scripts/integer_residual.py)
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 from onnx import helper, numpy_helper  # noqa: E402
@@ -55,7 +59,7 @@ PLANS = {
     "w8 sym channel, a8 percentile": {"bits": 8, "scheme": "symmetric", "granularity": "channel",
                                       "activationBits": 8, "calibration": "percentile"},
 }
-PASS_THROUGH = {"Relu", "MaxPool", "Flatten", "Reshape"}
+PASS_THROUGH = {"Relu", "Clip", "MaxPool", "Flatten", "Reshape", "GlobalAveragePool"}
 
 
 def run(command):
@@ -142,6 +146,8 @@ def unsigned_weights(model):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quantdash", default=os.path.join(ROOT, ".build", "release", "quantdash"))
+    parser.add_argument("--torchvision", action="store_true",
+                        help="also torchvision's ResNet-18 and MobileNetV2 (needs torch, torchvision)")
     args = parser.parse_args()
 
     images = demo_data.read_idx(os.path.join(DEMO, "mnist-heldout-images.idx3-ubyte")).astype(np.float32) / 255.0
@@ -208,6 +214,11 @@ def main():
                         ok = ok and differ == 0 and steps <= 1.0 + 1e-4
                 failures += 0 if ok else 1
                 print("  ".join(row) + f"  {operators}{'' if ok else '  FAIL'}")
+        print("residual Add of two scales (Scripts/integer_residual.py): eval --integer against onnxruntime's "
+              "QLinearAdd on the rewritten QDQ export, and the C export")
+        failures += integer_residual.check(args.quantdash, folder, PLANS, integer_form, images)
+        if args.torchvision:
+            failures += integer_residual.check_torchvision(args.quantdash, folder, PLANS, integer_form)
     print("all plans agree" if failures == 0 else f"{failures} FAILED")
     sys.exit(1 if failures else 0)
 

@@ -104,6 +104,8 @@ public enum IntegerKernels {
             )
         case .add(let first, let second, let output):
             return (output, try add(try read(first), try read(second)))
+        case .requantizedAdd(let step):
+            return (step.output, try add(step, try read(step.first), try read(step.second), variant: variant))
         case .clamp(let input, let output, let range):
             var x = try read(input)
             let lowest = Int16(range.lowerBound), highest = Int16(range.upperBound)

@@ -12,7 +12,8 @@ extension IntegerLowering {
         case pool
         /// GlobalAveragePool: the mean of each plane's codes.
         case globalAveragePool
-        /// Add (or a Sum of two): the codes of one scale added exactly.
+        /// Add (or a Sum of two): requantized to its output's quantization (`ActivationSites`),
+        /// or, when the plan leaves that float, the codes of one scale added exactly.
         case add
         /// Concat: inputs of other parameters requantized to the output's, then the codes copied.
         case concat(axis: Int)
@@ -94,8 +95,8 @@ extension IntegerLowering {
 
     /// Why `plan` on `graph` has no integer form, decided from the graph and the plan alone
     /// (no calibration, no weights quantized, no evaluation), or `nil` when `lower` may succeed.
-    /// Only what depends on calibrated scales is left to `lower`: an Add of two scales, a Clip
-    /// bound off the grid.
+    /// Only what depends on calibrated scales is left to `lower`: an Add of two scales whose
+    /// output is float (one operand from the graph input alone), a Clip bound off the grid.
     ///
     /// - Complexity: O(nodes + layers).
     public static func check(graph: Graph, plan: QuantPlan, layers: [Layer], outputName: String? = nil) -> String? {

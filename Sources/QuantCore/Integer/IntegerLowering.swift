@@ -2,7 +2,8 @@
 ///
 /// The plan must be expressible in int8: every quantizable layer with 8-bit symmetric weights
 /// (per channel or per tensor, zero point 0) and 8-bit activations at its output; every other
-/// node one the integer model has a kernel for. Anything else is refused with one line saying
+/// node one the integer model has a kernel for. An Add whose output the plan quantizes
+/// (`ActivationSites`) is requantized to it; one it leaves float needs operands of one scale. Anything else is refused with one line saying
 /// which layer or node and why. The float graph input is quantized with `inputQuantization`.
 public enum IntegerLowering {
     /// Lowers `graph` with `quantized` applied, computing `outputName` (the first output by default).
@@ -45,9 +46,11 @@ public enum IntegerLowering {
                 layer.input = reads[0]
                 lowering.add(.linear(layer), output: out, quantization: layer.outputQuantization)
             case .clamp:
-                let range = try clampRange(of: node, graph: graph, quantization: x, label: label)
+                let range = try clampRange(
+                    of: node, graph: graph, quantization: x, label: label,
+                    roundsBounds: quantized.activationQuantization[out] == x)
                 if readers[node.inputs[0], default: 0] == 1, readers[reads[0], default: 0] == 1,
-                    lowering.narrowLinear(producing: reads[0], to: range, renaming: out)
+                    lowering.narrowClamp(producing: reads[0], to: range, renaming: out)
                 {
                     lowering.quantization[out] = x
                 } else {
@@ -65,9 +68,16 @@ public enum IntegerLowering {
                 lowering.add(.globalAveragePool(input: reads[0], output: out), output: out, quantization: x)
             case .add:
                 let (a, b) = (x, lowering.quantization[reads[1]] ?? x)
+                if let y = quantized.activationQuantization[out] {
+                    let step = IntegerAdd(
+                        first: reads[0], second: reads[1], output: out, firstQuantization: a, secondQuantization: b,
+                        outputQuantization: y, clamp: y.codeRange)
+                    lowering.add(.requantizedAdd(step), output: out, quantization: y)
+                    continue
+                }
                 guard a.scale == b.scale, a.zeroPoint == 0, b.zeroPoint == 0 else {
                     throw IntegerLoweringError(
-                        "node \(label) (\(node.op.onnxName)): its inputs have scales \(a.scale) and \(b.scale) (integer Add needs one scale and zero point 0)"
+                        "node \(label) (\(node.op.onnxName)): its output is float in the plan and its inputs have scales \(a.scale) and \(b.scale) (an integer Add of a float output needs one scale and zero point 0)"
                     )
                 }
                 let sum = try ActivationQuantization(
@@ -126,26 +136,38 @@ public enum IntegerLowering {
             quantization[output] = parameters
         }
 
-        /// Folds a ReLU / Clip into the linear step writing `value` (read by nothing else): its
-        /// clamp narrows to `range` and it writes `renaming` instead. False when no step writes it.
-        mutating func narrowLinear(producing value: String, to range: ClosedRange<Int32>, renaming: String) -> Bool {
-            guard
-                let index = steps.lastIndex(where: { if case .linear(let l) = $0 { l.output == value } else { false } }
-                ),
-                case .linear(var layer) = steps[index]
-            else { return false }
-            layer.clamp = max(layer.clamp.lowerBound, range.lowerBound)...min(layer.clamp.upperBound, range.upperBound)
-            layer.output = renaming
-            steps[index] = .linear(layer)
-            return true
+        /// Folds a ReLU / Clip into the linear or requantized Add step writing `value` (read by
+        /// nothing else): its clamp narrows to `range` and it writes `renaming` instead. False
+        /// when no such step writes it.
+        mutating func narrowClamp(producing value: String, to range: ClosedRange<Int32>, renaming: String) -> Bool {
+            func narrowed(_ clamp: ClosedRange<Int32>) -> ClosedRange<Int32> {
+                max(clamp.lowerBound, range.lowerBound)...min(clamp.upperBound, range.upperBound)
+            }
+            for index in steps.indices.reversed() {
+                switch steps[index] {
+                case .linear(var layer) where layer.output == value:
+                    (layer.clamp, layer.output) = (narrowed(layer.clamp), renaming)
+                    steps[index] = .linear(layer)
+                    return true
+                case .requantizedAdd(var add) where add.output == value:
+                    (add.clamp, add.output) = (narrowed(add.clamp), renaming)
+                    steps[index] = .requantizedAdd(add)
+                    return true
+                default: continue
+                }
+            }
+            return false
         }
     }
 
-    /// The codes a ReLU or Clip keeps: from the zero point (ReLU) or the Clip bounds as codes,
-    /// which must fall on the grid (a Clip at 6.0 with a scale that does not divide it has no
-    /// integer form).
+    /// The codes a ReLU or Clip keeps: from the zero point (ReLU) or the Clip bounds as codes.
+    /// With `roundsBounds` (the plan puts the Clip's output back on its input's grid,
+    /// `ActivationSites`) a bound rounds half to even to its code, as fake quantization of the
+    /// clipped value does; otherwise it must fall on the grid (a Clip at 6.0 with a scale that
+    /// does not divide it has no integer form).
     static func clampRange(
-        of node: Node, graph: Graph, quantization x: ActivationQuantization, label: String
+        of node: Node, graph: Graph, quantization x: ActivationQuantization, label: String,
+        roundsBounds: Bool = false
     ) throws -> ClosedRange<Int32> {
         var (low, high): (Float?, Float?) = (0, nil)
         if case .clip(let minimum, let maximum) = node.op {
@@ -161,6 +183,10 @@ public enum IntegerLowering {
             // A bound beyond every code (a ReLU6 whose input never reaches 6) clamps nothing there.
             if steps + Float(x.zeroPoint) > Float(x.codeRange.upperBound) { return x.codeRange.upperBound }
             if steps + Float(x.zeroPoint) < Float(x.codeRange.lowerBound) { return x.codeRange.lowerBound }
+            if roundsBounds {
+                let code = Int32(steps.rounded(.toNearestOrEven)) + x.zeroPoint
+                return min(max(code, x.codeRange.lowerBound), x.codeRange.upperBound)
+            }
             guard abs(steps - steps.rounded()) <= 1e-3 * max(1, abs(steps)) else {
                 throw IntegerLoweringError(
                     "node \(label): the bound \(value) is not a multiple of the scale \(x.scale), so it has no integer form"

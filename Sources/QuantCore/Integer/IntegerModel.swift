@@ -87,6 +87,24 @@ public struct IntegerLinear: Sendable, Equatable {
     }
 }
 
+/// An Add whose output is quantized (`ActivationSites`): `y = clamp(roundHalfEven(Float(a − z_a) ·
+/// (s_a / s_y) + Float(b − z_b) · (s_b / s_y)) + z_y)`, each product and the sum in `Float`, as
+/// onnxruntime's QLinearAdd reference; a following ReLU / Clip narrows `clamp`.
+public struct IntegerAdd: Sendable, Equatable {
+    /// The values read and the value written.
+    public var first: String, second: String, output: String
+    /// The operands' quantizations (which fix the two ratios) and the output's.
+    public var firstQuantization: ActivationQuantization, secondQuantization: ActivationQuantization
+    public var outputQuantization: ActivationQuantization
+    /// The codes the output is clamped to: the type's range, narrowed by a folded ReLU / Clip.
+    public var clamp: ClosedRange<Int32>
+
+    /// `s_a / s_y` and `s_b / s_y` in `Float`.
+    public var ratios: (first: Float, second: Float) {
+        (firstQuantization.scale / outputQuantization.scale, secondQuantization.scale / outputQuantization.scale)
+    }
+}
+
 /// A 2-D convolution's geometry (NCHW), explicit padding.
 public struct IntegerConvolution: Sendable, Equatable {
     /// `[kH, kW]`, `[sH, sW]`, `[dH, dW]`.
@@ -105,8 +123,12 @@ public enum IntegerStep: Sendable, Equatable {
     case maxPool(input: String, output: String, PoolAttributes)
     /// Average pooling: the mean of the codes rounded half to even (within half a step of float).
     case averagePool(input: String, output: String, PoolAttributes)
-    /// Elementwise sum of two tensors of one scale with zero point 0: codes add exactly, one bit wider.
+    /// Elementwise sum of two tensors of one scale with zero point 0: codes add exactly, one bit wider
+    /// (an Add whose output the plan leaves float).
     case add(String, String, output: String)
+    /// Elementwise sum requantized to the Add's own quantization (operands of any scales and
+    /// zero points), as onnxruntime's QLinearAdd and TFLite's int8 ADD compute it.
+    case requantizedAdd(IntegerAdd)
     /// A ReLU or Clip that could not be folded into the step before it: codes clamped to `clamp`.
     case clamp(input: String, output: String, ClosedRange<Int32>)
     /// Flatten or Reshape: the codes unchanged, the shape from `Tensor`'s rules.

@@ -3,9 +3,10 @@ import Foundation
 extension Workbench {
     /// Activation quantization parameters for node output `value`, calibrated on the calibration set.
     ///
-    /// Statistics come from the float model and are gathered once for every layer output (as
-    /// onnxruntime's static quantization calibrates on the float model); each method and bit
-    /// width is then a cheap computation on the stored histogram.
+    /// Statistics come from the float model and are gathered once for every value a plan can
+    /// quantize (`ActivationSites.candidates`; as onnxruntime's static quantization calibrates
+    /// on the float model); each method and bit width is then a cheap computation on the
+    /// stored histogram.
     public func activationQuantization(
         for value: String, bitWidth: Int, method: CalibrationMethod
     ) throws -> ActivationQuantization {
@@ -43,7 +44,8 @@ extension Workbench {
         }
     }
 
-    /// Statistics of every layer output over the calibration set (computed once).
+    /// Statistics over the calibration set of every value a plan can quantize (each layer's
+    /// output and each Add joining two of them: `ActivationSites.candidates`), computed once.
     ///
     /// - Parameters:
     ///   - progress: fraction of calibration samples done, after each batch.
@@ -54,7 +56,7 @@ extension Workbench {
     ) throws -> [String: ActivationCalibrator] {
         if let cached = lock.withLock({ calibrators }) { return cached }
         guard let calibration else { throw EvaluationError.noCalibrationData(model: graph.name) }
-        let values = Set(layers.compactMap { graph.nodes[$0.nodeIndex].outputs.first })
+        let values = ActivationSites.candidates(graph: graph, layers: layers)
         var result: [String: ActivationCalibrator] = [:]
         for value in values { result[value] = try ActivationCalibrator() }
         for range in calibration.batchRanges(of: batchSize) {

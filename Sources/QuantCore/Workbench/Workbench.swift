@@ -247,9 +247,13 @@ public final class Workbench: @unchecked Sendable {
                     overrides[corrected.name] = corrected.bias
                 }
             }
-            if let bits = settings.activationBits, let output = graph.nodes[layer.nodeIndex].outputs.first {
-                activations[output] = try activationQuantization(
-                    for: output, bitWidth: bits, method: settings.calibration)
+        }
+        for site in ActivationSites.sites(graph: graph, layers: layers, settings: { plan.settings(for: $0.name) }) {
+            if let source = site.source {
+                activations[site.value] = activations[source]  // an average pool: its input's grid
+            } else {
+                activations[site.value] = try activationQuantization(
+                    for: site.value, bitWidth: site.bitWidth, method: site.calibration)
             }
         }
         let removals = try filterRemovals(for: reports)

@@ -109,6 +109,13 @@ extension CExporter {
                         bitWidth: min(max(a.quantization.bitWidth, b.quantization.bitWidth) + 2, 16), isSigned: true)
                     define(output, shape: a.shape, quantization: sum, at: position)
                     operands.append(([a, b], output))
+                case .requantizedAdd(let add):
+                    let (a, b) = (try read(add.first, at: position), try read(add.second, at: position))
+                    guard a.shape == b.shape else {
+                        throw IntegerLoweringError("Add of shapes \(a.shape) and \(b.shape) needs equal shapes")
+                    }
+                    define(add.output, shape: a.shape, quantization: add.outputQuantization, at: position)
+                    operands.append(([a, b], add.output))
                 case .clamp(let input, let output, _):
                     let x = try read(input, at: position)
                     define(output, shape: x.shape, quantization: x.quantization, at: position)

@@ -1,5 +1,6 @@
 /// The C of the steps the model zoo's classic CNNs add: GlobalAveragePool (an AveragePool over
-/// the whole plane), requantization to another grid, and Concat (the codes copied in order).
+/// the whole plane), requantization to another grid, Concat (the codes copied in order) and the
+/// requantized (residual) Add.
 extension CExporter.IntegerEmitter {
     /// GlobalAveragePool of `x` (`[1, C, H, W]`) as an AveragePool with an `H × W` window.
     func globalAveragePool(label: String, x: CExporter.IntegerValue, y: CExporter.IntegerValue) -> String {
@@ -34,6 +35,32 @@ extension CExporter.IntegerEmitter {
                 int i;
                 for (i = 0; i < \(y.count); i++) {
                     y[i] = (\(y.cType))qd_requantize((int32_t)x[i] - \(from.zeroPoint), \(multiplier), \(to.zeroPoint), \(low), \(high));
+                }
+            }
+            """
+    }
+
+    /// `y = clamp(rint((a − z_a) · r_a + (b − z_b) · r_b)) + z_y`: `IntegerKernels.requantizedAdd`
+    /// code for code (the products stored to `volatile float`s, so no compiler — GCC fuses across
+    /// statements under `-ffp-contract=fast` — turns product and sum into a fused multiply-add).
+    func requantizedAdd(
+        _ add: IntegerAdd, a: CExporter.IntegerValue, b: CExporter.IntegerValue, y: CExporter.IntegerValue
+    ) -> String {
+        let (ra, rb) = add.ratios
+        let zy = add.outputQuantization.zeroPoint
+        let low = CExporter.cFloat(Float(add.clamp.lowerBound - zy))
+        let high = CExporter.cFloat(Float(add.clamp.upperBound - zy))
+        return """
+            { /* \(CExporter.commentText(add.output)) = Add requantized: scales \(add.firstQuantization.scale) + \(add.secondQuantization.scale) -> \(add.outputQuantization.scale) */
+                const \(a.cType) *x = \(name.uppercased())_AT(const \(a.cType), \(offsets[a.buffer]));
+                const \(b.cType) *b = \(name.uppercased())_AT(const \(b.cType), \(offsets[b.buffer]));
+                \(pointer(y, constant: false))
+                int i;
+                volatile float fa, fb; /* rounded to float each: no fused multiply-add */
+                for (i = 0; i < \(y.count); i++) {
+                    fa = (float)((int32_t)x[i] - \(add.firstQuantization.zeroPoint)) * \(CExporter.cFloat(ra));
+                    fb = (float)((int32_t)b[i] - \(add.secondQuantization.zeroPoint)) * \(CExporter.cFloat(rb));
+                    y[i] = (\(y.cType))(qd_round_clamped(fa + fb, \(low), \(high)) + \(zy));
                 }
             }
             """

@@ -65,6 +65,8 @@ extension CExporter {
                         for (i = 0; i < \(y.count); i++) { y[i] = (\(y.cType))((int32_t)x[i] + (int32_t)b[i]); }
                     }
                     """)
+            case .requantizedAdd(let add):
+                blocks.append(requantizedAdd(add, a: x, b: inputs[1], y: y))
             case .clamp(_, let out, let range):
                 blocks.append(
                     """

@@ -104,6 +104,8 @@ extension TFLiteConverter {
             try pool(.averagePool2D, input: input, output: output, attributes: attributes)
         case .add(let first, let second, let output):
             try add(first, second, output: output)
+        case .requantizedAdd(let step):
+            try requantizedAdd(step)  // TFLiteConverter+Add.swift
         case .clamp(let input, let output, let range):
             try clamp(input, output: output, range: range)
         case .globalAveragePool(let input, let output):
