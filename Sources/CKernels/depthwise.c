@@ -137,9 +137,12 @@ __attribute__((target("avx2,fma"))) static void plane_avx2(const float *scratch,
 
 // MARK: AVX-512: tiles of 4 rows × `vectors` 16-wide columns.
 
+// `init` (not NULL): the plane's starting value, used instead of reading `out`; `clamp` (not
+// NULL): {low, high} applied before the store, as ck_clamp_rows does. So the plane is written
+// once, with the values filling, accumulating and clamping in passes of their own give.
 __attribute__((target("avx512f"), always_inline)) static inline void tile_avx512(
     const float *scratch, const layout *l, const float *weights, const ptrdiff_t *offsets, float *out, ptrdiff_t oy,
-    ptrdiff_t ox, const int vectors) {
+    ptrdiff_t ox, const int vectors, const float *init, const float *clamp) {
     __m512 acc[TILE_ROWS][2];
     for (int r = 0; r < TILE_ROWS; ++r) {
         for (int u = 0; u < vectors; ++u) acc[r][u] = _mm512_setzero_ps();
@@ -161,20 +164,27 @@ __attribute__((target("avx512f"), always_inline)) static inline void tile_avx512
             const ptrdiff_t count = l->out_w - ox - 16 * u;
             if (count <= 0) continue;
             const __mmask16 mask = count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1);
-            const __m512 sum = _mm512_add_ps(_mm512_maskz_loadu_ps(mask, destination + 16 * u), acc[r][u]);
+            const __m512 start = init ? _mm512_set1_ps(*init) : _mm512_maskz_loadu_ps(mask, destination + 16 * u);
+            __m512 sum = _mm512_add_ps(start, acc[r][u]);
+            if (clamp) {
+                const __m512 low = _mm512_set1_ps(clamp[0]), high = _mm512_set1_ps(clamp[1]);
+                sum = _mm512_mask_mov_ps(sum, _mm512_cmp_ps_mask(sum, low, _CMP_LT_OQ), low);
+                sum = _mm512_mask_mov_ps(sum, _mm512_cmp_ps_mask(sum, high, _CMP_GT_OQ), high);
+            }
             _mm512_mask_storeu_ps(destination + 16 * u, mask, sum);
         }
     }
 }
 
 __attribute__((target("avx512f"))) static void plane_avx512(const float *scratch, const layout *l,
-                                                              const float *weights, float *out) {
+                                                              const float *weights, float *out, const float *init,
+                                                              const float *clamp) {
     ptrdiff_t offsets[MAX_TAPS];
     for (ptrdiff_t t = 0; t < l->kernel_h * l->kernel_w; ++t) offsets[t] = tap_offset(l, t / l->kernel_w, t % l->kernel_w);
     for (ptrdiff_t oy = 0; oy < l->out_h; oy += TILE_ROWS) {
         ptrdiff_t ox = 0;
-        for (; ox + 16 < l->out_w; ox += 32) tile_avx512(scratch, l, weights, offsets, out, oy, ox, 2);
-        if (ox < l->out_w) tile_avx512(scratch, l, weights, offsets, out, oy, ox, 1);
+        for (; ox + 16 < l->out_w; ox += 32) tile_avx512(scratch, l, weights, offsets, out, oy, ox, 2, init, clamp);
+        if (ox < l->out_w) tile_avx512(scratch, l, weights, offsets, out, oy, ox, 1, init, clamp);
     }
 }
 
@@ -208,13 +218,15 @@ int ck_depthwise_conv(const float *image, ptrdiff_t channels, ptrdiff_t height, 
         scratch_capacity = needed;
     }
     void (*plane)(const float *, const layout *, const float *, float *) = plane_portable;
+    int fused = 0;  // the AVX-512 plane writes init + sum, clamped, itself
 #if CK_X86_64
     switch (ck_variant_id()) {
     case 2: plane = plane_avx2; break;
-    case 3: plane = plane_avx512; break;
+    case 3: fused = 1; break;
     default: break;
     }
 #endif
+    (void)fused;
     const ptrdiff_t taps = kernel_h * kernel_w, plane_size = out_h * out_w;
     const int wide = ck_variant_id() >= 2;
     for (ptrdiff_t c = 0; c < channels; ++c) {
@@ -222,6 +234,13 @@ int ck_depthwise_conv(const float *image, ptrdiff_t channels, ptrdiff_t height, 
         for (ptrdiff_t m = 0; m < multiplier; ++m) {
             const ptrdiff_t output = c * multiplier + m;
             float *destination = out + output * plane_size;
+#if CK_X86_64
+            if (fused) {
+                plane_avx512(scratch_buffer, &l, weights + output * taps, destination,
+                             plane_init ? plane_init + output : NULL, clamp);
+                continue;
+            }
+#endif
             if (plane_init) ck_fill_rows(wide, destination, plane_size, plane_init + output, 1, plane_size);
             plane(scratch_buffer, &l, weights + output * taps, destination);
             if (clamp) ck_clamp_rows(wide, destination, plane_size, clamp, 1, plane_size);

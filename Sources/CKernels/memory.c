@@ -7,7 +7,10 @@
 
 int ck_keep_large_buffers_in_heap(size_t mmap_threshold, size_t trim_threshold) {
 #if defined(__GLIBC__)
-    return mallopt(M_MMAP_THRESHOLD, (int)mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, (int)trim_threshold) == 1;
+    // One arena for every thread: a worker thread's own arena grows in heaps of at most 64 MiB,
+    // so its larger buffers (a batch's activations) were fresh mmaps, page-faulted on every use.
+    return mallopt(M_MMAP_THRESHOLD, (int)mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, (int)trim_threshold) == 1 &&
+           mallopt(M_ARENA_MAX, 1) == 1;
 #else
     (void)mmap_threshold;
     (void)trim_threshold;

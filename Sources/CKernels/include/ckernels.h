@@ -86,6 +86,22 @@ int ck_spin_until_equal(const int *value, int target, long spins);
 /// Stores `new_value` into *value with release ordering (read by ck_spin_while_equal).
 void ck_atomic_store(int *value, int new_value);
 
+/// ck_sgemm_epilogue(0, 0, m, n, k, 1, a, lda, b, ldb, c, ldc, row_init, clamp) without packing
+/// B (read in place; only a partial last column panel is copied), bit for bit the same result,
+/// for products with few rows (a pointwise convolution reading its image [C, H·W] directly).
+/// Returns 0, computing nothing, where this thread's variant has no such kernel (only AVX-512).
+int ck_sgemm_direct(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *b,
+                    ptrdiff_t ldb, float *c, ptrdiff_t ldc, const float *row_init, const float *clamp);
+
+/// C_s[m × width] (+)= A[m × k] (row-major, lda) · B_s[k × width] for s = 0 ..< count, with
+/// B_s = b + s·b_stride and C_s = c + s·c_stride (both row-major, `width` columns): the segments'
+/// columns multiplied as one GEMM of count·width columns, so narrow products (a convolution's
+/// 7×7 output planes, image by image) fill the micro-kernel's panels. row_init and clamp (either
+/// may be NULL) as in ck_sgemm_epilogue. Bit for bit one ck_sgemm_epilogue per segment.
+void ck_sgemm_segments(ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t lda, ptrdiff_t count, ptrdiff_t width,
+                       const float *b, ptrdiff_t b_stride, float *c, ptrdiff_t c_stride, const float *row_init,
+                       const float *clamp);
+
 /// The variant ck_sgemm uses on this CPU: "avx512", "avx2-fma" or "portable".
 const char *ck_sgemm_variant(void);
 
@@ -224,8 +240,9 @@ void ck_qpool(const int16_t *x, ptrdiff_t planes, ptrdiff_t height, ptrdiff_t wi
               int count_include_pad, int32_t zero_point, int32_t low, int32_t high, int16_t *out);
 
 /// glibc: serve allocations below mmap_threshold bytes from the heap (reused after free, no page
-/// faults) and return memory to the system only past trim_threshold free bytes. Returns 1 when
-/// applied, 0 elsewhere (other C libraries).
+/// faults) and return memory to the system only past trim_threshold free bytes; every thread
+/// allocates from the one main arena (a worker's own arena maps buffers over 64 MiB afresh each
+/// time). Returns 1 when applied, 0 elsewhere (other C libraries).
 int ck_keep_large_buffers_in_heap(size_t mmap_threshold, size_t trim_threshold);
 
 #ifdef __cplusplus

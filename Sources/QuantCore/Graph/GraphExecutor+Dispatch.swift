@@ -80,8 +80,11 @@ extension GraphExecutor {
         case .batchNormalization(let epsilon):
             let scale = try input(1), bias = try input(2), mean = try input(3), variance = try input(4)
             var x = try takeFirstInput()
+            let activation = fusableActivation(after: index, state: state)
             try Ops.batchNormalization(
-                &x, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: epsilon, node: name)
+                &x, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: epsilon, activation: activation,
+                node: name)
+            if activation != nil { state.activated.insert(node.outputs[0]) }
             return [x]
         case .relu:
             if state.activated.contains(node.inputs[0]) { return [try takeFirstInput()] }  // fused into the Conv

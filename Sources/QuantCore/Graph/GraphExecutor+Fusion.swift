@@ -1,5 +1,6 @@
 /// Activation fusion: a ReLU or Clip right after a Conv is applied by the convolution's kernel as
-/// it writes each output tile (`OutputClamp`), instead of a pass of its own over the activations;
+/// it writes each output tile (`OutputClamp`), instead of a pass of its own over the activations
+/// (after a BatchNormalization, in the normalization's loop: DenseNet's pre-activations);
 /// a same-shape Add whose operand nobody reads later sums into that operand's buffer, with the
 /// ReLU/Clip after it in the same loop (ResNet's residual Add → Relu).
 ///

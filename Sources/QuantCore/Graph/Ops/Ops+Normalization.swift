@@ -18,11 +18,13 @@ extension Ops {
 
     /// ONNX BatchNormalization (inference): X `[N, C, ...]`; scale, B, mean, var each `[C]`.
     ///
-    /// Applied in place on `x`.
+    /// Applied in place on `x`, then `activation` in the same loop when one is fused in (the ReLU
+    /// or Clip the executor found right after: DenseNet's pre-activation BatchNormalization →
+    /// ReLU before each Conv), with the values of a pass of its own.
     /// - Throws: `GraphError.shapeMismatch` when X has rank < 2 or a parameter is not `[C]`.
     static func batchNormalization(
         _ x: inout Tensor, scale: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, epsilon: Float,
-        node: String = ""
+        activation: OutputClamp? = nil, node: String = ""
     ) throws {
         let op = "BatchNormalization"
         guard x.rank >= 2 else { throw mismatch(node, op, "X \(x.shape) must be [N, C, ...]") }
@@ -40,7 +42,17 @@ extension Ops {
             for plane in 0..<planes {
                 let a = multiplier[plane % channels], b = offset[plane % channels]
                 let start = values + plane * size
-                for i in 0..<size { start[i] = a * start[i] + b }
+                guard let activation else {
+                    for i in 0..<size { start[i] = a * start[i] + b }
+                    continue
+                }
+                let low = activation.low, high = activation.high
+                for i in 0..<size {
+                    var value = a * start[i] + b
+                    value = value < low ? low : value  // OutputClamp's (and Clip's) rule
+                    value = value > high ? high : value
+                    start[i] = value
+                }
             }
         }
     }

@@ -1,0 +1,81 @@
+// Internals of the packed SGEMM (sgemm.c) shared with the convolution drivers (sgemm_conv.c,
+// sgemm_segments.c): the blocking, the micro-kernel variants and one block of the driver.
+#ifndef CKERNELS_SGEMM_INTERNAL_H
+#define CKERNELS_SGEMM_INTERNAL_H
+
+#include <stddef.h>
+
+enum { KC = 256, MC = 96, NC = 2048 };  // MC is a multiple of every MR (12, 6, 4); NC of every NR.
+
+// A micro-kernel computes one MR×NR tile: C[rows × columns] += A-panel · B-panel over kc.
+// The A panel is read at a[r · a_row + p · a_k]: packed panels have a_row = 1, a_k = MR; A read
+// in place (row-major, alpha = 1) has a_row = lda, a_k = 1. Both read the same values in the
+// same order, so the two forms give bit-identical results.
+typedef void (*microkernel)(ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k, const float *pb, float *c,
+                            ptrdiff_t ldc, int rows, int columns);
+
+// The AVX-512 kernel also applies the epilogue (see `epilogue` below) in its write-back: the
+// tile starts from `init` (one value per row, not NULL) instead of C's contents and is clamped
+// to `clamp` {low, high} (not NULL) before it is stored, so C is written once per tile instead
+// of filled, accumulated and clamped in three passes. Same operations in the same order.
+typedef void (*fused_microkernel)(ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k, const float *pb,
+                                  float *c, ptrdiff_t ldc, int rows, int columns, const float *init,
+                                  const float *clamp);
+
+typedef struct {
+    int mr, nr;
+    microkernel kernel;
+    const char *name;
+    int id;                   // as in ck_sgemm_force_variant
+    fused_microkernel fused;  // NULL: the epilogue runs around `kernel`
+} variant;
+
+// What happens to C around the products of one K slice (both NULL: plain C += A·B).
+// row_init (first slice only): each tile of C starts from its row's value instead of its
+// contents, so a convolution's bias is written where the tile is hot, not by a pass over C
+// beforehand; same values, same order as filling C with the bias first. clamp (last slice
+// only): {low, high} applied to each finished tile (a fused ReLU / ReLU6 / Clip), with Clip's
+// rule: v < low ? low : v, then v > high ? high : v (NaN stays NaN; low > high gives high).
+typedef struct {
+    const float *row_init;  // indexed by C's absolute row
+    const float *clamp;
+} epilogue;
+
+static inline ptrdiff_t ck_round_up(ptrdiff_t value, ptrdiff_t multiple) {
+    return (value + multiple - 1) / multiple * multiple;
+}
+
+/// The variant this thread multiplies with (id 1 portable, 2 AVX2 + FMA, 3 AVX-512).
+const variant *ck_gemm_current(void);
+
+/// This thread's packing buffers for A and B, grown to at least `count` floats (64-byte aligned).
+float *ck_gemm_reserve_a(size_t count);
+float *ck_gemm_reserve_b(size_t count);
+
+/// The depth of K's slices: equal slices of at most KC.
+ptrdiff_t ck_gemm_slice_depth(ptrdiff_t k);
+
+/// The epilogue of the K slice starting at pc (of depth kc, of k in all).
+epilogue ck_gemm_slice_epilogue(epilogue e, ptrdiff_t pc, ptrdiff_t kc, ptrdiff_t k);
+
+/// C[ic ..< ic+mc, jc ..< jc+nc] += A[ic ..< ic+mc, pc ..< pc+kc] (row-major, read in place) ·
+/// the packed B block, with the epilogue around each tile.
+void ck_gemm_block(const variant *v, const float *a, ptrdiff_t lda, ptrdiff_t ic, ptrdiff_t mc, ptrdiff_t pc,
+                   ptrdiff_t kc, const float *packed_b, ptrdiff_t jc, ptrdiff_t nc, float *c, ptrdiff_t ldc,
+                   float *packed_a, epilogue e);
+
+/// One micro-kernel call on a rows × columns tile of C (its first row is C's row `row`, for the
+/// epilogue's row_init), the epilogue around it.
+void ck_gemm_tile(const variant *v, epilogue e, ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k,
+                  const float *pb, float *c, ptrdiff_t ldc, ptrdiff_t row, int rows, int columns);
+
+/// ck_gemm_tile with B read in place (a full NR-column panel, rows ldb floats apart) where the
+/// variant has such a kernel (AVX-512); returns 0, computing nothing, elsewhere.
+int ck_gemm_direct_tile(const variant *v, epilogue e, ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k,
+                        const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc, ptrdiff_t row, int rows, int columns);
+
+/// A[i0 ..< i0+mc, p0 ..< p0+kc] (row-major) into zero-padded MR-row panels.
+void ck_gemm_pack_a(const float *a, ptrdiff_t lda, ptrdiff_t i0, ptrdiff_t mc, ptrdiff_t p0, ptrdiff_t kc, int mr,
+                    float *out);
+
+#endif
