@@ -163,18 +163,8 @@ extension TFLiteConverter {
         guard let inShape = shapes[input], inShape.count == 4, attributes.kernelShape.count == 2 else {
             throw unsupported("the pooling to \(output) must be 2-D (a 4-D input)")
         }
-        var attributes = attributes
-        if attributes.ceilMode, let outShape = shapes[output], outShape.count == 4 {
-            attributes = Self.floorEquivalent(
-                attributes, input: [inShape[2], inShape[3]], output: [outShape[2], outShape[3]])
-        }
-        let strides = attributes.strides.isEmpty ? [1, 1] : attributes.strides
-        let extents = [inShape[2], inShape[3]]
-        let window = try SlidingWindow(
-            inputExtents: extents, kernel: attributes.kernelShape, strides: strides, pads: attributes.pads,
-            dilations: [], autoPad: attributes.autoPad, node: output, op: kind.rawValue)
-        let (padding, explicit) = try self.padding(
-            window, extents: extents, kernel: attributes.kernelShape, strides: strides, dilations: [], label: output)
+        let (attributes, strides, padding, explicit) = try poolGeometry(
+            kind, attributes, input: input, output: output, label: output)
         guard padding == .valid || kind == .maxPool2D || !attributes.countIncludePad,
             explicit == nil || kind == .maxPool2D
         else {

@@ -9,21 +9,9 @@ extension TFLiteConverter {
             inShape.count == 4, attributes.kernelShape.count == 2
         else { throw unsupported("\(label) must be 2-D (a 4-D input)") }
         guard attributes.dilations.allSatisfy({ $0 == 1 }) else { throw unsupported("\(label) uses dilation") }
-        var attributes = attributes
-        if attributes.ceilMode {
-            guard kind == .maxPool2D || !attributes.countIncludePad, attributes.autoPad == .notSet,
-                let outShape = shapes[output], outShape.count == 4
-            else { throw unsupported("\(label) uses ceil_mode with auto_pad or pads counted in the average") }
-            attributes = Self.floorEquivalent(
-                attributes, input: [inShape[2], inShape[3]], output: [outShape[2], outShape[3]])
-        }
-        let strides = attributes.strides.isEmpty ? [1, 1] : attributes.strides
+        let (attributes, strides, padding, explicit) = try poolGeometry(
+            kind, attributes, input: input, output: output, label: label)
         let extents = [inShape[2], inShape[3]]
-        let window = try SlidingWindow(
-            inputExtents: extents, kernel: attributes.kernelShape, strides: strides, pads: attributes.pads,
-            dilations: [], autoPad: attributes.autoPad, node: label, op: node.op.onnxName)
-        let (padding, explicit) = try self.padding(
-            window, extents: extents, kernel: attributes.kernelShape, strides: strides, dilations: [], label: label)
         guard padding == .valid || kind == .maxPool2D || !attributes.countIncludePad else {
             throw unsupported("\(label) has padding TFLite pooling cannot express (only none or TensorFlow's SAME)")
         }
@@ -56,6 +44,31 @@ extension TFLiteConverter {
             add(.mul, inputs: [out, factorTensor], outputs: [corrected], options: .arithmetic(activation: .none))
             values[output] = Value(tensor: corrected, shape: shape, layout: .nhwc)
         }
+    }
+
+    /// A 2-D pooling's window in TFLite terms, for the float and the int8 forms: ceil mode as
+    /// grown end pads (`floorEquivalent`), the strides, and VALID, TensorFlow's SAME, or the
+    /// explicit pads a PAD / PADV2 must add first.
+    func poolGeometry(
+        _ kind: TFLiteOperatorKind, _ attributes: PoolAttributes, input: String, output: String, label: String
+    ) throws -> (attributes: PoolAttributes, strides: [Int], padding: TFLiteSchema.Padding, explicit: [Int]?) {
+        guard let inShape = shapes[input], inShape.count == 4 else { throw unsupported("\(label) needs a 4-D input") }
+        var attributes = attributes
+        if attributes.ceilMode {
+            guard kind == .maxPool2D || !attributes.countIncludePad, attributes.autoPad == .notSet,
+                let outShape = shapes[output], outShape.count == 4
+            else { throw unsupported("\(label) uses ceil_mode with auto_pad or pads counted in the average") }
+            attributes = Self.floorEquivalent(
+                attributes, input: [inShape[2], inShape[3]], output: [outShape[2], outShape[3]])
+        }
+        let strides = attributes.strides.isEmpty ? [1, 1] : attributes.strides
+        let extents = [inShape[2], inShape[3]]
+        let window = try SlidingWindow(
+            inputExtents: extents, kernel: attributes.kernelShape, strides: strides, pads: attributes.pads,
+            dilations: [], autoPad: attributes.autoPad, node: label, op: kind.rawValue)
+        let (padding, explicit) = try self.padding(
+            window, extents: extents, kernel: attributes.kernelShape, strides: strides, dilations: [], label: label)
+        return (attributes, strides, padding, explicit)
     }
 
     /// A ceil-mode pooling as a floor-mode one: the end pads grow until the last window ONNX
