@@ -31,6 +31,9 @@ public struct AppState: Sendable, Equatable {
     public var redoStack: [QuantPlan] = []
     /// What the engine reported for the current plan (reports, size); `nil` before the first.
     public var quantized: QuantizedModel?
+    /// The plan the engine could not apply and why (e.g. activations without calibration data),
+    /// shown where its histogram would be until the plan changes.
+    public var planFailure: PlanFailure?
     /// Accuracy of the float model on the held-out set.
     public var floatAccuracy: EvalReport?
     /// The evaluation state of the current plan.
@@ -153,4 +156,12 @@ public struct StatusMessage: Sendable, Equatable {
         self.text = text
         self.isError = isError
     }
+}
+
+/// A plan the engine refused, with its one-line reason.
+public struct PlanFailure: Sendable, Equatable {
+    /// The plan that was refused.
+    public var plan: QuantPlan
+    /// Why, in one line.
+    public var message: String
 }

@@ -118,6 +118,15 @@ public final class DashboardView: @unchecked Sendable {
         let inner = frame.inner(of: area)
         guard !inner.isEmpty, let report = state.quantized?.report(for: layer.name), report.settings == settings
         else {
+            if let failure = state.planFailure, failure.plan == state.plan {
+                // Refused (no calibration data, …): say so instead of waiting for a result that will not come.
+                let lines = TextFitting.wrapped("not applied: \(failure.message)", width: max(inner.width - 2, 1))
+                for (offset, line) in lines.prefix(inner.height).enumerated() {
+                    buffer.write(
+                        line, column: inner.x + 1, row: inner.y + offset, style: Style(foreground: .red), clip: inner)
+                }
+                return
+            }
             buffer.write("quantizing…", column: inner.x + 1, row: inner.y, style: .dim, clip: inner)
             return
         }

@@ -7,8 +7,10 @@ extension Reducer {
         case .planApplied(let model):
             guard model.plan == state.plan else { return [] }  // a newer plan is already underway
             state.quantized = model
+            state.planFailure = nil
         case .planFailed(let message):
             state.message = StatusMessage(message, isError: true)
+            state.planFailure = PlanFailure(plan: state.plan, message: message)
             state.evaluation.progress = nil
         case .floatEvaluated(let report):
             state.floatAccuracy = report
