@@ -76,10 +76,6 @@ void ck_qconv(int variant, const ck_qconv_shape *shape, const ck_qlinear_params 
     variant = ck_qvariant(variant);
     const ptrdiff_t positions = shape->out_h * shape->out_w, step = ck_qchunk_panels(params->k) * QP;
     const ck_qdestination d = {out, positions, positions, shape->group * params->n * positions};
-    ck_qtap stack_taps[256];
-    ck_qtap *taps = params->k <= 256 ? stack_taps : malloc((size_t)params->k * sizeof(ck_qtap));
-    if (!taps) return;
-    ck_qtaps(shape, params->k, taps);
     int32_t zu = -1;  // the u8 path's u of 0.0 (x86 only; -1: the int16 pairs)
     (void)zu;
     uint8_t *bytes = NULL;  // the u8 path's codes of this range's images, as bytes
@@ -96,6 +92,11 @@ void ck_qconv(int variant, const ck_qconv_shape *shape, const ck_qlinear_params 
         if (zu >= 0) bytes = malloc((size_t)count);
         if (bytes) {
             ck_qbytes(x + first_image * image_size, count, zu - params->input_zero_point, bytes);
+            if (params->direct && ck_qdirect_fits(shape) &&
+                ck_qconv_direct(shape, params, zu, bytes, first_image, m0, m1, d)) {
+                free(bytes);
+                return;  // done without im2col
+            }
             if (ck_qflat_fits(shape)) valid = malloc((size_t)ck_qflat_valid_count(shape));
             if (valid) ck_qflat_valid(shape, valid);
         } else {
@@ -103,6 +104,14 @@ void ck_qconv(int variant, const ck_qconv_shape *shape, const ck_qlinear_params 
         }
     }
 #endif
+    ck_qtap stack_taps[256];
+    ck_qtap *taps = params->k <= 256 ? stack_taps : malloc((size_t)params->k * sizeof(ck_qtap));
+    if (!taps) {
+        free(bytes);
+        free(valid);
+        return;
+    }
+    ck_qtaps(shape, params->k, taps);
     for (ptrdiff_t start = m0; start < m1; start += step) {
         const ptrdiff_t end = m1 - start < step ? m1 : start + step;
         for (ptrdiff_t g = 0; g < shape->group; ++g) {

@@ -6,6 +6,7 @@
 //   qscalar.c     the scalar tile, requantization and output store (the C reference);
 //   qavx2.c       the AVX2 tile and requantization;
 //   qvnni.c       the AVX-512 VNNI tiles (vpdpwssd on pairs, vpdpbusd on bytes);
+//   qdirect.c     the direct convolution of the u8 path (no im2col; NCHW4c phased planes);
 //   qconv.c       the drivers: variant choice, chunks, groups.
 // Panels: 16 output positions (QP) × pairs or quads of taps; weight panels of 4 channels (QC).
 // Integer sums do not depend on their order and every requantization is the same float
@@ -138,6 +139,44 @@ void ck_qrequantize_avx2(const int32_t *acc, int32_t bias, const ck_qlinear_para
                          int16_t *codes);
 /// Two column panels (32 positions) × 4 channels of vpdpwssd: tile[(part · 4 + r) · 16 + lane].
 void ck_qtile2_vnni(ptrdiff_t pairs, const int32_t *w, const int32_t *c0, const int32_t *c1, int32_t *tile);
+#define CK_VNNI __attribute__((target("avx512vnni,avx512bw,avx512vl,avx512f")))
+// 16 sums of one channel to codes: ck_qrequantize_scalar's operations, 16 lanes at once (MLAS's
+// float multiplier, or with `f` TFLite's fixed point as in qavx2.c's fixed_avx2; shared by qvnni.c and qdirect.c).
+CK_VNNI static inline __m256i ck_qrequantize16(__m512i acc, int32_t bias, const ck_qlinear_params *w, ptrdiff_t channel,
+                                           __m512i zp, __m512 lowest, __m512 highest) {
+    const __m512i sum = _mm512_add_epi32(acc, _mm512_set1_epi32(bias));
+    if (w->fixed_point) {
+        const ck_qfixed f = w->fixed_point[channel];
+        const int left = f.shift > 0 ? f.shift : 0, right = f.shift > 0 ? 0 : -f.shift;
+        const __m512i m = _mm512_set1_epi32(f.multiplier), nudge = _mm512_set1_epi64((int64_t)1 << 30);
+        const __m512i a = _mm512_sll_epi32(sum, _mm_cvtsi32_si128(left));
+        const __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(a, m), nudge), 31);
+        const __m512i odd = _mm512_slli_epi64(
+            _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(a, 32), m), nudge), 1);
+        const __m512i high = _mm512_mask_blend_epi32(0xAAAA, even, odd);
+        const __m512i mask = _mm512_set1_epi32((int32_t)(((int64_t)1 << right) - 1)), one = _mm512_set1_epi32(1);
+        const __m512i remainder = _mm512_and_si512(high, mask), half = _mm512_srai_epi32(mask, 1);
+        const __m512i threshold =
+            _mm512_mask_add_epi32(half, _mm512_cmplt_epi32_mask(high, _mm512_setzero_si512()), half, one);
+        __m512i y = _mm512_sra_epi32(high, _mm_cvtsi32_si128(right));
+        y = _mm512_mask_add_epi32(y, _mm512_cmpgt_epi32_mask(remainder, threshold), y, one);
+        y = _mm512_add_epi32(y, zp);
+        y = _mm512_min_epi32(_mm512_max_epi32(y, _mm512_set1_epi32(w->low)), _mm512_set1_epi32(w->high));
+        return _mm512_cvtepi32_epi16(y);
+    }
+    __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(w->multipliers[channel]));
+    scaled = _mm512_roundscale_ps(scaled, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    scaled = _mm512_min_ps(_mm512_max_ps(scaled, lowest), highest);
+    return _mm512_cvtepi32_epi16(_mm512_add_epi32(_mm512_cvtps_epi32(scaled), zp));
+}
+
+/// Whether the direct kernel runs this geometry: group 1, no dilation, strides up to 4.
+int ck_qdirect_fits(const ck_qconv_shape *s);
+/// The direct convolution of the u8 path (qdirect.c): positions m0..<m1 from the bytes u of
+/// their images (image first_image on), when ck_qdirect_fits and the layer has direct weights;
+/// 0 (nothing written) when memory for its planes runs out.
+int ck_qconv_direct(const ck_qconv_shape *s, const ck_qlinear_params *w, int32_t zu, const uint8_t *u,
+                     ptrdiff_t first_image, ptrdiff_t m0, ptrdiff_t m1, ck_qdestination d);
 /// The u8 path's multiply and requantization of one chunk (qvnni.c).
 void ck_qmultiply_chunk_u8(const ck_qlinear_params *w, ptrdiff_t g, int32_t zu, const uint8_t *cols, ptrdiff_t m0,
                            ptrdiff_t m1, ck_qdestination d);

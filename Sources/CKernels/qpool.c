@@ -1,6 +1,7 @@
 // Pooling on integer codes (see ckernels.h, ck_qpool): the loops of QuantCore's
 // IntegerKernels.pool without Swift's bounds checks, the same float operations for the average.
 #include <math.h>
+#include <stdlib.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -16,6 +17,65 @@ static void tap_range(ptrdiff_t start, ptrdiff_t dilation, ptrdiff_t size, ptrdi
     b = b > kernel ? kernel : b;
     *first = a > b ? b : a;
     *end = b;
+}
+
+// Max pooling with dilation 1, any window, stride and pads: per output row, the column-wise
+// max of the window's rows inside the image, then the max of every kernel_w consecutive
+// columns (loops the compiler vectorizes), read at each output's window; windows that reach
+// into the padding take the max of their columns inside the row. The same maxima as the per-tap loop below (max does
+// not depend on order); windows with no tap inside give INT16_MIN, as there.
+static int max_pool_separable(const int16_t *x, ptrdiff_t planes, ptrdiff_t height, ptrdiff_t width,
+                              ptrdiff_t kernel_h, ptrdiff_t kernel_w, ptrdiff_t stride_h, ptrdiff_t stride_w,
+                              ptrdiff_t pad_top, ptrdiff_t pad_left, ptrdiff_t out_h, ptrdiff_t out_w, int16_t *out) {
+    const ptrdiff_t whole = width - kernel_w + 1;  // windows wholly inside a row (may be ≤ 0)
+    int16_t *columns = malloc((size_t)(2 * width) * sizeof(int16_t)), *windows = columns + width;
+    ptrdiff_t *ranges = malloc((size_t)out_w * 2 * sizeof(ptrdiff_t));
+    if (!columns || !ranges) {
+        free(columns);
+        free(ranges);
+        return 0;
+    }
+    for (ptrdiff_t ox = 0; ox < out_w; ++ox) {
+        ptrdiff_t j0, j1;
+        tap_range(ox * stride_w - pad_left, 1, width, kernel_w, &j0, &j1);
+        ranges[2 * ox] = ox * stride_w - pad_left + j0;
+        ranges[2 * ox + 1] = ox * stride_w - pad_left + j1;
+    }
+    for (ptrdiff_t plane = 0; plane < planes; ++plane) {
+        const int16_t *in = x + plane * height * width;
+        for (ptrdiff_t oy = 0; oy < out_h; ++oy, out += out_w) {
+            ptrdiff_t i0, i1;
+            tap_range(oy * stride_h - pad_top, 1, height, kernel_h, &i0, &i1);
+            if (i0 >= i1) {
+                for (ptrdiff_t ox = 0; ox < out_w; ++ox) out[ox] = INT16_MIN;
+                continue;
+            }
+            const int16_t *first = in + (oy * stride_h - pad_top + i0) * width;
+            for (ptrdiff_t c = 0; c < width; ++c) columns[c] = first[c];
+            for (ptrdiff_t i = i0 + 1; i < i1; ++i) {
+                const int16_t *row = first + (i - i0) * width;
+                for (ptrdiff_t c = 0; c < width; ++c) columns[c] = row[c] > columns[c] ? row[c] : columns[c];
+            }
+            // windows[c]: the max of columns c ..< c + kernel_w (windows wholly inside the row)
+            for (ptrdiff_t c = 0; c < whole; ++c) windows[c] = columns[c];
+            for (ptrdiff_t j = 1; j < kernel_w; ++j)
+                for (ptrdiff_t c = 0; c < whole; ++c) windows[c] = columns[c + j] > windows[c] ? columns[c + j] : windows[c];
+            for (ptrdiff_t ox = 0; ox < out_w; ++ox) {
+                const ptrdiff_t start = ox * stride_w - pad_left;
+                if (start >= 0 && start < whole) {
+                    out[ox] = windows[start];
+                    continue;
+                }
+                int16_t best = INT16_MIN;
+                for (ptrdiff_t c = ranges[2 * ox]; c < ranges[2 * ox + 1]; ++c)
+                    best = columns[c] > best ? columns[c] : best;
+                out[ox] = best;
+            }
+        }
+    }
+    free(columns);
+    free(ranges);
+    return 1;
 }
 
 void ck_qpool(const int16_t *x, ptrdiff_t planes, ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h,
@@ -56,6 +116,10 @@ void ck_qpool(const int16_t *x, ptrdiff_t planes, ptrdiff_t height, ptrdiff_t wi
         return;
     }
 #endif
+    if (!average && dilation_h == 1 && dilation_w == 1 &&
+        max_pool_separable(x, planes, height, width, kernel_h, kernel_w, stride_h, stride_w, pad_top, pad_left, out_h,
+                           out_w, out))
+        return;
     if (inside && !average) {  // every window inside the image: no tests per tap
         for (ptrdiff_t plane = 0; plane < planes; ++plane) {
             const int16_t *in = x + plane * height * width;

@@ -5,7 +5,6 @@
 #include "qconv.h"
 
 #ifdef CK_QCONV_X86
-#define CK_VNNI __attribute__((target("avx512vnni,avx512bw,avx512vl,avx512f")))
 
 // AVX-512 VNNI: vpdpwssd on 512-bit registers (the same int16 pair sums as vpmaddwd, added to
 // int32 without saturation in one instruction), one register per 16-position pair row, two
@@ -50,36 +49,6 @@ CK_VNNI __attribute__((always_inline)) static inline void dot_u8(const int rows,
     }
 }
 
-// 16 sums of one channel to codes: ck_qrequantize_scalar's operations, 16 lanes at once (MLAS's
-// float multiplier, or with `f` TFLite's fixed point as in qavx2.c's fixed_avx2).
-CK_VNNI static inline __m256i requantize16(__m512i acc, int32_t bias, const ck_qlinear_params *w, ptrdiff_t channel,
-                                           __m512i zp, __m512 lowest, __m512 highest) {
-    const __m512i sum = _mm512_add_epi32(acc, _mm512_set1_epi32(bias));
-    if (w->fixed_point) {
-        const ck_qfixed f = w->fixed_point[channel];
-        const int left = f.shift > 0 ? f.shift : 0, right = f.shift > 0 ? 0 : -f.shift;
-        const __m512i m = _mm512_set1_epi32(f.multiplier), nudge = _mm512_set1_epi64((int64_t)1 << 30);
-        const __m512i a = _mm512_sll_epi32(sum, _mm_cvtsi32_si128(left));
-        const __m512i even = _mm512_srli_epi64(_mm512_add_epi64(_mm512_mul_epi32(a, m), nudge), 31);
-        const __m512i odd = _mm512_slli_epi64(
-            _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(a, 32), m), nudge), 1);
-        const __m512i high = _mm512_mask_blend_epi32(0xAAAA, even, odd);
-        const __m512i mask = _mm512_set1_epi32((int32_t)(((int64_t)1 << right) - 1)), one = _mm512_set1_epi32(1);
-        const __m512i remainder = _mm512_and_si512(high, mask), half = _mm512_srai_epi32(mask, 1);
-        const __m512i threshold =
-            _mm512_mask_add_epi32(half, _mm512_cmplt_epi32_mask(high, _mm512_setzero_si512()), half, one);
-        __m512i y = _mm512_sra_epi32(high, _mm_cvtsi32_si128(right));
-        y = _mm512_mask_add_epi32(y, _mm512_cmpgt_epi32_mask(remainder, threshold), y, one);
-        y = _mm512_add_epi32(y, zp);
-        y = _mm512_min_epi32(_mm512_max_epi32(y, _mm512_set1_epi32(w->low)), _mm512_set1_epi32(w->high));
-        return _mm512_cvtepi32_epi16(y);
-    }
-    __m512 scaled = _mm512_mul_ps(_mm512_cvtepi32_ps(sum), _mm512_set1_ps(w->multipliers[channel]));
-    scaled = _mm512_roundscale_ps(scaled, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    scaled = _mm512_min_ps(_mm512_max_ps(scaled, lowest), highest);
-    return _mm512_cvtepi32_epi16(_mm512_add_epi32(_mm512_cvtps_epi32(scaled), zp));
-}
-
 CK_VNNI void ck_qmultiply_chunk_u8(const ck_qlinear_params *w, ptrdiff_t g, int32_t zu, const uint8_t *cols,
                                    ptrdiff_t m0, ptrdiff_t m1, ck_qdestination d) {
     const ptrdiff_t n = w->n, pairs = ck_qpairs(w->k), quads = ck_qquads(w->k), count = m1 - m0;
@@ -112,7 +81,7 @@ CK_VNNI void ck_qmultiply_chunk_u8(const ck_qlinear_params *w, ptrdiff_t g, int3
                 int16_t codes[8][QP] __attribute__((aligned(32)));
                 for (ptrdiff_t r = 0; r < rows; ++r) {
                     const ptrdiff_t channel = first_channel + r;
-                    const __m256i v = requantize16(acc[2 * r + part], bias[r], w, channel, zp, lowest, highest);
+                    const __m256i v = ck_qrequantize16(acc[2 * r + part], bias[r], w, channel, zp, lowest, highest);
                     int16_t *out = d.out + channel * d.channel_stride;
                     if (d.positions > 1 && position + lanes <= d.positions) {
                         _mm256_mask_storeu_epi16(out + image * d.image_stride + position,

@@ -186,6 +186,12 @@ const char *ck_qgemm_variant(void);
 /// QuantCore's Swift reference (IntegerKernels.requantize of the int32 sums).
 ptrdiff_t ck_qpack_weights_count(ptrdiff_t n, ptrdiff_t k);
 void ck_qpack_weights(ptrdiff_t n, ptrdiff_t k, const int8_t *w, int32_t *packed);
+/// A convolution's weights for the direct kernel of the AVX-512 VNNI u8 path (qdirect.c): depth
+/// ordered channel quad, kernel row, kernel column, 4 channels per word (past the depth: 0),
+/// panels of 4 output channels; n output channels, `channels` input channels (group 1).
+ptrdiff_t ck_qpack_direct_count(ptrdiff_t n, ptrdiff_t channels, ptrdiff_t kernel_h, ptrdiff_t kernel_w);
+void ck_qpack_direct(ptrdiff_t n, ptrdiff_t channels, ptrdiff_t kernel_h, ptrdiff_t kernel_w, const int8_t *w,
+                     int32_t *packed);
 int ck_qvariant(int variant);
 /// "scalar", "avx2" or "avx512-vnni": what ck_qvariant(variant) runs.
 const char *ck_qvariant_name(int variant);
@@ -210,10 +216,13 @@ typedef struct {
 /// channel, the input's zero point, the output's zero point and its code range [low, high].
 /// With `fixed_point` NULL every tile is requantized as MLAS does (float multiplier, round half
 /// to even); otherwise with fixed_point[channel] as TFLite does (MultiplyByQuantizedMultiplier:
-/// doubling high multiply, then a rounding shift), and `multipliers` is not read.
+/// doubling high multiply, then a rounding shift), and `multipliers` is not read. `direct`: the
+/// weights packed by ck_qpack_direct for a convolution the direct kernel can run (group 1, no
+/// dilation), or NULL.
 typedef struct {
     ptrdiff_t n, k;
     const int32_t *packed;
+    const int32_t *direct;
     const int32_t *bias;
     const float *multipliers;
     const ck_qfixed *fixed_point;

@@ -17,7 +17,8 @@ extension IntegerKernels {
         let out = layer.outputQuantization
         let group = layer.convolution?.group ?? 1
         var params = ck_qlinear_params(
-            n: layer.outputChannels / max(group, 1), k: layer.depth, packed: nil, bias: nil, multipliers: nil,
+            n: layer.outputChannels / max(group, 1), k: layer.depth, packed: nil, direct: nil, bias: nil,
+            multipliers: nil,
             fixed_point: nil, input_zero_point: x.quantization.zeroPoint, output_zero_point: out.zeroPoint,
             low: layer.clamp.lowerBound, high: layer.clamp.upperBound)
         guard layer.bias.count == layer.outputChannels, layer.multipliers.count == layer.outputChannels,
@@ -57,6 +58,7 @@ extension IntegerKernels {
                     fixedPoint.withUnsafeBufferPointer { fixedPoint in
                         x.codes.withUnsafeBufferPointer { input in
                             params.packed = UnsafePointer(layer.packed.words)
+                            params.direct = layer.packed.direct.map { UnsafePointer($0) }
                             params.bias = bias.baseAddress
                             params.multipliers = multipliers.baseAddress
                             params.fixed_point = fixedPoint.isEmpty ? nil : fixedPoint.baseAddress

@@ -78,12 +78,12 @@ public struct IntegerLinear: Sendable, Equatable {
         self.clamp = clamp
         self.convolution = convolution
         packed = IntegerPackedWeights(
-            weights: weights, outputChannels: outputChannels, depth: depth, group: convolution?.group ?? 1)
+            weights: weights, outputChannels: outputChannels, depth: depth, convolution: convolution)
     }
 
     private mutating func repack() {
         packed = IntegerPackedWeights(
-            weights: weights, outputChannels: outputChannels, depth: depth, group: convolution?.group ?? 1)
+            weights: weights, outputChannels: outputChannels, depth: depth, convolution: convolution)
     }
 }
 

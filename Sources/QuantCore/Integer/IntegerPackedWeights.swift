@@ -1,8 +1,9 @@
 import CKernels
 
 /// A layer's int8 weight rows packed once for the C kernels (`ck_qpack_weights`: int16 pairs and
-/// int8 quads, four output channels per panel, one packing per group), so no call copies or
-/// converts them.
+/// int8 quads, four output channels per panel, one packing per group; and for a convolution of
+/// one group without dilation `ck_qpack_direct`, the depth in the direct kernel's order), so no
+/// call copies or converts them.
 ///
 /// Derived from `IntegerLinear`'s weights and shape, rebuilt when those change; immutable after
 /// `init` and read by any number of threads.
@@ -13,10 +14,28 @@ public final class IntegerPackedWeights: @unchecked Sendable, Equatable {
     public let count: Int
     /// Output channels per group and the depth they were packed for.
     let channelsPerGroup: Int, depth: Int
+    /// The direct kernel's packing (`ck_qpack_direct`), when the layer is a convolution it runs.
+    let direct: UnsafeMutablePointer<Int32>?
+    let directCount: Int
 
-    /// Packs `weights` (`[outputChannels, depth]`, row-major) group by group.
-    init(weights: [Int8], outputChannels: Int, depth: Int, group: Int) {
-        let group = max(group, 1)
+    /// Packs `weights` (`[outputChannels, depth]`, row-major) group by group, and for the direct
+    /// kernel when `convolution` has one group and no dilation.
+    init(weights: [Int8], outputChannels: Int, depth: Int, convolution: IntegerConvolution?) {
+        let group = max(convolution?.group ?? 1, 1)
+        if let convolution, group == 1, convolution.kernel.count == 2, convolution.dilations.allSatisfy({ $0 == 1 }),
+            convolution.kernel.allSatisfy({ $0 > 0 }), depth % (convolution.kernel[0] * convolution.kernel[1]) == 0,
+            outputChannels > 0, weights.count >= outputChannels * depth
+        {
+            let (kh, kw) = (convolution.kernel[0], convolution.kernel[1])
+            let channels = depth / (kh * kw)
+            directCount = ck_qpack_direct_count(outputChannels, channels, kh, kw)
+            let words = UnsafeMutablePointer<Int32>.allocate(capacity: max(directCount, 1))
+            words.initialize(repeating: 0, count: max(directCount, 1))
+            weights.withUnsafeBufferPointer { ck_qpack_direct(outputChannels, channels, kh, kw, $0.baseAddress, words) }
+            direct = words
+        } else {
+            (direct, directCount) = (nil, 0)
+        }
         let perGroup = outputChannels / group
         let groupWords = perGroup > 0 && depth > 0 ? ck_qpack_weights_count(perGroup, depth) : 0
         channelsPerGroup = perGroup
@@ -32,7 +51,10 @@ public final class IntegerPackedWeights: @unchecked Sendable, Equatable {
         }
     }
 
-    deinit { words.deallocate() }
+    deinit {
+        words.deallocate()
+        direct?.deallocate()
+    }
 
     /// Same packed words (packings are derived: equal weights give equal words).
     public static func == (lhs: IntegerPackedWeights, rhs: IntegerPackedWeights) -> Bool {

@@ -24,6 +24,10 @@ import Testing
         (1, 8, 1, 3, 1, 1, 1, 28, 28), (4, 6, 1, 3, 1, 1, 1, 9, 11), (4, 4, 4, 3, 1, 1, 1, 9, 11),
         (6, 12, 3, 3, 2, 1, 1, 9, 11), (3, 6, 3, 5, 1, 2, 2, 9, 11), (2, 5, 1, 1, 1, 0, 1, 9, 11),
         (16, 33, 1, 3, 2, 1, 1, 13, 7), (8, 16, 8, 3, 2, 1, 1, 10, 10), (5, 3, 1, 3, 1, 0, 1, 5, 5),
+        // The direct kernel's shapes: ResNet's stem (7×7 / 2, pad 3, 3 channels), a small plane
+        // whose channels are no multiple of 4, stride 3, a strided 1×1, an even kernel unpadded.
+        (3, 16, 1, 7, 2, 3, 1, 20, 18), (9, 8, 1, 3, 1, 1, 1, 7, 7), (8, 12, 1, 3, 3, 1, 1, 11, 13),
+        (4, 8, 1, 1, 2, 0, 1, 9, 9), (5, 6, 1, 2, 1, 0, 1, 6, 5), (12, 20, 1, 5, 2, 2, 1, 17, 4),
     ])
     func convolutionMatchesTheReference(geometry: (Int, Int, Int, Int, Int, Int, Int, Int, Int)) throws {
         let (channels, outputs, group, kernel, stride, pad, dilation, height, width) = geometry
@@ -167,6 +171,7 @@ import Testing
         let windows = [
             PoolAttributes(kernelShape: [2, 2], strides: [2, 2]),
             PoolAttributes(kernelShape: [3, 3], strides: [2, 1], pads: [1, 1, 1, 1]),
+            PoolAttributes(kernelShape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1]),  // ResNet's stem
             PoolAttributes(kernelShape: [3, 2], strides: [1, 2], pads: [2, 0, 2, 1], countIncludePad: true),
             PoolAttributes(kernelShape: [2, 3], strides: [2, 2], dilations: [2, 1]),
             PoolAttributes(kernelShape: [1, 1], strides: [1, 1], pads: [1, 1, 1, 1]),
