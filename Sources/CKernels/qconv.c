@@ -86,17 +86,21 @@ void ck_qconv(int variant, const ck_qconv_shape *shape, const ck_qlinear_params 
     if (variant == 3 && m0 < m1) {  // the u8 path when this range's images' codes fit in a byte
         const ptrdiff_t image_size = shape->channels * shape->height * shape->width;
         const ptrdiff_t count = ((m1 - 1) / positions - first_image + 1) * image_size;
-        int32_t lo, hi;
-        ck_qcode_range(x + first_image * image_size, count, &lo, &hi);
+        const int16_t *images = x + first_image * image_size;
+        const int direct = params->direct && ck_qdirect_fits(shape);
+        int32_t lo = params->input_low, hi = params->input_high;
+        // The declared range first (no scan; a code outside it ends the direct call unwritten).
+        if (direct && lo <= hi && (zu = ck_qbyte_zero(lo, hi, params->input_zero_point)) >= 0 &&
+            ck_qconv_direct(shape, params, zu, (int16_t)lo, (int16_t)hi, images, first_image, m0, m1, d))
+            return;
+        ck_qcode_range(images, count, &lo, &hi);
         zu = ck_qbyte_zero(lo, hi, params->input_zero_point);
+        if (direct && zu >= 0 &&
+            ck_qconv_direct(shape, params, zu, (int16_t)lo, (int16_t)hi, images, first_image, m0, m1, d))
+            return;  // done without im2col
         if (zu >= 0) bytes = malloc((size_t)count);
         if (bytes) {
-            ck_qbytes(x + first_image * image_size, count, zu - params->input_zero_point, bytes);
-            if (params->direct && ck_qdirect_fits(shape) &&
-                ck_qconv_direct(shape, params, zu, bytes, first_image, m0, m1, d)) {
-                free(bytes);
-                return;  // done without im2col
-            }
+            ck_qbytes(images, count, zu - params->input_zero_point, bytes);
             if (ck_qflat_fits(shape)) valid = malloc((size_t)ck_qflat_valid_count(shape));
             if (valid) ck_qflat_valid(shape, valid);
         } else {

@@ -172,11 +172,12 @@ CK_VNNI static inline __m256i ck_qrequantize16(__m512i acc, int32_t bias, const 
 
 /// Whether the direct kernel runs this geometry: group 1, no dilation, strides up to 4.
 int ck_qdirect_fits(const ck_qconv_shape *s);
-/// The direct convolution of the u8 path (qdirect.c): positions m0..<m1 from the bytes u of
-/// their images (image first_image on), when ck_qdirect_fits and the layer has direct weights;
-/// 0 (nothing written) when memory for its planes runs out.
-int ck_qconv_direct(const ck_qconv_shape *s, const ck_qlinear_params *w, int32_t zu, const uint8_t *u,
-                     ptrdiff_t first_image, ptrdiff_t m0, ptrdiff_t m1, ck_qdestination d);
+/// The direct convolution of the u8 path (qdirect.c): positions m0..<m1 from the codes x of
+/// their images (image first_image on, read as bytes x − zp + zu), when ck_qdirect_fits and the
+/// layer has direct weights; 0 (nothing written) when a code lies outside [lo, hi] or memory
+/// for its planes runs out.
+int ck_qconv_direct(const ck_qconv_shape *s, const ck_qlinear_params *w, int32_t zu, int16_t lo, int16_t hi,
+                    const int16_t *x, ptrdiff_t first_image, ptrdiff_t m0, ptrdiff_t m1, ck_qdestination d);
 /// The u8 path's multiply and requantization of one chunk (qvnni.c).
 void ck_qmultiply_chunk_u8(const ck_qlinear_params *w, ptrdiff_t g, int32_t zu, const uint8_t *cols, ptrdiff_t m0,
                            ptrdiff_t m1, ck_qdestination d);

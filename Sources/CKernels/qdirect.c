@@ -86,64 +86,70 @@ static void *scratch(size_t bytes) {
     return buffer;
 }
 
-// Padded rows of 4 channels' bytes as 32-bit pixels (channels past the depth read as zu).
-CK_QD static void interleave_row(const uint8_t *c0, const uint8_t *c1, const uint8_t *c2, const uint8_t *c3,
-                                 ptrdiff_t width, uint32_t *pixels) {
-    ptrdiff_t x = 0;
-    for (; x + 16 <= width; x += 16) {
-        const __m128i a = _mm_loadu_si128((const __m128i *)(c0 + x)), b = _mm_loadu_si128((const __m128i *)(c1 + x));
-        const __m128i c = _mm_loadu_si128((const __m128i *)(c2 + x)), d = _mm_loadu_si128((const __m128i *)(c3 + x));
-        const __m128i ab0 = _mm_unpacklo_epi8(a, b), ab1 = _mm_unpackhi_epi8(a, b);
-        const __m128i cd0 = _mm_unpacklo_epi8(c, d), cd1 = _mm_unpackhi_epi8(c, d);
-        _mm_storeu_si128((__m128i *)(pixels + x), _mm_unpacklo_epi16(ab0, cd0));
-        _mm_storeu_si128((__m128i *)(pixels + x + 4), _mm_unpackhi_epi16(ab0, cd0));
-        _mm_storeu_si128((__m128i *)(pixels + x + 8), _mm_unpacklo_epi16(ab1, cd1));
-        _mm_storeu_si128((__m128i *)(pixels + x + 12), _mm_unpackhi_epi16(ab1, cd1));
+// A row of 4 channels' codes (channel b at c[b] + offset, NULL past the depth: zu) as 32-bit
+// pixels of bytes u = code + shift; 0 when a code lies outside [lo, hi] (then u would wrap).
+CK_QD static int interleave_row(const int16_t *const c[4], ptrdiff_t offset, ptrdiff_t width, int32_t shift,
+                                int32_t zu, int16_t lo, int16_t hi, uint32_t *pixels) {
+    const __m256i add = _mm256_set1_epi16((int16_t)shift);
+    const __m128i zu_bytes = _mm_set1_epi8((char)zu);
+    __m256i low = _mm256_set1_epi16(INT16_MAX), high = _mm256_set1_epi16(INT16_MIN);
+    for (ptrdiff_t x = 0; x < width; x += 16) {
+        const ptrdiff_t n = width - x < 16 ? width - x : 16;
+        const __mmask16 mask = (__mmask16)((1u << n) - 1);
+        __m128i v[4];
+        for (int b = 0; b < 4; ++b) {
+            if (!c[b]) {
+                v[b] = zu_bytes;
+                continue;
+            }
+            const __m256i codes = _mm256_maskz_loadu_epi16(mask, c[b] + offset + x);
+            low = _mm256_mask_min_epi16(low, mask, low, codes), high = _mm256_mask_max_epi16(high, mask, high, codes);
+            v[b] = _mm256_cvtepi16_epi8(_mm256_add_epi16(codes, add));
+        }
+        const __m128i ab0 = _mm_unpacklo_epi8(v[0], v[1]), ab1 = _mm_unpackhi_epi8(v[0], v[1]);
+        const __m128i cd0 = _mm_unpacklo_epi8(v[2], v[3]), cd1 = _mm_unpackhi_epi8(v[2], v[3]);
+        const __m128i quarters[4] = {_mm_unpacklo_epi16(ab0, cd0), _mm_unpackhi_epi16(ab0, cd0),
+                                     _mm_unpacklo_epi16(ab1, cd1), _mm_unpackhi_epi16(ab1, cd1)};
+        for (int q = 0; q < 4; ++q) {  // pixels x + 4q … x + 4q + 3, those below width
+            const ptrdiff_t left = n - 4 * q;
+            if (left <= 0) break;
+            _mm_mask_storeu_epi32(pixels + x + 4 * q, (__mmask8)(left >= 4 ? 0xF : (1u << left) - 1), quarters[q]);
+        }
     }
-    for (; x < width; ++x)
-        pixels[x] = (uint32_t)c0[x] | (uint32_t)c1[x] << 8 | (uint32_t)c2[x] << 16 | (uint32_t)c3[x] << 24;
+    if (_mm256_cmpgt_epi16_mask(_mm256_set1_epi16(lo), low) || _mm256_cmpgt_epi16_mask(high, _mm256_set1_epi16(hi)))
+        return 0;
+    return 1;
 }
 
-// The images' bytes u (NCHW, from image 0 of `u`) into the phased planes of `l` (zu elsewhere).
-CK_QD static int lay_out(const ck_qconv_shape *s, const layout *l, ptrdiff_t images, int32_t zu, const uint8_t *u,
-                          uint32_t *planes) {
+// The images' codes x (NCHW, from image 0 of `x`) as bytes u = x − zp + zu into the phased
+// planes of `l` (zu elsewhere); 0 when a code lies outside [lo, hi].
+CK_QD static int lay_out(const ck_qconv_shape *s, const layout *l, ptrdiff_t images, int32_t zu, int32_t zp,
+                         int16_t lo, int16_t hi, const int16_t *x, uint32_t *planes) {
     const ptrdiff_t sh = s->stride_h, sw = s->stride_w, plane = s->height * s->width;
     const ptrdiff_t phase_size = l->quads * l->slots;
     const uint32_t fill = 0x01010101u * (uint8_t)zu;
     for (ptrdiff_t i = 0; i < sh * sw * phase_size; ++i) planes[i] = fill;
-    uint8_t *zero_row = malloc((size_t)s->width);
-    uint32_t *pixels = malloc((size_t)s->width * sizeof(uint32_t));
-    if (!zero_row || !pixels) {
-        free(zero_row);
-        free(pixels);
-        return 0;
-    }
-    memset(zero_row, zu, (size_t)s->width);
-    for (ptrdiff_t image = 0; image < images; ++image) {
-        const uint8_t *in = u + image * s->channels * plane;
-        for (ptrdiff_t cq = 0; cq < l->quads; ++cq) {
-            const uint8_t *c[4];
+    uint32_t *pixels = sw == 1 ? NULL : malloc((size_t)s->width * sizeof(uint32_t));
+    if (sw != 1 && !pixels) return 0;
+    int fits = 1;
+    for (ptrdiff_t image = 0; image < images && fits; ++image) {
+        const int16_t *in = x + image * s->channels * plane;
+        for (ptrdiff_t cq = 0; cq < l->quads && fits; ++cq) {
+            const int16_t *c[4];
             for (int b = 0; b < 4; ++b) c[b] = 4 * cq + b < s->channels ? in + (4 * cq + b) * plane : NULL;
-            for (ptrdiff_t y = 0; y < s->height; ++y) {
-                const ptrdiff_t offset = y * s->width;
-                interleave_row(c[0] + offset, c[1] ? c[1] + offset : zero_row, c[2] ? c[2] + offset : zero_row,
-                               c[3] ? c[3] + offset : zero_row, s->width, pixels);
+            for (ptrdiff_t y = 0; y < s->height && fits; ++y) {
                 const ptrdiff_t py = s->pad_top + image * l->image_rows + y;
-                for (ptrdiff_t rx = 0; rx < sw && rx < s->width; ++rx) {
-                    uint32_t *dst = planes + ((py % sh) * sw + rx) * phase_size + cq * l->slots + l->margin +
-                                    (py / sh) * l->width;
-                    if (sw == 1) {
-                        memcpy(dst, pixels, (size_t)s->width * sizeof(uint32_t));
-                    } else {
-                        for (ptrdiff_t x = rx, j = 0; x < s->width; x += sw, ++j) dst[j] = pixels[x];
-                    }
+                uint32_t *row = planes + (py % sh) * sw * phase_size + cq * l->slots + l->margin + (py / sh) * l->width;
+                fits = interleave_row(c, y * s->width, s->width, zu - zp, zu, lo, hi, sw == 1 ? row : pixels);
+                for (ptrdiff_t rx = 0; sw > 1 && rx < sw && rx < s->width; ++rx) {
+                    uint32_t *dst = row + rx * phase_size;
+                    for (ptrdiff_t xx = rx, j = 0; xx < s->width; xx += sw, ++j) dst[j] = pixels[xx];
                 }
             }
         }
     }
-    free(zero_row);
     free(pixels);
-    return 1;
+    return fits;
 }
 
 // Sums of `rows` (4 or 8) channels × 16·`parts` slots: acc[parts·r + part]; tap q reads at
@@ -200,8 +206,46 @@ static runs runs_of(const ck_qconv_shape *s, const layout *l, ptrdiff_t first_im
     return r;
 }
 
-CK_QD int ck_qconv_direct(const ck_qconv_shape *s, const ck_qlinear_params *w, int32_t zu, const uint8_t *u,
-                           ptrdiff_t first_image, ptrdiff_t m0, ptrdiff_t m1, ck_qdestination d) {
+// One panel pair (8 channels, or the last 4) over the slots block ..< block_end: tiles of
+// 8 × 48, requantized and stored where `where` says.
+CK_QD static void multiply_block(const ck_qlinear_params *w, int32_t zu, const int32_t *sums, ptrdiff_t panel,
+                                 ptrdiff_t kq, const uint8_t *planes, const ptrdiff_t *offsets, ptrdiff_t block,
+                                 ptrdiff_t block_end, const runs *where, ck_qdestination d) {
+    const ptrdiff_t n = w->n, panels_n = (n + QC - 1) / QC;
+    const __m512 lowest = _mm512_set1_ps((float)(w->low - w->output_zero_point));
+    const __m512 highest = _mm512_set1_ps((float)(w->high - w->output_zero_point));
+    const __m512i zp = _mm512_set1_epi32(w->output_zero_point);
+    const int both = panel + 1 < panels_n;
+    const int32_t *w0 = w->direct + panel * kq * QC, *w1 = both ? w0 + kq * QC : w0;
+    const ptrdiff_t rows = n - panel * QC < (both ? 8 : 4) ? n - panel * QC : (both ? 8 : 4);
+    const ptrdiff_t first_channel = panel * QC;
+    int32_t bias[8];
+    for (ptrdiff_t r = 0; r < rows; ++r)  // less zu · Σ w, wrapping as the sums do
+        bias[r] = (int32_t)((uint32_t)w->bias[first_channel + r] - (uint32_t)zu * (uint32_t)sums[panel * QC + r]);
+    for (ptrdiff_t slot = block; slot < block_end; slot += TILE * QP) {
+        __m512i acc[8 * TILE];
+        const uint8_t *at = planes + 4 * slot;
+        if (both) {
+            dot_direct(8, TILE, kq, w0, w1, at, offsets, acc);
+        } else {
+            dot_direct(4, TILE, kq, w0, w1, at, offsets, acc);
+        }
+        for (ptrdiff_t part = 0; part < TILE && slot + part * QP < block_end; ++part) {
+            const runs *at_part = &where[(slot - block) / QP + part];
+            if (at_part->count == 0) continue;
+            for (ptrdiff_t r = 0; r < rows; ++r) {
+                const ptrdiff_t channel = first_channel + r;
+                const __m256i v = ck_qrequantize16(acc[TILE * r + part], bias[r], w, channel, zp, lowest, highest);
+                int16_t *out = d.out + channel * d.channel_stride;
+                for (int j = 0; j < at_part->count; ++j)
+                    _mm256_mask_storeu_epi16(out + at_part->offset[j], at_part->mask[j], v);
+            }
+        }
+    }
+}
+
+CK_QD int ck_qconv_direct(const ck_qconv_shape *s, const ck_qlinear_params *w, int32_t zu, int16_t lo, int16_t hi,
+                          const int16_t *x, ptrdiff_t first_image, ptrdiff_t m0, ptrdiff_t m1, ck_qdestination d) {
     const ptrdiff_t positions = s->out_h * s->out_w, last_image = (m1 - 1) / positions;
     const ptrdiff_t images = last_image - first_image + 1;
     const layout l = layout_of(s, images);
@@ -209,7 +253,7 @@ CK_QD int ck_qconv_direct(const ck_qconv_shape *s, const ck_qlinear_params *w, i
     const ptrdiff_t phase_size = l.quads * l.slots, per_image = l.image_rows / sh;
     uint32_t *planes = scratch((size_t)(sh * sw * phase_size) * sizeof(uint32_t));
     ptrdiff_t *offsets = malloc((size_t)kq * sizeof(ptrdiff_t));
-    if (!planes || !offsets || !lay_out(s, &l, images, zu, u, planes)) {
+    if (!planes || !offsets || !lay_out(s, &l, images, zu, w->input_zero_point, lo, hi, x, planes)) {
         free(offsets);
         return 0;
     }
@@ -219,50 +263,26 @@ CK_QD int ck_qconv_direct(const ck_qconv_shape *s, const ck_qlinear_params *w, i
         const ptrdiff_t slot = (ky / sh) * l.width + floor_div(kx - s->pad_left, sw);
         offsets[q] = 4 * ((ry * sw + rx) * phase_size + cq * l.slots + l.margin + slot);
     }
-    const ptrdiff_t n = w->n, panels_n = (n + QC - 1) / QC;
+    const ptrdiff_t panels_n = (w->n + QC - 1) / QC;
     const int32_t *sums = w->packed + panels_n * (ck_qpairs(w->k) + ck_qquads(w->k)) * QC;
-    const __m512 lowest = _mm512_set1_ps((float)(w->low - w->output_zero_point));
-    const __m512 highest = _mm512_set1_ps((float)(w->high - w->output_zero_point));
-    const __m512i zp = _mm512_set1_epi32(w->output_zero_point);
     const ptrdiff_t local0 = m0 - first_image * positions, local1 = m1 - first_image * positions;
     const ptrdiff_t slot0 = ((local0 / positions) * per_image + (local0 % positions) / s->out_w) * l.width;
     const ptrdiff_t slot1 = (((local1 - 1) / positions) * per_image + ((local1 - 1) % positions) / s->out_w + 1) * l.width;
-    enum { BLOCK = 6 * TILE * QP };  // slots per block: its columns stay in L1/L2 across the channels
-    for (ptrdiff_t block = slot0; block < slot1; block += BLOCK) {
-        const ptrdiff_t block_end = slot1 - block < BLOCK ? slot1 : block + BLOCK;
-        runs where[BLOCK / QP];  // each 16 slots' stores, the same for every channel
-        for (ptrdiff_t part = 0; part * QP < block_end - block; ++part)
-            where[part] = runs_of(s, &l, first_image, block + part * QP, m0, m1, d.image_stride);
-        for (ptrdiff_t panel = 0; panel < panels_n; panel += 2) {
-            const int both = panel + 1 < panels_n;
-            const int32_t *w0 = w->direct + panel * kq * QC, *w1 = both ? w0 + kq * QC : w0;
-            const ptrdiff_t rows = n - panel * QC < (both ? 8 : 4) ? n - panel * QC : (both ? 8 : 4);
-            const ptrdiff_t first_channel = panel * QC;
-            int32_t bias[8];
-            for (ptrdiff_t r = 0; r < rows; ++r)  // less zu · Σ w, wrapping as the sums do
-                bias[r] = (int32_t)((uint32_t)w->bias[first_channel + r] -
-                                    (uint32_t)zu * (uint32_t)sums[panel * QC + r]);
-            for (ptrdiff_t slot = block; slot < block_end; slot += TILE * QP) {
-                __m512i acc[8 * TILE];
-                const uint8_t *at = (const uint8_t *)planes + 4 * slot;
-                if (both) {
-                    dot_direct(8, TILE, kq, w0, w1, at, offsets, acc);
-                } else {
-                    dot_direct(4, TILE, kq, w0, w1, at, offsets, acc);
-                }
-                for (ptrdiff_t part = 0; part < TILE && slot + part * QP < block_end; ++part) {
-                    const runs *at_part = &where[(slot - block) / QP + part];
-                    if (at_part->count == 0) continue;
-                    for (ptrdiff_t r = 0; r < rows; ++r) {
-                        const ptrdiff_t channel = first_channel + r;
-                        const __m256i v =
-                            ck_qrequantize16(acc[TILE * r + part], bias[r], w, channel, zp, lowest, highest);
-                        int16_t *out = d.out + channel * d.channel_stride;
-                        for (int j = 0; j < at_part->count; ++j)
-                            _mm256_mask_storeu_epi16(out + at_part->offset[j], at_part->mask[j], v);
-                    }
-                }
-            }
+    // Panel pairs in groups whose weights stay in L2 (a deep layer's weights are megabytes: read
+    // once per call, not once per block), then blocks of slots whose columns stay in L1/L2 across
+    // the group's channels.
+    enum { BLOCK = 6 * TILE * QP, GROUP_BYTES = 192 * 1024 };
+    const ptrdiff_t pair_bytes = 2 * kq * QC * 4;
+    const ptrdiff_t group = 2 * (GROUP_BYTES / pair_bytes > 1 ? GROUP_BYTES / pair_bytes : 1);  // panels
+    for (ptrdiff_t first_panel = 0; first_panel < panels_n; first_panel += group) {
+        const ptrdiff_t end_panel = panels_n - first_panel < group ? panels_n : first_panel + group;
+        for (ptrdiff_t block = slot0; block < slot1; block += BLOCK) {
+            const ptrdiff_t block_end = slot1 - block < BLOCK ? slot1 : block + BLOCK;
+            runs where[BLOCK / QP];  // each 16 slots' stores, the same for every channel
+            for (ptrdiff_t part = 0; part * QP < block_end - block; ++part)
+                where[part] = runs_of(s, &l, first_image, block + part * QP, m0, m1, d.image_stride);
+            for (ptrdiff_t panel = first_panel; panel < end_panel; panel += 2)
+                multiply_block(w, zu, sums, panel, kq, (const uint8_t *)planes, offsets, block, block_end, where, d);
         }
     }
     free(offsets);

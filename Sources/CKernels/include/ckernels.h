@@ -218,7 +218,9 @@ typedef struct {
 /// to even); otherwise with fixed_point[channel] as TFLite does (MultiplyByQuantizedMultiplier:
 /// doubling high multiply, then a rounding shift), and `multipliers` is not read. `direct`: the
 /// weights packed by ck_qpack_direct for a convolution the direct kernel can run (group 1, no
-/// dilation), or NULL.
+/// dilation), or NULL. [input_low, input_high]: the range the input's codes are declared to lie
+/// in (their type's; low > high: unknown), so the u8 path need not scan them first (a code
+/// found outside sends the call down the scanning path).
 typedef struct {
     ptrdiff_t n, k;
     const int32_t *packed;
@@ -227,6 +229,7 @@ typedef struct {
     const float *multipliers;
     const ck_qfixed *fixed_point;
     int32_t input_zero_point, output_zero_point, low, high;
+    int32_t input_low, input_high;
 } ck_qlinear_params;
 
 /// Output codes of the convolution for output positions m0..<m1 counted over the whole batch

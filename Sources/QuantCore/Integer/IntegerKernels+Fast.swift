@@ -20,7 +20,8 @@ extension IntegerKernels {
             n: layer.outputChannels / max(group, 1), k: layer.depth, packed: nil, direct: nil, bias: nil,
             multipliers: nil,
             fixed_point: nil, input_zero_point: x.quantization.zeroPoint, output_zero_point: out.zeroPoint,
-            low: layer.clamp.lowerBound, high: layer.clamp.upperBound)
+            low: layer.clamp.lowerBound, high: layer.clamp.upperBound,
+            input_low: x.quantization.codeRange.lowerBound, input_high: x.quantization.codeRange.upperBound)
         guard layer.bias.count == layer.outputChannels, layer.multipliers.count == layer.outputChannels,
             layer.fixedPointMultipliers.count == layer.outputChannels,
             layer.packed.count == ck_qpack_weights_count(params.n, params.k) * group, params.n > 0
