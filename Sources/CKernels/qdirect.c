@@ -121,6 +121,19 @@ CK_QD static int interleave_row(const int16_t *const c[4], ptrdiff_t offset, ptr
     return 1;
 }
 
+// Stride 2's two phases of a row of pixels: the even ones to `even`, the odd ones to `odd`.
+CK_QD static void split_pairs(const uint32_t *pixels, ptrdiff_t width, uint32_t *even, uint32_t *odd) {
+    const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odds = _mm512_add_epi32(evens, _mm512_set1_epi32(1));
+    ptrdiff_t j = 0;
+    for (; 2 * j + 32 <= width; j += 16) {
+        const __m512i a = _mm512_loadu_si512(pixels + 2 * j), b = _mm512_loadu_si512(pixels + 2 * j + 16);
+        _mm512_storeu_si512(even + j, _mm512_permutex2var_epi32(a, evens, b));
+        _mm512_storeu_si512(odd + j, _mm512_permutex2var_epi32(a, odds, b));
+    }
+    for (ptrdiff_t x = 2 * j; x < width; ++x) (x % 2 ? odd : even)[x / 2] = pixels[x];
+}
+
 // The images' codes x (NCHW, from image 0 of `x`) as bytes u = x − zp + zu into the phased
 // planes of `l` (zu elsewhere); 0 when a code lies outside [lo, hi].
 CK_QD static int lay_out(const ck_qconv_shape *s, const layout *l, ptrdiff_t images, int32_t zu, int32_t zp,
@@ -141,6 +154,10 @@ CK_QD static int lay_out(const ck_qconv_shape *s, const layout *l, ptrdiff_t ima
                 const ptrdiff_t py = s->pad_top + image * l->image_rows + y;
                 uint32_t *row = planes + (py % sh) * sw * phase_size + cq * l->slots + l->margin + (py / sh) * l->width;
                 fits = interleave_row(c, y * s->width, s->width, zu - zp, zu, lo, hi, sw == 1 ? row : pixels);
+                if (sw == 2) {
+                    split_pairs(pixels, s->width, row, row + phase_size);
+                    continue;
+                }
                 for (ptrdiff_t rx = 0; sw > 1 && rx < sw && rx < s->width; ++rx) {
                     uint32_t *dst = row + rx * phase_size;
                     for (ptrdiff_t xx = rx, j = 0; xx < s->width; xx += sw, ++j) dst[j] = pixels[xx];

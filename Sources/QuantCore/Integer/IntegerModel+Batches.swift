@@ -7,8 +7,10 @@ import Foundation
 /// as one pass over the whole batch (every kernel gives the reference's bits).
 extension IntegerModel {
     /// Pieces per thread: small enough to balance a busy machine, large enough that each fills
-    /// the kernels' 16-position panels.
-    static let piecesPerThread = 4
+    /// the kernels' 16-position panels and a deep layer's weights (megabytes, read once per call)
+    /// serve several images (4 per thread measured 0.76-1.18x onnxruntime's time on the
+    /// ResNet-18-sized stack, 2 per thread 0.91-0.92x; BENCHMARKS.md).
+    static let piecesPerThread = 2
 
     /// Whether `outputCodes` splits a batch of `batch` images over the threads (rather than each
     /// layer's positions): at least two images per thread.
