@@ -7,10 +7,13 @@ import Foundation
 /// as one pass over the whole batch (every kernel gives the reference's bits).
 extension IntegerModel {
     /// Pieces per thread: small enough to balance a busy machine, large enough that each fills
-    /// the kernels' 16-position panels and a deep layer's weights (megabytes, read once per call)
-    /// serve several images (4 per thread measured 0.76-1.18x onnxruntime's time on the
-    /// ResNet-18-sized stack, 2 per thread 0.91-0.92x; BENCHMARKS.md).
-    static let piecesPerThread = 2
+    /// the kernels' 16-position panels.
+    static let piecesPerThread = 4
+    /// Images a piece gets at least (while each thread gets one): a deep layer's weights
+    /// (megabytes, read once per call of its kernel) serve several images. On the
+    /// ResNet-18-sized stack's batches of 32, pieces of 4 images measured 0.76-1.18x
+    /// onnxruntime's time, pieces of 8 0.91-0.96x (BENCHMARKS.md).
+    static let minimumPieceImages = 8
 
     /// Whether `outputCodes` splits a batch of `batch` images over the threads (rather than each
     /// layer's positions): at least two images per thread.
@@ -22,7 +25,7 @@ extension IntegerModel {
     ///   (a Reshape that folds the batch in); `outputCodes` then runs the batch whole.
     func outputCodesSplittingBatch(_ input: Tensor) throws -> IntegerTensor {
         let batch = input.shape[0]
-        let count = min(batch, threads * Self.piecesPerThread)
+        let count = min(batch, threads * Self.piecesPerThread, max(threads, batch / Self.minimumPieceImages))
         let ranges = (0..<count).map { (batch * $0 / count)..<(batch * ($0 + 1) / count) }
         let single = {
             var model = self
