@@ -22,6 +22,8 @@ extension EvalSummary {
         var kernel: String
         /// How the layers requantized: `float` (onnxruntime MLAS) or `fixed-point` (TFLite).
         var requantization: String
+        /// Layers whose int32 bias saturated (their integer outputs are clamped).
+        var saturatedBiasLayers: [String]
 
         init(_ evaluation: IntegerEvaluation) {
             top1 = evaluation.top1
@@ -35,6 +37,7 @@ extension EvalSummary {
             inputType = evaluation.inputQuantization.isSigned ? "int8" : "uint8"
             kernel = evaluation.kernel
             requantization = evaluation.requantization.rawValue
+            saturatedBiasLayers = evaluation.saturatedBiasLayers
         }
 
         /// The text form's lines.
@@ -48,6 +51,17 @@ extension EvalSummary {
                     format:
                         "                   int8 arithmetic (%@ kernel, %@ requantization); outputs within %.2f steps of fake-quantized; input %@ scale %.6g",
                     kernel, requantization, maxOutputSteps, inputType, inputScale),
+            ] + saturationLines()
+        }
+
+        /// A warning when biases saturated: the integer figure then describes clamped layers.
+        private func saturationLines() -> [String] {
+            guard let first = saturatedBiasLayers.first else { return [] }
+            let names =
+                saturatedBiasLayers.count == 1
+                ? "layer \(first)" : "\(saturatedBiasLayers.count) layers (first \(first))"
+            return [
+                "                   warning: \(names): bias / (input scale · weight scale) leaves int32, so the int32 bias saturates and the integer outputs clamp (the activations reaching it are tiny: check the calibration data)"
             ]
         }
     }

@@ -98,8 +98,11 @@ extension IntegerLowering {
     public static func quantizedBias(_ bias: Float, inputScale: Float, weightScale: Float) -> Int32 {
         let steps = (bias / (inputScale * weightScale)).rounded(.toNearestOrEven)
         guard steps.isFinite else { return steps > 0 ? .max : (steps < 0 ? .min : 0) }
-        return Int32(max(min(steps, 2_147_483_520), -2_147_483_648))
+        return Int32(max(min(steps, Float(largestBias)), -2_147_483_648))
     }
+
+    /// The largest int32 a `Float` bias saturates to (the largest `Float` below 2^31).
+    public static let largestBias: Int32 = 2_147_483_520
 
     /// `s_x · s_w / s_y` in `Float`, left to right (QLinearConv's `X_scale * W_scale[i] / Y_scale`).
     public static func multiplier(inputScale: Float, weightScale: Float, outputScale: Float) -> Float {

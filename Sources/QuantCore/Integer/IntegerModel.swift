@@ -87,6 +87,20 @@ public struct IntegerLinear: Sendable, Equatable {
     }
 }
 
+extension IntegerModel {
+    /// Conv / Gemm / MatMul layers with a bias that left int32 when divided by `s_x · s_w`
+    /// (`IntegerLowering.quantizedBias` saturates it, as onnxruntime's tool does): their integer
+    /// outputs are clamped, not the model's. It happens when the activations reaching a layer are
+    /// tiny (s_x → 0), e.g. random weights' activations shrinking through a deep stack.
+    public var layersWithSaturatedBias: [String] {
+        steps.compactMap { step in
+            guard case .linear(let layer) = step else { return nil }
+            let saturated = layer.bias.contains { $0 >= IntegerLowering.largestBias || $0 == .min }
+            return saturated ? layer.layerName : nil
+        }
+    }
+}
+
 /// An Add whose output is quantized (`ActivationSites`): `y = clamp(roundHalfEven(Float(a − z_a) ·
 /// (s_a / s_y) + Float(b − z_b) · (s_b / s_y)) + z_y)`, each product and the sum in `Float`, as
 /// onnxruntime's QLinearAdd reference; a following ReLU / Clip narrows `clamp`.

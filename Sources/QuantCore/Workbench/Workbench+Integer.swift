@@ -17,6 +17,8 @@ public struct IntegerEvaluation: Sendable, Equatable {
     public var kernel: String
     /// How the layers requantized (onnxruntime's float multiplier or TFLite's fixed point).
     public var requantization: Requantization = .float
+    /// Layers whose int32 bias saturated (`IntegerModel.layersWithSaturatedBias`).
+    public var saturatedBiasLayers: [String] = []
 
     /// Integer top-1.
     public var top1: Double { count == 0 ? 0 : Double(correct) / Double(count) }
@@ -87,7 +89,7 @@ extension Workbench {
         var result = IntegerEvaluation(
             count: 0, correct: 0, fakeQuantizedCorrect: 0, differingPredictions: 0, maxOutputSteps: 0,
             inputQuantization: integer.inputQuantization, kernel: integer.variant.resolvedName,
-            requantization: integer.requantization)
+            requantization: integer.requantization, saturatedBiasLayers: integer.layersWithSaturatedBias)
         for range in heldOut.batchRanges(of: batchSize) {
             if isCancelled() { throw CancellationError() }
             let batch = try heldOut.images(in: range)

@@ -38,6 +38,20 @@ import Testing
         #expect(IntegerLowering.multiplier(inputScale: 0.5, weightScale: 0.25, outputScale: 0.0625) == 2)
     }
 
+    /// A layer whose bias saturated int32 is named (eval --integer warns with it); the demo's
+    /// lowered layers have none.
+    @Test func saturatedBiasesAreNamed() throws {
+        let workbench = try Self.workbench(.cnn)
+        var (_, model) = try workbench.integerModel(for: Self.int8Plan)
+        #expect(model.layersWithSaturatedBias.isEmpty)
+        let index = try #require(model.steps.firstIndex { if case .linear = $0 { true } else { false } })
+        guard case .linear(var layer) = model.steps[index] else { return }
+        layer.bias[0] = IntegerLowering.quantizedBias(5, inputScale: 1e-8, weightScale: 1e-4)
+        #expect(layer.bias[0] == IntegerLowering.largestBias)
+        model.steps[index] = .linear(layer)
+        #expect(model.layersWithSaturatedBias == [layer.layerName])
+    }
+
     @Test func convolutionLayersLowerToHandComputedBiasesAndMultipliers() throws {
         let workbench = try Self.workbench(.cnn)
         let (quantized, model) = try workbench.integerModel(for: Self.int8Plan)
