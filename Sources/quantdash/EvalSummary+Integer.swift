@@ -56,7 +56,7 @@ extension EvalSummary {
 
         /// A warning when biases saturated: the integer figure then describes clamped layers.
         private func saturationLines() -> [String] {
-            guard let first = saturatedBiasLayers.first else { return [] }
+            guard let first = saturatedBiasLayers.first.map({ Printable.name($0) }) else { return [] }
             let names =
                 saturatedBiasLayers.count == 1
                 ? "layer \(first)" : "\(saturatedBiasLayers.count) layers (first \(first))"
