@@ -148,17 +148,27 @@ void ck_qdense(int variant, const ck_qlinear_params *params, const int16_t *x, p
     int32_t zu = -1;  // the u8 path's u of 0.0 (x86 only; -1: the int16 pairs)
     (void)zu;
 #ifdef CK_QCONV_X86
+    int32_t lo = params->input_low, hi = params->input_high;  // the codes' range zu is for
     if (variant == 3 && m0 < m1) {
-        int32_t lo, hi;
-        ck_qcode_range(x + m0 * params->k, (m1 - m0) * params->k, &lo, &hi);
-        zu = ck_qbyte_zero(lo, hi, params->input_zero_point);
+        // The declared range first (no scan); a chunk with a code outside it scans the rest.
+        zu = lo <= hi ? ck_qbyte_zero(lo, hi, params->input_zero_point) : -1;
+        if (zu < 0) {
+            ck_qcode_range(x + m0 * params->k, (m1 - m0) * params->k, &lo, &hi);
+            zu = ck_qbyte_zero(lo, hi, params->input_zero_point);
+        }
     }
 #endif
     for (ptrdiff_t start = m0; start < m1; start += step) {
         const ptrdiff_t end = m1 - start < step ? m1 : start + step;
 #ifdef CK_QCONV_X86
+        if (zu >= 0 &&
+            !ck_qunfold_rows_u8(x, params->k, params->input_zero_point, zu, lo, hi, start, end, (uint8_t *)buffer)) {
+            ck_qcode_range(x + start * params->k, (m1 - start) * params->k, &lo, &hi);
+            zu = ck_qbyte_zero(lo, hi, params->input_zero_point);
+            if (zu >= 0) ck_qunfold_rows_u8(x, params->k, params->input_zero_point, zu, lo, hi, start, end,
+                                            (uint8_t *)buffer);
+        }
         if (zu >= 0) {
-            ck_qunfold_rows_u8(x, params->k, params->input_zero_point, zu, start, end, (uint8_t *)buffer);
             ck_qmultiply_chunk_u8(params, 0, zu, (const uint8_t *)buffer, start, end, d);
             continue;
         }

@@ -86,8 +86,10 @@ ptrdiff_t ck_qflat_valid_count(const ck_qconv_shape *s);
 void ck_qflat_valid(const ck_qconv_shape *s, uint8_t *valid);
 void ck_qunfold_u8_flat(const ck_qconv_shape *s, ptrdiff_t g, ptrdiff_t k, int32_t zu, const uint8_t *u,
                         ptrdiff_t first_image, const uint8_t *valid, ptrdiff_t m0, ptrdiff_t m1, uint8_t *cols);
-void ck_qunfold_rows_u8(const int16_t *x, ptrdiff_t k, int32_t zp, int32_t zu, ptrdiff_t m0, ptrdiff_t m1,
-                        uint8_t *cols);
+/// Rows m0..<m1 of a [batch, k] input as bytes; returns 0 (the columns then unusable) when a code
+/// lies outside lo…hi (the range zu was chosen for), 1 otherwise.
+int ck_qunfold_rows_u8(const int16_t *x, ptrdiff_t k, int32_t zp, int32_t zu, int32_t lo, int32_t hi, ptrdiff_t m0,
+                       ptrdiff_t m1, uint8_t *cols);
 
 /// The u of 0.0 for codes lo…hi with zero point zp, or −1 when they do not fit in a byte; the
 /// smallest and largest of `count` codes (qunfold_u8.c).

@@ -184,15 +184,18 @@ CK_QU8 void ck_qunfold_u8_flat(const ck_qconv_shape *s, ptrdiff_t g, ptrdiff_t k
 }
 
 // Rows m0..<m1 of a [batch, k] input: per row 64 codes at a time narrowed to bytes, their 16
-// quads scattered to the quad rows of the row's lane.
-CK_QU8 void ck_qunfold_rows_u8(const int16_t *x, ptrdiff_t k, int32_t zp, int32_t zu, ptrdiff_t m0, ptrdiff_t m1,
-                               uint8_t *cols) {
+// quads scattered to the quad rows of the row's lane; every code compared with lo…hi on the way.
+CK_QU8 int ck_qunfold_rows_u8(const int16_t *x, ptrdiff_t k, int32_t zp, int32_t zu, int32_t lo, int32_t hi,
+                              ptrdiff_t m0, ptrdiff_t m1, uint8_t *cols) {
     const ptrdiff_t quads = ck_qquads(k), count = m1 - m0, panels = (count + QP - 1) / QP;
     const ptrdiff_t panel_stride = quads * QP * 4;
     memset(cols + (panels - 1) * panel_stride, 0, (size_t)panel_stride);
     const __m512i zps = _mm512_set1_epi16((int16_t)zp), shift = _mm512_set1_epi16((int16_t)(zu - zp));
+    const __m512i low = _mm512_set1_epi16((int16_t)(lo < INT16_MIN ? INT16_MIN : lo));
+    const __m512i high = _mm512_set1_epi16((int16_t)(hi > INT16_MAX ? INT16_MAX : hi));
     const __m512i offsets = _mm512_mullo_epi32(
         _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(QP * 4));
+    __mmask32 outside = 0;
     for (ptrdiff_t q = 0; q < count; ++q) {
         const int16_t *row = x + (m0 + q) * k;
         uint8_t *dst = cols + (q / QP) * panel_stride + (q % QP) * 4;
@@ -201,13 +204,17 @@ CK_QU8 void ck_qunfold_rows_u8(const int16_t *x, ptrdiff_t k, int32_t zp, int32_
             const __mmask32 m_low = left >= 32 ? 0xFFFFFFFFu : (uint32_t)((1ull << left) - 1);
             const __mmask32 m_high =
                 left >= 64 ? 0xFFFFFFFFu : (left <= 32 ? 0u : (uint32_t)((1ull << (left - 32)) - 1));
-            const __m512i a = _mm512_add_epi16(_mm512_mask_loadu_epi16(zps, m_low, row + t), shift);
-            const __m512i b = _mm512_add_epi16(_mm512_mask_loadu_epi16(zps, m_high, row + t + 32), shift);
+            const __m512i ra = _mm512_mask_loadu_epi16(zps, m_low, row + t);
+            const __m512i rb = _mm512_mask_loadu_epi16(zps, m_high, row + t + 32);
+            outside |= _mm512_mask_cmplt_epi16_mask(m_low, ra, low) | _mm512_mask_cmpgt_epi16_mask(m_low, ra, high) |
+                       _mm512_mask_cmplt_epi16_mask(m_high, rb, low) | _mm512_mask_cmpgt_epi16_mask(m_high, rb, high);
+            const __m512i a = _mm512_add_epi16(ra, shift), b = _mm512_add_epi16(rb, shift);
             const __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(_mm512_cvtepi16_epi8(a)),
                                                  _mm512_cvtepi16_epi8(b), 1);
             const ptrdiff_t n = quads - t / 4 < QP ? quads - t / 4 : QP;
             _mm512_mask_i32scatter_epi32(dst + (t / 4) * QP * 4, (__mmask16)span_mask(0, n), offsets, v, 1);
         }
     }
+    return outside == 0;
 }
 #endif

@@ -7,16 +7,30 @@ public enum IntegerKernels {
     /// The codes of a float tensor (`ActivationQuantizer.quantize`, round half to even, saturated),
     /// vectorized by `ck_quantize_codes16` (same float operations).
     public static func quantize(_ tensor: Tensor, with quantization: ActivationQuantization) -> IntegerTensor {
+        quantize(tensor, rows: 0..<(tensor.shape.first ?? 1), with: quantization)
+    }
+
+    /// The codes of rows `rows` of `tensor`'s first axis (images of a batch), without copying
+    /// them out first: `quantize(tensor.slice(rows: rows), with:)`.
+    public static func quantize(
+        _ tensor: Tensor, rows: Range<Int>, with quantization: ActivationQuantization
+    ) -> IntegerTensor {
         let range = quantization.codeRange
-        let codes = [Int16](unsafeUninitializedCapacity: tensor.storage.count) { codes, initialized in
+        let whole = tensor.shape.first ?? 1
+        let perRow = whole > 0 ? tensor.storage.count / whole : 0
+        let shape = tensor.shape.isEmpty ? [] : [rows.count] + tensor.shape.dropFirst()
+        let count = rows.count * perRow
+        let codes = [Int16](unsafeUninitializedCapacity: count) { codes, initialized in
             tensor.storage.withUnsafeBufferPointer { values in
-                ck_quantize_codes16(
-                    values.baseAddress, values.count, quantization.scale, quantization.zeroPoint, range.lowerBound,
-                    range.upperBound, codes.baseAddress)
+                if let base = values.baseAddress, count > 0 {
+                    ck_quantize_codes16(
+                        base + rows.lowerBound * perRow, count, quantization.scale, quantization.zeroPoint,
+                        range.lowerBound, range.upperBound, codes.baseAddress)
+                }
             }
-            initialized = codes.count
+            initialized = count
         }
-        return IntegerTensor(shape: tensor.shape, codes: codes, quantization: quantization)
+        return IntegerTensor(shape: shape, codes: codes, quantization: quantization)
     }
 
     /// `clamp(roundHalfEven(Float(acc + bias) · multiplier) + zeroPoint)`: MLAS's requantization

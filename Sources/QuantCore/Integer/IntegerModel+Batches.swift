@@ -35,7 +35,14 @@ extension IntegerModel {
         let pieces = BatchPieces(count: count)
         WorkerPool.shared.run(workerCount: threads, latecomersSkipped: true) { _ in
             while let index = pieces.claim() {
-                pieces.finish(index, Result { try single.outputCodes(input.slice(rows: ranges[index])) })
+                // Each piece quantizes its own images, read in place (no copy of the batch).
+                pieces.finish(
+                    index,
+                    Result {
+                        try single.outputCodes(
+                            quantized: IntegerKernels.quantize(
+                                input, rows: ranges[index], with: single.inputQuantization))
+                    })
             }
         }
         let outputs = try pieces.results.map { try $0!.get() }

@@ -196,7 +196,15 @@ public struct IntegerModel: Sendable, Equatable {
         {
             return codes
         }
-        var values = [inputName: IntegerKernels.quantize(input, with: inputQuantization)]
+        return try outputCodes(
+            quantized: IntegerKernels.quantize(input, with: inputQuantization), stepSeconds: stepSeconds)
+    }
+
+    /// The model's output codes from its input's codes, step by step on this thread's share.
+    func outputCodes(
+        quantized input: IntegerTensor, stepSeconds: ((Int, Double) -> Void)? = nil
+    ) throws -> IntegerTensor {
+        var values = [inputName: input]
         for (index, step) in steps.enumerated() {
             let started = stepSeconds == nil ? nil : ContinuousClock.now
             let (output, tensor) = try IntegerKernels.run(

@@ -101,6 +101,40 @@ import Testing
         }
     }
 
+    /// `ck_qdense` trusts the input's declared code range (no scan) until a chunk of rows shows a
+    /// code outside it; the rest is then scanned, and narrowed to bytes again or multiplied as
+    /// int16 pairs. Rows 0..<100 keep to the declared 0…255; later rows do not, by less than a
+    /// byte's span or by more. Same codes as the reference either way.
+    @Test(arguments: [210, 600])
+    func denseChecksTheDeclaredCodeRange(spread: Int) throws {
+        let (batch, outputs, depth) = (200, 9, 784)  // chunks of 48 rows at this depth
+        var random = SplitMix64(seed: UInt64(spread))
+        let layer = IntegerLinear(
+            layerName: "fc", input: "x", output: "y",
+            weights: (0..<(outputs * depth)).map { _ in Int8(truncatingIfNeeded: Int(random.next() % 255) - 127) },
+            outputChannels: outputs, depth: depth,
+            bias: (0..<outputs).map { _ in Int32(Int(random.next() % 20001) - 10000) },
+            multipliers: (0..<outputs).map { _ in Float(random.next() % 1000 + 1) * 1e-6 },
+            outputQuantization: try ActivationQuantization(scale: 0.1, zeroPoint: 0, bitWidth: 8, isSigned: true),
+            clamp: -128...127, convolution: nil)
+        let codes = (0..<(batch * depth)).map { index in
+            index < 100 * depth
+                ? Int16(random.next() % 256) : Int16(Int(random.next() % UInt64(spread)) - spread / 3)
+        }
+        let x = IntegerTensor(
+            shape: [batch, depth], codes: codes,
+            quantization: try ActivationQuantization(scale: 0.05, zeroPoint: 7, bitWidth: 8, isSigned: false))
+        #expect(x.quantization.codeRange == 0...255)
+        #expect(codes.contains { $0 < 0 })
+        let reference = try IntegerKernels.dense(layer, x)
+        for variant in Self.variants {
+            for threads in [1, 2] {
+                let fast = try IntegerKernels.linear(layer, x, variant: variant, threads: threads, minimumWork: 1)
+                #expect(fast == reference, "\(variant.resolvedName), \(threads) threads")
+            }
+        }
+    }
+
     @Test func packedWeightsFollowTheWeights() throws {
         var layer = try IntegerConvolutionTests.layer(
             channels: 4, outputs: 6, group: 2, kernel: 3, stride: 1, pad: 1, dilation: 1, seed: 3)
@@ -203,6 +237,20 @@ import Testing
                 scale: scale, zeroPoint: zeroPoint, bitWidth: 8, isSigned: signed)
             let expected = values.map { Int16(ActivationQuantizer.quantize($0, with: quantization)) }
             #expect(IntegerKernels.quantize(tensor, with: quantization).codes == expected, "\(quantization)")
+        }
+    }
+
+    /// A batch split into pieces quantizes each piece's images in place: the codes and shape of
+    /// quantizing the copied rows.
+    @Test func rowsQuantizeAsTheirSlice() throws {
+        var random = SplitMix64(seed: 22)
+        let tensor = Tensor(
+            shape: [7, 2, 3], storage: (0..<42).map { _ in Float(Int(random.next() % 2001) - 1000) * 0.01 })
+        let quantization = try ActivationQuantization(scale: 0.05, zeroPoint: 128, bitWidth: 8, isSigned: false)
+        for rows in [0..<7, 2..<5, 6..<7, 3..<3] {
+            let piece = IntegerKernels.quantize(tensor, rows: rows, with: quantization)
+            #expect(piece == IntegerKernels.quantize(tensor.slice(rows: rows), with: quantization), "\(rows)")
+            #expect(piece.shape == [rows.count, 2, 3])
         }
     }
 }
