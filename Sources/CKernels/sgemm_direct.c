@@ -34,22 +34,27 @@ int ck_sgemm_direct(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdi
         for (ptrdiff_t pc = 0; pc < k; pc += kcMax) {
             const ptrdiff_t kc = (k - pc) < kcMax ? (k - pc) : kcMax;
             const epilogue e = ck_gemm_slice_epilogue((epilogue){row_init, clamp}, pc, kc, k);
+            const ptrdiff_t sweep = ck_gemm_sweep_columns(kc, nr);
             if (whole < nc) pack_tail(b, ldb, pc, kc, jc + whole, (int)(nc - whole), nr, tail);
             for (ptrdiff_t ic = 0; ic < m; ic += MC) {
                 const ptrdiff_t mc = (m - ic) < MC ? (m - ic) : MC, full = mc / mr * mr;
                 if (full < mc) ck_gemm_pack_a(a, lda, ic + full, mc - full, pc, kc, mr, packed_a);
-                for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
-                    const int columns = (nc - jr) < nr ? (int)(nc - jr) : nr;
+                // Row panels sweep B's columns a few hundred KiB at a time (ck_gemm_sweep_columns).
+                for (ptrdiff_t jb = 0; jb < nc; jb += sweep) {
+                    const ptrdiff_t je = nc - jb < sweep ? nc : jb + sweep;
                     for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
                         const int rows = (mc - ir) < mr ? (int)(mc - ir) : mr, in_place = ir < full;
                         const float *panel = in_place ? a + (ic + ir) * lda + pc : packed_a;
                         const ptrdiff_t a_row = in_place ? lda : 1, a_k = in_place ? 1 : mr;
-                        float *target = c + (ic + ir) * ldc + jc + jr;
-                        if (jr < whole) {
-                            ck_gemm_direct_tile(v, e, kc, panel, a_row, a_k, b + pc * ldb + jc + jr, ldb, target, ldc,
-                                                ic + ir, rows, columns);
-                        } else {
-                            ck_gemm_tile(v, e, kc, panel, a_row, a_k, tail, target, ldc, ic + ir, rows, columns);
+                        for (ptrdiff_t jr = jb; jr < je; jr += nr) {
+                            const int columns = (nc - jr) < nr ? (int)(nc - jr) : nr;
+                            float *target = c + (ic + ir) * ldc + jc + jr;
+                            if (jr < whole) {
+                                ck_gemm_direct_tile(v, e, kc, panel, a_row, a_k, b + pc * ldb + jc + jr, ldb, target,
+                                                    ldc, ic + ir, rows, columns);
+                            } else {
+                                ck_gemm_tile(v, e, kc, panel, a_row, a_k, tail, target, ldc, ic + ir, rows, columns);
+                            }
                         }
                     }
                 }

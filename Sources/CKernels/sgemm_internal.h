@@ -45,6 +45,20 @@ static inline ptrdiff_t ck_round_up(ptrdiff_t value, ptrdiff_t multiple) {
     return (value + multiple - 1) / multiple * multiple;
 }
 
+// The bytes of B one sweep of the row panels reads: a block's columns are taken kc × nb at a
+// time (nb from ck_gemm_sweep_columns) and every MR-row panel multiplies them left to right
+// before the next. C is then written as MR sequential streams (one row panel's rows) instead of
+// one per row of the MC block: 96 streams, more than the hardware prefetchers follow, made
+// every line of a large C a demand miss (a 256 × 3136 product with k = 64 wrote C at half the
+// speed; sgemm.c's header). The kc × nb floats of B stay in L2 while the row panels pass.
+enum { SWEEP_BYTES = 512 * 1024 };
+
+/// Columns of B per sweep of the row panels: a multiple of nr, at least nr.
+static inline ptrdiff_t ck_gemm_sweep_columns(ptrdiff_t kc, int nr) {
+    const ptrdiff_t columns = SWEEP_BYTES / (ptrdiff_t)sizeof(float) / (kc > 0 ? kc : 1) / nr * nr;
+    return columns < nr ? nr : columns;
+}
+
 /// The variant this thread multiplies with (id 1 portable, 2 AVX2 + FMA, 3 AVX-512).
 const variant *ck_gemm_current(void);
 

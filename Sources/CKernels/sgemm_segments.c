@@ -73,21 +73,26 @@ static void block(const variant *v, const float *a, ptrdiff_t lda, ptrdiff_t ic,
     const int mr = v->mr, nr = v->nr;
     const ptrdiff_t full = mc / mr * mr;
     if (full < mc) ck_gemm_pack_a(a, lda, ic + full, mc - full, pc, kc, mr, packed_a);
-    for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
-        const int columns = (nc - jr) < nr ? (int)(nc - jr) : nr;
-        const ptrdiff_t g = jc + jr, column = g % l.width, panel = slot[jr / nr];
+    const ptrdiff_t sweep = ck_gemm_sweep_columns(kc, nr);  // row panels sweep B a part at a time
+    for (ptrdiff_t jb = 0; jb < nc; jb += sweep) {
+        const ptrdiff_t je = nc - jb < sweep ? nc : jb + sweep;
         for (ptrdiff_t ir = 0; ir < mc; ir += mr) {
             const int rows = (mc - ir) < mr ? (int)(mc - ir) : mr;
             const int in_place = ir < full;
             const float *a_panel = in_place ? a + (ic + ir) * lda + pc : packed_a;
             const ptrdiff_t a_row = in_place ? lda : 1, a_k = in_place ? 1 : mr;
-            if (panel < 0) {
-                float *target = c + (g / l.width) * l.segment_stride + (ic + ir) * l.width + column;
-                ck_gemm_tile(v, e, kc, a_panel, a_row, a_k, packed_b + jr * kc, target, l.width, ic + ir, rows,
-                             columns);
-            } else {
-                float *target = side + (panel * m + ic + ir) * nr;
-                ck_gemm_tile(v, e, kc, a_panel, a_row, a_k, packed_b + jr * kc, target, nr, ic + ir, rows, columns);
+            for (ptrdiff_t jr = jb; jr < je; jr += nr) {
+                const int columns = (nc - jr) < nr ? (int)(nc - jr) : nr;
+                const ptrdiff_t g = jc + jr, column = g % l.width, panel = slot[jr / nr];
+                if (panel < 0) {
+                    float *target = c + (g / l.width) * l.segment_stride + (ic + ir) * l.width + column;
+                    ck_gemm_tile(v, e, kc, a_panel, a_row, a_k, packed_b + jr * kc, target, l.width, ic + ir, rows,
+                                 columns);
+                } else {
+                    float *target = side + (panel * m + ic + ir) * nr;
+                    ck_gemm_tile(v, e, kc, a_panel, a_row, a_k, packed_b + jr * kc, target, nr, ic + ir, rows,
+                                 columns);
+                }
             }
         }
     }
