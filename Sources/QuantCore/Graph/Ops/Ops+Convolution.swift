@@ -72,11 +72,16 @@ extension Ops {
             batch: x.shape[0], inputChannels: channels, outputChannels: outputChannels, group: group, window: window)
     }
 
-    /// The most output channels (per group) for which a convolution's GEMM reads its column
-    /// matrix (a pointwise convolution's image, or im2col's columns) in place instead of packing
-    /// it (`GEMM.multiply(readingBInPlace:)`): measured on AVX-512 with a C harness, 1.15–1.37×
-    /// faster for 16–64 channels, even at 128, 1–2 % slower above.
-    static let pointwiseInPlaceChannels = 64
+    /// Whether a convolution's GEMM reads its column matrix (a pointwise convolution's image, or
+    /// im2col's columns) in place instead of packing it (`GEMM.multiply(readingBInPlace:)`): for
+    /// few output channels (per group) over a shallow depth only. Measured with a C harness on
+    /// AVX-512 the way a pass runs (batches of 16 images, each output fresh, one thread): with
+    /// 16–32 channels over a depth of 32 (MobileNetV2's 112×112 layers) in place took 0.84–0.95×
+    /// the packed time; at depth 64 and beyond the packed product won (64 × 3136 × 256, ResNet-50's
+    /// narrowing 1×1 layers: 1.2 ms packed, 1.7–1.8 in place; 24 × 3136 × 144: 0.33 against 0.44–0.62).
+    static func readsColumnsInPlace(outputChannels: Int, depth: Int) -> Bool {
+        outputChannels <= 64 && depth <= 32
+    }
 
     /// ONNX Conv: `Y[n, m] = B[m] + Σ W[m, c, ·] ⋆ X[n, g·C/group + c]` over the group of `m`,
     /// then `activation` when one is fused in (a ReLU or Clip the executor found right after).
@@ -116,6 +121,7 @@ extension Ops {
         var columns: [Float] = []  // [K, P]
         // Each output row starts from its bias (zeros without one), written by the GEMM tile by tile.
         let rowStart = bias?.storage ?? [Float](repeating: 0, count: problem.outputChannels)
+        let inPlace = readsColumnsInPlace(outputChannels: mg, depth: k)
         if problem.group == 1, k > 0, gathersImages(positions: positions, batch: problem.batch) {
             return x.storage.withUnsafeBufferPointer { bufferX in
                 weight.storage.withUnsafeBufferPointer { bufferW in
@@ -164,11 +170,10 @@ extension Ops {
                                 let groupWeights = weights + g * mg * k
                                 if isPointwise {
                                     // [C/g, H·W] is already the column matrix, read in place by few output
-                                    // channels (packing it would cost more than it saves them).
+                                    // channels over a shallow depth (packing it would cost more than it saves).
                                     GEMM.multiply(
                                         m: mg, n: positions, k: k, a: groupWeights, b: groupImage, rowStart: groupStart,
-                                        clamp: activation, readingBInPlace: mg <= pointwiseInPlaceChannels,
-                                        c: outGroup)
+                                        clamp: activation, readingBInPlace: inPlace, c: outGroup)
                                     continue
                                 }
                                 if let masks,
@@ -188,8 +193,7 @@ extension Ops {
                                     Im2Col.unfoldFast(groupImage, geometry: geometry, into: scratch)
                                     GEMM.multiply(
                                         m: mg, n: positions, k: k, a: groupWeights, b: scratch, rowStart: groupStart,
-                                        clamp: activation, readingBInPlace: mg <= pointwiseInPlaceChannels,
-                                        c: outGroup)
+                                        clamp: activation, readingBInPlace: inPlace, c: outGroup)
                                 }
                             }
                         }
