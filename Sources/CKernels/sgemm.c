@@ -345,14 +345,8 @@ static void pack_b(int trans_b, const float *b, ptrdiff_t ldb, ptrdiff_t p0, ptr
                 for (ptrdiff_t p = 0; p < kc; ++p) out[p * nr + j] = 0;
             }
         } else {
-            if (columns == 16 && nr == 16) {
-                // The common AVX2 panel: a fixed-size copy the compiler inlines (a memcpy call per
-                // 64 bytes cost several percent of a ResNet pass).
-                for (ptrdiff_t p = 0; p < kc; ++p) {
-                    const float *restrict source = b + (p0 + p) * ldb + j0 + jp;
-                    float *restrict target = out + p * 16;
-                    for (int j = 0; j < 16; ++j) target[j] = source[j];
-                }
+            if (columns == nr) {  // a full panel: fixed-size copies the compiler inlines
+                for (ptrdiff_t p = 0; p < kc; ++p) ck_copy_panel_row(out + p * nr, b + (p0 + p) * ldb + j0 + jp, nr);
                 out += kc * nr;
                 continue;
             }

@@ -27,7 +27,7 @@ static void pack_segments(const float *b, segments l, ptrdiff_t p0, ptrdiff_t kc
             const int run = (columns - offset) < (l.width - column) ? columns - offset : (int)(l.width - column);
             const float *source = b + (g / l.width) * l.segment_stride + p0 * l.width + column;
             if (run == nr) {
-                for (ptrdiff_t p = 0; p < kc; ++p) memcpy(out + p * nr, source + p * l.width, sizeof(float) * (size_t)nr);
+                for (ptrdiff_t p = 0; p < kc; ++p) ck_copy_panel_row(out + p * nr, source + p * l.width, nr);
             } else {
                 for (ptrdiff_t p = 0; p < kc; ++p) {
                     for (int j = 0; j < run; ++j) out[p * nr + offset + j] = source[p * l.width + j];
