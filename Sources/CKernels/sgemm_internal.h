@@ -57,16 +57,21 @@ static inline void ck_copy_panel_row(float *restrict out, const float *restrict 
     }
 }
 
-// The bytes of B one sweep of the row panels reads: a block's columns are taken kc × nb at a
-// time (nb from ck_gemm_sweep_columns) and every MR-row panel multiplies them left to right
-// before the next. C is then written as MR sequential streams (one row panel's rows) instead of
-// one per row of the MC block: 96 streams, more than the hardware prefetchers follow, made
-// every line of a large C a demand miss (a 256 × 3136 product with k = 64 wrote C at half the
-// speed; sgemm.c's header). The kc × nb floats of B stay in L2 while the row panels pass.
-enum { SWEEP_BYTES = 512 * 1024 };
+// How a block of C is walked, per K slice kc deep: in sweeps of ck_gemm_sweep_columns(kc, nr)
+// columns, every MR-row panel multiplying a sweep's B panels left to right before the next row
+// panel starts. For a shallow slice (kc <= SWEEP_DEPTH) a sweep is up to SWEEP_BYTES of packed
+// B, kept in L2 while the row panels pass, and C is written as MR sequential streams (one row
+// panel's rows) instead of one per row of the MC block: with Goto's order (every row panel on one
+// NR panel of B in turn) a shallow product wrote all 96 rows of a multi-megabyte C at once, more
+// streams than the prefetchers follow, and each line of C was a demand miss — ResNet-50's
+// 256 × 3136 × 64 products ran at half speed (sgemm.c's header). For a deeper slice a tile's
+// arithmetic hides C's writes, and a sweep is one NR panel: Goto's order, B's panel in L1
+// across the row panels (sweeps there measured no faster, and slower for 3×3 convolutions).
+enum { SWEEP_BYTES = 512 * 1024, SWEEP_DEPTH = 128 };
 
-/// Columns of B per sweep of the row panels: a multiple of nr, at least nr.
+/// Columns of B per sweep of the row panels: a multiple of nr, at least nr (nr: Goto's order).
 static inline ptrdiff_t ck_gemm_sweep_columns(ptrdiff_t kc, int nr) {
+    if (kc > SWEEP_DEPTH) return nr;
     const ptrdiff_t columns = SWEEP_BYTES / (ptrdiff_t)sizeof(float) / (kc > 0 ? kc : 1) / nr * nr;
     return columns < nr ? nr : columns;
 }
