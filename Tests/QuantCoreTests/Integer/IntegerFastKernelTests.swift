@@ -81,19 +81,35 @@ import Testing
     func denseMatchesTheReference(shape: (Int, Int, Int)) throws {
         let (batch, outputs, depth) = shape
         var random = SplitMix64(seed: UInt64(batch * outputs + depth))
-        let layer = IntegerLinear(
+        let layer = try Self.denseLayer(
+            outputs: outputs, depth: depth, multiplierStep: 1e-4, zeroPoint: -5, clamp: -5...127, random: &random)
+        let x = IntegerTensor(
+            shape: [batch, depth], codes: (0..<(batch * depth)).map { _ in Int16(Int(random.next() % 256) - 128) },
+            quantization: try ActivationQuantization(scale: 0.05, zeroPoint: 3, bitWidth: 8, isSigned: true))
+        try Self.expectEveryVariantGivesTheReference(layer, x)
+    }
+
+    /// A Gemm layer with random int8 weights, int32 biases and multipliers (multiples of
+    /// `multiplierStep`), writing signed 8-bit codes with `zeroPoint`, clamped to `clamp`.
+    static func denseLayer(
+        outputs: Int, depth: Int, multiplierStep: Float, zeroPoint: Int32, clamp: ClosedRange<Int32>,
+        random: inout SplitMix64
+    ) throws -> IntegerLinear {
+        IntegerLinear(
             layerName: "fc", input: "x", output: "y",
             weights: (0..<(outputs * depth)).map { _ in Int8(truncatingIfNeeded: Int(random.next() % 255) - 127) },
             outputChannels: outputs, depth: depth,
             bias: (0..<outputs).map { _ in Int32(Int(random.next() % 20001) - 10000) },
-            multipliers: (0..<outputs).map { _ in Float(random.next() % 1000 + 1) * 1e-4 },
-            outputQuantization: try ActivationQuantization(scale: 0.1, zeroPoint: -5, bitWidth: 8, isSigned: true),
-            clamp: -5...127, convolution: nil)
-        let x = IntegerTensor(
-            shape: [batch, depth], codes: (0..<(batch * depth)).map { _ in Int16(Int(random.next() % 256) - 128) },
-            quantization: try ActivationQuantization(scale: 0.05, zeroPoint: 3, bitWidth: 8, isSigned: true))
+            multipliers: (0..<outputs).map { _ in Float(random.next() % 1000 + 1) * multiplierStep },
+            outputQuantization: try ActivationQuantization(
+                scale: 0.1, zeroPoint: zeroPoint, bitWidth: 8, isSigned: true),
+            clamp: clamp, convolution: nil)
+    }
+
+    /// `linear` on every kernel variant, on one thread and two, gives the reference's codes.
+    static func expectEveryVariantGivesTheReference(_ layer: IntegerLinear, _ x: IntegerTensor) throws {
         let reference = try IntegerKernels.dense(layer, x)
-        for variant in Self.variants {
+        for variant in variants {
             for threads in [1, 2] {
                 let fast = try IntegerKernels.linear(layer, x, variant: variant, threads: threads, minimumWork: 1)
                 #expect(fast == reference, "\(variant.resolvedName), \(threads) threads")
@@ -109,14 +125,8 @@ import Testing
     func denseChecksTheDeclaredCodeRange(spread: Int) throws {
         let (batch, outputs, depth) = (200, 9, 784)  // chunks of 48 rows at this depth
         var random = SplitMix64(seed: UInt64(spread))
-        let layer = IntegerLinear(
-            layerName: "fc", input: "x", output: "y",
-            weights: (0..<(outputs * depth)).map { _ in Int8(truncatingIfNeeded: Int(random.next() % 255) - 127) },
-            outputChannels: outputs, depth: depth,
-            bias: (0..<outputs).map { _ in Int32(Int(random.next() % 20001) - 10000) },
-            multipliers: (0..<outputs).map { _ in Float(random.next() % 1000 + 1) * 1e-6 },
-            outputQuantization: try ActivationQuantization(scale: 0.1, zeroPoint: 0, bitWidth: 8, isSigned: true),
-            clamp: -128...127, convolution: nil)
+        let layer = try Self.denseLayer(
+            outputs: outputs, depth: depth, multiplierStep: 1e-6, zeroPoint: 0, clamp: -128...127, random: &random)
         let codes = (0..<(batch * depth)).map { index in
             index < 100 * depth
                 ? Int16(random.next() % 256) : Int16(Int(random.next() % UInt64(spread)) - spread / 3)
@@ -126,13 +136,7 @@ import Testing
             quantization: try ActivationQuantization(scale: 0.05, zeroPoint: 7, bitWidth: 8, isSigned: false))
         #expect(x.quantization.codeRange == 0...255)
         #expect(codes.contains { $0 < 0 })
-        let reference = try IntegerKernels.dense(layer, x)
-        for variant in Self.variants {
-            for threads in [1, 2] {
-                let fast = try IntegerKernels.linear(layer, x, variant: variant, threads: threads, minimumWork: 1)
-                #expect(fast == reference, "\(variant.resolvedName), \(threads) threads")
-            }
-        }
+        try Self.expectEveryVariantGivesTheReference(layer, x)
     }
 
     @Test func packedWeightsFollowTheWeights() throws {
