@@ -123,6 +123,37 @@ enum PlanDecoding {
 
     /// Where and why `data` is not JSON, e.g. `invalid JSON at line 2, column 8 (invalid value)`;
     /// nil when it is valid JSON.
+    /// The deepest nesting a plan or session file may have: far beyond any real one, far below
+    /// Foundation's JSON limit (512), past which its decoder traps instead of throwing.
+    static let nestingLimit = 64
+
+    /// "nested deeper than 64 levels" when `data`'s arrays and objects (outside strings) nest
+    /// deeper than `nestingLimit`, else nil.
+    static func nestingProblem(in data: Data) -> String? {
+        var depth = 0, inString = false, escaped = false
+        for byte in data {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                if depth > nestingLimit { return "invalid JSON (nested deeper than \(nestingLimit) levels)" }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return nil
+    }
+
     static func syntaxProblem(in data: Data) -> String? {
         do {
             _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])

@@ -99,6 +99,9 @@ extension SessionPreset {
     ///
     /// - Throws: `SessionError` (malformed JSON, unsupported version, unknown, missing or invalid field).
     public static func decoded(from data: Data, file: String) throws -> SessionPreset {
+        if let problem = PlanDecoding.nestingProblem(in: data) {
+            throw SessionError.malformedJSON(file: file, detail: problem)
+        }
         do {
             return try JSONDecoder().decode(SessionPreset.self, from: data)
         } catch let error as SessionError {

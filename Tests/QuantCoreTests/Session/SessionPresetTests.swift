@@ -177,4 +177,18 @@ import Testing
         #expect(applicable.defaults == preset.plan.defaults)
         #expect(throws: Never.self) { try applicable.validated(against: renamed) }
     }
+
+    /// A file of 513 '[' (a fuzzing finding: Foundation's JSON decoder traps past 512 levels
+    /// instead of throwing) and anything nested past 64 levels is a one-line error, not a crash.
+    @Test func deeplyNestedJSONIsRefusedWithAnError() {
+        let deep = String(repeating: "[", count: 65) + String(repeating: "]", count: 65)
+        for text in [String(repeating: "[", count: 513), deep] {
+            #expect {
+                _ = try SessionPreset.decoded(from: Data(text.utf8), file: "deep.json")
+            } throws: { error in
+                "\(error)".contains("deep.json") && "\(error)".contains("nested deeper than 64 levels")
+            }
+        }
+        #expect(PlanDecoding.nestingProblem(in: Data(#"{"a": "[[[[", "b": [[1]]}"#.utf8)) == nil)
+    }
 }
