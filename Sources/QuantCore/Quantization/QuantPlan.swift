@@ -108,6 +108,9 @@ extension QuantPlan {
     ///
     /// - Throws: `PlanError` (malformed JSON, unsupported version, unknown or invalid field).
     public static func decoded(from data: Data, file: String) throws -> QuantPlan {
+        if let problem = PlanDecoding.nestingProblem(in: data) {  // before Foundation's decoder traps on it
+            throw PlanError.malformedJSON(file: file, detail: PlanDecoding.syntaxProblem(in: data) ?? problem)
+        }
         if PlanDecoding.syntaxProblem(in: data) == nil, let key = JSONDuplicateKeys.first(in: [UInt8](data)) {
             throw PlanError.malformedJSON(
                 file: file, detail: "the key \(Printable.name(key)) appears twice in one object (which one counts?)")

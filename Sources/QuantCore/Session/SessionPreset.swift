@@ -99,8 +99,8 @@ extension SessionPreset {
     ///
     /// - Throws: `SessionError` (malformed JSON, unsupported version, unknown, missing or invalid field).
     public static func decoded(from data: Data, file: String) throws -> SessionPreset {
-        if let problem = PlanDecoding.nestingProblem(in: data) {
-            throw SessionError.malformedJSON(file: file, detail: problem)
+        if let problem = PlanDecoding.nestingProblem(in: data) {  // before Foundation's decoder traps on it
+            throw SessionError.malformedJSON(file: file, detail: PlanDecoding.syntaxProblem(in: data) ?? problem)
         }
         do {
             return try JSONDecoder().decode(SessionPreset.self, from: data)
