@@ -148,8 +148,9 @@ struct OverlayView: Widget {
             (
                 "Restore?",
                 [
-                    "An autosave of this model and data from a dashboard that ended",
-                    "is newer than the last saved preset. Restore it?",
+                    "A dashboard that ended without saving left an autosave",
+                    "of this model and data, newer than the saved preset.",
+                    "Restore it?",
                 ],
                 "y restore · n discard it · Esc later"
             )
