@@ -1,5 +1,6 @@
 // The epilogue shared by the GEMM (sgemm.c) and the depthwise kernel (depthwise.c): rows of an
-// output block set to a starting value (a bias) and clamped (a fused ReLU/ReLU6/Clip), on AVX2
+// output block set to a starting value (a bias), summed with an addend (a fused residual Add) and
+// clamped (a fused ReLU/ReLU6/Clip), on AVX2
 // where the CPU has it (`wide`), in plain C otherwise. Same values either way.
 //
 // The clamp is ONNX Clip's rule: v < low ? low : v, then v > high ? high : v (NaN stays NaN,
@@ -45,6 +46,18 @@ __attribute__((target("avx2"))) static inline void ck_clamp_rows_avx2(float *c, 
         }
     }
 }
+__attribute__((target("avx2"))) static inline void ck_add_rows_avx2(float *c, ptrdiff_t ldc, const float *addend,
+                                                                    ptrdiff_t rows, ptrdiff_t columns) {
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        float *row = c + r * ldc;
+        const float *add = addend + r * ldc;
+        ptrdiff_t j = 0;
+        for (; j + 8 <= columns; j += 8) {
+            _mm256_storeu_ps(row + j, _mm256_add_ps(_mm256_loadu_ps(row + j), _mm256_loadu_ps(add + j)));
+        }
+        for (; j < columns; ++j) row[j] = row[j] + add[j];
+    }
+}
 #endif
 
 static inline void ck_fill_rows(int wide, float *c, ptrdiff_t ldc, const float *values, ptrdiff_t rows,
@@ -58,6 +71,22 @@ static inline void ck_fill_rows(int wide, float *c, ptrdiff_t ldc, const float *
     (void)wide;
     for (ptrdiff_t r = 0; r < rows; ++r) {
         for (ptrdiff_t j = 0; j < columns; ++j) c[r * ldc + j] = values[r];
+    }
+}
+
+// rows × columns of C += the addend's (rows ldc apart, like C's): a residual Add fused into the
+// product, applied before the clamp.
+static inline void ck_add_rows(int wide, float *c, ptrdiff_t ldc, const float *addend, ptrdiff_t rows,
+                               ptrdiff_t columns) {
+#if defined(__x86_64__)
+    if (wide) {
+        ck_add_rows_avx2(c, ldc, addend, rows, columns);
+        return;
+    }
+#endif
+    (void)wide;
+    for (ptrdiff_t r = 0; r < rows; ++r) {
+        for (ptrdiff_t j = 0; j < columns; ++j) c[r * ldc + j] = c[r * ldc + j] + addend[r * ldc + j];
     }
 }
 

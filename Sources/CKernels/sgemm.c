@@ -41,13 +41,15 @@ static void add_tile(const float *tile, int nr, float *c, ptrdiff_t ldc, int row
     }
 }
 
-// add_tile with the fused epilogue: each row starts from init[r] (when init is not NULL), and
-// the result is clamped to {low, high} (when clamp is not NULL) as ck_clamp_rows does.
+// add_tile with the fused epilogue: each row starts from init[r] (when init is not NULL), the
+// addend's element is added (when addend is not NULL: a residual Add, rows ldc apart like C's),
+// and the result is clamped to {low, high} (when clamp is not NULL) as ck_clamp_rows does.
 static void finish_tile(const float *tile, int nr, float *c, ptrdiff_t ldc, int rows, int columns, const float *init,
-                        const float *clamp) {
+                        const float *clamp, const float *addend) {
     for (int r = 0; r < rows; ++r) {
         for (int j = 0; j < columns; ++j) {
             float value = (init ? init[r] : c[r * ldc + j]) + tile[r * nr + j];
+            if (addend) value = value + addend[r * ldc + j];
             if (clamp) {
                 value = value < clamp[0] ? clamp[0] : value;
                 value = value > clamp[1] ? clamp[1] : value;
@@ -126,12 +128,15 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(ptrdiff_t kc, const 
 
 // MARK: AVX-512: 12×32, twenty-four 16-wide accumulators.
 
-// One finished 16-wide row piece: init (or C's contents) + the accumulator, then the clamp with
-// Clip's rule (v < low ? low : v, then v > high ? high : v; NaN stays NaN).
+// One finished 16-wide row piece: init (or C's contents) + the accumulator, + the addend's 16
+// values (a residual Add) when addend is not NULL, then the clamp with Clip's rule (v < low ? low
+// : v, then v > high ? high : v; NaN stays NaN).
 __attribute__((target("avx512f"), always_inline)) static inline __m512 finish512(__m512 acc, const float *c,
                                                                                  const float *init, int r,
-                                                                                 const float *clamp) {
+                                                                                 const float *clamp,
+                                                                                 const float *addend) {
     __m512 value = _mm512_add_ps(init ? _mm512_set1_ps(init[r]) : _mm512_loadu_ps(c), acc);
+    if (addend) value = _mm512_add_ps(value, _mm512_loadu_ps(addend));
     if (clamp) {
         const __m512 low = _mm512_set1_ps(clamp[0]), high = _mm512_set1_ps(clamp[1]);
         value = _mm512_mask_mov_ps(value, _mm512_cmp_ps_mask(value, low, _CMP_LT_OQ), low);
@@ -154,8 +159,8 @@ __attribute__((target("avx512f"), always_inline)) static inline __m512 finish512
         c##r##1 = _mm512_fmadd_ps(broadcast, b1, c##r##1); \
     }
 #define CK512_STORE(r)                                                          \
-    _mm512_storeu_ps(c + r * ldc, finish512(c##r##0, c + r * ldc, init, r, clamp)); \
-    _mm512_storeu_ps(c + r * ldc + 16, finish512(c##r##1, c + r * ldc + 16, init, r, clamp));
+    _mm512_storeu_ps(c + r * ldc, finish512(c##r##0, c + r * ldc, init, r, clamp, addend ? addend + r * ldc : NULL)); \
+    _mm512_storeu_ps(c + r * ldc + 16, finish512(c##r##1, c + r * ldc + 16, init, r, clamp, addend ? addend + r * ldc + 16 : NULL));
 #define CK512_SPILL(r)                           \
     _mm512_store_ps(tile + r * 32, c##r##0);     \
     _mm512_store_ps(tile + r * 32 + 16, c##r##1);
@@ -170,7 +175,7 @@ __attribute__((target("avx512f"), always_inline)) static inline __m512 finish512
     CK512_SPILL(0) CK512_SPILL(1) CK512_SPILL(2) CK512_SPILL(3) CK512_SPILL(4) CK512_SPILL(5) \
     CK512_SPILL(6) CK512_SPILL(7) CK512_SPILL(8) CK512_SPILL(9) CK512_SPILL(10)               \
     CK512_SPILL(11)                                                                           \
-    finish_tile(tile, 32, c, ldc, rows, columns, init, clamp);
+    finish_tile(tile, 32, c, ldc, rows, columns, init, clamp, addend);
 
 // The body, inlined into the packed form (a_row = 1, a_k = 12: constant offsets) and the
 // general strided form, so each compiles to its own straight-line loop.
@@ -178,7 +183,8 @@ __attribute__((target("avx512f"), always_inline)) static inline __m512 finish512
 // (ck_gemm_direct_tile).
 __attribute__((target("avx512f"), always_inline)) static inline void kernel_avx512_body(
     ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k, const float *pb, ptrdiff_t b_k, float *c,
-    ptrdiff_t ldc, int rows, int columns, const float *init, const float *clamp) {
+    ptrdiff_t ldc, int rows, int columns, const float *init, const float *clamp,
+    const float *addend) {
     CK512_ACCUMULATORS
     for (ptrdiff_t p = 0; p < kc; ++p) {
         const __m512 b0 = _mm512_loadu_ps(pb), b1 = _mm512_loadu_ps(pb + 16);
@@ -197,7 +203,8 @@ __attribute__((target("avx512f"), always_inline)) static inline void kernel_avx5
 // `a + r * lda`, makes a chain of twelve dependent adds per step that stalls the FMAs).
 __attribute__((target("avx512f"), always_inline)) static inline void kernel_avx512_rows(
     ptrdiff_t kc, const float *a, ptrdiff_t lda, const float *pb, ptrdiff_t b_k, float *c, ptrdiff_t ldc, int rows,
-    int columns, const float *init, const float *clamp) {
+    int columns, const float *init, const float *clamp,
+    const float *addend) {
     const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda, *a4 = a + 4 * lda;
     const float *a5 = a + 5 * lda, *a6 = a + 6 * lda, *a7 = a + 7 * lda, *a8 = a + 8 * lda, *a9 = a + 9 * lda;
     const float *a10 = a + 10 * lda, *a11 = a + 11 * lda;
@@ -214,16 +221,65 @@ __attribute__((target("avx512f"), always_inline)) static inline void kernel_avx5
     CK512_WRITE_BACK
 }
 
+// A partial row panel (the last of a row block whose rows are not a multiple of 12: 64 = 5·12 + 4)
+// multiplied on the rows it has, at most R_MAX = 4 or 8 of them: the 12-row body would compute
+// every padded row too (ResNet's 64-channel layers paid 12.5 % more arithmetic, MobileNetV2's
+// 16-channel ones 50 %). Each row's sums are the same operations in the same order as the
+// 12-row body's, so the values are bit for bit the same.
+#define CK512_SHORT_FMA(r, value) \
+    if (R_MAX > r) CK512_FMA(r, value)
+#define CK512_SHORT_STORE(r) \
+    if (r < rows) { CK512_STORE(r) }
+__attribute__((target("avx512f"), always_inline)) static inline void kernel_avx512_short(
+    const int R_MAX, ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k, const float *pb, ptrdiff_t b_k,
+    float *c, ptrdiff_t ldc, int rows, int columns, const float *init, const float *clamp,
+    const float *addend) {
+    CK512_ACCUMULATORS
+    for (ptrdiff_t p = 0; p < kc; ++p) {
+        const __m512 b0 = _mm512_loadu_ps(pb), b1 = _mm512_loadu_ps(pb + 16);
+        CK512_SHORT_FMA(0, a[0]) CK512_SHORT_FMA(1, a[a_row]) CK512_SHORT_FMA(2, a[2 * a_row])
+        CK512_SHORT_FMA(3, a[3 * a_row]) CK512_SHORT_FMA(4, a[4 * a_row]) CK512_SHORT_FMA(5, a[5 * a_row])
+        CK512_SHORT_FMA(6, a[6 * a_row]) CK512_SHORT_FMA(7, a[7 * a_row])
+        a += a_k;
+        pb += b_k;
+    }
+    if (columns == 32) {
+        CK512_SHORT_STORE(0) CK512_SHORT_STORE(1) CK512_SHORT_STORE(2) CK512_SHORT_STORE(3)
+        CK512_SHORT_STORE(4) CK512_SHORT_STORE(5) CK512_SHORT_STORE(6) CK512_SHORT_STORE(7)
+        return;
+    }
+    float tile[8 * 32] __attribute__((aligned(64)));
+    CK512_SPILL(0) CK512_SPILL(1) CK512_SPILL(2) CK512_SPILL(3) CK512_SPILL(4) CK512_SPILL(5) CK512_SPILL(6)
+    CK512_SPILL(7)
+    finish_tile(tile, 32, c, ldc, rows, columns, init, clamp, addend);
+}
+
+// A packed partial panel of at most 8 rows through kernel_avx512_short; 0 when the tile is not one.
+__attribute__((target("avx512f"), always_inline)) static inline int kernel_avx512_partial(
+    ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k, const float *pb, ptrdiff_t b_k, float *c,
+    ptrdiff_t ldc, int rows, int columns, const float *init, const float *clamp,
+    const float *addend) {
+    if (rows > 8 || a_row != 1 || a_k != 12) return 0;
+    if (rows <= 4) {
+        kernel_avx512_short(4, kc, a, 1, 12, pb, b_k, c, ldc, rows, columns, init, clamp, addend);
+    } else {
+        kernel_avx512_short(8, kc, a, 1, 12, pb, b_k, c, ldc, rows, columns, init, clamp, addend);
+    }
+    return 1;
+}
+
 __attribute__((target("avx512f"))) static void kernel_avx512_fused(ptrdiff_t kc, const float *a, ptrdiff_t a_row,
                                                                    ptrdiff_t a_k, const float *pb, float *c,
                                                                    ptrdiff_t ldc, int rows, int columns,
-                                                                   const float *init, const float *clamp) {
+                                                                   const float *init, const float *clamp,
+    const float *addend) {
+    if (rows < 12 && kernel_avx512_partial(kc, a, a_row, a_k, pb, 32, c, ldc, rows, columns, init, clamp, addend)) return;
     if (a_row == 1 && a_k == 12) {
-        kernel_avx512_body(kc, a, 1, 12, pb, 32, c, ldc, rows, columns, init, clamp);
+        kernel_avx512_body(kc, a, 1, 12, pb, 32, c, ldc, rows, columns, init, clamp, addend);
     } else if (a_k == 1) {
-        kernel_avx512_rows(kc, a, a_row, pb, 32, c, ldc, rows, columns, init, clamp);
+        kernel_avx512_rows(kc, a, a_row, pb, 32, c, ldc, rows, columns, init, clamp, addend);
     } else {
-        kernel_avx512_body(kc, a, a_row, a_k, pb, 32, c, ldc, rows, columns, init, clamp);
+        kernel_avx512_body(kc, a, a_row, a_k, pb, 32, c, ldc, rows, columns, init, clamp, addend);
     }
 }
 
@@ -231,20 +287,22 @@ __attribute__((target("avx512f"))) static void kernel_avx512_fused(ptrdiff_t kc,
 __attribute__((target("avx512f"))) static void kernel_avx512_direct(ptrdiff_t kc, const float *a, ptrdiff_t a_row,
                                                                     ptrdiff_t a_k, const float *b, ptrdiff_t ldb,
                                                                     float *c, ptrdiff_t ldc, int rows, int columns,
-                                                                    const float *init, const float *clamp) {
+                                                                    const float *init, const float *clamp,
+    const float *addend) {
+    if (rows < 12 && kernel_avx512_partial(kc, a, a_row, a_k, b, ldb, c, ldc, rows, columns, init, clamp, addend)) return;
     if (a_row == 1 && a_k == 12) {
-        kernel_avx512_body(kc, a, 1, 12, b, ldb, c, ldc, rows, columns, init, clamp);
+        kernel_avx512_body(kc, a, 1, 12, b, ldb, c, ldc, rows, columns, init, clamp, addend);
     } else if (a_k == 1) {
-        kernel_avx512_rows(kc, a, a_row, b, ldb, c, ldc, rows, columns, init, clamp);
+        kernel_avx512_rows(kc, a, a_row, b, ldb, c, ldc, rows, columns, init, clamp, addend);
     } else {
-        kernel_avx512_body(kc, a, a_row, a_k, b, ldb, c, ldc, rows, columns, init, clamp);
+        kernel_avx512_body(kc, a, a_row, a_k, b, ldb, c, ldc, rows, columns, init, clamp, addend);
     }
 }
 
 __attribute__((target("avx512f"))) static void kernel_avx512(ptrdiff_t kc, const float *a, ptrdiff_t a_row,
                                                              ptrdiff_t a_k, const float *pb, float *c, ptrdiff_t ldc,
                                                              int rows, int columns) {
-    kernel_avx512_fused(kc, a, a_row, a_k, pb, c, ldc, rows, columns, NULL, NULL);
+    kernel_avx512_fused(kc, a, a_row, a_k, pb, c, ldc, rows, columns, NULL, NULL, NULL);
 }
 
 #endif  // CK_X86_64
@@ -388,12 +446,14 @@ static ptrdiff_t slice_depth(ptrdiff_t k) {
 // One micro-kernel call with the epilogue around it.
 static inline void tile(const variant *v, epilogue e, ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k,
                         const float *pb, float *c, ptrdiff_t ldc, ptrdiff_t row, int rows, int columns) {
+    const float *addend = ck_epilogue_addend(e, c);
     if (v->fused) {
-        v->fused(kc, a, a_row, a_k, pb, c, ldc, rows, columns, e.row_init ? e.row_init + row : NULL, e.clamp);
+        v->fused(kc, a, a_row, a_k, pb, c, ldc, rows, columns, e.row_init ? e.row_init + row : NULL, e.clamp, addend);
         return;
     }
     if (e.row_init) ck_fill_rows(v->id >= 2, c, ldc, e.row_init + row, rows, columns);
     v->kernel(kc, a, a_row, a_k, pb, c, ldc, rows, columns);
+    if (addend) ck_add_rows(v->id >= 2, c, ldc, addend, rows, columns);
     if (e.clamp) ck_clamp_rows(v->id >= 2, c, ldc, e.clamp, rows, columns);
 }
 
@@ -431,7 +491,8 @@ static void multiply_block(const variant *v, int trans_a, float alpha, const flo
 
 // The epilogue of the K slice starting at pc (of depth kc, of k in all).
 static epilogue slice_epilogue(epilogue e, ptrdiff_t pc, ptrdiff_t kc, ptrdiff_t k) {
-    return (epilogue){pc == 0 ? e.row_init : NULL, pc + kc >= k ? e.clamp : NULL};
+    const int last = pc + kc >= k;
+    return (epilogue){pc == 0 ? e.row_init : NULL, last ? e.clamp : NULL, last ? e.addend : NULL, e.c_base};
 }
 
 // The blocked loops over C for one variant; B either packed on the fly (prepacked == NULL) or
@@ -467,15 +528,15 @@ static void multiply(const variant *v, int trans_a, int trans_b, ptrdiff_t m, pt
 
 void ck_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
               ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc) {
-    ck_sgemm_epilogue(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, NULL, NULL);
+    ck_sgemm_epilogue(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, c, ldc, NULL, NULL, NULL);
 }
 
 void ck_sgemm_epilogue(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
                        ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc, const float *row_init,
-                       const float *clamp) {
+                       const float *clamp, const float *addend) {
     if (m <= 0 || n <= 0 || k <= 0) return;
     multiply(current_variant(), trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, NULL, c, ldc,
-             (epilogue){row_init, clamp});
+             (epilogue){row_init, clamp, addend, c});
 }
 
 // MARK: prepacked B
@@ -534,7 +595,7 @@ int ck_sgemm_packed_for_this_thread(const ck_packed_matrix *packed) {
 void ck_sgemm_packed_b(int trans_a, ptrdiff_t m, float alpha, const float *a, ptrdiff_t lda,
                        const ck_packed_matrix *b, float *c, ptrdiff_t ldc) {
     if (m <= 0 || !b) return;
-    multiply(b->kind, trans_a, 0, m, b->n, b->k, alpha, a, lda, NULL, 0, b->data, c, ldc, (epilogue){NULL, NULL});
+    multiply(b->kind, trans_a, 0, m, b->n, b->k, alpha, a, lda, NULL, 0, b->data, c, ldc, (epilogue){NULL, NULL, NULL, c});
 }
 
 // MARK: internals shared with sgemm_conv.c and sgemm_segments.c (sgemm_internal.h)
@@ -567,7 +628,7 @@ int ck_gemm_direct_tile(const variant *v, epilogue e, ptrdiff_t kc, const float 
 #if CK_X86_64
     if (v == &avx512_variant) {
         kernel_avx512_direct(kc, a, a_row, a_k, b, ldb, c, ldc, rows, columns, e.row_init ? e.row_init + row : NULL,
-                             e.clamp);
+                             e.clamp, ck_epilogue_addend(e, c));
         return 1;
     }
 #endif

@@ -136,7 +136,7 @@ int ck_sgemm_conv(ptrdiff_t m, const float *a, ptrdiff_t lda, const float *image
                   ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h, ptrdiff_t kernel_w, ptrdiff_t stride_h,
                   ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left, ptrdiff_t dilation_h,
                   ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, const uint32_t *masks, float *c,
-                  ptrdiff_t ldc, const float *row_init, const float *clamp) {
+                  ptrdiff_t ldc, const float *row_init, const float *clamp, const float *addend) {
 #if CK_X86_64
     const variant *v = ck_gemm_current();
     const int wide = v->id == 3;
@@ -163,7 +163,7 @@ int ck_sgemm_conv(ptrdiff_t m, const float *a, ptrdiff_t lda, const float *image
             for (ptrdiff_t ic = 0; ic < m; ic += MC) {
                 const ptrdiff_t mc = (m - ic) < MC ? (m - ic) : MC;
                 ck_gemm_block(v, a, lda, ic, mc, pc, kc, packed_b, jc, nc, c, ldc, packed_a,
-                              ck_gemm_slice_epilogue((epilogue){row_init, clamp}, pc, kc, k));
+                              ck_gemm_slice_epilogue((epilogue){row_init, clamp, addend, c}, pc, kc, k));
             }
         }
     }
@@ -172,6 +172,7 @@ int ck_sgemm_conv(ptrdiff_t m, const float *a, ptrdiff_t lda, const float *image
     (void)m; (void)a; (void)lda; (void)image; (void)channels; (void)height; (void)width; (void)kernel_h;
     (void)kernel_w; (void)stride_h; (void)stride_w; (void)pad_top; (void)pad_left; (void)dilation_h;
     (void)dilation_w; (void)out_h; (void)out_w; (void)masks; (void)c; (void)ldc; (void)row_init; (void)clamp;
+    (void)addend;
     return 0;
 #endif
 }

@@ -19,7 +19,8 @@ static void pack_tail(const float *b, ptrdiff_t ldb, ptrdiff_t p0, ptrdiff_t kc,
 }
 
 int ck_sgemm_direct(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *b,
-                    ptrdiff_t ldb, float *c, ptrdiff_t ldc, const float *row_init, const float *clamp) {
+                    ptrdiff_t ldb, float *c, ptrdiff_t ldc, const float *row_init, const float *clamp,
+                    const float *addend) {
     const variant *v = ck_gemm_current();
     if (v->id != 3) return 0;  // AVX-512 only: the other kernels read packed panels
     if (m <= 0 || n <= 0 || k <= 0) return 1;
@@ -33,7 +34,7 @@ int ck_sgemm_direct(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdi
         const ptrdiff_t nc = (n - jc) < NC ? (n - jc) : NC, whole = nc / nr * nr;
         for (ptrdiff_t pc = 0; pc < k; pc += kcMax) {
             const ptrdiff_t kc = (k - pc) < kcMax ? (k - pc) : kcMax;
-            const epilogue e = ck_gemm_slice_epilogue((epilogue){row_init, clamp}, pc, kc, k);
+            const epilogue e = ck_gemm_slice_epilogue((epilogue){row_init, clamp, addend, c}, pc, kc, k);
             const ptrdiff_t sweep = ck_gemm_sweep_columns(kc, nr);
             if (whole < nc) pack_tail(b, ldb, pc, kc, jc + whole, (int)(nc - whole), nr, tail);
             for (ptrdiff_t ic = 0; ic < m; ic += MC) {

@@ -20,7 +20,7 @@ typedef void (*microkernel)(ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdi
 // of filled, accumulated and clamped in three passes. Same operations in the same order.
 typedef void (*fused_microkernel)(ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k, const float *pb,
                                   float *c, ptrdiff_t ldc, int rows, int columns, const float *init,
-                                  const float *clamp);
+                                  const float *clamp, const float *addend);
 
 typedef struct {
     int mr, nr;
@@ -36,10 +36,20 @@ typedef struct {
 // beforehand; same values, same order as filling C with the bias first. clamp (last slice
 // only): {low, high} applied to each finished tile (a fused ReLU / ReLU6 / Clip), with Clip's
 // rule: v < low ? low : v, then v > high ? high : v (NaN stays NaN; low > high gives high).
+// addend (last slice only, before the clamp): a matrix laid out as C (same strides from c_base,
+// C's start) whose elements are added to the finished tile — a residual Add fused into the
+// convolution before it: (bias + A·B) + addend, the Add's own operation on the same values.
 typedef struct {
     const float *row_init;  // indexed by C's absolute row
     const float *clamp;
+    const float *addend;    // NULL: none
+    const float *c_base;    // where C starts (the addend's offsets are C's)
 } epilogue;
+
+/// The addend's elements for the tile of C starting at `c` (NULL without an addend).
+static inline const float *ck_epilogue_addend(epilogue e, const float *c) {
+    return e.addend ? e.addend + (c - e.c_base) : NULL;
+}
 
 static inline ptrdiff_t ck_round_up(ptrdiff_t value, ptrdiff_t multiple) {
     return (value + multiple - 1) / multiple * multiple;

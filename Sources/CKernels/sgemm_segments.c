@@ -43,9 +43,11 @@ static void pack_segments(const float *b, segments l, ptrdiff_t p0, ptrdiff_t kc
 }
 
 // Copies rows row ..< row+rows, global columns g ..< g+columns of segmented C to `tile` (rows nr
-// floats apart) or back (to_tile == 0).
+// floats apart) or back (to_tile == 0). Copying back with an addend (laid out as C, from c_base:
+// a fused residual Add) writes tile + addend, clamped to `clamp` when it is not NULL — the last
+// slice's epilogue, which the side panel's tiles did not apply.
 static void move_tile(float *c, segments l, ptrdiff_t row, ptrdiff_t g, int rows, int columns, float *tile, int nr,
-                      int to_tile) {
+                      int to_tile, const float *addend, const float *clamp) {
     int offset = 0;
     while (offset < columns) {
         const ptrdiff_t column = (g + offset) % l.width;
@@ -55,6 +57,16 @@ static void move_tile(float *c, segments l, ptrdiff_t row, ptrdiff_t g, int rows
             float *tile_row = tile + r * nr + offset, *c_row = start + r * l.width;
             if (to_tile) {
                 memcpy(tile_row, c_row, sizeof(float) * (size_t)run);
+            } else if (addend) {
+                const float *add = addend + (c_row - c);
+                for (int j = 0; j < run; ++j) {
+                    float value = tile_row[j] + add[j];
+                    if (clamp) {
+                        value = value < clamp[0] ? clamp[0] : value;
+                        value = value > clamp[1] ? clamp[1] : value;
+                    }
+                    c_row[j] = value;
+                }
             } else {
                 memcpy(c_row, tile_row, sizeof(float) * (size_t)run);
             }
@@ -89,8 +101,10 @@ static void block(const variant *v, const float *a, ptrdiff_t lda, ptrdiff_t ic,
                     ck_gemm_tile(v, e, kc, a_panel, a_row, a_k, packed_b + jr * kc, target, l.width, ic + ir, rows,
                                  columns);
                 } else {
+                    // A side panel is not laid out as C: its addend and clamp wait for the copy out.
                     float *target = side + (panel * m + ic + ir) * nr;
-                    ck_gemm_tile(v, e, kc, a_panel, a_row, a_k, packed_b + jr * kc, target, nr, ic + ir, rows,
+                    const epilogue side_e = e.addend ? (epilogue){e.row_init, NULL, NULL, NULL} : e;
+                    ck_gemm_tile(v, side_e, kc, a_panel, a_row, a_k, packed_b + jr * kc, target, nr, ic + ir, rows,
                                  columns);
                 }
             }
@@ -100,7 +114,7 @@ static void block(const variant *v, const float *a, ptrdiff_t lda, ptrdiff_t ic,
 
 void ck_sgemm_segments(ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t lda, ptrdiff_t count, ptrdiff_t width,
                        const float *b, ptrdiff_t b_stride, float *c, ptrdiff_t c_stride, const float *row_init,
-                       const float *clamp) {
+                       const float *clamp, const float *addend) {
     const ptrdiff_t n = count * width;
     if (m <= 0 || n <= 0 || k <= 0) return;
     const variant *v = ck_gemm_current();
@@ -124,7 +138,7 @@ void ck_sgemm_segments(ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t lda, 
             slot[jr / nr] = (jc + jr) % width + columns <= width ? -1 : used++;
             // Without a row start C accumulates: the side panels start from C's contents.
             if (slot[jr / nr] >= 0 && !row_init) {
-                move_tile(c, lc, 0, jc + jr, (int)m, (int)columns, side + slot[jr / nr] * m * nr, nr, 1);
+                move_tile(c, lc, 0, jc + jr, (int)m, (int)columns, side + slot[jr / nr] * m * nr, nr, 1, NULL, NULL);
             }
         }
         for (ptrdiff_t pc = 0; pc < k; pc += kcMax) {
@@ -133,13 +147,13 @@ void ck_sgemm_segments(ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t lda, 
             for (ptrdiff_t ic = 0; ic < m; ic += MC) {
                 const ptrdiff_t mc = (m - ic) < MC ? (m - ic) : MC;
                 block(v, a, lda, ic, mc, pc, kc, packed_b, jc, nc, c, lc, side, slot, m, packed_a,
-                      ck_gemm_slice_epilogue((epilogue){row_init, clamp}, pc, kc, k));
+                      ck_gemm_slice_epilogue((epilogue){row_init, clamp, addend, c}, pc, kc, k));
             }
         }
         for (ptrdiff_t jr = 0; jr < nc; jr += nr) {
             const ptrdiff_t columns = (nc - jr) < nr ? (nc - jr) : nr;
             if (slot[jr / nr] >= 0) {
-                move_tile(c, lc, 0, jc + jr, (int)m, (int)columns, side + slot[jr / nr] * m * nr, nr, 0);
+                move_tile(c, lc, 0, jc + jr, (int)m, (int)columns, side + slot[jr / nr] * m * nr, nr, 0, addend, clamp);
             }
         }
     }

@@ -27,10 +27,13 @@ void ck_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, f
 /// bit what filling C with row_init and calling ck_sgemm gives); when clamp is not NULL, every
 /// element of the result v becomes (v < clamp[0] ? clamp[0] : v) and then (v > clamp[1] ? clamp[1]
 /// : v), applied to each tile of C as it is finished (a ReLU, ReLU6 or Clip fused into the
-/// product; NaN stays NaN). Nothing is written when m, n or k is not positive.
+/// product; NaN stays NaN). When addend is not NULL (a matrix laid out as C: m×n, rows ldc apart),
+/// its element is added to each finished element before the clamp — a residual Add fused into
+/// the product: (row_init + A·B) + addend, bit for bit the Add's own result. addend may not
+/// overlap C. Nothing is written when m, n or k is not positive.
 void ck_sgemm_epilogue(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha, const float *a,
                        ptrdiff_t lda, const float *b, ptrdiff_t ldb, float *c, ptrdiff_t ldc, const float *row_init,
-                       const float *clamp);
+                       const float *clamp, const float *addend);
 
 /// B of a GEMM packed once, for many products with it (a layer's weights over many batches).
 typedef struct ck_packed_matrix ck_packed_matrix;
@@ -68,12 +71,12 @@ void ck_conv_masks(ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h, ptrdif
 /// unfolding fused into the packing of B (no column matrix is written). Applies to stride 1 with
 /// out_w == width on the avx512 and avx2-fma variants; returns 1 when done, 0 (having done nothing) otherwise,
 /// and then the caller runs ck_im2col and ck_sgemm, which give the same result bit for bit.
-/// row_init and clamp (either may be NULL) as in ck_sgemm_epilogue.
+/// row_init, clamp and addend (each may be NULL) as in ck_sgemm_epilogue.
 int ck_sgemm_conv(ptrdiff_t m, const float *a, ptrdiff_t lda, const float *image, ptrdiff_t channels,
                   ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h, ptrdiff_t kernel_w, ptrdiff_t stride_h,
                   ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left, ptrdiff_t dilation_h,
                   ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, const uint32_t *masks, float *c,
-                  ptrdiff_t ldc, const float *row_init, const float *clamp);
+                  ptrdiff_t ldc, const float *row_init, const float *clamp, const float *addend);
 
 /// Spins (with the CPU's pause hint) while *value == unchanged, at most `spins` times; 1 when it
 /// changed. For a thread that expects work or a result within microseconds: waking a parked
@@ -86,21 +89,23 @@ int ck_spin_until_equal(const int *value, int target, long spins);
 /// Stores `new_value` into *value with release ordering (read by ck_spin_while_equal).
 void ck_atomic_store(int *value, int new_value);
 
-/// ck_sgemm_epilogue(0, 0, m, n, k, 1, a, lda, b, ldb, c, ldc, row_init, clamp) without packing
+/// ck_sgemm_epilogue(0, 0, m, n, k, 1, a, lda, b, ldb, c, ldc, row_init, clamp, addend) without packing
 /// B (read in place; only a partial last column panel is copied), bit for bit the same result,
 /// for products with few rows (a pointwise convolution reading its image [C, H·W] directly).
 /// Returns 0, computing nothing, where this thread's variant has no such kernel (only AVX-512).
 int ck_sgemm_direct(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda, const float *b,
-                    ptrdiff_t ldb, float *c, ptrdiff_t ldc, const float *row_init, const float *clamp);
+                    ptrdiff_t ldb, float *c, ptrdiff_t ldc, const float *row_init, const float *clamp,
+                    const float *addend);
 
 /// C_s[m × width] (+)= A[m × k] (row-major, lda) · B_s[k × width] for s = 0 ..< count, with
 /// B_s = b + s·b_stride and C_s = c + s·c_stride (both row-major, `width` columns): the segments'
 /// columns multiplied as one GEMM of count·width columns, so narrow products (a convolution's
-/// 7×7 output planes, image by image) fill the micro-kernel's panels. row_init and clamp (either
-/// may be NULL) as in ck_sgemm_epilogue. Bit for bit one ck_sgemm_epilogue per segment.
+/// 7×7 output planes, image by image) fill the micro-kernel's panels. row_init, clamp and addend
+/// (each may be NULL; the addend laid out as C, segments c_stride apart) as in ck_sgemm_epilogue.
+/// Bit for bit one ck_sgemm_epilogue per segment.
 void ck_sgemm_segments(ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t lda, ptrdiff_t count, ptrdiff_t width,
                        const float *b, ptrdiff_t b_stride, float *c, ptrdiff_t c_stride, const float *row_init,
-                       const float *clamp);
+                       const float *clamp, const float *addend);
 
 /// The variant ck_sgemm uses on this CPU: "avx512", "avx2-fma" or "portable".
 const char *ck_sgemm_variant(void);

@@ -52,6 +52,7 @@ extension GraphExecutor {
         case .matMul:
             return [try Ops.matMul(input(0), input(1), node: name)]
         case .add:
+            if let summed = takeSummedOperand(of: node, state: &state) { return [summed] }  // fused into the Conv
             if let sum = addInPlace(node, at: index, state: &state) { return [sum] }
             return [try Ops.arithmetic(.add, input(0), input(1), node: name)]
         case .sub:
@@ -63,10 +64,21 @@ extension GraphExecutor {
             if integerDivisions.contains(index) { quotient.storage = quotient.storage.map { $0.rounded(.towardZero) } }
             return [quotient]
         case .conv(let attributes):
+            let x = try input(0), weight = try input(1), bias = try optionalInput(2)
+            if let residual = try fusableResidual(
+                after: index, x: x, weight: weight, bias: bias, attributes: attributes, state: state)
+            {
+                let activation = fusableActivation(after: residual.add, state: state)
+                let output = try Ops.convolution(
+                    x, weight: weight, bias: bias, attributes: attributes, activation: activation,
+                    residual: residual.operand, node: name)
+                state.summed.insert(node.outputs[0])
+                if activation != nil { state.activated.insert(graph.nodes[residual.add].outputs[0]) }
+                return [output]
+            }
             let activation = fusableActivation(after: index, state: state)
             let output = try Ops.convolution(
-                input(0), weight: input(1), bias: optionalInput(2), attributes: attributes, activation: activation,
-                node: name)
+                x, weight: weight, bias: bias, attributes: attributes, activation: activation, node: name)
             if activation != nil { state.activated.insert(node.outputs[0]) }
             return [output]
         case .maxPool(let attributes):

@@ -2,7 +2,9 @@
 /// it writes each output tile (`OutputClamp`), instead of a pass of its own over the activations
 /// (after a BatchNormalization, in the normalization's loop: DenseNet's pre-activations);
 /// a same-shape Add whose operand nobody reads later sums into that operand's buffer, with the
-/// ReLU/Clip after it in the same loop (ResNet's residual Add → Relu).
+/// ReLU/Clip after it in the same loop; and where that Add is the only reader of a Conv whose
+/// other operand is already computed (ResNet's identity shortcuts), the convolution adds the
+/// operand and applies the ReLU/Clip as it writes each tile, and the Add passes the sum on.
 ///
 /// Fused only where nobody can tell: the Conv's output is read by that one node and by no other,
 /// is not kept (a graph output, a cached boundary, a value a caller asked for) and is not
@@ -45,6 +47,38 @@ extension GraphExecutor {
         default:
             return nil
         }
+    }
+
+    /// The residual Add that can be fused into Conv node `index`: the Add (at index `add`) is the
+    /// only reader of the Conv's only output, which is not kept or fake-quantized; its other
+    /// operand is a different value, already computed (or a constant), of the Conv's output shape.
+    /// Nothing between the two can change that operand: a node changes a value in place only as
+    /// its last reader, and the Add reads it later. `nil` when any of that fails.
+    func fusableResidual(
+        after index: Int, x: Tensor, weight: Tensor, bias: Tensor?, attributes: ConvAttributes, state: ExecutionState
+    ) throws -> (operand: Tensor, add: Int)? {
+        guard let value = graph.nodes[index].outputs.first, !value.isEmpty, graph.nodes[index].outputs.count == 1,
+            let reader = firstReaders[value], lastReaders[value] == reader, reader > index,
+            !state.keeping.contains(value), !state.quantizedOutputs.contains(value)
+        else { return nil }
+        let add = graph.nodes[reader]
+        guard case .add = add.op, add.inputs.count == 2, add.outputs.count == 1, add.inputs[0] != add.inputs[1],
+            add.inputs.contains(value)
+        else { return nil }
+        let other = add.inputs[0] == value ? add.inputs[1] : add.inputs[0]
+        guard !other.isEmpty, let operand = state.lookup(other) else { return nil }
+        let problem = try Ops.convolutionProblem(
+            x, weight: weight, bias: bias, attributes: attributes, node: GraphExecutor.displayName(of: graph.nodes[index]))
+        guard operand.shape == problem.outputShape else { return nil }
+        return (operand, reader)
+    }
+
+    /// The operand of Add `node` that a Conv already summed with the other one (`summed`), taken
+    /// out of the run's values; `nil` when the Add was not fused.
+    func takeSummedOperand(of node: Node, state: inout ExecutionState) -> Tensor? {
+        guard let value = node.inputs.first(where: { state.summed.contains($0) }) else { return nil }
+        state.summed.remove(value)
+        return state.values.removeValue(forKey: value)
     }
 
     /// Node `index`, an Add of two tensors of one shape, summed into the buffer of an operand read

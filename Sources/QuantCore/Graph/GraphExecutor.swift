@@ -275,6 +275,9 @@ struct ExecutionState {
     /// Conv and Add outputs whose following ReLU/Clip was applied as they were written
     /// (`GraphExecutor+Fusion.swift`): that node passes its input on.
     var activated: Set<String> = []
+    /// Conv outputs that already hold the sum of the residual Add reading them
+    /// (`GraphExecutor+Fusion.swift`): that Add passes them on.
+    var summed: Set<String> = []
 
     /// The current value of `name`: computed values first, then overrides, then initializers.
     func lookup(_ name: String) -> Tensor? {

@@ -45,20 +45,24 @@ public enum GEMM {
     ///   - rowStart: `[M]`, each row's starting value (a convolution's bias, or zeros).
     ///   - readingBInPlace: multiply without packing B where the CPU's kernel can (CKernels
     ///     `ck_sgemm_direct`, AVX-512): same bits, faster for products with few rows.
+    ///   - addend: `[M, N]` added to each finished element before the clamp (a residual Add
+    ///     fused into the convolution: `(rowStart + A·B) + addend`, the Add's own operation).
     ///   - c: `[M, N]`, every element written.
     public static func multiply(
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, rowStart: UnsafePointer<Float>,
-        clamp: OutputClamp?, readingBInPlace: Bool = false, c: UnsafeMutablePointer<Float>
+        clamp: OutputClamp?, readingBInPlace: Bool = false, addend: UnsafePointer<Float>? = nil,
+        c: UnsafeMutablePointer<Float>
     ) {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
             for row in 0..<m { (c + row * n).update(repeating: rowStart[row], count: n) }
+            if let addend { for index in 0..<(m * n) { c[index] = c[index] + addend[index] } }
             clamp?.apply(to: c, count: m * n)
             return
         }
         OutputClamp.withBounds(clamp) { bounds in
-            if readingBInPlace, ck_sgemm_direct(m, n, k, a, k, b, n, c, n, rowStart, bounds) == 1 { return }
-            ck_sgemm_epilogue(0, 0, m, n, k, 1, a, k, b, n, c, n, rowStart, bounds)
+            if readingBInPlace, ck_sgemm_direct(m, n, k, a, k, b, n, c, n, rowStart, bounds, addend) == 1 { return }
+            ck_sgemm_epilogue(0, 0, m, n, k, 1, a, k, b, n, c, n, rowStart, bounds, addend)
         }
     }
 

@@ -114,12 +114,13 @@ public enum Im2Col {
     ///   - rowStart: when given, `[m]` values row `i` of `C` starts from instead of its contents
     ///     (as `GEMM.multiply(…rowStart:clamp:…)`).
     ///   - clamp: bounds applied to every element of the result (a fused ReLU/Clip).
+    ///   - addend: `[m, outH·outW]` added to every element before the clamp (a fused residual Add).
     /// - Returns: `false`, having done nothing, where the fused path does not run (the portable
     ///   GEMM variant on this thread, or a geometry `fusedMasks` refuses).
     public static func multiplyUnfolded(
         m: Int, weights: UnsafePointer<Float>, image: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
         masks: [UInt32], rowStart: UnsafePointer<Float>? = nil, clamp: OutputClamp? = nil,
-        c: UnsafeMutablePointer<Float>
+        addend: UnsafePointer<Float>? = nil, c: UnsafeMutablePointer<Float>
     ) -> Bool {
         guard masks.count == ck_conv_mask_count(g.kernelHeight, g.kernelWidth, g.outputHeight, g.outputWidth) else {
             return false
@@ -130,7 +131,7 @@ public enum Im2Col {
                     m, weights, g.columnRows, image, g.channels, g.inputHeight, g.inputWidth, g.kernelHeight,
                     g.kernelWidth, g.strideHeight, g.strideWidth, g.padTop, g.padLeft, g.dilationHeight,
                     g.dilationWidth, g.outputHeight, g.outputWidth, bits.baseAddress, c, g.columnCount, rowStart,
-                    bounds) != 0
+                    bounds, addend) != 0
             }
         }
     }

@@ -43,7 +43,7 @@ import Testing
                     together.withUnsafeMutableBufferPointer { c in
                         ck_sgemm_segments(
                             m, k, a, k, count, width, b, k * width, c.baseAddress, m * width, rowStart,
-                            bounds.baseAddress)
+                            bounds.baseAddress, nil)
                     }
                     b.withUnsafeBufferPointer { b in
                         apart.withUnsafeMutableBufferPointer { c in
@@ -51,7 +51,7 @@ import Testing
                             for segment in 0..<count {
                                 ck_sgemm_epilogue(
                                     0, 0, m, width, k, 1, a, k, b + segment * k * width, width, c + segment * m * width,
-                                    width, rowStart, bounds.baseAddress)
+                                    width, rowStart, bounds.baseAddress, nil)
                             }
                         }
                     }

@@ -84,7 +84,9 @@ extension Ops {
     }
 
     /// ONNX Conv: `Y[n, m] = B[m] + Σ W[m, c, ·] ⋆ X[n, g·C/group + c]` over the group of `m`,
-    /// then `activation` when one is fused in (a ReLU or Clip the executor found right after).
+    /// then `+ residual` when one is fused in (the other operand of a residual Add that reads
+    /// this convolution's output), then `activation` when one is fused in (a ReLU or Clip the
+    /// executor found right after the convolution, or after the Add).
     ///
     /// Per image and group: im2col unfolds the group's input into `[C/g·kH·kW, outH·outW]`,
     /// one GEMM with the group's weights `[M/g, C/g·kH·kW]` writes `[M/g, outH·outW]` starting
@@ -96,12 +98,33 @@ extension Ops {
     ///   - weight: `[M, C/group, kL]` or `[M, C/group, kH, kW]`.
     ///   - bias: optional `[M]`.
     ///   - activation: bounds applied to the output as it is written (`nil`: none).
+    ///   - residual: the output's shape; added to each output element before `activation`, as the
+    ///     output is written (`(bias + Σ) + residual`, the Add's own operation on the same values).
     /// - Returns: `[N, M, outL]` or `[N, M, outH, outW]`.
     static func convolution(
         _ x: Tensor, weight: Tensor, bias: Tensor?, attributes: ConvAttributes, activation: OutputClamp? = nil,
-        node: String = ""
+        residual: Tensor? = nil, node: String = ""
     ) throws -> Tensor {
         let problem = try convolutionProblem(x, weight: weight, bias: bias, attributes: attributes, node: node)
+        if let residual {
+            guard residual.shape == problem.outputShape else {
+                throw GraphError.shapeMismatch(
+                    node: node, op: "Conv",
+                    detail: "residual \(residual.shape) does not match the output \(problem.outputShape)")
+            }
+            return try residual.storage.withUnsafeBufferPointer { addend in
+                try convolution(
+                    x, weight: weight, bias: bias, problem: problem, activation: activation, addend: addend.baseAddress)
+            }
+        }
+        return try convolution(x, weight: weight, bias: bias, problem: problem, activation: activation, addend: nil)
+    }
+
+    /// `convolution` for a checked problem, the residual (if any) as a pointer to its `[N, M, P]` values.
+    private static func convolution(
+        _ x: Tensor, weight: Tensor, bias: Tensor?, problem: ConvolutionProblem, activation: OutputClamp?,
+        addend addendBase: UnsafePointer<Float>?
+    ) throws -> Tensor {
         let cg = problem.inputChannelsPerGroup, mg = problem.outputChannelsPerGroup
         let geometry = problem.window.convolutionGeometry(channels: cg)
         let k = geometry.columnRows  // C/g · kH · kW
@@ -130,8 +153,9 @@ extension Ops {
                             let weights = bufferW.baseAddress
                         else { return }
                         convolveGatheringImages(
-                            image: image, weights: weights, bias: rowStart, activation: activation, problem: problem,
-                            geometry: geometry, isPointwise: isPointwise, out: out)
+                            image: image, weights: weights, bias: rowStart, activation: activation,
+                            addend: addendBase, problem: problem, geometry: geometry, isPointwise: isPointwise,
+                            out: out)
                     }
                 }
             }
@@ -142,27 +166,40 @@ extension Ops {
                     makeTensor(shape: problem.outputShape) { output in
                         guard let out = output.baseAddress, let starts = bufferStart.baseAddress else { return }
                         for n in 0..<problem.batch {
+                            let imageOutputs = problem.outputChannels * positions
                             if problem.group > 1, cg == 1, DepthwiseConvolution.isEnabled,
                                 let image = bufferX.baseAddress, let weights = bufferW.baseAddress
                             {
-                                // Depthwise: one direct pass over the image instead of a GEMM per channel.
+                                // Depthwise: one direct pass over the image instead of a GEMM per channel
+                                // (a residual, rare after one, added in a pass of its own before the clamp).
                                 let whole = problem.window.convolutionGeometry(channels: problem.inputChannels)
                                 if DepthwiseConvolution.add(
                                     image: image + n * imageSize, geometry: whole, multiplier: mg, weights: weights,
-                                    planeStart: starts, clamp: activation,
-                                    into: out + n * problem.outputChannels * positions)
+                                    planeStart: starts, clamp: addendBase == nil ? activation : nil,
+                                    into: out + n * imageOutputs)
                                 {
+                                    if let addendBase {
+                                        finish(
+                                            out + n * imageOutputs, addend: addendBase + n * imageOutputs,
+                                            count: imageOutputs, activation: activation)
+                                    }
                                     continue
                                 }
                             }
                             for g in 0..<problem.group {
-                                let outGroup = out + (n * problem.outputChannels + g * mg) * positions  // [M/g, P]
+                                let groupOffset = (n * problem.outputChannels + g * mg) * positions
+                                let outGroup = out + groupOffset  // [M/g, P]
+                                let addend = addendBase.map { $0 + groupOffset }
                                 let groupStart = starts + g * mg
                                 guard let image = bufferX.baseAddress, let weights = bufferW.baseAddress, k > 0 else {
                                     for m in 0..<mg {
                                         (outGroup + m * positions).update(repeating: groupStart[m], count: positions)
                                     }
-                                    activation?.apply(to: outGroup, count: mg * positions)
+                                    if let addend {
+                                        finish(outGroup, addend: addend, count: mg * positions, activation: activation)
+                                    } else {
+                                        activation?.apply(to: outGroup, count: mg * positions)
+                                    }
                                     continue
                                 }
                                 let groupImage =
@@ -173,13 +210,14 @@ extension Ops {
                                     // channels over a shallow depth (packing it would cost more than it saves).
                                     GEMM.multiply(
                                         m: mg, n: positions, k: k, a: groupWeights, b: groupImage, rowStart: groupStart,
-                                        clamp: activation, readingBInPlace: inPlace, c: outGroup)
+                                        clamp: activation, readingBInPlace: inPlace, addend: addend, c: outGroup)
                                     continue
                                 }
                                 if let masks,
                                     Im2Col.multiplyUnfolded(
                                         m: mg, weights: groupWeights, image: groupImage, geometry: geometry,
-                                        masks: masks, rowStart: groupStart, clamp: activation, c: outGroup)
+                                        masks: masks, rowStart: groupStart, clamp: activation, addend: addend,
+                                        c: outGroup)
                                 {
                                     continue
                                 }
@@ -193,7 +231,7 @@ extension Ops {
                                     Im2Col.unfoldFast(groupImage, geometry: geometry, into: scratch)
                                     GEMM.multiply(
                                         m: mg, n: positions, k: k, a: groupWeights, b: scratch, rowStart: groupStart,
-                                        clamp: activation, readingBInPlace: inPlace, c: outGroup)
+                                        clamp: activation, readingBInPlace: inPlace, addend: addend, c: outGroup)
                                 }
                             }
                         }
@@ -201,5 +239,14 @@ extension Ops {
                 }
             }
         }
+    }
+
+    /// `values[i] = values[i] + addend[i]`, then the clamp: a residual Add and its activation
+    /// where the kernel that wrote `values` could not take them.
+    private static func finish(
+        _ values: UnsafeMutablePointer<Float>, addend: UnsafePointer<Float>, count: Int, activation: OutputClamp?
+    ) {
+        for index in 0..<count { values[index] = values[index] + addend[index] }
+        activation?.apply(to: values, count: count)
     }
 }

@@ -31,12 +31,13 @@ extension Ops {
     ///   - weights: `[M, K]` with `K = C · kH · kW`.
     ///   - bias: `[M]`, each output channel's starting value (zeros for a Conv without bias).
     ///   - activation: bounds applied to the output as it is written (a fused ReLU/Clip).
+    ///   - addend: `[N, M, P]` added to the output before the clamp (a fused residual Add).
     ///   - out: `[N, M, P]`, every element written.
     ///   - columnBytes: the most column matrix one group of images may take (at least one image;
     ///     a pointwise convolution reads its images in place and needs none).
     static func convolveGatheringImages(
         image: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: [Float], activation: OutputClamp? = nil,
-        problem: ConvolutionProblem,
+        addend: UnsafePointer<Float>? = nil, problem: ConvolutionProblem,
         geometry: ConvolutionGeometry, isPointwise: Bool, out: UnsafeMutablePointer<Float>,
         columnBytes: Int = gatheredColumnBytes
     ) {
@@ -49,7 +50,7 @@ extension Ops {
                     // Each image [C, H·W] is its own column matrix: read where it lies.
                     ck_sgemm_segments(
                         m, k, weights, k, problem.batch, positions, image, imageSize, out, m * positions, starts,
-                        bounds)
+                        bounds, addend)
                     return
                 }
                 let perImage = max(1, k * positions * MemoryLayout<Float>.stride)
@@ -69,7 +70,7 @@ extension Ops {
                         }
                         ck_sgemm_segments(
                             m, k, weights, k, count, positions, unfolded, k * positions, out + first * m * positions,
-                            m * positions, starts, bounds)
+                            m * positions, starts, bounds, addend.map { $0 + first * m * positions })
                         first += count
                     }
                 }
