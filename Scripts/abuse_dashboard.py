@@ -331,9 +331,16 @@ class Abuse:
             self.tmux("send-keys", "-t", "abuse", "Escape")
             time.sleep(0.06)
         self.tmux("send-keys", "-t", "abuse", "q")
-        if self.wait_for(lambda: "unsaved changes" in self.screen() or self.has_new_exit(), 30):
-            if not self.has_new_exit():
-                self.tmux("send-keys", "-t", "abuse", "n")
+        # Quitting asks first while fine-tuning runs (random keys may have started one: y stops
+        # it) and when the plan has unsaved changes (n discards them); either, both or neither.
+        for _ in range(2):
+            asked = lambda: ("unsaved changes" in self.screen() or "Fine-tuning is running" in self.screen()
+                             or self.has_new_exit())
+            if not self.wait_for(asked, 30) or self.has_new_exit():
+                break
+            question = "Fine-tuning is running" if "Fine-tuning is running" in self.screen() else "unsaved changes"
+            self.tmux("send-keys", "-t", "abuse", "y" if question == "Fine-tuning is running" else "n")
+            self.wait_for(lambda: question not in self.screen() or self.has_new_exit(), 10)
         if not self.wait_for(self.has_new_exit, 30):
             self.finding("q, n did not quit")
             return
