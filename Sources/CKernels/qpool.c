@@ -86,30 +86,42 @@ void ck_qpool(const int16_t *x, ptrdiff_t planes, ptrdiff_t height, ptrdiff_t wi
                        (out_w - 1) * stride_w + (kernel_w - 1) * dilation_w < width;
 #ifdef __SSE2__
     if (inside && !average && kernel_h == 2 && kernel_w == 2 && stride_h == 2 && stride_w == 2 && dilation_h == 1 &&
-        dilation_w == 1) {  // the common 2×2 / 2 window: 8 outputs per step from two rows of 16 codes
+        dilation_w == 1) {  // the common 2×2 / 2 window: 8 (or 4) outputs per step from two rows of codes
         for (ptrdiff_t plane = 0; plane < planes; ++plane) {
             const int16_t *in = x + plane * height * width;
-            for (ptrdiff_t oy = 0; oy < out_h; ++oy) {
+            for (ptrdiff_t oy = 0; oy < out_h; ++oy, out += out_w) {
                 const int16_t *r0 = in + 2 * oy * width, *r1 = r0 + width;
-                ptrdiff_t ox = 0;
-                for (; ox + 8 <= out_w; ox += 8, out += 8) {
-                    const __m128i a = _mm_max_epi16(_mm_loadu_si128((const __m128i *)(r0 + 2 * ox)),
-                                                    _mm_loadu_si128((const __m128i *)(r1 + 2 * ox)));
-                    const __m128i b = _mm_max_epi16(_mm_loadu_si128((const __m128i *)(r0 + 2 * ox + 8)),
-                                                    _mm_loadu_si128((const __m128i *)(r1 + 2 * ox + 8)));
+                if (out_w < 4) {
+                    for (ptrdiff_t ox = 0; ox < out_w; ++ox) {
+                        int16_t best = r0[2 * ox];
+                        best = r0[2 * ox + 1] > best ? r0[2 * ox + 1] : best;
+                        best = r1[2 * ox] > best ? r1[2 * ox] : best;
+                        best = r1[2 * ox + 1] > best ? r1[2 * ox + 1] : best;
+                        out[ox] = best;
+                    }
+                    continue;
+                }
+                // Steps of 8 outputs, then of 4; a row's last step ends at out_w, overlapping the one
+                // before it where out_w is not a multiple (it writes the same maxima again), so
+                // MNIST's 14- and 7-wide rows need no scalar tail.
+                const int wide = out_w >= 8;
+                const ptrdiff_t step = wide ? 8 : 4;
+                for (ptrdiff_t ox = 0; ox < out_w; ox += step) {
+                    const ptrdiff_t at = ox + step <= out_w ? ox : out_w - step;
+                    const __m128i a = _mm_max_epi16(_mm_loadu_si128((const __m128i *)(r0 + 2 * at)),
+                                                    _mm_loadu_si128((const __m128i *)(r1 + 2 * at)));
                     // Each int32 lane holds a horizontal pair: the max of both halves, sign-extended.
                     const __m128i pa = _mm_max_epi16(a, _mm_srli_epi32(a, 16));
-                    const __m128i pb = _mm_max_epi16(b, _mm_srli_epi32(b, 16));
                     const __m128i ea = _mm_srai_epi32(_mm_slli_epi32(pa, 16), 16);
-                    const __m128i eb = _mm_srai_epi32(_mm_slli_epi32(pb, 16), 16);
-                    _mm_storeu_si128((__m128i *)out, _mm_packs_epi32(ea, eb));
-                }
-                for (; ox < out_w; ++ox) {
-                    int16_t best = r0[2 * ox];
-                    best = r0[2 * ox + 1] > best ? r0[2 * ox + 1] : best;
-                    best = r1[2 * ox] > best ? r1[2 * ox] : best;
-                    best = r1[2 * ox + 1] > best ? r1[2 * ox + 1] : best;
-                    *out++ = best;
+                    if (wide) {
+                        const __m128i b = _mm_max_epi16(_mm_loadu_si128((const __m128i *)(r0 + 2 * at + 8)),
+                                                        _mm_loadu_si128((const __m128i *)(r1 + 2 * at + 8)));
+                        const __m128i pb = _mm_max_epi16(b, _mm_srli_epi32(b, 16));
+                        const __m128i eb = _mm_srai_epi32(_mm_slli_epi32(pb, 16), 16);
+                        _mm_storeu_si128((__m128i *)(out + at), _mm_packs_epi32(ea, eb));
+                    } else {
+                        _mm_storel_epi64((__m128i *)(out + at), _mm_packs_epi32(ea, ea));
+                    }
                 }
             }
         }

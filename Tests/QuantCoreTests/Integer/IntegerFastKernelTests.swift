@@ -200,11 +200,17 @@ import Testing
     }
 
     /// `ck_qpool` against `pool`: max and average, padding with and without counting it, stride,
-    /// dilation, a window wholly in the padding.
+    /// dilation, a window wholly in the padding; the vectorized 2×2 / 2 max on rows of 3 to 18
+    /// outputs.
     @Test func poolingMatchesTheReference() throws {
         let inputs = [
             try Self.input(shape: [2, 3, 9, 10], zeroPoint: 100, seed: 5),
             try Self.input(shape: [1, 2, 21, 37], zeroPoint: 0, seed: 6),  // 2×2 / 2 rows of 8+ outputs
+            // 2×2 / 2 rows of 14, 7, 3 and 8 outputs (MNIST's 28 → 14 → 7; steps that overlap, none)
+            try Self.input(shape: [2, 3, 28, 28], zeroPoint: 3, seed: 7),
+            try Self.input(shape: [1, 4, 14, 14], zeroPoint: 0, seed: 8),
+            try Self.input(shape: [1, 2, 6, 7], zeroPoint: 0, seed: 9),
+            try Self.input(shape: [1, 2, 8, 16], zeroPoint: 0, seed: 10),
         ]
         let windows = [
             PoolAttributes(kernelShape: [2, 2], strides: [2, 2]),
