@@ -55,7 +55,9 @@ import Testing
             ])
     }
 
-    /// Quitting while fine-tuning asks first (it would be lost); y goes on to the unsaved-plan question.
+    /// Quitting while fine-tuning asks first (it would be lost); y stops the run at once, writing
+    /// nothing (not only when the dashboard ends: a run finishing while the unsaved-plan question
+    /// is open wrote its model), and goes on to that question.
     @Test func quittingWhileFineTuningAsksFirst() {
         var state = ReducerTests.state(layers: 2)
         ReducerTests.press([.character("2"), .character("T"), .character("q")], &state)
@@ -63,9 +65,15 @@ import Testing
         #expect(!state.shouldQuit)
         ReducerTests.press([.escape], &state)
         #expect(state.overlay == nil && state.finetune.isRunning && !state.shouldQuit)
-        ReducerTests.press([.character("q"), .character("y")], &state)
+        var effects = ReducerTests.press([.character("q"), .character("y")], &state)
+        #expect(effects == [.discardFinetune])
+        #expect(state.finetune.isStopping)
         #expect(state.overlay == .confirm(.quitWithUnsavedChanges))  // the 2-bit plan is not saved
-        let effects = ReducerTests.press([.character("n")], &state)
+        // Staying: the run ends without writing, and the dashboard says so.
+        _ = Reducer.reduce(&state, .finetune(.discarded))
+        #expect(!state.finetune.isRunning && !state.finetune.isStopping)
+        #expect(state.message?.text == "fine-tuning stopped: nothing written")
+        effects = ReducerTests.press([.character("n")], &state)
         #expect(state.shouldQuit && effects == [.discardOwnAutosave, .quit])
         let lines = OverlayView.text(for: .quitWhileFinetuning).1
         #expect(lines.joined(separator: " ").contains("writes no model or preset"))

@@ -37,6 +37,8 @@ public final class FinetuneRunner: @unchecked Sendable {
         case epoch(number: Int, top1: Double)
         /// The run ended and its model is written (`keptEpoch` 0: stopped before any epoch, nothing written).
         case finished(Summary)
+        /// The run was stopped with `stop(keeping: false)` (quitting) and wrote nothing.
+        case discarded
         /// The run could not start or failed; one line.
         case failed(String)
     }
@@ -126,7 +128,7 @@ public final class FinetuneRunner: @unchecked Sendable {
             plan: plan, model: output, digest: "", top1Before: result.before.top1, top1After: result.report.top1,
             keptEpoch: result.keptEpoch, epochs: result.epochs.count, wasStopped: result.wasCancelled,
             seconds: result.trainingSeconds)
-        if lock.withLock({ discardRequested }) { return }
+        if lock.withLock({ discardRequested }) { return post(.discarded) }
         if result.keptEpoch > 0 {
             try ONNXModel.write(result.graph, to: output)
             summary.digest = try FileDigest.sha256(of: output)

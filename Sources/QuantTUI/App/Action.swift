@@ -196,6 +196,8 @@ public enum Effect: Sendable, Equatable {
     case startFinetune(QuantPlan)
     /// Stop the running fine-tuning after its current step (its best epoch is still written).
     case stopFinetune
+    /// Stop the running fine-tuning after its current step, writing nothing (quitting).
+    case discardFinetune
     /// Leave the dashboard.
     case quit
 }

@@ -257,6 +257,8 @@ public final class DashboardApp {
             startFinetune(plan)
         case .stopFinetune:
             finetuneRunner.stop()
+        case .discardFinetune:
+            finetuneRunner.stop(keeping: false)
         case .quit:
             state.shouldQuit = true
         }

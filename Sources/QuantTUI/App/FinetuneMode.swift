@@ -79,6 +79,10 @@ extension Reducer {
             state.finetune.isRunning = false
             state.finetune.isStopping = false
             state.message = StatusMessage("fine-tuning failed: \(line)", isError: true)
+        case .discarded:
+            state.finetune.isRunning = false
+            state.finetune.isStopping = false
+            state.message = StatusMessage("fine-tuning stopped: nothing written")
         case .finished:
             break  // `finetuneFinished`, once its preset is saved
         }

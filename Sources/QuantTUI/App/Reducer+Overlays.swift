@@ -230,8 +230,11 @@ extension Reducer {
             state.overlay = .prompt(Prompt(.saveName, folder: state.sessionsFolder))
             return []
         case .quitWhileFinetuning:
-            // Quitting stops the fine-tuning without writing; the unsaved-plan question may follow.
-            return isYes ? requestQuit(&state) : []
+            // Quitting stops the fine-tuning now, writing nothing — also while the unsaved-plan
+            // question that may follow is open (a run that finished meanwhile wrote its model).
+            guard isYes else { return [] }
+            state.finetune.isStopping = true
+            return [.discardFinetune] + requestQuit(&state)
         case .restoreAutosave:
             if isYes { return [.restoreAutosave] }
             return isNo ? [.discardAutosave] : []
