@@ -67,8 +67,8 @@ extension GraphExecutor {
         else { return nil }
         let other = add.inputs[0] == value ? add.inputs[1] : add.inputs[0]
         guard !other.isEmpty, let operand = state.lookup(other) else { return nil }
-        let problem = try Ops.convolutionProblem(
-            x, weight: weight, bias: bias, attributes: attributes, node: GraphExecutor.displayName(of: graph.nodes[index]))
+        let name = GraphExecutor.displayName(of: graph.nodes[index])
+        let problem = try Ops.convolutionProblem(x, weight: weight, bias: bias, attributes: attributes, node: name)
         guard operand.shape == problem.outputShape else { return nil }
         return (operand, reader)
     }
