@@ -80,29 +80,34 @@ static void kernel_portable(ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdi
 
 // MARK: AVX2 + FMA: 6×16, twelve 8-wide accumulators.
 
+// R_MAX (a constant where inlined): the rows multiplied, 6 for a full panel; a partial last
+// panel of at most 2 or 4 rows (64 = 10·6 + 4, 32 = 5·6 + 2) skips the padded rows' arithmetic.
+// Each row's sums are the same operations in the same order either way.
 __attribute__((target("avx2,fma"), always_inline)) static inline void kernel_avx2_body(
-    ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k, const float *pb, float *c, ptrdiff_t ldc, int rows,
-    int columns) {
+    const int R_MAX, ptrdiff_t kc, const float *a, ptrdiff_t a_row, ptrdiff_t a_k, const float *pb, float *c,
+    ptrdiff_t ldc, int rows, int columns) {
 #define CK_ROW(r) __m256 c##r##0 = _mm256_setzero_ps(), c##r##1 = _mm256_setzero_ps();
     CK_ROW(0) CK_ROW(1) CK_ROW(2) CK_ROW(3) CK_ROW(4) CK_ROW(5)
 #undef CK_ROW
     for (ptrdiff_t p = 0; p < kc; ++p) {
         const __m256 b0 = _mm256_load_ps(pb), b1 = _mm256_load_ps(pb + 8);
-#define CK_FMA(r)                                              \
-    {                                                          \
+#define CK_FMA(r)                                                \
+    if (R_MAX > r) {                                             \
         const __m256 value = _mm256_broadcast_ss(a + r * a_row); \
-        c##r##0 = _mm256_fmadd_ps(value, b0, c##r##0);          \
-        c##r##1 = _mm256_fmadd_ps(value, b1, c##r##1);          \
+        c##r##0 = _mm256_fmadd_ps(value, b0, c##r##0);           \
+        c##r##1 = _mm256_fmadd_ps(value, b1, c##r##1);           \
     }
         CK_FMA(0) CK_FMA(1) CK_FMA(2) CK_FMA(3) CK_FMA(4) CK_FMA(5)
 #undef CK_FMA
         a += a_k;
         pb += 16;
     }
-    if (rows == 6 && columns == 16) {
-#define CK_STORE(r)                                                                           \
-    _mm256_storeu_ps(c + r * ldc, _mm256_add_ps(_mm256_loadu_ps(c + r * ldc), c##r##0));     \
-    _mm256_storeu_ps(c + r * ldc + 8, _mm256_add_ps(_mm256_loadu_ps(c + r * ldc + 8), c##r##1));
+    if (columns == 16) {
+#define CK_STORE(r)                                                                               \
+    if (r < rows) {                                                                               \
+        _mm256_storeu_ps(c + r * ldc, _mm256_add_ps(_mm256_loadu_ps(c + r * ldc), c##r##0));     \
+        _mm256_storeu_ps(c + r * ldc + 8, _mm256_add_ps(_mm256_loadu_ps(c + r * ldc + 8), c##r##1)); \
+    }
         CK_STORE(0) CK_STORE(1) CK_STORE(2) CK_STORE(3) CK_STORE(4) CK_STORE(5)
 #undef CK_STORE
         return;
@@ -120,9 +125,15 @@ __attribute__((target("avx2,fma"))) static void kernel_avx2(ptrdiff_t kc, const 
                                                             ptrdiff_t a_k, const float *pb, float *c, ptrdiff_t ldc,
                                                             int rows, int columns) {
     if (a_row == 1 && a_k == 6) {
-        kernel_avx2_body(kc, a, 1, 6, pb, c, ldc, rows, columns);
+        if (rows <= 2) {
+            kernel_avx2_body(2, kc, a, 1, 6, pb, c, ldc, rows, columns);
+        } else if (rows <= 4) {
+            kernel_avx2_body(4, kc, a, 1, 6, pb, c, ldc, rows, columns);
+        } else {
+            kernel_avx2_body(6, kc, a, 1, 6, pb, c, ldc, rows, columns);
+        }
     } else {
-        kernel_avx2_body(kc, a, a_row, a_k, pb, c, ldc, rows, columns);
+        kernel_avx2_body(6, kc, a, a_row, a_k, pb, c, ldc, rows, columns);
     }
 }
 

@@ -246,6 +246,15 @@ void ck_qconv(int variant, const ck_qconv_shape *shape, const ck_qlinear_params 
 void ck_qdense(int variant, const ck_qlinear_params *params, const int16_t *x, ptrdiff_t m0, ptrdiff_t m1,
                int32_t *buffer, int16_t *out);
 
+/// Float max pooling of `planes` planes [height, width] (dilation 1, any window, stride, pads,
+/// windows past the end as with ceil_mode) into [out_h, out_w] each: per output, the taps inside
+/// the plane in row-major order, `best = v > best ? v : best` from -infinity — QuantCore's
+/// `Ops.pool` loop, bit for bit (NaN never wins; of +0 and -0 the first tap's stays; a window with
+/// no tap inside gives -infinity).
+void ck_max_pool2d(const float *restrict x, ptrdiff_t planes, ptrdiff_t height, ptrdiff_t width, ptrdiff_t kernel_h,
+                   ptrdiff_t kernel_w, ptrdiff_t stride_h, ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left,
+                   ptrdiff_t out_h, ptrdiff_t out_w, float *restrict out);
+
 /// MaxPool (the largest code of each window; INT16_MIN for a window wholly in the padding) or,
 /// with `average`, AveragePool (round-half-even of the mean of code − zero_point over the taps
 /// inside, or over all taps with count_include_pad, plus zero_point, clamped to [low, high]) of

@@ -112,4 +112,63 @@ import Testing
         }
         #expect(H.mismatchNode(error) == "p")
     }
+
+    /// Max pooling (CKernels `ck_max_pool2d`, vectorized over output columns) against the per-tap
+    /// loop written out here — taps inside the input in row-major order, `v > best` from −∞ —
+    /// bit for bit: random geometries (padding, strides, windows past the end, 1-D), values with
+    /// NaN, +0 and −0 (which of two equal zeros wins depends on the order), every kernel variant.
+    @Test func maxPoolingIsThePerTapLoop() throws {
+        var random = SplitMix64(seed: 41)
+        func draw(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(random.next() % UInt64(range.count)) }
+        for trial in 0..<300 {
+            let oneDimensional = trial % 10 == 0
+            let kernel = [draw(1...4), draw(1...4)].suffix(oneDimensional ? 1 : 2)
+            let strides = [draw(1...3), draw(1...3)].suffix(kernel.count)
+            let pads = kernel.map { draw(0...($0 - 1)) }
+            let extents = [draw(1...30), draw(1...30)].suffix(kernel.count).enumerated().map { index, extent in
+                max(extent, kernel[kernel.startIndex + index] - pads[index])
+            }
+            let shape = [draw(1...2), draw(1...3)] + extents
+            let values = (0..<shape.reduce(1, *)).map { _ -> Float in
+                switch random.next() % 16 {
+                case 0: .nan
+                case 1: 0
+                case 2: -0.0
+                default: Float(Int(random.next() % 201) - 100) * 0.01
+                }
+            }
+            let x = Tensor(shape: shape, storage: values)
+            let attributes = PoolAttributes(
+                kernelShape: Array(kernel), strides: Array(strides), pads: pads + pads, ceilMode: trial % 3 == 0)
+            let window = try SlidingWindow(
+                inputExtents: extents, kernel: Array(kernel), strides: Array(strides), pads: pads + pads,
+                dilations: [], autoPad: .notSet, ceilMode: attributes.ceilMode, node: "", op: "MaxPool")
+            let (height, width) = window.planeAxes
+            var expected: [Float] = []
+            for plane in 0..<(shape[0] * shape[1]) {
+                for oy in 0..<height.output {
+                    for ox in 0..<width.output {
+                        var best = -Float.infinity
+                        for i in 0..<height.kernel {
+                            let y = oy * height.stride - height.padBegin + i
+                            guard y >= 0, y < height.input else { continue }
+                            for j in 0..<width.kernel {
+                                let column = ox * width.stride - width.padBegin + j
+                                guard column >= 0, column < width.input else { continue }
+                                let value = values[(plane * height.input + y) * width.input + column]
+                                if value > best { best = value }
+                            }
+                        }
+                        expected.append(best)
+                    }
+                }
+            }
+            for variant in GEMM.KernelVariant.allCases {
+                GEMM.forceKernelVariant(variant)
+                defer { GEMM.forceKernelVariant(nil) }
+                let pooled = try Ops.pool(.max, x, attributes: attributes)
+                #expect(pooled.storage.map(\.bitPattern) == expected.map(\.bitPattern), "\(shape), \(attributes)")
+            }
+        }
+    }
 }

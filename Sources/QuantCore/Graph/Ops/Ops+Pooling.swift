@@ -1,3 +1,5 @@
+import CKernels
+
 /// MaxPool, AveragePool (1-D and 2-D) and the global pools.
 extension Ops {
     /// Which reduction a pooling window applies.
@@ -41,6 +43,13 @@ extension Ops {
             makeTensor(shape: [x.shape[0], x.shape[1]] + window.outputExtents) { output in
                 guard let out = output.baseAddress else { return }
                 guard let input = bufferX.baseAddress else { return }
+                if kind == .max, height.dilation == 1, width.dilation == 1 {
+                    // The same taps in the same order, the column loops vectorized (CKernels).
+                    ck_max_pool2d(
+                        input, planes, height.input, width.input, height.kernel, width.kernel, height.stride,
+                        width.stride, height.padBegin, width.padBegin, height.output, width.output, out)
+                    return
+                }
                 let isInterior =
                     rowsH.allSatisfy { $0.valid == 0..<height.kernel && $0.insidePadding == height.kernel }
                     && rowsW.allSatisfy { $0.valid == 0..<width.kernel && $0.insidePadding == width.kernel }
@@ -88,16 +97,13 @@ extension Ops {
     }
 
     /// The fast path when every window lies wholly inside the input (no padding reached,
-    /// dilation 1): no per-tap bounds, the kind decided once per call.
+    /// dilation 1): no per-tap bounds, the kind decided once per call (max pooling with dilation 1
+    /// goes to CKernels' `ck_max_pool2d` before this).
     private static func poolInterior(
         _ kind: PoolKind, _ input: UnsafePointer<Float>, planes: Int, height: SlidingWindow.Axis,
         width: SlidingWindow.Axis, into out: UnsafeMutablePointer<Float>
     ) {
         let inputPlane = height.input * width.input
-        if kind == .max, height.kernel == 2, width.kernel == 2, height.stride == 2, width.stride == 2 {
-            maxPool2x2(input, planes: planes, height: height, width: width, into: out)
-            return
-        }
         let divisor = Float(height.kernel * width.kernel)
         var target = out
         for plane in 0..<planes {
@@ -124,32 +130,6 @@ extension Ops {
                     }
                     target += 1
                 }
-            }
-        }
-    }
-
-    /// 2×2 max pooling with stride 2 inside the input, the CNN workhorse: branch-free selects in
-    /// the same order as the general loop (later taps win only when strictly greater).
-    private static func maxPool2x2(
-        _ input: UnsafePointer<Float>, planes: Int, height: SlidingWindow.Axis, width: SlidingWindow.Axis,
-        into out: UnsafeMutablePointer<Float>
-    ) {
-        let inputPlane = height.input * width.input, outputWidth = width.output
-        var target = out
-        for plane in 0..<planes {
-            let source = input + plane * inputPlane - height.padBegin * width.input - width.padBegin
-            for oy in 0..<height.output {
-                let top = source + 2 * oy * width.input, bottom = top + width.input
-                for ox in 0..<outputWidth {
-                    var best = -Float.infinity
-                    let a = top[2 &* ox], b = top[2 &* ox &+ 1], c = bottom[2 &* ox], d = bottom[2 &* ox &+ 1]
-                    best = a > best ? a : best
-                    best = b > best ? b : best
-                    best = c > best ? c : best
-                    best = d > best ? d : best
-                    target[ox] = best
-                }
-                target += outputWidth
             }
         }
     }
