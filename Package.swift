@@ -55,7 +55,7 @@ let package = Package(
         .executableTarget(
             name: "quantdash-bench",
             dependencies: [
-                "QuantCore", "QuantTUI", "NcursesBackend",
+                "QuantCore", "QuantTUI", "NcursesBackend", "CKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/Sources/quantdash-bench"

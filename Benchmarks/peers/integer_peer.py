@@ -19,8 +19,12 @@ images in the same batches, `--threads` intra-op threads, and prints JSON:
 Each figure is the median over `--runs` timed runs (after 2 warm-up runs) of one pass over all
 images. Runs in Scripts/.venv (or QUANTDASH_VENV) with onnx, onnxruntime and numpy.
 
+With `--serve` (serve.py) no run is timed up front: the JSON is written with median_ms 0, then
+each `run NAME/VARIANT` request times one pass over that case's images, so that quantdash-bench
+alternates onnxruntime's runs with its own.
+
 Usage: python3 Benchmarks/peers/integer_peer.py --case NAME FLOAT.onnx QDQ.onnx IMAGES.npy SCALE ZP SIGNED
-       [--case ...] --batch 250 --runs 25 --threads 2 --json OUT
+       [--case ...] --batch 250 --runs 25 --threads 2 --json OUT [--serve]
 """
 import os
 import sys
@@ -44,6 +48,9 @@ import onnxruntime as ort  # noqa: E402
 
 import check_integer  # noqa: E402  (Scripts/check_integer.py)
 from check_integer import integer_form, unsigned_weights  # noqa: E402
+
+sys.path.insert(0, HERE)
+from serve import serve  # noqa: E402  (Benchmarks/peers/serve.py)
 
 # The ResNet-18-sized stack ends in AveragePool, which quantdash's integer model runs on codes with
 # its input's quantization (the mean rounded half to even): repeat that quantization after it too.
@@ -75,7 +82,7 @@ def time_pass(sess, chunks, runs):
         start = time.perf_counter()
         one_pass()
         samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples), outputs
+    return (statistics.median(samples) if samples else 0), outputs, one_pass
 
 
 def main():
@@ -86,9 +93,11 @@ def main():
     parser.add_argument("--runs", type=int, action="append", help="timed runs per case, in order")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", required=True)
+    parser.add_argument("--serve", action="store_true", help="time one pass per `run NAME/VARIANT` request")
     args = parser.parse_args()
 
     results = []
+    timers = {}
     with tempfile.TemporaryDirectory() as folder:
         for index, (name, float_path, qdq_path, images_path, scale, zero_point, signed) in enumerate(args.case):
             batch, runs = args.batch[index], args.runs[index]
@@ -102,7 +111,9 @@ def main():
             variants = [("float", float_path), ("qdq", qdq_path), ("int8", fused_path), ("u8", unsigned_path)]
             for variant, path in variants:
                 optimized = os.path.join(folder, f"{name}-{variant}.optimized.onnx")
-                median, outputs = time_pass(session(path, args.threads, optimized), chunks, runs)
+                median, outputs, one_pass = time_pass(session(path, args.threads, optimized), chunks,
+                                                      0 if args.serve else runs)
+                timers[f"{name}/{variant}"] = one_pass
                 fused = collections.Counter(n.op_type for n in onnx.load(optimized).graph.node
                                             if n.op_type.startswith("QLinear") or n.op_type == "QGemm")
                 results.append({
@@ -111,10 +122,13 @@ def main():
                     "integer_operators": ", ".join(f"{op}×{count}" for op, count in sorted(fused.items())),
                     "top1_classes": outputs.reshape(len(images), -1).argmax(axis=1).tolist(),
                 })
-                print(f"· onnxruntime {name} {variant}: {median:.2f} ms", file=sys.stderr)
-    machine = {"onnxruntime": ort.__version__, "threads": args.threads, "load": list(os.getloadavg())}
-    with open(args.json, "w") as f:
-        json.dump({"machine": machine, "results": results}, f)
+                if not args.serve:
+                    print(f"· onnxruntime {name} {variant}: {median:.2f} ms", file=sys.stderr)
+        machine = {"onnxruntime": ort.__version__, "threads": args.threads, "load": list(os.getloadavg())}
+        with open(args.json, "w") as f:
+            json.dump({"machine": machine, "results": results}, f)
+        if args.serve:  # the sessions read their optimized files' folder: serve before it goes
+            serve(timers)
 
 
 if __name__ == "__main__":

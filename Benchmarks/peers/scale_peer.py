@@ -12,8 +12,12 @@ own with them) and the multiply-adds per image from the model's summary.
 Output (`--json OUT`): {"machine": {...}, "models": {name: {"median_ms", "samples_ms", "images",
 "batch", "threads", "multiply_adds_per_image", "parameters", "logits_first_two": [[...], [...]]}}}.
 
+With `--serve` (serve.py) no run is timed up front: the JSON is written without timings
+(median_ms 0), then each `run MODEL` request times one pass over all the images, so that
+quantdash-bench alternates onnxruntime's runs with its own.
+
 Usage: python3 Benchmarks/peers/scale_peer.py --dir DIR --json OUT [--models resnet50,...]
-           [--images 256] [--batch 32] [--runs 3] [--threads 2]
+           [--images 256] [--batch 32] [--runs 3] [--threads 2] [--serve]
 """
 import os
 import sys
@@ -35,6 +39,7 @@ import numpy as np  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 
 import make_imagenet_models  # noqa: E402
+from serve import serve  # noqa: E402  (Benchmarks/peers/serve.py)
 
 
 def session(path, threads):
@@ -54,18 +59,24 @@ def measure(name, directory, x, batch, runs, threads):
     input_name = run.get_inputs()[0].name
     chunks = [np.ascontiguousarray(x[i:i + batch]) for i in range(0, len(x), batch)]
     first = run.run(None, {input_name: chunks[0]})[0]  # warm-up
+
+    def one_pass():
+        for chunk in chunks:
+            run.run(None, {input_name: chunk})
+
     samples = []
     for _ in range(runs):
         start = time.perf_counter_ns()
-        for chunk in chunks:
-            run.run(None, {input_name: chunk})
+        one_pass()
         samples.append((time.perf_counter_ns() - start) / 1e6)
-    print(f"{name}: median {statistics.median(samples):.0f} ms over {runs} runs of {len(x)} images", file=sys.stderr)
-    return {"median_ms": statistics.median(samples), "samples_ms": [round(s, 2) for s in samples],
+    if samples:
+        print(f"{name}: median {statistics.median(samples):.0f} ms over {runs} runs of {len(x)} images",
+              file=sys.stderr)
+    return {"median_ms": statistics.median(samples) if samples else 0, "samples_ms": [round(s, 2) for s in samples],
             "images": len(x), "batch": batch, "threads": threads,
             "multiply_adds_per_image": summary["multiply_adds_per_image"],
             "parameters": summary["onnx_parameters"],
-            "logits_first_two": first[:2].astype(float).tolist()}
+            "logits_first_two": first[:2].astype(float).tolist()}, one_pass
 
 
 def main():
@@ -77,6 +88,7 @@ def main():
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--serve", action="store_true", help="time one pass per `run MODEL` request (serve.py)")
     args = parser.parse_args()
     names = [m for m in args.models.split(",") if m]
     unknown = sorted(set(names) - set(make_imagenet_models.MODELS))
@@ -90,10 +102,14 @@ def main():
         raise SystemExit(f"{data_path}: {len(x)} images, {args.images} asked for")
     machine = {"cpu_model": platform.processor(), "nproc": os.cpu_count(), "onnxruntime": ort.__version__,
                "loadavg_start": list(os.getloadavg())}
-    models = {name: measure(name, args.dir, x, args.batch, args.runs, args.threads) for name in names}
+    measured = {name: measure(name, args.dir, x, args.batch, 0 if args.serve else args.runs, args.threads)
+                for name in names}
+    models = {name: figures for name, (figures, _) in measured.items()}
     machine["loadavg_end"] = list(os.getloadavg())
     with open(args.json, "w") as f:
         json.dump({"machine": machine, "models": models}, f)
+    if args.serve:
+        serve({name: one_pass for name, (_, one_pass) in measured.items()})
 
 
 if __name__ == "__main__":

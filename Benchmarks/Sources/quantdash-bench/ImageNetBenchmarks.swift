@@ -1,10 +1,11 @@
+import CKernels
 import Foundation
 import QuantCore
 
 /// The `scale` section: a whole float pass over ImageNet-size CNNs (ResNet-50, MobileNetV2,
 /// VGG-19, DenseNet-121 with random weights, `Benchmarks/peers/make_imagenet_models.py`) beside
-/// onnxruntime in the same run (`Benchmarks/peers/scale_peer.py`), with GFLOP/s beside the
-/// machine's FMA peak.
+/// onnxruntime in the same run (`Benchmarks/peers/scale_peer.py --serve`, its runs alternating
+/// with ours run by run), with GFLOP/s beside the machine's FMA peak.
 struct ImageNetBenchmarks {
     /// Models, in the scripts' names.
     var models: [String]
@@ -39,6 +40,8 @@ struct ImageNetBenchmarks {
         var model: String
         var ours: Double
         var onnxruntime: Double
+        /// Ours over onnxruntime's, run i with run i.
+        var ratios: PairedRatios
         var multiplyAdds: Double
         var logitDifference: Float
         var logitScale: Float
@@ -49,24 +52,26 @@ struct ImageNetBenchmarks {
     func run() throws -> (rows: [Row], markdown: String) {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("quantdash-scale-\(getpid()).json")
         defer { try? FileManager.default.removeItem(at: output) }
-        try PeerResults.runPython([
+        let server = try PeerServer([
             "Benchmarks/peers/scale_peer.py", "--dir", directory, "--json", output.path, "--models",
-            models.joined(separator: ","), "--images", "\(images)", "--batch", "\(batchSize)", "--runs", "\(runs)",
-            "--threads", "\(threads)",
+            models.joined(separator: ","), "--images", "\(images)", "--batch", "\(batchSize)", "--threads",
+            "\(threads)",
         ])
+        defer { server.close() }
         let peers = try JSONDecoder().decode(PeerFile.self, from: Data(contentsOf: output))
         let data = try DatasetLoader.load(path: directory + "/imagenet-data.npz").first(images)
         var rows: [Row] = []
         for model in models {
             guard let peer = peers.models[model] else { throw BenchError("scale_peer.py gave no figures for \(model)") }
-            log("scale \(model): \(images) images, \(threads) threads")
-            rows.append(try measure(model, data: data, peer: peer))
+            log("scale \(model): \(images) images, \(threads) threads, alternating with onnxruntime")
+            rows.append(try measure(model, data: data, peer: peer, server: server))
         }
         return (rows, markdown(rows))
     }
 
-    /// Our whole float pass over `data` with `model`, as `eval` runs it (`Workbench`, no cache).
-    func measure(_ model: String, data: Dataset, peer: PeerFile.Model) throws -> Row {
+    /// Our whole float pass over `data` with `model`, as `eval` runs it (`Workbench`, no cache),
+    /// and onnxruntime's, alternating run by run (which goes first alternates too).
+    func measure(_ model: String, data: Dataset, peer: PeerFile.Model, server: PeerServer) throws -> Row {
         let graph = try ONNXModel.load(contentsOf: URL(fileURLWithPath: directory + "/\(model).onnx"))
         // Warm-up on the first batch (packs the weights), and the agreement check with onnxruntime.
         let first = data.first(min(batchSize, data.count))
@@ -81,10 +86,16 @@ struct ImageNetBenchmarks {
         workbench.threadCount = threads
         workbench.batchSize = batchSize
         workbench.activationCacheBytes = 0
-        let passes = try Timing.samples(runs: runs, warmUp: 0) { _ in _ = try workbench.evaluateFromScratch(nil) }
+        var passes: [Double] = [], theirs: [Double] = []
+        for run in 0..<runs {
+            if run % 2 == 1 { theirs.append(try server.time(model)) }
+            passes.append(try PeerServer.timeOurs { _ = try workbench.evaluateFromScratch(nil) })
+            if run % 2 == 0 { theirs.append(try server.time(model)) }
+        }
         var row = Row(
-            model: model, ours: Timing.median(passes), onnxruntime: peer.median_ms,
-            multiplyAdds: peer.multiply_adds_per_image, logitDifference: difference, logitScale: scale)
+            model: model, ours: Timing.median(passes), onnxruntime: Timing.median(theirs),
+            ratios: PairedRatios(passes, theirs), multiplyAdds: peer.multiply_adds_per_image,
+            logitDifference: difference, logitScale: scale)
         let depthwise = graph.nodes.contains { node in
             if case .conv(let attributes) = node.op, attributes.group > 1,
                 let weight = graph.initializers[node.inputs[1]], weight.rank == 4, weight.shape[1] == 1
@@ -110,21 +121,24 @@ struct ImageNetBenchmarks {
         let peak = FMAPeak.estimate(threads: threads, fmaPerCycle: fmaPerCycle)
         var lines = [
             "Whole float pass, \(images) images 3×224×224, batches of \(batchSize), \(threads) threads, median of "
-                + "\(runs) runs. \(peak.explanation)",
+                + "\(runs) runs, onnxruntime's and ours alternating run by run; the ratio is the median of the "
+                + "per-run ratios. \(peak.explanation)",
             "",
-            "| model | G multiply-adds / image | quantdash | onnxruntime | ratio | quantdash GFLOP/s | "
-                + "onnxruntime GFLOP/s | % of peak (ours) | max logit difference | target ≤ 1.2× | met |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
+            "| model | G multiply-adds / image | quantdash | onnxruntime | ratio | per-run ratios | quantdash GFLOP/s | "
+                + "onnxruntime GFLOP/s | % of peak (ours) | % of peak (onnxruntime) | max logit difference | "
+                + "target ≤ 1.2× | met |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
         ]
         for row in rows {
             let flops = 2 * row.multiplyAdds * Double(images)
             let ours = flops / (row.ours / 1000) / 1e9, theirs = flops / (row.onnxruntime / 1000) / 1e9
-            let ratio = row.ours / row.onnxruntime
+            let ratio = row.ratios.median
             lines.append(
                 "| \(row.model) | \(String(format: "%.2f", row.multiplyAdds / 1e9)) | "
                     + "\(String(format: "%.0f ms", row.ours)) | \(String(format: "%.0f ms", row.onnxruntime)) | "
-                    + "\(String(format: "%.2f×", ratio)) | \(String(format: "%.1f", ours)) | "
+                    + "\(String(format: "%.2f×", ratio)) | \(row.ratios.range) | \(String(format: "%.1f", ours)) | "
                     + "\(String(format: "%.1f", theirs)) | \(String(format: "%.0f %%", 100 * ours / peak.gigaflops)) | "
+                    + "\(String(format: "%.0f %%", 100 * theirs / peak.gigaflops)) | "
                     + "\(String(format: "%.1e", row.logitDifference)) (logits up to "
                     + "\(String(format: "%.1f", row.logitScale))) | ≤ 1.2× | \(ratio <= 1.2 ? "yes" : "no") |")
         }
@@ -140,17 +154,18 @@ struct ImageNetBenchmarks {
     }
 }
 
-/// The machine's single-precision FMA peak for `threads` cores: lanes per vector × FMA
-/// instructions per cycle × 2 flops × clock × threads.
+/// The machine's single-precision FMA peak for `threads` cores: measured on this thread
+/// (`ck_fma_gigaflops`: independent FMA chains at the GEMM kernel's width, best of five probes)
+/// × threads, since a virtual machine's /proc/cpuinfo gives the nominal clock, not the one the
+/// cores run at; the nominal estimate (lanes × FMA instructions per cycle × 2 flops × clock) is
+/// given beside it, and used where the probe has no kernel (not x86-64).
 struct FMAPeak {
     var gigaflops: Double
     var explanation: String
 
-    /// From /proc/cpuinfo: the vector width the GEMM kernel uses (AVX-512: 16 lanes, AVX2: 8,
-    /// else SSE: 4), FMA instructions per cycle at that width (`fmaPerCycle`, else 1 on AMD
-    /// Zen 1 (family 23, model below 0x30: two 128-bit FMA pipes, a 256-bit FMA takes both) and
-    /// on Zen 4 with AVX-512 (512-bit FMAs double-pumped), 2 otherwise), and the clock the
-    /// kernel reports (`cpu MHz`: under a hypervisor the nominal clock, not the boost).
+    /// The nominal figure's FMA instructions per cycle: `fmaPerCycle`, else 1 on AMD Zen 1
+    /// (family 23, model below 0x30: two 128-bit FMA pipes, a 256-bit FMA takes both) and on Zen 4
+    /// with AVX-512 (512-bit FMAs double-pumped), 2 otherwise.
     static func estimate(threads: Int, fmaPerCycle: Int?) -> FMAPeak {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         func field(_ name: String) -> String? {
@@ -165,11 +180,22 @@ struct FMAPeak {
         let lanes = variant == "avx512" ? 16 : variant == "avx2-fma" ? 8 : 4
         let estimated = (amd && family == 23 && model < 0x30) || (amd && family == 25 && lanes == 16) ? 1 : 2
         let perCycle = fmaPerCycle ?? estimated
-        let gigaflops = Double(lanes * perCycle * 2 * threads) * megahertz / 1000
-        let explanation =
-            "FMA peak \(String(format: "%.0f", gigaflops)) GFLOP/s = \(lanes) lanes (\(variant)) × \(perCycle) FMA/cycle"
+        let nominal = Double(lanes * perCycle * 2 * threads) * megahertz / 1000
+        let nominalText =
+            "\(lanes) lanes (\(variant)) × \(perCycle) FMA/cycle"
             + (fmaPerCycle == nil ? " (estimated for CPU family \(family) model \(model))" : "")
-            + " × 2 flops × \(String(format: "%.0f", megahertz)) MHz (/proc/cpuinfo) × \(threads) cores."
-        return FMAPeak(gigaflops: gigaflops, explanation: explanation)
+            + " × 2 flops × \(String(format: "%.0f", megahertz)) MHz (/proc/cpuinfo) × \(threads) cores"
+        let probes = (0..<5).map { _ in ck_fma_gigaflops(Int32(lanes), 20_000_000) }
+        guard let perCore = probes.max(), perCore > 0 else {
+            return FMAPeak(
+                gigaflops: nominal,
+                explanation: "FMA peak \(String(format: "%.0f", nominal)) GFLOP/s = \(nominalText) (nominal).")
+        }
+        let measured = perCore * Double(threads)
+        return FMAPeak(
+            gigaflops: measured,
+            explanation: "FMA peak \(String(format: "%.0f", measured)) GFLOP/s measured: "
+                + "\(String(format: "%.1f", perCore)) per core (independent \(lanes)-lane FMA chains, best of 5 probes) "
+                + "× \(threads) cores; nominal \(String(format: "%.0f", nominal)) = \(nominalText).")
     }
 }

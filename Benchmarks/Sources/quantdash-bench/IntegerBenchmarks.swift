@@ -4,8 +4,10 @@ import QuantCore
 /// `--only integer` (issue 18, point 4): the integer model of an int8 plan against our own float
 /// pass and onnxruntime (the float model, the QDQ export as written, and the export in the form it
 /// fuses into QLinearConv / QGemm), on the two demo models and a ResNet-18-sized stack, the same
-/// images in the same batches, `threads` threads each; medians. The integer model runs in both
-/// requantizations (onnxruntime's float multiplier, the default, and TFLite's fixed point).
+/// images in the same batches, `threads` threads each, onnxruntime's runs alternating with ours
+/// run by run (`integer_peer.py --serve`); medians, and the int8 ratio as the median of the
+/// per-run ratios. The integer model runs in both requantizations (onnxruntime's float
+/// multiplier, the default, and TFLite's fixed point).
 struct IntegerBenchmarks {
     /// Threads for us (the integer model's intra-layer split, the float pass's batch split) and
     /// onnxruntime's intra-op pool.
@@ -62,7 +64,9 @@ struct IntegerBenchmarks {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("quantdash-integer-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        var results: [Measurement] = []
+        // First every case's integer models and the peer's files: the QDQ export of the same plan
+        // (same calibration) and the images.
+        var prepared: [(integer: IntegerModel, fixedPoint: IntegerModel, batches: [Tensor])] = []
         var peerArguments: [String] = []
         for item in cases {
             let workbench = item.workbench
@@ -75,19 +79,49 @@ struct IntegerBenchmarks {
             let batches = try workbench.heldOut.batchRanges(of: workbench.batchSize).map {
                 try workbench.heldOut.images(in: $0)
             }
-            // Ours, float and integer interleaved run by run so a busy moment slows both alike.
+            prepared.append((integer, fixedPoint, batches))
+            let qdq = folder.appendingPathComponent("\(item.name)-qdq.onnx")
+            try QDQExporter.export(Self.plan, using: workbench, to: qdq, overwrite: true)
+            let imagesFile = folder.appendingPathComponent("\(item.name)-images.npy")
+            let all = try workbench.heldOut.images(in: 0..<workbench.heldOut.count)
+            try NumPyFile.writeFloat32(all.storage, shape: all.shape, to: imagesFile)
+            let input = integer.inputQuantization
+            peerArguments += [
+                "--case", item.name, item.floatPath, qdq.path, imagesFile.path, "\(input.scale)", "\(input.zeroPoint)",
+                input.isSigned ? "true" : "false", "--batch", "\(workbench.batchSize)", "--runs", "\(item.runs)",
+            ]
+        }
+        // Then onnxruntime set up (sessions made, two warm-up passes each), waiting for requests.
+        let output = folder.appendingPathComponent("peer.json")
+        let server =
+            withPeers
+            ? try PeerServer(
+                ["Benchmarks/peers/integer_peer.py"] + peerArguments + ["--threads", "\(threads)", "--json", output.path])
+            : nil
+        defer { server?.close() }
+        let peer = try server.map { _ in try JSONDecoder().decode(IntegerPeerResults.self, from: Data(contentsOf: output)) }
+        var results: [Measurement] = []
+        for (item, (integer, fixedPoint, batches)) in zip(cases, prepared) {
+            let workbench = item.workbench
+            // Ours (float, int8, int8 fixed-point) and onnxruntime's variants alternate run by run
+            // (which side goes first alternates too), so a busy moment slows all alike.
+            let peerVariants = peer?.results.filter { $0.model == item.name }.map(\.variant) ?? []
             var floatSamples: [Double] = [], integerSamples: [Double] = [], fixedSamples: [Double] = []
+            var peerSamples: [String: [Double]] = [:]
             var integerCorrect = 0, fixedCorrect = 0
+            func timePeer() throws {
+                for variant in peerVariants {
+                    peerSamples[variant, default: []].append(try server!.time("\(item.name)/\(variant)"))
+                }
+            }
             for run in -2..<item.runs {
-                var start = Timing.nowMilliseconds()
-                let floatCorrect = try workbench.evaluateFromScratch(nil).correctCount
-                let floatMs = Timing.nowMilliseconds() - start
-                start = Timing.nowMilliseconds()
-                let outputs = try batches.map { try integer.outputCodes($0) }
-                let integerMs = Timing.nowMilliseconds() - start
-                start = Timing.nowMilliseconds()
-                let fixedOutputs = try batches.map { try fixedPoint.outputCodes($0) }
-                let fixedMs = Timing.nowMilliseconds() - start
+                if run >= 0 && run % 2 == 1 { try timePeer() }
+                let floatMs = try PeerServer.timeOurs { _ = try workbench.evaluateFromScratch(nil) }
+                var outputs: [IntegerTensor] = [], fixedOutputs: [IntegerTensor] = []
+                let integerMs = try PeerServer.timeOurs { outputs = try batches.map { try integer.outputCodes($0) } }
+                let fixedMs = try PeerServer.timeOurs {
+                    fixedOutputs = try batches.map { try fixedPoint.outputCodes($0) }
+                }
                 func correct(_ outputs: [IntegerTensor]) -> Int {
                     zip(batches.indices, outputs).reduce(0) { sum, pair in
                         sum
@@ -97,11 +131,11 @@ struct IntegerBenchmarks {
                 }
                 integerCorrect = correct(outputs)
                 fixedCorrect = correct(fixedOutputs)
-                _ = floatCorrect
                 guard run >= 0 else { continue }
                 floatSamples.append(floatMs)
                 integerSamples.append(integerMs)
                 fixedSamples.append(fixedMs)
+                if run % 2 == 0 { try timePeer() }
             }
             let images = workbench.heldOut.count
             let variant = "\(images) images, batches of \(workbench.batchSize), \(threads) threads"
@@ -109,40 +143,31 @@ struct IntegerBenchmarks {
                 Measurement(
                     benchmark: "integer-pass", subject: item.name, system: "quantdash", variant: "float " + variant,
                     median: Timing.median(floatSamples), runs: item.runs))
+            var integerDetail = ["kernel": integer.variant.resolvedName, "correct": "\(integerCorrect)"]
+            if let theirs = peerSamples["int8"] {
+                let ratios = PairedRatios(integerSamples, theirs)
+                integerDetail["ratio to onnxruntime int8"] = String(format: "%.2f×", ratios.median)
+                integerDetail["per-run ratios"] = ratios.range
+            }
             results.append(
                 Measurement(
                     benchmark: "integer-pass", subject: item.name, system: "quantdash", variant: "int8 " + variant,
-                    median: Timing.median(integerSamples), runs: item.runs,
-                    detail: ["kernel": integer.variant.resolvedName, "correct": "\(integerCorrect)"]))
+                    median: Timing.median(integerSamples), runs: item.runs, detail: integerDetail))
             results.append(
                 Measurement(
                     benchmark: "integer-pass", subject: item.name, system: "quantdash",
                     variant: "int8 fixed-point " + variant, median: Timing.median(fixedSamples), runs: item.runs,
                     detail: ["kernel": fixedPoint.variant.resolvedName, "correct": "\(fixedCorrect)"]))
-            // The peer's files: the QDQ export of the same plan (same calibration), the images.
-            let qdq = folder.appendingPathComponent("\(item.name)-qdq.onnx")
-            try QDQExporter.export(Self.plan, using: workbench, to: qdq, overwrite: true)
-            let imagesFile = folder.appendingPathComponent("\(item.name)-images.npy")
-            let all = try workbench.heldOut.images(in: 0..<images)
-            try NumPyFile.writeFloat32(all.storage, shape: all.shape, to: imagesFile)
-            let input = integer.inputQuantization
-            peerArguments += [
-                "--case", item.name, item.floatPath, qdq.path, imagesFile.path, "\(input.scale)", "\(input.zeroPoint)",
-                input.isSigned ? "true" : "false", "--batch", "\(workbench.batchSize)", "--runs", "\(item.runs)",
-            ]
-        }
-        guard withPeers else { return results }
-        let output = folder.appendingPathComponent("peer.json")
-        try PeerResults.runPython(
-            ["Benchmarks/peers/integer_peer.py"] + peerArguments + ["--threads", "\(threads)", "--json", output.path])
-        let peer = try JSONDecoder().decode(IntegerPeerResults.self, from: Data(contentsOf: output))
-        for entry in peer.results {
-            results.append(
-                Measurement(
-                    benchmark: "integer-pass", subject: entry.model, system: "onnxruntime",
-                    variant: "\(entry.variant) \(entry.images) images, batches of \(entry.batch), \(threads) threads",
-                    median: entry.median_ms, runs: entry.runs,
-                    detail: entry.integer_operators.isEmpty ? [:] : ["fused": entry.integer_operators]))
+            for entry in peer?.results ?? [] where entry.model == item.name {
+                let samples = peerSamples[entry.variant] ?? []
+                log("onnxruntime \(entry.model) \(entry.variant): \(String(format: "%.2f", Timing.median(samples))) ms")
+                results.append(
+                    Measurement(
+                        benchmark: "integer-pass", subject: entry.model, system: "onnxruntime",
+                        variant: "\(entry.variant) \(entry.images) images, batches of \(entry.batch), \(threads) threads",
+                        median: Timing.median(samples), runs: samples.count,
+                        detail: entry.integer_operators.isEmpty ? [:] : ["fused": entry.integer_operators]))
+            }
         }
         return results
     }
@@ -184,6 +209,10 @@ struct IntegerBenchmarks {
                 find("onnxruntime", "float"), find("onnxruntime", "qdq"), find("onnxruntime", "int8"),
                 find("onnxruntime", "u8")
             )
+            let paired = results.first {
+                $0.subject == model && $0.system == "quantdash" && $0.variant.hasPrefix("int8 ")
+                    && !$0.variant.hasPrefix("int8 fixed-point")
+            }?.detail
             func ms(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "–" }
             func ratio(_ a: Double?, _ b: Double?) -> String {
                 guard let a, let b, b > 0 else { return "–" }
@@ -191,9 +220,17 @@ struct IntegerBenchmarks {
             }
             lines.append(
                 "| \(model) | \(ms(ours.0)) | \(ms(ours.1)) | \(ms(ours.2)) | \(ms(ort.0)) | \(ms(ort.1)) | \(ms(ort.2)) | \(ms(ort.3)) | "
-                    + "\(ratio(ours.1, ort.2)) | \(ratio(ours.1, ort.3)) | \(ratio(ours.0, ours.1)) |")
+                    + "\(pairedRatio(paired) ?? ratio(ours.1, ort.2)) | \(ratio(ours.1, ort.3)) | "
+                    + "\(ratio(ours.0, ours.1)) |")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// "0.87× (per run 0.81–0.95×)": the median of the per-run ratios of our int8 pass to
+    /// onnxruntime's, and their range, when both were timed.
+    static func pairedRatio(_ detail: [String: String]?) -> String? {
+        guard let median = detail?["ratio to onnxruntime int8"], let range = detail?["per-run ratios"] else { return nil }
+        return "\(median) (per run \(range))"
     }
 }
 

@@ -271,6 +271,11 @@ void ck_qpool(const int16_t *x, ptrdiff_t planes, ptrdiff_t height, ptrdiff_t wi
 /// time). Returns 1 when applied, 0 elsewhere (other C libraries).
 int ck_keep_large_buffers_in_heap(size_t mmap_threshold, size_t trim_threshold);
 
+/// GFLOP/s of `steps` steps of independent FMA chains on this thread, `lanes` wide (16: AVX-512,
+/// 8: AVX2 + FMA), as the core runs them now (peak.c; quantdash-bench's measured peak); 0 where
+/// that width is not available.
+double ck_fma_gigaflops(int lanes, long steps);
+
 #ifdef __cplusplus
 }
 #endif
