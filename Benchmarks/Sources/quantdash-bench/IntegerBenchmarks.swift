@@ -93,13 +93,13 @@ struct IntegerBenchmarks {
         }
         // Then onnxruntime set up (sessions made, two warm-up passes each), waiting for requests.
         let output = folder.appendingPathComponent("peer.json")
-        let server =
-            withPeers
-            ? try PeerServer(
-                ["Benchmarks/peers/integer_peer.py"] + peerArguments + ["--threads", "\(threads)", "--json", output.path])
-            : nil
+        let peerCommand =
+            ["Benchmarks/peers/integer_peer.py"] + peerArguments + ["--threads", "\(threads)", "--json", output.path]
+        let server = withPeers ? try PeerServer(peerCommand) : nil
         defer { server?.close() }
-        let peer = try server.map { _ in try JSONDecoder().decode(IntegerPeerResults.self, from: Data(contentsOf: output)) }
+        let peer = try server.map { _ in
+            try JSONDecoder().decode(IntegerPeerResults.self, from: Data(contentsOf: output))
+        }
         var results: [Measurement] = []
         for (item, (integer, fixedPoint, batches)) in zip(cases, prepared) {
             let workbench = item.workbench
@@ -164,7 +164,8 @@ struct IntegerBenchmarks {
                 results.append(
                     Measurement(
                         benchmark: "integer-pass", subject: entry.model, system: "onnxruntime",
-                        variant: "\(entry.variant) \(entry.images) images, batches of \(entry.batch), \(threads) threads",
+                        variant:
+                            "\(entry.variant) \(entry.images) images, batches of \(entry.batch), \(threads) threads",
                         median: Timing.median(samples), runs: samples.count,
                         detail: entry.integer_operators.isEmpty ? [:] : ["fused": entry.integer_operators]))
             }
@@ -229,7 +230,9 @@ struct IntegerBenchmarks {
     /// "0.87× (per run 0.81–0.95×)": the median of the per-run ratios of our int8 pass to
     /// onnxruntime's, and their range, when both were timed.
     static func pairedRatio(_ detail: [String: String]?) -> String? {
-        guard let median = detail?["ratio to onnxruntime int8"], let range = detail?["per-run ratios"] else { return nil }
+        guard let median = detail?["ratio to onnxruntime int8"], let range = detail?["per-run ratios"] else {
+            return nil
+        }
         return "\(median) (per run \(range))"
     }
 }
