@@ -20,6 +20,8 @@ final class PeerServer {
         process.standardInput = requests
         process.standardOutput = replies
         process.standardError = FileHandle.standardError
+        // A peer that exits early makes the next request fail with EPIPE (thrown), not SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
         try process.run()
         // Lines before `ready` (a venv being made, pip's progress) pass through to standard error.
         while true {
@@ -35,7 +37,7 @@ final class PeerServer {
     /// threads park).
     func time(_ key: String) throws -> Double {
         Thread.sleep(forTimeInterval: PeerServer.pause)
-        requests.fileHandleForWriting.write(Data("run \(key)\n".utf8))
+        try requests.fileHandleForWriting.write(contentsOf: Data("run \(key)\n".utf8))
         let reply = try readLine()
         guard let milliseconds = Double(reply) else { throw BenchError("\(script): \(reply)") }
         return milliseconds
@@ -44,7 +46,7 @@ final class PeerServer {
     /// Ends the script (idempotent).
     func close() {
         guard process.isRunning else { return }
-        requests.fileHandleForWriting.write(Data("quit\n".utf8))
+        try? requests.fileHandleForWriting.write(contentsOf: Data("quit\n".utf8))
         try? requests.fileHandleForWriting.close()
         process.waitUntilExit()
     }
