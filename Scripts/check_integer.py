@@ -25,18 +25,31 @@ with --torchvision also torchvision's ResNet-18 and MobileNetV2.
 
 Creates its own venv (Scripts/.venv) with onnx, onnxruntime and numpy.
 
-Usage: python3 Scripts/check_integer.py [--quantdash PATH_TO_BINARY]
+With --torchvision it runs in the transformer check's venv (Scripts/.venv-transformer: CPU
+PyTorch, onnx, onnxruntime, numpy, as make_transformer.PACKAGES pins them) and adds torchvision
+there without its dependencies (its metadata asks for another torch build; the models it builds
+are pure Python).
+
+Usage: python3 Scripts/check_integer.py [--quantdash PATH_TO_BINARY] [--torchvision]
 """
+import os
 import sys
 
+TORCHVISION = "--torchvision" in sys.argv
+if TORCHVISION:
+    os.environ.setdefault("QUANTDASH_VENV", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                         ".venv-transformer"))
 from venv import ensure_venv  # noqa: E402  (Scripts/venv.py)
 
-ensure_venv(["onnx", "onnxruntime", "numpy"])
+if TORCHVISION:
+    ensure_venv(["torch==2.13.0+cpu", "onnx==1.23.2", "onnxruntime", "numpy"],
+                without_dependencies={"torchvision==0.28.0": "torchvision", "pillow": "PIL"})
+else:
+    ensure_venv(["onnx", "onnxruntime", "numpy"])
 
 import argparse  # noqa: E402
 import collections  # noqa: E402
 import json  # noqa: E402
-import os  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 

@@ -117,6 +117,25 @@ public struct IntegerAdd: Sendable, Equatable {
     public var ratios: (first: Float, second: Float) {
         (firstQuantization.scale / outputQuantization.scale, secondQuantization.scale / outputQuantization.scale)
     }
+
+    /// What puts each quantization's codes in unsigned form (2^(b−1) for signed codes, else 0):
+    /// onnxruntime on x86 runs its QLinearAdd on uint8 codes (it converts int8 QDQ activations to
+    /// uint8, and `Scripts/check_integer.py` stores every code so), and the rounding of
+    /// `IntegerKernels.requantizedAdd` depends on the form.
+    public var unsignedOffsets: (first: Int32, second: Int32, output: Int32) {
+        func offset(_ q: ActivationQuantization) -> Int32 { q.isSigned ? Int32(1) << (q.bitWidth - 1) : 0 }
+        return (offset(firstQuantization), offset(secondQuantization), offset(outputQuantization))
+    }
+
+    /// onnxruntime's folded zero points (in unsigned form), `Float(z_y) − (r_a · Float(z_a) + r_b ·
+    /// Float(z_b))`, each operation rounded to `Float` (`IntegerKernels.requantizedAdd`).
+    public var fixedPart: Float {
+        let (first, second) = ratios
+        let (sa, sb, sy) = unsignedOffsets
+        let products =
+            first * Float(firstQuantization.zeroPoint + sa) + second * Float(secondQuantization.zeroPoint + sb)
+        return Float(outputQuantization.zeroPoint + sy) - products
+    }
 }
 
 /// A 2-D convolution's geometry (NCHW), explicit padding.

@@ -115,6 +115,36 @@ import Testing
         #expect(IntegerKernels.requantizedAdd(0, 1, relu, ratios: relu.ratios) == 3)  // −5 → ReLU
     }
 
+    /// onnxruntime's QLinearAdd on x86 folds the zero points into one constant and runs two fused
+    /// multiply-adds; where the exact sum is a tie, that and the plain `(a − z_a) · r_a + (b − z_b)
+    /// · r_b` round apart. torchvision's MobileNetV2 (seed 0, percentile ranges) has one such code
+    /// at its features.12 Add: 94 and 182 (zero points 128) → 141.5 → 142, as onnxruntime gives
+    /// (the old formula gave 141, and the difference grew to 6 steps at the logits).
+    @Test func requantizedAddFollowsOnnxruntimesFusedMultiplyAdds() throws {
+        let a = try ActivationQuantization(scale: 0.034772083163261414, zeroPoint: 128, bitWidth: 8, isSigned: false)
+        let b = try ActivationQuantization(scale: 0.03403453156352043, zeroPoint: 128, bitWidth: 8, isSigned: false)
+        let y = try ActivationQuantization(scale: 0.04856403172016144, zeroPoint: 128, bitWidth: 8, isSigned: false)
+        let step = Self.add(a, b, y)
+        let (ra, rb) = step.ratios
+        let plain = (Float(94 - 128) * ra + Float(182 - 128) * rb).rounded(.toNearestOrEven) + 128
+        #expect(plain == 141)  // what the unfused form gives
+        #expect(IntegerKernels.requantizedAdd(94, 182, step, ratios: step.ratios) == 142)
+        let x = IntegerTensor(shape: [1, 1], codes: [94], quantization: a)
+        let z = IntegerTensor(shape: [1, 1], codes: [182], quantization: b)
+        #expect(try IntegerKernels.add(step, x, z, variant: .best).codes == [142])
+        // The same values as signed codes (zero points 0): onnxruntime adds them as uint8 (code +
+        // 128), so the tie rounds as above — 14, where the codes as they are would give 13.
+        func signed(_ q: ActivationQuantization) throws -> ActivationQuantization {
+            try ActivationQuantization(scale: q.scale, zeroPoint: 0, bitWidth: 8, isSigned: true)
+        }
+        let signedStep = Self.add(try signed(a), try signed(b), try signed(y))
+        #expect(signedStep.unsignedOffsets == (128, 128, 128))
+        #expect(IntegerKernels.requantizedAdd(-34, 54, signedStep, ratios: signedStep.ratios) == 14)
+        let sx = IntegerTensor(shape: [1, 1], codes: [-34], quantization: signedStep.firstQuantization)
+        let sz = IntegerTensor(shape: [1, 1], codes: [54], quantization: signedStep.secondQuantization)
+        #expect(try IntegerKernels.add(signedStep, sx, sz, variant: .best).codes == [14])
+    }
+
     @Test func ckQaddGivesTheReferenceBitsForEveryQuantization() throws {
         var random = SplitMix64(seed: 18)
         let cases: [IntegerAdd] = [

@@ -40,27 +40,32 @@ extension CExporter.IntegerEmitter {
             """
     }
 
-    /// `y = clamp(rint((a − z_a) · r_a + (b − z_b) · r_b)) + z_y`: `IntegerKernels.requantizedAdd`
-    /// code for code (the products stored to `volatile float`s, so no compiler — GCC fuses across
-    /// statements under `-ffp-contract=fast` — turns product and sum into a fused multiply-add).
+    /// `y = clamp(rint(fma(a, r_a, fma(b, r_b, f))))` with `f` = `IntegerAdd.fixedPart`, codes in
+    /// unsigned form (`IntegerAdd.unsignedOffsets`):
+    /// `IntegerKernels.requantizedAdd` code for code, without libm's `fmaf`: each fused
+    /// multiply-add is computed in `double` and rounded to `float` once. A code (up to 16 bits)
+    /// times a `float` ratio is exact in `double` (40 bits), and so is its sum with `f` or with the
+    /// inner result while the span from the larger's top bit to the smaller's last bit fits 53
+    /// bits — for ratios of at least 2^−12 and sums below 2^17 (an operand 4096 times finer than
+    /// the output would be all but invisible in it) — so the one rounding to `float` is the fused
+    /// multiply-add's, and a compiler that fuses the `double` product and sum gets the same value.
     func requantizedAdd(
         _ add: IntegerAdd, a: CExporter.IntegerValue, b: CExporter.IntegerValue, y: CExporter.IntegerValue
     ) -> String {
         let (ra, rb) = add.ratios
-        let zy = add.outputQuantization.zeroPoint
-        let low = CExporter.cFloat(Float(add.clamp.lowerBound - zy))
-        let high = CExporter.cFloat(Float(add.clamp.upperBound - zy))
+        let (sa, sb, sy) = add.unsignedOffsets  // codes in unsigned form, as onnxruntime adds them
+        let low = CExporter.cFloat(Float(add.clamp.lowerBound + sy))
+        let high = CExporter.cFloat(Float(add.clamp.upperBound + sy))
         return """
             { /* \(CExporter.commentText(add.output)) = Add requantized: scales \(add.firstQuantization.scale) + \(add.secondQuantization.scale) -> \(add.outputQuantization.scale) */
                 const \(a.cType) *x = \(name.uppercased())_AT(const \(a.cType), \(offsets[a.buffer]));
                 const \(b.cType) *b = \(name.uppercased())_AT(const \(b.cType), \(offsets[b.buffer]));
                 \(pointer(y, constant: false))
                 int i;
-                volatile float fa, fb; /* rounded to float each: no fused multiply-add */
+                volatile float inner; /* fma(b, r_b, f) rounded to float before the second one */
                 for (i = 0; i < \(y.count); i++) {
-                    fa = (float)((int32_t)x[i] - \(add.firstQuantization.zeroPoint)) * \(CExporter.cFloat(ra));
-                    fb = (float)((int32_t)b[i] - \(add.secondQuantization.zeroPoint)) * \(CExporter.cFloat(rb));
-                    y[i] = (\(y.cType))(qd_round_clamped(fa + fb, \(low), \(high)) + \(zy));
+                    inner = (float)((double)((int32_t)b[i] + \(sb)) * (double)\(CExporter.cFloat(rb)) + (double)\(CExporter.cFloat(add.fixedPart)));
+                    y[i] = (\(y.cType))(qd_round_clamped((float)((double)((int32_t)x[i] + \(sa)) * (double)\(CExporter.cFloat(ra)) + (double)inner), \(low), \(high)) - \(sy));
                 }
             }
             """
