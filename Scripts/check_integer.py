@@ -21,7 +21,8 @@ optimizations off (QDQ in float). Exits non-zero unless the u8 and float runs gi
 the same top-1 and every output within one step, and onnxruntime fused integer operators.
 Then the same three plans on a trained residual CNN whose residual Add joins two scales
 (Scripts/integer_residual.py: against onnxruntime's QLinearAdd, and its C export bit for bit);
-with --torchvision also torchvision's ResNet-18 and MobileNetV2.
+with --torchvision also torchvision's ResNet-18, MobileNetV2, ResNeXt-50, RegNetX-400MF and GoogLeNet
+(its Concats as QLinearConcat: `quantized_concats`).
 
 Creates its own venv (Scripts/.venv) with onnx, onnxruntime and numpy.
 
@@ -82,8 +83,52 @@ def run(command):
     return result.stdout
 
 
+def quantized_concats(model):
+    """The export with a QuantizeLinear / DequantizeLinear pair after every Concat of quantized
+    values, on the parameters the integer model gives its output (docs/integer-inference.md,
+    "Concat": the inputs' own when they agree, else the widest input's when they differ only in
+    scale), so that onnxruntime runs QLinearConcat and the Conv after it reads codes. The
+    export itself keeps each input on its own grid (as the fake-quantized model does)."""
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    graph = model.graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    producer = {out: node for node in graph.node for out in node.output}
+    nodes, added = [], []
+    for node in graph.node:
+        params = [] if node.op_type == "Concat" else None
+        for name in node.input if params is not None else []:
+            source = producer.get(name)
+            while source is not None and source.op_type in PASS_THROUGH:
+                source = producer.get(source.input[0])
+            if source is None or source.op_type != "DequantizeLinear":
+                params = None
+                break
+            params.append((inits[source.input[1]], inits[source.input[2]]))
+        if not params:
+            nodes.append(node)
+            continue
+        zero_points = {(int(z), z.dtype.name) for _, z in params}
+        if len(zero_points) != 1:
+            raise RuntimeError(f"{node.name}: a Concat of inputs with other zero points (not replicated here)")
+        scale, zero_point = max(params, key=lambda p: float(p[0]))
+        out = node.output[0]
+        node.output[0] = out + "_cat_float"
+        added += [numpy_helper.from_array(scale, out + "_cat_scale"),
+                  numpy_helper.from_array(zero_point, out + "_cat_zero_point")]
+        nodes += [node,
+                  helper.make_node("QuantizeLinear", [node.output[0], out + "_cat_scale", out + "_cat_zero_point"],
+                                   [out + "_cat_q"], name=out + "_cat_quantize"),
+                  helper.make_node("DequantizeLinear", [out + "_cat_q", out + "_cat_scale", out + "_cat_zero_point"],
+                                   [out], name=out + "_cat_dequantize")]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    graph.initializer.extend(added)
+    return model
+
+
 def integer_form(model, input_scale, input_zero_point, input_signed):
     """The QDQ export rewritten so that onnxruntime fuses every Conv/Gemm into an integer operator."""
+    model = quantized_concats(model)
     graph = model.graph
     inits = {i.name: i for i in graph.initializer}
     producer = {out: node for node in graph.node for out in node.output}
@@ -160,7 +205,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quantdash", default=os.path.join(ROOT, ".build", "release", "quantdash"))
     parser.add_argument("--torchvision", action="store_true",
-                        help="also torchvision's ResNet-18 and MobileNetV2 (needs torch, torchvision)")
+                        help="also five torchvision CNNs (in Scripts/.venv-transformer, with torchvision)")
     args = parser.parse_args()
 
     images = demo_data.read_idx(os.path.join(DEMO, "mnist-heldout-images.idx3-ubyte")).astype(np.float32) / 255.0

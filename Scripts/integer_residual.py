@@ -109,7 +109,8 @@ def run(command):
     return result.stdout
 
 
-def compare(name, model_path, data, plans, quantdash, folder, integer_form, images, compile_c=False):
+def compare(name, model_path, data, plans, quantdash, folder, integer_form, images, compile_c=False,
+            fused_needed=("QLinearAdd",)):
     """eval --integer against onnxruntime on the rewritten QDQ export (and the C export): failures."""
     failures = 0
     for index, (label, default) in enumerate(plans.items()):
@@ -149,8 +150,9 @@ def compare(name, model_path, data, plans, quantdash, folder, integer_form, imag
         float_differ = int((ours.argmax(axis=1) != qdq_float.argmax(axis=1)).sum())
         float_steps = float(np.abs(ours - qdq_float).max() / output_scale)
         problems = []
-        if "QLinearAdd" not in fused:
-            problems.append("onnxruntime did not fuse a QLinearAdd")
+        for op in fused_needed:
+            if op not in fused:
+                problems.append(f"onnxruntime did not fuse a {op}")
         if differ or steps > 1.0 + 1e-4:
             problems.append(f"{differ} images with another top-1, outputs up to {steps:.2f} steps")
         if compile_c:
@@ -189,7 +191,8 @@ def check(quantdash, folder, plans, integer_form, images):
 
 
 def check_torchvision(quantdash, folder, plans, integer_form):
-    """torchvision's ResNet-18 and MobileNetV2 at 3x64x64, random weights (seed 0): failures."""
+    """torchvision's ResNet-18, MobileNetV2, ResNeXt-50 (grouped), RegNetX-400MF and GoogLeNet
+    (Concat) at 3x64x64, random weights (seed 0): failures."""
     import torch
 
     try:
@@ -205,8 +208,11 @@ def check_torchvision(quantdash, folder, plans, integer_form):
     images = np.random.default_rng(0).standard_normal((64, 3, 64, 64)).astype(np.float32)
     calibration = np.random.default_rng(1).standard_normal((64, 3, 64, 64)).astype(np.float32)
     failures = 0
-    for name in ("resnet18", "mobilenet_v2"):
-        model = getattr(torchvision.models, name)(weights=None)
+    models = {"resnet18": ("QLinearAdd",), "mobilenet_v2": ("QLinearAdd",), "resnext50_32x4d": ("QLinearAdd",),
+              "regnet_x_400mf": ("QLinearAdd",), "googlenet": ("QLinearConcat",)}
+    for name, fused_needed in models.items():
+        options = {"aux_logits": False, "init_weights": True} if name == "googlenet" else {}
+        model = getattr(torchvision.models, name)(weights=None, **options)
         # BatchNormalization's statistics measured on the calibration images (as training would
         # leave them), so that activations keep their scale through the depth; then eval mode.
         for module in model.modules():
@@ -226,5 +232,6 @@ def check_torchvision(quantdash, folder, plans, integer_form):
         np.save(os.path.join(folder, f"{name}-calib.npy"), calibration)
         data = ["--data", os.path.join(folder, f"{name}-x.npy"), "--labels", os.path.join(folder, f"{name}-y.npy"),
                 "--calibration", os.path.join(folder, f"{name}-calib.npy")]
-        failures += compare(name, path, data, plans, quantdash, folder, integer_form, images)
+        failures += compare(name, path, data, plans, quantdash, folder, integer_form, images,
+                            fused_needed=fused_needed)
     return failures
