@@ -4,7 +4,9 @@
 // rows and images (a row's right padding is the next row's left padding), and split into
 // stride_h × stride_w phases, so a tap of 16 consecutive output positions is 64 consecutive
 // bytes: one load, the u8 columns of vpdpbusd. Output positions count in that padded, phased
-// grid ("slots"); slots that are padding are computed and not stored. Weights are packed for
+// grid ("slots"); slots that are padding are computed and not stored — or, where they would be a
+// fifth or more of the slots (small planes), not computed either: the call's positions are
+// gathered into compact rows first (multiply_compact). Weights are packed for
 // this order of the depth (ck_qpack_direct): channel quad, kernel row, kernel column.
 // The sums are the im2col path's sums (same products, integer addition), so the codes are its
 // codes bit for bit.
@@ -72,18 +74,19 @@ static layout layout_of(const ck_qconv_shape *s, ptrdiff_t images) {
     return l;
 }
 
-// This thread's planes, kept between calls (a batch's planes are megabytes: no fresh pages, no
-// zeroing by the kernel per layer); grown as needed, NULL when memory runs out.
-static void *scratch(size_t bytes) {
-    static _Thread_local void *buffer = NULL;
-    static _Thread_local size_t capacity = 0;
-    if (bytes > capacity) {
-        free(buffer);
-        capacity = bytes + bytes / 4;
-        buffer = malloc(capacity);
-        if (!buffer) capacity = 0;
+// This thread's planes (`which` 0) and compacted rows (1), kept between calls (a batch's planes
+// are megabytes: no fresh pages, no zeroing by the kernel per layer); grown as needed, NULL when
+// memory runs out.
+static void *scratch(int which, size_t bytes) {
+    static _Thread_local void *buffer[2] = {NULL, NULL};
+    static _Thread_local size_t capacity[2] = {0, 0};
+    if (bytes > capacity[which]) {
+        free(buffer[which]);
+        capacity[which] = bytes + bytes / 4;
+        buffer[which] = malloc(capacity[which]);
+        if (!buffer[which]) capacity[which] = 0;
     }
-    return buffer;
+    return buffer[which];
 }
 
 // A row of 4 channels' codes (channel b at c[b] + offset, NULL past the depth: zu) as 32-bit
@@ -223,8 +226,8 @@ static runs runs_of(const ck_qconv_shape *s, const layout *l, ptrdiff_t first_im
     return r;
 }
 
-// One panel pair (8 channels, or the last 4) over the slots block ..< block_end: tiles of
-// 8 × 48, requantized and stored where `where` says.
+// One panel pair (8 channels, or the last 4) over the slots block ..< block_end (the block's
+// first slot at `planes`): tiles of 8 × 48, requantized and stored where `where` says.
 CK_QD static void multiply_block(const ck_qlinear_params *w, int32_t zu, const int32_t *sums, ptrdiff_t panel,
                                  ptrdiff_t kq, const uint8_t *planes, const ptrdiff_t *offsets, ptrdiff_t block,
                                  ptrdiff_t block_end, const runs *where, ck_qdestination d) {
@@ -241,7 +244,7 @@ CK_QD static void multiply_block(const ck_qlinear_params *w, int32_t zu, const i
         bias[r] = (int32_t)((uint32_t)w->bias[first_channel + r] - (uint32_t)zu * (uint32_t)sums[panel * QC + r]);
     for (ptrdiff_t slot = block; slot < block_end; slot += TILE * QP) {
         __m512i acc[8 * TILE];
-        const uint8_t *at = planes + 4 * slot;
+        const uint8_t *at = planes + 4 * (slot - block);
         if (both) {
             dot_direct(8, TILE, kq, w0, w1, at, offsets, acc);
         } else {
@@ -261,6 +264,72 @@ CK_QD static void multiply_block(const ck_qlinear_params *w, int32_t zu, const i
     }
 }
 
+// Where the 16 positions from m on (m < m1, counted over the batch) are stored: one run per
+// image they fall in.
+static runs runs_compact(ptrdiff_t positions, ptrdiff_t m, ptrdiff_t m1, ptrdiff_t image_stride) {
+    runs r;
+    r.count = 0;
+    for (ptrdiff_t lane = 0; lane < QP && m + lane < m1;) {
+        const ptrdiff_t at = m + lane, image = at / positions, p = at % positions;
+        ptrdiff_t n = positions - p;
+        if (n > QP - lane) n = QP - lane;
+        if (at + n > m1) n = m1 - at;
+        r.mask[r.count] = (__mmask16)((((1u << n) - 1) << lane) & 0xFFFF);
+        r.offset[r.count] = image * image_stride + p - lane;
+        ++r.count;
+        lane += n;
+    }
+    return r;
+}
+
+// The compacted form of a call: for each block of BLOCK output positions of m0..<m1, each tap
+// quad's bytes of those positions gathered from the phased planes into a row of their own (the
+// block's rows one after another, so a block is one contiguous stretch), and the tiles run over
+// the positions themselves: no padding slot is multiplied. The same products of the same bytes
+// as the slots of the planes, so the same sums.
+CK_QD static int multiply_compact(const ck_qconv_shape *s, const ck_qlinear_params *w, int32_t zu, const layout *l,
+                                  const uint32_t *planes, const ptrdiff_t *offsets, ptrdiff_t kq, const int32_t *sums,
+                                  ptrdiff_t first_image, ptrdiff_t m0, ptrdiff_t m1, ck_qdestination d) {
+    const ptrdiff_t positions = s->out_h * s->out_w, per_image = l->image_rows / s->stride_h;
+    enum { BLOCK = 2 * TILE * QP, GROUP_BYTES = 192 * 1024 };
+    const ptrdiff_t count = m1 - m0, padded = round_up(count, BLOCK);
+    uint32_t *rows = scratch(1, (size_t)((kq + 1) * padded) * sizeof(uint32_t));
+    ptrdiff_t *row_offsets = malloc((size_t)kq * sizeof(ptrdiff_t));
+    if (!rows || !row_offsets) {
+        free(row_offsets);
+        return 0;
+    }
+    int32_t *slot = (int32_t *)(rows + kq * padded);  // each position's slot (the last one's past the end)
+    for (ptrdiff_t i = 0; i < padded; ++i) {
+        const ptrdiff_t m = (i < count ? m0 + i : m1 - 1) - first_image * positions;
+        const ptrdiff_t image = m / positions, p = m % positions;
+        slot[i] = (int32_t)((image * per_image + p / s->out_w) * l->width + p % s->out_w);
+    }
+    for (ptrdiff_t i = 0; i < padded; i += QP) {  // block b's row q: rows + (b · kq + q) · BLOCK
+        const __m512i index = _mm512_loadu_si512(slot + i);
+        uint32_t *to = rows + (i / BLOCK) * kq * BLOCK + i % BLOCK;
+        for (ptrdiff_t q = 0; q < kq; ++q)
+            _mm512_storeu_si512(to + q * BLOCK, _mm512_i32gather_epi32(index, planes + offsets[q] / 4, 4));
+    }
+    for (ptrdiff_t q = 0; q < kq; ++q) row_offsets[q] = 4 * q * BLOCK;
+    const ptrdiff_t panels_n = (w->n + QC - 1) / QC, pair_bytes = 2 * kq * QC * 4;
+    const ptrdiff_t group = 2 * (GROUP_BYTES / pair_bytes > 1 ? GROUP_BYTES / pair_bytes : 1);
+    for (ptrdiff_t first_panel = 0; first_panel < panels_n; first_panel += group) {
+        const ptrdiff_t end_panel = panels_n - first_panel < group ? panels_n : first_panel + group;
+        for (ptrdiff_t block = 0; block < count; block += BLOCK) {
+            const ptrdiff_t block_end = count - block < BLOCK ? count : block + BLOCK;
+            runs where[BLOCK / QP];
+            for (ptrdiff_t part = 0; part * QP < block_end - block; ++part)
+                where[part] = runs_compact(positions, m0 + block + part * QP, m1, d.image_stride);
+            for (ptrdiff_t panel = first_panel; panel < end_panel; panel += 2)
+                multiply_block(w, zu, sums, panel, kq, (const uint8_t *)(rows + block * kq), row_offsets, block,
+                               block_end, where, d);
+        }
+    }
+    free(row_offsets);
+    return 1;
+}
+
 CK_QD int ck_qconv_direct(const ck_qconv_shape *s, const ck_qlinear_params *w, int32_t zu, int16_t lo, int16_t hi,
                           const int16_t *x, ptrdiff_t first_image, ptrdiff_t m0, ptrdiff_t m1, ck_qdestination d) {
     const ptrdiff_t positions = s->out_h * s->out_w, last_image = (m1 - 1) / positions;
@@ -268,7 +337,7 @@ CK_QD int ck_qconv_direct(const ck_qconv_shape *s, const ck_qlinear_params *w, i
     const layout l = layout_of(s, images);
     const ptrdiff_t sh = s->stride_h, sw = s->stride_w, taps = s->kernel_h * s->kernel_w, kq = l.quads * taps;
     const ptrdiff_t phase_size = l.quads * l.slots, per_image = l.image_rows / sh;
-    uint32_t *planes = scratch((size_t)(sh * sw * phase_size) * sizeof(uint32_t));
+    uint32_t *planes = scratch(0, (size_t)(sh * sw * phase_size) * sizeof(uint32_t));
     ptrdiff_t *offsets = malloc((size_t)kq * sizeof(ptrdiff_t));
     if (!planes || !offsets || !lay_out(s, &l, images, zu, w->input_zero_point, lo, hi, x, planes)) {
         free(offsets);
@@ -282,6 +351,16 @@ CK_QD int ck_qconv_direct(const ck_qconv_shape *s, const ck_qlinear_params *w, i
     }
     const ptrdiff_t panels_n = (w->n + QC - 1) / QC;
     const int32_t *sums = w->packed + panels_n * (ck_qpairs(w->k) + ck_qquads(w->k)) * QC;
+    // Compacted when the padding slots would be a fifth or more of an image's slots: ResNet-18's
+    // 7×7 layers (64 slots for 49 positions) went from 0.67 to 0.55 ms per image on one thread;
+    // its 14×14 ones (225 for 196) took the same time either way (the gathers cost what the
+    // padding did), so they stay on the planes.
+    const ptrdiff_t image_slots = per_image * l.width;
+    if (w->compaction > 0 || (w->compaction == 0 && 5 * (image_slots - positions) >= image_slots)) {
+        const int done = multiply_compact(s, w, zu, &l, planes, offsets, kq, sums, first_image, m0, m1, d);
+        free(offsets);
+        return done;
+    }
     const ptrdiff_t local0 = m0 - first_image * positions, local1 = m1 - first_image * positions;
     const ptrdiff_t slot0 = ((local0 / positions) * per_image + (local0 % positions) / s->out_w) * l.width;
     const ptrdiff_t slot1 = (((local1 - 1) / positions) * per_image + ((local1 - 1) % positions) / s->out_w + 1) * l.width;
@@ -299,7 +378,8 @@ CK_QD int ck_qconv_direct(const ck_qconv_shape *s, const ck_qlinear_params *w, i
             for (ptrdiff_t part = 0; part * QP < block_end - block; ++part)
                 where[part] = runs_of(s, &l, first_image, block + part * QP, m0, m1, d.image_stride);
             for (ptrdiff_t panel = first_panel; panel < end_panel; panel += 2)
-                multiply_block(w, zu, sums, panel, kq, (const uint8_t *)planes, offsets, block, block_end, where, d);
+                multiply_block(w, zu, sums, panel, kq, (const uint8_t *)planes + 4 * block, offsets, block, block_end,
+                               where, d);
         }
     }
     free(offsets);

@@ -225,7 +225,10 @@ typedef struct {
 /// weights packed by ck_qpack_direct for a convolution the direct kernel can run (group 1, no
 /// dilation), or NULL. [input_low, input_high]: the range the input's codes are declared to lie
 /// in (their type's; low > high: unknown), so the u8 path need not scan them first (a code
-/// found outside sends the call down the scanning path).
+/// found outside sends the call down the scanning path). `compaction`: whether the direct kernel
+/// gathers each tap's bytes of the call's output positions into rows of their own first (so no
+/// padding slot is multiplied; qdirect.c): 0 where the padding slots would be a fifth or more of
+/// the work (7×7 planes: 64 slots for 49 positions), 1 always, -1 never (the last two for tests).
 typedef struct {
     ptrdiff_t n, k;
     const int32_t *packed;
@@ -235,6 +238,7 @@ typedef struct {
     const ck_qfixed *fixed_point;
     int32_t input_zero_point, output_zero_point, low, high;
     int32_t input_low, input_high;
+    int32_t compaction;
 } ck_qlinear_params;
 
 /// Output codes of the convolution for output positions m0..<m1 counted over the whole batch

@@ -10,9 +10,11 @@ extension IntegerKernels {
 
     /// One Conv, Gemm or MatMul step with the `variant` kernels over up to `threads` threads, each
     /// with at least `minimumWork` multiply-adds (tests lower it to split small layers).
+    /// `compaction`: the direct convolution's choice (`ck_qlinear_params.compaction`: 0 by the
+    /// share of padding slots, 1 always, -1 never; tests force each).
     static func linear(
         _ layer: IntegerLinear, _ x: IntegerTensor, variant: IntegerKernelVariant, threads: Int,
-        minimumWork: Int = minimumWorkPerThread
+        minimumWork: Int = minimumWorkPerThread, compaction: Int32 = 0
     ) throws -> IntegerTensor {
         let out = layer.outputQuantization
         let group = layer.convolution?.group ?? 1
@@ -21,7 +23,8 @@ extension IntegerKernels {
             multipliers: nil,
             fixed_point: nil, input_zero_point: x.quantization.zeroPoint, output_zero_point: out.zeroPoint,
             low: layer.clamp.lowerBound, high: layer.clamp.upperBound,
-            input_low: x.quantization.codeRange.lowerBound, input_high: x.quantization.codeRange.upperBound)
+            input_low: x.quantization.codeRange.lowerBound, input_high: x.quantization.codeRange.upperBound,
+            compaction: compaction)
         guard layer.bias.count == layer.outputChannels, layer.multipliers.count == layer.outputChannels,
             layer.fixedPointMultipliers.count == layer.outputChannels,
             layer.packed.count == ck_qpack_weights_count(params.n, params.k) * group, params.n > 0

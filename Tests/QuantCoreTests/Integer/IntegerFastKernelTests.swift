@@ -28,6 +28,10 @@ import Testing
         // whose channels are no multiple of 4, stride 3, a strided 1×1, an even kernel unpadded.
         (3, 16, 1, 7, 2, 3, 1, 20, 18), (9, 8, 1, 3, 1, 1, 1, 7, 7), (8, 12, 1, 3, 3, 1, 1, 11, 13),
         (4, 8, 1, 1, 2, 0, 1, 9, 9), (5, 6, 1, 2, 1, 0, 1, 6, 5), (12, 20, 1, 5, 2, 2, 1, 17, 4),
+        // ResNet's last stage (7×7 planes: compacted), its 14×14 → 7×7 stride-2 entry, 13 outputs
+        // (a lone last 4-channel panel), and a 3×3 plane whose 9 positions split 16-lane parts
+        // across images.
+        (64, 24, 1, 3, 1, 1, 1, 7, 7), (32, 13, 1, 3, 2, 1, 1, 14, 14), (20, 8, 1, 3, 1, 1, 1, 3, 3),
     ])
     func convolutionMatchesTheReference(geometry: (Int, Int, Int, Int, Int, Int, Int, Int, Int)) throws {
         let (channels, outputs, group, kernel, stride, pad, dilation, height, width) = geometry
@@ -41,12 +45,17 @@ import Testing
                 let reference = try IntegerKernels.convolve(layer, x)
                 #expect(reference.codes == IntegerConvolutionTests.direct(layer, x))
                 for variant in Self.variants {
+                    // The direct kernel on VNNI: compacted by its own choice, always and never.
+                    let compactions: [Int32] = variant.resolvedName == "avx512-vnni" ? [0, 1, -1] : [0]
                     for threads in [1, 2] {
-                        let fast = try IntegerKernels.linear(
-                            layer, x, variant: variant, threads: threads, minimumWork: 1)
-                        #expect(
-                            fast == reference,
-                            "\(variant.resolvedName), \(threads) threads, batch \(batch), \(requantization)")
+                        for compaction in compactions {
+                            let fast = try IntegerKernels.linear(
+                                layer, x, variant: variant, threads: threads, minimumWork: 1, compaction: compaction)
+                            #expect(
+                                fast == reference,
+                                "\(variant.resolvedName), \(threads)t, batch \(batch), \(requantization), \(compaction)"
+                            )
+                        }
                     }
                 }
             }
