@@ -286,44 +286,50 @@ static runs runs_compact(ptrdiff_t positions, ptrdiff_t m, ptrdiff_t m1, ptrdiff
 // quad's bytes of those positions gathered from the phased planes into a row of their own (the
 // block's rows one after another, so a block is one contiguous stretch), and the tiles run over
 // the positions themselves: no padding slot is multiplied. The same products of the same bytes
-// as the slots of the planes, so the same sums.
+// as the slots of the planes, so the same sums. Gathered a chunk of blocks (about 4 MiB of rows)
+// at a time, so the rows do not grow with the batch.
 CK_QD static int multiply_compact(const ck_qconv_shape *s, const ck_qlinear_params *w, int32_t zu, const layout *l,
                                   const uint32_t *planes, const ptrdiff_t *offsets, ptrdiff_t kq, const int32_t *sums,
                                   ptrdiff_t first_image, ptrdiff_t m0, ptrdiff_t m1, ck_qdestination d) {
     const ptrdiff_t positions = s->out_h * s->out_w, per_image = l->image_rows / s->stride_h;
-    enum { BLOCK = 2 * TILE * QP, GROUP_BYTES = 192 * 1024 };
-    const ptrdiff_t count = m1 - m0, padded = round_up(count, BLOCK);
-    uint32_t *rows = scratch(1, (size_t)((kq + 1) * padded) * sizeof(uint32_t));
+    enum { BLOCK = 2 * TILE * QP, GROUP_BYTES = 192 * 1024, CHUNK_BYTES = 4 << 20 };
+    const ptrdiff_t count = m1 - m0, fitting = CHUNK_BYTES / (4 * kq * BLOCK) * BLOCK;
+    ptrdiff_t chunk = round_up(count, BLOCK) < fitting ? round_up(count, BLOCK) : (fitting > 0 ? fitting : BLOCK);
+    if (w->compaction > 1) chunk = (ptrdiff_t)(w->compaction - 1) * BLOCK;  // tests: chunks of that many blocks
+    uint32_t *rows = scratch(1, (size_t)((kq + 1) * chunk) * sizeof(uint32_t));
     ptrdiff_t *row_offsets = malloc((size_t)kq * sizeof(ptrdiff_t));
     if (!rows || !row_offsets) {
         free(row_offsets);
         return 0;
     }
-    int32_t *slot = (int32_t *)(rows + kq * padded);  // each position's slot (the last one's past the end)
-    for (ptrdiff_t i = 0; i < padded; ++i) {
-        const ptrdiff_t m = (i < count ? m0 + i : m1 - 1) - first_image * positions;
-        const ptrdiff_t image = m / positions, p = m % positions;
-        slot[i] = (int32_t)((image * per_image + p / s->out_w) * l->width + p % s->out_w);
-    }
-    for (ptrdiff_t i = 0; i < padded; i += QP) {  // block b's row q: rows + (b · kq + q) · BLOCK
-        const __m512i index = _mm512_loadu_si512(slot + i);
-        uint32_t *to = rows + (i / BLOCK) * kq * BLOCK + i % BLOCK;
-        for (ptrdiff_t q = 0; q < kq; ++q)
-            _mm512_storeu_si512(to + q * BLOCK, _mm512_i32gather_epi32(index, planes + offsets[q] / 4, 4));
-    }
+    int32_t *slot = (int32_t *)(rows + kq * chunk);  // each position's slot (the last one's past the end)
     for (ptrdiff_t q = 0; q < kq; ++q) row_offsets[q] = 4 * q * BLOCK;
     const ptrdiff_t panels_n = (w->n + QC - 1) / QC, pair_bytes = 2 * kq * QC * 4;
     const ptrdiff_t group = 2 * (GROUP_BYTES / pair_bytes > 1 ? GROUP_BYTES / pair_bytes : 1);
-    for (ptrdiff_t first_panel = 0; first_panel < panels_n; first_panel += group) {
-        const ptrdiff_t end_panel = panels_n - first_panel < group ? panels_n : first_panel + group;
-        for (ptrdiff_t block = 0; block < count; block += BLOCK) {
-            const ptrdiff_t block_end = count - block < BLOCK ? count : block + BLOCK;
-            runs where[BLOCK / QP];
-            for (ptrdiff_t part = 0; part * QP < block_end - block; ++part)
-                where[part] = runs_compact(positions, m0 + block + part * QP, m1, d.image_stride);
-            for (ptrdiff_t panel = first_panel; panel < end_panel; panel += 2)
-                multiply_block(w, zu, sums, panel, kq, (const uint8_t *)(rows + block * kq), row_offsets, block,
-                               block_end, where, d);
+    for (ptrdiff_t start = 0; start < count; start += chunk) {  // positions start ..< end of the call
+        const ptrdiff_t end = count - start < chunk ? count : start + chunk;
+        for (ptrdiff_t i = 0; i < chunk; ++i) {
+            const ptrdiff_t m = (start + i < end ? m0 + start + i : m0 + end - 1) - first_image * positions;
+            const ptrdiff_t image = m / positions, p = m % positions;
+            slot[i] = (int32_t)((image * per_image + p / s->out_w) * l->width + p % s->out_w);
+        }
+        for (ptrdiff_t i = 0; i < round_up(end - start, BLOCK); i += QP) {  // block b's row q: (b · kq + q) · BLOCK
+            const __m512i index = _mm512_loadu_si512(slot + i);
+            uint32_t *to = rows + (i / BLOCK) * kq * BLOCK + i % BLOCK;
+            for (ptrdiff_t q = 0; q < kq; ++q)
+                _mm512_storeu_si512(to + q * BLOCK, _mm512_i32gather_epi32(index, planes + offsets[q] / 4, 4));
+        }
+        for (ptrdiff_t first_panel = 0; first_panel < panels_n; first_panel += group) {
+            const ptrdiff_t end_panel = panels_n - first_panel < group ? panels_n : first_panel + group;
+            for (ptrdiff_t block = start; block < end; block += BLOCK) {
+                const ptrdiff_t block_end = end - block < BLOCK ? end : block + BLOCK;
+                runs where[BLOCK / QP];
+                for (ptrdiff_t part = 0; part * QP < block_end - block; ++part)
+                    where[part] = runs_compact(positions, m0 + block + part * QP, m1, d.image_stride);
+                for (ptrdiff_t panel = first_panel; panel < end_panel; panel += 2)
+                    multiply_block(w, zu, sums, panel, kq, (const uint8_t *)(rows + (block - start) * kq), row_offsets,
+                                   block, block_end, where, d);
+            }
         }
     }
     free(row_offsets);

@@ -228,7 +228,8 @@ typedef struct {
 /// found outside sends the call down the scanning path). `compaction`: whether the direct kernel
 /// gathers each tap's bytes of the call's output positions into rows of their own first (so no
 /// padding slot is multiplied; qdirect.c): 0 where the padding slots would be a fifth or more of
-/// the work (7×7 planes: 64 slots for 49 positions), 1 always, -1 never (the last two for tests).
+/// the work (7×7 planes: 64 slots for 49 positions), 1 always, -1 never, k > 1 always and k − 1
+/// blocks of 96 positions gathered at a time (about 4 MiB of rows otherwise; these for tests).
 typedef struct {
     ptrdiff_t n, k;
     const int32_t *packed;

@@ -11,7 +11,8 @@ extension IntegerKernels {
     /// One Conv, Gemm or MatMul step with the `variant` kernels over up to `threads` threads, each
     /// with at least `minimumWork` multiply-adds (tests lower it to split small layers).
     /// `compaction`: the direct convolution's choice (`ck_qlinear_params.compaction`: 0 by the
-    /// share of padding slots, 1 always, -1 never; tests force each).
+    /// share of padding slots, 1 always, -1 never, k > 1 in chunks of k − 1 blocks; tests force
+    /// each).
     static func linear(
         _ layer: IntegerLinear, _ x: IntegerTensor, variant: IntegerKernelVariant, threads: Int,
         minimumWork: Int = minimumWorkPerThread, compaction: Int32 = 0

@@ -45,8 +45,9 @@ import Testing
                 let reference = try IntegerKernels.convolve(layer, x)
                 #expect(reference.codes == IntegerConvolutionTests.direct(layer, x))
                 for variant in Self.variants {
-                    // The direct kernel on VNNI: compacted by its own choice, always and never.
-                    let compactions: [Int32] = variant.resolvedName == "avx512-vnni" ? [0, 1, -1] : [0]
+                    // The direct kernel on VNNI: compacted by its own choice, always (also 96 positions
+                    // gathered at a time) and never.
+                    let compactions: [Int32] = variant.resolvedName == "avx512-vnni" ? [0, 1, 2, -1] : [0]
                     for threads in [1, 2] {
                         for compaction in compactions {
                             let fast = try IntegerKernels.linear(
