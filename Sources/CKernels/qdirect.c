@@ -264,6 +264,14 @@ CK_QD static void multiply_block(const ck_qlinear_params *w, int32_t zu, const i
     }
 }
 
+// Panels per group of output channels whose weights (kq quads per channel) stay in L2: a deep
+// layer's megabytes of weights are read once per call (or chunk), not once per block of slots.
+static ptrdiff_t panels_per_group(ptrdiff_t kq) {
+    enum { GROUP_BYTES = 192 * 1024 };
+    const ptrdiff_t pair_bytes = 2 * kq * QC * 4;
+    return 2 * (GROUP_BYTES / pair_bytes > 1 ? GROUP_BYTES / pair_bytes : 1);
+}
+
 // Where the 16 positions from m on (m < m1, counted over the batch) are stored: one run per
 // image they fall in.
 static runs runs_compact(ptrdiff_t positions, ptrdiff_t m, ptrdiff_t m1, ptrdiff_t image_stride) {
@@ -292,7 +300,7 @@ CK_QD static int multiply_compact(const ck_qconv_shape *s, const ck_qlinear_para
                                   const uint32_t *planes, const ptrdiff_t *offsets, ptrdiff_t kq, const int32_t *sums,
                                   ptrdiff_t first_image, ptrdiff_t m0, ptrdiff_t m1, ck_qdestination d) {
     const ptrdiff_t positions = s->out_h * s->out_w, per_image = l->image_rows / s->stride_h;
-    enum { BLOCK = 2 * TILE * QP, GROUP_BYTES = 192 * 1024, CHUNK_BYTES = 4 << 20 };
+    enum { BLOCK = 2 * TILE * QP, CHUNK_BYTES = 4 << 20 };
     const ptrdiff_t count = m1 - m0, fitting = CHUNK_BYTES / (4 * kq * BLOCK) * BLOCK;
     ptrdiff_t chunk = round_up(count, BLOCK) < fitting ? round_up(count, BLOCK) : (fitting > 0 ? fitting : BLOCK);
     if (w->compaction > 1) chunk = (ptrdiff_t)(w->compaction - 1) * BLOCK;  // tests: chunks of that many blocks
@@ -304,8 +312,7 @@ CK_QD static int multiply_compact(const ck_qconv_shape *s, const ck_qlinear_para
     }
     int32_t *slot = (int32_t *)(rows + kq * chunk);  // each position's slot (the last one's past the end)
     for (ptrdiff_t q = 0; q < kq; ++q) row_offsets[q] = 4 * q * BLOCK;
-    const ptrdiff_t panels_n = (w->n + QC - 1) / QC, pair_bytes = 2 * kq * QC * 4;
-    const ptrdiff_t group = 2 * (GROUP_BYTES / pair_bytes > 1 ? GROUP_BYTES / pair_bytes : 1);
+    const ptrdiff_t panels_n = (w->n + QC - 1) / QC, group = panels_per_group(kq);
     for (ptrdiff_t start = 0; start < count; start += chunk) {  // positions start ..< end of the call
         const ptrdiff_t end = count - start < chunk ? count : start + chunk;
         for (ptrdiff_t i = 0; i < chunk; ++i) {
@@ -370,12 +377,10 @@ CK_QD int ck_qconv_direct(const ck_qconv_shape *s, const ck_qlinear_params *w, i
     const ptrdiff_t local0 = m0 - first_image * positions, local1 = m1 - first_image * positions;
     const ptrdiff_t slot0 = ((local0 / positions) * per_image + (local0 % positions) / s->out_w) * l.width;
     const ptrdiff_t slot1 = (((local1 - 1) / positions) * per_image + ((local1 - 1) % positions) / s->out_w + 1) * l.width;
-    // Panel pairs in groups whose weights stay in L2 (a deep layer's weights are megabytes: read
-    // once per call, not once per block), then blocks of slots whose columns stay in L1/L2 across
-    // the group's channels.
-    enum { BLOCK = 6 * TILE * QP, GROUP_BYTES = 192 * 1024 };
-    const ptrdiff_t pair_bytes = 2 * kq * QC * 4;
-    const ptrdiff_t group = 2 * (GROUP_BYTES / pair_bytes > 1 ? GROUP_BYTES / pair_bytes : 1);  // panels
+    // Panel pairs in groups whose weights stay in L2, then blocks of slots whose columns stay in
+    // L1/L2 across the group's channels.
+    enum { BLOCK = 6 * TILE * QP };
+    const ptrdiff_t group = panels_per_group(kq);
     for (ptrdiff_t first_panel = 0; first_panel < panels_n; first_panel += group) {
         const ptrdiff_t end_panel = panels_n - first_panel < group ? panels_n : first_panel + group;
         for (ptrdiff_t block = slot0; block < slot1; block += BLOCK) {
