@@ -74,7 +74,8 @@ static void multiply_chunk(int variant, const ck_qlinear_params *w, ptrdiff_t g,
 void ck_qconv(int variant, const ck_qconv_shape *shape, const ck_qlinear_params *params, const int16_t *x,
               ptrdiff_t m0, ptrdiff_t m1, int32_t *buffer, int16_t *out) {
     variant = ck_qvariant(variant);
-    const ptrdiff_t positions = shape->out_h * shape->out_w, step = ck_qchunk_panels(params->k) * QP;
+    const ptrdiff_t positions = shape->out_h * shape->out_w;
+    ptrdiff_t step = ck_qchunk_panels(params->k) * QP;
     const ck_qdestination d = {out, positions, positions, shape->group * params->n * positions};
     int32_t zu = -1;  // the u8 path's u of 0.0 (x86 only; -1: the int16 pairs)
     (void)zu;
@@ -116,6 +117,9 @@ void ck_qconv(int variant, const ck_qconv_shape *shape, const ck_qlinear_params 
         return;
     }
     ck_qtaps(shape, params->k, taps);
+#ifdef CK_QCONV_X86
+    if (zu >= 0) step = ck_qchunk_panels_u8(params->k) * QP;
+#endif
     for (ptrdiff_t start = m0; start < m1; start += step) {
         const ptrdiff_t end = m1 - start < step ? m1 : start + step;
         for (ptrdiff_t g = 0; g < shape->group; ++g) {
@@ -143,7 +147,7 @@ void ck_qconv(int variant, const ck_qconv_shape *shape, const ck_qlinear_params 
 void ck_qdense(int variant, const ck_qlinear_params *params, const int16_t *x, ptrdiff_t m0, ptrdiff_t m1,
                int32_t *buffer, int16_t *out) {
     variant = ck_qvariant(variant);
-    const ptrdiff_t step = ck_qchunk_panels(params->k) * QP;
+    ptrdiff_t step = ck_qchunk_panels(params->k) * QP;
     const ck_qdestination d = {out, 1, 1, params->n};
     int32_t zu = -1;  // the u8 path's u of 0.0 (x86 only; -1: the int16 pairs)
     (void)zu;
@@ -156,17 +160,22 @@ void ck_qdense(int variant, const ck_qlinear_params *params, const int16_t *x, p
             ck_qcode_range(x + m0 * params->k, (m1 - m0) * params->k, &lo, &hi);
             zu = ck_qbyte_zero(lo, hi, params->input_zero_point);
         }
+        if (zu >= 0) step = ck_qchunk_panels_u8(params->k) * QP;
     }
 #endif
     for (ptrdiff_t start = m0; start < m1; start += step) {
-        const ptrdiff_t end = m1 - start < step ? m1 : start + step;
+        ptrdiff_t end = m1 - start < step ? m1 : start + step;
 #ifdef CK_QCONV_X86
         if (zu >= 0 &&
             !ck_qunfold_rows_u8(x, params->k, params->input_zero_point, zu, lo, hi, start, end, (uint8_t *)buffer)) {
             ck_qcode_range(x + start * params->k, (m1 - start) * params->k, &lo, &hi);
             zu = ck_qbyte_zero(lo, hi, params->input_zero_point);
-            if (zu >= 0) ck_qunfold_rows_u8(x, params->k, params->input_zero_point, zu, lo, hi, start, end,
-                                            (uint8_t *)buffer);
+            if (zu >= 0) {
+                ck_qunfold_rows_u8(x, params->k, params->input_zero_point, zu, lo, hi, start, end, (uint8_t *)buffer);
+            } else {  // the int16 pairs from here on, in their own (smaller) chunks
+                step = ck_qchunk_panels(params->k) * QP;
+                end = m1 - start < step ? m1 : start + step;
+            }
         }
         if (zu >= 0) {
             ck_qmultiply_chunk_u8(params, 0, zu, (const uint8_t *)buffer, start, end, d);

@@ -32,6 +32,9 @@ static inline ptrdiff_t ck_qquads(ptrdiff_t k) { return (k + 3) / 4; }
 
 /// Column panels per chunk (qpack.c): about 96 KiB of columns, so a chunk stays in L2.
 ptrdiff_t ck_qchunk_panels(ptrdiff_t k);
+/// Column panels of the u8 path per chunk: as many byte-quad panels as the same buffer holds
+/// (about twice ck_qchunk_panels), even where possible so its 32-position tiles are all whole.
+ptrdiff_t ck_qchunk_panels_u8(ptrdiff_t k);
 
 /// Where a tap reads, independent of the output position: its offset in the group's channels
 /// (channel plane + shift), its row offset dy (y = oy · stride_h + dy) and the output columns

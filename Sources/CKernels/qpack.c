@@ -48,4 +48,12 @@ ptrdiff_t ck_qchunk_panels(ptrdiff_t k) {
     return panels < 1 ? 1 : (panels > 64 ? 64 : panels);
 }
 
+// A u8 panel is quads × QP words against pairs × QP for the int16 pairs'. With the int16 count
+// (3 panels for a 784-deep Gemm), 48 positions made a 32-position tile and a 16-position one
+// that multiplied its lone panel twice: a quarter of the products thrown away.
+ptrdiff_t ck_qchunk_panels_u8(ptrdiff_t k) {
+    const ptrdiff_t fit = ck_qchunk_panels(k) * ck_qpairs(k) / (ck_qquads(k) > 0 ? ck_qquads(k) : 1);
+    return fit >= 2 ? fit & ~(ptrdiff_t)1 : 1;
+}
+
 ptrdiff_t ck_qbuffer_count(ptrdiff_t k) { return ck_qchunk_panels(k) * ck_qpairs(k) * QP; }

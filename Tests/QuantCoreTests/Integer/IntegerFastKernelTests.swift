@@ -133,7 +133,7 @@ import Testing
     /// byte's span or by more. Same codes as the reference either way.
     @Test(arguments: [210, 600])
     func denseChecksTheDeclaredCodeRange(spread: Int) throws {
-        let (batch, outputs, depth) = (200, 9, 784)  // chunks of 48 rows at this depth
+        let (batch, outputs, depth) = (200, 9, 784)  // chunks of 96 rows at this depth (48 as int16 pairs)
         var random = SplitMix64(seed: UInt64(spread))
         let layer = try Self.denseLayer(
             outputs: outputs, depth: depth, multiplierStep: 1e-6, zeroPoint: 0, clamp: -128...127, random: &random)
