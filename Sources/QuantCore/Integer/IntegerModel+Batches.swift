@@ -19,6 +19,30 @@ extension IntegerModel {
     /// layer's positions): at least two images per thread.
     func splitsBatch(_ batch: Int) -> Bool { threads > 1 && batch >= 2 * threads }
 
+    /// Seconds of one-thread work below which a batch is not split at all. Waking a parked
+    /// thread costs the waker a 50 µs system call on this project's VMs, and the woken thread
+    /// starts later still: demo-mlp's batches of 250 digits (0.4 ms on one thread) took 2.70 ms
+    /// for four on two threads against 1.70 on one, while demo-cnn's (2.8 ms) gained a third
+    /// (BENCHMARKS.md, "Whole tiles in the byte path").
+    static let minimumSplitSeconds = 0.001
+
+    /// Whether the measured pace puts a batch of `batch` images under `minimumSplitSeconds` (no
+    /// pace yet: not small, and the split's first piece measures it).
+    func batchIsSmall(_ batch: Int) -> Bool {
+        guard let perImage = pace.secondsPerImage else { return false }
+        return perImage * Double(batch) < Self.minimumSplitSeconds
+    }
+
+    /// `outputCodes` of `input` wholly on the calling thread, its pace recorded.
+    func outputCodesOnThisThread(_ input: Tensor) throws -> IntegerTensor {
+        var single = self
+        single.threads = 1
+        let started = ContinuousClock.now
+        let codes = try single.outputCodes(quantized: IntegerKernels.quantize(input, with: inputQuantization))
+        pace.record(seconds: (ContinuousClock.now - started).seconds, images: input.shape.first ?? 1)
+        return codes
+    }
+
     /// `outputCodes` of `input` with its batch split over `threads` threads.
     ///
     /// - Throws: a piece's error, or `IntegerLoweringError` when the output is not batch-major
@@ -35,7 +59,9 @@ extension IntegerModel {
         let pieces = BatchPieces(count: count)
         WorkerPool.shared.run(workerCount: threads, latecomersSkipped: true) { _ in
             while let index = pieces.claim() {
-                // Each piece quantizes its own images, read in place (no copy of the batch).
+                // Each piece quantizes its own images, read in place (no copy of the batch); the
+                // first one's time is the pace (its thread alone on it, as a one-thread pass).
+                let started = index == 0 ? ContinuousClock.now : nil
                 pieces.finish(
                     index,
                     Result {
@@ -43,6 +69,9 @@ extension IntegerModel {
                             quantized: IntegerKernels.quantize(
                                 input, rows: ranges[index], with: single.inputQuantization))
                     })
+                if let started {
+                    pace.record(seconds: (ContinuousClock.now - started).seconds, images: ranges[index].count)
+                }
             }
         }
         let outputs = try pieces.results.map { try $0!.get() }
@@ -75,4 +104,21 @@ private final class BatchPieces: @unchecked Sendable {
     func finish(_ index: Int, _ result: Result<IntegerTensor, Error>) {
         lock.withLock { results[index] = result }
     }
+}
+
+/// The integer model's measured one-thread seconds per image (the latest batch's), for the
+/// decision to split a batch over threads. A cache beside the model's value: every two paces
+/// compare equal.
+final class IntegerPace: @unchecked Sendable, Equatable {
+    private let lock = NSLock()
+    private var perImage: Double?
+
+    var secondsPerImage: Double? { lock.withLock { perImage } }
+
+    func record(seconds: Double, images: Int) {
+        guard images > 0, seconds.isFinite, seconds >= 0 else { return }
+        lock.withLock { perImage = seconds / Double(images) }
+    }
+
+    static func == (_: IntegerPace, _: IntegerPace) -> Bool { true }
 }

@@ -203,6 +203,10 @@ public struct IntegerModel: Sendable, Equatable {
     /// or else a Conv / Gemm / MatMul step its output positions (the shared worker pool's; 1 runs
     /// everything on the calling thread).
     public var threads: Int = 1
+    /// How long one image takes on one thread, as measured on earlier batches: a batch below a
+    /// thread's wake-up's worth of work runs on the calling thread alone (IntegerModel+Batches).
+    /// Shared by copies of the model; not part of its value.
+    let pace = IntegerPace()
 
     /// The output codes for the float `input` batch; `stepSeconds`, when given, is told each
     /// step's index in `steps` and the seconds it took (for `LatencyProfile`).
@@ -210,10 +214,9 @@ public struct IntegerModel: Sendable, Equatable {
     /// - Throws: `IntegerLoweringError` when a shape does not fit a step (a batch of another
     ///   sample shape than the model was lowered for).
     public func outputCodes(_ input: Tensor, stepSeconds: ((Int, Double) -> Void)? = nil) throws -> IntegerTensor {
-        if stepSeconds == nil, let batch = input.shape.first, splitsBatch(batch),
-            let codes = try? outputCodesSplittingBatch(input)  // IntegerModel+Batches.swift
-        {
-            return codes
+        if stepSeconds == nil, let batch = input.shape.first, threads > 1 {
+            if batchIsSmall(batch) { return try outputCodesOnThisThread(input) }  // IntegerModel+Batches.swift
+            if splitsBatch(batch), let codes = try? outputCodesSplittingBatch(input) { return codes }
         }
         return try outputCodes(
             quantized: IntegerKernels.quantize(input, with: inputQuantization), stepSeconds: stepSeconds)
