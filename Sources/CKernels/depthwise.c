@@ -135,7 +135,51 @@ __attribute__((target("avx2,fma"))) static void plane_avx2(const float *scratch,
     }
 }
 
-// MARK: AVX-512: tiles of 4 rows × `vectors` 16-wide columns.
+// MARK: AVX-512: the scratch copy, and tiles of 4 rows × `vectors` 16-wide columns.
+
+// fill_scratch with masked vector loads: per 16 scratch columns, the source lanes inside the row
+// are loaded and the others read as 0 (masked-off lanes touch no memory), so a phase-split row
+// (stride 2: columns q, q + 2, …) is two loads and two permutes per 32 source columns instead of a
+// scalar loop with a bounds test per element. The same values land in the same places.
+__attribute__((target("avx512f"))) static void fill_scratch_avx512(const float *plane, ptrdiff_t height,
+                                                                     ptrdiff_t width, ptrdiff_t pad_top,
+                                                                     ptrdiff_t pad_left, const layout *l,
+                                                                     float *restrict scratch) {
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    // Lanes i with 0 <= x + i < width, for the 16 source columns from x.
+    #define CK_INSIDE(x) \
+        _mm512_cmplt_epu32_mask(_mm512_add_epi32(lanes, _mm512_set1_epi32((int)(x))), _mm512_set1_epi32((int)width))
+    for (ptrdiff_t r = 0; r < l->rows; ++r) {
+        float *restrict row = scratch + r * l->row_step;
+        const ptrdiff_t y = r - pad_top;
+        if (y < 0 || y >= height) {
+            memset(row, 0, sizeof(float) * (size_t)l->row_step);
+            continue;
+        }
+        const float *source = plane + y * width;
+        if (l->stride_w == 1) {
+            for (ptrdiff_t t = 0; t < l->width; t += 16) {
+                const ptrdiff_t x = t - pad_left;  // column t holds x = t − pad_left
+                const __mmask16 store = l->width - t >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (l->width - t)) - 1);
+                _mm512_mask_storeu_ps(row + t, store, _mm512_maskz_loadu_ps(CK_INSIDE(x), source + x));
+            }
+        } else {  // stride 2: phase q column t holds x = 2t + q − pad_left
+            float *restrict phase0 = row, *restrict phase1 = row + l->width;
+            for (ptrdiff_t t = 0; t < l->width; t += 16) {
+                const ptrdiff_t x = 2 * t - pad_left;
+                const __m512 low = _mm512_maskz_loadu_ps(CK_INSIDE(x), source + x);
+                const __m512 high = _mm512_maskz_loadu_ps(CK_INSIDE(x + 16), source + x + 16);
+                const __mmask16 store = l->width - t >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (l->width - t)) - 1);
+                _mm512_mask_storeu_ps(phase0 + t, store, _mm512_permutex2var_ps(low, even, high));
+                _mm512_mask_storeu_ps(phase1 + t, store, _mm512_permutex2var_ps(low, odd, high));
+            }
+        }
+    }
+    #undef CK_INSIDE
+}
+
 
 // `init` (not NULL): the plane's starting value, used instead of reading `out`; `clamp` (not
 // NULL): {low, high} applied before the store, as ck_clamp_rows does. So the plane is written
@@ -230,7 +274,14 @@ int ck_depthwise_conv(const float *image, ptrdiff_t channels, ptrdiff_t height, 
     const ptrdiff_t taps = kernel_h * kernel_w, plane_size = out_h * out_w;
     const int wide = ck_variant_id() >= 2;
     for (ptrdiff_t c = 0; c < channels; ++c) {
-        fill_scratch(image + c * height * width, height, width, pad_top, pad_left, &l, scratch_buffer);
+#if CK_X86_64
+        if (fused && stride_w <= 2) {
+            fill_scratch_avx512(image + c * height * width, height, width, pad_top, pad_left, &l, scratch_buffer);
+        } else
+#endif
+        {
+            fill_scratch(image + c * height * width, height, width, pad_top, pad_left, &l, scratch_buffer);
+        }
         for (ptrdiff_t m = 0; m < multiplier; ++m) {
             const ptrdiff_t output = c * multiplier + m;
             float *destination = out + output * plane_size;

@@ -65,6 +65,14 @@ import Testing
                 channels: 2, inputHeight: 20, inputWidth: 50, kernelHeight: 2, kernelWidth: 4, strideHeight: 3,
                 strideWidth: 3, dilationHeight: 2), 1
         ),
+        (
+            // MobileNetV2's widest stride-2 plane (112 columns: several 16-column blocks per phase),
+            // with one-sided padding and a dilated window in columns, for the vector scratch copy.
+            "3x3 s2 112 wide, pad right only, dilation 1x2",
+            .init(
+                channels: 2, inputHeight: 9, inputWidth: 112, kernelHeight: 3, kernelWidth: 3, strideHeight: 2,
+                strideWidth: 2, padTop: 0, padLeft: 0, padBottom: 1, padRight: 3, dilationWidth: 2), 1
+        ),
         ("1x1, 1-D-like 1x70", .init(channels: 3, inputHeight: 1, inputWidth: 70, kernelHeight: 1, kernelWidth: 1), 1),
     ]
 
