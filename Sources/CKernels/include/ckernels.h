@@ -161,6 +161,15 @@ void ck_comparison_sums(const float *a, const float *b, ptrdiff_t count, double 
 void ck_histogram(const float *values, ptrdiff_t count, ptrdiff_t bins, float lower, float upper, ptrdiff_t *counts,
                   ptrdiff_t *outside);
 
+/// A per-channel affine map over `planes` planes of `size` values (channel `p % channels` for
+/// plane p), then an optional clamp: out = multiplier[c] · in + offset[c] (a multiply, then an
+/// add: never fused, so every variant gives the plain expression's bits), then, when `clamp` is
+/// not NULL, Clip's rule (v < low ? low : v, then v > high ? high : v). `in` may be `out`.
+/// BatchNormalization at inference (with a ReLU or Clip fused after it). Follows the GEMM's
+/// variant (`ck_variant_id`).
+void ck_channel_affine(const float *in, float *out, ptrdiff_t planes, ptrdiff_t size, ptrdiff_t channels,
+                       const float *multiplier, const float *offset, const float *clamp);
+
 /// For each value: code = saturate(rint(value / scale) + zero_point) into [lowest, highest]
 /// (NaN → lowest), dequantized = (code − zero_point) · scale — QuantCore's AffineQuantizer
 /// bit for bit, vectorized.

@@ -22,14 +22,17 @@ extension GraphExecutor {
             return tensor
         }
         // The first operand, moved out of the run's values when nobody reads it later.
-        func takeFirstInput() throws -> Tensor {
+        // The first input, taken out of the run's values when this node is its last reader (so
+        // it can be changed in place without a copy); nil when others still read it.
+        func takeOwnedFirstInput() -> Tensor? {
             let value = node.inputs[0]
-            if lastReaders[value] == index, !state.keeping.contains(value),
-                node.inputs.lazy.filter({ $0 == value }).count == 1,
-                let tensor = state.values.removeValue(forKey: value)
-            {
-                return tensor
-            }
+            guard lastReaders[value] == index, !state.keeping.contains(value),
+                node.inputs.lazy.filter({ $0 == value }).count == 1
+            else { return nil }
+            return state.values.removeValue(forKey: value)
+        }
+        func takeFirstInput() throws -> Tensor {
+            if let tensor = takeOwnedFirstInput() { return tensor }
             return try input(0)
         }
         func scalar(_ position: Int) throws -> Float? {
@@ -91,13 +94,20 @@ extension GraphExecutor {
             return [try Ops.globalPool(.max, input(0), node: name)]
         case .batchNormalization(let epsilon):
             let scale = try input(1), bias = try input(2), mean = try input(3), variance = try input(4)
-            var x = try takeFirstInput()
             let activation = fusableActivation(after: index, state: state)
-            try Ops.batchNormalization(
-                &x, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: epsilon, activation: activation,
-                node: name)
+            let output: Tensor
+            if var x = takeOwnedFirstInput() {
+                try Ops.batchNormalization(
+                    &x, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: epsilon,
+                    activation: activation, node: name)
+                output = x
+            } else {  // others still read X: one pass into a new tensor instead of a copy, then a pass
+                output = try Ops.batchNormalized(
+                    input(0), scale: scale, bias: bias, mean: mean, variance: variance, epsilon: epsilon,
+                    activation: activation, node: name)
+            }
             if activation != nil { state.activated.insert(node.outputs[0]) }
-            return [x]
+            return [output]
         case .relu:
             if state.activated.contains(node.inputs[0]) { return [try takeFirstInput()] }  // fused into the Conv
             var x = try takeFirstInput()

@@ -27,6 +27,48 @@ import Testing
         #expect(x.storage == [0, 2, 2, -2])
     }
 
+    /// In place and into a new tensor, on every kernel variant this CPU has, BatchNormalization
+    /// gives the bits of the plain loop `a · x + b` (a multiply, then an add) and Clip's rule,
+    /// with NaN, ±∞ and -0.0 in X, planes whose lengths leave every vector tail, and a clamp.
+    @Test func batchNormalizationIsThePlainLoopOnEveryVariant() throws {
+        let channels = 3
+        let parameters = Self.batchNormParameters("bn", channels: channels, seed: 7)
+        let (scale, bias, mean, variance) = (
+            parameters["bn.scale"]!, parameters["bn.bias"]!, parameters["bn.mean"]!, parameters["bn.var"]!
+        )
+        let (a, b) = Ops.batchNormalizationCoefficients(
+            scale: scale.storage, bias: bias.storage, mean: mean.storage, variance: variance.storage, epsilon: 1e-5)
+        defer { GEMM.forceKernelVariant(nil) }
+        for size in [1, 7, 8, 15, 16, 17, 33, 100] {
+            var x = H.random([2, channels, 1, size], seed: UInt64(size))
+            x.storage[0] = .nan
+            x.storage[min(1, x.count - 1)] = -0.0
+            x.storage[x.count - 1] = .infinity
+            for activation in [nil, OutputClamp.relu, OutputClamp(low: -0.25, high: 0.5)] {
+                let expected = x.storage.indices.map { i -> Float in
+                    let c = (i / size) % channels
+                    var value = a[c] * x.storage[i]
+                    value = value + b[c]
+                    guard let activation else { return value }
+                    value = value < activation.low ? activation.low : value
+                    return value > activation.high ? activation.high : value
+                }
+                for (variant, name) in [(GEMM.KernelVariant.portable, "portable"), (.avx2, "avx2-fma"), (.avx512, "avx512")] {
+                    guard GEMM.forceKernelVariant(variant) == name else { continue }  // not on this CPU
+                    let copy = try Ops.batchNormalized(
+                        x, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: 1e-5, activation: activation)
+                    var inPlace = x
+                    try Ops.batchNormalization(
+                        &inPlace, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: 1e-5,
+                        activation: activation)
+                    #expect(copy.storage.map(\.bitPattern) == expected.map(\.bitPattern), "\(name) size \(size)")
+                    #expect(inPlace.storage.map(\.bitPattern) == expected.map(\.bitPattern), "\(name) size \(size)")
+                    #expect(x.storage[0].isNaN)  // the input is left as it was
+                }
+            }
+        }
+    }
+
     @Test func batchNormalizationParameterMismatch() {
         var x = H.random([1, 3, 2, 2], seed: 1)
         let two = H.tensor([2], [1, 1])

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Inference-mode BatchNormalization.
 extension Ops {
     /// Per-channel `y = a[c] · x + b[c]` with `a = scale / sqrt(var + epsilon)`, `b = B − mean · a`.
@@ -18,7 +20,7 @@ extension Ops {
 
     /// ONNX BatchNormalization (inference): X `[N, C, ...]`; scale, B, mean, var each `[C]`.
     ///
-    /// Applied in place on `x`, then `activation` in the same loop when one is fused in (the ReLU
+    /// Applied in place on `x`, then `activation` in the same pass when one is fused in (the ReLU
     /// or Clip the executor found right after: DenseNet's pre-activation BatchNormalization →
     /// ReLU before each Conv), with the values of a pass of its own.
     /// - Throws: `GraphError.shapeMismatch` when X has rank < 2 or a parameter is not `[C]`.
@@ -26,6 +28,44 @@ extension Ops {
         _ x: inout Tensor, scale: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, epsilon: Float,
         activation: OutputClamp? = nil, node: String = ""
     ) throws {
+        let (multiplier, offset) = try batchNormalizationParameters(
+            x, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: epsilon, node: node)
+        let (planes, size, channels) = (x.shape[0] * x.shape[1], product(x.shape, 2..<x.rank), x.shape[1])
+        x.storage.withUnsafeMutableBufferPointer { buffer in
+            guard let values = buffer.baseAddress else { return }
+            channelAffine(
+                from: values, to: values, planes: planes, size: size, channels: channels, multiplier: multiplier,
+                offset: offset, activation: activation)
+        }
+    }
+
+    /// `batchNormalization` into a new tensor, leaving `x` as it is: one pass reading `x` and
+    /// writing the result, for an input other nodes still read (DenseNet's concatenated
+    /// features), where working in place would first copy all of `x`.
+    static func batchNormalized(
+        _ x: Tensor, scale: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, epsilon: Float,
+        activation: OutputClamp? = nil, node: String = ""
+    ) throws -> Tensor {
+        let (multiplier, offset) = try batchNormalizationParameters(
+            x, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: epsilon, node: node)
+        let (planes, size, channels) = (x.shape[0] * x.shape[1], product(x.shape, 2..<x.rank), x.shape[1])
+        let storage = x.storage.withUnsafeBufferPointer { source in
+            [Float](unsafeUninitializedCapacity: x.count) { buffer, initialized in
+                if let input = source.baseAddress, let output = buffer.baseAddress {
+                    channelAffine(
+                        from: input, to: output, planes: planes, size: size, channels: channels,
+                        multiplier: multiplier, offset: offset, activation: activation)
+                }
+                initialized = x.count
+            }
+        }
+        return Tensor(shape: x.shape, storage: storage)
+    }
+
+    /// The checked per-channel coefficients of a BatchNormalization on `x`.
+    private static func batchNormalizationParameters(
+        _ x: Tensor, scale: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, epsilon: Float, node: String
+    ) throws -> (multiplier: [Float], offset: [Float]) {
         let op = "BatchNormalization"
         guard x.rank >= 2 else { throw mismatch(node, op, "X \(x.shape) must be [N, C, ...]") }
         let channels = x.shape[1]
@@ -33,27 +73,22 @@ extension Ops {
         where parameter.count != channels || parameter.rank != 1 {
             throw mismatch(node, op, "\(name) \(parameter.shape) must be [\(channels)] for X \(x.shape)")
         }
-        let (multiplier, offset) = batchNormalizationCoefficients(
+        return batchNormalizationCoefficients(
             scale: scale.storage, bias: bias.storage, mean: mean.storage, variance: variance.storage, epsilon: epsilon)
-        let planes = x.shape[0] * channels
-        let size = product(x.shape, 2..<x.rank)
-        x.storage.withUnsafeMutableBufferPointer { buffer in
-            guard let values = buffer.baseAddress else { return }
-            for plane in 0..<planes {
-                let a = multiplier[plane % channels], b = offset[plane % channels]
-                let start = values + plane * size
-                guard let activation else {
-                    for i in 0..<size { start[i] = a * start[i] + b }
-                    continue
-                }
-                let low = activation.low, high = activation.high
-                for i in 0..<size {
-                    var value = a * start[i] + b
-                    value = value < low ? low : value  // OutputClamp's (and Clip's) rule
-                    value = value > high ? high : value
-                    start[i] = value
-                }
-            }
+    }
+
+    /// `multiplier[c] · x + offset[c]` per plane (a multiply, then an add), then the clamp
+    /// (`ck_channel_affine`: vector code on AVX2 / AVX-512, the same bits as the plain loop).
+    private static func channelAffine(
+        from input: UnsafePointer<Float>, to output: UnsafeMutablePointer<Float>, planes: Int, size: Int,
+        channels: Int, multiplier: [Float], offset: [Float], activation: OutputClamp?
+    ) {
+        guard let activation else {
+            ck_channel_affine(input, output, planes, size, channels, multiplier, offset, nil)
+            return
+        }
+        [activation.low, activation.high].withUnsafeBufferPointer { clamp in
+            ck_channel_affine(input, output, planes, size, channels, multiplier, offset, clamp.baseAddress)
         }
     }
 }
