@@ -1,6 +1,7 @@
 // Direct depthwise convolution: see ckernels.h.
 //
-// Per input channel, the plane is first copied into a zero-padded scratch plane, split by column
+// Per input channel, the plane is first copied into a zero-padded scratch plane (except on AVX-512 at
+// column stride 1, which reads the plane itself: tile_direct_avx512), split by column
 // phase for strided convolutions (phase q holds padded columns q, q + stride, q + 2·stride, …), so
 // every tap of every output row reads a contiguous run: tap (i, j) of output (oy, ox) is scratch
 // row oy·stride_h + i·dilation_h, phase (j·dilation_w) mod stride_w, column ox + (j·dilation_w) div
@@ -232,6 +233,78 @@ __attribute__((target("avx512f"))) static void plane_avx512(const float *scratch
     }
 }
 
+// Column stride 1 on AVX-512 reads the image itself, without the scratch copy: per tap, each of
+// the tile's rows is a masked load from the plane (lanes outside the row, and rows outside the
+// plane, read as 0, exactly the scratch's padding), then the same multiply-add in the same order
+// (taps in (i, j) order, each into every row and vector of the tile). A batch's input planes come
+// from memory, and copying them first made the copy wait on memory for as long as the plane's
+// arithmetic took; the loads now overlap the multiply-adds.
+__attribute__((target("avx512f"), always_inline)) static inline void tile_direct_avx512(
+    const float *image, ptrdiff_t height, ptrdiff_t width, ptrdiff_t pad_top, ptrdiff_t pad_left, const layout *l,
+    const float *weights, float *out, ptrdiff_t oy, ptrdiff_t ox, const int vectors, const float *init,
+    const float *clamp) {
+    __m512 acc[TILE_ROWS][2];
+    for (int r = 0; r < TILE_ROWS; ++r) {
+        for (int u = 0; u < vectors; ++u) acc[r][u] = _mm512_setzero_ps();
+    }
+    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i limit = _mm512_set1_epi32((int)width);
+    const uintptr_t base = (uintptr_t)image;
+    for (ptrdiff_t i = 0; i < l->kernel_h; ++i) {
+        for (ptrdiff_t j = 0; j < l->kernel_w; ++j) {
+            const __m512 w = _mm512_set1_ps(weights[i * l->kernel_w + j]);
+            const ptrdiff_t x = ox + j * l->dilation_w - pad_left;
+            __mmask16 inside[2];
+            for (int u = 0; u < vectors; ++u) {
+                inside[u] = _mm512_cmplt_epu32_mask(_mm512_add_epi32(lanes, _mm512_set1_epi32((int)(x + 16 * u))), limit);
+            }
+            for (int r = 0; r < TILE_ROWS; ++r) {
+                const ptrdiff_t y = (oy + r) * l->stride_h + i * l->dilation_h - pad_top;
+                const int row_inside = y >= 0 && y < height;
+                // An address computed as an integer: it may lie outside the plane where the mask is clear.
+                const float *source = (const float *)(base + (uintptr_t)((y * width + x) * (ptrdiff_t)sizeof(float)));
+                for (int u = 0; u < vectors; ++u) {
+                    const __m512 value =
+                        row_inside ? _mm512_maskz_loadu_ps(inside[u], source + 16 * u) : _mm512_setzero_ps();
+                    acc[r][u] = _mm512_fmadd_ps(w, value, acc[r][u]);
+                }
+            }
+        }
+    }
+    for (int r = 0; r < TILE_ROWS && oy + r < l->out_h; ++r) {
+        float *destination = out + (oy + r) * l->out_w + ox;
+        for (int u = 0; u < vectors; ++u) {
+            const ptrdiff_t count = l->out_w - ox - 16 * u;
+            if (count <= 0) continue;
+            const __mmask16 mask = count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1);
+            const __m512 start = init ? _mm512_set1_ps(*init) : _mm512_maskz_loadu_ps(mask, destination + 16 * u);
+            __m512 sum = _mm512_add_ps(start, acc[r][u]);
+            if (clamp) {
+                const __m512 low = _mm512_set1_ps(clamp[0]), high = _mm512_set1_ps(clamp[1]);
+                sum = _mm512_mask_mov_ps(sum, _mm512_cmp_ps_mask(sum, low, _CMP_LT_OQ), low);
+                sum = _mm512_mask_mov_ps(sum, _mm512_cmp_ps_mask(sum, high, _CMP_GT_OQ), high);
+            }
+            _mm512_mask_storeu_ps(destination + 16 * u, mask, sum);
+        }
+    }
+}
+
+__attribute__((target("avx512f"))) static void plane_direct_avx512(const float *image, ptrdiff_t height,
+                                                                     ptrdiff_t width, ptrdiff_t pad_top,
+                                                                     ptrdiff_t pad_left, const layout *l,
+                                                                     const float *weights, float *out,
+                                                                     const float *init, const float *clamp) {
+    for (ptrdiff_t oy = 0; oy < l->out_h; oy += TILE_ROWS) {
+        ptrdiff_t ox = 0;
+        for (; ox + 16 < l->out_w; ox += 32) {
+            tile_direct_avx512(image, height, width, pad_top, pad_left, l, weights, out, oy, ox, 2, init, clamp);
+        }
+        if (ox < l->out_w) {
+            tile_direct_avx512(image, height, width, pad_top, pad_left, l, weights, out, oy, ox, 1, init, clamp);
+        }
+    }
+}
+
 #endif
 
 // MARK: entry point
@@ -275,7 +348,16 @@ int ck_depthwise_conv(const float *image, ptrdiff_t channels, ptrdiff_t height, 
     const int wide = ck_variant_id() >= 2;
     for (ptrdiff_t c = 0; c < channels; ++c) {
 #if CK_X86_64
-        if (fused && stride_w <= 2) {
+        if (fused && stride_w == 1) {  // straight from the image: no scratch
+            for (ptrdiff_t m = 0; m < multiplier; ++m) {
+                const ptrdiff_t output = c * multiplier + m;
+                plane_direct_avx512(image + c * height * width, height, width, pad_top, pad_left, &l,
+                                    weights + output * taps, out + output * plane_size,
+                                    plane_init ? plane_init + output : NULL, clamp);
+            }
+            continue;
+        }
+        if (fused && stride_w == 2) {
             fill_scratch_avx512(image + c * height * width, height, width, pad_top, pad_left, &l, scratch_buffer);
         } else
 #endif
