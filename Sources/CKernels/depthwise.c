@@ -1,7 +1,7 @@
 // Direct depthwise convolution: see ckernels.h.
 //
 // Per input channel, the plane is first copied into a zero-padded scratch plane (except on AVX-512 at
-// column stride 1, which reads the plane itself: tile_direct_avx512), split by column
+// column strides 1 and 2, which read the plane itself: tile_direct_avx512), split by column
 // phase for strided convolutions (phase q holds padded columns q, q + stride, q + 2·stride, …), so
 // every tap of every output row reads a contiguous run: tap (i, j) of output (oy, ox) is scratch
 // row oy·stride_h + i·dilation_h, phase (j·dilation_w) mod stride_w, column ox + (j·dilation_w) div
@@ -136,50 +136,8 @@ __attribute__((target("avx2,fma"))) static void plane_avx2(const float *scratch,
     }
 }
 
-// MARK: AVX-512: the scratch copy, and tiles of 4 rows × `vectors` 16-wide columns.
+// MARK: AVX-512: tiles of 4 rows × `vectors` 16-wide columns.
 
-// fill_scratch with masked vector loads: per 16 scratch columns, the source lanes inside the row
-// are loaded and the others read as 0 (masked-off lanes touch no memory), so a phase-split row
-// (stride 2: columns q, q + 2, …) is two loads and two permutes per 32 source columns instead of a
-// scalar loop with a bounds test per element. The same values land in the same places.
-__attribute__((target("avx512f"))) static void fill_scratch_avx512(const float *plane, ptrdiff_t height,
-                                                                     ptrdiff_t width, ptrdiff_t pad_top,
-                                                                     ptrdiff_t pad_left, const layout *l,
-                                                                     float *restrict scratch) {
-    const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
-    // Lanes i with 0 <= x + i < width, for the 16 source columns from x.
-    #define CK_INSIDE(x) \
-        _mm512_cmplt_epu32_mask(_mm512_add_epi32(lanes, _mm512_set1_epi32((int)(x))), _mm512_set1_epi32((int)width))
-    for (ptrdiff_t r = 0; r < l->rows; ++r) {
-        float *restrict row = scratch + r * l->row_step;
-        const ptrdiff_t y = r - pad_top;
-        if (y < 0 || y >= height) {
-            memset(row, 0, sizeof(float) * (size_t)l->row_step);
-            continue;
-        }
-        const float *source = plane + y * width;
-        if (l->stride_w == 1) {
-            for (ptrdiff_t t = 0; t < l->width; t += 16) {
-                const ptrdiff_t x = t - pad_left;  // column t holds x = t − pad_left
-                const __mmask16 store = l->width - t >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (l->width - t)) - 1);
-                _mm512_mask_storeu_ps(row + t, store, _mm512_maskz_loadu_ps(CK_INSIDE(x), source + x));
-            }
-        } else {  // stride 2: phase q column t holds x = 2t + q − pad_left
-            float *restrict phase0 = row, *restrict phase1 = row + l->width;
-            for (ptrdiff_t t = 0; t < l->width; t += 16) {
-                const ptrdiff_t x = 2 * t - pad_left;
-                const __m512 low = _mm512_maskz_loadu_ps(CK_INSIDE(x), source + x);
-                const __m512 high = _mm512_maskz_loadu_ps(CK_INSIDE(x + 16), source + x + 16);
-                const __mmask16 store = l->width - t >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (l->width - t)) - 1);
-                _mm512_mask_storeu_ps(phase0 + t, store, _mm512_permutex2var_ps(low, even, high));
-                _mm512_mask_storeu_ps(phase1 + t, store, _mm512_permutex2var_ps(low, odd, high));
-            }
-        }
-    }
-    #undef CK_INSIDE
-}
 
 
 // `init` (not NULL): the plane's starting value, used instead of reading `out`; `clamp` (not
@@ -239,24 +197,30 @@ __attribute__((target("avx512f"))) static void plane_avx512(const float *scratch
 // (taps in (i, j) order, each into every row and vector of the tile). A batch's input planes come
 // from memory, and copying them first made the copy wait on memory for as long as the plane's
 // arithmetic took; the loads now overlap the multiply-adds.
+// Column stride 2 (`STRIDE` 2) loads the 32 source columns of 16 outputs and keeps the even ones
+// with a permute, as the scratch's phase split did.
 __attribute__((target("avx512f"), always_inline)) static inline void tile_direct_avx512(
-    const float *image, ptrdiff_t height, ptrdiff_t width, ptrdiff_t pad_top, ptrdiff_t pad_left, const layout *l,
-    const float *weights, float *out, ptrdiff_t oy, ptrdiff_t ox, const int vectors, const float *init,
-    const float *clamp) {
+    const int STRIDE, const float *image, ptrdiff_t height, ptrdiff_t width, ptrdiff_t pad_top, ptrdiff_t pad_left,
+    const layout *l, const float *weights, float *out, ptrdiff_t oy, ptrdiff_t ox, const int vectors,
+    const float *init, const float *clamp) {
     __m512 acc[TILE_ROWS][2];
     for (int r = 0; r < TILE_ROWS; ++r) {
         for (int u = 0; u < vectors; ++u) acc[r][u] = _mm512_setzero_ps();
     }
     const __m512i lanes = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     const __m512i limit = _mm512_set1_epi32((int)width);
     const uintptr_t base = (uintptr_t)image;
+    // Lanes k with 0 <= x + k < width.
+#define CK_INSIDE(x) _mm512_cmplt_epu32_mask(_mm512_add_epi32(lanes, _mm512_set1_epi32((int)(x))), limit)
     for (ptrdiff_t i = 0; i < l->kernel_h; ++i) {
         for (ptrdiff_t j = 0; j < l->kernel_w; ++j) {
             const __m512 w = _mm512_set1_ps(weights[i * l->kernel_w + j]);
-            const ptrdiff_t x = ox + j * l->dilation_w - pad_left;
-            __mmask16 inside[2];
+            const ptrdiff_t x = STRIDE * ox + j * l->dilation_w - pad_left;  // output ox's column
+            __mmask16 inside[2][2];  // per vector: its (first, second) 16 source columns
             for (int u = 0; u < vectors; ++u) {
-                inside[u] = _mm512_cmplt_epu32_mask(_mm512_add_epi32(lanes, _mm512_set1_epi32((int)(x + 16 * u))), limit);
+                inside[u][0] = CK_INSIDE(x + 16 * STRIDE * u);
+                if (STRIDE == 2) inside[u][1] = CK_INSIDE(x + 32 * u + 16);
             }
             for (int r = 0; r < TILE_ROWS; ++r) {
                 const ptrdiff_t y = (oy + r) * l->stride_h + i * l->dilation_h - pad_top;
@@ -264,13 +228,21 @@ __attribute__((target("avx512f"), always_inline)) static inline void tile_direct
                 // An address computed as an integer: it may lie outside the plane where the mask is clear.
                 const float *source = (const float *)(base + (uintptr_t)((y * width + x) * (ptrdiff_t)sizeof(float)));
                 for (int u = 0; u < vectors; ++u) {
-                    const __m512 value =
-                        row_inside ? _mm512_maskz_loadu_ps(inside[u], source + 16 * u) : _mm512_setzero_ps();
+                    __m512 value = _mm512_setzero_ps();
+                    if (row_inside) {
+                        const float *columns = source + 16 * STRIDE * u;
+                        value = _mm512_maskz_loadu_ps(inside[u][0], columns);
+                        if (STRIDE == 2) {
+                            value = _mm512_permutex2var_ps(
+                                value, even, _mm512_maskz_loadu_ps(inside[u][1], columns + 16));
+                        }
+                    }
                     acc[r][u] = _mm512_fmadd_ps(w, value, acc[r][u]);
                 }
             }
         }
     }
+#undef CK_INSIDE
     for (int r = 0; r < TILE_ROWS && oy + r < l->out_h; ++r) {
         float *destination = out + (oy + r) * l->out_w + ox;
         for (int u = 0; u < vectors; ++u) {
@@ -289,21 +261,26 @@ __attribute__((target("avx512f"), always_inline)) static inline void tile_direct
     }
 }
 
-__attribute__((target("avx512f"))) static void plane_direct_avx512(const float *image, ptrdiff_t height,
-                                                                     ptrdiff_t width, ptrdiff_t pad_top,
-                                                                     ptrdiff_t pad_left, const layout *l,
-                                                                     const float *weights, float *out,
-                                                                     const float *init, const float *clamp) {
-    for (ptrdiff_t oy = 0; oy < l->out_h; oy += TILE_ROWS) {
-        ptrdiff_t ox = 0;
-        for (; ox + 16 < l->out_w; ox += 32) {
-            tile_direct_avx512(image, height, width, pad_top, pad_left, l, weights, out, oy, ox, 2, init, clamp);
-        }
-        if (ox < l->out_w) {
-            tile_direct_avx512(image, height, width, pad_top, pad_left, l, weights, out, oy, ox, 1, init, clamp);
-        }
+#define CK_DIRECT_PLANE(name, STRIDE)                                                                         \
+    __attribute__((target("avx512f"))) static void name(const float *image, ptrdiff_t height, ptrdiff_t width,  \
+                                                        ptrdiff_t pad_top, ptrdiff_t pad_left, const layout *l,  \
+                                                        const float *weights, float *out, const float *init,    \
+                                                        const float *clamp) {                                    \
+        for (ptrdiff_t oy = 0; oy < l->out_h; oy += TILE_ROWS) {                                                 \
+            ptrdiff_t ox = 0;                                                                                    \
+            for (; ox + 16 < l->out_w; ox += 32) {                                                               \
+                tile_direct_avx512(STRIDE, image, height, width, pad_top, pad_left, l, weights, out, oy, ox, 2, \
+                                   init, clamp);                                                                 \
+            }                                                                                                    \
+            if (ox < l->out_w) {                                                                                 \
+                tile_direct_avx512(STRIDE, image, height, width, pad_top, pad_left, l, weights, out, oy, ox, 1, \
+                                   init, clamp);                                                                 \
+            }                                                                                                    \
+        }                                                                                                        \
     }
-}
+CK_DIRECT_PLANE(plane_direct_avx512, 1)
+CK_DIRECT_PLANE(plane_direct2_avx512, 2)
+#undef CK_DIRECT_PLANE
 
 #endif
 
@@ -348,22 +325,17 @@ int ck_depthwise_conv(const float *image, ptrdiff_t channels, ptrdiff_t height, 
     const int wide = ck_variant_id() >= 2;
     for (ptrdiff_t c = 0; c < channels; ++c) {
 #if CK_X86_64
-        if (fused && stride_w == 1) {  // straight from the image: no scratch
+        if (fused && stride_w <= 2) {  // straight from the image: no scratch
             for (ptrdiff_t m = 0; m < multiplier; ++m) {
                 const ptrdiff_t output = c * multiplier + m;
-                plane_direct_avx512(image + c * height * width, height, width, pad_top, pad_left, &l,
-                                    weights + output * taps, out + output * plane_size,
-                                    plane_init ? plane_init + output : NULL, clamp);
+                (stride_w == 1 ? plane_direct_avx512 : plane_direct2_avx512)(
+                    image + c * height * width, height, width, pad_top, pad_left, &l, weights + output * taps,
+                    out + output * plane_size, plane_init ? plane_init + output : NULL, clamp);
             }
             continue;
         }
-        if (fused && stride_w == 2) {
-            fill_scratch_avx512(image + c * height * width, height, width, pad_top, pad_left, &l, scratch_buffer);
-        } else
 #endif
-        {
-            fill_scratch(image + c * height * width, height, width, pad_top, pad_left, &l, scratch_buffer);
-        }
+        fill_scratch(image + c * height * width, height, width, pad_top, pad_left, &l, scratch_buffer);
         for (ptrdiff_t m = 0; m < multiplier; ++m) {
             const ptrdiff_t output = c * multiplier + m;
             float *destination = out + output * plane_size;
