@@ -53,10 +53,13 @@ import Testing
                     value = value < activation.low ? activation.low : value
                     return value > activation.high ? activation.high : value
                 }
-                for (variant, name) in [(GEMM.KernelVariant.portable, "portable"), (.avx2, "avx2-fma"), (.avx512, "avx512")] {
+                for (variant, name) in [
+                    (GEMM.KernelVariant.portable, "portable"), (.avx2, "avx2-fma"), (.avx512, "avx512"),
+                ] {
                     guard GEMM.forceKernelVariant(variant) == name else { continue }  // not on this CPU
                     let copy = try Ops.batchNormalized(
-                        x, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: 1e-5, activation: activation)
+                        x, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: 1e-5,
+                        activation: activation)
                     var inPlace = x
                     try Ops.batchNormalization(
                         &inPlace, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: 1e-5,
