@@ -140,9 +140,32 @@ __attribute__((target("avx2,fma"))) static void plane_avx2(const float *scratch,
 
 
 
-// `init` (not NULL): the plane's starting value, used instead of reading `out`; `clamp` (not
-// NULL): {low, high} applied before the store, as ck_clamp_rows does. So the plane is written
-// once, with the values filling, accumulating and clamping in passes of their own give.
+// A finished tile's write-back: each output row's lanes inside the plane get `init` (not NULL: the
+// plane's starting value) or their current value, plus the tile's sums, clamped to `clamp` (not
+// NULL: {low, high}, as ck_clamp_rows does). So the plane is written once, with the values
+// filling, accumulating and clamping in passes of their own give.
+__attribute__((target("avx512f"), always_inline)) static inline void store_tile_avx512(
+    __m512 acc[TILE_ROWS][2], const layout *l, float *out, ptrdiff_t oy, ptrdiff_t ox, const int vectors,
+    const float *init, const float *clamp) {
+    for (int r = 0; r < TILE_ROWS && oy + r < l->out_h; ++r) {
+        float *destination = out + (oy + r) * l->out_w + ox;
+        for (int u = 0; u < vectors; ++u) {
+            const ptrdiff_t count = l->out_w - ox - 16 * u;
+            if (count <= 0) continue;
+            const __mmask16 mask = count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1);
+            const __m512 start = init ? _mm512_set1_ps(*init) : _mm512_maskz_loadu_ps(mask, destination + 16 * u);
+            __m512 sum = _mm512_add_ps(start, acc[r][u]);
+            if (clamp) {
+                const __m512 low = _mm512_set1_ps(clamp[0]), high = _mm512_set1_ps(clamp[1]);
+                sum = _mm512_mask_mov_ps(sum, _mm512_cmp_ps_mask(sum, low, _CMP_LT_OQ), low);
+                sum = _mm512_mask_mov_ps(sum, _mm512_cmp_ps_mask(sum, high, _CMP_GT_OQ), high);
+            }
+            _mm512_mask_storeu_ps(destination + 16 * u, mask, sum);
+        }
+    }
+}
+
+// The tile's taps read from the scratch plane; `init` and `clamp` as in store_tile_avx512.
 __attribute__((target("avx512f"), always_inline)) static inline void tile_avx512(
     const float *scratch, const layout *l, const float *weights, const ptrdiff_t *offsets, float *out, ptrdiff_t oy,
     ptrdiff_t ox, const int vectors, const float *init, const float *clamp) {
@@ -161,22 +184,7 @@ __attribute__((target("avx512f"), always_inline)) static inline void tile_avx512
             }
         }
     }
-    for (int r = 0; r < TILE_ROWS && oy + r < l->out_h; ++r) {
-        float *destination = out + (oy + r) * l->out_w + ox;
-        for (int u = 0; u < vectors; ++u) {
-            const ptrdiff_t count = l->out_w - ox - 16 * u;
-            if (count <= 0) continue;
-            const __mmask16 mask = count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1);
-            const __m512 start = init ? _mm512_set1_ps(*init) : _mm512_maskz_loadu_ps(mask, destination + 16 * u);
-            __m512 sum = _mm512_add_ps(start, acc[r][u]);
-            if (clamp) {
-                const __m512 low = _mm512_set1_ps(clamp[0]), high = _mm512_set1_ps(clamp[1]);
-                sum = _mm512_mask_mov_ps(sum, _mm512_cmp_ps_mask(sum, low, _CMP_LT_OQ), low);
-                sum = _mm512_mask_mov_ps(sum, _mm512_cmp_ps_mask(sum, high, _CMP_GT_OQ), high);
-            }
-            _mm512_mask_storeu_ps(destination + 16 * u, mask, sum);
-        }
-    }
+    store_tile_avx512(acc, l, out, oy, ox, vectors, init, clamp);
 }
 
 __attribute__((target("avx512f"))) static void plane_avx512(const float *scratch, const layout *l,
@@ -243,22 +251,7 @@ __attribute__((target("avx512f"), always_inline)) static inline void tile_direct
         }
     }
 #undef CK_INSIDE
-    for (int r = 0; r < TILE_ROWS && oy + r < l->out_h; ++r) {
-        float *destination = out + (oy + r) * l->out_w + ox;
-        for (int u = 0; u < vectors; ++u) {
-            const ptrdiff_t count = l->out_w - ox - 16 * u;
-            if (count <= 0) continue;
-            const __mmask16 mask = count >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << count) - 1);
-            const __m512 start = init ? _mm512_set1_ps(*init) : _mm512_maskz_loadu_ps(mask, destination + 16 * u);
-            __m512 sum = _mm512_add_ps(start, acc[r][u]);
-            if (clamp) {
-                const __m512 low = _mm512_set1_ps(clamp[0]), high = _mm512_set1_ps(clamp[1]);
-                sum = _mm512_mask_mov_ps(sum, _mm512_cmp_ps_mask(sum, low, _CMP_LT_OQ), low);
-                sum = _mm512_mask_mov_ps(sum, _mm512_cmp_ps_mask(sum, high, _CMP_GT_OQ), high);
-            }
-            _mm512_mask_storeu_ps(destination + 16 * u, mask, sum);
-        }
-    }
+    store_tile_avx512(acc, l, out, oy, ox, vectors, init, clamp);
 }
 
 #define CK_DIRECT_PLANE(name, STRIDE)                                                                         \
