@@ -74,7 +74,7 @@ struct ImageNetBenchmarks {
     func measure(_ model: String, data: Dataset, peer: PeerFile.Model, server: PeerServer) throws -> Row {
         let graph = try ONNXModel.load(contentsOf: URL(fileURLWithPath: directory + "/\(model).onnx"))
         // Warm-up on the first batch (packs the weights), and the agreement check with onnxruntime.
-        let first = data.first(min(batchSize, data.count))
+        let first = data.first(min(max(batchSize, 2), data.count))  // two images to compare, even at batch 1
         let logits = try GraphExecutor(graph: graph).run([graph.inputs[0].name: first.images])
         guard let values = logits[graph.outputs[0].name]?.storage, values.count >= 2 * 1000 else {
             throw BenchError("\(model): no [N, 1000] logits")
