@@ -21,7 +21,6 @@ extension GraphExecutor {
             }
             return tensor
         }
-        // The first operand, moved out of the run's values when nobody reads it later.
         // The first input, taken out of the run's values when this node is its last reader (so
         // it can be changed in place without a copy); nil when others still read it.
         func takeOwnedFirstInput() -> Tensor? {
@@ -31,6 +30,7 @@ extension GraphExecutor {
             else { return nil }
             return state.values.removeValue(forKey: value)
         }
+        // The first operand: taken when this node is its last reader, else shared.
         func takeFirstInput() throws -> Tensor {
             if let tensor = takeOwnedFirstInput() { return tensor }
             return try input(0)
