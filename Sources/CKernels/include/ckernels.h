@@ -119,6 +119,28 @@ const char *ck_sgemm_force_variant(int variant);
 /// 3 avx512); the other kernels with variants follow it, so forcing one forces them all.
 int ck_variant_id(void);
 
+/// Winograd F(2×2, 3×3): a 3×3 convolution's weights [m, c, 3, 3] transformed once for
+/// ck_winograd_conv into u [16][m][c] (U = G g Gᵀ per output and input channel).
+void ck_winograd_weights(ptrdiff_t m, ptrdiff_t c, const float *weights, float *u);
+
+/// The tiles per chunk ck_winograd_conv takes when passed chunk 0.
+ptrdiff_t ck_winograd_chunk(ptrdiff_t channels, ptrdiff_t m);
+
+/// A stride-1, dilation-1, single-group 3×3 convolution of `batch` images [channels, height,
+/// width] into out [batch, m, out_h, out_w] by Winograd's F(2×2, 3×3) algorithm, the weights
+/// from ck_winograd_weights: each output is row_init[o] (0 when NULL) + the transformed sum,
+/// then + addend's element (laid out as out; may be NULL), then clamped as in
+/// ck_sgemm_epilogue (when clamp is not NULL). Zeros outside the image (pad_top, pad_left on
+/// the leading sides; out_h, out_w fix the trailing ones). 2.25× fewer multiply-adds than the
+/// direct sum; the result differs from it by rounding only (the transforms add and subtract
+/// inputs before the products: a few units in the last place of the largest term). `chunk`:
+/// tiles per GEMM (0: ck_winograd_chunk). AVX-512 only: returns 0 (nothing written) on other
+/// variants and when out of memory, 1 when done. Single-threaded.
+int ck_winograd_conv(ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width, const float *image,
+                     ptrdiff_t m, const float *u, ptrdiff_t pad_top, ptrdiff_t pad_left, ptrdiff_t out_h,
+                     ptrdiff_t out_w, ptrdiff_t chunk, float *out, const float *row_init, const float *clamp,
+                     const float *addend);
+
 /// Depthwise 2-D convolution of one image, added to `out`: every input channel c of `image`
 /// [channels, height, width] makes `multiplier` output planes out[c·multiplier + m] [out_h, out_w]
 /// += Σ_{i,j} weights[c·multiplier + m][i][j] · image[c][oy·stride_h − pad_top + i·dilation_h]

@@ -68,20 +68,22 @@ extension GraphExecutor {
             return [quotient]
         case .conv(let attributes):
             let x = try input(0), weight = try input(1), bias = try optionalInput(2)
+            let transformed = winogradConstant(node.inputs[1], weight, state: state)
             if let residual = try fusableResidual(
                 after: index, x: x, weight: weight, bias: bias, attributes: attributes, state: state)
             {
                 let activation = fusableActivation(after: residual.add, state: state)
                 let output = try Ops.convolution(
                     x, weight: weight, bias: bias, attributes: attributes, activation: activation,
-                    residual: residual.operand, node: name)
+                    residual: residual.operand, winogradWeights: transformed, node: name)
                 state.summed.insert(node.outputs[0])
                 if activation != nil { state.activated.insert(graph.nodes[residual.add].outputs[0]) }
                 return [output]
             }
             let activation = fusableActivation(after: index, state: state)
             let output = try Ops.convolution(
-                x, weight: weight, bias: bias, attributes: attributes, activation: activation, node: name)
+                x, weight: weight, bias: bias, attributes: attributes, activation: activation,
+                winogradWeights: transformed, node: name)
             if activation != nil { state.activated.insert(node.outputs[0]) }
             return [output]
         case .maxPool(let attributes):
@@ -209,6 +211,13 @@ extension GraphExecutor {
             .topK, .einsum:
             return try evaluateFamily(node, state: &state)
         }
+    }
+
+    /// A Conv's weights transformed once for `WinogradConvolution` when they are a constant (an
+    /// initializer or its override), asked for only where that path applies; `nil` otherwise.
+    private func winogradConstant(_ name: String, _ weights: Tensor, state: ExecutionState) -> (() -> [Float]?)? {
+        guard graph.initializers[name] != nil, state.values[name] == nil else { return nil }
+        return { [packedWeights] in packedWeights.winogradWeights(name, weights) }
     }
 
     /// Gemm's B packed once when it is a constant (an initializer or its override), else `nil`.

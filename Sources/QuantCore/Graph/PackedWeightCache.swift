@@ -1,6 +1,7 @@
 import Foundation
 
-/// Constant GEMM operands (Gemm weights) packed once and reused by every later run and batch.
+/// Constant GEMM operands (Gemm weights) packed once, and 3×3 Conv weights transformed once for
+/// `WinogradConvolution`, reused by every later run and batch.
 ///
 /// An entry keeps the packed copy together with the weight array it was packed from. Holding
 /// that array keeps its buffer alive and shared, so it cannot be freed, reused or written in
@@ -22,6 +23,8 @@ final class PackedWeightCache: @unchecked Sendable {
     }
 
     private var entries: [Key: Entry] = [:]
+    /// Conv weights transformed for `WinogradConvolution`, by name, with the array they came from.
+    private var transformed: [String: (source: [Float], values: [Float])] = [:]
     private let lock = NSLock()
 
     /// `op(B)` of `tensor` (the value named `name`, stored `[n, k]` when `transposed`, else
@@ -45,11 +48,36 @@ final class PackedWeightCache: @unchecked Sendable {
         }
     }
 
-    /// The bytes of every packed copy held.
-    var byteCount: Int { lock.withLock { entries.values.reduce(0) { $0 + $1.packed.byteCount } } }
+    /// `WinogradConvolution.transformedWeights` of `tensor` (the Conv weights `[M, C, 3, 3]`
+    /// named `name`), made once while the weight array is the same buffer.
+    func winogradWeights(_ name: String, _ tensor: Tensor) -> [Float]? {
+        guard tensor.rank == 4, tensor.shape[2] == 3, tensor.shape[3] == 3, tensor.count > 0 else { return nil }
+        return lock.withLock {
+            if let entry = transformed[name], Self.sameBuffer(entry.source, tensor.storage) { return entry.values }
+            let values = tensor.storage.withUnsafeBufferPointer { buffer in
+                WinogradConvolution.transformedWeights(
+                    buffer.baseAddress!, outputChannels: tensor.shape[0], channels: tensor.shape[1])
+            }
+            transformed[name] = (tensor.storage, values)
+            return values
+        }
+    }
+
+    /// The bytes of every packed or transformed copy held.
+    var byteCount: Int {
+        lock.withLock {
+            entries.values.reduce(0) { $0 + $1.packed.byteCount }
+                + transformed.values.reduce(0) { $0 + $1.values.count * MemoryLayout<Float>.stride }
+        }
+    }
 
     /// Drops every entry (and with it the weight arrays they hold).
-    func removeAll() { lock.withLock { entries.removeAll() } }
+    func removeAll() {
+        lock.withLock {
+            entries.removeAll()
+            transformed.removeAll()
+        }
+    }
 
     private static func sameBuffer(_ a: [Float], _ b: [Float]) -> Bool {
         a.count == b.count

@@ -1,6 +1,7 @@
 /// Conv (1-D and 2-D, groups, depthwise, dilations, auto_pad, optional bias) via im2col + GEMM,
-/// depthwise ones (one input channel per group) by a direct kernel, small output planes with the
-/// images of a batch gathered into one GEMM (`Ops+ConvolutionGathered.swift`).
+/// depthwise ones (one input channel per group) by a direct kernel, wide 3×3 stride-1 ones by
+/// Winograd's algorithm (`WinogradConvolution`), small output planes with the images of a batch
+/// gathered into one GEMM (`Ops+ConvolutionGathered.swift`).
 extension Ops {
     /// The checked shapes of one convolution, shared by the fast path and the reference.
     struct ConvolutionProblem: Sendable, Equatable {
@@ -100,10 +101,12 @@ extension Ops {
     ///   - activation: bounds applied to the output as it is written (`nil`: none).
     ///   - residual: the output's shape; added to each output element before `activation`, as the
     ///     output is written (`(bias + Σ) + residual`, the Add's own operation on the same values).
+    ///   - winogradWeights: the weights transformed for `WinogradConvolution` when it applies (a
+    ///     cache's copy for constant weights); transformed here when `nil`.
     /// - Returns: `[N, M, outL]` or `[N, M, outH, outW]`.
     static func convolution(
         _ x: Tensor, weight: Tensor, bias: Tensor?, attributes: ConvAttributes, activation: OutputClamp? = nil,
-        residual: Tensor? = nil, node: String = ""
+        residual: Tensor? = nil, winogradWeights: (() -> [Float]?)? = nil, node: String = ""
     ) throws -> Tensor {
         let problem = try convolutionProblem(x, weight: weight, bias: bias, attributes: attributes, node: node)
         if let residual {
@@ -114,16 +117,19 @@ extension Ops {
             }
             return try residual.storage.withUnsafeBufferPointer { addend in
                 try convolution(
-                    x, weight: weight, bias: bias, problem: problem, activation: activation, addend: addend.baseAddress)
+                    x, weight: weight, bias: bias, problem: problem, activation: activation,
+                    winogradWeights: winogradWeights, addend: addend.baseAddress)
             }
         }
-        return try convolution(x, weight: weight, bias: bias, problem: problem, activation: activation, addend: nil)
+        return try convolution(
+            x, weight: weight, bias: bias, problem: problem, activation: activation, winogradWeights: winogradWeights,
+            addend: nil)
     }
 
     /// `convolution` for a checked problem, the residual (if any) as a pointer to its `[N, M, P]` values.
     private static func convolution(
         _ x: Tensor, weight: Tensor, bias: Tensor?, problem: ConvolutionProblem, activation: OutputClamp?,
-        addend addendBase: UnsafePointer<Float>?
+        winogradWeights: (() -> [Float]?)?, addend addendBase: UnsafePointer<Float>?
     ) throws -> Tensor {
         let cg = problem.inputChannelsPerGroup, mg = problem.outputChannelsPerGroup
         let geometry = problem.window.convolutionGeometry(channels: cg)
@@ -145,6 +151,13 @@ extension Ops {
         // Each output row starts from its bias (zeros without one), written by the GEMM tile by tile.
         let rowStart = bias?.storage ?? [Float](repeating: 0, count: problem.outputChannels)
         let inPlace = readsColumnsInPlace(outputChannels: mg, depth: k)
+        if WinogradConvolution.applies(geometry: geometry, outputChannels: mg, group: problem.group),
+            let output = winograd(
+                x, weight: weight, problem: problem, geometry: geometry, rowStart: rowStart, activation: activation,
+                winogradWeights: winogradWeights, addend: addendBase)
+        {
+            return output
+        }
         if problem.group == 1, k > 0, gathersImages(positions: positions, batch: problem.batch) {
             return x.storage.withUnsafeBufferPointer { bufferX in
                 weight.storage.withUnsafeBufferPointer { bufferW in
@@ -239,6 +252,34 @@ extension Ops {
                 }
             }
         }
+    }
+
+    /// The whole batch by `WinogradConvolution`; `nil` where its kernel declines.
+    private static func winograd(
+        _ x: Tensor, weight: Tensor, problem: ConvolutionProblem, geometry: ConvolutionGeometry, rowStart: [Float],
+        activation: OutputClamp?, winogradWeights: (() -> [Float]?)?, addend: UnsafePointer<Float>?
+    ) -> Tensor? {
+        let transformed =
+            winogradWeights?()
+            ?? weight.storage.withUnsafeBufferPointer { buffer in
+                WinogradConvolution.transformedWeights(
+                    buffer.baseAddress!, outputChannels: problem.outputChannels, channels: problem.inputChannels)
+            }
+        guard transformed.count == 16 * problem.outputChannels * problem.inputChannels else { return nil }
+        var done = false
+        let output = x.storage.withUnsafeBufferPointer { images in
+            rowStart.withUnsafeBufferPointer { starts in
+                makeTensor(shape: problem.outputShape) { output in
+                    guard let images = images.baseAddress, let starts = starts.baseAddress, let out = output.baseAddress
+                    else { return }
+                    done = WinogradConvolution.convolve(
+                        images: images, batch: problem.batch, geometry: geometry,
+                        outputChannels: problem.outputChannels, transformed: transformed, rowStart: starts,
+                        clamp: activation, addend: addend, output: out)
+                }
+            }
+        }
+        return done ? output : nil
     }
 
     /// `values[i] = values[i] + addend[i]`, then the clamp: a residual Add and its activation
