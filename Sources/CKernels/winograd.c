@@ -4,12 +4,14 @@
 // input channel, then per transform position (16 of them) one GEMM over the channels,
 // Z = U · V with U = G g Gᵀ the transformed weights, then Y = Aᵀ Z A. 16 multiply-adds per
 // channel and tile instead of 36: 2.25× fewer. The tiles are taken 64 at a time across the
-// images of the batch (so V and Z stay in L2); the GEMMs are ck_sgemm's. The input and output
+// images of the batch (so V and Z stay in L2); the GEMMs are ck_sgemm's blocks and micro-kernel,
+// V written already packed. The input and output
 // transforms are AVX-512 (16 tiles per vector: a tile's 4 input columns are the even and odd
 // lanes of two masked loads, zeros outside the image; the output's two columns are interleaved
 // back with permutes); other variants decline. Additions and subtractions (and halvings in G)
 // only, `fp contract(off)`.
 #include "ckernels.h"
+#include "sgemm_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,10 +48,11 @@ void ck_winograd_weights(ptrdiff_t m, ptrdiff_t c, const float *weights, float *
 typedef struct {
     ptrdiff_t channels, height, width, m, pad_top, pad_left, out_h, out_w;
     ptrdiff_t tiles_h, tiles_w;  // tiles per image: ceil(out / 2) each way
-    ptrdiff_t chunk;             // tiles per chunk (V's and Z's row length)
+    ptrdiff_t chunk;             // tiles per chunk (Z's row length; V's columns), a multiple of 32
+    ptrdiff_t depth;             // the GEMM's K slices (ck_gemm_slice_depth of the channels)
     const float *image, *row_init, *clamp, *addend;
     float *out;
-    float *v, *z;      // [16][channels][chunk], [16][m][chunk]
+    float *v, *z;      // [16] × B packed as the GEMM packs it (see input_segment), [16][m][chunk]
     __mmask16 *masks;  // per 16 tiles of a segment: the input lanes inside the row, 4 loads
 } wino_call;
 
@@ -74,7 +77,11 @@ WINO_TARGET static inline __m512 odds(__m512 a, __m512 b) {
 /// Bᵀ d B for tiles j0 ..< j0 + count of tile row `ti` of image `n`, into V's columns from
 /// `column`, 16 tiles at a time: per input row the 4 columns of each tile are the even and odd
 /// lanes of two masked 32-float loads (zeros outside the image), then the row and column
-/// combinations in registers.
+/// combinations in registers. Each of the 16 matrices of V (channels × chunk) is stored the way
+/// the GEMM's pack_b lays out B, so the products read it in place: per K slice (`depth` channels
+/// from pc on, `kc` deep), 32-column panels, each kc rows of 32 — channel ch, tile t at
+/// pc·chunk + (t / 32)·kc·32 + (ch − pc)·32 + t % 32. 16 tiles that cross a panel's end are
+/// two masked stores.
 WINO_TARGET static void input_segment(const wino_call *call, ptrdiff_t n, ptrdiff_t ti, ptrdiff_t j0,
                                       ptrdiff_t count, ptrdiff_t column) {
     const ptrdiff_t width = call->width, x0 = 2 * j0 - call->pad_left, y0 = 2 * ti - call->pad_top;
@@ -94,7 +101,9 @@ WINO_TARGET static void input_segment(const wino_call *call, ptrdiff_t n, ptrdif
             const ptrdiff_t y = y0 + r;
             rows[r] = y >= 0 && y < call->height ? source + y * width + x0 : NULL;
         }
-        float *target = call->v + ch * call->chunk + column;
+        const ptrdiff_t pc = ch / call->depth * call->depth;
+        const ptrdiff_t panel = 32 * (call->channels - pc < call->depth ? call->channels - pc : call->depth);
+        float *target = call->v + pc * call->chunk + (ch - pc) * 32;
         for (ptrdiff_t b = 0; b < blocks; ++b) {
             const __mmask16 *mask = masks + 4 * b;
             __m512 d[4][4];  // per input row: tile columns 0..3
@@ -118,14 +127,21 @@ WINO_TARGET static void input_segment(const wino_call *call, ptrdiff_t n, ptrdif
                 w[2][s] = _mm512_sub_ps(d[2][s], d[1][s]);
                 w[3][s] = _mm512_sub_ps(d[1][s], d[3][s]);
             }
-            const ptrdiff_t left = count - 16 * b;
+            const ptrdiff_t left = count - 16 * b, t = column + 16 * b, lane = t & 31;
             const __mmask16 store = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-            float *out = target + 16 * b;
+            const __mmask16 first = lane <= 16 ? store : (__mmask16)(store & ((1u << (32 - lane)) - 1));
+            const __mmask16 second = (__mmask16)(store & ~first);  // lanes in the next panel
+            float *out = target + (t >> 5) * panel + lane, *next = out + panel - 32;
+            __m512 v[16];
             for (int r = 0; r < 4; ++r) {  // (Bᵀ d) B
-                _mm512_mask_storeu_ps(out + (4 * r) * plane, store, _mm512_sub_ps(w[r][0], w[r][2]));
-                _mm512_mask_storeu_ps(out + (4 * r + 1) * plane, store, _mm512_add_ps(w[r][1], w[r][2]));
-                _mm512_mask_storeu_ps(out + (4 * r + 2) * plane, store, _mm512_sub_ps(w[r][2], w[r][1]));
-                _mm512_mask_storeu_ps(out + (4 * r + 3) * plane, store, _mm512_sub_ps(w[r][1], w[r][3]));
+                v[4 * r] = _mm512_sub_ps(w[r][0], w[r][2]);
+                v[4 * r + 1] = _mm512_add_ps(w[r][1], w[r][2]);
+                v[4 * r + 2] = _mm512_sub_ps(w[r][2], w[r][1]);
+                v[4 * r + 3] = _mm512_sub_ps(w[r][1], w[r][3]);
+            }
+            for (int k = 0; k < 16; ++k) _mm512_mask_storeu_ps(out + k * plane, first, v[k]);
+            if (second) {
+                for (int k = 0; k < 16; ++k) _mm512_mask_storeu_ps(next + k * plane, second, v[k]);
             }
         }
     }
@@ -208,15 +224,25 @@ WINO_TARGET static void for_segments(const wino_call *call, ptrdiff_t first, ptr
     }
 }
 
-WINO_TARGET static void run_avx512(const wino_call *call, ptrdiff_t batch, const float *u, const float *zeros) {
+WINO_TARGET static void run_avx512(const wino_call *call, ptrdiff_t batch, const float *u, const float *zeros,
+                                   const variant *kind, float *packed_a) {
     const ptrdiff_t total = batch * call->tiles_h * call->tiles_w;
     for (ptrdiff_t first = 0; first < total; first += call->chunk) {
         const ptrdiff_t count = total - first < call->chunk ? total - first : call->chunk;
         for_segments(call, first, count, input_segment);
+        // Z_k = U_k · V_k, K slice by slice, as ck_sgemm_epilogue's driver walks a packed B.
         for (int k = 0; k < 16; ++k) {
-            ck_sgemm_epilogue(0, 0, call->m, count, call->channels, 1.0f, u + k * call->m * call->channels,
-                              call->channels, call->v + k * call->channels * call->chunk, call->chunk,
-                              call->z + k * call->m * call->chunk, call->chunk, zeros, NULL, NULL);
+            const float *uk = u + k * call->m * call->channels, *vk = call->v + k * call->channels * call->chunk;
+            float *zk = call->z + k * call->m * call->chunk;
+            const epilogue e = {zeros, NULL, NULL, zk};
+            for (ptrdiff_t pc = 0; pc < call->channels; pc += call->depth) {
+                const ptrdiff_t kc = call->channels - pc < call->depth ? call->channels - pc : call->depth;
+                for (ptrdiff_t ic = 0; ic < call->m; ic += MC) {
+                    const ptrdiff_t mc = call->m - ic < MC ? call->m - ic : MC;
+                    ck_gemm_block(kind, uk, call->channels, ic, mc, pc, kc, vk + pc * call->chunk, 0, count, zk,
+                                  call->chunk, packed_a, ck_gemm_slice_epilogue(e, pc, kc, call->channels));
+                }
+            }
         }
         for_segments(call, first, count, output_segment);
     }
@@ -243,8 +269,12 @@ int ck_winograd_conv(ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t height, ptrd
         .tiles_w = (out_w + 1) / 2, .chunk = chunk > 0 ? chunk : ck_winograd_chunk(channels, m),
         .image = image, .row_init = row_init, .clamp = clamp, .addend = addend, .out = out,
     };
-    // Z's rows are read 16 tiles at a time: a whole multiple of 16 past the last tile.
-    call.chunk = (call.chunk + 15) / 16 * 16;
+    // Whole 32-column panels of V; Z's rows are read 16 tiles at a time past the last tile.
+    call.chunk = (call.chunk + 31) / 32 * 32;
+    call.depth = ck_gemm_slice_depth(channels);
+    const variant *kind = ck_gemm_current();
+    float *packed_a = ck_gemm_reserve_a((size_t)((m < MC ? ck_round_up(m, kind->mr) : MC) * call.depth));
+    if (!packed_a || kind->nr != 32) return 0;
     const size_t v_count = (size_t)(16 * channels * call.chunk), z_count = (size_t)(16 * m * call.chunk);
     float *work = malloc((v_count + z_count + 16 + (size_t)m) * sizeof(float));  // 16: Z's last row read whole
     __mmask16 *masks = malloc((size_t)(4 * ((call.tiles_w + 15) / 16)) * sizeof(__mmask16));
@@ -258,7 +288,7 @@ int ck_winograd_conv(ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t height, ptrd
     call.masks = masks;
     float *zeros = call.z + z_count + 16;
     memset(zeros, 0, (size_t)m * sizeof(float));
-    run_avx512(&call, batch, u, zeros);
+    run_avx512(&call, batch, u, zeros, kind, packed_a);
     free(masks);
     free(work);
     return 1;
