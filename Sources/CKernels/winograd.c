@@ -50,11 +50,16 @@ typedef struct {
     ptrdiff_t tiles_h, tiles_w;  // tiles per image: ceil(out / 2) each way
     ptrdiff_t chunk;             // tiles per chunk (Z's row length; V's columns), a multiple of 32
     ptrdiff_t depth;             // the GEMM's K slices (ck_gemm_slice_depth of the channels)
+    ptrdiff_t v_plane, z_plane;  // floats from one of V's (Z's) 16 matrices to the next (see WINO_SKEW)
     const float *image, *row_init, *clamp, *addend;
     float *out;
     float *v, *z;      // [16] × B packed as the GEMM packs it (see input_segment), [16][m][chunk]
     __mmask16 *masks;  // per 16 tiles of a segment: the input lanes inside the row, 4 loads
 } wino_call;
+
+#ifndef WINO_SKEW
+#define WINO_SKEW 16
+#endif
 
 #define WINO_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
 
@@ -85,7 +90,7 @@ WINO_TARGET static inline __m512 odds(__m512 a, __m512 b) {
 WINO_TARGET static void input_segment(const wino_call *call, ptrdiff_t n, ptrdiff_t ti, ptrdiff_t j0,
                                       ptrdiff_t count, ptrdiff_t column) {
     const ptrdiff_t width = call->width, x0 = 2 * j0 - call->pad_left, y0 = 2 * ti - call->pad_top;
-    const ptrdiff_t blocks = (count + 15) / 16, plane = call->channels * call->chunk;
+    const ptrdiff_t blocks = (count + 15) / 16, plane = call->v_plane;
     __mmask16 *masks = call->masks;
     for (ptrdiff_t b = 0; b < blocks; ++b) {
         const ptrdiff_t x = x0 + 32 * b;
@@ -164,7 +169,7 @@ WINO_TARGET static inline void finish_store(float *target, const float *add, __m
 /// output rows with permutes, then row_init + y, + addend, clamp.
 WINO_TARGET static void output_segment(const wino_call *call, ptrdiff_t n, ptrdiff_t ti, ptrdiff_t j0,
                                        ptrdiff_t count, ptrdiff_t column) {
-    const ptrdiff_t plane = call->m * call->chunk, out_w = call->out_w, oy = 2 * ti;
+    const ptrdiff_t plane = call->z_plane, out_w = call->out_w, oy = 2 * ti;
     const int second_row = oy + 1 < call->out_h;
     const __m512i low_half = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i high_half = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
@@ -232,8 +237,8 @@ WINO_TARGET static void run_avx512(const wino_call *call, ptrdiff_t batch, const
         for_segments(call, first, count, input_segment);
         // Z_k = U_k · V_k, K slice by slice, as ck_sgemm_epilogue's driver walks a packed B.
         for (int k = 0; k < 16; ++k) {
-            const float *uk = u + k * call->m * call->channels, *vk = call->v + k * call->channels * call->chunk;
-            float *zk = call->z + k * call->m * call->chunk;
+            const float *uk = u + k * call->m * call->channels, *vk = call->v + k * call->v_plane;
+            float *zk = call->z + k * call->z_plane;
             const epilogue e = {zeros, NULL, NULL, zk};
             for (ptrdiff_t pc = 0; pc < call->channels; pc += call->depth) {
                 const ptrdiff_t kc = call->channels - pc < call->depth ? call->channels - pc : call->depth;
@@ -275,7 +280,9 @@ int ck_winograd_conv(ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t height, ptrd
     const variant *kind = ck_gemm_current();
     float *packed_a = ck_gemm_reserve_a((size_t)((m < MC ? ck_round_up(m, kind->mr) : MC) * call.depth));
     if (!packed_a || kind->nr != 32) return 0;
-    const size_t v_count = (size_t)(16 * channels * call.chunk), z_count = (size_t)(16 * m * call.chunk);
+    call.v_plane = channels * call.chunk + WINO_SKEW;
+    call.z_plane = m * call.chunk + WINO_SKEW;
+    const size_t v_count = (size_t)(16 * call.v_plane), z_count = (size_t)(16 * call.z_plane);
     float *work = malloc((v_count + z_count + 16 + (size_t)m) * sizeof(float));  // 16: Z's last row read whole
     __mmask16 *masks = malloc((size_t)(4 * ((call.tiles_w + 15) / 16)) * sizeof(__mmask16));
     if (!work || !masks) {
