@@ -57,6 +57,9 @@ typedef struct {
     __mmask16 *masks;  // per 16 tiles of a segment: the input lanes inside the row, 4 loads
 } wino_call;
 
+// Floats between the end of one of V's (or Z's) 16 matrices and the start of the next. Their
+// sizes are multiples of 4 KiB (64 tiles × 4 bytes × channels), so without a gap the 16 streams
+// a transform stores (or loads) fall in the same L1 sets: 4–10 % of a layer in the C harness.
 #ifndef WINO_SKEW
 #define WINO_SKEW 16
 #endif

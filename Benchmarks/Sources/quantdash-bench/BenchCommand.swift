@@ -83,6 +83,13 @@ struct BenchCommand: ParsableCommand {
             """)
     var scaleWithoutDepthwiseKernel = false
 
+    @Flag(
+        help: """
+            Scale section: also time our pass with 3×3 convolutions through im2col + GEMM instead of \
+            Winograd's F(2×2, 3×3) on models that have them.
+            """)
+    var scaleWithoutWinograd = false
+
     @Option(help: "FMA instructions per core per cycle for the peak (default: estimated from the CPU).")
     var fmaPerCycle: Int?
 
@@ -148,7 +155,7 @@ struct BenchCommand: ParsableCommand {
             let scale = try ImageNetBenchmarks(
                 models: scaleModels.split(separator: ",").map(String.init), directory: scaleDirectory,
                 images: scaleImages, batchSize: scaleBatch, runs: scaleRuns, threads: threads, fmaPerCycle: fmaPerCycle,
-                alsoWithoutDepthwiseKernel: scaleWithoutDepthwiseKernel
+                alsoWithoutDepthwiseKernel: scaleWithoutDepthwiseKernel, alsoWithoutWinograd: scaleWithoutWinograd
             ).run()
             print(scale.markdown)
             if let markdown { try scale.markdown.write(toFile: markdown, atomically: true, encoding: .utf8) }

@@ -116,6 +116,20 @@ import Testing
         try Self.expectWithinRounding(unclamped, x, w, b, residual: residual, [1, 1, 1, 1], label: "residual")
     }
 
+    /// A NaN in the input makes NaN exactly the outputs whose window holds it, as the direct
+    /// sum does (each corner, edge and inside position of a tile tried).
+    @Test func nanReachesTheSameOutputsAsTheDirectSum() throws {
+        var x = OpsTestHelpers.random([1, 64, 8, 9], seed: 11)
+        for (channel, y, column) in [(0, 0, 0), (3, 1, 1), (7, 2, 5), (9, 7, 8), (20, 4, 3), (63, 6, 0)] {
+            x.storage[(channel * 8 + y) * 9 + column] = .nan
+        }
+        let w = OpsTestHelpers.random([32, 64, 3, 3], seed: 12), b = OpsTestHelpers.random([32], seed: 13)
+        let fast = try Ops.convolution(x, weight: w, bias: b, attributes: Self.attributes([1, 1, 1, 1]))
+        let reference = try Ops.convolutionReference(x, weight: w, bias: b, attributes: Self.attributes([1, 1, 1, 1]))
+        #expect(fast.storage.map(\.isNaN) == reference.storage.map(\.isNaN))
+        #expect(reference.storage.contains { $0.isNaN } && reference.storage.contains { !$0.isNaN })
+    }
+
     /// Constant weights are transformed once per weight buffer and again when they change.
     @Test func transformedWeightsAreCachedPerBuffer() throws {
         let cache = PackedWeightCache()
