@@ -96,6 +96,11 @@ extension GraphExecutor {
             return [try Ops.globalPool(.max, input(0), node: name)]
         case .batchNormalization(let epsilon):
             let scale = try input(1), bias = try input(2), mean = try input(3), variance = try input(4)
+            if let value = node.inputs.first, state.normalized.remove(value) != nil,
+                let done = state.values.removeValue(forKey: value)
+            {
+                return [done]  // the Concat before it wrote X normalized (and clamped, when fused)
+            }
             let activation = fusableActivation(after: index, state: state)
             let output: Tensor
             if var x = takeOwnedFirstInput() {
@@ -168,7 +173,9 @@ extension GraphExecutor {
         case .reshape(let allowZero):
             return [try Ops.reshape(input(0), shape: input(1), allowZero: allowZero, node: name)]
         case .concat(let axis):
-            return [try Ops.concat(node.inputs.indices.map { try input($0) }, axis: axis, node: name)]
+            let inputs = try node.inputs.indices.map { try input($0) }
+            if let normalized = try concatNormalized(inputs, axis: axis, at: index, state: &state) { return [normalized] }
+            return [try Ops.concat(inputs, axis: axis, node: name)]
         case .transpose(let permutation):
             return [try Ops.transpose(input(0), permutation: permutation, node: name)]
         case .squeeze:

@@ -4,7 +4,9 @@
 /// a same-shape Add whose operand nobody reads later sums into that operand's buffer, with the
 /// ReLU/Clip after it in the same loop; and where that Add is the only reader of a Conv whose
 /// other operand is already computed (ResNet's identity shortcuts), the convolution adds the
-/// operand and applies the ReLU/Clip as it writes each tile, and the Add passes the sum on.
+/// operand and applies the ReLU/Clip as it writes each tile, and the Add passes the sum on; a
+/// Concat along the channels whose only reader is a BatchNormalization (DenseNet's dense layers)
+/// writes its inputs already normalized (and clamped), and the BatchNormalization passes it on.
 ///
 /// Fused only where nobody can tell: the Conv's output is read by that one node and by no other,
 /// is not kept (a graph output, a cached boundary, a value a caller asked for) and is not
@@ -71,6 +73,35 @@ extension GraphExecutor {
         let problem = try Ops.convolutionProblem(x, weight: weight, bias: bias, attributes: attributes, node: name)
         guard operand.shape == problem.outputShape else { return nil }
         return (operand, reader)
+    }
+
+    /// Concat node `index` written already normalized by the BatchNormalization that is its only
+    /// reader (and clamped by the ReLU/Clip fusable after that), when nobody else can see the
+    /// plain concatenation (not kept, not fake-quantized); the BatchNormalization then passes
+    /// it on (`normalized`). `nil` where it does not apply.
+    func concatNormalized(
+        _ inputs: [Tensor], axis: Int, at index: Int, state: inout ExecutionState
+    ) throws -> Tensor? {
+        guard let value = graph.nodes[index].outputs.first, !value.isEmpty, graph.nodes[index].outputs.count == 1,
+            let reader = firstReaders[value], lastReaders[value] == reader, reader > index,
+            !state.keeping.contains(value), !state.quantizedOutputs.contains(value)
+        else { return nil }
+        let normalization = graph.nodes[reader]
+        guard case .batchNormalization(let epsilon) = normalization.op, normalization.inputs.count >= 5,
+            normalization.inputs[0] == value, normalization.inputs.lazy.filter({ $0 == value }).count == 1,
+            normalization.outputs.count == 1,
+            let scale = state.lookup(normalization.inputs[1]), let bias = state.lookup(normalization.inputs[2]),
+            let mean = state.lookup(normalization.inputs[3]), let variance = state.lookup(normalization.inputs[4])
+        else { return nil }
+        let activation = fusableActivation(after: reader, state: state)
+        guard
+            let output = try Ops.concatBatchNormalized(
+                inputs, axis: axis, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: epsilon,
+                activation: activation, node: GraphExecutor.displayName(of: normalization))
+        else { return nil }
+        state.normalized.insert(value)
+        if activation != nil { state.activated.insert(normalization.outputs[0]) }
+        return output
     }
 
     /// The operand of Add `node` that a Conv already summed with the other one (`summed`), taken

@@ -278,6 +278,9 @@ struct ExecutionState {
     /// Conv outputs that already hold the sum of the residual Add reading them
     /// (`GraphExecutor+Fusion.swift`): that Add passes them on.
     var summed: Set<String> = []
+    /// Concat outputs that already hold the BatchNormalization reading them
+    /// (`GraphExecutor+Fusion.swift`): that BatchNormalization passes them on.
+    var normalized: Set<String> = []
 
     /// The current value of `name`: computed values first, then overrides, then initializers.
     func lookup(_ name: String) -> Tensor? {

@@ -62,6 +62,39 @@ extension Ops {
         return Tensor(shape: x.shape, storage: storage)
     }
 
+    /// ONNX Concat along the channels (axis 1) followed by a BatchNormalization (and the ReLU or
+    /// Clip fused after it) in one pass: each input is written into its place already normalized,
+    /// instead of being copied and then normalized in a pass of its own over the whole output
+    /// (DenseNet's pre-activations, where every dense layer concatenates all earlier features).
+    /// The same operations on the same values as the two ops apart: bit for bit their result.
+    /// `nil` (nothing done) when the concatenation is not along axis 1 of inputs of rank ≥ 2.
+    static func concatBatchNormalized(
+        _ inputs: [Tensor], axis: Int, scale: Tensor, bias: Tensor, mean: Tensor, variance: Tensor,
+        epsilon: Float, activation: OutputClamp?, node: String = ""
+    ) throws -> Tensor? {
+        guard let rank = inputs.first?.rank, rank >= 2, axis == 1 || axis == 1 - rank,
+            inputs.allSatisfy({ $0.rank == rank })
+        else { return nil }
+        let channels = inputs.reduce(0) { $0 + $1.shape[1] }
+        let op = "BatchNormalization"
+        for (name, parameter) in [("scale", scale), ("B", bias), ("mean", mean), ("var", variance)]
+        where parameter.count != channels || parameter.rank != 1 {
+            throw mismatch(node, op, "\(name) \(parameter.shape) must be [\(channels)] for \(channels) channels")
+        }
+        let (multiplier, offset) = batchNormalizationCoefficients(
+            scale: scale.storage, bias: bias.storage, mean: mean.storage, variance: variance.storage, epsilon: epsilon)
+        return try multiplier.withUnsafeBufferPointer { multiplier in
+            try offset.withUnsafeBufferPointer { offset in
+                try OutputClamp.withBounds(activation) { clamp in
+                    try concat(inputs, axis: 1, node: node) { source, target, count, first, inner in
+                        guard inner > 0, let a = multiplier.baseAddress, let b = offset.baseAddress else { return }
+                        ck_channel_affine(source, target, count / inner, inner, count / inner, a + first, b + first, clamp)
+                    }
+                }
+            }
+        }
+    }
+
     /// The checked per-channel coefficients of a BatchNormalization on `x`.
     private static func batchNormalizationParameters(
         _ x: Tensor, scale: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, epsilon: Float, node: String

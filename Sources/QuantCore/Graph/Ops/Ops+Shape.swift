@@ -77,6 +77,18 @@ extension Ops {
     ///
     /// - Throws: `GraphError.shapeMismatch` for no inputs, unequal ranks or extents, or a bad axis.
     static func concat(_ inputs: [Tensor], axis: Int, node: String = "") throws -> Tensor {
+        try concat(inputs, axis: axis, node: node) { source, target, count, _, _ in
+            target.update(from: source, count: count)
+        }
+    }
+
+    /// `concat` with each input's block of one outer index written by `write(source, target,
+    /// count, first, inner)`: `count` values starting at index `first` along the axis, `inner`
+    /// values per index (what a per-channel map needs to know which channels it writes).
+    static func concat(
+        _ inputs: [Tensor], axis: Int, node: String,
+        write: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int, Int) -> Void
+    ) throws -> Tensor {
         let op = "Concat"
         guard let first = inputs.first else { throw mismatch(node, op, "needs at least one input") }
         guard first.rank >= 1 else { throw mismatch(node, op, "inputs must have rank ≥ 1") }
@@ -107,7 +119,7 @@ extension Ops {
                 input.storage.withUnsafeBufferPointer { values in
                     guard let source = values.baseAddress, chunk > 0 else { return }
                     for o in 0..<outer {
-                        (out + o * outputRow + column).update(from: source + o * chunk, count: chunk)
+                        write(source + o * chunk, out + o * outputRow + column, chunk, column / max(inner, 1), inner)
                     }
                 }
                 column += chunk
