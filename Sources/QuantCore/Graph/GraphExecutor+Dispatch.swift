@@ -174,7 +174,9 @@ extension GraphExecutor {
             return [try Ops.reshape(input(0), shape: input(1), allowZero: allowZero, node: name)]
         case .concat(let axis):
             let inputs = try node.inputs.indices.map { try input($0) }
-            if let normalized = try concatNormalized(inputs, axis: axis, at: index, state: &state) { return [normalized] }
+            if let normalized = try concatNormalized(inputs, axis: axis, at: index, state: &state) {
+                return [normalized]
+            }
             return [try Ops.concat(inputs, axis: axis, node: name)]
         case .transpose(let permutation):
             return [try Ops.transpose(input(0), permutation: permutation, node: name)]

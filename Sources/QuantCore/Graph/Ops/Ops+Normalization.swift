@@ -88,7 +88,8 @@ extension Ops {
                 try OutputClamp.withBounds(activation) { clamp in
                     try concat(inputs, axis: 1, node: node) { source, target, count, first, inner in
                         guard inner > 0, let a = multiplier.baseAddress, let b = offset.baseAddress else { return }
-                        ck_channel_affine(source, target, count / inner, inner, count / inner, a + first, b + first, clamp)
+                        let planes = count / inner
+                        ck_channel_affine(source, target, planes, inner, planes, a + first, b + first, clamp)
                     }
                 }
             }
