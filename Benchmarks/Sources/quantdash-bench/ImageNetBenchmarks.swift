@@ -100,40 +100,34 @@ struct ImageNetBenchmarks {
             model: model, ours: Timing.median(passes), onnxruntime: Timing.median(theirs),
             ratios: PairedRatios(passes, theirs), multiplyAdds: peer.multiply_adds_per_image,
             logitDifference: difference, logitScale: scale)
-        let depthwise = graph.nodes.contains { node in
-            if case .conv(let attributes) = node.op, attributes.group > 1,
-                let weight = graph.initializers[node.inputs[1]], weight.rank == 4, weight.shape[1] == 1
-            {
-                return true
-            }
-            return false
+        // Our pass again with one of the engine's convolution paths off, where the model has it.
+        func timedWithout(_ what: String, _ setEnabled: (Bool) -> Void) throws -> Double {
+            log("scale \(model): \(what) through im2col + GEMM")
+            setEnabled(false)
+            defer { setEnabled(true) }
+            return Timing.median(
+                try Timing.samples(runs: runs, warmUp: 1) { _ in _ = try workbench.evaluateFromScratch(nil) })
         }
-        if alsoWithoutDepthwiseKernel && depthwise {
-            log("scale \(model): depthwise convolutions through im2col + GEMM")
-            DepthwiseConvolution.isEnabled = false
-            defer { DepthwiseConvolution.isEnabled = true }
-            let before = try Timing.samples(runs: runs, warmUp: 0) { _ in
-                _ = try workbench.evaluateFromScratch(nil)
+        let convolutions = graph.nodes.compactMap { node -> (ConvAttributes, [Int])? in
+            guard case .conv(let attributes) = node.op, let weight = graph.initializers[node.inputs[1]] else {
+                return nil
             }
-            row.withoutDepthwiseKernel = Timing.median(before)
+            return (attributes, weight.shape)
         }
-        let winograd = graph.nodes.contains { node in
-            if case .conv(let attributes) = node.op, attributes.group == 1, attributes.strides.allSatisfy({ $0 == 1 }),
-                let weight = graph.initializers[node.inputs[1]], weight.rank == 4,
-                weight.shape[1] >= WinogradConvolution.minimumInputChannels, weight.shape[2] == 3, weight.shape[3] == 3
-            {
-                return true
+        if alsoWithoutDepthwiseKernel,
+            convolutions.contains(where: { $0.group > 1 && $1.count == 4 && $1[1] == 1 })
+        {
+            row.withoutDepthwiseKernel = try timedWithout("depthwise convolutions") {
+                DepthwiseConvolution.isEnabled = $0
             }
-            return false
         }
-        if alsoWithoutWinograd && winograd {
-            log("scale \(model): 3×3 convolutions through im2col + GEMM")
-            WinogradConvolution.isEnabled = false
-            defer { WinogradConvolution.isEnabled = true }
-            let before = try Timing.samples(runs: runs, warmUp: 1) { _ in
-                _ = try workbench.evaluateFromScratch(nil)
-            }
-            row.withoutWinograd = Timing.median(before)
+        if alsoWithoutWinograd,
+            convolutions.contains(where: { attributes, shape in
+                attributes.group == 1 && attributes.strides.allSatisfy { $0 == 1 } && shape.count == 4
+                    && shape[1] >= WinogradConvolution.minimumInputChannels && shape[2] == 3 && shape[3] == 3
+            })
+        {
+            row.withoutWinograd = try timedWithout("3×3 convolutions") { WinogradConvolution.isEnabled = $0 }
         }
         return row
     }
