@@ -160,21 +160,21 @@ struct ImageNetBenchmarks {
                     + "\(String(format: "%.1e", row.logitDifference)) (logits up to "
                     + "\(String(format: "%.1f", row.logitScale))) | ≤ 1.2× | \(ratio <= 1.2 ? "yes" : "no") |")
         }
-        for row in rows {
-            guard let before = row.withoutDepthwiseKernel else { continue }
-            lines.append(
-                "\n\(row.model) with depthwise convolutions through im2col + GEMM (the path before the direct "
-                    + "kernel), same run: \(String(format: "%.0f ms", before)), "
-                    + "\(String(format: "%.2f×", before / row.onnxruntime)) onnxruntime's time; the direct kernel "
-                    + "makes the pass \(String(format: "%.2f×", before / row.ours)) faster.")
-        }
-        for row in rows {
-            guard let before = row.withoutWinograd else { continue }
-            lines.append(
-                "\n\(row.model) with its 3×3 stride-1 convolutions through im2col + GEMM (the path before "
-                    + "Winograd's), same run: \(String(format: "%.0f ms", before)), "
-                    + "\(String(format: "%.2f×", before / row.onnxruntime)) onnxruntime's time; Winograd's path "
-                    + "makes the pass \(String(format: "%.2f×", before / row.ours)) faster.")
+        // Where a path was also timed off: (the time, what ran instead, the path) per model.
+        let comparisons: [(Row) -> (Double?, String, String)] = [
+            { ($0.withoutDepthwiseKernel, "depthwise convolutions", "the direct kernel") },
+            { ($0.withoutWinograd, "3×3 stride-1 convolutions", "Winograd's path") },
+        ]
+        for comparison in comparisons {
+            for row in rows {
+                let (time, convolutions, path) = comparison(row)
+                guard let before = time else { continue }
+                lines.append(
+                    "\n\(row.model) with its \(convolutions) through im2col + GEMM (the path before \(path)), "
+                        + "same run: \(String(format: "%.0f ms", before)), "
+                        + "\(String(format: "%.2f×", before / row.onnxruntime)) onnxruntime's time; \(path) makes "
+                        + "the pass \(String(format: "%.2f×", before / row.ours)) faster.")
+            }
         }
         return lines.joined(separator: "\n")
     }
