@@ -163,7 +163,7 @@ struct ImageNetBenchmarks {
         // Where a path was also timed off: (the time, what ran instead, the path) per model.
         let comparisons: [(Row) -> (Double?, String, String)] = [
             { ($0.withoutDepthwiseKernel, "depthwise convolutions", "the direct kernel") },
-            { ($0.withoutWinograd, "3×3 stride-1 convolutions", "Winograd's path") },
+            { ($0.withoutWinograd, "3×3 stride-1 convolutions", "Winograd's algorithm") },
         ]
         for comparison in comparisons {
             for row in rows {
