@@ -97,7 +97,8 @@ extension GraphExecutor {
         guard
             let output = try Ops.concatBatchNormalized(
                 inputs, axis: axis, scale: scale, bias: bias, mean: mean, variance: variance, epsilon: epsilon,
-                activation: activation, node: GraphExecutor.displayName(of: normalization))
+                activation: activation, concatNode: GraphExecutor.displayName(of: graph.nodes[index]),
+                node: GraphExecutor.displayName(of: normalization))
         else { return nil }
         state.normalized.insert(value)
         if activation != nil { state.activated.insert(normalization.outputs[0]) }

@@ -68,25 +68,22 @@ extension Ops {
     /// (DenseNet's pre-activations, where every dense layer concatenates all earlier features).
     /// The same operations on the same values as the two ops apart: bit for bit their result.
     /// `nil` (nothing done) when the concatenation is not along axis 1 of inputs of rank ≥ 2.
+    /// - Parameters:
+    ///   - concatNode: the Concat's name, for its errors; `node` the BatchNormalization's.
     static func concatBatchNormalized(
         _ inputs: [Tensor], axis: Int, scale: Tensor, bias: Tensor, mean: Tensor, variance: Tensor,
-        epsilon: Float, activation: OutputClamp?, node: String = ""
+        epsilon: Float, activation: OutputClamp?, concatNode: String = "", node: String = ""
     ) throws -> Tensor? {
         guard let rank = inputs.first?.rank, rank >= 2, axis == 1 || axis == 1 - rank,
             inputs.allSatisfy({ $0.rank == rank })
         else { return nil }
-        let channels = inputs.reduce(0) { $0 + $1.shape[1] }
-        let op = "BatchNormalization"
-        for (name, parameter) in [("scale", scale), ("B", bias), ("mean", mean), ("var", variance)]
-        where parameter.count != channels || parameter.rank != 1 {
-            throw mismatch(node, op, "\(name) \(parameter.shape) must be [\(channels)] for \(channels) channels")
-        }
-        let (multiplier, offset) = batchNormalizationCoefficients(
-            scale: scale.storage, bias: bias.storage, mean: mean.storage, variance: variance.storage, epsilon: epsilon)
+        let (multiplier, offset) = try batchNormalizationParameters(
+            channels: inputs.reduce(0) { $0 + $1.shape[1] }, scale: scale, bias: bias, mean: mean,
+            variance: variance, epsilon: epsilon, node: node)
         return try multiplier.withUnsafeBufferPointer { multiplier in
             try offset.withUnsafeBufferPointer { offset in
                 try OutputClamp.withBounds(activation) { clamp in
-                    try concat(inputs, axis: 1, node: node) { source, target, count, first, inner in
+                    try concat(inputs, axis: 1, node: concatNode) { source, target, count, first, inner in
                         guard inner > 0, let a = multiplier.baseAddress, let b = offset.baseAddress else { return }
                         let planes = count / inner
                         ck_channel_affine(source, target, planes, inner, planes, a + first, b + first, clamp)
@@ -100,12 +97,23 @@ extension Ops {
     private static func batchNormalizationParameters(
         _ x: Tensor, scale: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, epsilon: Float, node: String
     ) throws -> (multiplier: [Float], offset: [Float]) {
-        let op = "BatchNormalization"
-        guard x.rank >= 2 else { throw mismatch(node, op, "X \(x.shape) must be [N, C, ...]") }
-        let channels = x.shape[1]
+        guard x.rank >= 2 else { throw mismatch(node, "BatchNormalization", "X \(x.shape) must be [N, C, ...]") }
+        return try batchNormalizationParameters(
+            channels: x.shape[1], scale: scale, bias: bias, mean: mean, variance: variance, epsilon: epsilon,
+            node: node, input: "X \(x.shape)")
+    }
+
+    /// The checked per-channel coefficients of a BatchNormalization over `channels` channels
+    /// (`input` names what they normalize, for the error).
+    private static func batchNormalizationParameters(
+        channels: Int, scale: Tensor, bias: Tensor, mean: Tensor, variance: Tensor, epsilon: Float, node: String,
+        input: String? = nil
+    ) throws -> (multiplier: [Float], offset: [Float]) {
         for (name, parameter) in [("scale", scale), ("B", bias), ("mean", mean), ("var", variance)]
         where parameter.count != channels || parameter.rank != 1 {
-            throw mismatch(node, op, "\(name) \(parameter.shape) must be [\(channels)] for X \(x.shape)")
+            throw mismatch(
+                node, "BatchNormalization",
+                "\(name) \(parameter.shape) must be [\(channels)] for \(input ?? "\(channels) channels")")
         }
         return batchNormalizationCoefficients(
             scale: scale.storage, bias: bias.storage, mean: mean.storage, variance: variance.storage, epsilon: epsilon)
