@@ -9,7 +9,8 @@ import Testing
     /// (label, geometry with `channels` input planes, multiplier): MobileNetV2's shapes (3×3
     /// pad 1, stride 1 and 2) at widths that leave every kind of partial vector tile, plus
     /// dilation, asymmetric and one-sided padding, 5×5 and 1×1 windows, stride 3 and a
-    /// multiplier above 1.
+    /// multiplier above 1 — so every kernel path: the flattened plane (stride 1, whole rows), the
+    /// stride-2 three-column tiles, the direct tiles and the scratch copy.
     static let geometries: [(String, ConvolutionGeometry, Int)] = [
         (
             "3x3 s1 p1 14x14",
@@ -72,6 +73,21 @@ import Testing
             .init(
                 channels: 2, inputHeight: 9, inputWidth: 112, kernelHeight: 3, kernelWidth: 3, strideHeight: 2,
                 strideWidth: 2, padTop: 0, padLeft: 0, padBottom: 1, padRight: 3, dilationWidth: 2), 1
+        ),
+        (
+            // Stride 1 with whole output rows but uneven padding above and below: the flattened plane.
+            "5x5 s1 pad top 1 bottom 3, 23x21",
+            .init(
+                channels: 2, inputHeight: 23, inputWidth: 21, kernelHeight: 5, kernelWidth: 5, padTop: 1, padLeft: 2,
+                padBottom: 3, padRight: 2), 1
+        ),
+        (
+            // Column stride 2 over three adjacent columns, rows dilated and strided by 3: each loaded
+            // row serves the output rows that read it.
+            "3x3 s3x2 dilation 2x1, 30x70",
+            .init(
+                channels: 2, inputHeight: 30, inputWidth: 70, kernelHeight: 3, kernelWidth: 3, strideHeight: 3,
+                strideWidth: 2, padTop: 2, padLeft: 1, padBottom: 2, padRight: 0, dilationHeight: 2), 1
         ),
         ("1x1, 1-D-like 1x70", .init(channels: 3, inputHeight: 1, inputWidth: 70, kernelHeight: 1, kernelWidth: 1), 1),
     ]
