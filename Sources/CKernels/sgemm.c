@@ -555,22 +555,37 @@ void ck_sgemm_epilogue(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdi
 struct ck_packed_matrix {
     const variant *kind;
     ptrdiff_t n, k;
-    float *data;  // every (NC block, K slice) of B packed as pack_b lays it out, in loop order
+    float *data;      // every (NC block, K slice) of B packed as pack_b lays it out, in loop order
+    size_t capacity;  // floats `data` holds
 };
 
 ck_packed_matrix *ck_sgemm_pack_b(int trans_b, ptrdiff_t n, ptrdiff_t k, const float *b, ptrdiff_t ldb) {
-    if (n <= 0 || k <= 0) return NULL;
+    return ck_sgemm_repack_b(NULL, trans_b, n, k, b, ldb);
+}
+
+ck_packed_matrix *ck_sgemm_repack_b(ck_packed_matrix *reused, int trans_b, ptrdiff_t n, ptrdiff_t k, const float *b,
+                                    ptrdiff_t ldb) {
+    if (n <= 0 || k <= 0) {
+        ck_sgemm_free_packed(reused);
+        return NULL;
+    }
     const variant *v = current_variant();
     const ptrdiff_t kcMax = slice_depth(k);
     ptrdiff_t count = 0;
     for (ptrdiff_t jc = 0; jc < n; jc += NC) count += ck_round_up((n - jc) < NC ? (n - jc) : NC, v->nr) * k;
-    ck_packed_matrix *packed = malloc(sizeof *packed);
-    float *data = aligned_alloc(64, ((size_t)count * sizeof(float) + 63) / 64 * 64);
-    if (!packed || !data) {
-        free(packed);
-        free(data);
-        return NULL;
+    ck_packed_matrix *packed = reused;
+    if (!packed || packed->capacity < (size_t)count) {
+        ck_sgemm_free_packed(reused);
+        packed = malloc(sizeof *packed);
+        float *data = aligned_alloc(64, ((size_t)count * sizeof(float) + 63) / 64 * 64);
+        if (!packed || !data) {
+            free(packed);
+            free(data);
+            return NULL;
+        }
+        *packed = (ck_packed_matrix){v, n, k, data, (size_t)count};
     }
+    float *data = packed->data;
     float *out = data;
     for (ptrdiff_t jc = 0; jc < n; jc += NC) {
         const ptrdiff_t nc = (n - jc) < NC ? (n - jc) : NC;
@@ -580,7 +595,7 @@ ck_packed_matrix *ck_sgemm_pack_b(int trans_b, ptrdiff_t n, ptrdiff_t k, const f
             out += ck_round_up(nc, v->nr) * kc;
         }
     }
-    *packed = (ck_packed_matrix){v, n, k, data};
+    *packed = (ck_packed_matrix){v, n, k, data, packed->capacity};
     return packed;
 }
 
@@ -607,6 +622,13 @@ void ck_sgemm_packed_b(int trans_a, ptrdiff_t m, float alpha, const float *a, pt
                        const ck_packed_matrix *b, float *c, ptrdiff_t ldc) {
     if (m <= 0 || !b) return;
     multiply(b->kind, trans_a, 0, m, b->n, b->k, alpha, a, lda, NULL, 0, b->data, c, ldc, (epilogue){NULL, NULL, NULL, c});
+}
+
+void ck_sgemm_packed_b_epilogue(ptrdiff_t m, const float *a, ptrdiff_t lda, const ck_packed_matrix *b, float *c,
+                                ptrdiff_t ldc, const float *row_init, const float *clamp) {
+    if (m <= 0 || !b) return;
+    multiply(b->kind, 0, 0, m, b->n, b->k, 1.0f, a, lda, NULL, 0, b->data, c, ldc,
+             (epilogue){row_init, clamp, NULL, c});
 }
 
 // MARK: internals shared with sgemm_conv.c and sgemm_segments.c (sgemm_internal.h)

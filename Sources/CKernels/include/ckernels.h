@@ -42,6 +42,12 @@ typedef struct ck_packed_matrix ck_packed_matrix;
 /// calling thread's variant. NULL when n or k is not positive or memory ran out.
 ck_packed_matrix *ck_sgemm_pack_b(int trans_b, ptrdiff_t n, ptrdiff_t k, const float *b, ptrdiff_t ldb);
 
+/// ck_sgemm_pack_b into `reused` (a matrix from either function, or NULL) when its storage is
+/// large enough, else into a new matrix (`reused` freed): for a B packed anew for every image.
+/// NULL (and `reused` freed) when n or k is not positive or memory ran out.
+ck_packed_matrix *ck_sgemm_repack_b(ck_packed_matrix *reused, int trans_b, ptrdiff_t n, ptrdiff_t k, const float *b,
+                                    ptrdiff_t ldb);
+
 /// Frees a matrix from ck_sgemm_pack_b (NULL is ignored).
 void ck_sgemm_free_packed(ck_packed_matrix *packed);
 
@@ -56,6 +62,28 @@ int ck_sgemm_packed_for_this_thread(const ck_packed_matrix *packed);
 /// threads at once with the same packed B.
 void ck_sgemm_packed_b(int trans_a, ptrdiff_t m, float alpha, const float *a, ptrdiff_t lda,
                        const ck_packed_matrix *b, float *c, ptrdiff_t ldc);
+
+/// C[m×n] = A[m×k] (row-major, lda) · B with B packed by ck_sgemm_pack_b, with the epilogue
+/// (row_init, clamp; each may be NULL) of ck_sgemm_epilogue: bit for bit ck_sgemm_epilogue on
+/// the same operands with the variant B was packed for.
+void ck_sgemm_packed_b_epilogue(ptrdiff_t m, const float *a, ptrdiff_t lda, const ck_packed_matrix *b, float *c,
+                                ptrdiff_t ldc, const float *row_init, const float *clamp);
+
+/// A pointwise convolution (1×1, stride 1, no padding, one group) of one image [channels,
+/// height, width] into `expanded` channels — pw_init[e] + Σ_c pw_weights[e][c] · image[c], clamped
+/// to pw_clamp (not NULL: {low, high}) — then a depthwise convolution of those channels (one
+/// output plane each: weights [expanded][kernel_h][kernel_w], the geometry of ck_depthwise_conv,
+/// planes starting from dw_init, clamped to dw_clamp) into out [expanded, out_h, out_w]. Made in
+/// blocks of expanded channels small enough to stay in cache (the image packed once, for every
+/// block), so the expanded tensor is never written whole; bit for bit ck_sgemm_epilogue followed
+/// by ck_depthwise_conv. pw_init and dw_init must not be NULL. Returns 1 when done, 0 where
+/// ck_depthwise_conv would decline (nothing written) or memory ran out (`out` then unspecified).
+int ck_pointwise_depthwise(const float *image, ptrdiff_t channels, ptrdiff_t height, ptrdiff_t width,
+                           const float *pw_weights, ptrdiff_t expanded, const float *pw_init, const float *pw_clamp,
+                           const float *dw_weights, ptrdiff_t kernel_h, ptrdiff_t kernel_w, ptrdiff_t stride_h,
+                           ptrdiff_t stride_w, ptrdiff_t pad_top, ptrdiff_t pad_left, ptrdiff_t dilation_h,
+                           ptrdiff_t dilation_w, ptrdiff_t out_h, ptrdiff_t out_w, const float *dw_init,
+                           const float *dw_clamp, float *out);
 
 /// The number of masks ck_conv_masks writes: one per tap for every 32 output positions.
 ptrdiff_t ck_conv_mask_count(ptrdiff_t kernel_h, ptrdiff_t kernel_w, ptrdiff_t out_h, ptrdiff_t out_w);

@@ -67,7 +67,17 @@ extension GraphExecutor {
             if integerDivisions.contains(index) { quotient.storage = quotient.storage.map { $0.rounded(.towardZero) } }
             return [quotient]
         case .conv(let attributes):
+            if let value = node.inputs.first, state.chained.remove(value) != nil,
+                let done = state.values.removeValue(forKey: value)
+            {
+                return [done]  // the pointwise Conv before it ran this depthwise one too
+            }
             let x = try input(0), weight = try input(1), bias = try optionalInput(2)
+            if let chained = try pointwiseDepthwise(
+                at: index, x: x, weight: weight, bias: bias, attributes: attributes, state: &state)
+            {
+                return [chained]
+            }
             let transformed = winogradConstant(node.inputs[1], weight, state: state)
             if let residual = try fusableResidual(
                 after: index, x: x, weight: weight, bias: bias, attributes: attributes, state: state)

@@ -281,6 +281,9 @@ struct ExecutionState {
     /// Concat outputs that already hold the BatchNormalization reading them
     /// (`GraphExecutor+Fusion.swift`): that BatchNormalization passes them on.
     var normalized: Set<String> = []
+    /// Values a pointwise Conv's chain already carried through the depthwise Conv reading them
+    /// (`GraphExecutor+PointwiseDepthwise.swift`): that Conv passes them on.
+    var chained: Set<String> = []
 
     /// The current value of `name`: computed values first, then overrides, then initializers.
     func lookup(_ name: String) -> Tensor? {

@@ -36,19 +36,27 @@ extension Ops {
     static func convolutionProblem(
         _ x: Tensor, weight: Tensor, bias: Tensor?, attributes: ConvAttributes, node: String
     ) throws -> ConvolutionProblem {
+        try convolutionProblem(xShape: x.shape, weight: weight, bias: bias, attributes: attributes, node: node)
+    }
+
+    /// `convolutionProblem` for an input known by its shape (`[N, C, L]` or `[N, C, H, W]`).
+    static func convolutionProblem(
+        xShape: [Int], weight: Tensor, bias: Tensor?, attributes: ConvAttributes, node: String
+    ) throws -> ConvolutionProblem {
         let op = "Conv"
-        if x.rank > 4 {
-            throw GraphError.unsupported(node: node, op: op, detail: "\(x.rank - 2)-D convolution (only 1-D and 2-D)")
+        if xShape.count > 4 {
+            throw GraphError.unsupported(
+                node: node, op: op, detail: "\(xShape.count - 2)-D convolution (only 1-D and 2-D)")
         }
-        guard x.rank >= 3 else { throw mismatch(node, op, "X \(x.shape) must be [N, C, L] or [N, C, H, W]") }
-        guard weight.rank == x.rank else {
-            throw mismatch(node, op, "W \(weight.shape) must have the rank of X \(x.shape)")
+        guard xShape.count >= 3 else { throw mismatch(node, op, "X \(xShape) must be [N, C, L] or [N, C, H, W]") }
+        guard weight.rank == xShape.count else {
+            throw mismatch(node, op, "W \(weight.shape) must have the rank of X \(xShape)")
         }
         let group = attributes.group
         guard group >= 1 else {
             throw GraphError.invalidAttribute(node: node, op: op, detail: "group \(group) must be ≥ 1")
         }
-        let channels = x.shape[1], outputChannels = weight.shape[0]
+        let channels = xShape[1], outputChannels = weight.shape[0]
         guard weight.shape[1] * group == channels else {
             throw mismatch(
                 node, op,
@@ -66,11 +74,11 @@ extension Ops {
             throw mismatch(node, op, "B \(bias.shape) must be [\(outputChannels)]")
         }
         let window = try SlidingWindow(
-            inputExtents: Array(x.shape.dropFirst(2)), kernel: kernel, strides: attributes.strides,
+            inputExtents: Array(xShape.dropFirst(2)), kernel: kernel, strides: attributes.strides,
             pads: attributes.pads, dilations: attributes.dilations, autoPad: attributes.autoPad, node: node, op: op)
-        try checkElementCount([x.shape[0], outputChannels] + window.outputExtents, node: node, op: op)
+        try checkElementCount([xShape[0], outputChannels] + window.outputExtents, node: node, op: op)
         return ConvolutionProblem(
-            batch: x.shape[0], inputChannels: channels, outputChannels: outputChannels, group: group, window: window)
+            batch: xShape[0], inputChannels: channels, outputChannels: outputChannels, group: group, window: window)
     }
 
     /// Whether a convolution's GEMM reads its column matrix (a pointwise convolution's image, or
