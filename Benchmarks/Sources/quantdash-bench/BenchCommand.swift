@@ -90,6 +90,13 @@ struct BenchCommand: ParsableCommand {
             """)
     var scaleWithoutWinograd = false
 
+    @Flag(
+        help: """
+            Scale section: also time our pass with each pointwise convolution and the depthwise one \
+            reading it run apart (the path before chaining them) on models that have them.
+            """)
+    var scaleWithoutChaining = false
+
     @Option(help: "FMA instructions per core per cycle for the peak (default: estimated from the CPU).")
     var fmaPerCycle: Int?
 
@@ -155,7 +162,8 @@ struct BenchCommand: ParsableCommand {
             let scale = try ImageNetBenchmarks(
                 models: scaleModels.split(separator: ",").map(String.init), directory: scaleDirectory,
                 images: scaleImages, batchSize: scaleBatch, runs: scaleRuns, threads: threads, fmaPerCycle: fmaPerCycle,
-                alsoWithoutDepthwiseKernel: scaleWithoutDepthwiseKernel, alsoWithoutWinograd: scaleWithoutWinograd
+                alsoWithoutDepthwiseKernel: scaleWithoutDepthwiseKernel, alsoWithoutWinograd: scaleWithoutWinograd,
+                alsoWithoutChaining: scaleWithoutChaining
             ).run()
             print(scale.markdown)
             if let markdown { try scale.markdown.write(toFile: markdown, atomically: true, encoding: .utf8) }

@@ -25,6 +25,8 @@ struct ImageNetBenchmarks {
     var alsoWithoutDepthwiseKernel = false
     /// Also time our pass with Winograd's 3×3 path off (im2col + GEMM).
     var alsoWithoutWinograd = false
+    /// Also time our pass with pointwise → depthwise convolutions run apart.
+    var alsoWithoutChaining = false
 
     /// What `scale_peer.py` writes.
     struct PeerFile: Decodable {
@@ -51,6 +53,8 @@ struct ImageNetBenchmarks {
         var withoutDepthwiseKernel: Double?
         /// Ours with the wide 3×3 convolutions through im2col + GEMM, when timed.
         var withoutWinograd: Double?
+        /// Ours with each pointwise convolution and the depthwise one after it run apart, when timed.
+        var withoutChaining: Double?
     }
 
     func run() throws -> (rows: [Row], markdown: String) {
@@ -96,13 +100,14 @@ struct ImageNetBenchmarks {
             passes.append(try PeerServer.timeOurs { _ = try workbench.evaluateFromScratch(nil) })
             if run % 2 == 0 { theirs.append(try server.time(model)) }
         }
+        log("scale \(model): ours \(passes.map { Int($0.rounded()) }) ms, onnxruntime \(theirs.map { Int($0.rounded()) }) ms, run by run")
         var row = Row(
             model: model, ours: Timing.median(passes), onnxruntime: Timing.median(theirs),
             ratios: PairedRatios(passes, theirs), multiplyAdds: peer.multiply_adds_per_image,
             logitDifference: difference, logitScale: scale)
         // Our pass again with one of the engine's convolution paths off, where the model has it.
         func timedWithout(_ what: String, _ setEnabled: (Bool) -> Void) throws -> Double {
-            log("scale \(model): \(what) through im2col + GEMM")
+            log("scale \(model): \(what)")
             setEnabled(false)
             defer { setEnabled(true) }
             return Timing.median(
@@ -117,7 +122,7 @@ struct ImageNetBenchmarks {
         if alsoWithoutDepthwiseKernel,
             convolutions.contains(where: { $0.group > 1 && $1.count == 4 && $1[1] == 1 })
         {
-            row.withoutDepthwiseKernel = try timedWithout("depthwise convolutions") {
+            row.withoutDepthwiseKernel = try timedWithout("depthwise convolutions through im2col + GEMM") {
                 DepthwiseConvolution.isEnabled = $0
             }
         }
@@ -127,7 +132,14 @@ struct ImageNetBenchmarks {
                     && shape[1] >= WinogradConvolution.minimumInputChannels && shape[2] == 3 && shape[3] == 3
             })
         {
-            row.withoutWinograd = try timedWithout("3×3 convolutions") { WinogradConvolution.isEnabled = $0 }
+            row.withoutWinograd = try timedWithout("3×3 convolutions through im2col + GEMM") {
+                WinogradConvolution.isEnabled = $0
+            }
+        }
+        if alsoWithoutChaining, convolutions.contains(where: { $0.group > 1 && $1.count == 4 && $1[1] == 1 }) {
+            row.withoutChaining = try timedWithout("pointwise → depthwise convolutions apart") {
+                PointwiseDepthwiseConvolution.isEnabled = $0
+            }
         }
         return row
     }
@@ -162,15 +174,21 @@ struct ImageNetBenchmarks {
         }
         // Where a path was also timed off: (the time, what ran instead, the path) per model.
         let comparisons: [(Row) -> (Double?, String, String)] = [
-            { ($0.withoutDepthwiseKernel, "depthwise convolutions", "the direct kernel") },
-            { ($0.withoutWinograd, "3×3 stride-1 convolutions", "Winograd's algorithm") },
+            { ($0.withoutDepthwiseKernel, "its depthwise convolutions through im2col + GEMM", "the direct kernel") },
+            { ($0.withoutWinograd, "its 3×3 stride-1 convolutions through im2col + GEMM", "Winograd's algorithm") },
+            {
+                (
+                    $0.withoutChaining, "each pointwise convolution and the depthwise one reading it run apart",
+                    "chaining them"
+                )
+            },
         ]
         for comparison in comparisons {
             for row in rows {
                 let (time, convolutions, path) = comparison(row)
                 guard let before = time else { continue }
                 lines.append(
-                    "\n\(row.model) with its \(convolutions) through im2col + GEMM (the path before \(path)), "
+                    "\n\(row.model) with \(convolutions) (the path before \(path)), "
                         + "same run: \(String(format: "%.0f ms", before)), "
                         + "\(String(format: "%.2f×", before / row.onnxruntime)) onnxruntime's time; \(path) makes "
                         + "the pass \(String(format: "%.2f×", before / row.ours)) faster.")
