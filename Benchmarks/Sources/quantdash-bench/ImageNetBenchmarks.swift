@@ -100,7 +100,8 @@ struct ImageNetBenchmarks {
             passes.append(try PeerServer.timeOurs { _ = try workbench.evaluateFromScratch(nil) })
             if run % 2 == 0 { theirs.append(try server.time(model)) }
         }
-        log("scale \(model): ours \(passes.map { Int($0.rounded()) }) ms, onnxruntime \(theirs.map { Int($0.rounded()) }) ms, run by run")
+        let milliseconds = { (times: [Double]) in times.map { Int($0.rounded()) } }
+        log("scale \(model): ours \(milliseconds(passes)) ms, onnxruntime \(milliseconds(theirs)) ms, run by run")
         var row = Row(
             model: model, ours: Timing.median(passes), onnxruntime: Timing.median(theirs),
             ratios: PairedRatios(passes, theirs), multiplyAdds: peer.multiply_adds_per_image,

@@ -16,9 +16,9 @@ extension Ops {
     /// group — 1×1, stride 1, no padding — the second not a depthwise one with one output per
     /// channel on a 2-D plane, or the kernel declines): then run them apart. Operands that do not
     /// fit throw the error the node they belong to would throw.
-    static func pointwiseDepthwise(_ x: Tensor, _ pointwise: ChainedConvolution, _ depthwise: ChainedConvolution)
-        throws -> Tensor?
-    {
+    static func pointwiseDepthwise(
+        _ x: Tensor, _ pointwise: ChainedConvolution, _ depthwise: ChainedConvolution
+    ) throws -> Tensor? {
         guard PointwiseDepthwiseConvolution.isEnabled, DepthwiseConvolution.isEnabled, x.rank == 4 else { return nil }
         let first = try convolutionProblem(
             x, weight: pointwise.weight, bias: pointwise.bias, attributes: pointwise.attributes, node: pointwise.node)
