@@ -14,11 +14,12 @@ import Testing
 
     /// (label, height, width, stride, expanded channels, pointwise activation, depthwise activation,
     /// biases): planes of 80×80 make blocks of 12 expanded channels (30 = 12 + 12 + 6), odd
-    /// and small planes one block; every activation and no bias.
+    /// and small planes one block (the smallest, under 128 positions, run apart); every activation
+    /// and no bias.
     static let cases: [(String, Int, Int, Int, Int, Operator?, Operator?, Bool)] = [
         ("80x80 stride 1, three blocks", 80, 80, 1, 30, .clip(min: 0, max: 6), .relu, true),
         ("80x80 stride 2, three blocks", 80, 80, 2, 30, .clip(min: 0, max: 6), .clip(min: 0, max: 6), true),
-        ("odd 13x9 stride 2, no bias", 13, 9, 2, 7, .relu, nil, false),
+        ("odd 17x9 stride 2, no bias", 17, 9, 2, 7, .relu, nil, false),
         ("7x7, no activations", 7, 7, 1, 20, nil, nil, true),
     ]
 
@@ -106,7 +107,7 @@ import Testing
     /// Fake-quantized expanded values are never chained: the same result as keeping them.
     @Test func quantizedExpansionIsNotChained() throws {
         let executor = try GraphExecutor(graph: Self.graph(2))
-        let x = Self.random([2, 5, 13, 9], seed: 8)
+        let x = Self.random([2, 5, 17, 9], seed: 8)
         let parameters = try ActivationQuantization(scale: 0.02, zeroPoint: 0, bitWidth: 8, isSigned: true)
         let quantized = try executor.run(["x": x], activationQuantization: ["a": parameters])
         let kept = try executor.run(["x": x], activationQuantization: ["a": parameters], keeping: ["a"])
@@ -126,6 +127,10 @@ import Testing
             weight: Self.random([8, 1, 3, 3], seed: 11), bias: nil,
             attributes: ConvAttributes(pads: [1, 1, 1, 1], group: 8), activation: nil, node: "dw")
         #expect(try Ops.pointwiseDepthwise(x, pointwise, depthwise)?.shape == [1, 8, 6, 6])
+        // Small planes of several images stay apart (the pointwise convolution gathers them).
+        let pair = Self.random([2, 4, 6, 6], seed: 15), wide = Self.random([2, 4, 8, 16], seed: 16)
+        #expect(try Ops.pointwiseDepthwise(pair, pointwise, depthwise) == nil)
+        #expect(try Ops.pointwiseDepthwise(wide, pointwise, depthwise)?.shape == [2, 8, 8, 16])
         var padded = pointwise
         padded.attributes = ConvAttributes(pads: [1, 1, 1, 1])
         #expect(try Ops.pointwiseDepthwise(x, padded, depthwise) == nil)
